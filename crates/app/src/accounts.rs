@@ -1,0 +1,188 @@
+//! Accounts: administration and the owner's own record.
+
+use grassroots_core::validate::{display_name, new_password, username};
+use grassroots_core::{AccountId, Administer, UnitId};
+use grassroots_store::accounts::{self, Account};
+use grassroots_store::audit::{self, AuditRecord};
+use grassroots_store::{roles, sessions, units};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::{Actor, App, AppError, AppResult, passwords};
+
+/// Input for a new account.
+pub struct CreateInput {
+    /// Login name.
+    pub username: String,
+    /// Display name.
+    pub display_name: String,
+    /// Home unit.
+    pub home_unit_id: UnitId,
+    /// Initial password.
+    pub password: String,
+}
+
+fn admin_scope(actor: &Actor) -> AppResult<grassroots_core::Scope<Administer>> {
+    let scope = actor.principal.scope::<Administer>();
+    if scope.is_empty() {
+        Err(AppError::Forbidden)
+    } else {
+        Ok(scope)
+    }
+}
+
+/// Creates an account in a unit the actor administers.
+pub async fn create(app: &App, actor: &Actor, input: CreateInput) -> AppResult<Account> {
+    let scope = admin_scope(actor)?;
+    let user = username(&input.username)?;
+    let display = display_name("display_name", &input.display_name)?;
+    new_password("password", &input.password)?;
+    let hash = passwords::hash(input.password).await?;
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let account = accounts::create(
+        &mut tx,
+        &scope,
+        &accounts::NewAccount {
+            username: &user,
+            display_name: &display,
+            home_unit_id: input.home_unit_id,
+            password_hash: &hash,
+        },
+        now,
+    )
+    .await
+    .map_err(|e| match e {
+        grassroots_store::StoreError::NotFound => AppError::Invalid(grassroots_core::FieldError::new(
+            "home_unit_id",
+            "not_found",
+            "no such unit within your administration",
+        )),
+        other => other.into(),
+    })?;
+    let mut e = actor.entry("account.create", "account", account.id, Some(account.home_unit_id));
+    e.after = Some(json!(account));
+    audit::append(&mut tx, now, &e).await?;
+    tx.commit().await?;
+    Ok(account)
+}
+
+/// Accounts the actor administers.
+pub async fn list(app: &App, actor: &Actor) -> AppResult<Vec<Account>> {
+    let scope = admin_scope(actor)?;
+    let mut c = app.db.conn().await?;
+    Ok(accounts::list(&mut c, &scope).await?)
+}
+
+/// Detail of an account, as seen by an administrator.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountDetail {
+    /// The account.
+    pub account: Account,
+    /// Its role assignments within the administrator's scope.
+    pub roles: Vec<roles::RoleAssignmentRow>,
+}
+
+/// Opens an account's record. Opening someone else's record is a
+/// sensitive read and is written to the audit log, where the owner sees it.
+pub async fn get(app: &App, actor: &Actor, id: AccountId) -> AppResult<AccountDetail> {
+    let scope = admin_scope(actor)?;
+    let (account, roles) = {
+        let mut c = app.db.conn().await?;
+        let account = accounts::get(&mut c, &scope, id).await?;
+        let roles = roles::list(&mut c, &scope, Some(id)).await?;
+        (account, roles)
+    };
+    if actor.account_id != Some(id) {
+        let now = app.clock.now();
+        let mut tx = app.db.begin().await?;
+        let e = actor.entry("account.read", "account", id, Some(account.home_unit_id));
+        audit::append(&mut tx, now, &e).await?;
+        tx.commit().await?;
+    }
+    Ok(AccountDetail { account, roles })
+}
+
+/// Sets a new password for an account the actor administers and ends its
+/// sessions.
+pub async fn reset_password(app: &App, actor: &Actor, id: AccountId, password: &str) -> AppResult<Account> {
+    let scope = admin_scope(actor)?;
+    new_password("password", password)?;
+    let hash = passwords::hash(password.to_string()).await?;
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let account = accounts::reset_password(&mut tx, &scope, id, &hash, now).await?;
+    let ended = sessions::delete_for_account(&mut tx, id, None).await?;
+    let mut e = actor.entry("account.reset_password", "account", id, Some(account.home_unit_id));
+    e.after = Some(json!({ "sessions_ended": ended }));
+    audit::append(&mut tx, now, &e).await?;
+    tx.commit().await?;
+    Ok(account)
+}
+
+/// Disables or enables an account the actor administers. Disabling ends
+/// its sessions; its tokens stop working while it is disabled.
+pub async fn set_disabled(app: &App, actor: &Actor, id: AccountId, disabled: bool) -> AppResult<Account> {
+    let scope = admin_scope(actor)?;
+    if actor.account_id == Some(id) && disabled {
+        return Err(AppError::BadRequest("you cannot disable your own account".into()));
+    }
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let before = accounts::set_disabled(&mut tx, &scope, id, disabled, now).await?;
+    if disabled {
+        sessions::delete_for_account(&mut tx, id, None).await?;
+    }
+    let after = Account {
+        disabled,
+        ..before.clone()
+    };
+    let action = if disabled { "account.disable" } else { "account.enable" };
+    let mut e = actor.entry(action, "account", id, Some(before.home_unit_id));
+    e.before = Some(json!(before));
+    e.after = Some(json!(after));
+    audit::append(&mut tx, now, &e).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// What a signed-in person sees of their own account.
+#[derive(Debug, Clone, Serialize)]
+pub struct OwnRecord {
+    /// The account.
+    pub account: Account,
+    /// Name of its home unit.
+    pub home_unit_name: String,
+    /// Roles held, with unit names.
+    pub roles: Vec<(String, String, String)>,
+    /// Who opened this record, newest first.
+    pub reads: Vec<AuditRecord>,
+}
+
+/// The actor's own record, with the list of who opened it.
+pub async fn own(app: &App, actor: &Actor) -> AppResult<OwnRecord> {
+    let mut c = app.db.conn().await?;
+    let account = accounts::own(&mut c, &actor.principal).await?;
+    let assignments = roles::of_account(&mut c, account.id).await?;
+    let mut ids: Vec<UnitId> = assignments.iter().map(|a| a.unit_id).collect();
+    ids.push(account.home_unit_id);
+    let names = units::names(&mut c, &ids).await?;
+    let name_of = |id: UnitId| {
+        names
+            .iter()
+            .find(|(i, _)| *i == id)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_default()
+    };
+    let roles = assignments
+        .iter()
+        .map(|a| (a.role.as_str().to_string(), name_of(a.unit_id), a.scope.as_str().to_string()))
+        .collect();
+    let reads = audit::reads_of(&mut c, "account", &account.id.to_string()).await?;
+    Ok(OwnRecord {
+        home_unit_name: name_of(account.home_unit_id),
+        account,
+        roles,
+        reads,
+    })
+}

@@ -1,0 +1,263 @@
+//! Login, sessions, API-token authentication and password changes.
+
+use chrono::Duration;
+use grassroots_core::validate::new_password;
+use grassroots_core::{AccountId, Principal};
+use grassroots_store::{accounts, audit, roles, sessions, throttle, tokens, units};
+use serde_json::json;
+
+use crate::{Actor, App, AppError, AppResult, passwords};
+
+/// A freshly created session: the cookie token (shown once) and its row.
+pub struct NewSession {
+    /// Secret for the cookie.
+    pub token: String,
+    /// The stored session.
+    pub session: sessions::Session,
+}
+
+/// An authenticated request's identity.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    /// The actor for services.
+    pub actor: Actor,
+    /// The session, when authenticated by cookie (not by API token).
+    pub session: Option<sessions::Session>,
+}
+
+fn account_key(username: &str) -> String {
+    format!("account:{}", username.trim().to_lowercase())
+}
+
+fn address_key(ip: &str) -> String {
+    format!("address:{ip}")
+}
+
+/// Checks credentials and opens a new session. Every login creates a new
+/// token, so a token planted before login is worthless after it.
+pub async fn login(
+    app: &App,
+    username: &str,
+    password: &str,
+    ip: &str,
+    user_agent: &str,
+    request_id: &str,
+) -> AppResult<NewSession> {
+    let cfg = &app.config.login;
+    let now = app.clock.now();
+    let window_start = now - Duration::minutes(cfg.window_minutes);
+    let username = username.trim().to_lowercase();
+    let (acct_failures, addr_failures, record) = {
+        let mut c = app.db.conn().await?;
+        (
+            throttle::failures(&mut c, &account_key(&username), window_start).await?,
+            throttle::failures(&mut c, &address_key(ip), window_start).await?,
+            accounts::login_record(&mut c, &username).await?,
+        )
+    };
+    if acct_failures >= cfg.max_failures_per_account || addr_failures >= cfg.max_failures_per_address {
+        return Err(AppError::Throttled {
+            retry_after_secs: cfg.window_minutes * 60,
+        });
+    }
+    let ok = passwords::verify(
+        password.to_string(),
+        record.as_ref().map(|r| r.password_hash.clone()),
+    )
+    .await?;
+    let mut tx = app.db.begin().await?;
+    match record {
+        Some(r) if ok && !r.disabled => {
+            throttle::clear(&mut tx, &account_key(&username)).await?;
+            let token = passwords::random_token();
+            let session = sessions::Session {
+                id: passwords::digest(&token),
+                account_id: r.id,
+                csrf_token: passwords::random_token(),
+                created_at: now,
+                last_seen_at: now,
+                expires_at: now + Duration::hours(app.config.session.absolute_timeout_hours),
+                ip: ip.to_string(),
+                user_agent: user_agent.chars().take(300).collect(),
+            };
+            sessions::create(&mut tx, &session).await?;
+            let e = audit::AuditEntry {
+                actor_account_id: Some(r.id),
+                actor: &username,
+                action: "auth.login",
+                entity_type: "account",
+                entity_id: r.id.to_string(),
+                unit_id: Some(r.home_unit_id),
+                before: None,
+                after: Some(json!({ "ip": ip })),
+                request_id,
+            };
+            audit::append(&mut tx, now, &e).await?;
+            tx.commit().await?;
+            Ok(NewSession { token, session })
+        }
+        other => {
+            throttle::record_failure(&mut tx, &account_key(&username), now, window_start).await?;
+            throttle::record_failure(&mut tx, &address_key(ip), now, window_start).await?;
+            if let Some(r) = other {
+                let e = audit::AuditEntry {
+                    actor_account_id: None,
+                    actor: &username,
+                    action: "auth.login_failed",
+                    entity_type: "account",
+                    entity_id: r.id.to_string(),
+                    unit_id: Some(r.home_unit_id),
+                    before: None,
+                    after: Some(json!({ "ip": ip })),
+                    request_id,
+                };
+                audit::append(&mut tx, now, &e).await?;
+            }
+            tx.commit().await?;
+            Err(AppError::Unauthorized)
+        }
+    }
+}
+
+async fn actor_for(app: &App, account_id: AccountId, principal: Principal, request_id: &str) -> AppResult<Actor> {
+    let mut c = app.db.conn().await?;
+    let account = accounts::own(&mut c, &principal).await?;
+    Ok(Actor {
+        principal,
+        account_id: Some(account_id),
+        label: account.username,
+        home_unit_id: account.home_unit_id,
+        request_id: request_id.to_string(),
+    })
+}
+
+/// Resolves a session cookie token. Expired or idle sessions are deleted
+/// and yield `None`.
+pub async fn session(app: &App, token: &str, request_id: &str) -> AppResult<Option<Authenticated>> {
+    let id = passwords::digest(token);
+    let now = app.clock.now();
+    let idle = Duration::minutes(app.config.session.idle_timeout_minutes);
+    let found = {
+        let mut c = app.db.conn().await?;
+        sessions::get(&mut c, &id).await?
+    };
+    let Some(session) = found else {
+        return Ok(None);
+    };
+    if session.expires_at <= now || session.last_seen_at + idle <= now {
+        let mut tx = app.db.begin().await?;
+        sessions::delete(&mut tx, &id).await?;
+        tx.commit().await?;
+        return Ok(None);
+    }
+    // Record activity at most once a minute: a write per request would
+    // serialize every page view on SQLite's single writer.
+    if now - session.last_seen_at > Duration::seconds(60) {
+        let mut tx = app.db.begin().await?;
+        sessions::touch(&mut tx, &id, now).await?;
+        tx.commit().await?;
+    }
+    let assignments = {
+        let mut c = app.db.conn().await?;
+        roles::of_account(&mut c, session.account_id).await?
+    };
+    let principal = Principal::new(session.account_id, assignments);
+    let actor = actor_for(app, session.account_id, principal, request_id).await?;
+    Ok(Some(Authenticated {
+        actor,
+        session: Some(session),
+    }))
+}
+
+/// Resolves an API token (`Authorization: Bearer …`).
+pub async fn api_token(app: &App, secret: &str, request_id: &str) -> AppResult<Option<Authenticated>> {
+    let now = app.clock.now();
+    let mut c = app.db.conn().await?;
+    let Some(token) = tokens::get_active(&mut c, &passwords::digest(secret), now).await? else {
+        return Ok(None);
+    };
+    let Some(grant) = token.grant() else {
+        return Ok(None);
+    };
+    let owner = roles::of_account(&mut c, token.account_id).await?;
+    let path = units::ancestor_ids(&mut c, grant.unit_id).await?;
+    drop(c);
+    let principal = Principal::through_token(token.account_id, &owner, grant, &path);
+    if token
+        .last_used_at
+        .is_none_or(|t| now - t > Duration::seconds(60))
+    {
+        let mut tx = app.db.begin().await?;
+        tokens::touch(&mut tx, token.id, now).await?;
+        tx.commit().await?;
+    }
+    let actor = actor_for(app, token.account_id, principal, request_id).await?;
+    Ok(Some(Authenticated {
+        actor,
+        session: None,
+    }))
+}
+
+/// Ends one session (logout).
+pub async fn logout(app: &App, actor: &Actor, session_id: &str) -> AppResult<()> {
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    sessions::delete(&mut tx, session_id).await?;
+    let e = actor.entry("auth.logout", "account", actor.principal.account_id(), Some(actor.home_unit_id));
+    audit::append(&mut tx, now, &e).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Ends every session of the actor's account ("log out everywhere").
+pub async fn logout_everywhere(app: &App, actor: &Actor) -> AppResult<u64> {
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let n = sessions::delete_for_account(&mut tx, actor.principal.account_id(), None).await?;
+    let mut e = actor.entry("auth.logout_everywhere", "account", actor.principal.account_id(), Some(actor.home_unit_id));
+    e.after = Some(json!({ "sessions_ended": n }));
+    audit::append(&mut tx, now, &e).await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// Changes the actor's own password after checking the current one, and
+/// ends every other session of the account.
+pub async fn change_password(
+    app: &App,
+    actor: &Actor,
+    current: &str,
+    new: &str,
+    keep_session: Option<&str>,
+) -> AppResult<()> {
+    new_password("new_password", new)?;
+    let stored = {
+        let mut c = app.db.conn().await?;
+        accounts::own_password_hash(&mut c, &actor.principal).await?
+    };
+    if !passwords::verify(current.to_string(), Some(stored)).await? {
+        return Err(grassroots_core::FieldError::new(
+            "current_password",
+            "wrong",
+            "is not your current password",
+        )
+        .into());
+    }
+    let hash = passwords::hash(new.to_string()).await?;
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    accounts::set_own_password(&mut tx, &actor.principal, &hash, now).await?;
+    let ended =
+        sessions::delete_for_account(&mut tx, actor.principal.account_id(), keep_session).await?;
+    let mut e = actor.entry("account.change_password", "account", actor.principal.account_id(), Some(actor.home_unit_id));
+    e.after = Some(json!({ "other_sessions_ended": ended }));
+    audit::append(&mut tx, now, &e).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The live sessions of the actor's own account.
+pub async fn own_sessions(app: &App, actor: &Actor) -> AppResult<Vec<sessions::Session>> {
+    let mut c = app.db.conn().await?;
+    Ok(sessions::of_account(&mut c, actor.principal.account_id(), app.clock.now()).await?)
+}

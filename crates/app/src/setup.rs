@@ -1,0 +1,181 @@
+//! Creating an organization: `grassroots init` and the demo.
+
+use grassroots_core::validate::{display_name, new_password, username};
+use grassroots_core::{Assignment, Role, ScopeKind, UnitId};
+use grassroots_store::{accounts, audit, roles, units};
+use serde_json::json;
+
+use crate::{Actor, App, AppError, AppResult, passwords};
+
+/// Whether the organization exists (a root unit was created).
+pub async fn root_unit(app: &App) -> AppResult<Option<units::Unit>> {
+    let mut c = app.db.conn().await?;
+    Ok(units::root(&mut c).await?)
+}
+
+/// Input of `grassroots init`.
+pub struct InitInput {
+    /// Name of the organization (the root unit).
+    pub organization: String,
+    /// Level key of the root unit.
+    pub root_level: String,
+    /// Login name of the first administrator.
+    pub admin_username: String,
+    /// Display name of the first administrator.
+    pub admin_display_name: String,
+    /// Password of the first administrator.
+    pub admin_password: String,
+}
+
+/// Creates the root unit and the first administrator (administrator of the
+/// whole tree), in one transaction. Refuses if the organization exists.
+pub async fn init(app: &App, input: InitInput) -> AppResult<(units::Unit, accounts::Account)> {
+    let org = display_name("organization", &input.organization)?;
+    let user = username(&input.admin_username)?;
+    let display = display_name("display_name", &input.admin_display_name)?;
+    new_password("password", &input.admin_password)?;
+    if root_unit(app).await?.is_some() {
+        return Err(AppError::BadRequest(
+            "the organization is already initialized".into(),
+        ));
+    }
+    let hash = passwords::hash(input.admin_password).await?;
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let root = units::create_root(&mut tx, &org, &input.root_level, now).await?;
+    let actor = Actor::cli(root.id);
+    let mut e = actor.entry("unit.create", "unit", root.id, Some(root.id));
+    e.after = Some(json!(root));
+    audit::append(&mut tx, now, &e).await?;
+    let scope = actor.principal.scope();
+    let account = accounts::create(
+        &mut tx,
+        &scope,
+        &accounts::NewAccount {
+            username: &user,
+            display_name: &display,
+            home_unit_id: root.id,
+            password_hash: &hash,
+        },
+        now,
+    )
+    .await?;
+    let mut e = actor.entry("account.create", "account", account.id, Some(root.id));
+    e.after = Some(json!(account));
+    audit::append(&mut tx, now, &e).await?;
+    let grant = Assignment {
+        role: Role::Administrator,
+        unit_id: root.id,
+        scope: ScopeKind::Subtree,
+    };
+    let row = roles::assign(&mut tx, &scope, account.id, &grant, now).await?;
+    let mut e = actor.entry("role.assign", "role_assignment", row.id, Some(root.id));
+    e.after = Some(json!(row));
+    audit::append(&mut tx, now, &e).await?;
+    tx.commit().await?;
+    Ok((root, account))
+}
+
+/// A demo login printed by `grassroots demo`.
+#[derive(Debug, Clone)]
+pub struct DemoLogin {
+    /// Login name.
+    pub username: String,
+    /// Its password.
+    pub password: String,
+    /// Role held.
+    pub role: Role,
+    /// Where it is held.
+    pub unit_name: String,
+}
+
+/// The password of a demo login (printed on start; the demo is meant for
+/// a local machine).
+pub fn demo_password(username: &str) -> String {
+    format!("{username}-demo-2022")
+}
+
+/// Creates the demo organization unless it exists; returns its logins.
+pub async fn demo(app: &App) -> AppResult<Vec<DemoLogin>> {
+    let tree: &[(&str, &str, &str)] = &[
+        // (name, level, parent name)
+        ("South Phyongan Provincial Committee", "provincial_committee", ""),
+        ("North Hamgyong Provincial Committee", "provincial_committee", ""),
+        ("Anju City Committee", "city_committee", "South Phyongan Provincial Committee"),
+        ("Mundok County Committee", "county_committee", "South Phyongan Provincial Committee"),
+        ("Kimchaek City Committee", "city_committee", "North Hamgyong Provincial Committee"),
+        ("Namhung Youth Chemical Complex Primary Committee", "primary_committee", "Anju City Committee"),
+        ("Ripsok Cooperative Farm Primary Committee", "primary_committee", "Mundok County Committee"),
+        ("Kimchaek Iron and Steel Complex Primary Committee", "primary_committee", "Kimchaek City Committee"),
+        ("Synthesis Workshop Cell", "cell", "Namhung Youth Chemical Complex Primary Committee"),
+        ("Maintenance Workshop Cell", "cell", "Namhung Youth Chemical Complex Primary Committee"),
+        ("Work Team 1 Cell", "cell", "Ripsok Cooperative Farm Primary Committee"),
+        ("Blast Furnace Cell", "cell", "Kimchaek Iron and Steel Complex Primary Committee"),
+    ];
+    let logins: &[(&str, &str, Role, &str, ScopeKind)] = &[
+        ("admin", "Administrator", Role::Administrator, "", ScopeKind::Subtree),
+        ("secretary", "Kim Chol Min", Role::Secretary, "Namhung Youth Chemical Complex Primary Committee", ScopeKind::Subtree),
+        ("staff", "Ri Song Hui", Role::Staff, "Namhung Youth Chemical Complex Primary Committee", ScopeKind::Subtree),
+        ("viewer", "Pak Yong Nam", Role::Viewer, "South Phyongan Provincial Committee", ScopeKind::Subtree),
+        ("member", "Choe Kum Ok", Role::Member, "Synthesis Workshop Cell", ScopeKind::Unit),
+    ];
+    let existing = root_unit(app).await?;
+    let root = match existing {
+        Some(root) => root,
+        None => {
+            let (root, _) = init(
+                app,
+                InitInput {
+                    organization: "Central Committee".into(),
+                    root_level: "central_committee".into(),
+                    admin_username: "admin".into(),
+                    admin_display_name: "Administrator".into(),
+                    admin_password: demo_password("admin"),
+                },
+            )
+            .await?;
+            let actor = Actor::cli(root.id);
+            let mut ids: Vec<(&str, UnitId)> = vec![("", root.id)];
+            for (name, level, parent) in tree {
+                let parent_id = ids.iter().find(|(n, _)| n == parent).map(|(_, id)| *id).unwrap_or(root.id);
+                let unit = crate::units::create_child(app, &actor, parent_id, name, level).await?;
+                ids.push((name, unit.id));
+            }
+            for (user, display, role, unit, scope) in logins.iter().skip(1) {
+                let unit_id = ids.iter().find(|(n, _)| n == unit).map(|(_, id)| *id).unwrap_or(root.id);
+                let account = crate::accounts::create(
+                    app,
+                    &actor,
+                    crate::accounts::CreateInput {
+                        username: user.to_string(),
+                        display_name: display.to_string(),
+                        home_unit_id: unit_id,
+                        password: demo_password(user),
+                    },
+                )
+                .await?;
+                crate::roles::assign(
+                    app,
+                    &actor,
+                    account.id,
+                    Assignment {
+                        role: *role,
+                        unit_id,
+                        scope: *scope,
+                    },
+                )
+                .await?;
+            }
+            root
+        }
+    };
+    Ok(logins
+        .iter()
+        .map(|(user, _, role, unit, _)| DemoLogin {
+            username: user.to_string(),
+            password: demo_password(user),
+            role: *role,
+            unit_name: if unit.is_empty() { root.name.clone() } else { unit.to_string() },
+        })
+        .collect())
+}

@@ -1,0 +1,137 @@
+//! Units: view, create, rename.
+
+use grassroots_core::validate::display_name;
+use grassroots_core::{FieldError, Manage, Read, UnitId};
+use grassroots_store::units::{self, Unit, UnitListing};
+use grassroots_store::audit;
+use serde::Serialize;
+use serde_json::json;
+
+use crate::{Actor, App, AppError, AppResult};
+
+/// Level keys a unit may have. The structure module makes these
+/// configurable per organization profile.
+pub const LEVELS: &[&str] = &[
+    "central_committee",
+    "department",
+    "provincial_committee",
+    "city_committee",
+    "county_committee",
+    "primary_committee",
+    "cell",
+];
+
+fn level(raw: &str) -> AppResult<String> {
+    let l = raw.trim();
+    if LEVELS.contains(&l) {
+        Ok(l.to_string())
+    } else {
+        Err(FieldError::new("level", "invalid", format!("must be one of: {}", LEVELS.join(", "))).into())
+    }
+}
+
+/// Everything the unit page shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitView {
+    /// The unit.
+    pub unit: Unit,
+    /// Root-to-unit path; the flag says whether the reader may open it.
+    pub path: Vec<(Unit, bool)>,
+    /// Children inside the reader's scope.
+    pub children: Vec<UnitListing>,
+    /// Whether the reader may create children and rename the unit.
+    pub can_manage: bool,
+}
+
+/// The unit page of `id`, if inside the reader's scope.
+pub async fn view(app: &App, actor: &Actor, id: UnitId) -> AppResult<UnitView> {
+    let read = actor.principal.scope::<Read>();
+    let mut c = app.db.conn().await?;
+    let unit = units::get(&mut c, &read, id).await?;
+    let path = units::path(&mut c, &read, id).await?;
+    let children = units::children(&mut c, &read, id).await?;
+    let can_manage = units::in_scope(&mut c, &actor.principal.scope::<Manage>(), id).await?;
+    Ok(UnitView {
+        unit,
+        path,
+        children,
+        can_manage,
+    })
+}
+
+/// The top units of the reader's scope (where navigation starts).
+pub async fn tops(app: &App, actor: &Actor) -> AppResult<Vec<UnitListing>> {
+    let mut c = app.db.conn().await?;
+    Ok(units::scope_tops(&mut c, &actor.principal.scope::<Read>()).await?)
+}
+
+/// Units inside the reader's scope, paginated.
+pub async fn list(app: &App, actor: &Actor, limit: i64, offset: i64) -> AppResult<Vec<Unit>> {
+    let mut c = app.db.conn().await?;
+    Ok(units::list(&mut c, &actor.principal.scope::<Read>(), limit.clamp(1, 1000), offset.max(0)).await?)
+}
+
+/// One unit inside the reader's scope.
+pub async fn get(app: &App, actor: &Actor, id: UnitId) -> AppResult<Unit> {
+    let mut c = app.db.conn().await?;
+    Ok(units::get(&mut c, &actor.principal.scope::<Read>(), id).await?)
+}
+
+/// Refuses with `Forbidden` when the unit is readable but not manageable,
+/// and `NotFound` when it is not even readable (so its existence is not
+/// revealed).
+async fn require_manage(app: &App, actor: &Actor, id: UnitId) -> AppResult<()> {
+    let mut c = app.db.conn().await?;
+    if units::in_scope(&mut c, &actor.principal.scope::<Manage>(), id).await? {
+        Ok(())
+    } else if units::in_scope(&mut c, &actor.principal.scope::<Read>(), id).await? {
+        Err(AppError::Forbidden)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// Creates a child unit.
+pub async fn create_child(
+    app: &App,
+    actor: &Actor,
+    parent_id: UnitId,
+    name: &str,
+    level_key: &str,
+) -> AppResult<Unit> {
+    require_manage(app, actor, parent_id).await?;
+    let name = display_name("name", name)?;
+    let level_key = level(level_key)?;
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let unit = units::create_child(
+        &mut tx,
+        &actor.principal.scope::<Manage>(),
+        parent_id,
+        &name,
+        &level_key,
+        now,
+    )
+    .await?;
+    let mut e = actor.entry("unit.create", "unit", unit.id, Some(unit.id));
+    e.after = Some(json!(unit));
+    audit::append(&mut tx, now, &e).await?;
+    tx.commit().await?;
+    Ok(unit)
+}
+
+/// Renames a unit.
+pub async fn rename(app: &App, actor: &Actor, id: UnitId, name: &str) -> AppResult<Unit> {
+    require_manage(app, actor, id).await?;
+    let name = display_name("name", name)?;
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let (before, after) =
+        units::rename(&mut tx, &actor.principal.scope::<Manage>(), id, &name, now).await?;
+    let mut e = actor.entry("unit.rename", "unit", id, Some(id));
+    e.before = Some(json!(before));
+    e.after = Some(json!(after));
+    audit::append(&mut tx, now, &e).await?;
+    tx.commit().await?;
+    Ok(after)
+}

@@ -1,0 +1,136 @@
+//! Input validation shared by forms, the API and the CLI.
+
+use serde::Serialize;
+
+/// A validation failure that names the field at fault, so forms and API
+/// clients can point at it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct FieldError {
+    /// Name of the offending field, as the form or JSON body spells it.
+    pub field: &'static str,
+    /// Machine-readable reason, also a translation key suffix.
+    pub code: &'static str,
+    /// Human-readable explanation in English (the UI translates `code`).
+    pub message: String,
+}
+
+impl FieldError {
+    /// Builds an error for `field`.
+    pub fn new(field: &'static str, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// Result of a validation step.
+pub type Validated<T> = Result<T, FieldError>;
+
+/// Trims a display name (of a unit or an account) and checks its length.
+/// Any Unicode letter is allowed: Korean and other scripts are first-class.
+pub fn display_name(field: &'static str, raw: &str) -> Validated<String> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return Err(FieldError::new(field, "required", "must not be empty"));
+    }
+    if name.chars().count() > 200 {
+        return Err(FieldError::new(
+            field,
+            "too_long",
+            "must be at most 200 characters",
+        ));
+    }
+    if name.chars().any(|c| c.is_control()) {
+        return Err(FieldError::new(
+            field,
+            "invalid",
+            "must not contain control characters",
+        ));
+    }
+    Ok(name.to_string())
+}
+
+/// Checks a login name: 3–64 characters of lowercase ASCII letters, digits,
+/// `.`, `_` or `-`, starting with a letter or digit.
+pub fn username(raw: &str) -> Validated<String> {
+    let name = raw.trim().to_lowercase();
+    let len = name.chars().count();
+    if len < 3 || len > 64 {
+        return Err(FieldError::new(
+            "username",
+            "length",
+            "must be 3 to 64 characters",
+        ));
+    }
+    let ok_first = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric());
+    let ok_rest = name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
+    if !ok_first || !ok_rest {
+        return Err(FieldError::new(
+            "username",
+            "invalid",
+            "may contain only letters a-z, digits, '.', '_' and '-', and must start with a letter or digit",
+        ));
+    }
+    Ok(name)
+}
+
+/// Minimum password length. Length beats composition rules (NIST SP 800-63B).
+pub const MIN_PASSWORD_CHARS: usize = 10;
+
+/// Checks a new password.
+pub fn new_password(field: &'static str, raw: &str) -> Validated<()> {
+    let len = raw.chars().count();
+    if len < MIN_PASSWORD_CHARS {
+        return Err(FieldError::new(
+            field,
+            "too_short",
+            format!("must be at least {MIN_PASSWORD_CHARS} characters"),
+        ));
+    }
+    if len > 1024 {
+        return Err(FieldError::new(
+            field,
+            "too_long",
+            "must be at most 1024 characters",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_accept_korean_and_trim() {
+        assert_eq!(display_name("name", "  평양시 위원회 ").unwrap(), "평양시 위원회");
+        assert_eq!(display_name("name", " ").unwrap_err().code, "required");
+        assert_eq!(display_name("name", "a\u{0007}b").unwrap_err().code, "invalid");
+        assert_eq!(
+            display_name("name", &"x".repeat(201)).unwrap_err().code,
+            "too_long"
+        );
+    }
+
+    #[test]
+    fn usernames() {
+        assert_eq!(username(" Kim.Il ").unwrap(), "kim.il");
+        assert_eq!(username("ab").unwrap_err().code, "length");
+        assert_eq!(username("-abc").unwrap_err().code, "invalid");
+        assert_eq!(username("a b c").unwrap_err().code, "invalid");
+    }
+
+    #[test]
+    fn passwords() {
+        assert!(new_password("password", "short").is_err());
+        assert!(new_password("password", "long enough pass").is_ok());
+    }
+}

@@ -1,0 +1,76 @@
+//! `grassroots check`: database integrity, tree consistency and the audit
+//! chain.
+
+use serde::Serialize;
+
+use crate::audit::{ChainReport, verify};
+use crate::{DbConn, Dialect, StoreResult, on_ex};
+
+/// Everything `check` found.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckReport {
+    /// Problems reported by the engine's own integrity check.
+    pub engine_problems: Vec<String>,
+    /// Units whose closure rows do not match their parent links.
+    pub tree_problems: Vec<String>,
+    /// The audit chain.
+    pub audit: ChainReport,
+}
+
+impl CheckReport {
+    /// True when nothing is wrong.
+    pub fn ok(&self) -> bool {
+        self.engine_problems.is_empty()
+            && self.tree_problems.is_empty()
+            && self.audit.first_break.is_none()
+    }
+}
+
+/// Runs every check.
+pub async fn run(c: &mut impl DbConn) -> StoreResult<CheckReport> {
+    let mut engine_problems = Vec::new();
+    if c.dialect() == Dialect::Sqlite {
+        let rows: Vec<String> = on_ex!(c, |e| sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_all(&mut *e)
+            .await)?;
+        engine_problems.extend(rows.into_iter().filter(|r| r != "ok"));
+        let fk: Vec<(String, i64)> = on_ex!(c, |e| sqlx::query_as(
+            "SELECT \"table\", rowid FROM pragma_foreign_key_check"
+        )
+        .fetch_all(&mut *e)
+        .await)?;
+        engine_problems.extend(
+            fk.into_iter()
+                .map(|(t, id)| format!("table {t}, row {id}: broken foreign key")),
+        );
+    }
+    let mut tree_problems = Vec::new();
+    let no_self: Vec<i64> = on_ex!(c, |e| sqlx::query_scalar(
+        "SELECT u.id FROM units u WHERE NOT EXISTS
+           (SELECT 1 FROM unit_closure c WHERE c.ancestor_id = u.id AND c.descendant_id = u.id AND c.depth = 0)
+         ORDER BY u.id LIMIT 20"
+    )
+    .fetch_all(&mut *e)
+    .await)?;
+    tree_problems.extend(no_self.iter().map(|id| format!("unit {id}: no closure row for itself")));
+    let wrong_count: Vec<i64> = on_ex!(c, |e| sqlx::query_scalar(
+        "SELECT u.id FROM units u
+         WHERE (SELECT count(*) FROM unit_closure c WHERE c.descendant_id = u.id) <> u.depth + 1
+            OR (u.parent_id IS NOT NULL AND NOT EXISTS
+                (SELECT 1 FROM unit_closure c WHERE c.ancestor_id = u.parent_id AND c.descendant_id = u.id AND c.depth = 1))
+         ORDER BY u.id LIMIT 20"
+    )
+    .fetch_all(&mut *e)
+    .await)?;
+    tree_problems.extend(
+        wrong_count
+            .iter()
+            .map(|id| format!("unit {id}: ancestors in the closure table do not match its parent links")),
+    );
+    let audit = verify(c).await?;
+    Ok(CheckReport {
+        engine_problems,
+        tree_problems,
+        audit,
+    })
+}

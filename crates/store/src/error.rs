@@ -1,0 +1,52 @@
+use thiserror::Error;
+
+/// Errors of the storage layer.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// The record does not exist, or lies outside the caller's scope (the
+    /// two are deliberately indistinguishable).
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness or reference rule was violated; names the field.
+    #[error("{field} conflicts with an existing record")]
+    Conflict {
+        /// The field at fault.
+        field: &'static str,
+    },
+    /// The database URL is not usable.
+    #[error("invalid database URL: {0}")]
+    BadUrl(String),
+    /// A migration on disk differs from the one applied.
+    #[error("migration {version} ({name}) was changed after it was applied")]
+    MigrationChanged {
+        /// Version number of the migration.
+        version: i64,
+        /// Its name.
+        name: String,
+    },
+    /// The database was written by a newer grassroots.
+    #[error("the database has migration {0}, which this version of grassroots does not know; upgrade grassroots")]
+    TooNew(i64),
+    /// Any other database error.
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+    /// Other failure (for instance a backup file operation).
+    #[error("{0}")]
+    Other(String),
+}
+
+impl StoreError {
+    /// Maps a unique-constraint violation to a [`StoreError::Conflict`] on
+    /// `field`, leaving other errors as they are.
+    pub fn conflict_on(self, field: &'static str) -> StoreError {
+        match &self {
+            StoreError::Db(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+                StoreError::Conflict { field }
+            }
+            _ => self,
+        }
+    }
+}
+
+/// Result of a storage call.
+pub type StoreResult<T> = Result<T, StoreError>;

@@ -1,0 +1,33 @@
+//! Storage for grassroots: one set of repository code over two engines,
+//! SQLite (embedded, the default) and PostgreSQL, chosen by the database URL.
+//!
+//! Every query is written once. Where the dialects really differ, both
+//! variants sit side by side in the same function, selected by
+//! [`Dialect`]. Writes take a [`Tx`], so they cannot happen outside a
+//! transaction; reads take anything that implements [`DbConn`].
+
+pub mod accounts;
+pub mod audit;
+pub mod backup;
+pub mod check;
+mod db;
+mod error;
+pub mod migrate;
+pub mod roles;
+pub mod scope_sql;
+pub mod sessions;
+pub mod throttle;
+pub mod tokens;
+pub mod units;
+
+pub use db::{Conn, Db, DbConn, Dialect, Ex, Tx, redact_url};
+pub use error::{StoreError, StoreResult};
+
+/// Timestamps are stored with microsecond precision on both engines, so
+/// that what is hashed into the audit chain reads back identically.
+pub fn truncate_to_micros(t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    use chrono::{SubsecRound, Timelike};
+    let t = t.trunc_subsecs(6);
+    debug_assert!(t.nanosecond() % 1000 == 0);
+    t
+}

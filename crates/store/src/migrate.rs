@@ -1,0 +1,146 @@
+//! Forward-only migrations, one folder per engine, embedded in the binary.
+//!
+//! Each migration runs in its own transaction together with the row that
+//! records it, so a failed migration leaves nothing behind. A checksum
+//! catches a migration edited after it was applied.
+
+use sha2::{Digest, Sha256};
+
+use crate::{Db, DbConn, Dialect, StoreError, StoreResult, on_ex};
+
+/// One migration script.
+pub struct Migration {
+    /// Increasing version number.
+    pub version: i64,
+    /// Short name.
+    pub name: &'static str,
+    /// The SQL of this engine.
+    pub sql: &'static str,
+}
+
+const SQLITE: &[Migration] = &[Migration {
+    version: 1,
+    name: "foundation",
+    sql: include_str!("../migrations/sqlite/0001_foundation.sql"),
+}];
+
+const POSTGRES: &[Migration] = &[Migration {
+    version: 1,
+    name: "foundation",
+    sql: include_str!("../migrations/postgres/0001_foundation.sql"),
+}];
+
+/// The migrations of a dialect, in order.
+pub fn migrations(dialect: Dialect) -> &'static [Migration] {
+    match dialect {
+        Dialect::Sqlite => SQLITE,
+        Dialect::Postgres => POSTGRES,
+    }
+}
+
+fn checksum(sql: &str) -> String {
+    hex::encode(Sha256::digest(sql.as_bytes()))
+}
+
+/// Applies every pending migration; returns the versions applied now.
+/// Safe to run from several servers at once: on PostgreSQL an advisory
+/// lock serializes them, on SQLite the immediate transaction does.
+pub async fn run(db: &Db) -> StoreResult<Vec<i64>> {
+    let dialect = db.dialect();
+    let mut applied_now = Vec::new();
+    let mut tx = db.begin().await?;
+    let create = "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version    BIGINT PRIMARY KEY,
+            name       TEXT NOT NULL,
+            checksum   TEXT NOT NULL,
+            applied_at TEXT NOT NULL
+        )";
+    if dialect == Dialect::Postgres {
+        on_ex!(&mut tx, |e| sqlx::query("SELECT pg_advisory_xact_lock(7120161)")
+            .execute(&mut *e).await.map(|r| r.rows_affected()))?;
+    }
+    on_ex!(&mut tx, |e| sqlx::query(create).execute(&mut *e).await.map(|r| r.rows_affected()))?;
+    let done: Vec<(i64, String, String)> = on_ex!(&mut tx, |e| sqlx::query_as(
+        "SELECT version, name, checksum FROM schema_migrations ORDER BY version"
+    )
+    .fetch_all(&mut *e)
+    .await)?;
+    let known = migrations(dialect);
+    for (version, name, sum) in &done {
+        match known.iter().find(|m| m.version == *version) {
+            None => return Err(StoreError::TooNew(*version)),
+            Some(m) if &checksum(m.sql) != sum => {
+                return Err(StoreError::MigrationChanged {
+                    version: *version,
+                    name: name.clone(),
+                });
+            }
+            Some(_) => {}
+        }
+    }
+    for m in known {
+        if done.iter().any(|(v, _, _)| *v == m.version) {
+            continue;
+        }
+        on_ex!(&mut tx, |e| sqlx::raw_sql(m.sql).execute(&mut *e).await.map(|r| r.rows_affected()))?;
+        let now = chrono::Utc::now().to_rfc3339();
+        on_ex!(&mut tx, |e| sqlx::query(
+            "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)"
+        )
+        .bind(m.version)
+        .bind(m.name)
+        .bind(checksum(m.sql))
+        .bind(&now)
+        .execute(&mut *e).await.map(|r| r.rows_affected()))?;
+        tracing::info!(version = m.version, name = m.name, "applied migration");
+        applied_now.push(m.version);
+    }
+    tx.commit().await?;
+    Ok(applied_now)
+}
+
+/// Versions already applied to the database (empty if it was never migrated).
+pub async fn applied(c: &mut impl DbConn) -> StoreResult<Vec<i64>> {
+    let exists: bool = match c.dialect() {
+        Dialect::Sqlite => on_ex!(c, |e| sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+        )
+        .fetch_one(&mut *e)
+        .await)? > 0,
+        Dialect::Postgres => on_ex!(c, |e| sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'schema_migrations'"
+        )
+        .fetch_one(&mut *e)
+        .await)? > 0,
+    };
+    if !exists {
+        return Ok(Vec::new());
+    }
+    Ok(on_ex!(c, |e| sqlx::query_scalar(
+        "SELECT version FROM schema_migrations ORDER BY version"
+    )
+    .fetch_all(&mut *e)
+    .await)?)
+}
+
+/// Tables and their columns, sorted, as the engine reports them. Used to
+/// prove that both engines' migrations produce the same schema.
+pub async fn table_columns(c: &mut impl DbConn) -> StoreResult<Vec<(String, String)>> {
+    let rows: Vec<(String, String)> = match c.dialect() {
+        Dialect::Sqlite => on_ex!(c, |e| sqlx::query_as(
+            "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'
+             ORDER BY m.name, p.name"
+        )
+        .fetch_all(&mut *e)
+        .await)?,
+        Dialect::Postgres => on_ex!(c, |e| sqlx::query_as(
+            "SELECT table_name::text, column_name::text FROM information_schema.columns
+             WHERE table_schema = current_schema()
+             ORDER BY table_name, column_name"
+        )
+        .fetch_all(&mut *e)
+        .await)?,
+    };
+    Ok(rows)
+}

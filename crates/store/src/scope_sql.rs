@@ -1,0 +1,72 @@
+//! Renders a [`Scope`] as an SQL condition. Scopes hold only integer unit
+//! ids, so the condition is built from numbers alone and needs no binding.
+
+use std::fmt::Write;
+
+use grassroots_core::{Capability, Scope};
+
+/// An SQL condition true exactly for rows whose `column` (a unit id) lies
+/// inside `scope`: granted alone, or below a granted subtree root (through
+/// the closure table, an indexed lookup). An empty scope yields `1 = 0`.
+pub fn unit_condition<C: Capability>(scope: &Scope<C>, column: &str) -> String {
+    let mut parts = Vec::new();
+    if !scope.single_units().is_empty() {
+        parts.push(format!("{column} IN ({})", join(scope.single_units())));
+    }
+    if !scope.subtree_roots().is_empty() {
+        parts.push(format!(
+            "{column} IN (SELECT sc.descendant_id FROM unit_closure sc WHERE sc.ancestor_id IN ({}))",
+            join(scope.subtree_roots())
+        ));
+    }
+    if parts.is_empty() {
+        "1 = 0".to_string()
+    } else {
+        format!("({})", parts.join(" OR "))
+    }
+}
+
+fn join(ids: &[i64]) -> String {
+    let mut s = String::new();
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        let _ = write!(s, "{id}");
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use grassroots_core::{Assignment, Principal, Read, Role, ScopeKind};
+
+    #[test]
+    fn empty_scope_matches_nothing() {
+        let p = Principal::new(1, vec![]);
+        assert_eq!(unit_condition(&p.scope::<Read>(), "u.id"), "1 = 0");
+    }
+
+    #[test]
+    fn renders_units_and_subtrees() {
+        let p = Principal::new(
+            1,
+            vec![
+                Assignment {
+                    role: Role::Viewer,
+                    unit_id: 4,
+                    scope: ScopeKind::Unit,
+                },
+                Assignment {
+                    role: Role::Staff,
+                    unit_id: 9,
+                    scope: ScopeKind::Subtree,
+                },
+            ],
+        );
+        let sql = unit_condition(&p.scope::<Read>(), "u.id");
+        assert!(sql.contains("u.id IN (4)"));
+        assert!(sql.contains("ancestor_id IN (9)"));
+    }
+}
