@@ -146,6 +146,19 @@ pub async fn set_disabled(app: &App, actor: &Actor, id: AccountId, disabled: boo
     Ok(after)
 }
 
+/// A role the signed-in person holds.
+#[derive(Debug, Clone, Serialize)]
+pub struct OwnRole {
+    /// Role name.
+    pub role: String,
+    /// Unit where it is held.
+    pub unit_id: UnitId,
+    /// The unit's name.
+    pub unit_name: String,
+    /// `unit` or `subtree`.
+    pub scope: String,
+}
+
 /// What a signed-in person sees of their own account.
 #[derive(Debug, Clone, Serialize)]
 pub struct OwnRecord {
@@ -154,7 +167,7 @@ pub struct OwnRecord {
     /// Name of its home unit.
     pub home_unit_name: String,
     /// Roles held, with unit names.
-    pub roles: Vec<(String, String, String)>,
+    pub roles: Vec<OwnRole>,
     /// Who opened this record, newest first.
     pub reads: Vec<AuditRecord>,
 }
@@ -176,7 +189,12 @@ pub async fn own(app: &App, actor: &Actor) -> AppResult<OwnRecord> {
     };
     let roles = assignments
         .iter()
-        .map(|a| (a.role.as_str().to_string(), name_of(a.unit_id), a.scope.as_str().to_string()))
+        .map(|a| OwnRole {
+            role: a.role.as_str().to_string(),
+            unit_id: a.unit_id,
+            unit_name: name_of(a.unit_id),
+            scope: a.scope.as_str().to_string(),
+        })
         .collect();
     let reads = audit::reads_of(&mut c, "account", &account.id.to_string()).await?;
     Ok(OwnRecord {

@@ -71,6 +71,13 @@ pub async fn list(app: &App, actor: &Actor, limit: i64, offset: i64) -> AppResul
     Ok(units::list(&mut c, &actor.principal.scope::<Read>(), limit.clamp(1, 1000), offset.max(0)).await?)
 }
 
+/// Units the actor administers (for choosing where to place accounts and
+/// roles), paginated.
+pub async fn list_administered(app: &App, actor: &Actor, limit: i64, offset: i64) -> AppResult<Vec<Unit>> {
+    let mut c = app.db.conn().await?;
+    Ok(units::list(&mut c, &actor.principal.scope::<grassroots_core::Administer>(), limit.clamp(1, 1000), offset.max(0)).await?)
+}
+
 /// One unit inside the reader's scope.
 pub async fn get(app: &App, actor: &Actor, id: UnitId) -> AppResult<Unit> {
     let mut c = app.db.conn().await?;

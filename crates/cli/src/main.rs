@@ -1,1 +1,507 @@
-fn main() {}
+//! The `grassroots` binary: web server, command-line administration and
+//! the demo, over SQLite (default) or PostgreSQL.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::{Args, Parser, Subcommand};
+use grassroots_app::config::{FlagOverrides, Sources};
+use grassroots_app::{Actor, App, Config, accounts, audit, passwords, roles, setup, tokens};
+use grassroots_core::{Assignment, Role, ScopeKind};
+use grassroots_store::{Db, Dialect, migrate};
+
+/// grassroots runs a federated membership organization from its primary units up.
+#[derive(Parser)]
+#[command(name = "grassroots", version, about)]
+struct Cli {
+    /// Configuration file (default: grassroots.toml in the working directory, if present).
+    #[arg(long, global = true, env = "GRASSROOTS_CONFIG")]
+    config: Option<PathBuf>,
+    /// Directory for the embedded database and backups.
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB.
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    /// Address to listen on, for example 127.0.0.1:8080.
+    #[arg(long, global = true)]
+    listen: Option<String>,
+    /// Public URL of the server (https://… makes cookies Secure).
+    #[arg(long, global = true)]
+    public_url: Option<String>,
+    /// Log filter, for example info or grassroots=debug.
+    #[arg(long, global = true)]
+    log: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (applies pending migrations first).
+    Serve,
+    /// Create the organization and its first administrator.
+    Init(InitArgs),
+    /// Create a demo organization on the embedded database and serve it.
+    Demo,
+    /// Apply pending database migrations.
+    Migrate,
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Write a consistent backup of the database to FILE.
+    Backup {
+        /// Backup file to create.
+        file: PathBuf,
+    },
+    /// Replace the database with a backup (stop the server first).
+    Restore {
+        /// Backup file to restore.
+        file: PathBuf,
+        /// Overwrite an existing database.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Verify database integrity, the unit tree and the audit chain.
+    Check,
+    /// Show configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Args)]
+struct PasswordArgs {
+    /// Read the password from the first line of standard input.
+    #[arg(long, conflicts_with = "generate_password")]
+    password_stdin: bool,
+    /// Generate a password and print it once.
+    #[arg(long)]
+    generate_password: bool,
+}
+
+#[derive(Args)]
+struct InitArgs {
+    /// Name of the organization (the root unit).
+    #[arg(long)]
+    organization: String,
+    /// Level key of the root unit.
+    #[arg(long, default_value = "central_committee")]
+    level: String,
+    /// Login name of the first administrator.
+    #[arg(long, default_value = "admin")]
+    admin: String,
+    /// Display name of the first administrator.
+    #[arg(long, default_value = "Administrator")]
+    admin_name: String,
+    #[command(flatten)]
+    password: PasswordArgs,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account, optionally with a role.
+    Add {
+        /// Login name.
+        username: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// Home unit id (default: the root).
+        #[arg(long)]
+        unit: Option<i64>,
+        /// Role to assign at the home unit.
+        #[arg(long)]
+        role: Option<String>,
+        /// Reach of the role: unit or subtree.
+        #[arg(long, default_value = "subtree")]
+        scope: String,
+        #[command(flatten)]
+        password: PasswordArgs,
+    },
+    /// List accounts.
+    List,
+    /// Set a new password (ends the account's sessions).
+    ResetPassword {
+        /// Login name.
+        username: String,
+        #[command(flatten)]
+        password: PasswordArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token for an account; prints the secret once.
+    Create {
+        /// Owner's login name.
+        #[arg(long)]
+        user: String,
+        /// Token name.
+        #[arg(long)]
+        name: String,
+        /// Role carried (must be held by the owner).
+        #[arg(long)]
+        role: String,
+        /// Unit id.
+        #[arg(long)]
+        unit: i64,
+        /// unit or subtree.
+        #[arg(long, default_value = "subtree")]
+        scope: String,
+        /// Days of validity.
+        #[arg(long)]
+        expires_in_days: Option<i64>,
+    },
+    /// List an account's tokens.
+    List {
+        /// Owner's login name.
+        #[arg(long)]
+        user: String,
+    },
+    /// Revoke a token.
+    Revoke {
+        /// Owner's login name.
+        #[arg(long)]
+        user: String,
+        /// Token id.
+        id: i64,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Print the effective configuration and where each value came from.
+    Show,
+}
+
+fn load_config(cli: &Cli, demo: bool) -> Result<(Sources, Config)> {
+    let (file, explicit) = match &cli.config {
+        Some(p) => (p.clone(), true),
+        None => (PathBuf::from("grassroots.toml"), false),
+    };
+    let mut flags = FlagOverrides {
+        data_dir: cli.data_dir.clone(),
+        database_url: cli.database_url.clone(),
+        listen: cli.listen.clone(),
+        public_url: cli.public_url.clone(),
+        log: cli.log.clone(),
+    };
+    if demo {
+        // The demo always runs on its own embedded database.
+        flags.data_dir.get_or_insert_with(|| PathBuf::from("grassroots-demo"));
+        if flags.database_url.is_none() {
+            let dir = flags.data_dir.clone().unwrap_or_default();
+            flags.database_url = Some(format!("sqlite://{}", dir.join("grassroots.db").display()));
+        }
+    }
+    let sources = Sources::new(&file, explicit, &flags).map_err(|e| anyhow!(e))?;
+    let config = sources.extract().map_err(|e| anyhow!(e))?;
+    Ok((sources, config))
+}
+
+fn init_logging(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
+}
+
+async fn open(config: &Config) -> Result<App> {
+    let url = config.effective_database_url();
+    if url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
+    }
+    let db = Db::connect(&url)
+        .await
+        .with_context(|| format!("cannot open database {}", grassroots_store::redact_url(&url)))?;
+    migrate::run(&db).await.context("migrating the database")?;
+    Ok(App::new(db, config.clone()))
+}
+
+fn read_password(args: &PasswordArgs, what: &str) -> Result<(String, bool)> {
+    if args.generate_password {
+        return Ok((passwords::generate(), true));
+    }
+    if args.password_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        return Ok((line.trim_end_matches(['\r', '\n']).to_string(), false));
+    }
+    if !std::io::stdin().is_terminal() {
+        bail!("no terminal to ask for the password of {what}: use --password-stdin or --generate-password");
+    }
+    let first = rpassword::prompt_password(format!("Password for {what}: "))?;
+    let second = rpassword::prompt_password("Repeat the password: ")?;
+    if first != second {
+        bail!("the two passwords differ");
+    }
+    Ok((first, false))
+}
+
+async fn cli_actor(app: &App) -> Result<Actor> {
+    let root = setup::root_unit(app)
+        .await?
+        .ok_or_else(|| anyhow!("the organization is not initialized: run `grassroots init` first"))?;
+    Ok(Actor::cli(root.id))
+}
+
+async fn serve(app: App) -> Result<()> {
+    let router = grassroots_web::router(app.clone()).map_err(|e| anyhow!(e))?;
+    let listener = tokio::net::TcpListener::bind(&app.config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", app.config.listen))?;
+    let addr = listener.local_addr()?;
+    // The first line of output names the URL (the browser tests read it).
+    println!("grassroots is listening on http://{addr}");
+    tracing::info!(%addr, engine = app.db.dialect().name(), "serving");
+    grassroots_web::serve(listener, router).await?;
+    app.db.close().await;
+    Ok(())
+}
+
+fn parse_grant(role: &str, unit: i64, scope: &str) -> Result<Assignment> {
+    Ok(Assignment {
+        role: Role::parse(role).ok_or_else(|| anyhow!("unknown role {role}: use administrator, secretary, staff, viewer or member"))?,
+        unit_id: unit,
+        scope: ScopeKind::parse(scope).ok_or_else(|| anyhow!("unknown scope {scope}: use unit or subtree"))?,
+    })
+}
+
+async fn account_id_of(app: &App, actor: &Actor, username: &str) -> Result<i64> {
+    let list = accounts::list(app, actor).await?;
+    list.iter()
+        .find(|a| a.username == username.trim().to_lowercase())
+        .map(|a| a.id)
+        .ok_or_else(|| anyhow!("no account named {username}"))
+}
+
+async fn restore(config: &Config, file: &Path, force: bool) -> Result<()> {
+    let url = config.effective_database_url();
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        let target = PathBuf::from(path.split('?').next().unwrap_or(path));
+        // Check the backup before touching anything.
+        let probe = Db::connect(&format!("sqlite://{}?mode=ro", file.display()))
+            .await
+            .with_context(|| format!("{} is not a readable SQLite database", file.display()))?;
+        let mut c = probe.conn().await?;
+        if migrate::applied(&mut c).await?.is_empty() {
+            bail!("{} is not a grassroots database", file.display());
+        }
+        let report = grassroots_store::check::run(&mut c).await?;
+        drop(c);
+        probe.close().await;
+        if !report.ok() {
+            bail!("the backup fails `check`: {}", serde_json::to_string(&report)?);
+        }
+        if target.exists() && !force {
+            bail!("{} exists; stop the server and pass --force to replace it", target.display());
+        }
+        let staging = target.with_extension("db.restoring");
+        std::fs::copy(file, &staging)?;
+        for suffix in ["-wal", "-shm"] {
+            let side = PathBuf::from(format!("{}{suffix}", target.display()));
+            if side.exists() {
+                std::fs::remove_file(side)?;
+            }
+        }
+        std::fs::rename(&staging, &target)?;
+        println!("restored {} into {}", file.display(), target.display());
+        Ok(())
+    } else {
+        let file = file.to_str().ok_or_else(|| anyhow!("the file name must be valid UTF-8"))?;
+        grassroots_store::backup::run_pg_tool("pg_restore", &["--clean", "--if-exists", "--no-owner", "--dbname", &url, file]).await?;
+        println!("restored {file}");
+        Ok(())
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let demo = matches!(cli.command, Command::Demo);
+    let (sources, config) = load_config(&cli, demo)?;
+    init_logging(&config.log);
+    match cli.command {
+        Command::Config(ConfigCommand::Show) => {
+            let rows = sources.explain().map_err(|e| anyhow!(e))?;
+            let width = rows.iter().map(|(k, _, _)| k.len()).max().unwrap_or(0);
+            for (key, value, source) in rows {
+                println!("{key:width$} = {value:<40} # {source}");
+            }
+        }
+        Command::Serve => {
+            let app = open(&config).await?;
+            if setup::root_unit(&app).await?.is_none() {
+                bail!("the organization is not initialized: run `grassroots init --organization NAME` first");
+            }
+            serve(app).await?;
+        }
+        Command::Migrate => {
+            let app = open(&config).await?;
+            let mut c = app.db.conn().await?;
+            let versions = migrate::applied(&mut c).await?;
+            println!("database is at migration {}", versions.last().copied().unwrap_or(0));
+        }
+        Command::Init(args) => {
+            let app = open(&config).await?;
+            let (password, generated) = read_password(&args.password, &args.admin)?;
+            let (root, account) = setup::init(
+                &app,
+                setup::InitInput {
+                    organization: args.organization,
+                    root_level: args.level,
+                    admin_username: args.admin,
+                    admin_display_name: args.admin_name,
+                    admin_password: password.clone(),
+                },
+            )
+            .await?;
+            println!("created organization \"{}\" (unit {}) and administrator {}", root.name, root.id, account.username);
+            if generated {
+                println!("password: {password}");
+                println!("(shown once; change it after the first login)");
+            }
+        }
+        Command::Demo => {
+            let app = open(&config).await?;
+            if app.db.dialect() != Dialect::Sqlite {
+                bail!("the demo runs on the embedded database only");
+            }
+            let logins = setup::demo(&app).await?;
+            let router = grassroots_web::router(app.clone()).map_err(|e| anyhow!(e))?;
+            let listener = tokio::net::TcpListener::bind(&app.config.listen)
+                .await
+                .with_context(|| format!("cannot listen on {}", app.config.listen))?;
+            let addr = listener.local_addr()?;
+            println!("grassroots is listening on http://{addr}");
+            println!("demo database: {}", app.config.effective_database_url());
+            println!("demo logins (login name / password / role at unit):");
+            for l in &logins {
+                println!("  {:<10} {:<22} {} at {}", l.username, l.password, l.role.as_str(), l.unit_name);
+            }
+            grassroots_web::serve(listener, router).await?;
+        }
+        Command::User(cmd) => {
+            let app = open(&config).await?;
+            let actor = cli_actor(&app).await?;
+            match cmd {
+                UserCommand::Add { username, name, unit, role, scope, password } => {
+                    let (pw, generated) = read_password(&password, &username)?;
+                    let home = unit.unwrap_or(actor.home_unit_id);
+                    let account = accounts::create(
+                        &app,
+                        &actor,
+                        accounts::CreateInput { username, display_name: name, home_unit_id: home, password: pw.clone() },
+                    )
+                    .await?;
+                    if let Some(role) = role {
+                        roles::assign(&app, &actor, account.id, parse_grant(&role, home, &scope)?).await?;
+                    }
+                    println!("created account {} (id {})", account.username, account.id);
+                    if generated {
+                        println!("password: {pw}");
+                    }
+                }
+                UserCommand::List => {
+                    let roles = roles::list(&app, &actor, None).await?;
+                    for a in accounts::list(&app, &actor).await? {
+                        let held: Vec<String> = roles
+                            .iter()
+                            .filter(|r| r.account_id == a.id)
+                            .map(|r| format!("{} at {} ({})", r.role, r.unit_name, r.scope))
+                            .collect();
+                        println!(
+                            "{:<5} {:<20} {:<30} {}{}",
+                            a.id,
+                            a.username,
+                            a.display_name,
+                            if a.disabled { "[disabled] " } else { "" },
+                            held.join("; ")
+                        );
+                    }
+                }
+                UserCommand::ResetPassword { username, password } => {
+                    let id = account_id_of(&app, &actor, &username).await?;
+                    let (pw, generated) = read_password(&password, &username)?;
+                    accounts::reset_password(&app, &actor, id, &pw).await?;
+                    println!("password of {username} set; its sessions were ended");
+                    if generated {
+                        println!("password: {pw}");
+                    }
+                }
+            }
+        }
+        Command::Token(cmd) => {
+            let app = open(&config).await?;
+            let actor = cli_actor(&app).await?;
+            match cmd {
+                TokenCommand::Create { user, name, role, unit, scope, expires_in_days } => {
+                    let id = account_id_of(&app, &actor, &user).await?;
+                    let (secret, token) =
+                        tokens::create(&app, &actor, id, &name, parse_grant(&role, unit, &scope)?, expires_in_days).await?;
+                    println!("token {} created for {user}", token.id);
+                    println!("{secret}");
+                }
+                TokenCommand::List { user } => {
+                    let id = account_id_of(&app, &actor, &user).await?;
+                    for t in tokens::list(&app, &actor, id).await? {
+                        println!(
+                            "{:<5} {:<24} {} at unit {} ({}){}",
+                            t.id,
+                            t.name,
+                            t.role,
+                            t.unit_id,
+                            t.scope,
+                            if t.revoked_at.is_some() { " [revoked]" } else { "" }
+                        );
+                    }
+                }
+                TokenCommand::Revoke { user, id } => {
+                    let account = account_id_of(&app, &actor, &user).await?;
+                    tokens::revoke(&app, &actor, account, id).await?;
+                    println!("token {id} revoked");
+                }
+            }
+        }
+        Command::Backup { file } => {
+            let app = open(&config).await?;
+            match app.db.dialect() {
+                Dialect::Sqlite => {
+                    grassroots_store::backup::sqlite_backup(&app.db, &file).await?;
+                }
+                Dialect::Postgres => {
+                    let url = config.effective_database_url();
+                    let f = file.to_str().ok_or_else(|| anyhow!("the file name must be valid UTF-8"))?;
+                    grassroots_store::backup::run_pg_tool("pg_dump", &["--format=custom", "--file", f, &url]).await?;
+                }
+            }
+            println!("backup written to {}", file.display());
+        }
+        Command::Restore { file, force } => {
+            restore(&config, &file, force).await?;
+        }
+        Command::Check => {
+            let app = open(&config).await?;
+            let report = audit::check(&app).await?;
+            for p in &report.engine_problems {
+                println!("database: {p}");
+            }
+            for p in &report.tree_problems {
+                println!("tree: {p}");
+            }
+            match &report.audit.first_break {
+                None => println!("audit chain: {} rows, intact", report.audit.rows),
+                Some(b) => println!("audit chain: first bad row is {}: {}", b.id, b.reason),
+            }
+            if !report.ok() {
+                bail!("check failed");
+            }
+            println!("check passed");
+        }
+    }
+    Ok(())
+}

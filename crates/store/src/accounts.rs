@@ -9,7 +9,7 @@ use crate::scope_sql::unit_condition;
 use crate::{DbConn, StoreError, StoreResult, Tx, on_ex};
 
 /// An account as shown to administrators and to its owner.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Account {
     /// Identifier.
     pub id: AccountId,

@@ -35,7 +35,7 @@ pub struct AuditEntry<'a> {
 }
 
 /// A stored audit row.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct AuditRecord {
     /// Position in the chain (1, 2, …).
     pub id: i64,

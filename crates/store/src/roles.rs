@@ -8,7 +8,7 @@ use crate::scope_sql::unit_condition;
 use crate::{DbConn, StoreError, StoreResult, Tx, on_ex};
 
 /// A role assignment with names, for administration screens.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct RoleAssignmentRow {
     /// Identifier of the assignment.
     pub id: i64,

@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::{DbConn, StoreError, StoreResult, Tx, on_ex};
 
 /// A stored API token (without its secret).
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct ApiToken {
     /// Identifier.
     pub id: i64,

@@ -9,7 +9,7 @@ use crate::scope_sql::unit_condition;
 use crate::{DbConn, StoreError, StoreResult, Tx, on_ex};
 
 /// A unit of the organization tree.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Unit {
     /// Identifier.
     pub id: UnitId,
@@ -24,7 +24,7 @@ pub struct Unit {
 }
 
 /// A unit with the number of its direct children, for listings.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct UnitListing {
     /// Identifier.
     pub id: UnitId,
@@ -259,9 +259,9 @@ pub async fn scope_tops(c: &mut impl DbConn, scope: &Scope<Read>) -> StoreResult
 }
 
 /// Every unit inside `scope`, ordered by depth then name, paginated.
-pub async fn list(
+pub async fn list<C: Capability>(
     c: &mut impl DbConn,
-    scope: &Scope<Read>,
+    scope: &Scope<C>,
     limit: i64,
     offset: i64,
 ) -> StoreResult<Vec<Unit>> {

@@ -1,0 +1,187 @@
+# English catalogue of the grassroots interface.
+
+app-name = grassroots
+app-tagline = Organization work from the primary units up
+
+## Navigation and layout
+nav-home = Home
+nav-units = Units
+nav-accounts = Accounts
+nav-audit = Audit log
+nav-me = My record
+nav-logout = Log out
+nav-skip = Skip to content
+nav-main = Main navigation
+nav-breadcrumbs = Breadcrumbs
+footer-request-id = Request { $id }
+
+## Login
+login-title = Sign in
+login-username = Login name
+login-password = Password
+login-submit = Sign in
+login-failed = The login name or the password is wrong.
+login-throttled = Too many failed attempts. Try again in { $minutes } minutes.
+flash-logged-out = You have been signed out.
+flash-session-ended = Your session has ended. Sign in again.
+
+## Home
+home-title = Home
+home-your-units = Your units
+home-no-units = You have no role that opens a unit. Your own record is under “My record”.
+
+## Units
+unit-children = Units below
+unit-no-children = No units below this one.
+units-children-count = { $count ->
+    [one] { $count } unit below
+   *[other] { $count } units below
+}
+unit-level = Level
+unit-name = Name
+unit-create-child = Add a unit below
+unit-create-submit = Add unit
+unit-rename = Rename
+unit-rename-submit = Save name
+flash-unit-created = The unit was added.
+flash-unit-renamed = The unit was renamed.
+
+## Levels
+level-central-committee = Central committee
+level-department = Department
+level-provincial-committee = Provincial committee
+level-city-committee = City committee
+level-county-committee = County committee
+level-primary-committee = Primary committee
+level-cell = Cell
+
+## Roles and scopes
+role-administrator = Administrator
+role-secretary = Secretary
+role-staff = Staff
+role-viewer = Viewer
+role-member = Member
+scope-unit = this unit only
+scope-subtree = this unit and all below
+
+## Accounts
+accounts-title = Accounts
+accounts-username = Login name
+accounts-display-name = Name
+accounts-home-unit = Home unit
+accounts-status = Status
+accounts-enabled = Active
+accounts-disabled = Disabled
+accounts-created = Created
+accounts-create = New account
+accounts-password = Initial password
+accounts-create-submit = Create account
+accounts-roles = Roles
+accounts-no-roles = No roles within your administration.
+accounts-assign = Assign a role
+accounts-role = Role
+accounts-unit = Unit
+accounts-scope = Reach
+accounts-assign-submit = Assign
+accounts-revoke = Revoke
+accounts-reset-password = Set a new password
+accounts-new-password = New password
+accounts-reset-submit = Set password
+accounts-disable = Disable account
+accounts-enable = Enable account
+flash-account-created = The account was created.
+flash-role-assigned = The role was assigned.
+flash-role-revoked = The role was revoked.
+flash-password-reset = The password was set and the account's sessions were ended.
+flash-account-disabled = The account was disabled.
+flash-account-enabled = The account was enabled.
+
+## Own record
+me-title = My record
+me-account = Account
+me-roles = My roles
+me-no-roles = You hold no role.
+me-reads = Who opened my record
+me-reads-none = Nobody has opened your record.
+me-read-by = Opened by
+me-read-at = When
+me-sessions = Signed-in sessions
+me-session-started = Signed in
+me-session-last-seen = Last active
+me-session-address = Address
+me-session-current = this session
+me-logout-everywhere = Sign out everywhere
+me-change-password = Change password
+me-current-password = Current password
+me-new-password = New password
+me-change-password-submit = Change password
+me-tokens = API tokens
+me-tokens-none = No tokens.
+me-token-name = Name
+me-token-expires = Valid for (days, empty for no limit)
+me-token-create = Create token
+me-token-created = Copy this token now; it will not be shown again:
+me-token-revoked-at = Revoked
+me-token-last-used = Last used
+flash-password-changed = Your password was changed. Your other sessions were ended.
+flash-token-revoked = The token was revoked.
+
+## Audit
+audit-title = Audit log
+audit-filter = Filter
+audit-actor = Actor
+audit-unit = Unit (and below)
+audit-action = Action starts with
+audit-from = From
+audit-to = Until
+audit-apply = Apply
+audit-at = When
+audit-entity = Record
+audit-request = Request
+audit-none = No entries match.
+audit-older = Older entries
+
+## Common
+common-yes = Yes
+common-no = No
+common-none = —
+common-save = Save
+
+## Errors
+error-title = Something went wrong
+error-unauthorized = Please sign in.
+error-forbidden = You are not allowed to do this.
+error-not-found = This page does not exist, or it is outside your units.
+error-invalid = The form has an error.
+error-conflict = This value is already taken.
+error-throttled = Too many attempts. Try again later.
+error-bad-request = The request could not be understood.
+error-internal = An internal error occurred. The administrators can find it in the log by its request number.
+error-csrf = The form has expired or did not come from this site. Reload the page and try again.
+error-field = { $field }: { $message }
+error-request-id = Request number: { $id }
+error-back-home = Back to the home page
+
+## Field names and validation messages
+field-name = Name
+field-level = Level
+field-username = Login name
+field-display-name = Name
+field-password = Password
+field-new-password = New password
+field-current-password = Current password
+field-home-unit-id = Home unit
+field-unit-id = Unit
+field-account-id = Account
+field-role = Role
+field-expires-in-days = Validity
+field-organization = Organization
+validation-required = must not be empty
+validation-too-long = is too long
+validation-too-short = is too short (at least 10 characters)
+validation-invalid = is not valid
+validation-length = must be 3 to 64 characters
+validation-wrong = is not correct
+validation-not-found = does not exist within your units
+validation-exceeds-own = a token can carry only a role you hold at that unit
+validation-range = is out of range

@@ -1,0 +1,437 @@
+//! The JSON API under `/api/v1`, described by an OpenAPI document served at
+//! `/api/v1/openapi.json`. It offers everything the pages do. Clients
+//! authenticate with an API token (`Authorization: Bearer grt_…`) or with
+//! the session cookie (then unsafe methods need the `X-CSRF-Token` header).
+
+use std::sync::LazyLock;
+
+use axum::Json;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use grassroots_app::accounts::{AccountDetail, CreateInput, OwnRecord};
+use grassroots_app::auth::Authenticated;
+use grassroots_app::{AppError, accounts, audit, roles, tokens, units};
+use grassroots_core::{AccountId, Assignment, FieldError, Role, ScopeKind, UnitId};
+use grassroots_store::accounts::Account;
+use grassroots_store::audit::AuditRecord;
+use grassroots_store::roles::RoleAssignmentRow;
+use grassroots_store::tokens::ApiToken;
+use grassroots_store::units::{Unit, UnitListing};
+use serde::{Deserialize, Serialize};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+use crate::error::{ErrorBody, WebError, WebResult};
+use crate::middleware::Auth;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "grassroots API", description = "Units, accounts, roles, API tokens and the audit log of a grassroots organization."),
+    servers((url = "/api/v1")),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    components(schemas(ErrorBody))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The API routes (paths relative to `/api/v1`) with their documentation.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(me))
+        .routes(routes!(list_units))
+        .routes(routes!(get_unit, rename_unit))
+        .routes(routes!(create_child))
+        .routes(routes!(list_accounts, create_account))
+        .routes(routes!(get_account, update_account))
+        .routes(routes!(reset_password))
+        .routes(routes!(list_roles, assign_role))
+        .routes(routes!(revoke_role))
+        .routes(routes!(list_tokens, create_token))
+        .routes(routes!(revoke_token))
+        .routes(routes!(list_audit))
+}
+
+static OPENAPI_JSON: LazyLock<String> = LazyLock::new(|| {
+    router()
+        .split_for_parts()
+        .1
+        .to_pretty_json()
+        .expect("the OpenAPI document serializes")
+});
+
+/// The OpenAPI document, as served.
+pub fn openapi_document() -> &'static str {
+    &OPENAPI_JSON
+}
+
+/// `GET /api/v1/openapi.json`.
+pub async fn openapi_json() -> Response {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        OPENAPI_JSON.as_str(),
+    )
+        .into_response()
+}
+
+/// `GET /healthz`: the process is up.
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// `GET /readyz`: the database answers.
+pub async fn readyz(State(state): State<AppState>) -> Response {
+    match grassroots_app::setup::root_unit(&state.app).await {
+        Ok(Some(_)) => (StatusCode::OK, "ready").into_response(),
+        Ok(None) => (StatusCode::SERVICE_UNAVAILABLE, "not initialized").into_response(),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response(),
+    }
+}
+
+/// An authenticated API caller.
+pub struct Caller(pub Authenticated);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Auth>()
+            .and_then(|a| a.0.clone())
+            .map(Caller)
+            .ok_or(WebError(AppError::Unauthorized))
+    }
+}
+
+/// JSON body extractor whose rejection is our JSON error.
+pub struct Body<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for Body<T> {
+    type Rejection = WebError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(Body(v)),
+            Err(e) => Err(WebError(AppError::BadRequest(e.body_text()))),
+        }
+    }
+}
+
+/// `GET /me`: the caller's own record.
+#[utoipa::path(get, path = "/me", tag = "me", responses(
+    (status = 200, description = "Own record", body = OwnRecordDoc),
+    (status = 401, body = ErrorBody)))]
+async fn me(State(s): State<AppState>, Caller(c): Caller) -> WebResult<Json<OwnRecord>> {
+    Ok(Json(accounts::own(&s.app, &c.actor).await?))
+}
+
+/// Documentation shape of [`OwnRecord`].
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct OwnRecordDoc {
+    account: Account,
+    home_unit_name: String,
+    roles: Vec<OwnRoleDoc>,
+    reads: Vec<AuditRecord>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct OwnRoleDoc {
+    role: String,
+    unit_id: UnitId,
+    unit_name: String,
+    scope: String,
+}
+
+/// Paging.
+#[derive(Debug, Deserialize, IntoParams)]
+struct Paging {
+    /// Maximum items (1–1000, default 100).
+    limit: Option<i64>,
+    /// Items to skip.
+    offset: Option<i64>,
+}
+
+/// `GET /units`: units within the caller's read scope.
+#[utoipa::path(get, path = "/units", tag = "units", params(Paging), responses(
+    (status = 200, body = Vec<Unit>), (status = 401, body = ErrorBody)))]
+async fn list_units(State(s): State<AppState>, Caller(c): Caller, Query(p): Query<Paging>) -> WebResult<Json<Vec<Unit>>> {
+    Ok(Json(units::list(&s.app, &c.actor, p.limit.unwrap_or(100), p.offset.unwrap_or(0)).await?))
+}
+
+/// A unit with its children.
+#[derive(Serialize, ToSchema)]
+struct UnitDetail {
+    unit: Unit,
+    /// Root-to-unit path (ids and names).
+    path: Vec<Unit>,
+    children: Vec<UnitListing>,
+    can_manage: bool,
+}
+
+/// `GET /units/{id}`.
+#[utoipa::path(get, path = "/units/{id}", tag = "units", params(("id" = i64, Path)), responses(
+    (status = 200, body = UnitDetail), (status = 404, body = ErrorBody)))]
+async fn get_unit(State(s): State<AppState>, Caller(c): Caller, Path(id): Path<UnitId>) -> WebResult<Json<UnitDetail>> {
+    let v = units::view(&s.app, &c.actor, id).await?;
+    Ok(Json(UnitDetail {
+        unit: v.unit,
+        path: v.path.into_iter().map(|(u, _)| u).collect(),
+        children: v.children,
+        can_manage: v.can_manage,
+    }))
+}
+
+/// New unit.
+#[derive(Deserialize, ToSchema)]
+struct NewUnit {
+    name: String,
+    /// Level key, for example `primary_committee` or `cell`.
+    level: String,
+}
+
+/// `POST /units/{id}/children`.
+#[utoipa::path(post, path = "/units/{id}/children", tag = "units", params(("id" = i64, Path)), request_body = NewUnit, responses(
+    (status = 201, body = Unit), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_child(State(s): State<AppState>, Caller(c): Caller, Path(id): Path<UnitId>, Body(b): Body<NewUnit>) -> WebResult<(StatusCode, Json<Unit>)> {
+    let unit = units::create_child(&s.app, &c.actor, id, &b.name, &b.level).await?;
+    Ok((StatusCode::CREATED, Json(unit)))
+}
+
+/// Unit changes.
+#[derive(Deserialize, ToSchema)]
+struct UnitPatch {
+    name: String,
+}
+
+/// `PATCH /units/{id}`: rename.
+#[utoipa::path(patch, path = "/units/{id}", tag = "units", params(("id" = i64, Path)), request_body = UnitPatch, responses(
+    (status = 200, body = Unit), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn rename_unit(State(s): State<AppState>, Caller(c): Caller, Path(id): Path<UnitId>, Body(b): Body<UnitPatch>) -> WebResult<Json<Unit>> {
+    Ok(Json(units::rename(&s.app, &c.actor, id, &b.name).await?))
+}
+
+/// `GET /accounts`: accounts the caller administers.
+#[utoipa::path(get, path = "/accounts", tag = "accounts", responses(
+    (status = 200, body = Vec<Account>), (status = 403, body = ErrorBody)))]
+async fn list_accounts(State(s): State<AppState>, Caller(c): Caller) -> WebResult<Json<Vec<Account>>> {
+    Ok(Json(accounts::list(&s.app, &c.actor).await?))
+}
+
+/// New account.
+#[derive(Deserialize, ToSchema)]
+struct NewAccountBody {
+    username: String,
+    display_name: String,
+    home_unit_id: UnitId,
+    password: String,
+}
+
+/// `POST /accounts`.
+#[utoipa::path(post, path = "/accounts", tag = "accounts", request_body = NewAccountBody, responses(
+    (status = 201, body = Account), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_account(State(s): State<AppState>, Caller(c): Caller, Body(b): Body<NewAccountBody>) -> WebResult<(StatusCode, Json<Account>)> {
+    let a = accounts::create(
+        &s.app,
+        &c.actor,
+        CreateInput {
+            username: b.username,
+            display_name: b.display_name,
+            home_unit_id: b.home_unit_id,
+            password: b.password,
+        },
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(a)))
+}
+
+/// Documentation shape of [`AccountDetail`].
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct AccountDetailDoc {
+    account: Account,
+    roles: Vec<RoleAssignmentRow>,
+}
+
+/// `GET /accounts/{id}` (a logged, sensitive read).
+#[utoipa::path(get, path = "/accounts/{id}", tag = "accounts", params(("id" = i64, Path)), responses(
+    (status = 200, body = AccountDetailDoc), (status = 404, body = ErrorBody)))]
+async fn get_account(State(s): State<AppState>, Caller(c): Caller, Path(id): Path<AccountId>) -> WebResult<Json<AccountDetail>> {
+    Ok(Json(accounts::get(&s.app, &c.actor, id).await?))
+}
+
+/// Account changes.
+#[derive(Deserialize, ToSchema)]
+struct AccountPatch {
+    disabled: bool,
+}
+
+/// `PATCH /accounts/{id}`: enable or disable.
+#[utoipa::path(patch, path = "/accounts/{id}", tag = "accounts", params(("id" = i64, Path)), request_body = AccountPatch, responses(
+    (status = 200, body = Account), (status = 404, body = ErrorBody)))]
+async fn update_account(State(s): State<AppState>, Caller(c): Caller, Path(id): Path<AccountId>, Body(b): Body<AccountPatch>) -> WebResult<Json<Account>> {
+    Ok(Json(accounts::set_disabled(&s.app, &c.actor, id, b.disabled).await?))
+}
+
+/// New password.
+#[derive(Deserialize, ToSchema)]
+struct PasswordBody {
+    password: String,
+}
+
+/// `POST /accounts/{id}/password`: set a new password (ends its sessions).
+#[utoipa::path(post, path = "/accounts/{id}/password", tag = "accounts", params(("id" = i64, Path)), request_body = PasswordBody, responses(
+    (status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn reset_password(State(s): State<AppState>, Caller(c): Caller, Path(id): Path<AccountId>, Body(b): Body<PasswordBody>) -> WebResult<StatusCode> {
+    accounts::reset_password(&s.app, &c.actor, id, &b.password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Role list filter.
+#[derive(Deserialize, IntoParams)]
+struct RoleQuery {
+    /// Only this account's assignments.
+    account_id: Option<AccountId>,
+}
+
+/// `GET /roles`: assignments at units the caller administers.
+#[utoipa::path(get, path = "/roles", tag = "roles", params(RoleQuery), responses(
+    (status = 200, body = Vec<RoleAssignmentRow>), (status = 403, body = ErrorBody)))]
+async fn list_roles(State(s): State<AppState>, Caller(c): Caller, Query(q): Query<RoleQuery>) -> WebResult<Json<Vec<RoleAssignmentRow>>> {
+    Ok(Json(roles::list(&s.app, &c.actor, q.account_id).await?))
+}
+
+/// A role to assign.
+#[derive(Deserialize, ToSchema)]
+struct GrantBody {
+    /// `administrator`, `secretary`, `staff`, `viewer` or `member`.
+    role: String,
+    unit_id: UnitId,
+    /// `unit` or `subtree`.
+    scope: String,
+}
+
+impl GrantBody {
+    fn grant(&self) -> Result<Assignment, AppError> {
+        Ok(Assignment {
+            role: Role::parse(&self.role).ok_or_else(|| AppError::Invalid(FieldError::new("role", "invalid", "must be administrator, secretary, staff, viewer or member")))?,
+            unit_id: self.unit_id,
+            scope: ScopeKind::parse(&self.scope).ok_or_else(|| AppError::Invalid(FieldError::new("scope", "invalid", "must be unit or subtree")))?,
+        })
+    }
+}
+
+/// Role assignment request.
+#[derive(Deserialize, ToSchema)]
+struct AssignBody {
+    account_id: AccountId,
+    #[serde(flatten)]
+    grant: GrantBody,
+}
+
+/// `POST /roles`.
+#[utoipa::path(post, path = "/roles", tag = "roles", request_body = AssignBody, responses(
+    (status = 201, body = RoleAssignmentRow), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn assign_role(State(s): State<AppState>, Caller(c): Caller, Body(b): Body<AssignBody>) -> WebResult<(StatusCode, Json<RoleAssignmentRow>)> {
+    let row = roles::assign(&s.app, &c.actor, b.account_id, b.grant.grant()?).await?;
+    Ok((StatusCode::CREATED, Json(row)))
+}
+
+/// `DELETE /roles/{id}`.
+#[utoipa::path(delete, path = "/roles/{id}", tag = "roles", params(("id" = i64, Path)), responses(
+    (status = 200, body = RoleAssignmentRow), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn revoke_role(State(s): State<AppState>, Caller(c): Caller, Path(id): Path<i64>) -> WebResult<Json<RoleAssignmentRow>> {
+    Ok(Json(roles::revoke(&s.app, &c.actor, id).await?))
+}
+
+fn own_account(c: &Authenticated) -> Result<AccountId, AppError> {
+    c.actor.account_id.ok_or(AppError::Forbidden)
+}
+
+/// `GET /tokens`: the caller's tokens.
+#[utoipa::path(get, path = "/tokens", tag = "tokens", responses((status = 200, body = Vec<ApiToken>)))]
+async fn list_tokens(State(s): State<AppState>, Caller(c): Caller) -> WebResult<Json<Vec<ApiToken>>> {
+    Ok(Json(tokens::list(&s.app, &c.actor, own_account(&c)?).await?))
+}
+
+/// New token.
+#[derive(Deserialize, ToSchema)]
+struct NewTokenBody {
+    name: String,
+    #[serde(flatten)]
+    grant: GrantBody,
+    /// Days of validity; none for no limit.
+    expires_in_days: Option<i64>,
+}
+
+/// A created token; `secret` is shown only here.
+#[derive(Serialize, ToSchema)]
+struct CreatedToken {
+    secret: String,
+    token: ApiToken,
+}
+
+/// `POST /tokens`: a token carrying a role the caller holds.
+#[utoipa::path(post, path = "/tokens", tag = "tokens", request_body = NewTokenBody, responses(
+    (status = 201, body = CreatedToken), (status = 422, body = ErrorBody)))]
+async fn create_token(State(s): State<AppState>, Caller(c): Caller, Body(b): Body<NewTokenBody>) -> WebResult<(StatusCode, Json<CreatedToken>)> {
+    let (secret, token) = tokens::create(&s.app, &c.actor, own_account(&c)?, &b.name, b.grant.grant()?, b.expires_in_days).await?;
+    Ok((StatusCode::CREATED, Json(CreatedToken { secret, token })))
+}
+
+/// `DELETE /tokens/{id}`.
+#[utoipa::path(delete, path = "/tokens/{id}", tag = "tokens", params(("id" = i64, Path)), responses(
+    (status = 200, body = ApiToken), (status = 404, body = ErrorBody)))]
+async fn revoke_token(State(s): State<AppState>, Caller(c): Caller, Path(id): Path<i64>) -> WebResult<Json<ApiToken>> {
+    Ok(Json(tokens::revoke(&s.app, &c.actor, own_account(&c)?, id).await?))
+}
+
+/// Audit filters.
+#[derive(Deserialize, IntoParams)]
+struct AuditParams {
+    /// Actor login name.
+    actor: Option<String>,
+    /// Unit id: rows about this unit and everything below it.
+    unit: Option<String>,
+    /// Action prefix, for example `unit.`.
+    action: Option<String>,
+    /// From this date (YYYY-MM-DD, UTC).
+    from: Option<String>,
+    /// Until this date, inclusive.
+    to: Option<String>,
+    /// Only rows with a smaller id (paging).
+    before: Option<i64>,
+}
+
+/// `GET /audit`: audit rows about units the caller administers.
+#[utoipa::path(get, path = "/audit", tag = "audit", params(AuditParams), responses(
+    (status = 200, body = Vec<AuditRecord>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn list_audit(State(s): State<AppState>, Caller(c): Caller, Query(q): Query<AuditParams>) -> WebResult<Json<Vec<AuditRecord>>> {
+    let filter = crate::pages::audit_filter(&crate::pages::AuditQuery {
+        actor: q.actor,
+        unit: q.unit,
+        action: q.action,
+        from: q.from,
+        to: q.to,
+        before: q.before,
+    })?;
+    Ok(Json(audit::list(&s.app, &c.actor, &filter).await?))
+}

@@ -1,0 +1,326 @@
+//! Request pipeline: security headers, authentication (session cookie or
+//! API token), CSRF protection for every unsafe method, flash messages and
+//! HTML rendering of errors on page routes.
+
+use std::net::SocketAddr;
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use cookie::{Cookie, SameSite};
+use grassroots_app::auth::{self, Authenticated};
+use tower_http::request_id::RequestId;
+
+use crate::AppState;
+use crate::error::{RenderedError, WebError, csrf_refused};
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "gr_session";
+/// Name of the pre-login CSRF cookie (double submit on the login form).
+pub const LOGIN_CSRF_COOKIE: &str = "gr_login_csrf";
+/// Name of the flash-message cookie.
+pub const FLASH_COOKIE: &str = "gr_flash";
+/// Form field carrying the CSRF token.
+pub const CSRF_FIELD: &str = "_csrf";
+/// Header carrying the CSRF token (htmx and scripts).
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// Facts about the request every handler may need.
+#[derive(Debug, Clone)]
+pub struct RequestCtx {
+    /// Request id (also in the logs and the `x-request-id` header).
+    pub request_id: String,
+    /// Client address.
+    pub ip: String,
+    /// Client user agent.
+    pub user_agent: String,
+    /// The flash message key carried by the cookie, if any.
+    pub flash: Option<String>,
+    /// Value of the pre-login CSRF cookie, if any.
+    pub login_csrf: Option<String>,
+    /// Value of the session cookie, if any.
+    pub session_token: Option<String>,
+}
+
+/// The identity of the request, if any.
+#[derive(Debug, Clone)]
+pub struct Auth(pub Option<Authenticated>);
+
+/// Sets the security headers on every response, in one place.
+pub async fn security_headers(req: Request, next: Next) -> Response {
+    let is_static = req.uri().path().starts_with("/static/");
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        ),
+    );
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+    );
+    if !is_static && !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    resp
+}
+
+fn cookies(headers: &HeaderMap) -> Vec<Cookie<'static>> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|s| Cookie::split_parse(s.to_string()).filter_map(Result::ok).collect::<Vec<_>>())
+        .collect()
+}
+
+fn cookie_value(all: &[Cookie<'static>], name: &str) -> Option<String> {
+    all.iter()
+        .find(|c| c.name() == name)
+        .map(|c| c.value().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+fn is_unsafe(m: &Method) -> bool {
+    !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE)
+}
+
+fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The origin requests must come from: the configured public URL, else
+/// the scheme-less host the request was sent to.
+fn origin_ok(state: &AppState, headers: &HeaderMap) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        if site != "same-origin" && site != "none" {
+            return false;
+        }
+    }
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        // Non-browser clients send no Origin; the token check still applies.
+        return true;
+    };
+    if origin == "null" {
+        return false;
+    }
+    let public = state.app.config.public_url.trim_end_matches('/');
+    if !public.is_empty() {
+        return origin == public;
+    }
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+    origin
+        .split_once("://")
+        .is_some_and(|(_, rest)| rest == host)
+}
+
+/// Resolves the identity of the request and enforces CSRF protection:
+/// every unsafe request must come from our own origin, and one made with
+/// the session cookie must carry the session's synchronizer token (form
+/// field `_csrf` or header `X-CSRF-Token`). Requests authenticated by an
+/// API token carry no ambient authority and need no CSRF token.
+pub async fn authenticate(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let (mut parts, body) = req.into_parts();
+    let request_id = parts
+        .extensions
+        .get::<RequestId>()
+        .and_then(|r| r.header_value().to_str().ok())
+        .unwrap_or("-")
+        .to_string();
+    let ip = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".into());
+    let user_agent = parts
+        .headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let jar = cookies(&parts.headers);
+    let ctx = RequestCtx {
+        request_id: request_id.clone(),
+        ip,
+        user_agent,
+        flash: cookie_value(&jar, FLASH_COOKIE),
+        login_csrf: cookie_value(&jar, LOGIN_CSRF_COOKIE),
+        session_token: cookie_value(&jar, SESSION_COOKIE),
+    };
+
+    let bearer = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|s| s.trim().to_string());
+    let mut stale_session_cookie = false;
+    let auth = if let Some(secret) = bearer {
+        match auth::api_token(&state.app, &secret, &request_id).await {
+            Ok(Some(a)) => Some(a),
+            Ok(None) => return WebError(grassroots_app::AppError::Unauthorized).into_response(),
+            Err(e) => return WebError(e).into_response(),
+        }
+    } else if let Some(token) = &ctx.session_token {
+        match auth::session(&state.app, token, &request_id).await {
+            Ok(found) => {
+                stale_session_cookie = found.is_none();
+                found
+            }
+            Err(e) => return WebError(e).into_response(),
+        }
+    } else {
+        None
+    };
+
+    let mut body = body;
+    if is_unsafe(&parts.method) {
+        if !origin_ok(&state, &parts.headers) {
+            return csrf_refused().into_response();
+        }
+        let expected = match &auth {
+            Some(Authenticated { session: None, .. }) => None, // API token
+            Some(Authenticated {
+                session: Some(s), ..
+            }) => Some(s.csrf_token.clone()),
+            None => Some(ctx.login_csrf.clone().unwrap_or_default()),
+        };
+        if let Some(expected) = expected {
+            let header_token = parts
+                .headers
+                .get(CSRF_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            let presented = match header_token {
+                Some(t) => Some(t),
+                None => {
+                    let is_form = parts
+                        .headers
+                        .get(header::CONTENT_TYPE)
+                        .and_then(|v| v.to_str().ok())
+                        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+                    if is_form {
+                        let Ok(bytes) = to_bytes(body, 256 * 1024).await else {
+                            return WebError(grassroots_app::AppError::BadRequest(
+                                "the form is too large".into(),
+                            ))
+                            .into_response();
+                        };
+                        let token = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+                            .ok()
+                            .and_then(|pairs| {
+                                pairs.into_iter().find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v)
+                            });
+                        body = Body::from(bytes);
+                        token
+                    } else {
+                        None
+                    }
+                }
+            };
+            let ok = !expected.is_empty()
+                && presented.is_some_and(|p| constant_time_eq(&p, &expected));
+            if !ok {
+                tracing::warn!(request_id, path = %parts.uri.path(), "CSRF check failed");
+                return csrf_refused().into_response();
+            }
+        }
+    }
+
+    parts.extensions.insert(ctx.clone());
+    parts.extensions.insert(Auth(auth));
+    let mut resp = next.run(Request::from_parts(parts, body)).await;
+    if stale_session_cookie {
+        resp.headers_mut().append(
+            header::SET_COOKIE,
+            clear_cookie(SESSION_COOKIE).parse().expect("valid cookie"),
+        );
+    }
+    resp
+}
+
+/// For page routes: renders error responses as HTML pages (and sends an
+/// anonymous visitor to the login page), and clears a shown flash message.
+pub async fn html_pages(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let had_flash = req
+        .extensions()
+        .get::<RequestCtx>()
+        .is_some_and(|c| c.flash.is_some());
+    let ctx = req.extensions().get::<RequestCtx>().cloned();
+    let path = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.to_string())
+        .unwrap_or_else(|| "/".into());
+    let is_get = req.method() == Method::GET;
+    let mut resp = next.run(req).await;
+    if let Some(RenderedError(body)) = resp.extensions().get::<RenderedError>().cloned() {
+        let status = resp.status();
+        if status == StatusCode::UNAUTHORIZED {
+            let next_param = if is_get {
+                format!("?next={}", url_encode(&path))
+            } else {
+                String::new()
+            };
+            return Redirect::to(&format!("/login{next_param}")).into_response();
+        }
+        let request_id = ctx.map(|c| c.request_id).unwrap_or_default();
+        return crate::pages::error_page(&state, status, &body, &request_id);
+    }
+    if had_flash && resp.status().is_success() {
+        resp.headers_mut().append(
+            header::SET_COOKIE,
+            clear_cookie(FLASH_COOKIE).parse().expect("valid cookie"),
+        );
+    }
+    resp
+}
+
+fn url_encode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// A `Set-Cookie` value that removes `name`.
+pub fn clear_cookie(name: &str) -> String {
+    Cookie::build((name.to_string(), ""))
+        .path("/")
+        .max_age(cookie::time::Duration::ZERO)
+        .build()
+        .to_string()
+}
+
+/// A `Set-Cookie` value for an HttpOnly cookie of this site.
+pub fn set_cookie(name: &str, value: &str, secure: bool, same_site: SameSite) -> String {
+    Cookie::build((name.to_string(), value.to_string()))
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(same_site)
+        .build()
+        .to_string()
+}
+
+/// Redirects (303) to `to` with a flash message `key` for the next page.
+pub fn redirect_with_flash(state: &AppState, to: &str, key: &str) -> Response {
+    let mut resp = Redirect::to(to).into_response();
+    resp.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(FLASH_COOKIE, key, state.app.config.secure_cookies(), SameSite::Lax)
+            .parse()
+            .expect("valid cookie"),
+    );
+    resp
+}

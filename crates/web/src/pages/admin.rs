@@ -1,0 +1,277 @@
+//! Administration pages: accounts, role assignments, the audit log.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query};
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::{NaiveDate, TimeZone, Utc};
+use grassroots_app::accounts::{self, AccountDetail, CreateInput};
+use grassroots_app::{AppError, audit, roles, units};
+use grassroots_core::{AccountId, Assignment, FieldError, Role, ScopeKind};
+use grassroots_store::accounts::Account;
+use grassroots_store::audit::{AuditFilter, AuditRecord};
+use serde::Deserialize;
+
+use super::{FormError, Layout, Page, render};
+use crate::error::WebResult;
+use crate::middleware::redirect_with_flash;
+
+/// Units offered in selects: those the actor administers, indented by depth.
+async fn unit_options(p: &Page) -> WebResult<Vec<(i64, String)>> {
+    let all = units::list_administered(&p.state.app, &p.auth.actor, 1000, 0).await?;
+    Ok(all
+        .into_iter()
+        .map(|u| (u.id, format!("{}{}", "· ".repeat(u.depth as usize), u.name)))
+        .collect())
+}
+
+#[derive(Template)]
+#[template(path = "accounts.html")]
+struct AccountsPage {
+    l: Layout,
+    accounts: Vec<Account>,
+    units: Vec<(i64, String)>,
+    err: Option<FormError>,
+}
+
+async fn accounts_page(p: &Page, status: StatusCode, err: Option<FormError>) -> WebResult<Response> {
+    let list = accounts::list(&p.state.app, &p.auth.actor).await?;
+    let units = unit_options(p).await?;
+    let l = p.layout(p.tr.t("accounts-title"), Vec::new());
+    Ok(render(status, &AccountsPage { l, accounts: list, units, err }))
+}
+
+/// `GET /admin/accounts`.
+pub async fn accounts(p: Page) -> WebResult<Response> {
+    accounts_page(&p, StatusCode::OK, None).await
+}
+
+/// New account form.
+#[derive(Deserialize)]
+pub struct AccountForm {
+    username: String,
+    display_name: String,
+    home_unit_id: String,
+    password: String,
+}
+
+fn invalid(field: &'static str) -> AppError {
+    AppError::Invalid(FieldError::new(field, "invalid", "is not valid"))
+}
+
+/// `POST /admin/accounts`.
+pub async fn create_account(p: Page, Form(f): Form<AccountForm>) -> WebResult<Response> {
+    let result = async {
+        let home_unit_id = f.home_unit_id.trim().parse().map_err(|_| invalid("home_unit_id"))?;
+        accounts::create(
+            &p.state.app,
+            &p.auth.actor,
+            CreateInput {
+                username: f.username,
+                display_name: f.display_name,
+                home_unit_id,
+                password: f.password,
+            },
+        )
+        .await
+    }
+    .await;
+    match result {
+        Ok(a) => Ok(redirect_with_flash(&p.state, &format!("/admin/accounts/{}", a.id), "flash-account-created")),
+        Err(e) => {
+            let err = FormError::from_app(&p.tr, e)?;
+            accounts_page(&p, StatusCode::UNPROCESSABLE_ENTITY, Some(err)).await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    l: Layout,
+    detail: AccountDetail,
+    units: Vec<(i64, String)>,
+    roles: Vec<(String, String)>,
+    err: Option<FormError>,
+}
+
+async fn account_page(p: &Page, id: AccountId, status: StatusCode, err: Option<FormError>) -> WebResult<Response> {
+    let detail = accounts::get(&p.state.app, &p.auth.actor, id).await?;
+    let units = unit_options(p).await?;
+    let roles = Role::ALL
+        .iter()
+        .map(|r| (r.as_str().to_string(), p.tr.role(r.as_str())))
+        .collect();
+    let crumbs = vec![
+        (p.tr.t("accounts-title"), Some("/admin/accounts".to_string())),
+        (detail.account.username.clone(), None),
+    ];
+    let l = p.layout(detail.account.display_name.clone(), crumbs);
+    Ok(render(status, &AccountPage { l, detail, units, roles, err }))
+}
+
+/// `GET /admin/accounts/{id}`.
+pub async fn account(p: Page, Path(id): Path<AccountId>) -> WebResult<Response> {
+    account_page(&p, id, StatusCode::OK, None).await
+}
+
+/// Role assignment form.
+#[derive(Deserialize)]
+pub struct AssignForm {
+    role: String,
+    unit_id: String,
+    scope: String,
+}
+
+/// `POST /admin/accounts/{id}/roles`.
+pub async fn assign_role(p: Page, Path(id): Path<AccountId>, Form(f): Form<AssignForm>) -> WebResult<Response> {
+    let result = async {
+        let grant = Assignment {
+            role: Role::parse(&f.role).ok_or_else(|| invalid("role"))?,
+            unit_id: f.unit_id.trim().parse().map_err(|_| invalid("unit_id"))?,
+            scope: ScopeKind::parse(&f.scope).ok_or_else(|| invalid("scope"))?,
+        };
+        roles::assign(&p.state.app, &p.auth.actor, id, grant).await
+    }
+    .await;
+    match result {
+        Ok(_) => Ok(redirect_with_flash(&p.state, &format!("/admin/accounts/{id}"), "flash-role-assigned")),
+        Err(e) => {
+            let err = FormError::from_app(&p.tr, e)?;
+            account_page(&p, id, StatusCode::UNPROCESSABLE_ENTITY, Some(err)).await
+        }
+    }
+}
+
+/// `POST /admin/roles/{id}/revoke`.
+pub async fn revoke_role(p: Page, Path(id): Path<i64>) -> WebResult<Response> {
+    let row = roles::revoke(&p.state.app, &p.auth.actor, id).await?;
+    Ok(redirect_with_flash(&p.state, &format!("/admin/accounts/{}", row.account_id), "flash-role-revoked"))
+}
+
+/// Password reset form.
+#[derive(Deserialize)]
+pub struct ResetForm {
+    password: String,
+}
+
+/// `POST /admin/accounts/{id}/password`.
+pub async fn reset_password(p: Page, Path(id): Path<AccountId>, Form(f): Form<ResetForm>) -> WebResult<Response> {
+    match accounts::reset_password(&p.state.app, &p.auth.actor, id, &f.password).await {
+        Ok(_) => Ok(redirect_with_flash(&p.state, &format!("/admin/accounts/{id}"), "flash-password-reset")),
+        Err(e) => {
+            let err = FormError::from_app(&p.tr, e)?;
+            account_page(&p, id, StatusCode::UNPROCESSABLE_ENTITY, Some(err)).await
+        }
+    }
+}
+
+/// Enable/disable form.
+#[derive(Deserialize)]
+pub struct DisableForm {
+    disabled: String,
+}
+
+/// `POST /admin/accounts/{id}/disabled`.
+pub async fn set_disabled(p: Page, Path(id): Path<AccountId>, Form(f): Form<DisableForm>) -> WebResult<Response> {
+    let disabled = f.disabled == "true";
+    match accounts::set_disabled(&p.state.app, &p.auth.actor, id, disabled).await {
+        Ok(_) => {
+            let key = if disabled { "flash-account-disabled" } else { "flash-account-enabled" };
+            Ok(redirect_with_flash(&p.state, &format!("/admin/accounts/{id}"), key))
+        }
+        Err(e) => {
+            let err = FormError::from_app(&p.tr, e)?;
+            account_page(&p, id, StatusCode::UNPROCESSABLE_ENTITY, Some(err)).await
+        }
+    }
+}
+
+/// Audit page filters (all optional; dates are `YYYY-MM-DD`, UTC).
+#[derive(Debug, Default, Deserialize)]
+pub struct AuditQuery {
+    pub(crate) actor: Option<String>,
+    pub(crate) unit: Option<String>,
+    pub(crate) action: Option<String>,
+    pub(crate) from: Option<String>,
+    pub(crate) to: Option<String>,
+    pub(crate) before: Option<i64>,
+}
+
+/// Parses the audit page's query into a store filter.
+pub fn audit_filter(q: &AuditQuery) -> Result<AuditFilter, AppError> {
+    let nonempty = |s: &Option<String>| s.as_ref().map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    let date = |field: &'static str, s: &Option<String>, add_day: bool| -> Result<Option<chrono::DateTime<Utc>>, AppError> {
+        match nonempty(s) {
+            None => Ok(None),
+            Some(v) => {
+                let d = NaiveDate::parse_from_str(&v, "%Y-%m-%d")
+                    .map_err(|_| AppError::Invalid(FieldError::new(field, "invalid", "must be a date YYYY-MM-DD")))?;
+                let d = if add_day { d.succ_opt().unwrap_or(d) } else { d };
+                Ok(Some(Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight"))))
+            }
+        }
+    };
+    Ok(AuditFilter {
+        actor: nonempty(&q.actor),
+        unit_subtree: match nonempty(&q.unit) {
+            None => None,
+            Some(v) => Some(v.parse().map_err(|_| invalid("unit"))?),
+        },
+        action: nonempty(&q.action),
+        from: date("from", &q.from, false)?,
+        // "Until" a date includes that whole day.
+        to: date("to", &q.to, true)?,
+        before_id: q.before,
+        limit: 100,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    l: Layout,
+    rows: Vec<AuditRecord>,
+    units: Vec<(i64, String)>,
+    f_actor: String,
+    f_unit: String,
+    f_action: String,
+    f_from: String,
+    f_to: String,
+    older: Option<String>,
+}
+
+/// `GET /admin/audit`.
+pub async fn audit(p: Page, Query(q): Query<AuditQuery>) -> WebResult<Response> {
+    let filter = audit_filter(&q)?;
+    let rows = audit::list(&p.state.app, &p.auth.actor, &filter).await?;
+    let older = (rows.len() as i64 == filter.limit).then(|| {
+        let last = rows.last().map(|r| r.id).unwrap_or_default();
+        let mut params: Vec<(&str, String)> = Vec::new();
+        for (k, v) in [("actor", &q.actor), ("unit", &q.unit), ("action", &q.action), ("from", &q.from), ("to", &q.to)] {
+            if let Some(v) = v {
+                params.push((k, v.clone()));
+            }
+        }
+        params.push(("before", last.to_string()));
+        format!("/admin/audit?{}", serde_urlencoded::to_string(&params).unwrap_or_default())
+    });
+    let units = unit_options(&p).await?;
+    let l = p.layout(p.tr.t("audit-title"), Vec::new());
+    let v = |s: &Option<String>| s.clone().unwrap_or_default();
+    Ok(render(
+        StatusCode::OK,
+        &AuditPage {
+            l,
+            rows,
+            units,
+            f_actor: v(&q.actor),
+            f_unit: v(&q.unit),
+            f_action: v(&q.action),
+            f_from: v(&q.from),
+            f_to: v(&q.to),
+            older,
+        },
+    ))
+}

@@ -1,0 +1,276 @@
+//! Server-rendered pages. Handlers gather data through the application
+//! services and render askama templates; every text comes from the
+//! translation layer.
+
+pub(crate) mod admin;
+mod auth;
+mod me;
+mod units;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::FromRequestParts;
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use grassroots_app::AppError;
+use grassroots_app::auth::Authenticated;
+use grassroots_core::Administer;
+
+use crate::AppState;
+use crate::assets;
+use crate::error::{ErrorBody, WebError};
+use crate::i18n::Tr;
+use crate::middleware::{Auth, RequestCtx};
+
+pub(crate) use admin::{AuditQuery, audit_filter};
+
+/// The page routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(units::home))
+        .route("/login", get(auth::login_form).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/units/{id}", get(units::show))
+        .route("/units/{id}/children", post(units::create_child))
+        .route("/units/{id}/rename", post(units::rename))
+        .route("/me", get(me::show))
+        .route("/me/password", post(me::change_password))
+        .route("/me/logout-everywhere", post(me::logout_everywhere))
+        .route("/me/tokens", post(me::create_token))
+        .route("/me/tokens/{id}/revoke", post(me::revoke_token))
+        .route("/admin/accounts", get(admin::accounts).post(admin::create_account))
+        .route("/admin/accounts/{id}", get(admin::account))
+        .route("/admin/accounts/{id}/roles", post(admin::assign_role))
+        .route("/admin/accounts/{id}/password", post(admin::reset_password))
+        .route("/admin/accounts/{id}/disabled", post(admin::set_disabled))
+        .route("/admin/roles/{id}/revoke", post(admin::revoke_role))
+        .route("/admin/audit", get(admin::audit))
+}
+
+/// What the base layout needs.
+pub struct Layout {
+    /// Translator.
+    pub tr: Tr,
+    /// Page title.
+    pub title: String,
+    /// Signed-in user's login name.
+    pub user_label: Option<String>,
+    /// Whether to show administration links.
+    pub is_admin: bool,
+    /// CSRF token for forms.
+    pub csrf: String,
+    /// JSON for htmx's `hx-headers`, carrying the CSRF token.
+    pub htmx_headers: String,
+    /// Translated flash message.
+    pub flash: Option<String>,
+    /// Breadcrumbs: name and link (the current page has none).
+    pub crumbs: Vec<(String, Option<String>)>,
+    /// Stylesheet URL.
+    pub css: String,
+    /// htmx URL.
+    pub js: String,
+    /// Request id.
+    pub request_id: String,
+}
+
+/// A validation error shown above a form.
+#[derive(Debug, Clone)]
+pub struct FormError {
+    /// Field at fault (the input's name), if any.
+    pub field: String,
+    /// Translated message.
+    pub message: String,
+}
+
+impl FormError {
+    /// Translates a service error for display next to a form. Other errors
+    /// are passed on to the error page.
+    pub fn from_app(tr: &Tr, e: AppError) -> Result<FormError, WebError> {
+        match &e {
+            AppError::Invalid(f) => Ok(FormError {
+                field: f.field.to_string(),
+                message: tr.ta(
+                    "error-field",
+                    &[
+                        ("field", field_label(tr, f.field)),
+                        ("message", tr.maybe(&format!("validation-{}", f.code.replace('_', "-"))).unwrap_or_else(|| f.message.clone())),
+                    ],
+                ),
+            }),
+            AppError::Conflict { field } => Ok(FormError {
+                field: field.to_string(),
+                message: tr.ta(
+                    "error-field",
+                    &[("field", field_label(tr, field)), ("message", tr.t("error-conflict"))],
+                ),
+            }),
+            AppError::BadRequest(m) if m != "csrf" => Ok(FormError {
+                field: String::new(),
+                message: m.clone(),
+            }),
+            _ => Err(WebError(e)),
+        }
+    }
+}
+
+/// Extractor for pages that need a signed-in user.
+pub struct Page {
+    /// Shared state.
+    pub state: AppState,
+    /// Request facts.
+    pub ctx: RequestCtx,
+    /// The signed-in identity.
+    pub auth: Authenticated,
+    /// Translator.
+    pub tr: Tr,
+}
+
+/// Extractor for pages open to anonymous visitors.
+pub struct PublicPage {
+    /// Shared state.
+    pub state: AppState,
+    /// Request facts.
+    pub ctx: RequestCtx,
+    /// The signed-in identity, if any.
+    pub auth: Option<Authenticated>,
+    /// Translator.
+    pub tr: Tr,
+}
+
+impl FromRequestParts<AppState> for PublicPage {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let ctx = parts
+            .extensions
+            .get::<RequestCtx>()
+            .cloned()
+            .ok_or_else(|| WebError(AppError::Internal("request context missing".into())))?;
+        let auth = parts.extensions.get::<Auth>().and_then(|a| a.0.clone());
+        let tr = state.i18n.translator(&state.app.config.locale);
+        Ok(PublicPage {
+            state: state.clone(),
+            ctx,
+            auth,
+            tr,
+        })
+    }
+}
+
+impl FromRequestParts<AppState> for Page {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let p = PublicPage::from_request_parts(parts, state).await?;
+        match p.auth {
+            // Pages are for people signed in with a session, not API tokens.
+            Some(auth) if auth.session.is_some() => Ok(Page {
+                state: p.state,
+                ctx: p.ctx,
+                auth,
+                tr: p.tr,
+            }),
+            _ => Err(WebError(AppError::Unauthorized)),
+        }
+    }
+}
+
+fn field_label(tr: &Tr, field: &str) -> String {
+    tr.maybe(&format!("field-{}", field.replace('_', "-")))
+        .unwrap_or_else(|| field.to_string())
+}
+
+fn flash_text(tr: &Tr, key: Option<&String>) -> Option<String> {
+    key.filter(|k| k.starts_with("flash-"))
+        .and_then(|k| tr.maybe(k))
+}
+
+impl Page {
+    /// The layout for a page titled `title`.
+    pub fn layout(&self, title: String, crumbs: Vec<(String, Option<String>)>) -> Layout {
+        let csrf = self
+            .auth
+            .session
+            .as_ref()
+            .map(|s| s.csrf_token.clone())
+            .unwrap_or_default();
+        Layout {
+            tr: self.tr.clone(),
+            title,
+            user_label: Some(self.auth.actor.label.clone()),
+            is_admin: !self.auth.actor.principal.scope::<Administer>().is_empty(),
+            htmx_headers: serde_json::json!({ "X-CSRF-Token": csrf }).to_string(),
+            csrf,
+            flash: flash_text(&self.tr, self.ctx.flash.as_ref()),
+            crumbs,
+            css: assets::url(&assets::CSS),
+            js: assets::url(&assets::HTMX),
+            request_id: self.ctx.request_id.clone(),
+        }
+    }
+}
+
+impl PublicPage {
+    /// The layout for an anonymous page.
+    pub fn layout(&self, title: String) -> Layout {
+        Layout {
+            tr: self.tr.clone(),
+            title,
+            user_label: None,
+            is_admin: false,
+            csrf: String::new(),
+            htmx_headers: "{}".into(),
+            flash: flash_text(&self.tr, self.ctx.flash.as_ref()),
+            crumbs: Vec::new(),
+            css: assets::url(&assets::CSS),
+            js: assets::url(&assets::HTMX),
+            request_id: self.ctx.request_id.clone(),
+        }
+    }
+}
+
+/// Renders a template into a response with `status`.
+pub fn render<T: Template>(status: StatusCode, t: &T) -> Response {
+    match t.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template rendering failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    l: Layout,
+    message: String,
+    detail: Option<String>,
+}
+
+/// The HTML error page, with the request id that appears in the logs.
+pub fn error_page(state: &AppState, status: StatusCode, body: &ErrorBody, request_id: &str) -> Response {
+    let tr = state.i18n.translator(&state.app.config.locale);
+    let key = format!("error-{}", body.error.replace('_', "-"));
+    let message = tr.maybe(&key).unwrap_or_else(|| tr.t("error-internal"));
+    let detail = match body.error.as_str() {
+        "invalid" | "bad_request" | "conflict" => Some(body.message.clone()),
+        _ => None,
+    };
+    let l = Layout {
+        tr: tr.clone(),
+        title: tr.t("error-title"),
+        user_label: None,
+        is_admin: false,
+        csrf: String::new(),
+        htmx_headers: "{}".into(),
+        flash: None,
+        crumbs: Vec::new(),
+        css: assets::url(&assets::CSS),
+        js: assets::url(&assets::HTMX),
+        request_id: request_id.to_string(),
+    };
+    render(status, &ErrorPage { l, message, detail })
+}
