@@ -240,6 +240,8 @@ fn describe(e: figment::Error) -> String {
             figment::error::Kind::UnknownField(field, _) => {
                 let full = if key.is_empty() {
                     field.clone()
+                } else if err.path.last() == Some(field) {
+                    key.clone()
                 } else {
                     format!("{key}.{field}")
                 };

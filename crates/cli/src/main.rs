@@ -283,29 +283,40 @@ async fn restore(config: &Config, file: &Path, force: bool) -> Result<()> {
     let url = config.effective_database_url();
     if let Some(path) = url.strip_prefix("sqlite://") {
         let target = PathBuf::from(path.split('?').next().unwrap_or(path));
-        // Check the backup before touching anything.
-        let probe = Db::connect(&format!("sqlite://{}?mode=ro", file.display()))
-            .await
-            .with_context(|| format!("{} is not a readable SQLite database", file.display()))?;
-        let mut c = probe.conn().await?;
-        if migrate::applied(&mut c).await?.is_empty() {
-            bail!("{} is not a grassroots database", file.display());
-        }
-        let report = grassroots_store::check::run(&mut c).await?;
-        drop(c);
-        probe.close().await;
-        if !report.ok() {
-            bail!("the backup fails `check`: {}", serde_json::to_string(&report)?);
-        }
         if target.exists() && !force {
             bail!("{} exists; stop the server and pass --force to replace it", target.display());
         }
+        // Check a copy of the backup before touching the live database.
         let staging = target.with_extension("db.restoring");
-        std::fs::copy(file, &staging)?;
+        std::fs::copy(file, &staging).with_context(|| format!("cannot read {}", file.display()))?;
+        let verdict = async {
+            let probe = Db::connect(&format!("sqlite://{}", staging.display()))
+                .await
+                .with_context(|| format!("{} is not a readable SQLite database", file.display()))?;
+            let mut c = probe.conn().await?;
+            let applied = migrate::applied(&mut c).await?;
+            let report = grassroots_store::check::run(&mut c).await?;
+            drop(c);
+            probe.close().await;
+            if applied.is_empty() {
+                bail!("{} is not a grassroots database", file.display());
+            }
+            if !report.ok() {
+                bail!("the backup fails `check`: {}", serde_json::to_string(&report)?);
+            }
+            Ok(())
+        }
+        .await;
+        if let Err(e) = verdict {
+            let _ = std::fs::remove_file(&staging);
+            return Err(e);
+        }
         for suffix in ["-wal", "-shm"] {
-            let side = PathBuf::from(format!("{}{suffix}", target.display()));
-            if side.exists() {
-                std::fs::remove_file(side)?;
+            for base in [&target, &staging] {
+                let side = PathBuf::from(format!("{}{suffix}", base.display()));
+                if side.exists() {
+                    std::fs::remove_file(side)?;
+                }
             }
         }
         std::fs::rename(&staging, &target)?;

@@ -1,1 +1,316 @@
-//! placeholder
+//! Test harness for grassroots: an [`TestApp`] on a temporary database
+//! (SQLite by default; PostgreSQL in a fresh schema when
+//! `TEST_DATABASE_URL` is set), with units and users at roles, and a
+//! [`TestClient`] that drives the real router in-process, keeping cookies
+//! and CSRF tokens like a browser would.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use grassroots_app::{Actor, App, Config, accounts, roles, setup, units};
+use grassroots_core::{AccountId, Assignment, Role, ScopeKind, UnitId};
+use grassroots_store::{Db, Dialect, migrate};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+/// Which engine the tests run on: PostgreSQL when `TEST_DATABASE_URL` is
+/// set, SQLite otherwise.
+pub fn postgres_url() -> Option<String> {
+    std::env::var("TEST_DATABASE_URL").ok().filter(|s| !s.is_empty())
+}
+
+/// A fresh, migrated database: a temporary SQLite file.
+pub async fn sqlite_db() -> (Db, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("test.db").display());
+    let db = Db::connect(&url).await.expect("open sqlite");
+    migrate::run(&db).await.expect("migrate sqlite");
+    (db, dir)
+}
+
+/// A fresh, migrated database: a new schema in the PostgreSQL at `url`.
+pub async fn postgres_db(url: &str) -> Db {
+    use rand::Rng;
+    let schema = format!("gr_test_{:016x}", rand::rng().random::<u64>());
+    let admin = Db::connect(url).await.expect("connect to TEST_DATABASE_URL");
+    if let Db::Postgres(pool) = &admin {
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+            .execute(pool)
+            .await
+            .expect("create schema");
+    }
+    admin.close().await;
+    let db = Db::connect_postgres_schema(url, &schema).await.expect("connect to schema");
+    migrate::run(&db).await.expect("migrate postgres");
+    db
+}
+
+/// A running application on a fresh database with an initialized
+/// organization (root unit and an administrator `root`).
+pub struct TestApp {
+    /// Services state.
+    pub app: App,
+    /// The full router.
+    pub router: Router,
+    /// The root unit.
+    pub root: UnitId,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// Password of every account made by [`TestApp::user`].
+pub fn password_of(username: &str) -> String {
+    format!("{username}-password-1")
+}
+
+impl TestApp {
+    /// A new app on the engine chosen by `TEST_DATABASE_URL`.
+    pub async fn new() -> TestApp {
+        Self::with_config(Config::default()).await
+    }
+
+    /// A new app with a given configuration (the database URL is ignored).
+    pub async fn with_config(config: Config) -> TestApp {
+        let (db, dir) = match postgres_url() {
+            Some(url) => (postgres_db(&url).await, None),
+            None => {
+                let (db, dir) = sqlite_db().await;
+                (db, Some(dir))
+            }
+        };
+        let app = App::new(db, config);
+        let (root, _) = setup::init(
+            &app,
+            setup::InitInput {
+                organization: "Central Committee".into(),
+                root_level: "central_committee".into(),
+                admin_username: "root".into(),
+                admin_display_name: "Root Administrator".into(),
+                admin_password: password_of("root"),
+            },
+        )
+        .await
+        .expect("init");
+        let router = grassroots_web::router(app.clone()).expect("router");
+        TestApp {
+            app,
+            router,
+            root: root.id,
+            _dir: dir,
+        }
+    }
+
+    /// The engine under test.
+    pub fn dialect(&self) -> Dialect {
+        self.app.db.dialect()
+    }
+
+    /// The command-line actor (full rights).
+    pub fn cli(&self) -> Actor {
+        Actor::cli(self.root)
+    }
+
+    /// Creates a unit under `parent`.
+    pub async fn unit(&self, name: &str, level: &str, parent: UnitId) -> UnitId {
+        units::create_child(&self.app, &self.cli(), parent, name, level)
+            .await
+            .expect("create unit")
+            .id
+    }
+
+    /// Creates an account with home `unit` and, unless `role` is `None`,
+    /// that role there.
+    pub async fn user(&self, username: &str, role: Option<Role>, unit: UnitId, scope: ScopeKind) -> AccountId {
+        let a = accounts::create(
+            &self.app,
+            &self.cli(),
+            accounts::CreateInput {
+                username: username.into(),
+                display_name: format!("{username} name"),
+                home_unit_id: unit,
+                password: password_of(username),
+            },
+        )
+        .await
+        .expect("create account");
+        if let Some(role) = role {
+            roles::assign(&self.app, &self.cli(), a.id, Assignment { role, unit_id: unit, scope })
+                .await
+                .expect("assign role");
+        }
+        a.id
+    }
+
+    /// An anonymous client.
+    pub fn client(&self) -> TestClient {
+        TestClient {
+            router: self.router.clone(),
+            cookies: HashMap::new(),
+            csrf: None,
+            bearer: None,
+            ip: "127.0.0.1:40000".parse().expect("addr"),
+        }
+    }
+
+    /// A client signed in as `username` (password from [`password_of`]).
+    pub async fn login(&self, username: &str) -> TestClient {
+        let mut c = self.client();
+        let r = c.login(username, &password_of(username)).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "login of {username} failed: {}", r.body);
+        c
+    }
+
+    /// A client authenticated by an API token.
+    pub fn with_token(&self, token: &str) -> TestClient {
+        let mut c = self.client();
+        c.bearer = Some(token.to_string());
+        c
+    }
+}
+
+/// A response read in full.
+#[derive(Debug)]
+pub struct TestResponse {
+    /// Status.
+    pub status: StatusCode,
+    /// Headers.
+    pub headers: HeaderMap,
+    /// Body as text.
+    pub body: String,
+}
+
+impl TestResponse {
+    /// The body as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    /// The `Location` header.
+    pub fn location(&self) -> String {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    }
+}
+
+/// A client that keeps cookies and the CSRF token.
+#[derive(Clone)]
+pub struct TestClient {
+    router: Router,
+    /// Cookies held.
+    pub cookies: HashMap<String, String>,
+    /// CSRF token of the session, once known.
+    pub csrf: Option<String>,
+    /// API token, if authenticating by token.
+    pub bearer: Option<String>,
+    /// Client address seen by the server.
+    pub ip: SocketAddr,
+}
+
+fn extract_csrf(body: &str) -> Option<String> {
+    let marker = "name=\"_csrf\" value=\"";
+    let start = body.find(marker)? + marker.len();
+    let end = body[start..].find('"')? + start;
+    Some(body[start..end].to_string()).filter(|s| !s.is_empty())
+}
+
+impl TestClient {
+    /// Sends a request and reads the response, updating cookies.
+    pub async fn send(&mut self, method: Method, path: &str, content_type: Option<&str>, body: Vec<u8>, extra: &[(&str, String)]) -> TestResponse {
+        let mut req = Request::builder().method(method).uri(path).header(header::HOST, "localhost");
+        if !self.cookies.is_empty() {
+            let cookie = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            req = req.header(header::COOKIE, cookie);
+        }
+        if let Some(t) = &self.bearer {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        if let Some(ct) = content_type {
+            req = req.header(header::CONTENT_TYPE, ct);
+        }
+        for (k, v) in extra {
+            req = req.header(*k, v);
+        }
+        let mut req = req.body(Body::from(body)).expect("request");
+        req.extensions_mut().insert(ConnectInfo(self.ip));
+        let resp = self.router.clone().oneshot(req).await.expect("response");
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        for v in headers.get_all(header::SET_COOKIE) {
+            let s = v.to_str().unwrap_or("");
+            let first = s.split(';').next().unwrap_or("");
+            if let Some((name, value)) = first.split_once('=') {
+                if value.is_empty() || s.contains("Max-Age=0") {
+                    self.cookies.remove(name);
+                } else {
+                    self.cookies.insert(name.to_string(), value.to_string());
+                }
+            }
+        }
+        let bytes = resp.into_body().collect().await.expect("body").to_bytes();
+        let body = String::from_utf8_lossy(&bytes).to_string();
+        if let Some(t) = extract_csrf(&body) {
+            if self.cookies.contains_key("gr_session") || self.cookies.contains_key("gr_login_csrf") {
+                self.csrf = Some(t);
+            }
+        }
+        TestResponse { status, headers, body }
+    }
+
+    /// `GET path`.
+    pub async fn get(&mut self, path: &str) -> TestResponse {
+        self.send(Method::GET, path, None, Vec::new(), &[]).await
+    }
+
+    /// `POST path` with a form, adding the CSRF token the client holds.
+    pub async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> TestResponse {
+        let mut all: Vec<(&str, String)> = fields.iter().map(|(k, v)| (*k, v.to_string())).collect();
+        if let Some(t) = &self.csrf {
+            all.push(("_csrf", t.clone()));
+        }
+        self.post_form_raw(path, &all).await
+    }
+
+    /// `POST path` with exactly these form fields (no token added).
+    pub async fn post_form_raw(&mut self, path: &str, fields: &[(&str, String)]) -> TestResponse {
+        let body = serde_urlencoded::to_string(fields).expect("form");
+        self.send(Method::POST, path, Some("application/x-www-form-urlencoded"), body.into_bytes(), &[]).await
+    }
+
+    /// A JSON request (with the CSRF header when using a session).
+    pub async fn json(&mut self, method: Method, path: &str, body: Option<serde_json::Value>) -> TestResponse {
+        let mut extra = Vec::new();
+        if self.bearer.is_none() {
+            if let Some(t) = &self.csrf {
+                extra.push(("x-csrf-token", t.clone()));
+            }
+        }
+        let (ct, bytes) = match body {
+            Some(v) => (Some("application/json"), v.to_string().into_bytes()),
+            None => (None, Vec::new()),
+        };
+        self.send(method, path, ct, bytes, &extra).await
+    }
+
+    /// Signs in through the login form.
+    pub async fn login(&mut self, username: &str, password: &str) -> TestResponse {
+        self.get("/login").await;
+        let r = self.post_form("/login", &[("username", username), ("password", password)]).await;
+        if r.status == StatusCode::SEE_OTHER {
+            // Learn the session's CSRF token from a page.
+            self.csrf = None;
+            self.get("/me").await;
+        }
+        r
+    }
+}

@@ -134,6 +134,7 @@ fn origin_ok(state: &AppState, headers: &HeaderMap) -> bool {
 /// API token carry no ambient authority and need no CSRF token.
 pub async fn authenticate(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let (mut parts, body) = req.into_parts();
+    let is_api = parts.uri.path().starts_with("/api/");
     let request_id = parts
         .extensions
         .get::<RequestId>()
@@ -189,7 +190,7 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
     let mut body = body;
     if is_unsafe(&parts.method) {
         if !origin_ok(&state, &parts.headers) {
-            return csrf_refused().into_response();
+            return refuse(&state, is_api, &request_id);
         }
         let expected = match &auth {
             Some(Authenticated { session: None, .. }) => None, // API token
@@ -235,7 +236,7 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
                 && presented.is_some_and(|p| constant_time_eq(&p, &expected));
             if !ok {
                 tracing::warn!(request_id, path = %parts.uri.path(), "CSRF check failed");
-                return csrf_refused().into_response();
+                return refuse(&state, is_api, &request_id);
             }
         }
     }
@@ -250,6 +251,16 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
         );
     }
     resp
+}
+
+/// A CSRF refusal: JSON for the API, an HTML page for pages.
+fn refuse(state: &AppState, is_api: bool, request_id: &str) -> Response {
+    let err = csrf_refused();
+    if is_api {
+        err.into_response()
+    } else {
+        crate::pages::error_page(state, err.status(), &err.body(), request_id)
+    }
 }
 
 /// For page routes: renders error responses as HTML pages (and sends an

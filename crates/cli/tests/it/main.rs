@@ -1,1 +1,11 @@
+//! The integration suite: one test binary (link time on 2 cores). Runs on
+//! SQLite, or on PostgreSQL when TEST_DATABASE_URL is set.
 
+mod api;
+mod audit;
+mod auth;
+mod browser;
+mod cli;
+mod scope;
+mod store;
+mod templates;

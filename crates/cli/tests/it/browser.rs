@@ -1,0 +1,128 @@
+//! Browser tests: the real binary serving the demo, driven through
+//! headless Chromium by chromedriver. They run when
+//! GRASSROOTS_BROWSER_TESTS=1 (CI sets it and checks that they ran).
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{ClientBuilder, Locator};
+
+struct Killed(Child);
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+#[tokio::test]
+async fn login_open_a_unit_and_logout_in_chromium() {
+    if std::env::var("GRASSROOTS_BROWSER_TESTS").as_deref() != Ok("1") {
+        eprintln!("GRASSROOTS_BROWSER_TESTS is not 1: browser test not run");
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_grassroots"))
+        .current_dir(work.path())
+        .args(["demo", "--listen", "127.0.0.1:0", "--log", "warn"])
+        .env_remove("GRASSROOTS_DATABASE_URL")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start grassroots demo");
+    let stdout = server.stdout.take().unwrap();
+    let server = Killed(server);
+    let mut lines = BufReader::new(stdout).lines();
+    let first = lines.next().expect("demo prints its URL").unwrap();
+    let url = first.rsplit(' ').next().unwrap().to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "{first}");
+    let mut admin_password = String::new();
+    for line in lines.by_ref().take(8) {
+        let line = line.unwrap();
+        let parts: Vec<&str> = line.split_whitespace().collect();
+        if parts.first() == Some(&"secretary") {
+            admin_password = parts[1].to_string();
+            break;
+        }
+    }
+    assert!(!admin_password.is_empty(), "the demo prints its logins");
+    // Keep draining the server's output so it never blocks.
+    std::thread::spawn(move || for _ in lines {});
+
+    let port = free_port();
+    let driver = Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let _driver = Killed(driver);
+    let profile = tempfile::tempdir().unwrap();
+    let chrome = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let caps: serde_json::Map<String, serde_json::Value> = serde_json::from_value(serde_json::json!({
+        "goog:chromeOptions": {
+            "binary": chrome,
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                     "--no-first-run", "--disable-dev-shm-usage", "--window-size=360,800",
+                     format!("--user-data-dir={}", profile.path().display())]
+        }
+    }))
+    .unwrap();
+    let mut client = None;
+    for _ in 0..50 {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        match ClientBuilder::new(connector).capabilities(caps.clone()).connect(&format!("http://127.0.0.1:{port}")).await {
+            Ok(c) => {
+                client = Some(c);
+                break;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+    let c = client.expect("connect to chromedriver");
+
+    let result = async {
+        c.goto(&url).await?;
+        // Anonymous visitors land on the login form.
+        c.wait().for_element(Locator::Id("username")).await?;
+        assert!(c.current_url().await?.path().starts_with("/login"));
+        c.find(Locator::Id("username")).await?.send_keys("secretary").await?;
+        c.find(Locator::Id("password")).await?.send_keys(&admin_password).await?;
+        c.find(Locator::Id("login-submit")).await?.click().await?;
+        c.wait().for_element(Locator::LinkText("Namhung Youth Chemical Complex Primary Committee")).await?;
+        // Open the unit.
+        c.find(Locator::LinkText("Namhung Youth Chemical Complex Primary Committee")).await?.click().await?;
+        c.wait().for_element(Locator::LinkText("Synthesis Workshop Cell")).await?;
+        let h1 = c.find(Locator::Css("h1")).await?.text().await?;
+        assert_eq!(h1, "Namhung Youth Chemical Complex Primary Committee");
+        // Add a cell through the form.
+        c.find(Locator::Id("child-name")).await?.send_keys("Packing Workshop Cell").await?;
+        c.find(Locator::Css("#add-child + form button, section[aria-labelledby=add-child] button")).await?.click().await?;
+        c.wait().for_element(Locator::Css(".flash")).await?;
+        let h1 = c.find(Locator::Css("h1")).await?.text().await?;
+        assert_eq!(h1, "Packing Workshop Cell");
+        // The page fits a 360-px-wide phone: nothing scrolls sideways.
+        let overflow = c.execute("return document.documentElement.scrollWidth <= window.innerWidth;", vec![]).await?;
+        assert_eq!(overflow, serde_json::json!(true), "the page is wider than the phone screen");
+        let png = c.screenshot().await?;
+        std::fs::write(concat!(env!("CARGO_TARGET_TMPDIR"), "/browser-unit.png"), png).ok();
+        // Log out.
+        c.find(Locator::Id("logout")).await?.click().await?;
+        c.wait().for_element(Locator::Id("login-submit")).await?;
+        let body = c.find(Locator::Css("main")).await?.text().await?;
+        assert!(body.contains("You have been signed out."), "{body}");
+        c.goto(&format!("{url}/me")).await?;
+        c.wait().for_element(Locator::Id("login-submit")).await?;
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    c.close().await.ok();
+    drop(server);
+    result.expect("browser scenario");
+    std::fs::write(concat!(env!("CARGO_TARGET_TMPDIR"), "/browser-tests-ran"), "ok").unwrap();
+}
