@@ -53,14 +53,21 @@ pub async fn create(app: &App, actor: &Actor, input: CreateInput) -> AppResult<A
     )
     .await
     .map_err(|e| match e {
-        grassroots_store::StoreError::NotFound => AppError::Invalid(grassroots_core::FieldError::new(
-            "home_unit_id",
-            "not_found",
-            "no such unit within your administration",
-        )),
+        grassroots_store::StoreError::NotFound => {
+            AppError::Invalid(grassroots_core::FieldError::new(
+                "home_unit_id",
+                "not_found",
+                "no such unit within your administration",
+            ))
+        }
         other => other.into(),
     })?;
-    let mut e = actor.entry("account.create", "account", account.id, Some(account.home_unit_id));
+    let mut e = actor.entry(
+        "account.create",
+        "account",
+        account.id,
+        Some(account.home_unit_id),
+    );
     e.after = Some(json!(account));
     audit::append(&mut tx, now, &e).await?;
     tx.commit().await?;
@@ -105,7 +112,12 @@ pub async fn get(app: &App, actor: &Actor, id: AccountId) -> AppResult<AccountDe
 
 /// Sets a new password for an account the actor administers and ends its
 /// sessions.
-pub async fn reset_password(app: &App, actor: &Actor, id: AccountId, password: &str) -> AppResult<Account> {
+pub async fn reset_password(
+    app: &App,
+    actor: &Actor,
+    id: AccountId,
+    password: &str,
+) -> AppResult<Account> {
     let scope = admin_scope(actor)?;
     new_password("password", password)?;
     let hash = passwords::hash(password.to_string()).await?;
@@ -113,7 +125,12 @@ pub async fn reset_password(app: &App, actor: &Actor, id: AccountId, password: &
     let mut tx = app.db.begin().await?;
     let account = accounts::reset_password(&mut tx, &scope, id, &hash, now).await?;
     let ended = sessions::delete_for_account(&mut tx, id, None).await?;
-    let mut e = actor.entry("account.reset_password", "account", id, Some(account.home_unit_id));
+    let mut e = actor.entry(
+        "account.reset_password",
+        "account",
+        id,
+        Some(account.home_unit_id),
+    );
     e.after = Some(json!({ "sessions_ended": ended }));
     audit::append(&mut tx, now, &e).await?;
     tx.commit().await?;
@@ -122,10 +139,17 @@ pub async fn reset_password(app: &App, actor: &Actor, id: AccountId, password: &
 
 /// Disables or enables an account the actor administers. Disabling ends
 /// its sessions; its tokens stop working while it is disabled.
-pub async fn set_disabled(app: &App, actor: &Actor, id: AccountId, disabled: bool) -> AppResult<Account> {
+pub async fn set_disabled(
+    app: &App,
+    actor: &Actor,
+    id: AccountId,
+    disabled: bool,
+) -> AppResult<Account> {
     let scope = admin_scope(actor)?;
     if actor.account_id == Some(id) && disabled {
-        return Err(AppError::BadRequest("you cannot disable your own account".into()));
+        return Err(AppError::BadRequest(
+            "you cannot disable your own account".into(),
+        ));
     }
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
@@ -137,7 +161,11 @@ pub async fn set_disabled(app: &App, actor: &Actor, id: AccountId, disabled: boo
         disabled,
         ..before.clone()
     };
-    let action = if disabled { "account.disable" } else { "account.enable" };
+    let action = if disabled {
+        "account.disable"
+    } else {
+        "account.enable"
+    };
     let mut e = actor.entry(action, "account", id, Some(before.home_unit_id));
     e.before = Some(json!(before));
     e.after = Some(json!(after));

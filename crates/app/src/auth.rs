@@ -55,7 +55,9 @@ pub async fn login(
             accounts::login_record(&mut c, &username).await?,
         )
     };
-    if acct_failures >= cfg.max_failures_per_account || addr_failures >= cfg.max_failures_per_address {
+    if acct_failures >= cfg.max_failures_per_account
+        || addr_failures >= cfg.max_failures_per_address
+    {
         return Err(AppError::Throttled {
             retry_after_secs: cfg.window_minutes * 60,
         });
@@ -119,7 +121,12 @@ pub async fn login(
     }
 }
 
-async fn actor_for(app: &App, account_id: AccountId, principal: Principal, request_id: &str) -> AppResult<Actor> {
+async fn actor_for(
+    app: &App,
+    account_id: AccountId,
+    principal: Principal,
+    request_id: &str,
+) -> AppResult<Actor> {
     let mut c = app.db.conn().await?;
     let account = accounts::own(&mut c, &principal).await?;
     Ok(Actor {
@@ -170,7 +177,11 @@ pub async fn session(app: &App, token: &str, request_id: &str) -> AppResult<Opti
 }
 
 /// Resolves an API token (`Authorization: Bearer …`).
-pub async fn api_token(app: &App, secret: &str, request_id: &str) -> AppResult<Option<Authenticated>> {
+pub async fn api_token(
+    app: &App,
+    secret: &str,
+    request_id: &str,
+) -> AppResult<Option<Authenticated>> {
     let now = app.clock.now();
     let mut c = app.db.conn().await?;
     let Some(token) = tokens::get_active(&mut c, &passwords::digest(secret), now).await? else {
@@ -203,7 +214,12 @@ pub async fn logout(app: &App, actor: &Actor, session_id: &str) -> AppResult<()>
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
     sessions::delete(&mut tx, session_id).await?;
-    let e = actor.entry("auth.logout", "account", actor.principal.account_id(), Some(actor.home_unit_id));
+    let e = actor.entry(
+        "auth.logout",
+        "account",
+        actor.principal.account_id(),
+        Some(actor.home_unit_id),
+    );
     audit::append(&mut tx, now, &e).await?;
     tx.commit().await?;
     Ok(())
@@ -214,7 +230,12 @@ pub async fn logout_everywhere(app: &App, actor: &Actor) -> AppResult<u64> {
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
     let n = sessions::delete_for_account(&mut tx, actor.principal.account_id(), None).await?;
-    let mut e = actor.entry("auth.logout_everywhere", "account", actor.principal.account_id(), Some(actor.home_unit_id));
+    let mut e = actor.entry(
+        "auth.logout_everywhere",
+        "account",
+        actor.principal.account_id(),
+        Some(actor.home_unit_id),
+    );
     e.after = Some(json!({ "sessions_ended": n }));
     audit::append(&mut tx, now, &e).await?;
     tx.commit().await?;
@@ -249,7 +270,12 @@ pub async fn change_password(
     accounts::set_own_password(&mut tx, &actor.principal, &hash, now).await?;
     let ended =
         sessions::delete_for_account(&mut tx, actor.principal.account_id(), keep_session).await?;
-    let mut e = actor.entry("account.change_password", "account", actor.principal.account_id(), Some(actor.home_unit_id));
+    let mut e = actor.entry(
+        "account.change_password",
+        "account",
+        actor.principal.account_id(),
+        Some(actor.home_unit_id),
+    );
     e.after = Some(json!({ "other_sessions_ended": ended }));
     audit::append(&mut tx, now, &e).await?;
     tx.commit().await?;

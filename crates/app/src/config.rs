@@ -83,10 +83,7 @@ impl Config {
     /// database in the data directory.
     pub fn effective_database_url(&self) -> String {
         if self.database_url.is_empty() {
-            format!(
-                "sqlite://{}",
-                self.data_dir.join("grassroots.db").display()
-            )
+            format!("sqlite://{}", self.data_dir.join("grassroots.db").display())
         } else {
             self.database_url.clone()
         }
@@ -144,7 +141,10 @@ impl Sources {
     /// must exist; otherwise it is read only if present.
     pub fn new(file: &Path, explicit: bool, flags: &FlagOverrides) -> Result<Sources, String> {
         if explicit && !file.exists() {
-            return Err(format!("configuration file {} does not exist", file.display()));
+            return Err(format!(
+                "configuration file {} does not exist",
+                file.display()
+            ));
         }
         let figment = Figment::new()
             .merge(Named {
@@ -256,6 +256,8 @@ fn describe(e: figment::Error) -> String {
 }
 
 #[cfg(test)]
+// figment::Jail returns its large error type by design.
+#[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
 
@@ -279,20 +281,40 @@ mod tests {
             assert_eq!(c.session.absolute_timeout_hours, 2);
             assert_eq!(c.log, "warn");
             let explained = s.explain().unwrap();
-            let src = |k: &str| explained.iter().find(|(key, _, _)| key == k).unwrap().2.clone();
+            let src = |k: &str| {
+                explained
+                    .iter()
+                    .find(|(key, _, _)| key == k)
+                    .unwrap()
+                    .2
+                    .clone()
+            };
             assert!(src("listen").starts_with("file"));
-            assert_eq!(src("session.absolute_timeout_hours"), "environment GRASSROOTS_SESSION__ABSOLUTE_TIMEOUT_HOURS");
+            assert_eq!(
+                src("session.absolute_timeout_hours"),
+                "environment GRASSROOTS_SESSION__ABSOLUTE_TIMEOUT_HOURS"
+            );
             assert_eq!(src("log"), "flag --log");
             assert_eq!(src("locale"), "default");
 
             jail.create_file("grassroots.toml", "lisen = \"x\"\n")?;
-            let s = Sources::new(Path::new("grassroots.toml"), false, &FlagOverrides::default()).unwrap();
+            let s = Sources::new(
+                Path::new("grassroots.toml"),
+                false,
+                &FlagOverrides::default(),
+            )
+            .unwrap();
             let err = s.extract().unwrap_err();
             assert!(err.contains("unknown configuration key `lisen`"), "{err}");
 
             jail.create_file("grassroots.toml", "")?;
             jail.set_env("GRASSROOTS_SESSION__BOGUS", "1");
-            let s = Sources::new(Path::new("grassroots.toml"), false, &FlagOverrides::default()).unwrap();
+            let s = Sources::new(
+                Path::new("grassroots.toml"),
+                false,
+                &FlagOverrides::default(),
+            )
+            .unwrap();
             let err = s.extract().unwrap_err();
             assert!(err.contains("session.bogus"), "{err}");
             Ok(())
@@ -302,7 +324,10 @@ mod tests {
     #[test]
     fn database_url_password_is_redacted() {
         figment::Jail::expect_with(|jail| {
-            jail.set_env("GRASSROOTS_DATABASE_URL", "postgres://gr:secret@127.0.0.1/gr");
+            jail.set_env(
+                "GRASSROOTS_DATABASE_URL",
+                "postgres://gr:secret@127.0.0.1/gr",
+            );
             let s = Sources::new(Path::new("none.toml"), false, &FlagOverrides::default()).unwrap();
             let shown = s.explain().unwrap();
             let (_, v, _) = shown.iter().find(|(k, _, _)| k == "database_url").unwrap();

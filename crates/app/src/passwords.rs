@@ -1,8 +1,10 @@
 //! argon2id password hashing, run on the blocking thread pool so that a
 //! burst of logins never stalls the async executor.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use argon2::Argon2;
+use argon2::password_hash::{
+    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
+};
 
 use crate::{AppError, AppResult};
 
@@ -72,7 +74,11 @@ mod tests {
     async fn hash_and_verify() {
         let h = hash("correct horse battery".into()).await.unwrap();
         assert!(h.starts_with("$argon2id$"));
-        assert!(verify("correct horse battery".into(), Some(h.clone())).await.unwrap());
+        assert!(
+            verify("correct horse battery".into(), Some(h.clone()))
+                .await
+                .unwrap()
+        );
         assert!(!verify("wrong horse battery".into(), Some(h)).await.unwrap());
         assert!(!verify("anything".into(), None).await.unwrap());
     }

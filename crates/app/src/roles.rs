@@ -8,7 +8,11 @@ use serde_json::json;
 use crate::{Actor, App, AppError, AppResult};
 
 /// Assignments at units the actor administers, optionally of one account.
-pub async fn list(app: &App, actor: &Actor, account_id: Option<AccountId>) -> AppResult<Vec<RoleAssignmentRow>> {
+pub async fn list(
+    app: &App,
+    actor: &Actor,
+    account_id: Option<AccountId>,
+) -> AppResult<Vec<RoleAssignmentRow>> {
     let scope = actor.principal.scope::<Administer>();
     if scope.is_empty() {
         return Err(AppError::Forbidden);
@@ -19,7 +23,12 @@ pub async fn list(app: &App, actor: &Actor, account_id: Option<AccountId>) -> Ap
 
 /// Assigns a role. The actor must administer the unit (for a subtree
 /// grant, the whole subtree) and the account.
-pub async fn assign(app: &App, actor: &Actor, account_id: AccountId, grant: Assignment) -> AppResult<RoleAssignmentRow> {
+pub async fn assign(
+    app: &App,
+    actor: &Actor,
+    account_id: AccountId,
+    grant: Assignment,
+) -> AppResult<RoleAssignmentRow> {
     let scope = actor.principal.scope::<Administer>();
     if scope.is_empty() {
         return Err(AppError::Forbidden);
@@ -27,16 +36,24 @@ pub async fn assign(app: &App, actor: &Actor, account_id: AccountId, grant: Assi
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
     // The account must be one the actor administers.
-    accounts::get(&mut tx, &scope, account_id).await.map_err(|_| {
-        AppError::Invalid(grassroots_core::FieldError::new(
-            "account_id",
-            "not_found",
-            "no such account within your administration",
-        ))
-    })?;
-    let path = units::ancestor_ids(&mut tx, grant.unit_id).await.map_err(|_| {
-        AppError::Invalid(grassroots_core::FieldError::new("unit_id", "not_found", "no such unit"))
-    })?;
+    accounts::get(&mut tx, &scope, account_id)
+        .await
+        .map_err(|_| {
+            AppError::Invalid(grassroots_core::FieldError::new(
+                "account_id",
+                "not_found",
+                "no such account within your administration",
+            ))
+        })?;
+    let path = units::ancestor_ids(&mut tx, grant.unit_id)
+        .await
+        .map_err(|_| {
+            AppError::Invalid(grassroots_core::FieldError::new(
+                "unit_id",
+                "not_found",
+                "no such unit",
+            ))
+        })?;
     if !actor.principal.may_assign(&grant, &path) {
         return Err(AppError::Forbidden);
     }

@@ -99,25 +99,103 @@ pub fn demo_password(username: &str) -> String {
 pub async fn demo(app: &App) -> AppResult<Vec<DemoLogin>> {
     let tree: &[(&str, &str, &str)] = &[
         // (name, level, parent name)
-        ("South Phyongan Provincial Committee", "provincial_committee", ""),
-        ("North Hamgyong Provincial Committee", "provincial_committee", ""),
-        ("Anju City Committee", "city_committee", "South Phyongan Provincial Committee"),
-        ("Mundok County Committee", "county_committee", "South Phyongan Provincial Committee"),
-        ("Kimchaek City Committee", "city_committee", "North Hamgyong Provincial Committee"),
-        ("Namhung Youth Chemical Complex Primary Committee", "primary_committee", "Anju City Committee"),
-        ("Ripsok Cooperative Farm Primary Committee", "primary_committee", "Mundok County Committee"),
-        ("Kimchaek Iron and Steel Complex Primary Committee", "primary_committee", "Kimchaek City Committee"),
-        ("Synthesis Workshop Cell", "cell", "Namhung Youth Chemical Complex Primary Committee"),
-        ("Maintenance Workshop Cell", "cell", "Namhung Youth Chemical Complex Primary Committee"),
-        ("Work Team 1 Cell", "cell", "Ripsok Cooperative Farm Primary Committee"),
-        ("Blast Furnace Cell", "cell", "Kimchaek Iron and Steel Complex Primary Committee"),
+        (
+            "South Phyongan Provincial Committee",
+            "provincial_committee",
+            "",
+        ),
+        (
+            "North Hamgyong Provincial Committee",
+            "provincial_committee",
+            "",
+        ),
+        (
+            "Anju City Committee",
+            "city_committee",
+            "South Phyongan Provincial Committee",
+        ),
+        (
+            "Mundok County Committee",
+            "county_committee",
+            "South Phyongan Provincial Committee",
+        ),
+        (
+            "Kimchaek City Committee",
+            "city_committee",
+            "North Hamgyong Provincial Committee",
+        ),
+        (
+            "Namhung Youth Chemical Complex Primary Committee",
+            "primary_committee",
+            "Anju City Committee",
+        ),
+        (
+            "Ripsok Cooperative Farm Primary Committee",
+            "primary_committee",
+            "Mundok County Committee",
+        ),
+        (
+            "Kimchaek Iron and Steel Complex Primary Committee",
+            "primary_committee",
+            "Kimchaek City Committee",
+        ),
+        (
+            "Synthesis Workshop Cell",
+            "cell",
+            "Namhung Youth Chemical Complex Primary Committee",
+        ),
+        (
+            "Maintenance Workshop Cell",
+            "cell",
+            "Namhung Youth Chemical Complex Primary Committee",
+        ),
+        (
+            "Work Team 1 Cell",
+            "cell",
+            "Ripsok Cooperative Farm Primary Committee",
+        ),
+        (
+            "Blast Furnace Cell",
+            "cell",
+            "Kimchaek Iron and Steel Complex Primary Committee",
+        ),
     ];
     let logins: &[(&str, &str, Role, &str, ScopeKind)] = &[
-        ("admin", "Administrator", Role::Administrator, "", ScopeKind::Subtree),
-        ("secretary", "Kim Chol Min", Role::Secretary, "Namhung Youth Chemical Complex Primary Committee", ScopeKind::Subtree),
-        ("staff", "Ri Song Hui", Role::Staff, "Namhung Youth Chemical Complex Primary Committee", ScopeKind::Subtree),
-        ("viewer", "Pak Yong Nam", Role::Viewer, "South Phyongan Provincial Committee", ScopeKind::Subtree),
-        ("member", "Choe Kum Ok", Role::Member, "Synthesis Workshop Cell", ScopeKind::Unit),
+        (
+            "admin",
+            "Administrator",
+            Role::Administrator,
+            "",
+            ScopeKind::Subtree,
+        ),
+        (
+            "secretary",
+            "Kim Chol Min",
+            Role::Secretary,
+            "Namhung Youth Chemical Complex Primary Committee",
+            ScopeKind::Subtree,
+        ),
+        (
+            "staff",
+            "Ri Song Hui",
+            Role::Staff,
+            "Namhung Youth Chemical Complex Primary Committee",
+            ScopeKind::Subtree,
+        ),
+        (
+            "viewer",
+            "Pak Yong Nam",
+            Role::Viewer,
+            "South Phyongan Provincial Committee",
+            ScopeKind::Subtree,
+        ),
+        (
+            "member",
+            "Choe Kum Ok",
+            Role::Member,
+            "Synthesis Workshop Cell",
+            ScopeKind::Unit,
+        ),
     ];
     let existing = root_unit(app).await?;
     let root = match existing {
@@ -137,12 +215,20 @@ pub async fn demo(app: &App) -> AppResult<Vec<DemoLogin>> {
             let actor = Actor::cli(root.id);
             let mut ids: Vec<(&str, UnitId)> = vec![("", root.id)];
             for (name, level, parent) in tree {
-                let parent_id = ids.iter().find(|(n, _)| n == parent).map(|(_, id)| *id).unwrap_or(root.id);
+                let parent_id = ids
+                    .iter()
+                    .find(|(n, _)| n == parent)
+                    .map(|(_, id)| *id)
+                    .unwrap_or(root.id);
                 let unit = crate::units::create_child(app, &actor, parent_id, name, level).await?;
                 ids.push((name, unit.id));
             }
             for (user, display, role, unit, scope) in logins.iter().skip(1) {
-                let unit_id = ids.iter().find(|(n, _)| n == unit).map(|(_, id)| *id).unwrap_or(root.id);
+                let unit_id = ids
+                    .iter()
+                    .find(|(n, _)| n == unit)
+                    .map(|(_, id)| *id)
+                    .unwrap_or(root.id);
                 let account = crate::accounts::create(
                     app,
                     &actor,
@@ -175,7 +261,11 @@ pub async fn demo(app: &App) -> AppResult<Vec<DemoLogin>> {
             username: user.to_string(),
             password: demo_password(user),
             role: *role,
-            unit_name: if unit.is_empty() { root.name.clone() } else { unit.to_string() },
+            unit_name: if unit.is_empty() {
+                root.name.clone()
+            } else {
+                unit.to_string()
+            },
         })
         .collect())
 }

@@ -2,8 +2,8 @@
 //! rights they hold themselves.
 
 use chrono::Duration;
-use grassroots_core::{AccountId, Assignment};
 use grassroots_core::validate::display_name;
+use grassroots_core::{AccountId, Assignment};
 use grassroots_store::tokens::{self, ApiToken};
 use grassroots_store::{audit, units};
 use serde_json::json;
@@ -26,9 +26,15 @@ pub async fn create(
     let name = display_name("name", name)?;
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
-    let path = units::ancestor_ids(&mut tx, grant.unit_id).await.map_err(|_| {
-        AppError::Invalid(grassroots_core::FieldError::new("unit_id", "not_found", "no such unit"))
-    })?;
+    let path = units::ancestor_ids(&mut tx, grant.unit_id)
+        .await
+        .map_err(|_| {
+            AppError::Invalid(grassroots_core::FieldError::new(
+                "unit_id",
+                "not_found",
+                "no such unit",
+            ))
+        })?;
     let owner_holds = if actor.account_id == Some(account_id) {
         actor.principal.covers(&grant, &path)
     } else if actor.account_id.is_none() {
@@ -46,10 +52,15 @@ pub async fn create(
             "a token can carry only a role you hold at that unit",
         )));
     }
-    if let Some(d) = expires_in_days {
-        if !(1..=3650).contains(&d) {
-            return Err(grassroots_core::FieldError::new("expires_in_days", "range", "must be between 1 and 3650").into());
-        }
+    if let Some(d) = expires_in_days
+        && !(1..=3650).contains(&d)
+    {
+        return Err(grassroots_core::FieldError::new(
+            "expires_in_days",
+            "range",
+            "must be between 1 and 3650",
+        )
+        .into());
     }
     let secret = format!("{TOKEN_PREFIX}{}", passwords::random_token());
     let token = tokens::create(
@@ -79,7 +90,12 @@ pub async fn list(app: &App, actor: &Actor, account_id: AccountId) -> AppResult<
 }
 
 /// Revokes a token of `account_id` (own, or any from the command line).
-pub async fn revoke(app: &App, actor: &Actor, account_id: AccountId, id: i64) -> AppResult<ApiToken> {
+pub async fn revoke(
+    app: &App,
+    actor: &Actor,
+    account_id: AccountId,
+    id: i64,
+) -> AppResult<ApiToken> {
     if actor.account_id.is_some() && actor.account_id != Some(account_id) {
         return Err(AppError::Forbidden);
     }

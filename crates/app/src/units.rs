@@ -2,8 +2,8 @@
 
 use grassroots_core::validate::display_name;
 use grassroots_core::{FieldError, Manage, Read, UnitId};
-use grassroots_store::units::{self, Unit, UnitListing};
 use grassroots_store::audit;
+use grassroots_store::units::{self, Unit, UnitListing};
 use serde::Serialize;
 use serde_json::json;
 
@@ -26,7 +26,12 @@ fn level(raw: &str) -> AppResult<String> {
     if LEVELS.contains(&l) {
         Ok(l.to_string())
     } else {
-        Err(FieldError::new("level", "invalid", format!("must be one of: {}", LEVELS.join(", "))).into())
+        Err(FieldError::new(
+            "level",
+            "invalid",
+            format!("must be one of: {}", LEVELS.join(", ")),
+        )
+        .into())
     }
 }
 
@@ -68,14 +73,31 @@ pub async fn tops(app: &App, actor: &Actor) -> AppResult<Vec<UnitListing>> {
 /// Units inside the reader's scope, paginated.
 pub async fn list(app: &App, actor: &Actor, limit: i64, offset: i64) -> AppResult<Vec<Unit>> {
     let mut c = app.db.conn().await?;
-    Ok(units::list(&mut c, &actor.principal.scope::<Read>(), limit.clamp(1, 1000), offset.max(0)).await?)
+    Ok(units::list(
+        &mut c,
+        &actor.principal.scope::<Read>(),
+        limit.clamp(1, 1000),
+        offset.max(0),
+    )
+    .await?)
 }
 
 /// Units the actor administers (for choosing where to place accounts and
 /// roles), paginated.
-pub async fn list_administered(app: &App, actor: &Actor, limit: i64, offset: i64) -> AppResult<Vec<Unit>> {
+pub async fn list_administered(
+    app: &App,
+    actor: &Actor,
+    limit: i64,
+    offset: i64,
+) -> AppResult<Vec<Unit>> {
     let mut c = app.db.conn().await?;
-    Ok(units::list(&mut c, &actor.principal.scope::<grassroots_core::Administer>(), limit.clamp(1, 1000), offset.max(0)).await?)
+    Ok(units::list(
+        &mut c,
+        &actor.principal.scope::<grassroots_core::Administer>(),
+        limit.clamp(1, 1000),
+        offset.max(0),
+    )
+    .await?)
 }
 
 /// One unit inside the reader's scope.

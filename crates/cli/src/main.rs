@@ -192,7 +192,9 @@ fn load_config(cli: &Cli, demo: bool) -> Result<(Sources, Config)> {
     };
     if demo {
         // The demo always runs on its own embedded database.
-        flags.data_dir.get_or_insert_with(|| PathBuf::from("grassroots-demo"));
+        flags
+            .data_dir
+            .get_or_insert_with(|| PathBuf::from("grassroots-demo"));
         if flags.database_url.is_none() {
             let dir = flags.data_dir.clone().unwrap_or_default();
             flags.database_url = Some(format!("sqlite://{}", dir.join("grassroots.db").display()));
@@ -206,18 +208,25 @@ fn load_config(cli: &Cli, demo: bool) -> Result<(Sources, Config)> {
 fn init_logging(filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .try_init();
 }
 
 async fn open(config: &Config) -> Result<App> {
     let url = config.effective_database_url();
     if url.starts_with("sqlite:") {
-        std::fs::create_dir_all(&config.data_dir)
-            .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
+        std::fs::create_dir_all(&config.data_dir).with_context(|| {
+            format!("cannot create data directory {}", config.data_dir.display())
+        })?;
     }
-    let db = Db::connect(&url)
-        .await
-        .with_context(|| format!("cannot open database {}", grassroots_store::redact_url(&url)))?;
+    let db = Db::connect(&url).await.with_context(|| {
+        format!(
+            "cannot open database {}",
+            grassroots_store::redact_url(&url)
+        )
+    })?;
     migrate::run(&db).await.context("migrating the database")?;
     Ok(App::new(db, config.clone()))
 }
@@ -232,7 +241,9 @@ fn read_password(args: &PasswordArgs, what: &str) -> Result<(String, bool)> {
         return Ok((line.trim_end_matches(['\r', '\n']).to_string(), false));
     }
     if !std::io::stdin().is_terminal() {
-        bail!("no terminal to ask for the password of {what}: use --password-stdin or --generate-password");
+        bail!(
+            "no terminal to ask for the password of {what}: use --password-stdin or --generate-password"
+        );
     }
     let first = rpassword::prompt_password(format!("Password for {what}: "))?;
     let second = rpassword::prompt_password("Repeat the password: ")?;
@@ -243,9 +254,9 @@ fn read_password(args: &PasswordArgs, what: &str) -> Result<(String, bool)> {
 }
 
 async fn cli_actor(app: &App) -> Result<Actor> {
-    let root = setup::root_unit(app)
-        .await?
-        .ok_or_else(|| anyhow!("the organization is not initialized: run `grassroots init` first"))?;
+    let root = setup::root_unit(app).await?.ok_or_else(|| {
+        anyhow!("the organization is not initialized: run `grassroots init` first")
+    })?;
     Ok(Actor::cli(root.id))
 }
 
@@ -265,9 +276,12 @@ async fn serve(app: App) -> Result<()> {
 
 fn parse_grant(role: &str, unit: i64, scope: &str) -> Result<Assignment> {
     Ok(Assignment {
-        role: Role::parse(role).ok_or_else(|| anyhow!("unknown role {role}: use administrator, secretary, staff, viewer or member"))?,
+        role: Role::parse(role).ok_or_else(|| {
+            anyhow!("unknown role {role}: use administrator, secretary, staff, viewer or member")
+        })?,
         unit_id: unit,
-        scope: ScopeKind::parse(scope).ok_or_else(|| anyhow!("unknown scope {scope}: use unit or subtree"))?,
+        scope: ScopeKind::parse(scope)
+            .ok_or_else(|| anyhow!("unknown scope {scope}: use unit or subtree"))?,
     })
 }
 
@@ -284,7 +298,10 @@ async fn restore(config: &Config, file: &Path, force: bool) -> Result<()> {
     if let Some(path) = url.strip_prefix("sqlite://") {
         let target = PathBuf::from(path.split('?').next().unwrap_or(path));
         if target.exists() && !force {
-            bail!("{} exists; stop the server and pass --force to replace it", target.display());
+            bail!(
+                "{} exists; stop the server and pass --force to replace it",
+                target.display()
+            );
         }
         // Check a copy of the backup before touching the live database.
         let staging = target.with_extension("db.restoring");
@@ -302,7 +319,10 @@ async fn restore(config: &Config, file: &Path, force: bool) -> Result<()> {
                 bail!("{} is not a grassroots database", file.display());
             }
             if !report.ok() {
-                bail!("the backup fails `check`: {}", serde_json::to_string(&report)?);
+                bail!(
+                    "the backup fails `check`: {}",
+                    serde_json::to_string(&report)?
+                );
             }
             Ok(())
         }
@@ -323,8 +343,21 @@ async fn restore(config: &Config, file: &Path, force: bool) -> Result<()> {
         println!("restored {} into {}", file.display(), target.display());
         Ok(())
     } else {
-        let file = file.to_str().ok_or_else(|| anyhow!("the file name must be valid UTF-8"))?;
-        grassroots_store::backup::run_pg_tool("pg_restore", &["--clean", "--if-exists", "--no-owner", "--dbname", &url, file]).await?;
+        let file = file
+            .to_str()
+            .ok_or_else(|| anyhow!("the file name must be valid UTF-8"))?;
+        grassroots_store::backup::run_pg_tool(
+            "pg_restore",
+            &[
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--dbname",
+                &url,
+                file,
+            ],
+        )
+        .await?;
         println!("restored {file}");
         Ok(())
     }
@@ -347,7 +380,9 @@ async fn main() -> Result<()> {
         Command::Serve => {
             let app = open(&config).await?;
             if setup::root_unit(&app).await?.is_none() {
-                bail!("the organization is not initialized: run `grassroots init --organization NAME` first");
+                bail!(
+                    "the organization is not initialized: run `grassroots init --organization NAME` first"
+                );
             }
             serve(app).await?;
         }
@@ -355,7 +390,10 @@ async fn main() -> Result<()> {
             let app = open(&config).await?;
             let mut c = app.db.conn().await?;
             let versions = migrate::applied(&mut c).await?;
-            println!("database is at migration {}", versions.last().copied().unwrap_or(0));
+            println!(
+                "database is at migration {}",
+                versions.last().copied().unwrap_or(0)
+            );
         }
         Command::Init(args) => {
             let app = open(&config).await?;
@@ -371,7 +409,10 @@ async fn main() -> Result<()> {
                 },
             )
             .await?;
-            println!("created organization \"{}\" (unit {}) and administrator {}", root.name, root.id, account.username);
+            println!(
+                "created organization \"{}\" (unit {}) and administrator {}",
+                root.name, root.id, account.username
+            );
             if generated {
                 println!("password: {password}");
                 println!("(shown once; change it after the first login)");
@@ -392,7 +433,13 @@ async fn main() -> Result<()> {
             println!("demo database: {}", app.config.effective_database_url());
             println!("demo logins (login name / password / role at unit):");
             for l in &logins {
-                println!("  {:<10} {:<22} {} at {}", l.username, l.password, l.role.as_str(), l.unit_name);
+                println!(
+                    "  {:<10} {:<22} {} at {}",
+                    l.username,
+                    l.password,
+                    l.role.as_str(),
+                    l.unit_name
+                );
             }
             grassroots_web::serve(listener, router).await?;
         }
@@ -400,17 +447,30 @@ async fn main() -> Result<()> {
             let app = open(&config).await?;
             let actor = cli_actor(&app).await?;
             match cmd {
-                UserCommand::Add { username, name, unit, role, scope, password } => {
+                UserCommand::Add {
+                    username,
+                    name,
+                    unit,
+                    role,
+                    scope,
+                    password,
+                } => {
                     let (pw, generated) = read_password(&password, &username)?;
                     let home = unit.unwrap_or(actor.home_unit_id);
                     let account = accounts::create(
                         &app,
                         &actor,
-                        accounts::CreateInput { username, display_name: name, home_unit_id: home, password: pw.clone() },
+                        accounts::CreateInput {
+                            username,
+                            display_name: name,
+                            home_unit_id: home,
+                            password: pw.clone(),
+                        },
                     )
                     .await?;
                     if let Some(role) = role {
-                        roles::assign(&app, &actor, account.id, parse_grant(&role, home, &scope)?).await?;
+                        roles::assign(&app, &actor, account.id, parse_grant(&role, home, &scope)?)
+                            .await?;
                     }
                     println!("created account {} (id {})", account.username, account.id);
                     if generated {
@@ -450,10 +510,24 @@ async fn main() -> Result<()> {
             let app = open(&config).await?;
             let actor = cli_actor(&app).await?;
             match cmd {
-                TokenCommand::Create { user, name, role, unit, scope, expires_in_days } => {
+                TokenCommand::Create {
+                    user,
+                    name,
+                    role,
+                    unit,
+                    scope,
+                    expires_in_days,
+                } => {
                     let id = account_id_of(&app, &actor, &user).await?;
-                    let (secret, token) =
-                        tokens::create(&app, &actor, id, &name, parse_grant(&role, unit, &scope)?, expires_in_days).await?;
+                    let (secret, token) = tokens::create(
+                        &app,
+                        &actor,
+                        id,
+                        &name,
+                        parse_grant(&role, unit, &scope)?,
+                        expires_in_days,
+                    )
+                    .await?;
                     println!("token {} created for {user}", token.id);
                     println!("{secret}");
                 }
@@ -467,7 +541,11 @@ async fn main() -> Result<()> {
                             t.role,
                             t.unit_id,
                             t.scope,
-                            if t.revoked_at.is_some() { " [revoked]" } else { "" }
+                            if t.revoked_at.is_some() {
+                                " [revoked]"
+                            } else {
+                                ""
+                            }
                         );
                     }
                 }
@@ -486,8 +564,14 @@ async fn main() -> Result<()> {
                 }
                 Dialect::Postgres => {
                     let url = config.effective_database_url();
-                    let f = file.to_str().ok_or_else(|| anyhow!("the file name must be valid UTF-8"))?;
-                    grassroots_store::backup::run_pg_tool("pg_dump", &["--format=custom", "--file", f, &url]).await?;
+                    let f = file
+                        .to_str()
+                        .ok_or_else(|| anyhow!("the file name must be valid UTF-8"))?;
+                    grassroots_store::backup::run_pg_tool(
+                        "pg_dump",
+                        &["--format=custom", "--file", f, &url],
+                    )
+                    .await?;
                 }
             }
             println!("backup written to {}", file.display());

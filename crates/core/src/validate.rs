@@ -58,7 +58,7 @@ pub fn display_name(field: &'static str, raw: &str) -> Validated<String> {
 pub fn username(raw: &str) -> Validated<String> {
     let name = raw.trim().to_lowercase();
     let len = name.chars().count();
-    if len < 3 || len > 64 {
+    if !(3..=64).contains(&len) {
         return Err(FieldError::new(
             "username",
             "length",
@@ -111,9 +111,15 @@ mod tests {
 
     #[test]
     fn names_accept_korean_and_trim() {
-        assert_eq!(display_name("name", "  평양시 위원회 ").unwrap(), "평양시 위원회");
+        assert_eq!(
+            display_name("name", "  평양시 위원회 ").unwrap(),
+            "평양시 위원회"
+        );
         assert_eq!(display_name("name", " ").unwrap_err().code, "required");
-        assert_eq!(display_name("name", "a\u{0007}b").unwrap_err().code, "invalid");
+        assert_eq!(
+            display_name("name", "a\u{0007}b").unwrap_err().code,
+            "invalid"
+        );
         assert_eq!(
             display_name("name", &"x".repeat(201)).unwrap_err().code,
             "too_long"

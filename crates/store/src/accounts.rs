@@ -99,10 +99,12 @@ pub async fn login_record(c: &mut impl DbConn, username: &str) -> StoreResult<Op
 /// The signed-in principal's own account.
 pub async fn own(c: &mut impl DbConn, principal: &Principal) -> StoreResult<Account> {
     let sql = format!("SELECT {COLUMNS} FROM accounts a WHERE a.id = $1");
-    on_ex!(c, |e| sqlx::query_as::<_, Account>(sqlx::AssertSqlSafe(sql.as_str()))
-        .bind(principal.account_id())
-        .fetch_optional(&mut *e)
-        .await)?
+    on_ex!(c, |e| sqlx::query_as::<_, Account>(sqlx::AssertSqlSafe(
+        sql.as_str()
+    ))
+    .bind(principal.account_id())
+    .fetch_optional(&mut *e)
+    .await)?
     .ok_or(StoreError::NotFound)
 }
 
@@ -127,10 +129,12 @@ pub async fn get(
         "SELECT {COLUMNS} FROM accounts a WHERE a.id = $1 AND {}",
         unit_condition(scope, "a.home_unit_id")
     );
-    on_ex!(c, |e| sqlx::query_as::<_, Account>(sqlx::AssertSqlSafe(sql.as_str()))
-        .bind(id)
-        .fetch_optional(&mut *e)
-        .await)?
+    on_ex!(c, |e| sqlx::query_as::<_, Account>(sqlx::AssertSqlSafe(
+        sql.as_str()
+    ))
+    .bind(id)
+    .fetch_optional(&mut *e)
+    .await)?
     .ok_or(StoreError::NotFound)
 }
 
@@ -144,10 +148,12 @@ pub async fn get_by_username(
         "SELECT {COLUMNS} FROM accounts a WHERE a.username = $1 AND {}",
         unit_condition(scope, "a.home_unit_id")
     );
-    on_ex!(c, |e| sqlx::query_as::<_, Account>(sqlx::AssertSqlSafe(sql.as_str()))
-        .bind(username)
-        .fetch_optional(&mut *e)
-        .await)?
+    on_ex!(c, |e| sqlx::query_as::<_, Account>(sqlx::AssertSqlSafe(
+        sql.as_str()
+    ))
+    .bind(username)
+    .fetch_optional(&mut *e)
+    .await)?
     .ok_or(StoreError::NotFound)
 }
 
@@ -157,9 +163,11 @@ pub async fn list(c: &mut impl DbConn, scope: &Scope<Administer>) -> StoreResult
         "SELECT {COLUMNS} FROM accounts a WHERE {} ORDER BY a.username",
         unit_condition(scope, "a.home_unit_id")
     );
-    Ok(on_ex!(c, |e| sqlx::query_as::<_, Account>(sqlx::AssertSqlSafe(sql.as_str()))
-        .fetch_all(&mut *e)
-        .await)?)
+    Ok(on_ex!(c, |e| sqlx::query_as::<_, Account>(
+        sqlx::AssertSqlSafe(sql.as_str())
+    )
+    .fetch_all(&mut *e)
+    .await)?)
 }
 
 /// Replaces the principal's own password hash.
@@ -191,13 +199,15 @@ async fn set_password_unchecked(
     password_hash: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    on_ex!(tx, |e| sqlx::query(
+    on_ex!(tx, |e| {
+        sqlx::query(
         "UPDATE accounts SET password_hash = $1, password_changed_at = $2, updated_at = $2 WHERE id = $3"
     )
     .bind(password_hash)
     .bind(now)
     .bind(id)
-    .execute(&mut *e).await.map(|r| r.rows_affected()))?;
+    .execute(&mut *e).await.map(|r| r.rows_affected())
+    })?;
     Ok(())
 }
 
@@ -210,17 +220,23 @@ pub async fn set_disabled(
     now: DateTime<Utc>,
 ) -> StoreResult<Account> {
     let account = get(tx, scope, id).await?;
-    on_ex!(tx, |e| sqlx::query("UPDATE accounts SET disabled = $1, updated_at = $2 WHERE id = $3")
-        .bind(disabled)
-        .bind(now)
-        .bind(id)
-        .execute(&mut *e).await.map(|r| r.rows_affected()))?;
+    on_ex!(tx, |e| sqlx::query(
+        "UPDATE accounts SET disabled = $1, updated_at = $2 WHERE id = $3"
+    )
+    .bind(disabled)
+    .bind(now)
+    .bind(id)
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(account)
 }
 
 /// Number of accounts (to tell whether the organization was initialized).
 pub async fn count(c: &mut impl DbConn) -> StoreResult<i64> {
-    Ok(on_ex!(c, |e| sqlx::query_scalar("SELECT count(*) FROM accounts")
-        .fetch_one(&mut *e)
-        .await)?)
+    Ok(on_ex!(c, |e| sqlx::query_scalar(
+        "SELECT count(*) FROM accounts"
+    )
+    .fetch_one(&mut *e)
+    .await)?)
 }

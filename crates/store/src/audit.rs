@@ -73,7 +73,8 @@ fn fmt_time(t: DateTime<Utc>) -> String {
 /// Computes the hash of a row from its content and the previous hash.
 pub fn row_hash(r: &AuditRecord) -> String {
     fn opt<T: ToString>(v: &Option<T>) -> String {
-        v.as_ref().map_or_else(|| "\u{0}".to_string(), |x| x.to_string())
+        v.as_ref()
+            .map_or_else(|| "\u{0}".to_string(), |x| x.to_string())
     }
     let fields = [
         r.id.to_string(),
@@ -122,7 +123,8 @@ pub async fn append(tx: &mut Tx, at: DateTime<Utc>, entry: &AuditEntry<'_>) -> S
         hash: String::new(),
     };
     record.hash = row_hash(&record);
-    on_ex!(tx, |e| sqlx::query(
+    on_ex!(tx, |e| {
+        sqlx::query(
         "INSERT INTO audit_log (id, at, actor_account_id, actor, action, entity_type, entity_id, unit_id,
                                 before_json, after_json, request_id, prev_hash, hash)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
@@ -140,10 +142,15 @@ pub async fn append(tx: &mut Tx, at: DateTime<Utc>, entry: &AuditEntry<'_>) -> S
     .bind(&record.request_id)
     .bind(&record.prev_hash)
     .bind(&record.hash)
-    .execute(&mut *e).await.map(|r| r.rows_affected()))?;
-    on_ex!(tx, |e| sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
-        .bind(&record.hash)
-        .execute(&mut *e).await.map(|r| r.rows_affected()))?;
+    .execute(&mut *e).await.map(|r| r.rows_affected())
+    })?;
+    on_ex!(tx, |e| sqlx::query(
+        "UPDATE audit_head SET hash = $1 WHERE id = 1"
+    )
+    .bind(&record.hash)
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(seq)
 }
 
@@ -197,16 +204,18 @@ pub async fn list(
         let escaped = a.replace(['%', '_'], "");
         format!("{escaped}%")
     });
-    Ok(on_ex!(c, |e| sqlx::query_as::<_, AuditRecord>(sqlx::AssertSqlSafe(sql.as_str()))
-        .bind(&f.actor)
-        .bind(f.unit_subtree)
-        .bind(&action_like)
-        .bind(f.from)
-        .bind(f.to)
-        .bind(f.before_id)
-        .bind(f.limit)
-        .fetch_all(&mut *e)
-        .await)?)
+    Ok(on_ex!(c, |e| sqlx::query_as::<_, AuditRecord>(
+        sqlx::AssertSqlSafe(sql.as_str())
+    )
+    .bind(&f.actor)
+    .bind(f.unit_subtree)
+    .bind(&action_like)
+    .bind(f.from)
+    .bind(f.to)
+    .bind(f.before_id)
+    .bind(f.limit)
+    .fetch_all(&mut *e)
+    .await)?)
 }
 
 /// Who read a given entity (rows with a `.read` action), newest first.
@@ -221,11 +230,13 @@ pub async fn reads_of(
          WHERE entity_type = $1 AND entity_id = $2 AND action LIKE '%.read'
          ORDER BY id DESC LIMIT 200"
     );
-    Ok(on_ex!(c, |e| sqlx::query_as::<_, AuditRecord>(sqlx::AssertSqlSafe(sql.as_str()))
-        .bind(entity_type)
-        .bind(entity_id)
-        .fetch_all(&mut *e)
-        .await)?)
+    Ok(on_ex!(c, |e| sqlx::query_as::<_, AuditRecord>(
+        sqlx::AssertSqlSafe(sql.as_str())
+    )
+    .bind(entity_type)
+    .bind(entity_id)
+    .fetch_all(&mut *e)
+    .await)?)
 }
 
 /// The first row that breaks the chain, and why.
@@ -253,10 +264,12 @@ pub async fn verify(c: &mut impl DbConn) -> StoreResult<ChainReport> {
     let mut prev_hash = String::new();
     let mut rows = 0i64;
     loop {
-        let batch: Vec<AuditRecord> = on_ex!(c, |e| sqlx::query_as::<_, AuditRecord>(sqlx::AssertSqlSafe(sql.as_str()))
-            .bind(last_id)
-            .fetch_all(&mut *e)
-            .await)?;
+        let batch: Vec<AuditRecord> = on_ex!(c, |e| sqlx::query_as::<_, AuditRecord>(
+            sqlx::AssertSqlSafe(sql.as_str())
+        )
+        .bind(last_id)
+        .fetch_all(&mut *e)
+        .await)?;
         if batch.is_empty() {
             break;
         }
@@ -275,10 +288,14 @@ pub async fn verify(c: &mut impl DbConn) -> StoreResult<ChainReport> {
                 )));
             }
             if r.prev_hash != prev_hash {
-                return Ok(fail("its previous-hash does not match the row before it".into()));
+                return Ok(fail(
+                    "its previous-hash does not match the row before it".into(),
+                ));
             }
             if row_hash(&r) != r.hash {
-                return Ok(fail("its content does not match its hash (the row was edited)".into()));
+                return Ok(fail(
+                    "its content does not match its hash (the row was edited)".into(),
+                ));
             }
             last_id = r.id;
             prev_hash = r.hash;

@@ -22,7 +22,10 @@ pub async fn sqlite_backup(db: &Db, dest: &Path) -> StoreResult<()> {
     let dest = dest
         .to_str()
         .ok_or_else(|| StoreError::Other("the backup path must be valid UTF-8".into()))?;
-    sqlx::query("VACUUM INTO $1").bind(dest).execute(pool).await?;
+    sqlx::query("VACUUM INTO $1")
+        .bind(dest)
+        .execute(pool)
+        .await?;
     Ok(())
 }
 

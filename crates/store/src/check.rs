@@ -45,15 +45,22 @@ pub async fn run(c: &mut impl DbConn) -> StoreResult<CheckReport> {
         );
     }
     let mut tree_problems = Vec::new();
-    let no_self: Vec<i64> = on_ex!(c, |e| sqlx::query_scalar(
+    let no_self: Vec<i64> = on_ex!(c, |e| {
+        sqlx::query_scalar(
         "SELECT u.id FROM units u WHERE NOT EXISTS
            (SELECT 1 FROM unit_closure c WHERE c.ancestor_id = u.id AND c.descendant_id = u.id AND c.depth = 0)
          ORDER BY u.id LIMIT 20"
     )
     .fetch_all(&mut *e)
-    .await)?;
-    tree_problems.extend(no_self.iter().map(|id| format!("unit {id}: no closure row for itself")));
-    let wrong_count: Vec<i64> = on_ex!(c, |e| sqlx::query_scalar(
+    .await
+    })?;
+    tree_problems.extend(
+        no_self
+            .iter()
+            .map(|id| format!("unit {id}: no closure row for itself")),
+    );
+    let wrong_count: Vec<i64> = on_ex!(c, |e| {
+        sqlx::query_scalar(
         "SELECT u.id FROM units u
          WHERE (SELECT count(*) FROM unit_closure c WHERE c.descendant_id = u.id) <> u.depth + 1
             OR (u.parent_id IS NOT NULL AND NOT EXISTS
@@ -61,12 +68,11 @@ pub async fn run(c: &mut impl DbConn) -> StoreResult<CheckReport> {
          ORDER BY u.id LIMIT 20"
     )
     .fetch_all(&mut *e)
-    .await)?;
-    tree_problems.extend(
-        wrong_count
-            .iter()
-            .map(|id| format!("unit {id}: ancestors in the closure table do not match its parent links")),
-    );
+    .await
+    })?;
+    tree_problems.extend(wrong_count.iter().map(|id| {
+        format!("unit {id}: ancestors in the closure table do not match its parent links")
+    }));
     let audit = verify(c).await?;
     Ok(CheckReport {
         engine_problems,

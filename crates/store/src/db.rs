@@ -74,8 +74,8 @@ pub trait DbConn: Send {
 impl DbConn for Conn {
     fn ex(&mut self) -> Ex<'_> {
         match self {
-            Conn::Sqlite(c) => Ex::Sqlite(&mut **c),
-            Conn::Postgres(c) => Ex::Postgres(&mut **c),
+            Conn::Sqlite(c) => Ex::Sqlite(c),
+            Conn::Postgres(c) => Ex::Postgres(c),
         }
     }
     fn dialect(&self) -> Dialect {
@@ -89,8 +89,8 @@ impl DbConn for Conn {
 impl DbConn for Tx {
     fn ex(&mut self) -> Ex<'_> {
         match self {
-            Tx::Sqlite(c) => Ex::Sqlite(&mut **c),
-            Tx::Postgres(c) => Ex::Postgres(&mut **c),
+            Tx::Sqlite(c) => Ex::Sqlite(c),
+            Tx::Postgres(c) => Ex::Postgres(c),
         }
     }
     fn dialect(&self) -> Dialect {

@@ -25,7 +25,9 @@ pub enum StoreError {
         name: String,
     },
     /// The database was written by a newer grassroots.
-    #[error("the database has migration {0}, which this version of grassroots does not know; upgrade grassroots")]
+    #[error(
+        "the database has migration {0}, which this version of grassroots does not know; upgrade grassroots"
+    )]
     TooNew(i64),
     /// Any other database error.
     #[error(transparent)]

@@ -56,10 +56,17 @@ pub async fn run(db: &Db) -> StoreResult<Vec<i64>> {
             applied_at TEXT NOT NULL
         )";
     if dialect == Dialect::Postgres {
-        on_ex!(&mut tx, |e| sqlx::query("SELECT pg_advisory_xact_lock(7120161)")
-            .execute(&mut *e).await.map(|r| r.rows_affected()))?;
+        on_ex!(&mut tx, |e| sqlx::query(
+            "SELECT pg_advisory_xact_lock(7120161)"
+        )
+        .execute(&mut *e)
+        .await
+        .map(|r| r.rows_affected()))?;
     }
-    on_ex!(&mut tx, |e| sqlx::query(create).execute(&mut *e).await.map(|r| r.rows_affected()))?;
+    on_ex!(&mut tx, |e| sqlx::query(create)
+        .execute(&mut *e)
+        .await
+        .map(|r| r.rows_affected()))?;
     let done: Vec<(i64, String, String)> = on_ex!(&mut tx, |e| sqlx::query_as(
         "SELECT version, name, checksum FROM schema_migrations ORDER BY version"
     )
@@ -82,16 +89,21 @@ pub async fn run(db: &Db) -> StoreResult<Vec<i64>> {
         if done.iter().any(|(v, _, _)| *v == m.version) {
             continue;
         }
-        on_ex!(&mut tx, |e| sqlx::raw_sql(m.sql).execute(&mut *e).await.map(|r| r.rows_affected()))?;
+        on_ex!(&mut tx, |e| sqlx::raw_sql(m.sql)
+            .execute(&mut *e)
+            .await
+            .map(|r| r.rows_affected()))?;
         let now = chrono::Utc::now().to_rfc3339();
-        on_ex!(&mut tx, |e| sqlx::query(
+        on_ex!(&mut tx, |e| {
+            sqlx::query(
             "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)"
         )
         .bind(m.version)
         .bind(m.name)
         .bind(checksum(m.sql))
         .bind(&now)
-        .execute(&mut *e).await.map(|r| r.rows_affected()))?;
+        .execute(&mut *e).await.map(|r| r.rows_affected())
+        })?;
         tracing::info!(version = m.version, name = m.name, "applied migration");
         applied_now.push(m.version);
     }
@@ -102,16 +114,24 @@ pub async fn run(db: &Db) -> StoreResult<Vec<i64>> {
 /// Versions already applied to the database (empty if it was never migrated).
 pub async fn applied(c: &mut impl DbConn) -> StoreResult<Vec<i64>> {
     let exists: bool = match c.dialect() {
-        Dialect::Sqlite => on_ex!(c, |e| sqlx::query_scalar::<_, i64>(
+        Dialect::Sqlite => {
+            on_ex!(c, |e| {
+                sqlx::query_scalar::<_, i64>(
             "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
         )
         .fetch_one(&mut *e)
-        .await)? > 0,
-        Dialect::Postgres => on_ex!(c, |e| sqlx::query_scalar::<_, i64>(
+        .await
+            })? > 0
+        }
+        Dialect::Postgres => {
+            on_ex!(c, |e| {
+                sqlx::query_scalar::<_, i64>(
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'schema_migrations'"
         )
         .fetch_one(&mut *e)
-        .await)? > 0,
+        .await
+            })? > 0
+        }
     };
     if !exists {
         return Ok(Vec::new());

@@ -36,7 +36,10 @@ fn parse(role: &str, unit_id: UnitId, scope: &str) -> Option<Assignment> {
 
 /// The assignments an account holds (to build its principal). Disabled
 /// accounts hold none.
-pub async fn of_account(c: &mut impl DbConn, account_id: AccountId) -> StoreResult<Vec<Assignment>> {
+pub async fn of_account(
+    c: &mut impl DbConn,
+    account_id: AccountId,
+) -> StoreResult<Vec<Assignment>> {
     let rows: Vec<(String, i64, String)> = on_ex!(c, |e| sqlx::query_as(
         "SELECT r.role, r.unit_id, r.scope FROM role_assignments r
          JOIN accounts a ON a.id = r.account_id
@@ -64,10 +67,12 @@ pub async fn list(
         "{ROW} WHERE {} AND ($1 IS NULL OR r.account_id = $1) ORDER BY a.username, u.depth, u.name",
         unit_condition(scope, "r.unit_id")
     );
-    Ok(on_ex!(c, |e| sqlx::query_as::<_, RoleAssignmentRow>(sqlx::AssertSqlSafe(sql.as_str()))
-        .bind(account_id)
-        .fetch_all(&mut *e)
-        .await)?)
+    Ok(on_ex!(c, |e| sqlx::query_as::<_, RoleAssignmentRow>(
+        sqlx::AssertSqlSafe(sql.as_str())
+    )
+    .bind(account_id)
+    .fetch_all(&mut *e)
+    .await)?)
 }
 
 /// One assignment at a unit inside `scope`.
@@ -76,11 +81,16 @@ pub async fn get(
     scope: &Scope<Administer>,
     id: i64,
 ) -> StoreResult<RoleAssignmentRow> {
-    let sql = format!("{ROW} WHERE r.id = $1 AND {}", unit_condition(scope, "r.unit_id"));
-    on_ex!(c, |e| sqlx::query_as::<_, RoleAssignmentRow>(sqlx::AssertSqlSafe(sql.as_str()))
-        .bind(id)
-        .fetch_optional(&mut *e)
-        .await)?
+    let sql = format!(
+        "{ROW} WHERE r.id = $1 AND {}",
+        unit_condition(scope, "r.unit_id")
+    );
+    on_ex!(c, |e| sqlx::query_as::<_, RoleAssignmentRow>(
+        sqlx::AssertSqlSafe(sql.as_str())
+    )
+    .bind(id)
+    .fetch_optional(&mut *e)
+    .await)?
     .ok_or(StoreError::NotFound)
 }
 
@@ -118,8 +128,12 @@ pub async fn revoke(
     id: i64,
 ) -> StoreResult<RoleAssignmentRow> {
     let row = get(tx, scope, id).await?;
-    on_ex!(tx, |e| sqlx::query("DELETE FROM role_assignments WHERE id = $1")
-        .bind(id)
-        .execute(&mut *e).await.map(|r| r.rows_affected()))?;
+    on_ex!(tx, |e| sqlx::query(
+        "DELETE FROM role_assignments WHERE id = $1"
+    )
+    .bind(id)
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(row)
 }

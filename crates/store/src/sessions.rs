@@ -32,7 +32,8 @@ pub struct Session {
 
 /// Stores a new session.
 pub async fn create(tx: &mut Tx, s: &Session) -> StoreResult<()> {
-    on_ex!(tx, |e| sqlx::query(
+    on_ex!(tx, |e| {
+        sqlx::query(
         "INSERT INTO sessions (id, account_id, csrf_token, created_at, last_seen_at, expires_at, ip, user_agent)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
     )
@@ -44,36 +45,47 @@ pub async fn create(tx: &mut Tx, s: &Session) -> StoreResult<()> {
     .bind(s.expires_at)
     .bind(&s.ip)
     .bind(&s.user_agent)
-    .execute(&mut *e).await.map(|r| r.rows_affected()))?;
+    .execute(&mut *e).await.map(|r| r.rows_affected())
+    })?;
     Ok(())
 }
 
 /// A session by the hash of its token, if the account is still enabled.
 pub async fn get(c: &mut impl DbConn, id: &str) -> StoreResult<Option<Session>> {
-    Ok(on_ex!(c, |e| sqlx::query_as::<_, Session>(
+    Ok(on_ex!(c, |e| {
+        sqlx::query_as::<_, Session>(
         "SELECT s.id, s.account_id, s.csrf_token, s.created_at, s.last_seen_at, s.expires_at, s.ip, s.user_agent
          FROM sessions s JOIN accounts a ON a.id = s.account_id
          WHERE s.id = $1 AND a.disabled = FALSE"
     )
     .bind(id)
     .fetch_optional(&mut *e)
-    .await)?)
+    .await
+    })?)
 }
 
 /// Records activity on a session.
 pub async fn touch(tx: &mut Tx, id: &str, now: DateTime<Utc>) -> StoreResult<()> {
-    on_ex!(tx, |e| sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
-        .bind(now)
-        .bind(id)
-        .execute(&mut *e).await.map(|r| r.rows_affected()))?;
+    on_ex!(tx, |e| sqlx::query(
+        "UPDATE sessions SET last_seen_at = $1 WHERE id = $2"
+    )
+    .bind(now)
+    .bind(id)
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
 /// Ends one session.
 pub async fn delete(tx: &mut Tx, id: &str) -> StoreResult<u64> {
-    Ok(on_ex!(tx, |e| sqlx::query("DELETE FROM sessions WHERE id = $1")
-        .bind(id)
-        .execute(&mut *e).await.map(|r| r.rows_affected()))?)
+    Ok(on_ex!(tx, |e| sqlx::query(
+        "DELETE FROM sessions WHERE id = $1"
+    )
+    .bind(id)
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected()))?)
 }
 
 /// Ends every session of an account except `keep` (if given).
@@ -87,7 +99,9 @@ pub async fn delete_for_account(
     )
     .bind(account_id)
     .bind(keep)
-    .execute(&mut *e).await.map(|r| r.rows_affected()))?)
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected()))?)
 }
 
 /// The live sessions of an account, newest first.
@@ -117,5 +131,7 @@ pub async fn delete_expired(
     )
     .bind(now)
     .bind(idle_before)
-    .execute(&mut *e).await.map(|r| r.rows_affected()))?)
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected()))?)
 }

@@ -31,7 +31,8 @@ pub async fn record_failure(
     now: DateTime<Utc>,
     window_start: DateTime<Utc>,
 ) -> StoreResult<()> {
-    on_ex!(tx, |e| sqlx::query(
+    on_ex!(tx, |e| {
+        sqlx::query(
         "INSERT INTO login_failures (key, window_start, failures) VALUES ($1, $2, 1)
          ON CONFLICT (key) DO UPDATE SET
            failures = CASE WHEN login_failures.window_start > $3 THEN login_failures.failures + 1 ELSE 1 END,
@@ -40,14 +41,19 @@ pub async fn record_failure(
     .bind(key)
     .bind(now)
     .bind(window_start)
-    .execute(&mut *e).await.map(|r| r.rows_affected()))?;
+    .execute(&mut *e).await.map(|r| r.rows_affected())
+    })?;
     Ok(())
 }
 
 /// Forgets the failures of `key` (after a successful login).
 pub async fn clear(tx: &mut Tx, key: &str) -> StoreResult<()> {
-    on_ex!(tx, |e| sqlx::query("DELETE FROM login_failures WHERE key = $1")
-        .bind(key)
-        .execute(&mut *e).await.map(|r| r.rows_affected()))?;
+    on_ex!(tx, |e| sqlx::query(
+        "DELETE FROM login_failures WHERE key = $1"
+    )
+    .bind(key)
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(())
 }

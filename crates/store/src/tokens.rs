@@ -61,17 +61,19 @@ pub async fn create(
         "INSERT INTO api_tokens (account_id, name, token_hash, role, unit_id, scope, created_at, expires_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {COLUMNS}"
     );
-    Ok(on_ex!(tx, |e| sqlx::query_as::<_, ApiToken>(sqlx::AssertSqlSafe(sql.as_str()))
-        .bind(account_id)
-        .bind(name)
-        .bind(token_hash)
-        .bind(grant.role.as_str())
-        .bind(grant.unit_id)
-        .bind(grant.scope.as_str())
-        .bind(now)
-        .bind(expires_at)
-        .fetch_one(&mut *e)
-        .await)?)
+    Ok(on_ex!(tx, |e| sqlx::query_as::<_, ApiToken>(
+        sqlx::AssertSqlSafe(sql.as_str())
+    )
+    .bind(account_id)
+    .bind(name)
+    .bind(token_hash)
+    .bind(grant.role.as_str())
+    .bind(grant.unit_id)
+    .bind(grant.scope.as_str())
+    .bind(now)
+    .bind(expires_at)
+    .fetch_one(&mut *e)
+    .await)?)
 }
 
 /// A usable token by the hash of its secret: not revoked, not expired, and
@@ -81,35 +83,41 @@ pub async fn get_active(
     token_hash: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<Option<ApiToken>> {
-    let sql = format!(
-        "SELECT t.id, t.account_id, t.name, t.role, t.unit_id, t.scope, t.created_at, t.expires_at, t.last_used_at, t.revoked_at
+    let sql = "SELECT t.id, t.account_id, t.name, t.role, t.unit_id, t.scope, t.created_at, t.expires_at, t.last_used_at, t.revoked_at
          FROM api_tokens t JOIN accounts a ON a.id = t.account_id
          WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)
-           AND a.disabled = FALSE"
-    );
-    Ok(on_ex!(c, |e| sqlx::query_as::<_, ApiToken>(sqlx::AssertSqlSafe(sql.as_str()))
-        .bind(token_hash)
-        .bind(now)
-        .fetch_optional(&mut *e)
-        .await)?)
+           AND a.disabled = FALSE".to_string();
+    Ok(on_ex!(c, |e| sqlx::query_as::<_, ApiToken>(
+        sqlx::AssertSqlSafe(sql.as_str())
+    )
+    .bind(token_hash)
+    .bind(now)
+    .fetch_optional(&mut *e)
+    .await)?)
 }
 
 /// Records that a token was used.
 pub async fn touch(tx: &mut Tx, id: i64, now: DateTime<Utc>) -> StoreResult<()> {
-    on_ex!(tx, |e| sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
-        .bind(now)
-        .bind(id)
-        .execute(&mut *e).await.map(|r| r.rows_affected()))?;
+    on_ex!(tx, |e| sqlx::query(
+        "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2"
+    )
+    .bind(now)
+    .bind(id)
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
 /// The tokens of an account, newest first.
 pub async fn of_account(c: &mut impl DbConn, account_id: AccountId) -> StoreResult<Vec<ApiToken>> {
     let sql = format!("SELECT {COLUMNS} FROM api_tokens WHERE account_id = $1 ORDER BY id DESC");
-    Ok(on_ex!(c, |e| sqlx::query_as::<_, ApiToken>(sqlx::AssertSqlSafe(sql.as_str()))
-        .bind(account_id)
-        .fetch_all(&mut *e)
-        .await)?)
+    Ok(on_ex!(c, |e| sqlx::query_as::<_, ApiToken>(
+        sqlx::AssertSqlSafe(sql.as_str())
+    )
+    .bind(account_id)
+    .fetch_all(&mut *e)
+    .await)?)
 }
 
 /// Revokes a token of `account_id`; returns it as it was.
@@ -120,17 +128,21 @@ pub async fn revoke(
     now: DateTime<Utc>,
 ) -> StoreResult<ApiToken> {
     let sql = format!("SELECT {COLUMNS} FROM api_tokens WHERE id = $1 AND account_id = $2");
-    let token = on_ex!(tx, |e| sqlx::query_as::<_, ApiToken>(sqlx::AssertSqlSafe(sql.as_str()))
-        .bind(id)
-        .bind(account_id)
-        .fetch_optional(&mut *e)
-        .await)?
+    let token = on_ex!(tx, |e| sqlx::query_as::<_, ApiToken>(sqlx::AssertSqlSafe(
+        sql.as_str()
+    ))
+    .bind(id)
+    .bind(account_id)
+    .fetch_optional(&mut *e)
+    .await)?
     .ok_or(StoreError::NotFound)?;
     on_ex!(tx, |e| sqlx::query(
         "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL"
     )
     .bind(now)
     .bind(id)
-    .execute(&mut *e).await.map(|r| r.rows_affected()))?;
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(token)
 }

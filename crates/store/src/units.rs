@@ -59,7 +59,9 @@ pub async fn create_root(
         "INSERT INTO unit_closure (ancestor_id, descendant_id, depth) VALUES ($1, $1, 0)"
     )
     .bind(id)
-    .execute(&mut *e).await.map(|r| r.rows_affected()))?;
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(Unit {
         id,
         parent_id: None,
@@ -72,9 +74,11 @@ pub async fn create_root(
 /// The root unit, if the organization was initialized.
 pub async fn root(c: &mut impl DbConn) -> StoreResult<Option<Unit>> {
     let sql = format!("SELECT {COLUMNS} FROM units u WHERE u.parent_id IS NULL");
-    Ok(on_ex!(c, |e| sqlx::query_as::<_, Unit>(sqlx::AssertSqlSafe(sql.as_str()))
-        .fetch_optional(&mut *e)
-        .await)?)
+    Ok(on_ex!(c, |e| sqlx::query_as::<_, Unit>(
+        sqlx::AssertSqlSafe(sql.as_str())
+    )
+    .fetch_optional(&mut *e)
+    .await)?)
 }
 
 /// Creates a child of `parent_id`, which must lie inside `scope`.
@@ -107,7 +111,9 @@ pub async fn create_child(
     )
     .bind(id)
     .bind(parent.id)
-    .execute(&mut *e).await.map(|r| r.rows_affected()))?;
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(Unit {
         id,
         parent_id: Some(parent.id),
@@ -126,11 +132,15 @@ pub async fn rename(
     now: DateTime<Utc>,
 ) -> StoreResult<(Unit, Unit)> {
     let before = get(tx, scope, id).await?;
-    on_ex!(tx, |e| sqlx::query("UPDATE units SET name = $1, updated_at = $2 WHERE id = $3")
-        .bind(name)
-        .bind(now)
-        .bind(id)
-        .execute(&mut *e).await.map(|r| r.rows_affected()))
+    on_ex!(tx, |e| sqlx::query(
+        "UPDATE units SET name = $1, updated_at = $2 WHERE id = $3"
+    )
+    .bind(name)
+    .bind(now)
+    .bind(id)
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected()))
     .map_err(|e| StoreError::from(e).conflict_on("name"))?;
     let after = Unit {
         name: name.to_string(),
@@ -150,10 +160,12 @@ pub async fn get<C: Capability>(
         "SELECT {COLUMNS} FROM units u WHERE u.id = $1 AND {}",
         unit_condition(scope, "u.id")
     );
-    on_ex!(c, |e| sqlx::query_as::<_, Unit>(sqlx::AssertSqlSafe(sql.as_str()))
-        .bind(id)
-        .fetch_optional(&mut *e)
-        .await)?
+    on_ex!(c, |e| sqlx::query_as::<_, Unit>(sqlx::AssertSqlSafe(
+        sql.as_str()
+    ))
+    .bind(id)
+    .fetch_optional(&mut *e)
+    .await)?
     .ok_or(StoreError::NotFound)
 }
 
@@ -203,10 +215,11 @@ pub async fn path(
          WHERE cl.descendant_id = $1 ORDER BY cl.depth DESC",
         unit_condition(scope, "u.id")
     );
-    let rows: Vec<(i64, Option<i64>, String, String, i32, i32)> = on_ex!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
-        .bind(id)
-        .fetch_all(&mut *e)
-        .await)?;
+    let rows: Vec<(i64, Option<i64>, String, String, i32, i32)> =
+        on_ex!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(id)
+            .fetch_all(&mut *e)
+            .await)?;
     Ok(rows
         .into_iter()
         .map(|(id, parent_id, name, level, depth, readable)| {
@@ -236,10 +249,12 @@ pub async fn children(
          FROM units u WHERE u.parent_id = $1 AND {} ORDER BY u.name, u.id",
         unit_condition(scope, "u.id")
     );
-    Ok(on_ex!(c, |e| sqlx::query_as::<_, UnitListing>(sqlx::AssertSqlSafe(sql.as_str()))
-        .bind(id)
-        .fetch_all(&mut *e)
-        .await)?)
+    Ok(on_ex!(c, |e| sqlx::query_as::<_, UnitListing>(
+        sqlx::AssertSqlSafe(sql.as_str())
+    )
+    .bind(id)
+    .fetch_all(&mut *e)
+    .await)?)
 }
 
 /// The topmost units of a scope: those inside it whose parent is not.
@@ -253,9 +268,11 @@ pub async fn scope_tops(c: &mut impl DbConn, scope: &Scope<Read>) -> StoreResult
          FROM units u WHERE {inside} AND (u.parent_id IS NULL OR NOT {parent_inside})
          ORDER BY u.depth, u.name, u.id"
     );
-    Ok(on_ex!(c, |e| sqlx::query_as::<_, UnitListing>(sqlx::AssertSqlSafe(sql.as_str()))
-        .fetch_all(&mut *e)
-        .await)?)
+    Ok(on_ex!(c, |e| sqlx::query_as::<_, UnitListing>(
+        sqlx::AssertSqlSafe(sql.as_str())
+    )
+    .fetch_all(&mut *e)
+    .await)?)
 }
 
 /// Every unit inside `scope`, ordered by depth then name, paginated.
@@ -269,11 +286,13 @@ pub async fn list<C: Capability>(
         "SELECT {COLUMNS} FROM units u WHERE {} ORDER BY u.depth, u.name, u.id LIMIT $1 OFFSET $2",
         unit_condition(scope, "u.id")
     );
-    Ok(on_ex!(c, |e| sqlx::query_as::<_, Unit>(sqlx::AssertSqlSafe(sql.as_str()))
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(&mut *e)
-        .await)?)
+    Ok(on_ex!(c, |e| sqlx::query_as::<_, Unit>(
+        sqlx::AssertSqlSafe(sql.as_str())
+    )
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(&mut *e)
+    .await)?)
 }
 
 /// Names of the given units (no scope: used to label audit rows and role
@@ -288,5 +307,9 @@ pub async fn names(c: &mut impl DbConn, ids: &[UnitId]) -> StoreResult<Vec<(Unit
         .collect::<Vec<_>>()
         .join(",");
     let sql = format!("SELECT id, name FROM units WHERE id IN ({list})");
-    Ok(on_ex!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).fetch_all(&mut *e).await)?)
+    Ok(on_ex!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(
+        sql.as_str()
+    ))
+    .fetch_all(&mut *e)
+    .await)?)
 }

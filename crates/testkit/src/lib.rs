@@ -20,7 +20,9 @@ use tower::ServiceExt;
 /// Which engine the tests run on: PostgreSQL when `TEST_DATABASE_URL` is
 /// set, SQLite otherwise.
 pub fn postgres_url() -> Option<String> {
-    std::env::var("TEST_DATABASE_URL").ok().filter(|s| !s.is_empty())
+    std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|s| !s.is_empty())
 }
 
 /// A fresh, migrated database: a temporary SQLite file.
@@ -36,7 +38,9 @@ pub async fn sqlite_db() -> (Db, tempfile::TempDir) {
 pub async fn postgres_db(url: &str) -> Db {
     use rand::Rng;
     let schema = format!("gr_test_{:016x}", rand::rng().random::<u64>());
-    let admin = Db::connect(url).await.expect("connect to TEST_DATABASE_URL");
+    let admin = Db::connect(url)
+        .await
+        .expect("connect to TEST_DATABASE_URL");
     if let Db::Postgres(pool) = &admin {
         sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
             .execute(pool)
@@ -44,7 +48,9 @@ pub async fn postgres_db(url: &str) -> Db {
             .expect("create schema");
     }
     admin.close().await;
-    let db = Db::connect_postgres_schema(url, &schema).await.expect("connect to schema");
+    let db = Db::connect_postgres_schema(url, &schema)
+        .await
+        .expect("connect to schema");
     migrate::run(&db).await.expect("migrate postgres");
     db
 }
@@ -123,7 +129,13 @@ impl TestApp {
 
     /// Creates an account with home `unit` and, unless `role` is `None`,
     /// that role there.
-    pub async fn user(&self, username: &str, role: Option<Role>, unit: UnitId, scope: ScopeKind) -> AccountId {
+    pub async fn user(
+        &self,
+        username: &str,
+        role: Option<Role>,
+        unit: UnitId,
+        scope: ScopeKind,
+    ) -> AccountId {
         let a = accounts::create(
             &self.app,
             &self.cli(),
@@ -137,9 +149,18 @@ impl TestApp {
         .await
         .expect("create account");
         if let Some(role) = role {
-            roles::assign(&self.app, &self.cli(), a.id, Assignment { role, unit_id: unit, scope })
-                .await
-                .expect("assign role");
+            roles::assign(
+                &self.app,
+                &self.cli(),
+                a.id,
+                Assignment {
+                    role,
+                    unit_id: unit,
+                    scope,
+                },
+            )
+            .await
+            .expect("assign role");
         }
         a.id
     }
@@ -159,7 +180,12 @@ impl TestApp {
     pub async fn login(&self, username: &str) -> TestClient {
         let mut c = self.client();
         let r = c.login(username, &password_of(username)).await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "login of {username} failed: {}", r.body);
+        assert_eq!(
+            r.status,
+            StatusCode::SEE_OTHER,
+            "login of {username} failed: {}",
+            r.body
+        );
         c
     }
 
@@ -221,8 +247,18 @@ fn extract_csrf(body: &str) -> Option<String> {
 
 impl TestClient {
     /// Sends a request and reads the response, updating cookies.
-    pub async fn send(&mut self, method: Method, path: &str, content_type: Option<&str>, body: Vec<u8>, extra: &[(&str, String)]) -> TestResponse {
-        let mut req = Request::builder().method(method).uri(path).header(header::HOST, "localhost");
+    pub async fn send(
+        &mut self,
+        method: Method,
+        path: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+        extra: &[(&str, String)],
+    ) -> TestResponse {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::HOST, "localhost");
         if !self.cookies.is_empty() {
             let cookie = self
                 .cookies
@@ -259,12 +295,17 @@ impl TestClient {
         }
         let bytes = resp.into_body().collect().await.expect("body").to_bytes();
         let body = String::from_utf8_lossy(&bytes).to_string();
-        if let Some(t) = extract_csrf(&body) {
-            if self.cookies.contains_key("gr_session") || self.cookies.contains_key("gr_login_csrf") {
-                self.csrf = Some(t);
-            }
+        if let Some(t) = extract_csrf(&body)
+            && (self.cookies.contains_key("gr_session")
+                || self.cookies.contains_key("gr_login_csrf"))
+        {
+            self.csrf = Some(t);
         }
-        TestResponse { status, headers, body }
+        TestResponse {
+            status,
+            headers,
+            body,
+        }
     }
 
     /// `GET path`.
@@ -274,7 +315,8 @@ impl TestClient {
 
     /// `POST path` with a form, adding the CSRF token the client holds.
     pub async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> TestResponse {
-        let mut all: Vec<(&str, String)> = fields.iter().map(|(k, v)| (*k, v.to_string())).collect();
+        let mut all: Vec<(&str, String)> =
+            fields.iter().map(|(k, v)| (*k, v.to_string())).collect();
         if let Some(t) = &self.csrf {
             all.push(("_csrf", t.clone()));
         }
@@ -284,16 +326,28 @@ impl TestClient {
     /// `POST path` with exactly these form fields (no token added).
     pub async fn post_form_raw(&mut self, path: &str, fields: &[(&str, String)]) -> TestResponse {
         let body = serde_urlencoded::to_string(fields).expect("form");
-        self.send(Method::POST, path, Some("application/x-www-form-urlencoded"), body.into_bytes(), &[]).await
+        self.send(
+            Method::POST,
+            path,
+            Some("application/x-www-form-urlencoded"),
+            body.into_bytes(),
+            &[],
+        )
+        .await
     }
 
     /// A JSON request (with the CSRF header when using a session).
-    pub async fn json(&mut self, method: Method, path: &str, body: Option<serde_json::Value>) -> TestResponse {
+    pub async fn json(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> TestResponse {
         let mut extra = Vec::new();
-        if self.bearer.is_none() {
-            if let Some(t) = &self.csrf {
-                extra.push(("x-csrf-token", t.clone()));
-            }
+        if self.bearer.is_none()
+            && let Some(t) = &self.csrf
+        {
+            extra.push(("x-csrf-token", t.clone()));
         }
         let (ct, bytes) = match body {
             Some(v) => (Some("application/json"), v.to_string().into_bytes()),
@@ -305,7 +359,9 @@ impl TestClient {
     /// Signs in through the login form.
     pub async fn login(&mut self, username: &str, password: &str) -> TestResponse {
         self.get("/login").await;
-        let r = self.post_form("/login", &[("username", username), ("password", password)]).await;
+        let r = self
+            .post_form("/login", &[("username", username), ("password", password)])
+            .await;
         if r.status == StatusCode::SEE_OTHER {
             // Learn the session's CSRF token from a page.
             self.csrf = None;

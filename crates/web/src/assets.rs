@@ -28,8 +28,14 @@ fn asset(stem: &str, ext: &str, content_type: &'static str, body: &'static [u8])
 }
 
 /// The stylesheet.
-pub static CSS: LazyLock<Asset> =
-    LazyLock::new(|| asset("app", "css", "text/css; charset=utf-8", include_bytes!("../assets/app.css")));
+pub static CSS: LazyLock<Asset> = LazyLock::new(|| {
+    asset(
+        "app",
+        "css",
+        "text/css; charset=utf-8",
+        include_bytes!("../assets/app.css"),
+    )
+});
 
 /// htmx 2.0.8 (0BSD licence, `assets/vendor/htmx-LICENSE.txt`).
 pub static HTMX: LazyLock<Asset> = LazyLock::new(|| {

@@ -84,10 +84,11 @@ impl IntoResponse for WebError {
         }
         let body = self.body();
         let mut resp = (status, Json(body.clone())).into_response();
-        if let AppError::Throttled { retry_after_secs } = &self.0 {
-            if let Ok(v) = retry_after_secs.to_string().parse() {
-                resp.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
-            }
+        if let AppError::Throttled { retry_after_secs } = &self.0
+            && let Ok(v) = retry_after_secs.to_string().parse()
+        {
+            resp.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, v);
         }
         resp.extensions_mut().insert(RenderedError(body));
         resp

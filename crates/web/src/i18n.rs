@@ -59,9 +59,7 @@ impl I18n {
 
     /// Whether `key` exists in the catalogue of `locale`.
     pub fn has(&self, locale: &str, key: &str) -> bool {
-        self.bundles
-            .get(locale)
-            .is_some_and(|b| b.has_message(key))
+        self.bundles.get(locale).is_some_and(|b| b.has_message(key))
     }
 
     /// Every message id of a locale's catalogue.
@@ -135,9 +133,7 @@ impl Tr {
 
     /// The message `key` when it exists, else `None`.
     pub fn maybe(&self, key: &str) -> Option<String> {
-        self.i18n
-            .has(&self.locale, key)
-            .then(|| self.t(key))
+        self.i18n.has(&self.locale, key).then(|| self.t(key))
     }
 
     /// Label of a unit level key.

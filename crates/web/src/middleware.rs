@@ -60,8 +60,14 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
              object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
         ),
     );
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(
         "cross-origin-opener-policy",
@@ -82,7 +88,11 @@ fn cookies(headers: &HeaderMap) -> Vec<Cookie<'static>> {
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|s| Cookie::split_parse(s.to_string()).filter_map(Result::ok).collect::<Vec<_>>())
+        .flat_map(|s| {
+            Cookie::split_parse(s.to_string())
+                .filter_map(Result::ok)
+                .collect::<Vec<_>>()
+        })
         .collect()
 }
 
@@ -94,21 +104,28 @@ fn cookie_value(all: &[Cookie<'static>], name: &str) -> Option<String> {
 }
 
 fn is_unsafe(m: &Method) -> bool {
-    !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE)
+    !matches!(
+        *m,
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+    )
 }
 
 fn constant_time_eq(a: &str, b: &str) -> bool {
     a.len() == b.len()
-        && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 /// The origin requests must come from: the configured public URL, else
 /// the scheme-less host the request was sent to.
 fn origin_ok(state: &AppState, headers: &HeaderMap) -> bool {
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        if site != "same-origin" && site != "none" {
-            return false;
-        }
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
+        && site != "same-origin"
+        && site != "none"
+    {
+        return false;
     }
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         // Non-browser clients send no Origin; the token check still applies.
@@ -121,7 +138,10 @@ fn origin_ok(state: &AppState, headers: &HeaderMap) -> bool {
     if !public.is_empty() {
         return origin == public;
     }
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     origin
         .split_once("://")
         .is_some_and(|(_, rest)| rest == host)
@@ -223,7 +243,10 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
                         let token = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
                             .ok()
                             .and_then(|pairs| {
-                                pairs.into_iter().find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v)
+                                pairs
+                                    .into_iter()
+                                    .find(|(k, _)| k == CSRF_FIELD)
+                                    .map(|(_, v)| v)
                             });
                         body = Body::from(bytes);
                         token
@@ -232,8 +255,8 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
                     }
                 }
             };
-            let ok = !expected.is_empty()
-                && presented.is_some_and(|p| constant_time_eq(&p, &expected));
+            let ok =
+                !expected.is_empty() && presented.is_some_and(|p| constant_time_eq(&p, &expected));
             if !ok {
                 tracing::warn!(request_id, path = %parts.uri.path(), "CSRF check failed");
                 return refuse(&state, is_api, &request_id);
@@ -329,9 +352,14 @@ pub fn redirect_with_flash(state: &AppState, to: &str, key: &str) -> Response {
     let mut resp = Redirect::to(to).into_response();
     resp.headers_mut().append(
         header::SET_COOKIE,
-        set_cookie(FLASH_COOKIE, key, state.app.config.secure_cookies(), SameSite::Lax)
-            .parse()
-            .expect("valid cookie"),
+        set_cookie(
+            FLASH_COOKIE,
+            key,
+            state.app.config.secure_cookies(),
+            SameSite::Lax,
+        )
+        .parse()
+        .expect("valid cookie"),
     );
     resp
 }

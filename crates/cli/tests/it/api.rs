@@ -21,12 +21,18 @@ async fn openapi_is_served_and_errors_are_json() {
     let r = anon.json(Method::GET, "/api/v1/units", None).await;
     assert!(r.json()["message"].is_string());
     let mut bad = t.with_token("grt_not-a-token");
-    assert_eq!(bad.json(Method::GET, "/api/v1/me", None).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        bad.json(Method::GET, "/api/v1/me", None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
     let mut admin = t.login("root").await;
     let r = admin.json(Method::GET, "/api/v1/units/424242", None).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(r.json()["error"], "not_found");
-    let r = admin.json(Method::GET, &format!("/api/v1/units/{}", t.root), None).await.json();
+    let r = admin
+        .json(Method::GET, &format!("/api/v1/units/{}", t.root), None)
+        .await
+        .json();
     assert_eq!(r["unit"]["name"], "Central Committee");
     assert_eq!(r["can_manage"], true);
 }

@@ -15,8 +15,19 @@ async fn login_then_logout() {
     assert_eq!(r.location(), "/login?next=%2Fme");
     let r = c.login("root", &password_of("root")).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let cookie = r.headers.get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect::<Vec<_>>().join("\n");
-    assert!(cookie.contains("gr_session=") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    let cookie = r
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        cookie.contains("gr_session=")
+            && cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
     assert!(!cookie.contains("Secure"), "no TLS configured: {cookie}");
     let r = c.get("/me").await;
     assert_eq!(r.status, StatusCode::OK);
@@ -25,14 +36,19 @@ async fn login_then_logout() {
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(r.location(), "/login");
     let r = c.get("/login").await;
-    assert!(r.body.contains("You have been signed out."), "flash shown after logout");
+    assert!(
+        r.body.contains("You have been signed out."),
+        "flash shown after logout"
+    );
     assert_eq!(c.get("/me").await.status, StatusCode::SEE_OTHER);
 }
 
 #[tokio::test]
 async fn secure_cookies_behind_https() {
-    let mut config = grassroots_app::Config::default();
-    config.public_url = "https://party.example.org".into();
+    let config = grassroots_app::Config {
+        public_url: "https://party.example.org".into(),
+        ..Default::default()
+    };
     let t = TestApp::with_config(config).await;
     let mut c = t.client();
     c.get("/login").await;
@@ -41,9 +57,13 @@ async fn secure_cookies_behind_https() {
             Method::POST,
             "/login",
             Some("application/x-www-form-urlencoded"),
-            serde_urlencoded::to_string([("username", "root".to_string()), ("password", password_of("root")), ("_csrf", c.csrf.clone().unwrap())])
-                .unwrap()
-                .into_bytes(),
+            serde_urlencoded::to_string([
+                ("username", "root".to_string()),
+                ("password", password_of("root")),
+                ("_csrf", c.csrf.clone().unwrap()),
+            ])
+            .unwrap()
+            .into_bytes(),
             &[("origin", "https://party.example.org".to_string())],
         )
         .await;
@@ -68,10 +88,14 @@ async fn wrong_password_is_refused_without_a_session() {
 async fn login_is_throttled_per_account_and_per_address() {
     let t = TestApp::new().await;
     let unit = t.unit("Primary", "primary_committee", t.root).await;
-    t.user("kim", Some(Role::Viewer), unit, ScopeKind::Unit).await;
+    t.user("kim", Some(Role::Viewer), unit, ScopeKind::Unit)
+        .await;
     let mut c = t.client();
     for _ in 0..5 {
-        assert_eq!(c.login("kim", "wrong password").await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            c.login("kim", "wrong password").await.status,
+            StatusCode::UNAUTHORIZED
+        );
     }
     // Even the right password is refused now, from any address.
     let mut other = t.client();
@@ -81,7 +105,10 @@ async fn login_is_throttled_per_account_and_per_address() {
     assert!(r.body.contains("Too many failed attempts"));
     // After the window the account can log in again.
     t.app.clock.advance(Duration::minutes(16));
-    assert_eq!(other.login("kim", &password_of("kim")).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        other.login("kim", &password_of("kim")).await.status,
+        StatusCode::SEE_OTHER
+    );
 
     // Per address: 20 failures over many names block that address only.
     let mut attacker = t.client();
@@ -89,10 +116,16 @@ async fn login_is_throttled_per_account_and_per_address() {
     for i in 0..20 {
         attacker.login(&format!("guess{i}"), "wrong password").await;
     }
-    assert_eq!(attacker.login("root", &password_of("root")).await.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        attacker.login("root", &password_of("root")).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
     let mut elsewhere = t.client();
     elsewhere.ip = "198.51.100.1:1".parse().unwrap();
-    assert_eq!(elsewhere.login("root", &password_of("root")).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        elsewhere.login("root", &password_of("root")).await.status,
+        StatusCode::SEE_OTHER
+    );
 }
 
 #[tokio::test]
@@ -100,11 +133,18 @@ async fn sessions_expire_when_idle_and_absolutely() {
     let t = TestApp::new().await;
     let mut c = t.login("root").await;
     t.app.clock.advance(Duration::minutes(29));
-    assert_eq!(c.get("/me").await.status, StatusCode::OK, "activity within the idle timeout");
+    assert_eq!(
+        c.get("/me").await.status,
+        StatusCode::OK,
+        "activity within the idle timeout"
+    );
     t.app.clock.advance(Duration::minutes(31));
     let r = c.get("/me").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "idle for 31 minutes");
-    assert!(!c.cookies.contains_key("gr_session"), "stale cookie is cleared");
+    assert!(
+        !c.cookies.contains_key("gr_session"),
+        "stale cookie is cleared"
+    );
 
     let mut c = t.login("root").await;
     for _ in 0..36 {
@@ -121,7 +161,8 @@ async fn sessions_expire_when_idle_and_absolutely() {
 async fn logout_everywhere_and_password_change_revoke_sessions() {
     let t = TestApp::new().await;
     let unit = t.unit("Primary", "primary_committee", t.root).await;
-    t.user("ri.song", Some(Role::Staff), unit, ScopeKind::Subtree).await;
+    t.user("ri.song", Some(Role::Staff), unit, ScopeKind::Subtree)
+        .await;
     let mut phone = t.login("ri.song").await;
     let mut desk = t.login("ri.song").await;
     let r = desk.post_form("/me/logout-everywhere", &[]).await;
@@ -132,19 +173,49 @@ async fn logout_everywhere_and_password_change_revoke_sessions() {
     let mut phone = t.login("ri.song").await;
     let mut desk = t.login("ri.song").await;
     let r = desk
-        .post_form("/me/password", &[("current_password", "wrong wrong"), ("new_password", "a brand new password")])
+        .post_form(
+            "/me/password",
+            &[
+                ("current_password", "wrong wrong"),
+                ("new_password", "a brand new password"),
+            ],
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body.contains("Current password: is not correct"), "{}", r.body);
+    assert!(
+        r.body.contains("Current password: is not correct"),
+        "{}",
+        r.body
+    );
     let r = desk
-        .post_form("/me/password", &[("current_password", &password_of("ri.song")), ("new_password", "a brand new password")])
+        .post_form(
+            "/me/password",
+            &[
+                ("current_password", &password_of("ri.song")),
+                ("new_password", "a brand new password"),
+            ],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    assert_eq!(desk.get("/me").await.status, StatusCode::OK, "the session that changed it stays");
-    assert_eq!(phone.get("/me").await.status, StatusCode::SEE_OTHER, "other sessions end");
+    assert_eq!(
+        desk.get("/me").await.status,
+        StatusCode::OK,
+        "the session that changed it stays"
+    );
+    assert_eq!(
+        phone.get("/me").await.status,
+        StatusCode::SEE_OTHER,
+        "other sessions end"
+    );
     let mut fresh = t.client();
-    assert_eq!(fresh.login("ri.song", &password_of("ri.song")).await.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(fresh.login("ri.song", "a brand new password").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        fresh.login("ri.song", &password_of("ri.song")).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        fresh.login("ri.song", "a brand new password").await.status,
+        StatusCode::SEE_OTHER
+    );
 }
 
 #[tokio::test]
@@ -158,7 +229,11 @@ async fn login_rotates_the_session_token() {
     let r = c.login("root", &password_of("root")).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_ne!(c.cookies["gr_session"], first);
-    assert_eq!(stolen.get("/me").await.status, StatusCode::SEE_OTHER, "the old token is dead");
+    assert_eq!(
+        stolen.get("/me").await.status,
+        StatusCode::SEE_OTHER,
+        "the old token is dead"
+    );
 }
 
 #[tokio::test]
@@ -166,41 +241,95 @@ async fn unsafe_requests_need_a_csrf_token_and_our_origin() {
     let t = TestApp::new().await;
     let mut c = t.login("root").await;
     // No token.
-    let r = c.post_form_raw(&format!("/units/{}/children", t.root), &[("name", "X".into()), ("level", "cell".into())]).await;
+    let r = c
+        .post_form_raw(
+            &format!("/units/{}/children", t.root),
+            &[("name", "X".into()), ("level", "cell".into())],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert!(r.body.contains("The form has expired or did not come from this site"), "{}", r.body);
+    assert!(
+        r.body
+            .contains("The form has expired or did not come from this site"),
+        "{}",
+        r.body
+    );
     // Wrong token.
     let r = c
-        .post_form_raw(&format!("/units/{}/children", t.root), &[("name", "X".into()), ("level", "cell".into()), ("_csrf", "forged".into())])
+        .post_form_raw(
+            &format!("/units/{}/children", t.root),
+            &[
+                ("name", "X".into()),
+                ("level", "cell".into()),
+                ("_csrf", "forged".into()),
+            ],
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     // Right token but a foreign origin.
     let token = c.csrf.clone().unwrap();
-    let body = serde_urlencoded::to_string([("name", "X"), ("level", "cell"), ("_csrf", token.as_str())]).unwrap();
+    let body =
+        serde_urlencoded::to_string([("name", "X"), ("level", "cell"), ("_csrf", token.as_str())])
+            .unwrap();
     let r = c
-        .send(Method::POST, &format!("/units/{}/children", t.root), Some("application/x-www-form-urlencoded"), body.clone().into_bytes(), &[("origin", "https://evil.example".into())])
+        .send(
+            Method::POST,
+            &format!("/units/{}/children", t.root),
+            Some("application/x-www-form-urlencoded"),
+            body.clone().into_bytes(),
+            &[("origin", "https://evil.example".into())],
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = c
-        .send(Method::POST, &format!("/units/{}/children", t.root), Some("application/x-www-form-urlencoded"), body.clone().into_bytes(), &[("sec-fetch-site", "cross-site".into())])
+        .send(
+            Method::POST,
+            &format!("/units/{}/children", t.root),
+            Some("application/x-www-form-urlencoded"),
+            body.clone().into_bytes(),
+            &[("sec-fetch-site", "cross-site".into())],
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     // JSON with the session cookie but no header.
     let r = c
-        .send(Method::POST, &format!("/api/v1/units/{}/children", t.root), Some("application/json"), br#"{"name":"X","level":"cell"}"#.to_vec(), &[])
+        .send(
+            Method::POST,
+            &format!("/api/v1/units/{}/children", t.root),
+            Some("application/json"),
+            br#"{"name":"X","level":"cell"}"#.to_vec(),
+            &[],
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(r.json()["error"], "csrf");
     // Login without the pre-login token.
     let mut anon = t.client();
-    let r = anon.post_form_raw("/login", &[("username", "root".into()), ("password", password_of("root"))]).await;
+    let r = anon
+        .post_form_raw(
+            "/login",
+            &[
+                ("username", "root".into()),
+                ("password", password_of("root")),
+            ],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     // Nothing was created by any of these.
     let r = c.get(&format!("/units/{}", t.root)).await;
     assert!(!r.body.contains(">X<"));
     // The same form with everything right works, same-origin header included.
     let r = c
-        .send(Method::POST, &format!("/units/{}/children", t.root), Some("application/x-www-form-urlencoded"), body.into_bytes(), &[("origin", "http://localhost".into()), ("sec-fetch-site", "same-origin".into())])
+        .send(
+            Method::POST,
+            &format!("/units/{}/children", t.root),
+            Some("application/x-www-form-urlencoded"),
+            body.into_bytes(),
+            &[
+                ("origin", "http://localhost".into()),
+                ("sec-fetch-site", "same-origin".into()),
+            ],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
 }
@@ -210,23 +339,46 @@ async fn security_headers_and_request_ids() {
     let t = TestApp::new().await;
     let mut c = t.client();
     let r = c.get("/login").await;
-    let h = |n: &str| r.headers.get(n).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+    let h = |n: &str| {
+        r.headers
+            .get(n)
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default()
+    };
     assert!(h("content-security-policy").contains("script-src 'self'"));
     assert!(!h("content-security-policy").contains("unsafe-inline"));
     assert_eq!(h("x-content-type-options"), "nosniff");
     assert_eq!(h("x-frame-options"), "DENY");
     assert_eq!(h("referrer-policy"), "same-origin");
     assert!(!h("x-request-id").is_empty());
-    assert!(r.body.contains(&h("x-request-id")), "the page shows the request id");
+    assert!(
+        r.body.contains(&h("x-request-id")),
+        "the page shows the request id"
+    );
     let mut c = t.login("root").await;
     let r = c.get("/units/999999").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     let id = r.headers.get("x-request-id").unwrap().to_str().unwrap();
     assert!(r.body.contains(id), "error page shows the request id");
     // Assets are served under hashed URLs and cached.
-    let css = r.body.split("href=\"/static/").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let css = r
+        .body
+        .split("href=\"/static/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
     let a = c.get(&format!("/static/{css}")).await;
     assert_eq!(a.status, StatusCode::OK);
-    assert!(a.headers.get("cache-control").unwrap().to_str().unwrap().contains("immutable"));
+    assert!(
+        a.headers
+            .get("cache-control")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
     assert_eq!(c.get("/static/app.css").await.status, StatusCode::NOT_FOUND);
 }

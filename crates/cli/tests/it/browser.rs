@@ -1,6 +1,6 @@
 //! Browser tests: the real binary serving the demo, driven through
 //! headless Chromium by chromedriver. They run when
-//! GRASSROOTS_BROWSER_TESTS=1 (CI sets it and checks that they ran).
+//! RUN_BROWSER_TESTS=1 (CI sets it and checks that they ran).
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
@@ -18,13 +18,17 @@ impl Drop for Killed {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 #[tokio::test]
 async fn login_open_a_unit_and_logout_in_chromium() {
-    if std::env::var("GRASSROOTS_BROWSER_TESTS").as_deref() != Ok("1") {
-        eprintln!("GRASSROOTS_BROWSER_TESTS is not 1: browser test not run");
+    if std::env::var("RUN_BROWSER_TESTS").as_deref() != Ok("1") {
+        eprintln!("RUN_BROWSER_TESTS is not 1: browser test not run");
         return;
     }
     let work = tempfile::tempdir().unwrap();
@@ -55,12 +59,13 @@ async fn login_open_a_unit_and_logout_in_chromium() {
     std::thread::spawn(move || for _ in lines {});
 
     let port = free_port();
-    let driver = Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start chromedriver");
+    let driver =
+        Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
     let _driver = Killed(driver);
     let profile = tempfile::tempdir().unwrap();
     let chrome = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
@@ -76,7 +81,11 @@ async fn login_open_a_unit_and_logout_in_chromium() {
     let mut client = None;
     for _ in 0..50 {
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        match ClientBuilder::new(connector).capabilities(caps.clone()).connect(&format!("http://127.0.0.1:{port}")).await {
+        match ClientBuilder::new(connector)
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
             Ok(c) => {
                 client = Some(c);
                 break;
@@ -91,26 +100,69 @@ async fn login_open_a_unit_and_logout_in_chromium() {
         // Anonymous visitors land on the login form.
         c.wait().for_element(Locator::Id("username")).await?;
         assert!(c.current_url().await?.path().starts_with("/login"));
-        c.find(Locator::Id("username")).await?.send_keys("secretary").await?;
-        c.find(Locator::Id("password")).await?.send_keys(&admin_password).await?;
+        c.find(Locator::Id("username"))
+            .await?
+            .send_keys("secretary")
+            .await?;
+        c.find(Locator::Id("password"))
+            .await?
+            .send_keys(&admin_password)
+            .await?;
         c.find(Locator::Id("login-submit")).await?.click().await?;
-        c.wait().for_element(Locator::LinkText("Namhung Youth Chemical Complex Primary Committee")).await?;
+        c.wait()
+            .for_element(Locator::LinkText(
+                "Namhung Youth Chemical Complex Primary Committee",
+            ))
+            .await?;
         // Open the unit.
-        c.find(Locator::LinkText("Namhung Youth Chemical Complex Primary Committee")).await?.click().await?;
-        c.wait().for_element(Locator::LinkText("Synthesis Workshop Cell")).await?;
+        c.find(Locator::LinkText(
+            "Namhung Youth Chemical Complex Primary Committee",
+        ))
+        .await?
+        .click()
+        .await?;
+        c.wait()
+            .for_element(Locator::LinkText("Synthesis Workshop Cell"))
+            .await?;
         let h1 = c.find(Locator::Css("h1")).await?.text().await?;
         assert_eq!(h1, "Namhung Youth Chemical Complex Primary Committee");
         // Add a cell through the form.
-        c.find(Locator::Id("child-name")).await?.send_keys("Packing Workshop Cell").await?;
-        c.find(Locator::Css("#add-child + form button, section[aria-labelledby=add-child] button")).await?.click().await?;
+        c.find(Locator::Id("child-name"))
+            .await?
+            .send_keys("Packing Workshop Cell")
+            .await?;
+        c.find(Locator::Css(
+            "#add-child + form button, section[aria-labelledby=add-child] button",
+        ))
+        .await?
+        .click()
+        .await?;
         c.wait().for_element(Locator::Css(".flash")).await?;
         let h1 = c.find(Locator::Css("h1")).await?.text().await?;
         assert_eq!(h1, "Packing Workshop Cell");
+        let main = c.find(Locator::Css("main")).await?.text().await?;
+        assert!(
+            main.contains("Level: Cell"),
+            "a unit added under a primary committee defaults to a cell: {main}"
+        );
         // The page fits a 360-px-wide phone: nothing scrolls sideways.
-        let overflow = c.execute("return document.documentElement.scrollWidth <= window.innerWidth;", vec![]).await?;
-        assert_eq!(overflow, serde_json::json!(true), "the page is wider than the phone screen");
+        let overflow = c
+            .execute(
+                "return document.documentElement.scrollWidth <= window.innerWidth;",
+                vec![],
+            )
+            .await?;
+        assert_eq!(
+            overflow,
+            serde_json::json!(true),
+            "the page is wider than the phone screen"
+        );
         let png = c.screenshot().await?;
-        std::fs::write(concat!(env!("CARGO_TARGET_TMPDIR"), "/browser-unit.png"), png).ok();
+        std::fs::write(
+            concat!(env!("CARGO_TARGET_TMPDIR"), "/browser-unit.png"),
+            png,
+        )
+        .ok();
         // Log out.
         c.find(Locator::Id("logout")).await?.click().await?;
         c.wait().for_element(Locator::Id("login-submit")).await?;
@@ -124,5 +176,9 @@ async fn login_open_a_unit_and_logout_in_chromium() {
     c.close().await.ok();
     drop(server);
     result.expect("browser scenario");
-    std::fs::write(concat!(env!("CARGO_TARGET_TMPDIR"), "/browser-tests-ran"), "ok").unwrap();
+    std::fs::write(
+        concat!(env!("CARGO_TARGET_TMPDIR"), "/browser-tests-ran"),
+        "ok",
+    )
+    .unwrap();
 }

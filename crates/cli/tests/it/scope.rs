@@ -20,42 +20,108 @@ struct World {
 
 async fn world() -> World {
     let t = TestApp::new().await;
-    let province = t.unit("South Phyongan Provincial Committee", "provincial_committee", t.root).await;
+    let province = t
+        .unit(
+            "South Phyongan Provincial Committee",
+            "provincial_committee",
+            t.root,
+        )
+        .await;
     let a = t.unit("Primary A", "primary_committee", province).await;
     let b = t.unit("Primary B", "primary_committee", province).await;
     t.unit("Cell A1", "cell", a).await;
     let b_cell = t.unit("Cell B1", "cell", b).await;
-    t.user("sec_a", Some(Role::Secretary), a, ScopeKind::Subtree).await;
-    t.user("admin_a", Some(Role::Administrator), a, ScopeKind::Subtree).await;
-    t.user("viewer_a", Some(Role::Viewer), a, ScopeKind::Subtree).await;
-    t.user("member_a", Some(Role::Member), a, ScopeKind::Unit).await;
+    t.user("sec_a", Some(Role::Secretary), a, ScopeKind::Subtree)
+        .await;
+    t.user("admin_a", Some(Role::Administrator), a, ScopeKind::Subtree)
+        .await;
+    t.user("viewer_a", Some(Role::Viewer), a, ScopeKind::Subtree)
+        .await;
+    t.user("member_a", Some(Role::Member), a, ScopeKind::Unit)
+        .await;
     t.user("nobody_a", None, a, ScopeKind::Unit).await;
-    let b_account = t.user("sec_b", Some(Role::Secretary), b, ScopeKind::Subtree).await;
-    let b_role = grassroots_app::roles::list(&t.app, &t.cli(), Some(b_account)).await.unwrap()[0].id;
-    World { t, province, a, b, b_cell, b_account, b_role }
+    let b_account = t
+        .user("sec_b", Some(Role::Secretary), b, ScopeKind::Subtree)
+        .await;
+    let b_role = grassroots_app::roles::list(&t.app, &t.cli(), Some(b_account))
+        .await
+        .unwrap()[0]
+        .id;
+    World {
+        t,
+        province,
+        a,
+        b,
+        b_cell,
+        b_account,
+        b_role,
+    }
 }
 
 fn refused(status: StatusCode) -> bool {
-    matches!(status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND | StatusCode::UNPROCESSABLE_ENTITY)
+    matches!(
+        status,
+        StatusCode::FORBIDDEN | StatusCode::NOT_FOUND | StatusCode::UNPROCESSABLE_ENTITY
+    )
 }
 
-/// Every page route that touches B, as (method, path, form fields).
-fn page_routes(w: &World) -> Vec<(Method, String, Vec<(&'static str, String)>)> {
+/// A request: method, path and form fields.
+type PageRequest = (Method, String, Vec<(&'static str, String)>);
+
+/// Every page route that touches B.
+fn page_routes(w: &World) -> Vec<PageRequest> {
     let b = w.b;
     vec![
         (Method::GET, format!("/units/{b}"), vec![]),
         (Method::GET, format!("/units/{}", w.b_cell), vec![]),
-        (Method::POST, format!("/units/{b}/children"), vec![("name", "Intruder".into()), ("level", "cell".into())]),
-        (Method::POST, format!("/units/{b}/rename"), vec![("name", "Renamed".into())]),
-        (Method::GET, format!("/admin/accounts/{}", w.b_account), vec![]),
-        (Method::POST, format!("/admin/accounts/{}/roles", w.b_account), vec![("role", "viewer".into()), ("unit_id", w.b.to_string()), ("scope", "unit".into())]),
-        (Method::POST, format!("/admin/accounts/{}/password", w.b_account), vec![("password", "taken over password".into())]),
-        (Method::POST, format!("/admin/accounts/{}/disabled", w.b_account), vec![("disabled", "true".into())]),
-        (Method::POST, format!("/admin/roles/{}/revoke", w.b_role), vec![]),
+        (
+            Method::POST,
+            format!("/units/{b}/children"),
+            vec![("name", "Intruder".into()), ("level", "cell".into())],
+        ),
+        (
+            Method::POST,
+            format!("/units/{b}/rename"),
+            vec![("name", "Renamed".into())],
+        ),
+        (
+            Method::GET,
+            format!("/admin/accounts/{}", w.b_account),
+            vec![],
+        ),
+        (
+            Method::POST,
+            format!("/admin/accounts/{}/roles", w.b_account),
+            vec![
+                ("role", "viewer".into()),
+                ("unit_id", w.b.to_string()),
+                ("scope", "unit".into()),
+            ],
+        ),
+        (
+            Method::POST,
+            format!("/admin/accounts/{}/password", w.b_account),
+            vec![("password", "taken over password".into())],
+        ),
+        (
+            Method::POST,
+            format!("/admin/accounts/{}/disabled", w.b_account),
+            vec![("disabled", "true".into())],
+        ),
+        (
+            Method::POST,
+            format!("/admin/roles/{}/revoke", w.b_role),
+            vec![],
+        ),
     ]
 }
 
-async fn page_request(c: &mut TestClient, method: &Method, path: &str, fields: &[(&'static str, String)]) -> StatusCode {
+async fn page_request(
+    c: &mut TestClient,
+    method: &Method,
+    path: &str,
+    fields: &[(&'static str, String)],
+) -> StatusCode {
     if *method == Method::GET {
         c.get(path).await.status
     } else {
@@ -69,15 +135,51 @@ fn api_routes(w: &World) -> Vec<(Method, String, Option<serde_json::Value>)> {
     let b = w.b;
     vec![
         (Method::GET, format!("/api/v1/units/{b}"), None),
-        (Method::POST, format!("/api/v1/units/{b}/children"), Some(json!({"name": "Intruder", "level": "cell"}))),
-        (Method::PATCH, format!("/api/v1/units/{b}"), Some(json!({"name": "Renamed"}))),
-        (Method::GET, format!("/api/v1/accounts/{}", w.b_account), None),
-        (Method::PATCH, format!("/api/v1/accounts/{}", w.b_account), Some(json!({"disabled": true}))),
-        (Method::POST, format!("/api/v1/accounts/{}/password", w.b_account), Some(json!({"password": "taken over password"}))),
-        (Method::POST, "/api/v1/accounts".into(), Some(json!({"username": "plant", "display_name": "Plant", "home_unit_id": b, "password": "planted password"}))),
-        (Method::POST, "/api/v1/roles".into(), Some(json!({"account_id": w.b_account, "role": "viewer", "unit_id": b, "scope": "unit"}))),
+        (
+            Method::POST,
+            format!("/api/v1/units/{b}/children"),
+            Some(json!({"name": "Intruder", "level": "cell"})),
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/units/{b}"),
+            Some(json!({"name": "Renamed"})),
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/accounts/{}", w.b_account),
+            None,
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/accounts/{}", w.b_account),
+            Some(json!({"disabled": true})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/accounts/{}/password", w.b_account),
+            Some(json!({"password": "taken over password"})),
+        ),
+        (
+            Method::POST,
+            "/api/v1/accounts".into(),
+            Some(
+                json!({"username": "plant", "display_name": "Plant", "home_unit_id": b, "password": "planted password"}),
+            ),
+        ),
+        (
+            Method::POST,
+            "/api/v1/roles".into(),
+            Some(
+                json!({"account_id": w.b_account, "role": "viewer", "unit_id": b, "scope": "unit"}),
+            ),
+        ),
         (Method::DELETE, format!("/api/v1/roles/{}", w.b_role), None),
-        (Method::POST, "/api/v1/tokens".into(), Some(json!({"name": "t", "role": "viewer", "unit_id": b, "scope": "unit"}))),
+        (
+            Method::POST,
+            "/api/v1/tokens".into(),
+            Some(json!({"name": "t", "role": "viewer", "unit_id": b, "scope": "unit"})),
+        ),
     ]
 }
 
@@ -106,7 +208,8 @@ const COVERED_OPERATIONS: &[&str] = &[
 
 #[test]
 fn every_api_operation_has_a_negative_test() {
-    let doc: serde_json::Value = serde_json::from_str(grassroots_web::api::openapi_document()).unwrap();
+    let doc: serde_json::Value =
+        serde_json::from_str(grassroots_web::api::openapi_document()).unwrap();
     let mut ops = Vec::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
         for method in item.as_object().unwrap().keys() {
@@ -114,23 +217,40 @@ fn every_api_operation_has_a_negative_test() {
         }
     }
     for op in &ops {
-        assert!(COVERED_OPERATIONS.contains(&op.as_str()), "API operation {op} has no authorization test");
+        assert!(
+            COVERED_OPERATIONS.contains(&op.as_str()),
+            "API operation {op} has no authorization test"
+        );
     }
 }
 
 async fn assert_b_untouched(w: &World) {
-    let b = grassroots_app::units::get(&w.t.app, &w.t.cli(), w.b).await.unwrap();
+    let b = grassroots_app::units::get(&w.t.app, &w.t.cli(), w.b)
+        .await
+        .unwrap();
     assert_eq!(b.name, "Primary B");
-    let view = grassroots_app::units::view(&w.t.app, &w.t.cli(), w.b).await.unwrap();
+    let view = grassroots_app::units::view(&w.t.app, &w.t.cli(), w.b)
+        .await
+        .unwrap();
     assert_eq!(view.children.len(), 1, "no unit was added under B");
-    let roles = grassroots_app::roles::list(&w.t.app, &w.t.cli(), Some(w.b_account)).await.unwrap();
+    let roles = grassroots_app::roles::list(&w.t.app, &w.t.cli(), Some(w.b_account))
+        .await
+        .unwrap();
     assert_eq!(roles.len(), 1, "B's roles unchanged");
-    let acct = grassroots_app::accounts::list(&w.t.app, &w.t.cli()).await.unwrap();
+    let acct = grassroots_app::accounts::list(&w.t.app, &w.t.cli())
+        .await
+        .unwrap();
     let sec_b = acct.iter().find(|a| a.id == w.b_account).unwrap();
     assert!(!sec_b.disabled);
     assert!(!acct.iter().any(|a| a.username == "plant"));
     let mut c = w.t.client();
-    assert_eq!(c.login("sec_b", &grassroots_testkit::password_of("sec_b")).await.status, StatusCode::SEE_OTHER, "B's password unchanged");
+    assert_eq!(
+        c.login("sec_b", &grassroots_testkit::password_of("sec_b"))
+            .await
+            .status,
+        StatusCode::SEE_OTHER,
+        "B's password unchanged"
+    );
 }
 
 #[tokio::test]
@@ -153,26 +273,48 @@ async fn users_scoped_to_a_cannot_touch_sibling_b_through_the_api() {
         let mut c = w.t.login(user).await;
         for (method, path, body) in api_routes(&w) {
             let r = c.json(method.clone(), &path, body.clone()).await;
-            assert!(refused(r.status), "{user}: {method} {path} answered {} {}", r.status, r.body);
+            assert!(
+                refused(r.status),
+                "{user}: {method} {path} answered {} {}",
+                r.status,
+                r.body
+            );
             let err = r.json();
-            assert!(err["error"].is_string() && err["message"].is_string(), "{user}: {method} {path}: {err}");
+            assert!(
+                err["error"].is_string() && err["message"].is_string(),
+                "{user}: {method} {path}: {err}"
+            );
         }
         // Lists never contain B's data.
         let units = c.json(Method::GET, "/api/v1/units", None).await;
         assert_eq!(units.status, StatusCode::OK);
-        let ids: Vec<i64> = units.json().as_array().unwrap().iter().map(|u| u["id"].as_i64().unwrap()).collect();
-        assert!(!ids.contains(&w.b) && !ids.contains(&w.b_cell), "{user} lists B: {ids:?}");
+        let ids: Vec<i64> = units
+            .json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["id"].as_i64().unwrap())
+            .collect();
+        assert!(
+            !ids.contains(&w.b) && !ids.contains(&w.b_cell),
+            "{user} lists B: {ids:?}"
+        );
         for path in ["/api/v1/accounts", "/api/v1/roles", "/api/v1/audit"] {
             let r = c.json(Method::GET, path, None).await;
             if r.status == StatusCode::OK {
                 let text = r.body.clone();
-                assert!(!text.contains("sec_b"), "{user}: {path} shows B's data: {text}");
+                assert!(
+                    !text.contains("sec_b"),
+                    "{user}: {path} shows B's data: {text}"
+                );
                 assert!(!text.contains("Primary B"), "{user}: {path} shows B's data");
             } else {
                 assert_eq!(r.status, StatusCode::FORBIDDEN, "{user}: {path}");
             }
         }
-        let r = c.json(Method::GET, &format!("/api/v1/audit?unit={}", w.b), None).await;
+        let r = c
+            .json(Method::GET, &format!("/api/v1/audit?unit={}", w.b), None)
+            .await;
         if r.status == StatusCode::OK {
             assert_eq!(r.json(), json!([]), "{user} filters the audit by B");
         }
@@ -185,7 +327,11 @@ async fn tokens_are_scoped_like_roles() {
     let w = world().await;
     let mut sec = w.t.login("sec_a").await;
     let r = sec
-        .json(Method::POST, "/api/v1/tokens", Some(json!({"name": "sync", "role": "secretary", "unit_id": w.a, "scope": "subtree"})))
+        .json(
+            Method::POST,
+            "/api/v1/tokens",
+            Some(json!({"name": "sync", "role": "secretary", "unit_id": w.a, "scope": "subtree"})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let secret = r.json()["secret"].as_str().unwrap().to_string();
@@ -193,24 +339,46 @@ async fn tokens_are_scoped_like_roles() {
     let mut bot = w.t.with_token(&secret);
     for (method, path, body) in api_routes(&w) {
         let r = bot.json(method.clone(), &path, body).await;
-        assert!(refused(r.status), "token: {method} {path} answered {}", r.status);
+        assert!(
+            refused(r.status),
+            "token: {method} {path} answered {}",
+            r.status
+        );
     }
     // Within A the token works, without any CSRF token.
-    let r = bot.json(Method::POST, &format!("/api/v1/units/{}/children", w.a), Some(json!({"name": "Cell A2", "level": "cell"}))).await;
+    let r = bot
+        .json(
+            Method::POST,
+            &format!("/api/v1/units/{}/children", w.a),
+            Some(json!({"name": "Cell A2", "level": "cell"})),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     // A token cannot carry more than its owner holds.
     let r = sec
-        .json(Method::POST, "/api/v1/tokens", Some(json!({"name": "up", "role": "administrator", "unit_id": w.a, "scope": "subtree"})))
+        .json(
+            Method::POST,
+            "/api/v1/tokens",
+            Some(
+                json!({"name": "up", "role": "administrator", "unit_id": w.a, "scope": "subtree"}),
+            ),
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.json()["field"], "role");
     let r = sec
-        .json(Method::POST, "/api/v1/tokens", Some(json!({"name": "up", "role": "viewer", "unit_id": w.province, "scope": "unit"})))
+        .json(
+            Method::POST,
+            "/api/v1/tokens",
+            Some(json!({"name": "up", "role": "viewer", "unit_id": w.province, "scope": "unit"})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     // Tokens are invisible to others and cannot be revoked by them.
     let mut admin_a = w.t.login("admin_a").await;
-    let r = admin_a.json(Method::DELETE, &format!("/api/v1/tokens/{token_id}"), None).await;
+    let r = admin_a
+        .json(Method::DELETE, &format!("/api/v1/tokens/{token_id}"), None)
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     let r = admin_a.json(Method::GET, "/api/v1/tokens", None).await;
     assert_eq!(r.json(), json!([]));
@@ -221,11 +389,17 @@ async fn tokens_are_scoped_like_roles() {
         .into_iter()
         .find(|r| r.username == "sec_a")
         .unwrap();
-    grassroots_app::roles::revoke(&w.t.app, &w.t.cli(), role.id).await.unwrap();
-    let r = bot.json(Method::GET, &format!("/api/v1/units/{}", w.a), None).await;
+    grassroots_app::roles::revoke(&w.t.app, &w.t.cli(), role.id)
+        .await
+        .unwrap();
+    let r = bot
+        .json(Method::GET, &format!("/api/v1/units/{}", w.a), None)
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     // Revoked tokens are refused outright.
-    let r = sec.json(Method::DELETE, &format!("/api/v1/tokens/{token_id}"), None).await;
+    let r = sec
+        .json(Method::DELETE, &format!("/api/v1/tokens/{token_id}"), None)
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     let r = bot.json(Method::GET, "/api/v1/units", None).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
@@ -237,35 +411,81 @@ async fn roles_map_to_what_each_may_do_inside_its_own_unit() {
     let w = world().await;
     // The viewer reads A but cannot change it (403: visible, not allowed).
     let mut viewer = w.t.login("viewer_a").await;
-    assert_eq!(viewer.get(&format!("/units/{}", w.a)).await.status, StatusCode::OK);
-    let r = viewer.post_form(&format!("/units/{}/children", w.a), &[("name", "X"), ("level", "cell")]).await;
+    assert_eq!(
+        viewer.get(&format!("/units/{}", w.a)).await.status,
+        StatusCode::OK
+    );
+    let r = viewer
+        .post_form(
+            &format!("/units/{}/children", w.a),
+            &[("name", "X"), ("level", "cell")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert_eq!(viewer.get("/admin/accounts").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        viewer.get("/admin/accounts").await.status,
+        StatusCode::FORBIDDEN
+    );
     // The member and the account without roles see no unit at all.
     for user in ["member_a", "nobody_a"] {
         let mut c = w.t.login(user).await;
-        assert_eq!(c.get(&format!("/units/{}", w.a)).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            c.get(&format!("/units/{}", w.a)).await.status,
+            StatusCode::NOT_FOUND
+        );
         let home = c.get("/").await;
-        assert!(home.body.contains("You have no role that opens a unit"), "{user}");
-        assert_eq!(c.get("/me").await.status, StatusCode::OK, "{user} sees their own record");
-        assert_eq!(c.json(Method::GET, "/api/v1/units", None).await.json(), json!([]));
+        assert!(
+            home.body.contains("You have no role that opens a unit"),
+            "{user}"
+        );
+        assert_eq!(
+            c.get("/me").await.status,
+            StatusCode::OK,
+            "{user} sees their own record"
+        );
+        assert_eq!(
+            c.json(Method::GET, "/api/v1/units", None).await.json(),
+            json!([])
+        );
     }
     // The secretary manages A.
     let mut sec = w.t.login("sec_a").await;
-    let r = sec.post_form(&format!("/units/{}/children", w.a), &[("name", "Cell A2"), ("level", "cell")]).await;
+    let r = sec
+        .post_form(
+            &format!("/units/{}/children", w.a),
+            &[("name", "Cell A2"), ("level", "cell")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let r = sec.post_form(&format!("/units/{}/rename", w.a), &[("name", "Primary A (renamed)")]).await;
+    let r = sec
+        .post_form(
+            &format!("/units/{}/rename", w.a),
+            &[("name", "Primary A (renamed)")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let page = sec.get(&format!("/units/{}", w.a)).await;
     assert!(page.body.contains("Primary A (renamed)"));
     assert!(page.body.contains("The unit was renamed."));
     // The province above A is visible in breadcrumbs but not openable.
     assert!(page.body.contains("South Phyongan Provincial Committee"));
-    assert!(!page.body.contains(&format!("href=\"/units/{}\"", w.province)));
-    assert_eq!(sec.get(&format!("/units/{}", w.province)).await.status, StatusCode::NOT_FOUND);
+    assert!(
+        !page
+            .body
+            .contains(&format!("href=\"/units/{}\"", w.province))
+    );
+    assert_eq!(
+        sec.get(&format!("/units/{}", w.province)).await.status,
+        StatusCode::NOT_FOUND
+    );
     // An administrator of A cannot grant a role reaching above A.
     let mut admin = w.t.login("admin_a").await;
-    let nobody = grassroots_app::accounts::list(&w.t.app, &w.t.cli()).await.unwrap().into_iter().find(|a| a.username == "nobody_a").unwrap();
+    let nobody = grassroots_app::accounts::list(&w.t.app, &w.t.cli())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.username == "nobody_a")
+        .unwrap();
     let r = admin
         .json(Method::POST, "/api/v1/roles", Some(json!({"account_id": nobody.id, "role": "viewer", "unit_id": w.province, "scope": "subtree"})))
         .await;
@@ -275,26 +495,54 @@ async fn roles_map_to_what_each_may_do_inside_its_own_unit() {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let mut nobody_c = w.t.login("nobody_a").await;
-    assert_eq!(nobody_c.get(&format!("/units/{}", w.a)).await.status, StatusCode::OK, "the new role takes effect");
+    assert_eq!(
+        nobody_c.get(&format!("/units/{}", w.a)).await.status,
+        StatusCode::OK,
+        "the new role takes effect"
+    );
 }
 
 #[tokio::test]
 async fn forms_report_the_field_at_fault() {
     let w = world().await;
     let mut sec = w.t.login("sec_a").await;
-    let r = sec.post_form(&format!("/units/{}/children", w.a), &[("name", "   "), ("level", "cell")]).await;
+    let r = sec
+        .post_form(
+            &format!("/units/{}/children", w.a),
+            &[("name", "   "), ("level", "cell")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("Name: must not be empty"), "{}", r.body);
-    let r = sec.post_form(&format!("/units/{}/children", w.a), &[("name", "Cell A1"), ("level", "cell")]).await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body.contains("Name: This value is already taken."), "{}", r.body);
     let r = sec
-        .json(Method::POST, &format!("/api/v1/units/{}/children", w.a), Some(json!({"name": "Cell", "level": "planet"})))
+        .post_form(
+            &format!("/units/{}/children", w.a),
+            &[("name", "Cell A1"), ("level", "cell")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("Name: This value is already taken."),
+        "{}",
+        r.body
+    );
+    let r = sec
+        .json(
+            Method::POST,
+            &format!("/api/v1/units/{}/children", w.a),
+            Some(json!({"name": "Cell", "level": "planet"})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.json()["error"], "invalid");
     assert_eq!(r.json()["field"], "level");
-    let r = sec.json(Method::POST, &format!("/api/v1/units/{}/children", w.a), Some(json!({"name": 5}))).await;
+    let r = sec
+        .json(
+            Method::POST,
+            &format!("/api/v1/units/{}/children", w.a),
+            Some(json!({"name": 5})),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert_eq!(r.json()["error"], "bad_request");
 }

@@ -10,7 +10,10 @@ use grassroots_testkit::{postgres_db, postgres_url, sqlite_db};
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self, n: u64) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (self.0 >> 33) % n
     }
 }
@@ -37,9 +40,10 @@ async fn scope_scenario(db: Db, seed: u64) {
     let mut ids = vec![root.id];
     for i in 0..40 {
         let parent = ids[rng.next(ids.len() as u64) as usize];
-        let u = grassroots_app::units::create_child(&app, &actor, parent, &format!("Unit {i}"), "cell")
-            .await
-            .unwrap();
+        let u =
+            grassroots_app::units::create_child(&app, &actor, parent, &format!("Unit {i}"), "cell")
+                .await
+                .unwrap();
         ids.push(u.id);
     }
     let mut c = app.db.conn().await.unwrap();
@@ -53,12 +57,21 @@ async fn scope_scenario(db: Db, seed: u64) {
             .map(|_| Assignment {
                 role: Role::ALL[rng.next(5) as usize],
                 unit_id: ids[rng.next(ids.len() as u64) as usize],
-                scope: if rng.next(2) == 0 { ScopeKind::Unit } else { ScopeKind::Subtree },
+                scope: if rng.next(2) == 0 {
+                    ScopeKind::Unit
+                } else {
+                    ScopeKind::Subtree
+                },
             })
             .collect();
         let p = Principal::new(1, assignments.clone());
         let scope = p.scope::<Read>();
-        let listed: Vec<i64> = units::list(&mut c, &scope, 1000, 0).await.unwrap().iter().map(|u| u.id).collect();
+        let listed: Vec<i64> = units::list(&mut c, &scope, 1000, 0)
+            .await
+            .unwrap()
+            .iter()
+            .map(|u| u.id)
+            .collect();
         for (id, path) in ids.iter().zip(&paths) {
             let expected = scope.allows(*id, path);
             assert_eq!(
@@ -66,7 +79,11 @@ async fn scope_scenario(db: Db, seed: u64) {
                 expected,
                 "round {round}, unit {id}, assignments {assignments:?}"
             );
-            assert_eq!(listed.contains(id), expected, "list disagrees for unit {id}");
+            assert_eq!(
+                listed.contains(id),
+                expected,
+                "list disagrees for unit {id}"
+            );
             assert_eq!(units::get(&mut c, &scope, *id).await.is_ok(), expected);
         }
     }
@@ -98,8 +115,12 @@ async fn both_engines_have_the_same_tables_and_columns() {
     };
     let (lite, _dir) = sqlite_db().await;
     let pg = postgres_db(&url).await;
-    let a = migrate::table_columns(&mut lite.conn().await.unwrap()).await.unwrap();
-    let b = migrate::table_columns(&mut pg.conn().await.unwrap()).await.unwrap();
+    let a = migrate::table_columns(&mut lite.conn().await.unwrap())
+        .await
+        .unwrap();
+    let b = migrate::table_columns(&mut pg.conn().await.unwrap())
+        .await
+        .unwrap();
     assert!(!a.is_empty());
     assert_eq!(a, b, "SQLite and PostgreSQL schemas differ");
 }
@@ -107,7 +128,10 @@ async fn both_engines_have_the_same_tables_and_columns() {
 #[tokio::test]
 async fn migrations_are_idempotent_and_detect_edits() {
     let (db, _dir) = sqlite_db().await;
-    assert!(migrate::run(&db).await.unwrap().is_empty(), "second run applies nothing");
+    assert!(
+        migrate::run(&db).await.unwrap().is_empty(),
+        "second run applies nothing"
+    );
     if let Db::Sqlite(pool) = &db {
         sqlx::query("UPDATE schema_migrations SET checksum = 'x' WHERE version = 1")
             .execute(pool)
@@ -121,18 +145,31 @@ async fn migrations_are_idempotent_and_detect_edits() {
 #[tokio::test]
 async fn sibling_names_are_unique_and_tree_changes_are_atomic() {
     let t = grassroots_testkit::TestApp::new().await;
-    let a = t.unit("Anju City Committee", "city_committee", t.root).await;
-    let err = grassroots_app::units::create_child(&t.app, &t.cli(), t.root, "Anju City Committee", "city_committee")
-        .await
-        .unwrap_err();
-    assert!(matches!(err, grassroots_app::AppError::Conflict { field: "name" }), "{err:?}");
+    let a = t
+        .unit("Anju City Committee", "city_committee", t.root)
+        .await;
+    let err = grassroots_app::units::create_child(
+        &t.app,
+        &t.cli(),
+        t.root,
+        "Anju City Committee",
+        "city_committee",
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, grassroots_app::AppError::Conflict { field: "name" }),
+        "{err:?}"
+    );
     // The failed insert left no closure rows behind.
     let mut c = t.app.db.conn().await.unwrap();
     let report = grassroots_store::check::run(&mut c).await.unwrap();
     assert!(report.tree_problems.is_empty(), "{report:?}");
     // Korean names are stored and read back intact.
     let k = t.unit("평양시당위원회", "city_committee", a).await;
-    let u = grassroots_app::units::get(&t.app, &t.cli(), k).await.unwrap();
+    let u = grassroots_app::units::get(&t.app, &t.cli(), k)
+        .await
+        .unwrap();
     assert_eq!(u.name, "평양시당위원회");
     assert_eq!(u.depth, 2);
 }

@@ -8,7 +8,10 @@ fn templates() -> Vec<(String, String)> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(&dir).unwrap() {
         let p = e.unwrap().path();
-        out.push((p.display().to_string(), std::fs::read_to_string(&p).unwrap()));
+        out.push((
+            p.display().to_string(),
+            std::fs::read_to_string(&p).unwrap(),
+        ));
     }
     assert!(out.len() >= 8);
     out
@@ -58,13 +61,19 @@ fn templates_hold_no_hard_coded_text() {
                 _ => {}
             }
         }
-        let words: Vec<&str> = text.split_whitespace().filter(|w| w.chars().any(char::is_alphabetic)).collect();
+        let words: Vec<&str> = text
+            .split_whitespace()
+            .filter(|w| w.chars().any(char::is_alphabetic))
+            .collect();
         assert!(words.is_empty(), "{name} has hard-coded text: {words:?}");
         // User-visible attributes.
         for attr in ["placeholder=\"", "title=\"", "aria-label=\"", "alt=\""] {
             for part in plain.split(attr).skip(1) {
                 let value = part.split('"').next().unwrap_or("");
-                assert!(!value.chars().any(char::is_alphabetic), "{name}: {attr}{value}\" is hard-coded");
+                assert!(
+                    !value.chars().any(char::is_alphabetic),
+                    "{name}: {attr}{value}\" is hard-coded"
+                );
             }
         }
     }
@@ -74,9 +83,17 @@ fn templates_hold_no_hard_coded_text() {
 fn every_key_used_in_templates_exists() {
     let keys = grassroots_web::i18n::I18n::keys("en");
     for (name, src) in templates() {
-        for part in src.split("t(\"").skip(1).chain(src.split("t1(\"").skip(1)).chain(src.split("tn(\"").skip(1)) {
+        for part in src
+            .split("t(\"")
+            .skip(1)
+            .chain(src.split("t1(\"").skip(1))
+            .chain(src.split("tn(\"").skip(1))
+        {
             let key = part.split('"').next().unwrap();
-            assert!(keys.iter().any(|k| k == key), "{name} uses missing key {key}");
+            assert!(
+                keys.iter().any(|k| k == key),
+                "{name} uses missing key {key}"
+            );
         }
     }
 }

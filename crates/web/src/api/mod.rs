@@ -173,8 +173,20 @@ struct Paging {
 /// `GET /units`: units within the caller's read scope.
 #[utoipa::path(get, path = "/units", tag = "units", params(Paging), responses(
     (status = 200, body = Vec<Unit>), (status = 401, body = ErrorBody)))]
-async fn list_units(State(s): State<AppState>, Caller(c): Caller, Query(p): Query<Paging>) -> WebResult<Json<Vec<Unit>>> {
-    Ok(Json(units::list(&s.app, &c.actor, p.limit.unwrap_or(100), p.offset.unwrap_or(0)).await?))
+async fn list_units(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Query(p): Query<Paging>,
+) -> WebResult<Json<Vec<Unit>>> {
+    Ok(Json(
+        units::list(
+            &s.app,
+            &c.actor,
+            p.limit.unwrap_or(100),
+            p.offset.unwrap_or(0),
+        )
+        .await?,
+    ))
 }
 
 /// A unit with its children.
@@ -190,7 +202,11 @@ struct UnitDetail {
 /// `GET /units/{id}`.
 #[utoipa::path(get, path = "/units/{id}", tag = "units", params(("id" = i64, Path)), responses(
     (status = 200, body = UnitDetail), (status = 404, body = ErrorBody)))]
-async fn get_unit(State(s): State<AppState>, Caller(c): Caller, Path(id): Path<UnitId>) -> WebResult<Json<UnitDetail>> {
+async fn get_unit(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<UnitId>,
+) -> WebResult<Json<UnitDetail>> {
     let v = units::view(&s.app, &c.actor, id).await?;
     Ok(Json(UnitDetail {
         unit: v.unit,
@@ -211,7 +227,12 @@ struct NewUnit {
 /// `POST /units/{id}/children`.
 #[utoipa::path(post, path = "/units/{id}/children", tag = "units", params(("id" = i64, Path)), request_body = NewUnit, responses(
     (status = 201, body = Unit), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_child(State(s): State<AppState>, Caller(c): Caller, Path(id): Path<UnitId>, Body(b): Body<NewUnit>) -> WebResult<(StatusCode, Json<Unit>)> {
+async fn create_child(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<UnitId>,
+    Body(b): Body<NewUnit>,
+) -> WebResult<(StatusCode, Json<Unit>)> {
     let unit = units::create_child(&s.app, &c.actor, id, &b.name, &b.level).await?;
     Ok((StatusCode::CREATED, Json(unit)))
 }
@@ -225,14 +246,22 @@ struct UnitPatch {
 /// `PATCH /units/{id}`: rename.
 #[utoipa::path(patch, path = "/units/{id}", tag = "units", params(("id" = i64, Path)), request_body = UnitPatch, responses(
     (status = 200, body = Unit), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn rename_unit(State(s): State<AppState>, Caller(c): Caller, Path(id): Path<UnitId>, Body(b): Body<UnitPatch>) -> WebResult<Json<Unit>> {
+async fn rename_unit(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<UnitId>,
+    Body(b): Body<UnitPatch>,
+) -> WebResult<Json<Unit>> {
     Ok(Json(units::rename(&s.app, &c.actor, id, &b.name).await?))
 }
 
 /// `GET /accounts`: accounts the caller administers.
 #[utoipa::path(get, path = "/accounts", tag = "accounts", responses(
     (status = 200, body = Vec<Account>), (status = 403, body = ErrorBody)))]
-async fn list_accounts(State(s): State<AppState>, Caller(c): Caller) -> WebResult<Json<Vec<Account>>> {
+async fn list_accounts(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+) -> WebResult<Json<Vec<Account>>> {
     Ok(Json(accounts::list(&s.app, &c.actor).await?))
 }
 
@@ -248,7 +277,11 @@ struct NewAccountBody {
 /// `POST /accounts`.
 #[utoipa::path(post, path = "/accounts", tag = "accounts", request_body = NewAccountBody, responses(
     (status = 201, body = Account), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_account(State(s): State<AppState>, Caller(c): Caller, Body(b): Body<NewAccountBody>) -> WebResult<(StatusCode, Json<Account>)> {
+async fn create_account(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Body(b): Body<NewAccountBody>,
+) -> WebResult<(StatusCode, Json<Account>)> {
     let a = accounts::create(
         &s.app,
         &c.actor,
@@ -274,7 +307,11 @@ struct AccountDetailDoc {
 /// `GET /accounts/{id}` (a logged, sensitive read).
 #[utoipa::path(get, path = "/accounts/{id}", tag = "accounts", params(("id" = i64, Path)), responses(
     (status = 200, body = AccountDetailDoc), (status = 404, body = ErrorBody)))]
-async fn get_account(State(s): State<AppState>, Caller(c): Caller, Path(id): Path<AccountId>) -> WebResult<Json<AccountDetail>> {
+async fn get_account(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<AccountId>,
+) -> WebResult<Json<AccountDetail>> {
     Ok(Json(accounts::get(&s.app, &c.actor, id).await?))
 }
 
@@ -287,8 +324,15 @@ struct AccountPatch {
 /// `PATCH /accounts/{id}`: enable or disable.
 #[utoipa::path(patch, path = "/accounts/{id}", tag = "accounts", params(("id" = i64, Path)), request_body = AccountPatch, responses(
     (status = 200, body = Account), (status = 404, body = ErrorBody)))]
-async fn update_account(State(s): State<AppState>, Caller(c): Caller, Path(id): Path<AccountId>, Body(b): Body<AccountPatch>) -> WebResult<Json<Account>> {
-    Ok(Json(accounts::set_disabled(&s.app, &c.actor, id, b.disabled).await?))
+async fn update_account(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<AccountId>,
+    Body(b): Body<AccountPatch>,
+) -> WebResult<Json<Account>> {
+    Ok(Json(
+        accounts::set_disabled(&s.app, &c.actor, id, b.disabled).await?,
+    ))
 }
 
 /// New password.
@@ -300,7 +344,12 @@ struct PasswordBody {
 /// `POST /accounts/{id}/password`: set a new password (ends its sessions).
 #[utoipa::path(post, path = "/accounts/{id}/password", tag = "accounts", params(("id" = i64, Path)), request_body = PasswordBody, responses(
     (status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn reset_password(State(s): State<AppState>, Caller(c): Caller, Path(id): Path<AccountId>, Body(b): Body<PasswordBody>) -> WebResult<StatusCode> {
+async fn reset_password(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<AccountId>,
+    Body(b): Body<PasswordBody>,
+) -> WebResult<StatusCode> {
     accounts::reset_password(&s.app, &c.actor, id, &b.password).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -315,7 +364,11 @@ struct RoleQuery {
 /// `GET /roles`: assignments at units the caller administers.
 #[utoipa::path(get, path = "/roles", tag = "roles", params(RoleQuery), responses(
     (status = 200, body = Vec<RoleAssignmentRow>), (status = 403, body = ErrorBody)))]
-async fn list_roles(State(s): State<AppState>, Caller(c): Caller, Query(q): Query<RoleQuery>) -> WebResult<Json<Vec<RoleAssignmentRow>>> {
+async fn list_roles(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Query(q): Query<RoleQuery>,
+) -> WebResult<Json<Vec<RoleAssignmentRow>>> {
     Ok(Json(roles::list(&s.app, &c.actor, q.account_id).await?))
 }
 
@@ -332,9 +385,21 @@ struct GrantBody {
 impl GrantBody {
     fn grant(&self) -> Result<Assignment, AppError> {
         Ok(Assignment {
-            role: Role::parse(&self.role).ok_or_else(|| AppError::Invalid(FieldError::new("role", "invalid", "must be administrator, secretary, staff, viewer or member")))?,
+            role: Role::parse(&self.role).ok_or_else(|| {
+                AppError::Invalid(FieldError::new(
+                    "role",
+                    "invalid",
+                    "must be administrator, secretary, staff, viewer or member",
+                ))
+            })?,
             unit_id: self.unit_id,
-            scope: ScopeKind::parse(&self.scope).ok_or_else(|| AppError::Invalid(FieldError::new("scope", "invalid", "must be unit or subtree")))?,
+            scope: ScopeKind::parse(&self.scope).ok_or_else(|| {
+                AppError::Invalid(FieldError::new(
+                    "scope",
+                    "invalid",
+                    "must be unit or subtree",
+                ))
+            })?,
         })
     }
 }
@@ -350,7 +415,11 @@ struct AssignBody {
 /// `POST /roles`.
 #[utoipa::path(post, path = "/roles", tag = "roles", request_body = AssignBody, responses(
     (status = 201, body = RoleAssignmentRow), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn assign_role(State(s): State<AppState>, Caller(c): Caller, Body(b): Body<AssignBody>) -> WebResult<(StatusCode, Json<RoleAssignmentRow>)> {
+async fn assign_role(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Body(b): Body<AssignBody>,
+) -> WebResult<(StatusCode, Json<RoleAssignmentRow>)> {
     let row = roles::assign(&s.app, &c.actor, b.account_id, b.grant.grant()?).await?;
     Ok((StatusCode::CREATED, Json(row)))
 }
@@ -358,7 +427,11 @@ async fn assign_role(State(s): State<AppState>, Caller(c): Caller, Body(b): Body
 /// `DELETE /roles/{id}`.
 #[utoipa::path(delete, path = "/roles/{id}", tag = "roles", params(("id" = i64, Path)), responses(
     (status = 200, body = RoleAssignmentRow), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn revoke_role(State(s): State<AppState>, Caller(c): Caller, Path(id): Path<i64>) -> WebResult<Json<RoleAssignmentRow>> {
+async fn revoke_role(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+) -> WebResult<Json<RoleAssignmentRow>> {
     Ok(Json(roles::revoke(&s.app, &c.actor, id).await?))
 }
 
@@ -368,8 +441,13 @@ fn own_account(c: &Authenticated) -> Result<AccountId, AppError> {
 
 /// `GET /tokens`: the caller's tokens.
 #[utoipa::path(get, path = "/tokens", tag = "tokens", responses((status = 200, body = Vec<ApiToken>)))]
-async fn list_tokens(State(s): State<AppState>, Caller(c): Caller) -> WebResult<Json<Vec<ApiToken>>> {
-    Ok(Json(tokens::list(&s.app, &c.actor, own_account(&c)?).await?))
+async fn list_tokens(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+) -> WebResult<Json<Vec<ApiToken>>> {
+    Ok(Json(
+        tokens::list(&s.app, &c.actor, own_account(&c)?).await?,
+    ))
 }
 
 /// New token.
@@ -392,16 +470,34 @@ struct CreatedToken {
 /// `POST /tokens`: a token carrying a role the caller holds.
 #[utoipa::path(post, path = "/tokens", tag = "tokens", request_body = NewTokenBody, responses(
     (status = 201, body = CreatedToken), (status = 422, body = ErrorBody)))]
-async fn create_token(State(s): State<AppState>, Caller(c): Caller, Body(b): Body<NewTokenBody>) -> WebResult<(StatusCode, Json<CreatedToken>)> {
-    let (secret, token) = tokens::create(&s.app, &c.actor, own_account(&c)?, &b.name, b.grant.grant()?, b.expires_in_days).await?;
+async fn create_token(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Body(b): Body<NewTokenBody>,
+) -> WebResult<(StatusCode, Json<CreatedToken>)> {
+    let (secret, token) = tokens::create(
+        &s.app,
+        &c.actor,
+        own_account(&c)?,
+        &b.name,
+        b.grant.grant()?,
+        b.expires_in_days,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(CreatedToken { secret, token })))
 }
 
 /// `DELETE /tokens/{id}`.
 #[utoipa::path(delete, path = "/tokens/{id}", tag = "tokens", params(("id" = i64, Path)), responses(
     (status = 200, body = ApiToken), (status = 404, body = ErrorBody)))]
-async fn revoke_token(State(s): State<AppState>, Caller(c): Caller, Path(id): Path<i64>) -> WebResult<Json<ApiToken>> {
-    Ok(Json(tokens::revoke(&s.app, &c.actor, own_account(&c)?, id).await?))
+async fn revoke_token(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+) -> WebResult<Json<ApiToken>> {
+    Ok(Json(
+        tokens::revoke(&s.app, &c.actor, own_account(&c)?, id).await?,
+    ))
 }
 
 /// Audit filters.
@@ -424,7 +520,11 @@ struct AuditParams {
 /// `GET /audit`: audit rows about units the caller administers.
 #[utoipa::path(get, path = "/audit", tag = "audit", params(AuditParams), responses(
     (status = 200, body = Vec<AuditRecord>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn list_audit(State(s): State<AppState>, Caller(c): Caller, Query(q): Query<AuditParams>) -> WebResult<Json<Vec<AuditRecord>>> {
+async fn list_audit(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Query(q): Query<AuditParams>,
+) -> WebResult<Json<Vec<AuditRecord>>> {
     let filter = crate::pages::audit_filter(&crate::pages::AuditQuery {
         actor: q.actor,
         unit: q.unit,

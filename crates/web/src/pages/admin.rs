@@ -35,11 +35,23 @@ struct AccountsPage {
     err: Option<FormError>,
 }
 
-async fn accounts_page(p: &Page, status: StatusCode, err: Option<FormError>) -> WebResult<Response> {
+async fn accounts_page(
+    p: &Page,
+    status: StatusCode,
+    err: Option<FormError>,
+) -> WebResult<Response> {
     let list = accounts::list(&p.state.app, &p.auth.actor).await?;
     let units = unit_options(p).await?;
     let l = p.layout(p.tr.t("accounts-title"), Vec::new());
-    Ok(render(status, &AccountsPage { l, accounts: list, units, err }))
+    Ok(render(
+        status,
+        &AccountsPage {
+            l,
+            accounts: list,
+            units,
+            err,
+        },
+    ))
 }
 
 /// `GET /admin/accounts`.
@@ -63,7 +75,11 @@ fn invalid(field: &'static str) -> AppError {
 /// `POST /admin/accounts`.
 pub async fn create_account(p: Page, Form(f): Form<AccountForm>) -> WebResult<Response> {
     let result = async {
-        let home_unit_id = f.home_unit_id.trim().parse().map_err(|_| invalid("home_unit_id"))?;
+        let home_unit_id = f
+            .home_unit_id
+            .trim()
+            .parse()
+            .map_err(|_| invalid("home_unit_id"))?;
         accounts::create(
             &p.state.app,
             &p.auth.actor,
@@ -78,7 +94,11 @@ pub async fn create_account(p: Page, Form(f): Form<AccountForm>) -> WebResult<Re
     }
     .await;
     match result {
-        Ok(a) => Ok(redirect_with_flash(&p.state, &format!("/admin/accounts/{}", a.id), "flash-account-created")),
+        Ok(a) => Ok(redirect_with_flash(
+            &p.state,
+            &format!("/admin/accounts/{}", a.id),
+            "flash-account-created",
+        )),
         Err(e) => {
             let err = FormError::from_app(&p.tr, e)?;
             accounts_page(&p, StatusCode::UNPROCESSABLE_ENTITY, Some(err)).await
@@ -96,7 +116,12 @@ struct AccountPage {
     err: Option<FormError>,
 }
 
-async fn account_page(p: &Page, id: AccountId, status: StatusCode, err: Option<FormError>) -> WebResult<Response> {
+async fn account_page(
+    p: &Page,
+    id: AccountId,
+    status: StatusCode,
+    err: Option<FormError>,
+) -> WebResult<Response> {
     let detail = accounts::get(&p.state.app, &p.auth.actor, id).await?;
     let units = unit_options(p).await?;
     let roles = Role::ALL
@@ -104,11 +129,23 @@ async fn account_page(p: &Page, id: AccountId, status: StatusCode, err: Option<F
         .map(|r| (r.as_str().to_string(), p.tr.role(r.as_str())))
         .collect();
     let crumbs = vec![
-        (p.tr.t("accounts-title"), Some("/admin/accounts".to_string())),
+        (
+            p.tr.t("accounts-title"),
+            Some("/admin/accounts".to_string()),
+        ),
         (detail.account.username.clone(), None),
     ];
     let l = p.layout(detail.account.display_name.clone(), crumbs);
-    Ok(render(status, &AccountPage { l, detail, units, roles, err }))
+    Ok(render(
+        status,
+        &AccountPage {
+            l,
+            detail,
+            units,
+            roles,
+            err,
+        },
+    ))
 }
 
 /// `GET /admin/accounts/{id}`.
@@ -125,7 +162,11 @@ pub struct AssignForm {
 }
 
 /// `POST /admin/accounts/{id}/roles`.
-pub async fn assign_role(p: Page, Path(id): Path<AccountId>, Form(f): Form<AssignForm>) -> WebResult<Response> {
+pub async fn assign_role(
+    p: Page,
+    Path(id): Path<AccountId>,
+    Form(f): Form<AssignForm>,
+) -> WebResult<Response> {
     let result = async {
         let grant = Assignment {
             role: Role::parse(&f.role).ok_or_else(|| invalid("role"))?,
@@ -136,7 +177,11 @@ pub async fn assign_role(p: Page, Path(id): Path<AccountId>, Form(f): Form<Assig
     }
     .await;
     match result {
-        Ok(_) => Ok(redirect_with_flash(&p.state, &format!("/admin/accounts/{id}"), "flash-role-assigned")),
+        Ok(_) => Ok(redirect_with_flash(
+            &p.state,
+            &format!("/admin/accounts/{id}"),
+            "flash-role-assigned",
+        )),
         Err(e) => {
             let err = FormError::from_app(&p.tr, e)?;
             account_page(&p, id, StatusCode::UNPROCESSABLE_ENTITY, Some(err)).await
@@ -147,7 +192,11 @@ pub async fn assign_role(p: Page, Path(id): Path<AccountId>, Form(f): Form<Assig
 /// `POST /admin/roles/{id}/revoke`.
 pub async fn revoke_role(p: Page, Path(id): Path<i64>) -> WebResult<Response> {
     let row = roles::revoke(&p.state.app, &p.auth.actor, id).await?;
-    Ok(redirect_with_flash(&p.state, &format!("/admin/accounts/{}", row.account_id), "flash-role-revoked"))
+    Ok(redirect_with_flash(
+        &p.state,
+        &format!("/admin/accounts/{}", row.account_id),
+        "flash-role-revoked",
+    ))
 }
 
 /// Password reset form.
@@ -157,9 +206,17 @@ pub struct ResetForm {
 }
 
 /// `POST /admin/accounts/{id}/password`.
-pub async fn reset_password(p: Page, Path(id): Path<AccountId>, Form(f): Form<ResetForm>) -> WebResult<Response> {
+pub async fn reset_password(
+    p: Page,
+    Path(id): Path<AccountId>,
+    Form(f): Form<ResetForm>,
+) -> WebResult<Response> {
     match accounts::reset_password(&p.state.app, &p.auth.actor, id, &f.password).await {
-        Ok(_) => Ok(redirect_with_flash(&p.state, &format!("/admin/accounts/{id}"), "flash-password-reset")),
+        Ok(_) => Ok(redirect_with_flash(
+            &p.state,
+            &format!("/admin/accounts/{id}"),
+            "flash-password-reset",
+        )),
         Err(e) => {
             let err = FormError::from_app(&p.tr, e)?;
             account_page(&p, id, StatusCode::UNPROCESSABLE_ENTITY, Some(err)).await
@@ -174,12 +231,24 @@ pub struct DisableForm {
 }
 
 /// `POST /admin/accounts/{id}/disabled`.
-pub async fn set_disabled(p: Page, Path(id): Path<AccountId>, Form(f): Form<DisableForm>) -> WebResult<Response> {
+pub async fn set_disabled(
+    p: Page,
+    Path(id): Path<AccountId>,
+    Form(f): Form<DisableForm>,
+) -> WebResult<Response> {
     let disabled = f.disabled == "true";
     match accounts::set_disabled(&p.state.app, &p.auth.actor, id, disabled).await {
         Ok(_) => {
-            let key = if disabled { "flash-account-disabled" } else { "flash-account-enabled" };
-            Ok(redirect_with_flash(&p.state, &format!("/admin/accounts/{id}"), key))
+            let key = if disabled {
+                "flash-account-disabled"
+            } else {
+                "flash-account-enabled"
+            };
+            Ok(redirect_with_flash(
+                &p.state,
+                &format!("/admin/accounts/{id}"),
+                key,
+            ))
         }
         Err(e) => {
             let err = FormError::from_app(&p.tr, e)?;
@@ -201,15 +270,33 @@ pub struct AuditQuery {
 
 /// Parses the audit page's query into a store filter.
 pub fn audit_filter(q: &AuditQuery) -> Result<AuditFilter, AppError> {
-    let nonempty = |s: &Option<String>| s.as_ref().map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
-    let date = |field: &'static str, s: &Option<String>, add_day: bool| -> Result<Option<chrono::DateTime<Utc>>, AppError> {
+    let nonempty = |s: &Option<String>| {
+        s.as_ref()
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let date = |field: &'static str,
+                s: &Option<String>,
+                add_day: bool|
+     -> Result<Option<chrono::DateTime<Utc>>, AppError> {
         match nonempty(s) {
             None => Ok(None),
             Some(v) => {
-                let d = NaiveDate::parse_from_str(&v, "%Y-%m-%d")
-                    .map_err(|_| AppError::Invalid(FieldError::new(field, "invalid", "must be a date YYYY-MM-DD")))?;
-                let d = if add_day { d.succ_opt().unwrap_or(d) } else { d };
-                Ok(Some(Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight"))))
+                let d = NaiveDate::parse_from_str(&v, "%Y-%m-%d").map_err(|_| {
+                    AppError::Invalid(FieldError::new(
+                        field,
+                        "invalid",
+                        "must be a date YYYY-MM-DD",
+                    ))
+                })?;
+                let d = if add_day {
+                    d.succ_opt().unwrap_or(d)
+                } else {
+                    d
+                };
+                Ok(Some(Utc.from_utc_datetime(
+                    &d.and_hms_opt(0, 0, 0).expect("midnight"),
+                )))
             }
         }
     };
@@ -249,13 +336,22 @@ pub async fn audit(p: Page, Query(q): Query<AuditQuery>) -> WebResult<Response> 
     let older = (rows.len() as i64 == filter.limit).then(|| {
         let last = rows.last().map(|r| r.id).unwrap_or_default();
         let mut params: Vec<(&str, String)> = Vec::new();
-        for (k, v) in [("actor", &q.actor), ("unit", &q.unit), ("action", &q.action), ("from", &q.from), ("to", &q.to)] {
+        for (k, v) in [
+            ("actor", &q.actor),
+            ("unit", &q.unit),
+            ("action", &q.action),
+            ("from", &q.from),
+            ("to", &q.to),
+        ] {
             if let Some(v) = v {
                 params.push((k, v.clone()));
             }
         }
         params.push(("before", last.to_string()));
-        format!("/admin/audit?{}", serde_urlencoded::to_string(&params).unwrap_or_default())
+        format!(
+            "/admin/audit?{}",
+            serde_urlencoded::to_string(&params).unwrap_or_default()
+        )
     });
     let units = unit_options(&p).await?;
     let l = p.layout(p.tr.t("audit-title"), Vec::new());

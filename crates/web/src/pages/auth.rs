@@ -11,7 +11,9 @@ use serde::Deserialize;
 
 use super::{Layout, Page, PublicPage, render};
 use crate::error::WebResult;
-use crate::middleware::{LOGIN_CSRF_COOKIE, SESSION_COOKIE, clear_cookie, redirect_with_flash, set_cookie};
+use crate::middleware::{
+    LOGIN_CSRF_COOKIE, SESSION_COOKIE, clear_cookie, redirect_with_flash, set_cookie,
+};
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -37,9 +39,19 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-fn login_page(p: &PublicPage, status: StatusCode, next: String, username: String, error: Option<String>) -> Response {
+fn login_page(
+    p: &PublicPage,
+    status: StatusCode,
+    next: String,
+    username: String,
+    error: Option<String>,
+) -> Response {
     // Reuse the visitor's pre-login token if present, so two open tabs work.
-    let token = p.ctx.login_csrf.clone().unwrap_or_else(passwords::random_token);
+    let token = p
+        .ctx
+        .login_csrf
+        .clone()
+        .unwrap_or_else(passwords::random_token);
     let page = LoginPage {
         l: p.layout(p.tr.t("login-title")),
         login_csrf: token.clone(),
@@ -49,8 +61,14 @@ fn login_page(p: &PublicPage, status: StatusCode, next: String, username: String
     };
     let mut resp = render(status, &page);
     if p.ctx.login_csrf.is_none() {
-        let c = set_cookie(LOGIN_CSRF_COOKIE, &token, p.state.app.config.secure_cookies(), SameSite::Strict);
-        resp.headers_mut().append(header::SET_COOKIE, c.parse().expect("valid cookie"));
+        let c = set_cookie(
+            LOGIN_CSRF_COOKIE,
+            &token,
+            p.state.app.config.secure_cookies(),
+            SameSite::Strict,
+        );
+        resp.headers_mut()
+            .append(header::SET_COOKIE, c.parse().expect("valid cookie"));
     }
     resp
 }
@@ -75,25 +93,57 @@ pub struct LoginForm {
 /// `POST /login`.
 pub async fn login(p: PublicPage, Form(f): Form<LoginForm>) -> WebResult<Response> {
     let next = safe_next(f.next.as_deref());
-    match auth::login(&p.state.app, &f.username, &f.password, &p.ctx.ip, &p.ctx.user_agent, &p.ctx.request_id).await {
+    match auth::login(
+        &p.state.app,
+        &f.username,
+        &f.password,
+        &p.ctx.ip,
+        &p.ctx.user_agent,
+        &p.ctx.request_id,
+    )
+    .await
+    {
         Ok(new) => {
             // Rotate: the session the browser had before (if any) ends now.
-            if let Some(a) = &p.auth {
-                if let Some(s) = &a.session {
-                    auth::logout(&p.state.app, &a.actor, &s.id).await?;
-                }
+            if let Some(a) = &p.auth
+                && let Some(s) = &a.session
+            {
+                auth::logout(&p.state.app, &a.actor, &s.id).await?;
             }
             let mut resp = Redirect::to(&next).into_response();
             let secure = p.state.app.config.secure_cookies();
             let h = resp.headers_mut();
-            h.append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, &new.token, secure, SameSite::Lax).parse().expect("valid cookie"));
-            h.append(header::SET_COOKIE, clear_cookie(LOGIN_CSRF_COOKIE).parse().expect("valid cookie"));
+            h.append(
+                header::SET_COOKIE,
+                set_cookie(SESSION_COOKIE, &new.token, secure, SameSite::Lax)
+                    .parse()
+                    .expect("valid cookie"),
+            );
+            h.append(
+                header::SET_COOKIE,
+                clear_cookie(LOGIN_CSRF_COOKIE)
+                    .parse()
+                    .expect("valid cookie"),
+            );
             Ok(resp)
         }
-        Err(AppError::Unauthorized) => Ok(login_page(&p, StatusCode::UNAUTHORIZED, next, f.username, Some(p.tr.t("login-failed")))),
+        Err(AppError::Unauthorized) => Ok(login_page(
+            &p,
+            StatusCode::UNAUTHORIZED,
+            next,
+            f.username,
+            Some(p.tr.t("login-failed")),
+        )),
         Err(AppError::Throttled { retry_after_secs }) => {
-            let msg = p.tr.tn("login-throttled", "minutes", (retry_after_secs + 59) / 60);
-            Ok(login_page(&p, StatusCode::TOO_MANY_REQUESTS, next, f.username, Some(msg)))
+            let msg =
+                p.tr.tn("login-throttled", "minutes", (retry_after_secs + 59) / 60);
+            Ok(login_page(
+                &p,
+                StatusCode::TOO_MANY_REQUESTS,
+                next,
+                f.username,
+                Some(msg),
+            ))
         }
         Err(e) => Err(e.into()),
     }
@@ -105,6 +155,9 @@ pub async fn logout(p: Page) -> WebResult<Response> {
         auth::logout(&p.state.app, &p.auth.actor, &s.id).await?;
     }
     let mut resp = redirect_with_flash(&p.state, "/login", "flash-logged-out");
-    resp.headers_mut().append(header::SET_COOKIE, clear_cookie(SESSION_COOKIE).parse().expect("valid cookie"));
+    resp.headers_mut().append(
+        header::SET_COOKIE,
+        clear_cookie(SESSION_COOKIE).parse().expect("valid cookie"),
+    );
     Ok(resp)
 }

@@ -30,7 +30,12 @@ struct MePage {
     err: Option<FormError>,
 }
 
-async fn me_page(p: &Page, status: StatusCode, new_token: Option<String>, err: Option<FormError>) -> WebResult<Response> {
+async fn me_page(
+    p: &Page,
+    status: StatusCode,
+    new_token: Option<String>,
+    err: Option<FormError>,
+) -> WebResult<Response> {
     let app = &p.state.app;
     let actor = &p.auth.actor;
     let rec = accounts::own(app, actor).await?;
@@ -43,11 +48,21 @@ async fn me_page(p: &Page, status: StatusCode, new_token: Option<String>, err: O
         .map(|r| {
             (
                 format!("{}:{}:{}", r.role, r.unit_id, r.scope),
-                format!("{} · {} ({})", p.tr.role(&r.role), r.unit_name, p.tr.scope(&r.scope)),
+                format!(
+                    "{} · {} ({})",
+                    p.tr.role(&r.role),
+                    r.unit_name,
+                    p.tr.scope(&r.scope)
+                ),
             )
         })
         .collect();
-    let current_session = p.auth.session.as_ref().map(|s| s.id.clone()).unwrap_or_default();
+    let current_session = p
+        .auth
+        .session
+        .as_ref()
+        .map(|s| s.id.clone())
+        .unwrap_or_default();
     let l = p.layout(p.tr.t("me-title"), Vec::new());
     Ok(render(
         status,
@@ -79,8 +94,20 @@ pub struct PasswordForm {
 /// `POST /me/password`.
 pub async fn change_password(p: Page, Form(f): Form<PasswordForm>) -> WebResult<Response> {
     let keep = p.auth.session.as_ref().map(|s| s.id.clone());
-    match auth::change_password(&p.state.app, &p.auth.actor, &f.current_password, &f.new_password, keep.as_deref()).await {
-        Ok(()) => Ok(redirect_with_flash(&p.state, "/me", "flash-password-changed")),
+    match auth::change_password(
+        &p.state.app,
+        &p.auth.actor,
+        &f.current_password,
+        &f.new_password,
+        keep.as_deref(),
+    )
+    .await
+    {
+        Ok(()) => Ok(redirect_with_flash(
+            &p.state,
+            "/me",
+            "flash-password-changed",
+        )),
         Err(e) => {
             let err = FormError::from_app(&p.tr, e)?;
             me_page(&p, StatusCode::UNPROCESSABLE_ENTITY, None, Some(err)).await
@@ -92,7 +119,10 @@ pub async fn change_password(p: Page, Form(f): Form<PasswordForm>) -> WebResult<
 pub async fn logout_everywhere(p: Page) -> WebResult<Response> {
     auth::logout_everywhere(&p.state.app, &p.auth.actor).await?;
     let mut resp = redirect_with_flash(&p.state, "/login", "flash-logged-out");
-    resp.headers_mut().append(header::SET_COOKIE, clear_cookie(SESSION_COOKIE).parse().expect("valid cookie"));
+    resp.headers_mut().append(
+        header::SET_COOKIE,
+        clear_cookie(SESSION_COOKIE).parse().expect("valid cookie"),
+    );
     Ok(resp)
 }
 
@@ -109,20 +139,42 @@ fn parse_grant(s: &str) -> Option<Assignment> {
     let role = Role::parse(it.next()?)?;
     let unit_id = it.next()?.parse().ok()?;
     let scope = ScopeKind::parse(it.next()?)?;
-    Some(Assignment { role, unit_id, scope })
+    Some(Assignment {
+        role,
+        unit_id,
+        scope,
+    })
 }
 
 /// `POST /me/tokens`.
 pub async fn create_token(p: Page, Form(f): Form<TokenForm>) -> WebResult<Response> {
-    let bad = |field: &'static str| grassroots_app::AppError::Invalid(grassroots_core::FieldError::new(field, "invalid", "is not valid"));
+    let bad = |field: &'static str| {
+        grassroots_app::AppError::Invalid(grassroots_core::FieldError::new(
+            field,
+            "invalid",
+            "is not valid",
+        ))
+    };
     let result = async {
         let grant = parse_grant(&f.grant).ok_or_else(|| bad("role"))?;
         let days = match f.expires_in_days.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(d) => Some(d.parse::<i64>().map_err(|_| bad("expires_in_days"))?),
         };
-        let account_id = p.auth.actor.account_id.ok_or(grassroots_app::AppError::Forbidden)?;
-        tokens::create(&p.state.app, &p.auth.actor, account_id, &f.name, grant, days).await
+        let account_id = p
+            .auth
+            .actor
+            .account_id
+            .ok_or(grassroots_app::AppError::Forbidden)?;
+        tokens::create(
+            &p.state.app,
+            &p.auth.actor,
+            account_id,
+            &f.name,
+            grant,
+            days,
+        )
+        .await
     }
     .await;
     match result {
@@ -136,7 +188,11 @@ pub async fn create_token(p: Page, Form(f): Form<TokenForm>) -> WebResult<Respon
 
 /// `POST /me/tokens/{id}/revoke`.
 pub async fn revoke_token(p: Page, Path(id): Path<i64>) -> WebResult<Response> {
-    let account_id = p.auth.actor.account_id.ok_or(grassroots_app::AppError::Forbidden)?;
+    let account_id = p
+        .auth
+        .actor
+        .account_id
+        .ok_or(grassroots_app::AppError::Forbidden)?;
     tokens::revoke(&p.state.app, &p.auth.actor, account_id, id).await?;
     Ok(redirect_with_flash(&p.state, "/me", "flash-token-revoked"))
 }

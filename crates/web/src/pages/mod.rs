@@ -40,7 +40,10 @@ pub fn routes() -> Router<AppState> {
         .route("/me/logout-everywhere", post(me::logout_everywhere))
         .route("/me/tokens", post(me::create_token))
         .route("/me/tokens/{id}/revoke", post(me::revoke_token))
-        .route("/admin/accounts", get(admin::accounts).post(admin::create_account))
+        .route(
+            "/admin/accounts",
+            get(admin::accounts).post(admin::create_account),
+        )
         .route("/admin/accounts/{id}", get(admin::account))
         .route("/admin/accounts/{id}/roles", post(admin::assign_role))
         .route("/admin/accounts/{id}/password", post(admin::reset_password))
@@ -95,7 +98,11 @@ impl FormError {
                     "error-field",
                     &[
                         ("field", field_label(tr, f.field)),
-                        ("message", tr.maybe(&format!("validation-{}", f.code.replace('_', "-"))).unwrap_or_else(|| f.message.clone())),
+                        (
+                            "message",
+                            tr.maybe(&format!("validation-{}", f.code.replace('_', "-")))
+                                .unwrap_or_else(|| f.message.clone()),
+                        ),
                     ],
                 ),
             }),
@@ -103,7 +110,10 @@ impl FormError {
                 field: field.to_string(),
                 message: tr.ta(
                     "error-field",
-                    &[("field", field_label(tr, field)), ("message", tr.t("error-conflict"))],
+                    &[
+                        ("field", field_label(tr, field)),
+                        ("message", tr.t("error-conflict")),
+                    ],
                 ),
             }),
             AppError::BadRequest(m) if m != "csrf" => Ok(FormError {
@@ -142,7 +152,10 @@ pub struct PublicPage {
 impl FromRequestParts<AppState> for PublicPage {
     type Rejection = WebError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let ctx = parts
             .extensions
             .get::<RequestCtx>()
@@ -162,7 +175,10 @@ impl FromRequestParts<AppState> for PublicPage {
 impl FromRequestParts<AppState> for Page {
     type Rejection = WebError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let p = PublicPage::from_request_parts(parts, state).await?;
         match p.auth {
             // Pages are for people signed in with a session, not API tokens.
@@ -251,7 +267,12 @@ struct ErrorPage {
 }
 
 /// The HTML error page, with the request id that appears in the logs.
-pub fn error_page(state: &AppState, status: StatusCode, body: &ErrorBody, request_id: &str) -> Response {
+pub fn error_page(
+    state: &AppState,
+    status: StatusCode,
+    body: &ErrorBody,
+    request_id: &str,
+) -> Response {
     let tr = state.i18n.translator(&state.app.config.locale);
     let key = format!("error-{}", body.error.replace('_', "-"));
     let message = tr.maybe(&key).unwrap_or_else(|| tr.t("error-internal"));

@@ -37,7 +37,12 @@ struct UnitPage {
     err: Option<FormError>,
 }
 
-async fn unit_page(p: &Page, id: UnitId, status: StatusCode, err: Option<FormError>) -> WebResult<Response> {
+async fn unit_page(
+    p: &Page,
+    id: UnitId,
+    status: StatusCode,
+    err: Option<FormError>,
+) -> WebResult<Response> {
     let view = svc::view(&p.state.app, &p.auth.actor, id).await?;
     let mut crumbs: Vec<(String, Option<String>)> = view
         .path
@@ -47,12 +52,25 @@ async fn unit_page(p: &Page, id: UnitId, status: StatusCode, err: Option<FormErr
     if let Some(last) = crumbs.last_mut() {
         last.1 = None;
     }
-    let levels = svc::LEVELS
-        .iter()
+    // Offer the levels below the unit's own, nearest first.
+    let below: Vec<&str> = match svc::LEVELS.iter().position(|l| *l == view.unit.level) {
+        Some(i) if i + 1 < svc::LEVELS.len() => svc::LEVELS[i + 1..].to_vec(),
+        _ => svc::LEVELS.to_vec(),
+    };
+    let levels = below
+        .into_iter()
         .map(|k| (k.to_string(), p.tr.level(k)))
         .collect();
     let l = p.layout(view.unit.name.clone(), crumbs);
-    Ok(render(status, &UnitPage { l, view, levels, err }))
+    Ok(render(
+        status,
+        &UnitPage {
+            l,
+            view,
+            levels,
+            err,
+        },
+    ))
 }
 
 /// `GET /units/{id}`.
@@ -68,9 +86,17 @@ pub struct ChildForm {
 }
 
 /// `POST /units/{id}/children`.
-pub async fn create_child(p: Page, Path(id): Path<UnitId>, Form(f): Form<ChildForm>) -> WebResult<Response> {
+pub async fn create_child(
+    p: Page,
+    Path(id): Path<UnitId>,
+    Form(f): Form<ChildForm>,
+) -> WebResult<Response> {
     match svc::create_child(&p.state.app, &p.auth.actor, id, &f.name, &f.level).await {
-        Ok(unit) => Ok(redirect_with_flash(&p.state, &format!("/units/{}", unit.id), "flash-unit-created")),
+        Ok(unit) => Ok(redirect_with_flash(
+            &p.state,
+            &format!("/units/{}", unit.id),
+            "flash-unit-created",
+        )),
         Err(e) => {
             let err = FormError::from_app(&p.tr, e)?;
             unit_page(&p, id, StatusCode::UNPROCESSABLE_ENTITY, Some(err)).await
@@ -85,9 +111,17 @@ pub struct RenameForm {
 }
 
 /// `POST /units/{id}/rename`.
-pub async fn rename(p: Page, Path(id): Path<UnitId>, Form(f): Form<RenameForm>) -> WebResult<Response> {
+pub async fn rename(
+    p: Page,
+    Path(id): Path<UnitId>,
+    Form(f): Form<RenameForm>,
+) -> WebResult<Response> {
     match svc::rename(&p.state.app, &p.auth.actor, id, &f.name).await {
-        Ok(_) => Ok(redirect_with_flash(&p.state, &format!("/units/{id}"), "flash-unit-renamed")),
+        Ok(_) => Ok(redirect_with_flash(
+            &p.state,
+            &format!("/units/{id}"),
+            "flash-unit-renamed",
+        )),
         Err(e) => {
             let err = FormError::from_app(&p.tr, e)?;
             unit_page(&p, id, StatusCode::UNPROCESSABLE_ENTITY, Some(err)).await
