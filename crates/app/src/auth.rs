@@ -287,3 +287,14 @@ pub async fn own_sessions(app: &App, actor: &Actor) -> AppResult<Vec<sessions::S
     let mut c = app.db.conn().await?;
     Ok(sessions::of_account(&mut c, actor.principal.account_id(), app.clock.now()).await?)
 }
+
+/// Deletes sessions past their timeouts. Safe to run from several servers
+/// at once (each delete is idempotent).
+pub async fn purge_expired_sessions(app: &App) -> AppResult<u64> {
+    let now = app.clock.now();
+    let idle_before = now - Duration::minutes(app.config.session.idle_timeout_minutes);
+    let mut tx = app.db.begin().await?;
+    let n = sessions::delete_expired(&mut tx, now, idle_before).await?;
+    tx.commit().await?;
+    Ok(n)
+}

@@ -260,7 +260,23 @@ async fn cli_actor(app: &App) -> Result<Actor> {
     Ok(Actor::cli(root.id))
 }
 
+/// Removes expired sessions every ten minutes while the server runs.
+fn spawn_session_purge(app: App) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            every.tick().await;
+            match grassroots_app::auth::purge_expired_sessions(&app).await {
+                Ok(n) if n > 0 => tracing::info!(sessions = n, "expired sessions removed"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
+            }
+        }
+    });
+}
+
 async fn serve(app: App) -> Result<()> {
+    spawn_session_purge(app.clone());
     let router = grassroots_web::router(app.clone()).map_err(|e| anyhow!(e))?;
     let listener = tokio::net::TcpListener::bind(&app.config.listen)
         .await
@@ -424,6 +440,7 @@ async fn main() -> Result<()> {
                 bail!("the demo runs on the embedded database only");
             }
             let logins = setup::demo(&app).await?;
+            spawn_session_purge(app.clone());
             let router = grassroots_web::router(app.clone()).map_err(|e| anyhow!(e))?;
             let listener = tokio::net::TcpListener::bind(&app.config.listen)
                 .await

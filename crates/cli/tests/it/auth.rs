@@ -155,6 +155,14 @@ async fn sessions_expire_when_idle_and_absolutely() {
     }
     // 12 hours after login the session ends even though it was active.
     assert_eq!(c.get("/me").await.status, StatusCode::SEE_OTHER);
+
+    // The periodic purge removes sessions nobody comes back to.
+    let _idle = t.login("root").await;
+    t.app.clock.advance(Duration::minutes(45));
+    let purged = grassroots_app::auth::purge_expired_sessions(&t.app)
+        .await
+        .unwrap();
+    assert_eq!(purged, 1);
 }
 
 #[tokio::test]
