@@ -33,6 +33,16 @@ fn admin_scope(actor: &Actor) -> AppResult<grassroots_core::Scope<Administer>> {
 
 /// Creates an account in a unit the actor administers.
 pub async fn create(app: &App, actor: &Actor, input: CreateInput) -> AppResult<Account> {
+    create_with_role(app, actor, input, None).await
+}
+
+/// Creates an account and, if given, assigns it a role, in one transaction.
+pub async fn create_with_role(
+    app: &App,
+    actor: &Actor,
+    input: CreateInput,
+    grant: Option<grassroots_core::Assignment>,
+) -> AppResult<Account> {
     let scope = admin_scope(actor)?;
     let user = username(&input.username)?;
     let display = display_name("display_name", &input.display_name)?;
@@ -70,6 +80,9 @@ pub async fn create(app: &App, actor: &Actor, input: CreateInput) -> AppResult<A
     );
     e.after = Some(json!(account));
     audit::append(&mut tx, now, &e).await?;
+    if let Some(grant) = grant {
+        crate::roles::assign_in(&mut tx, actor, account.id, grant, now).await?;
+    }
     tx.commit().await?;
     Ok(account)
 }
@@ -110,8 +123,32 @@ pub async fn get(app: &App, actor: &Actor, id: AccountId) -> AppResult<AccountDe
     Ok(AccountDetail { account, roles })
 }
 
+/// Refuses to act on an account unless the actor's own assignments cover
+/// every role the account holds: otherwise an administrator of a province
+/// could take over the account of an administrator of the whole tree.
+/// Acting on one's own account this way is refused too; people change
+/// their own password with the current one.
+async fn require_outranks(
+    tx: &mut grassroots_store::Tx,
+    actor: &Actor,
+    id: AccountId,
+) -> AppResult<()> {
+    if actor.account_id == Some(id) {
+        return Err(AppError::BadRequest(
+            "use your own record to change your password; administrators cannot reset or disable their own account".into(),
+        ));
+    }
+    for held in roles::of_account_all(tx, id).await? {
+        let path = units::ancestor_ids(tx, held.unit_id).await?;
+        if !actor.principal.covers(&held, &path) {
+            return Err(AppError::Forbidden);
+        }
+    }
+    Ok(())
+}
+
 /// Sets a new password for an account the actor administers and ends its
-/// sessions.
+/// sessions and API tokens.
 pub async fn reset_password(
     app: &App,
     actor: &Actor,
@@ -123,15 +160,18 @@ pub async fn reset_password(
     let hash = passwords::hash(password.to_string()).await?;
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
+    accounts::get(&mut tx, &scope, id).await?;
+    require_outranks(&mut tx, actor, id).await?;
     let account = accounts::reset_password(&mut tx, &scope, id, &hash, now).await?;
     let ended = sessions::delete_for_account(&mut tx, id, None).await?;
+    let revoked = grassroots_store::tokens::revoke_all(&mut tx, id, now).await?;
     let mut e = actor.entry(
         "account.reset_password",
         "account",
         id,
         Some(account.home_unit_id),
     );
-    e.after = Some(json!({ "sessions_ended": ended }));
+    e.after = Some(json!({ "sessions_ended": ended, "tokens_revoked": revoked }));
     audit::append(&mut tx, now, &e).await?;
     tx.commit().await?;
     Ok(account)
@@ -146,13 +186,10 @@ pub async fn set_disabled(
     disabled: bool,
 ) -> AppResult<Account> {
     let scope = admin_scope(actor)?;
-    if actor.account_id == Some(id) && disabled {
-        return Err(AppError::BadRequest(
-            "you cannot disable your own account".into(),
-        ));
-    }
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
+    accounts::get(&mut tx, &scope, id).await?;
+    require_outranks(&mut tx, actor, id).await?;
     let before = accounts::set_disabled(&mut tx, &scope, id, disabled, now).await?;
     if disabled {
         sessions::delete_for_account(&mut tx, id, None).await?;

@@ -47,21 +47,25 @@ pub async fn login(
     let now = app.clock.now();
     let window_start = now - Duration::minutes(cfg.window_minutes);
     let username = username.trim().to_lowercase();
-    let (acct_failures, addr_failures, record) = {
-        let mut c = app.db.conn().await?;
-        (
-            throttle::failures(&mut c, &account_key(&username), window_start).await?,
-            throttle::failures(&mut c, &address_key(ip), window_start).await?,
-            accounts::login_record(&mut c, &username).await?,
-        )
+    // Count this attempt before checking the password, in one
+    // transaction: parallel guesses each see the others' attempts.
+    let (acct_attempts, addr_attempts) = {
+        let mut tx = app.db.begin().await?;
+        let a = throttle::hit(&mut tx, &account_key(&username), now, window_start).await?;
+        let b = throttle::hit(&mut tx, &address_key(ip), now, window_start).await?;
+        tx.commit().await?;
+        (a, b)
     };
-    if acct_failures >= cfg.max_failures_per_account
-        || addr_failures >= cfg.max_failures_per_address
+    if acct_attempts > cfg.max_failures_per_account || addr_attempts > cfg.max_failures_per_address
     {
         return Err(AppError::Throttled {
             retry_after_secs: cfg.window_minutes * 60,
         });
     }
+    let record = {
+        let mut c = app.db.conn().await?;
+        accounts::login_record(&mut c, &username).await?
+    };
     let ok = passwords::verify(
         password.to_string(),
         record.as_ref().map(|r| r.password_hash.clone()),
@@ -71,6 +75,7 @@ pub async fn login(
     match record {
         Some(r) if ok && !r.disabled => {
             throttle::clear(&mut tx, &account_key(&username)).await?;
+            throttle::release(&mut tx, &address_key(ip)).await?;
             let token = passwords::random_token();
             let session = sessions::Session {
                 id: passwords::digest(&token),
@@ -99,8 +104,6 @@ pub async fn login(
             Ok(NewSession { token, session })
         }
         other => {
-            throttle::record_failure(&mut tx, &account_key(&username), now, window_start).await?;
-            throttle::record_failure(&mut tx, &address_key(ip), now, window_start).await?;
             if let Some(r) = other {
                 let e = audit::AuditEntry {
                     actor_account_id: None,

@@ -1,6 +1,8 @@
 //! Role assignments, managed by administrators within their scope.
 
-use grassroots_core::{AccountId, Administer, Assignment};
+use chrono::{DateTime, Utc};
+use grassroots_core::{AccountId, Administer, Assignment, FieldError};
+use grassroots_store::Tx;
 use grassroots_store::roles::{self, RoleAssignmentRow};
 use grassroots_store::{accounts, audit, units};
 use serde_json::json;
@@ -29,39 +31,55 @@ pub async fn assign(
     account_id: AccountId,
     grant: Assignment,
 ) -> AppResult<RoleAssignmentRow> {
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let row = assign_in(&mut tx, actor, account_id, grant, now).await?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+/// [`assign`] inside the caller's transaction.
+pub(crate) async fn assign_in(
+    tx: &mut Tx,
+    actor: &Actor,
+    account_id: AccountId,
+    grant: Assignment,
+    now: DateTime<Utc>,
+) -> AppResult<RoleAssignmentRow> {
     let scope = actor.principal.scope::<Administer>();
     if scope.is_empty() {
         return Err(AppError::Forbidden);
     }
-    let now = app.clock.now();
-    let mut tx = app.db.begin().await?;
     // The account must be one the actor administers.
-    accounts::get(&mut tx, &scope, account_id)
+    accounts::get(tx, &scope, account_id).await.map_err(|_| {
+        AppError::Invalid(FieldError::new(
+            "account_id",
+            "not_found",
+            "no such account within your administration",
+        ))
+    })?;
+    // A unit that does not exist and one outside the actor's administration
+    // get the same answer, so unit ids cannot be probed.
+    let no_unit = || {
+        AppError::Invalid(FieldError::new(
+            "unit_id",
+            "not_found",
+            "no such unit within your administration",
+        ))
+    };
+    if !units::in_scope(tx, &scope, grant.unit_id).await? {
+        return Err(no_unit());
+    }
+    let path = units::ancestor_ids(tx, grant.unit_id)
         .await
-        .map_err(|_| {
-            AppError::Invalid(grassroots_core::FieldError::new(
-                "account_id",
-                "not_found",
-                "no such account within your administration",
-            ))
-        })?;
-    let path = units::ancestor_ids(&mut tx, grant.unit_id)
-        .await
-        .map_err(|_| {
-            AppError::Invalid(grassroots_core::FieldError::new(
-                "unit_id",
-                "not_found",
-                "no such unit",
-            ))
-        })?;
+        .map_err(|_| no_unit())?;
     if !actor.principal.may_assign(&grant, &path) {
         return Err(AppError::Forbidden);
     }
-    let row = roles::assign(&mut tx, &scope, account_id, &grant, now).await?;
+    let row = roles::assign(tx, &scope, account_id, &grant, now).await?;
     let mut e = actor.entry("role.assign", "role_assignment", row.id, Some(row.unit_id));
     e.after = Some(json!(row));
-    audit::append(&mut tx, now, &e).await?;
-    tx.commit().await?;
+    audit::append(tx, now, &e).await?;
     Ok(row)
 }
 

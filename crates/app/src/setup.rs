@@ -199,7 +199,16 @@ pub async fn demo(app: &App) -> AppResult<Vec<DemoLogin>> {
     ];
     let existing = root_unit(app).await?;
     let root = match existing {
-        Some(root) => root,
+        Some(root) => {
+            // A demo database from an earlier run: it must be complete.
+            let mut c = app.db.conn().await?;
+            if grassroots_store::accounts::count(&mut c).await? < logins.len() as i64 {
+                return Err(AppError::BadRequest(
+                    "this database holds an incomplete demo (an earlier run was interrupted); delete the demo folder and run the demo again".into(),
+                ));
+            }
+            root
+        }
         None => {
             let (root, _) = init(
                 app,

@@ -26,15 +26,18 @@ pub async fn create(
     let name = display_name("name", name)?;
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
+    // A unit that does not exist is answered like one the owner holds no
+    // role at, so unit ids cannot be probed.
+    let exceeds = || {
+        AppError::Invalid(grassroots_core::FieldError::new(
+            "role",
+            "exceeds_own",
+            "a token can carry only a role you hold at that unit",
+        ))
+    };
     let path = units::ancestor_ids(&mut tx, grant.unit_id)
         .await
-        .map_err(|_| {
-            AppError::Invalid(grassroots_core::FieldError::new(
-                "unit_id",
-                "not_found",
-                "no such unit",
-            ))
-        })?;
+        .map_err(|_| exceeds())?;
     let owner_holds = if actor.account_id == Some(account_id) {
         actor.principal.covers(&grant, &path)
     } else if actor.account_id.is_none() {
@@ -46,11 +49,7 @@ pub async fn create(
         return Err(AppError::Forbidden);
     };
     if !owner_holds {
-        return Err(AppError::Invalid(grassroots_core::FieldError::new(
-            "role",
-            "exceeds_own",
-            "a token can carry only a role you hold at that unit",
-        )));
+        return Err(exceeds());
     }
     if let Some(d) = expires_in_days
         && !(1..=3650).contains(&d)

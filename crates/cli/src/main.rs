@@ -472,9 +472,10 @@ async fn main() -> Result<()> {
                     scope,
                     password,
                 } => {
-                    let (pw, generated) = read_password(&password, &username)?;
                     let home = unit.unwrap_or(actor.home_unit_id);
-                    let account = accounts::create(
+                    let grant = role.map(|r| parse_grant(&r, home, &scope)).transpose()?;
+                    let (pw, generated) = read_password(&password, &username)?;
+                    let account = accounts::create_with_role(
                         &app,
                         &actor,
                         accounts::CreateInput {
@@ -483,12 +484,9 @@ async fn main() -> Result<()> {
                             home_unit_id: home,
                             password: pw.clone(),
                         },
+                        grant,
                     )
                     .await?;
-                    if let Some(role) = role {
-                        roles::assign(&app, &actor, account.id, parse_grant(&role, home, &scope)?)
-                            .await?;
-                    }
                     println!("created account {} (id {})", account.username, account.id);
                     if generated {
                         println!("password: {pw}");

@@ -2,7 +2,7 @@
 //! and manage the accounts whose home unit lies in their scope.
 
 use chrono::{DateTime, Utc};
-use grassroots_core::{AccountId, Administer, Principal, Scope, UnitId};
+use grassroots_core::{Administer, Principal, Scope};
 use serde::Serialize;
 
 use crate::scope_sql::unit_condition;
@@ -12,13 +12,13 @@ use crate::{DbConn, StoreError, StoreResult, Tx, on_ex};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Account {
     /// Identifier.
-    pub id: AccountId,
+    pub id: i64,
     /// Login name.
     pub username: String,
     /// Name shown in the interface.
     pub display_name: String,
     /// The unit the account belongs to.
-    pub home_unit_id: UnitId,
+    pub home_unit_id: i64,
     /// Disabled accounts cannot log in and their tokens stop working.
     pub disabled: bool,
     /// When the account was created.
@@ -29,13 +29,13 @@ pub struct Account {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct LoginRecord {
     /// Identifier.
-    pub id: AccountId,
+    pub id: i64,
     /// The stored argon2id hash (PHC string).
     pub password_hash: String,
     /// Whether the account is disabled.
     pub disabled: bool,
     /// The account's home unit (for audit rows).
-    pub home_unit_id: UnitId,
+    pub home_unit_id: i64,
 }
 
 const COLUMNS: &str = "a.id, a.username, a.display_name, a.home_unit_id, a.disabled, a.created_at";
@@ -47,7 +47,7 @@ pub struct NewAccount<'a> {
     /// Display name, already validated.
     pub display_name: &'a str,
     /// Home unit; must lie in the creator's scope.
-    pub home_unit_id: UnitId,
+    pub home_unit_id: i64,
     /// argon2id hash of the initial password.
     pub password_hash: &'a str,
 }
@@ -120,11 +120,7 @@ pub async fn own_password_hash(c: &mut impl DbConn, principal: &Principal) -> St
 }
 
 /// An account whose home unit lies inside `scope`.
-pub async fn get(
-    c: &mut impl DbConn,
-    scope: &Scope<Administer>,
-    id: AccountId,
-) -> StoreResult<Account> {
+pub async fn get(c: &mut impl DbConn, scope: &Scope<Administer>, id: i64) -> StoreResult<Account> {
     let sql = format!(
         "SELECT {COLUMNS} FROM accounts a WHERE a.id = $1 AND {}",
         unit_condition(scope, "a.home_unit_id")
@@ -184,7 +180,7 @@ pub async fn set_own_password(
 pub async fn reset_password(
     tx: &mut Tx,
     scope: &Scope<Administer>,
-    id: AccountId,
+    id: i64,
     password_hash: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<Account> {
@@ -195,7 +191,7 @@ pub async fn reset_password(
 
 async fn set_password_unchecked(
     tx: &mut Tx,
-    id: AccountId,
+    id: i64,
     password_hash: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
@@ -215,7 +211,7 @@ async fn set_password_unchecked(
 pub async fn set_disabled(
     tx: &mut Tx,
     scope: &Scope<Administer>,
-    id: AccountId,
+    id: i64,
     disabled: bool,
     now: DateTime<Utc>,
 ) -> StoreResult<Account> {

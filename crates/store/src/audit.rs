@@ -4,7 +4,7 @@
 //! even with several servers writing to one PostgreSQL.
 
 use chrono::{DateTime, Utc};
-use grassroots_core::{AccountId, Administer, Scope, UnitId};
+use grassroots_core::{Administer, Scope};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -15,7 +15,7 @@ use crate::{DbConn, StoreResult, Tx, on_ex};
 #[derive(Debug, Clone)]
 pub struct AuditEntry<'a> {
     /// Acting account (`None` for the command line or the system).
-    pub actor_account_id: Option<AccountId>,
+    pub actor_account_id: Option<i64>,
     /// Actor label: a login name, or `cli` / `system`.
     pub actor: &'a str,
     /// Action key, for example `unit.create` or `account.read`.
@@ -25,7 +25,7 @@ pub struct AuditEntry<'a> {
     /// Entity id.
     pub entity_id: String,
     /// Unit the entity belongs to, for scoping the log.
-    pub unit_id: Option<UnitId>,
+    pub unit_id: Option<i64>,
     /// State before the change (JSON), if any.
     pub before: Option<serde_json::Value>,
     /// State after the change (JSON), if any.
@@ -42,7 +42,7 @@ pub struct AuditRecord {
     /// Time of the change.
     pub at: DateTime<Utc>,
     /// Acting account.
-    pub actor_account_id: Option<AccountId>,
+    pub actor_account_id: Option<i64>,
     /// Actor label.
     pub actor: String,
     /// Action key.
@@ -52,7 +52,7 @@ pub struct AuditRecord {
     /// Entity id.
     pub entity_id: String,
     /// Unit of the entity.
-    pub unit_id: Option<UnitId>,
+    pub unit_id: Option<i64>,
     /// JSON before.
     pub before_json: Option<String>,
     /// JSON after.
@@ -160,7 +160,7 @@ pub struct AuditFilter {
     /// Only rows by this actor label (login name).
     pub actor: Option<String>,
     /// Only rows about units in this unit's subtree.
-    pub unit_subtree: Option<UnitId>,
+    pub unit_subtree: Option<i64>,
     /// Only rows whose action starts with this text.
     pub action: Option<String>,
     /// Only rows at or after this time.
@@ -194,14 +194,20 @@ pub async fn list(
         "SELECT {COLUMNS} FROM audit_log WHERE {visible}
            AND ($1 IS NULL OR actor = $1)
            AND ($2 IS NULL OR unit_id IN (SELECT descendant_id FROM unit_closure WHERE ancestor_id = $2))
-           AND ($3 IS NULL OR action LIKE $3)
+           AND ($3 IS NULL OR lower(action) LIKE $3 ESCAPE '\\')
            AND ($4 IS NULL OR at >= $4)
            AND ($5 IS NULL OR at < $5)
            AND ($6 IS NULL OR id < $6)
          ORDER BY id DESC LIMIT $7"
     );
+    // A prefix match, case-insensitive on both engines, with LIKE's
+    // wildcards taken literally.
     let action_like = f.action.as_ref().map(|a| {
-        let escaped = a.replace(['%', '_'], "");
+        let escaped = a
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
         format!("{escaped}%")
     });
     Ok(on_ex!(c, |e| sqlx::query_as::<_, AuditRecord>(

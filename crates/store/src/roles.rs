@@ -1,7 +1,7 @@
 //! Role assignments: (account, role, unit, scope).
 
 use chrono::{DateTime, Utc};
-use grassroots_core::{AccountId, Administer, Assignment, Role, Scope, ScopeKind, UnitId};
+use grassroots_core::{Administer, Assignment, Role, Scope, ScopeKind, UnitId};
 use serde::Serialize;
 
 use crate::scope_sql::unit_condition;
@@ -13,13 +13,13 @@ pub struct RoleAssignmentRow {
     /// Identifier of the assignment.
     pub id: i64,
     /// The account holding the role.
-    pub account_id: AccountId,
+    pub account_id: i64,
     /// Its login name.
     pub username: String,
     /// Role name.
     pub role: String,
     /// Unit where it is held.
-    pub unit_id: UnitId,
+    pub unit_id: i64,
     /// The unit's name.
     pub unit_name: String,
     /// `unit` or `subtree`.
@@ -36,14 +36,26 @@ fn parse(role: &str, unit_id: UnitId, scope: &str) -> Option<Assignment> {
 
 /// The assignments an account holds (to build its principal). Disabled
 /// accounts hold none.
-pub async fn of_account(
-    c: &mut impl DbConn,
-    account_id: AccountId,
-) -> StoreResult<Vec<Assignment>> {
+pub async fn of_account(c: &mut impl DbConn, account_id: i64) -> StoreResult<Vec<Assignment>> {
     let rows: Vec<(String, i64, String)> = on_ex!(c, |e| sqlx::query_as(
         "SELECT r.role, r.unit_id, r.scope FROM role_assignments r
          JOIN accounts a ON a.id = r.account_id
          WHERE r.account_id = $1 AND a.disabled = FALSE"
+    )
+    .bind(account_id)
+    .fetch_all(&mut *e)
+    .await)?;
+    Ok(rows
+        .iter()
+        .filter_map(|(r, u, s)| parse(r, *u, s))
+        .collect())
+}
+
+/// Every assignment an account holds, enabled or not (to decide who may
+/// administer it).
+pub async fn of_account_all(c: &mut impl DbConn, account_id: i64) -> StoreResult<Vec<Assignment>> {
+    let rows: Vec<(String, i64, String)> = on_ex!(c, |e| sqlx::query_as(
+        "SELECT role, unit_id, scope FROM role_assignments WHERE account_id = $1"
     )
     .bind(account_id)
     .fetch_all(&mut *e)
@@ -61,7 +73,7 @@ const ROW: &str = "SELECT r.id, r.account_id, a.username, r.role, r.unit_id, u.n
 pub async fn list(
     c: &mut impl DbConn,
     scope: &Scope<Administer>,
-    account_id: Option<AccountId>,
+    account_id: Option<i64>,
 ) -> StoreResult<Vec<RoleAssignmentRow>> {
     let sql = format!(
         "{ROW} WHERE {} AND ($1 IS NULL OR r.account_id = $1) ORDER BY a.username, u.depth, u.name",
@@ -99,7 +111,7 @@ pub async fn get(
 pub async fn assign(
     tx: &mut Tx,
     scope: &Scope<Administer>,
-    account_id: AccountId,
+    account_id: i64,
     grant: &Assignment,
     now: DateTime<Utc>,
 ) -> StoreResult<RoleAssignmentRow> {

@@ -3,7 +3,7 @@
 //! owner still holds a covering one.
 
 use chrono::{DateTime, Utc};
-use grassroots_core::{AccountId, Assignment, Role, ScopeKind, UnitId};
+use grassroots_core::{AccountId, Assignment, Role, ScopeKind};
 use serde::Serialize;
 
 use crate::{DbConn, StoreError, StoreResult, Tx, on_ex};
@@ -14,13 +14,13 @@ pub struct ApiToken {
     /// Identifier.
     pub id: i64,
     /// Owner.
-    pub account_id: AccountId,
+    pub account_id: i64,
     /// Name given by the owner.
     pub name: String,
     /// Role carried.
     pub role: String,
     /// Unit where the role applies.
-    pub unit_id: UnitId,
+    pub unit_id: i64,
     /// `unit` or `subtree`.
     pub scope: String,
     /// Creation time.
@@ -50,7 +50,7 @@ const COLUMNS: &str =
 /// Stores a token for `account_id` under its secret's hash.
 pub async fn create(
     tx: &mut Tx,
-    account_id: AccountId,
+    account_id: i64,
     name: &str,
     token_hash: &str,
     grant: &Assignment,
@@ -123,7 +123,7 @@ pub async fn of_account(c: &mut impl DbConn, account_id: AccountId) -> StoreResu
 /// Revokes a token of `account_id`; returns it as it was.
 pub async fn revoke(
     tx: &mut Tx,
-    account_id: AccountId,
+    account_id: i64,
     id: i64,
     now: DateTime<Utc>,
 ) -> StoreResult<ApiToken> {
@@ -136,6 +136,9 @@ pub async fn revoke(
     .fetch_optional(&mut *e)
     .await)?
     .ok_or(StoreError::NotFound)?;
+    if token.revoked_at.is_some() {
+        return Err(StoreError::Conflict { field: "id" });
+    }
     on_ex!(tx, |e| sqlx::query(
         "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL"
     )
@@ -145,4 +148,16 @@ pub async fn revoke(
     .await
     .map(|r| r.rows_affected()))?;
     Ok(token)
+}
+
+/// Revokes every live token of an account (after a password reset).
+pub async fn revoke_all(tx: &mut Tx, account_id: i64, now: DateTime<Utc>) -> StoreResult<u64> {
+    Ok(on_ex!(tx, |e| sqlx::query(
+        "UPDATE api_tokens SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL"
+    )
+    .bind(now)
+    .bind(account_id)
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected()))?)
 }

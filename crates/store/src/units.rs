@@ -12,9 +12,9 @@ use crate::{DbConn, StoreError, StoreResult, Tx, on_ex};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Unit {
     /// Identifier.
-    pub id: UnitId,
+    pub id: i64,
     /// Parent unit; `None` for the root (the organization itself).
-    pub parent_id: Option<UnitId>,
+    pub parent_id: Option<i64>,
     /// Display name.
     pub name: String,
     /// Level key (for example `primary_committee`, `cell`).
@@ -27,7 +27,7 @@ pub struct Unit {
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct UnitListing {
     /// Identifier.
-    pub id: UnitId,
+    pub id: i64,
     /// Display name.
     pub name: String,
     /// Level key.
@@ -85,7 +85,7 @@ pub async fn root(c: &mut impl DbConn) -> StoreResult<Option<Unit>> {
 pub async fn create_child(
     tx: &mut Tx,
     scope: &Scope<Manage>,
-    parent_id: UnitId,
+    parent_id: i64,
     name: &str,
     level: &str,
     now: DateTime<Utc>,
@@ -127,7 +127,7 @@ pub async fn create_child(
 pub async fn rename(
     tx: &mut Tx,
     scope: &Scope<Manage>,
-    id: UnitId,
+    id: i64,
     name: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<(Unit, Unit)> {
@@ -154,7 +154,7 @@ pub async fn rename(
 pub async fn get<C: Capability>(
     c: &mut impl DbConn,
     scope: &Scope<C>,
-    id: UnitId,
+    id: i64,
 ) -> StoreResult<Unit> {
     let sql = format!(
         "SELECT {COLUMNS} FROM units u WHERE u.id = $1 AND {}",
@@ -173,7 +173,7 @@ pub async fn get<C: Capability>(
 pub async fn in_scope<C: Capability>(
     c: &mut impl DbConn,
     scope: &Scope<C>,
-    id: UnitId,
+    id: i64,
 ) -> StoreResult<bool> {
     let sql = format!(
         "SELECT count(*) FROM units u WHERE u.id = $1 AND {}",
@@ -206,7 +206,7 @@ pub async fn ancestor_ids(c: &mut impl DbConn, id: UnitId) -> StoreResult<Vec<Un
 pub async fn path(
     c: &mut impl DbConn,
     scope: &Scope<Read>,
-    id: UnitId,
+    id: i64,
 ) -> StoreResult<Vec<(Unit, bool)>> {
     get(c, scope, id).await?;
     let sql = format!(
@@ -241,12 +241,14 @@ pub async fn path(
 pub async fn children(
     c: &mut impl DbConn,
     scope: &Scope<Read>,
-    id: UnitId,
+    id: i64,
 ) -> StoreResult<Vec<UnitListing>> {
+    // Only children the reader may see are counted.
     let sql = format!(
         "SELECT u.id, u.name, u.level,
-                (SELECT count(*) FROM units k WHERE k.parent_id = u.id) AS child_count
+                (SELECT count(*) FROM units k WHERE k.parent_id = u.id AND {}) AS child_count
          FROM units u WHERE u.parent_id = $1 AND {} ORDER BY u.name, u.id",
+        unit_condition(scope, "k.id"),
         unit_condition(scope, "u.id")
     );
     Ok(on_ex!(c, |e| sqlx::query_as::<_, UnitListing>(
@@ -262,9 +264,10 @@ pub async fn children(
 pub async fn scope_tops(c: &mut impl DbConn, scope: &Scope<Read>) -> StoreResult<Vec<UnitListing>> {
     let inside = unit_condition(scope, "u.id");
     let parent_inside = unit_condition(scope, "u.parent_id");
+    let child_inside = unit_condition(scope, "k.id");
     let sql = format!(
         "SELECT u.id, u.name, u.level,
-                (SELECT count(*) FROM units k WHERE k.parent_id = u.id) AS child_count
+                (SELECT count(*) FROM units k WHERE k.parent_id = u.id AND {child_inside}) AS child_count
          FROM units u WHERE {inside} AND (u.parent_id IS NULL OR NOT {parent_inside})
          ORDER BY u.depth, u.name, u.id"
     );

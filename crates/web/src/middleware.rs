@@ -42,6 +42,8 @@ pub struct RequestCtx {
     pub login_csrf: Option<String>,
     /// Value of the session cookie, if any.
     pub session_token: Option<String>,
+    /// The browser's `Sec-Fetch-Site` header, if sent.
+    pub fetch_site: Option<String>,
 }
 
 /// The identity of the request, if any.
@@ -180,6 +182,11 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
         flash: cookie_value(&jar, FLASH_COOKIE),
         login_csrf: cookie_value(&jar, LOGIN_CSRF_COOKIE),
         session_token: cookie_value(&jar, SESSION_COOKIE),
+        fetch_site: parts
+            .headers
+            .get("sec-fetch-site")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
     };
 
     let bearer = parts

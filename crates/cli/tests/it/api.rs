@@ -46,3 +46,18 @@ async fn health_and_readiness() {
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.body, "ready");
 }
+
+#[test]
+fn every_schema_reference_in_the_openapi_document_resolves() {
+    let doc: serde_json::Value =
+        serde_json::from_str(grassroots_web::api::openapi_document()).unwrap();
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    let text = grassroots_web::api::openapi_document();
+    for part in text.split("\"$ref\": \"#/components/schemas/").skip(1) {
+        let name = part.split('"').next().unwrap();
+        assert!(
+            schemas.contains_key(name),
+            "dangling schema reference {name}"
+        );
+    }
+}

@@ -231,6 +231,21 @@ async fn audit_page_filters_and_scopes() {
         .await;
     assert_eq!(page.status, StatusCode::OK);
     assert_eq!(page.body.matches("unit.create").count(), 2, "{}", page.body);
+    // Actions with underscores match exactly, whatever the case.
+    let mut guess = t.client();
+    guess.login("admin_a", "wrong password").await;
+    let page = root.get("/admin/audit?action=AUTH.LOGIN_FAILED").await;
+    assert_eq!(
+        page.body.matches("auth.login_failed").count(),
+        1,
+        "{}",
+        page.body
+    );
+    let page = root.get("/admin/audit?action=auth.login%25").await;
+    assert!(
+        page.body.contains("No entries match."),
+        "% is taken literally"
+    );
     let page = root.get("/admin/audit?actor=nobody").await;
     assert!(page.body.contains("No entries match."));
     let page = root.get("/admin/audit?from=2000-01-01&to=2000-01-02").await;

@@ -546,3 +546,181 @@ async fn forms_report_the_field_at_fault() {
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert_eq!(r.json()["error"], "bad_request");
 }
+
+#[tokio::test]
+async fn administrators_cannot_take_over_accounts_that_outrank_them() {
+    let w = world().await;
+    // A national administrator whose home unit is primary committee A.
+    let chief =
+        w.t.user("chief", Some(Role::Administrator), w.a, ScopeKind::Unit)
+            .await;
+    grassroots_app::roles::assign(
+        &w.t.app,
+        &w.t.cli(),
+        chief,
+        grassroots_core::Assignment {
+            role: Role::Administrator,
+            unit_id: w.t.root,
+            scope: ScopeKind::Subtree,
+        },
+    )
+    .await
+    .unwrap();
+    let mut admin_a = w.t.login("admin_a").await;
+    let r = admin_a
+        .json(
+            Method::POST,
+            &format!("/api/v1/accounts/{chief}/password"),
+            Some(json!({"password": "taken over password"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    let r = admin_a
+        .json(
+            Method::PATCH,
+            &format!("/api/v1/accounts/{chief}"),
+            Some(json!({"disabled": true})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    // Nor reset their own password without the current one.
+    let me = grassroots_app::accounts::list(&w.t.app, &w.t.cli())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.username == "admin_a")
+        .unwrap();
+    let r = admin_a
+        .json(
+            Method::POST,
+            &format!("/api/v1/accounts/{}/password", me.id),
+            Some(json!({"password": "no current needed"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    // An account they outrank is fine, and its tokens die with the reset.
+    let sec_a = grassroots_app::accounts::list(&w.t.app, &w.t.cli())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.username == "sec_a")
+        .unwrap();
+    let mut sec = w.t.login("sec_a").await;
+    let r = sec
+        .json(
+            Method::POST,
+            "/api/v1/tokens",
+            Some(json!({"name": "t", "role": "viewer", "unit_id": w.a, "scope": "unit"})),
+        )
+        .await;
+    let secret = r.json()["secret"].as_str().unwrap().to_string();
+    let r = admin_a
+        .json(
+            Method::POST,
+            &format!("/api/v1/accounts/{}/password", sec_a.id),
+            Some(json!({"password": "a fresh password"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    assert_eq!(
+        w.t.with_token(&secret)
+            .json(Method::GET, "/api/v1/units", None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        sec.get("/me").await.status,
+        StatusCode::SEE_OTHER,
+        "sessions ended"
+    );
+}
+
+#[tokio::test]
+async fn counts_and_paths_reveal_only_what_the_reader_may_see() {
+    let w = world().await;
+    w.t.user("viewer_p", Some(Role::Viewer), w.province, ScopeKind::Unit)
+        .await;
+    let mut v = w.t.login("viewer_p").await;
+    let home = v.get("/").await;
+    assert!(
+        home.body.contains("0 units below"),
+        "children outside the scope are not counted: {}",
+        home.body
+    );
+    let mut sec = w.t.login("sec_a").await;
+    let detail = sec
+        .json(Method::GET, &format!("/api/v1/units/{}", w.a), None)
+        .await
+        .json();
+    let path = detail["path"].as_array().unwrap();
+    assert_eq!(path.len(), 3);
+    assert_eq!(path[0]["readable"], false);
+    assert_eq!(path[1]["readable"], false);
+    assert_eq!(path[2]["readable"], true);
+    // A unit outside the administration and a unit that does not exist
+    // get the same answer.
+    let mut admin_a = w.t.login("admin_a").await;
+    let nobody = grassroots_app::accounts::list(&w.t.app, &w.t.cli())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.username == "nobody_a")
+        .unwrap();
+    let outside = admin_a
+        .json(
+            Method::POST,
+            "/api/v1/roles",
+            Some(
+                json!({"account_id": nobody.id, "role": "viewer", "unit_id": w.b, "scope": "unit"}),
+            ),
+        )
+        .await;
+    let missing = admin_a.json(Method::POST, "/api/v1/roles", Some(json!({"account_id": nobody.id, "role": "viewer", "unit_id": 987654, "scope": "unit"}))).await;
+    assert_eq!(outside.status, missing.status);
+    assert_eq!(outside.json(), missing.json());
+}
+
+#[tokio::test]
+async fn a_link_from_another_site_cannot_open_a_logged_record() {
+    let w = world().await;
+    let mut admin_a = w.t.login("admin_a").await;
+    let sec_a = grassroots_app::accounts::list(&w.t.app, &w.t.cli())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.username == "sec_a")
+        .unwrap();
+    let r = admin_a
+        .send(
+            Method::GET,
+            &format!("/admin/accounts/{}", sec_a.id),
+            None,
+            Vec::new(),
+            &[("sec-fetch-site", "cross-site".into())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let reads = grassroots_app::audit::list(
+        &w.t.app,
+        &w.t.cli(),
+        &grassroots_store::audit::AuditFilter {
+            action: Some("account.read".into()),
+            limit: 10,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(reads.is_empty(), "no read was logged");
+    let r = admin_a
+        .send(
+            Method::GET,
+            &format!("/admin/accounts/{}", sec_a.id),
+            None,
+            Vec::new(),
+            &[("sec-fetch-site", "same-origin".into())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+}

@@ -156,7 +156,7 @@ struct OwnRecordDoc {
 #[allow(dead_code)]
 struct OwnRoleDoc {
     role: String,
-    unit_id: UnitId,
+    unit_id: i64,
     unit_name: String,
     scope: String,
 }
@@ -189,12 +189,23 @@ async fn list_units(
     ))
 }
 
+/// One step of a unit's path from the root.
+#[derive(Serialize, ToSchema)]
+struct PathStep {
+    id: i64,
+    name: String,
+    level: String,
+    /// Whether the caller may open this unit (ancestors above the caller's
+    /// scope are named, for orientation, but not readable).
+    readable: bool,
+}
+
 /// A unit with its children.
 #[derive(Serialize, ToSchema)]
 struct UnitDetail {
     unit: Unit,
-    /// Root-to-unit path (ids and names).
-    path: Vec<Unit>,
+    /// Root-to-unit path.
+    path: Vec<PathStep>,
     children: Vec<UnitListing>,
     can_manage: bool,
 }
@@ -210,7 +221,16 @@ async fn get_unit(
     let v = units::view(&s.app, &c.actor, id).await?;
     Ok(Json(UnitDetail {
         unit: v.unit,
-        path: v.path.into_iter().map(|(u, _)| u).collect(),
+        path: v
+            .path
+            .into_iter()
+            .map(|(u, readable)| PathStep {
+                id: u.id,
+                name: u.name,
+                level: u.level,
+                readable,
+            })
+            .collect(),
         children: v.children,
         can_manage: v.can_manage,
     }))
@@ -270,7 +290,7 @@ async fn list_accounts(
 struct NewAccountBody {
     username: String,
     display_name: String,
-    home_unit_id: UnitId,
+    home_unit_id: i64,
     password: String,
 }
 
@@ -358,7 +378,7 @@ async fn reset_password(
 #[derive(Deserialize, IntoParams)]
 struct RoleQuery {
     /// Only this account's assignments.
-    account_id: Option<AccountId>,
+    account_id: Option<i64>,
 }
 
 /// `GET /roles`: assignments at units the caller administers.
@@ -377,7 +397,7 @@ async fn list_roles(
 struct GrantBody {
     /// `administrator`, `secretary`, `staff`, `viewer` or `member`.
     role: String,
-    unit_id: UnitId,
+    unit_id: i64,
     /// `unit` or `subtree`.
     scope: String,
 }
@@ -407,7 +427,7 @@ impl GrantBody {
 /// Role assignment request.
 #[derive(Deserialize, ToSchema)]
 struct AssignBody {
-    account_id: AccountId,
+    account_id: i64,
     #[serde(flatten)]
     grant: GrantBody,
 }

@@ -148,8 +148,13 @@ async fn account_page(
     ))
 }
 
-/// `GET /admin/accounts/{id}`.
+/// `GET /admin/accounts/{id}`. Opening a record is a logged read, so a link
+/// from another site must not be able to open it in an administrator's
+/// browser and leave a false entry in the owner's list.
 pub async fn account(p: Page, Path(id): Path<AccountId>) -> WebResult<Response> {
+    if p.ctx.fetch_site.as_deref() == Some("cross-site") {
+        return Err(crate::error::csrf_refused());
+    }
     account_page(&p, id, StatusCode::OK, None).await
 }
 
