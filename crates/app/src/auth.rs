@@ -88,39 +88,41 @@ pub async fn login(
                 user_agent: user_agent.chars().take(300).collect(),
             };
             sessions::create(&mut tx, &session).await?;
-            let e = audit::AuditEntry {
-                actor_account_id: Some(r.id),
-                actor: &username,
-                action: "auth.login",
-                entity_type: "account",
-                entity_id: r.id.to_string(),
-                unit_id: Some(r.home_unit_id),
-                before: None,
-                after: Some(json!({ "ip": ip })),
-                request_id,
-            };
+            let e = login_entry(Some(r.id), &username, "auth.login", &r, ip, request_id);
             audit::append(&mut tx, now, &e).await?;
             tx.commit().await?;
             Ok(NewSession { token, session })
         }
         other => {
             if let Some(r) = other {
-                let e = audit::AuditEntry {
-                    actor_account_id: None,
-                    actor: &username,
-                    action: "auth.login_failed",
-                    entity_type: "account",
-                    entity_id: r.id.to_string(),
-                    unit_id: Some(r.home_unit_id),
-                    before: None,
-                    after: Some(json!({ "ip": ip })),
-                    request_id,
-                };
+                let e = login_entry(None, &username, "auth.login_failed", &r, ip, request_id);
                 audit::append(&mut tx, now, &e).await?;
             }
             tx.commit().await?;
             Err(AppError::Unauthorized)
         }
+    }
+}
+
+/// The audit entry of a login attempt on an existing account.
+fn login_entry<'a>(
+    actor_account_id: Option<AccountId>,
+    username: &'a str,
+    action: &'a str,
+    account: &accounts::LoginRecord,
+    ip: &str,
+    request_id: &'a str,
+) -> audit::AuditEntry<'a> {
+    audit::AuditEntry {
+        actor_account_id,
+        actor: username,
+        action,
+        entity_type: "account",
+        entity_id: account.id.to_string(),
+        unit_id: Some(account.home_unit_id),
+        before: None,
+        after: Some(json!({ "ip": ip })),
+        request_id,
     }
 }
 

@@ -275,15 +275,17 @@ fn spawn_session_purge(app: App) {
     });
 }
 
-async fn serve(app: App) -> Result<()> {
+/// Serves until stopped. The first line printed names the URL (the
+/// browser tests read it); `after_url` prints anything that should follow.
+async fn serve(app: App, after_url: impl FnOnce(&App)) -> Result<()> {
     spawn_session_purge(app.clone());
     let router = grassroots_web::router(app.clone()).map_err(|e| anyhow!(e))?;
     let listener = tokio::net::TcpListener::bind(&app.config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", app.config.listen))?;
     let addr = listener.local_addr()?;
-    // The first line of output names the URL (the browser tests read it).
     println!("grassroots is listening on http://{addr}");
+    after_url(&app);
     tracing::info!(%addr, engine = app.db.dialect().name(), "serving");
     grassroots_web::serve(listener, router).await?;
     app.db.close().await;
@@ -400,7 +402,7 @@ async fn main() -> Result<()> {
                     "the organization is not initialized: run `grassroots init --organization NAME` first"
                 );
             }
-            serve(app).await?;
+            serve(app, |_| {}).await?;
         }
         Command::Migrate => {
             let app = open(&config).await?;
@@ -440,25 +442,20 @@ async fn main() -> Result<()> {
                 bail!("the demo runs on the embedded database only");
             }
             let logins = setup::demo(&app).await?;
-            spawn_session_purge(app.clone());
-            let router = grassroots_web::router(app.clone()).map_err(|e| anyhow!(e))?;
-            let listener = tokio::net::TcpListener::bind(&app.config.listen)
-                .await
-                .with_context(|| format!("cannot listen on {}", app.config.listen))?;
-            let addr = listener.local_addr()?;
-            println!("grassroots is listening on http://{addr}");
-            println!("demo database: {}", app.config.effective_database_url());
-            println!("demo logins (login name / password / role at unit):");
-            for l in &logins {
-                println!(
-                    "  {:<10} {:<22} {} at {}",
-                    l.username,
-                    l.password,
-                    l.role.as_str(),
-                    l.unit_name
-                );
-            }
-            grassroots_web::serve(listener, router).await?;
+            serve(app, |app| {
+                println!("demo database: {}", app.config.effective_database_url());
+                println!("demo logins (login name / password / role at unit):");
+                for l in &logins {
+                    println!(
+                        "  {:<10} {:<22} {} at {}",
+                        l.username,
+                        l.password,
+                        l.role.as_str(),
+                        l.unit_name
+                    );
+                }
+            })
+            .await?;
         }
         Command::User(cmd) => {
             let app = open(&config).await?;

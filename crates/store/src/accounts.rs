@@ -2,7 +2,7 @@
 //! and manage the accounts whose home unit lies in their scope.
 
 use chrono::{DateTime, Utc};
-use grassroots_core::{Administer, Principal, Scope};
+use grassroots_core::{AccountId, Administer, Principal, Scope};
 use serde::Serialize;
 
 use crate::scope_sql::unit_condition;
@@ -180,7 +180,7 @@ pub async fn set_own_password(
 pub async fn reset_password(
     tx: &mut Tx,
     scope: &Scope<Administer>,
-    id: i64,
+    id: AccountId,
     password_hash: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<Account> {
@@ -191,7 +191,7 @@ pub async fn reset_password(
 
 async fn set_password_unchecked(
     tx: &mut Tx,
-    id: i64,
+    id: AccountId,
     password_hash: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
@@ -211,7 +211,7 @@ async fn set_password_unchecked(
 pub async fn set_disabled(
     tx: &mut Tx,
     scope: &Scope<Administer>,
-    id: i64,
+    id: AccountId,
     disabled: bool,
     now: DateTime<Utc>,
 ) -> StoreResult<Account> {

@@ -1,7 +1,7 @@
 //! Role assignments: (account, role, unit, scope).
 
 use chrono::{DateTime, Utc};
-use grassroots_core::{Administer, Assignment, Role, Scope, ScopeKind, UnitId};
+use grassroots_core::{AccountId, Administer, Assignment, Role, Scope, ScopeKind, UnitId};
 use serde::Serialize;
 
 use crate::scope_sql::unit_condition;
@@ -36,28 +36,34 @@ fn parse(role: &str, unit_id: UnitId, scope: &str) -> Option<Assignment> {
 
 /// The assignments an account holds (to build its principal). Disabled
 /// accounts hold none.
-pub async fn of_account(c: &mut impl DbConn, account_id: i64) -> StoreResult<Vec<Assignment>> {
-    let rows: Vec<(String, i64, String)> = on_ex!(c, |e| sqlx::query_as(
-        "SELECT r.role, r.unit_id, r.scope FROM role_assignments r
-         JOIN accounts a ON a.id = r.account_id
-         WHERE r.account_id = $1 AND a.disabled = FALSE"
-    )
-    .bind(account_id)
-    .fetch_all(&mut *e)
-    .await)?;
-    Ok(rows
-        .iter()
-        .filter_map(|(r, u, s)| parse(r, *u, s))
-        .collect())
+pub async fn of_account(
+    c: &mut impl DbConn,
+    account_id: AccountId,
+) -> StoreResult<Vec<Assignment>> {
+    assignments(c, account_id, true).await
 }
 
 /// Every assignment an account holds, enabled or not (to decide who may
 /// administer it).
-pub async fn of_account_all(c: &mut impl DbConn, account_id: i64) -> StoreResult<Vec<Assignment>> {
+pub async fn of_account_all(
+    c: &mut impl DbConn,
+    account_id: AccountId,
+) -> StoreResult<Vec<Assignment>> {
+    assignments(c, account_id, false).await
+}
+
+async fn assignments(
+    c: &mut impl DbConn,
+    account_id: AccountId,
+    enabled_only: bool,
+) -> StoreResult<Vec<Assignment>> {
     let rows: Vec<(String, i64, String)> = on_ex!(c, |e| sqlx::query_as(
-        "SELECT role, unit_id, scope FROM role_assignments WHERE account_id = $1"
+        "SELECT r.role, r.unit_id, r.scope FROM role_assignments r
+         JOIN accounts a ON a.id = r.account_id
+         WHERE r.account_id = $1 AND (a.disabled = FALSE OR NOT $2)"
     )
     .bind(account_id)
+    .bind(enabled_only)
     .fetch_all(&mut *e)
     .await)?;
     Ok(rows
@@ -73,7 +79,7 @@ const ROW: &str = "SELECT r.id, r.account_id, a.username, r.role, r.unit_id, u.n
 pub async fn list(
     c: &mut impl DbConn,
     scope: &Scope<Administer>,
-    account_id: Option<i64>,
+    account_id: Option<AccountId>,
 ) -> StoreResult<Vec<RoleAssignmentRow>> {
     let sql = format!(
         "{ROW} WHERE {} AND ($1 IS NULL OR r.account_id = $1) ORDER BY a.username, u.depth, u.name",
@@ -111,7 +117,7 @@ pub async fn get(
 pub async fn assign(
     tx: &mut Tx,
     scope: &Scope<Administer>,
-    account_id: i64,
+    account_id: AccountId,
     grant: &Assignment,
     now: DateTime<Utc>,
 ) -> StoreResult<RoleAssignmentRow> {

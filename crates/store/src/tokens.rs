@@ -50,7 +50,7 @@ const COLUMNS: &str =
 /// Stores a token for `account_id` under its secret's hash.
 pub async fn create(
     tx: &mut Tx,
-    account_id: i64,
+    account_id: AccountId,
     name: &str,
     token_hash: &str,
     grant: &Assignment,
@@ -123,7 +123,7 @@ pub async fn of_account(c: &mut impl DbConn, account_id: AccountId) -> StoreResu
 /// Revokes a token of `account_id`; returns it as it was.
 pub async fn revoke(
     tx: &mut Tx,
-    account_id: i64,
+    account_id: AccountId,
     id: i64,
     now: DateTime<Utc>,
 ) -> StoreResult<ApiToken> {

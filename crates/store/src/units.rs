@@ -85,7 +85,7 @@ pub async fn root(c: &mut impl DbConn) -> StoreResult<Option<Unit>> {
 pub async fn create_child(
     tx: &mut Tx,
     scope: &Scope<Manage>,
-    parent_id: i64,
+    parent_id: UnitId,
     name: &str,
     level: &str,
     now: DateTime<Utc>,
@@ -127,7 +127,7 @@ pub async fn create_child(
 pub async fn rename(
     tx: &mut Tx,
     scope: &Scope<Manage>,
-    id: i64,
+    id: UnitId,
     name: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<(Unit, Unit)> {
@@ -154,7 +154,7 @@ pub async fn rename(
 pub async fn get<C: Capability>(
     c: &mut impl DbConn,
     scope: &Scope<C>,
-    id: i64,
+    id: UnitId,
 ) -> StoreResult<Unit> {
     let sql = format!(
         "SELECT {COLUMNS} FROM units u WHERE u.id = $1 AND {}",
@@ -173,7 +173,7 @@ pub async fn get<C: Capability>(
 pub async fn in_scope<C: Capability>(
     c: &mut impl DbConn,
     scope: &Scope<C>,
-    id: i64,
+    id: UnitId,
 ) -> StoreResult<bool> {
     let sql = format!(
         "SELECT count(*) FROM units u WHERE u.id = $1 AND {}",
@@ -206,7 +206,7 @@ pub async fn ancestor_ids(c: &mut impl DbConn, id: UnitId) -> StoreResult<Vec<Un
 pub async fn path(
     c: &mut impl DbConn,
     scope: &Scope<Read>,
-    id: i64,
+    id: UnitId,
 ) -> StoreResult<Vec<(Unit, bool)>> {
     get(c, scope, id).await?;
     let sql = format!(
@@ -241,7 +241,7 @@ pub async fn path(
 pub async fn children(
     c: &mut impl DbConn,
     scope: &Scope<Read>,
-    id: i64,
+    id: UnitId,
 ) -> StoreResult<Vec<UnitListing>> {
     // Only children the reader may see are counted.
     let sql = format!(

@@ -165,6 +165,17 @@ impl TestApp {
         a.id
     }
 
+    /// The id of the account named `username`.
+    pub async fn account_id(&self, username: &str) -> AccountId {
+        accounts::list(&self.app, &self.cli())
+            .await
+            .expect("list accounts")
+            .into_iter()
+            .find(|a| a.username == username)
+            .unwrap_or_else(|| panic!("no account {username}"))
+            .id
+    }
+
     /// An anonymous client.
     pub fn client(&self) -> TestClient {
         TestClient {

@@ -480,18 +480,19 @@ async fn roles_map_to_what_each_may_do_inside_its_own_unit() {
     );
     // An administrator of A cannot grant a role reaching above A.
     let mut admin = w.t.login("admin_a").await;
-    let nobody = grassroots_app::accounts::list(&w.t.app, &w.t.cli())
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|a| a.username == "nobody_a")
-        .unwrap();
+    let nobody = w.t.account_id("nobody_a").await;
     let r = admin
-        .json(Method::POST, "/api/v1/roles", Some(json!({"account_id": nobody.id, "role": "viewer", "unit_id": w.province, "scope": "subtree"})))
+        .json(Method::POST, "/api/v1/roles", Some(json!({"account_id": nobody, "role": "viewer", "unit_id": w.province, "scope": "subtree"})))
         .await;
     assert!(refused(r.status), "{}", r.body);
     let r = admin
-        .json(Method::POST, "/api/v1/roles", Some(json!({"account_id": nobody.id, "role": "viewer", "unit_id": w.a, "scope": "subtree"})))
+        .json(
+            Method::POST,
+            "/api/v1/roles",
+            Some(
+                json!({"account_id": nobody, "role": "viewer", "unit_id": w.a, "scope": "subtree"}),
+            ),
+        )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let mut nobody_c = w.t.login("nobody_a").await;
@@ -584,27 +585,17 @@ async fn administrators_cannot_take_over_accounts_that_outrank_them() {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     // Nor reset their own password without the current one.
-    let me = grassroots_app::accounts::list(&w.t.app, &w.t.cli())
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|a| a.username == "admin_a")
-        .unwrap();
+    let me = w.t.account_id("admin_a").await;
     let r = admin_a
         .json(
             Method::POST,
-            &format!("/api/v1/accounts/{}/password", me.id),
+            &format!("/api/v1/accounts/{}/password", me),
             Some(json!({"password": "no current needed"})),
         )
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
     // An account they outrank is fine, and its tokens die with the reset.
-    let sec_a = grassroots_app::accounts::list(&w.t.app, &w.t.cli())
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|a| a.username == "sec_a")
-        .unwrap();
+    let sec_a = w.t.account_id("sec_a").await;
     let mut sec = w.t.login("sec_a").await;
     let r = sec
         .json(
@@ -617,7 +608,7 @@ async fn administrators_cannot_take_over_accounts_that_outrank_them() {
     let r = admin_a
         .json(
             Method::POST,
-            &format!("/api/v1/accounts/{}/password", sec_a.id),
+            &format!("/api/v1/accounts/{}/password", sec_a),
             Some(json!({"password": "a fresh password"})),
         )
         .await;
@@ -661,22 +652,23 @@ async fn counts_and_paths_reveal_only_what_the_reader_may_see() {
     // A unit outside the administration and a unit that does not exist
     // get the same answer.
     let mut admin_a = w.t.login("admin_a").await;
-    let nobody = grassroots_app::accounts::list(&w.t.app, &w.t.cli())
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|a| a.username == "nobody_a")
-        .unwrap();
+    let nobody = w.t.account_id("nobody_a").await;
     let outside = admin_a
         .json(
             Method::POST,
             "/api/v1/roles",
+            Some(json!({"account_id": nobody, "role": "viewer", "unit_id": w.b, "scope": "unit"})),
+        )
+        .await;
+    let missing = admin_a
+        .json(
+            Method::POST,
+            "/api/v1/roles",
             Some(
-                json!({"account_id": nobody.id, "role": "viewer", "unit_id": w.b, "scope": "unit"}),
+                json!({"account_id": nobody, "role": "viewer", "unit_id": 987654, "scope": "unit"}),
             ),
         )
         .await;
-    let missing = admin_a.json(Method::POST, "/api/v1/roles", Some(json!({"account_id": nobody.id, "role": "viewer", "unit_id": 987654, "scope": "unit"}))).await;
     assert_eq!(outside.status, missing.status);
     assert_eq!(outside.json(), missing.json());
 }
@@ -685,16 +677,11 @@ async fn counts_and_paths_reveal_only_what_the_reader_may_see() {
 async fn a_link_from_another_site_cannot_open_a_logged_record() {
     let w = world().await;
     let mut admin_a = w.t.login("admin_a").await;
-    let sec_a = grassroots_app::accounts::list(&w.t.app, &w.t.cli())
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|a| a.username == "sec_a")
-        .unwrap();
+    let sec_a = w.t.account_id("sec_a").await;
     let r = admin_a
         .send(
             Method::GET,
-            &format!("/admin/accounts/{}", sec_a.id),
+            &format!("/admin/accounts/{}", sec_a),
             None,
             Vec::new(),
             &[("sec-fetch-site", "cross-site".into())],
@@ -716,7 +703,7 @@ async fn a_link_from_another_site_cannot_open_a_logged_record() {
     let r = admin_a
         .send(
             Method::GET,
-            &format!("/admin/accounts/{}", sec_a.id),
+            &format!("/admin/accounts/{}", sec_a),
             None,
             Vec::new(),
             &[("sec-fetch-site", "same-origin".into())],

@@ -203,6 +203,25 @@ fn flash_text(tr: &Tr, key: Option<&String>) -> Option<String> {
         .and_then(|k| tr.maybe(k))
 }
 
+impl Layout {
+    /// The layout of an anonymous page: no user, no forms bound to a session.
+    pub fn anonymous(tr: Tr, title: String, request_id: &str) -> Layout {
+        Layout {
+            tr,
+            title,
+            user_label: None,
+            is_admin: false,
+            csrf: String::new(),
+            htmx_headers: "{}".into(),
+            flash: None,
+            crumbs: Vec::new(),
+            css: assets::url(&assets::CSS),
+            js: assets::url(&assets::HTMX),
+            request_id: request_id.to_string(),
+        }
+    }
+}
+
 impl Page {
     /// The layout for a page titled `title`.
     pub fn layout(&self, title: String, crumbs: Vec<(String, Option<String>)>) -> Layout {
@@ -213,17 +232,13 @@ impl Page {
             .map(|s| s.csrf_token.clone())
             .unwrap_or_default();
         Layout {
-            tr: self.tr.clone(),
-            title,
             user_label: Some(self.auth.actor.label.clone()),
             is_admin: !self.auth.actor.principal.scope::<Administer>().is_empty(),
             htmx_headers: serde_json::json!({ "X-CSRF-Token": csrf }).to_string(),
             csrf,
             flash: flash_text(&self.tr, self.ctx.flash.as_ref()),
             crumbs,
-            css: assets::url(&assets::CSS),
-            js: assets::url(&assets::HTMX),
-            request_id: self.ctx.request_id.clone(),
+            ..Layout::anonymous(self.tr.clone(), title, &self.ctx.request_id)
         }
     }
 }
@@ -232,17 +247,8 @@ impl PublicPage {
     /// The layout for an anonymous page.
     pub fn layout(&self, title: String) -> Layout {
         Layout {
-            tr: self.tr.clone(),
-            title,
-            user_label: None,
-            is_admin: false,
-            csrf: String::new(),
-            htmx_headers: "{}".into(),
             flash: flash_text(&self.tr, self.ctx.flash.as_ref()),
-            crumbs: Vec::new(),
-            css: assets::url(&assets::CSS),
-            js: assets::url(&assets::HTMX),
-            request_id: self.ctx.request_id.clone(),
+            ..Layout::anonymous(self.tr.clone(), title, &self.ctx.request_id)
         }
     }
 }
@@ -280,18 +286,6 @@ pub fn error_page(
         "invalid" | "bad_request" | "conflict" => Some(body.message.clone()),
         _ => None,
     };
-    let l = Layout {
-        tr: tr.clone(),
-        title: tr.t("error-title"),
-        user_label: None,
-        is_admin: false,
-        csrf: String::new(),
-        htmx_headers: "{}".into(),
-        flash: None,
-        crumbs: Vec::new(),
-        css: assets::url(&assets::CSS),
-        js: assets::url(&assets::HTMX),
-        request_id: request_id.to_string(),
-    };
+    let l = Layout::anonymous(tr.clone(), tr.t("error-title"), request_id);
     render(status, &ErrorPage { l, message, detail })
 }
