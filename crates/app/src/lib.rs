@@ -10,6 +10,7 @@ mod clock;
 pub mod config;
 mod error;
 pub mod passwords;
+pub mod people;
 pub mod roles;
 pub mod setup;
 pub mod tokens;

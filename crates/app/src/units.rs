@@ -46,6 +46,31 @@ pub struct UnitView {
     pub children: Vec<UnitListing>,
     /// Whether the reader may create children and rename the unit.
     pub can_manage: bool,
+    /// Whether the reader may add and change people of the unit.
+    pub can_edit: bool,
+    /// Maintained counters: metric → (in the unit, in its subtree).
+    pub counters: std::collections::BTreeMap<String, (i64, i64)>,
+}
+
+impl UnitView {
+    /// The subtree count of a metric (0 when absent).
+    pub fn subtree(&self, metric: &str) -> i64 {
+        self.counters.get(metric).map_or(0, |c| c.1)
+    }
+
+    /// People in the subtree, by status, in the order of
+    /// [`grassroots_store::people::STATUSES`].
+    pub fn people_by_status(&self) -> Vec<(String, i64)> {
+        grassroots_store::people::STATUSES
+            .iter()
+            .map(|s| {
+                (
+                    s.to_string(),
+                    self.subtree(&grassroots_store::aggregates::people_metric(s)),
+                )
+            })
+            .collect()
+    }
 }
 
 /// The unit page of `id`, if inside the reader's scope.
@@ -56,11 +81,20 @@ pub async fn view(app: &App, actor: &Actor, id: UnitId) -> AppResult<UnitView> {
     let path = units::path(&mut c, &read, id).await?;
     let children = units::children(&mut c, &read, id).await?;
     let can_manage = units::in_scope(&mut c, &actor.principal.scope::<Manage>(), id).await?;
+    let can_edit = units::in_scope(
+        &mut c,
+        &actor.principal.scope::<grassroots_core::Edit>(),
+        id,
+    )
+    .await?;
+    let counters = grassroots_store::aggregates::of_unit(&mut c, &read, id).await?;
     Ok(UnitView {
         unit,
         path,
         children,
         can_manage,
+        can_edit,
+        counters,
     })
 }
 
@@ -160,6 +194,53 @@ pub async fn rename(app: &App, actor: &Actor, id: UnitId, name: &str) -> AppResu
     let mut e = actor.entry("unit.rename", "unit", id, Some(id));
     e.before = Some(json!(before));
     e.after = Some(json!(after));
+    audit::append(&mut tx, now, &e).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Moves a unit with its subtree under another unit. The actor must manage
+/// both the unit's current parent and the new parent.
+pub async fn move_unit(
+    app: &App,
+    actor: &Actor,
+    id: UnitId,
+    new_parent: UnitId,
+) -> AppResult<Unit> {
+    let read = actor.principal.scope::<Read>();
+    let manage = actor.principal.scope::<Manage>();
+    let bad_parent =
+        |code: &'static str, msg: &str| AppError::Invalid(FieldError::new("parent_id", code, msg));
+    {
+        let mut c = app.db.conn().await?;
+        let unit = units::get(&mut c, &read, id).await?;
+        let Some(old_parent) = unit.parent_id else {
+            return Err(bad_parent(
+                "root",
+                "the organization itself cannot be moved",
+            ));
+        };
+        if !units::in_scope(&mut c, &read, new_parent).await? {
+            return Err(bad_parent("not_found", "no such unit within your units"));
+        }
+        if units::is_within(&mut c, id, new_parent).await? {
+            return Err(bad_parent(
+                "cycle",
+                "a unit cannot move under itself or a unit below it",
+            ));
+        }
+        if !units::in_scope(&mut c, &manage, old_parent).await?
+            || !units::in_scope(&mut c, &manage, new_parent).await?
+        {
+            return Err(AppError::Forbidden);
+        }
+    }
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let (before, after) = units::move_to(&mut tx, &manage, id, new_parent, now).await?;
+    let mut e = actor.entry("unit.move", "unit", id, Some(id));
+    e.before = Some(json!({ "parent_id": before.parent_id }));
+    e.after = Some(json!({ "parent_id": after.parent_id }));
     audit::append(&mut tx, now, &e).await?;
     tx.commit().await?;
     Ok(after)

@@ -600,6 +600,9 @@ async fn main() -> Result<()> {
             for p in &report.tree_problems {
                 println!("tree: {p}");
             }
+            for p in &report.aggregate_problems {
+                println!("counters: {p}");
+            }
             match &report.audit.first_break {
                 None => println!("audit chain: {} rows, intact", report.audit.rows),
                 Some(b) => println!("audit chain: first bad row is {}: {}", b.id, b.reason),

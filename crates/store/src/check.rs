@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::aggregates::AggregateRow;
 use crate::audit::{ChainReport, verify};
 use crate::{DbConn, Dialect, StoreResult, on_ex};
 
@@ -13,6 +14,8 @@ pub struct CheckReport {
     pub engine_problems: Vec<String>,
     /// Units whose closure rows do not match their parent links.
     pub tree_problems: Vec<String>,
+    /// Aggregates that differ from a recomputation from scratch.
+    pub aggregate_problems: Vec<String>,
     /// The audit chain.
     pub audit: ChainReport,
 }
@@ -22,6 +25,7 @@ impl CheckReport {
     pub fn ok(&self) -> bool {
         self.engine_problems.is_empty()
             && self.tree_problems.is_empty()
+            && self.aggregate_problems.is_empty()
             && self.audit.first_break.is_none()
     }
 }
@@ -73,10 +77,44 @@ pub async fn run(c: &mut impl DbConn) -> StoreResult<CheckReport> {
     tree_problems.extend(wrong_count.iter().map(|id| {
         format!("unit {id}: ancestors in the closure table do not match its parent links")
     }));
+    let stored = crate::aggregates::stored(c).await?;
+    let fresh = crate::aggregates::recompute(c).await?;
+    let aggregate_problems = diff_aggregates(&stored, &fresh);
     let audit = verify(c).await?;
     Ok(CheckReport {
         engine_problems,
         tree_problems,
+        aggregate_problems,
         audit,
     })
+}
+
+/// Differences between stored and recomputed aggregates (at most 20).
+fn diff_aggregates(stored: &[AggregateRow], fresh: &[AggregateRow]) -> Vec<String> {
+    use std::collections::BTreeMap;
+    let key = |r: &AggregateRow| (r.unit_id, r.metric.clone());
+    let a: BTreeMap<_, _> = stored
+        .iter()
+        .map(|r| (key(r), (r.own, r.subtree)))
+        .collect();
+    let b: BTreeMap<_, _> = fresh.iter().map(|r| (key(r), (r.own, r.subtree))).collect();
+    let mut out = Vec::new();
+    for k in a
+        .keys()
+        .chain(b.keys())
+        .collect::<std::collections::BTreeSet<_>>()
+    {
+        let x = a.get(k).copied().unwrap_or((0, 0));
+        let y = b.get(k).copied().unwrap_or((0, 0));
+        if x != y {
+            out.push(format!(
+                "unit {}, {}: stored {}/{} (own/subtree), actual {}/{}",
+                k.0, k.1, x.0, x.1, y.0, y.1
+            ));
+            if out.len() == 20 {
+                break;
+            }
+        }
+    }
+    out
 }

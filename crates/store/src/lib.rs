@@ -7,12 +7,14 @@
 //! transaction; reads take anything that implements [`DbConn`].
 
 pub mod accounts;
+pub mod aggregates;
 pub mod audit;
 pub mod backup;
 pub mod check;
 mod db;
 mod error;
 pub mod migrate;
+pub mod people;
 pub mod roles;
 pub mod scope_sql;
 pub mod sessions;

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use grassroots_core::{Capability, Manage, Read, Scope, UnitId};
 use serde::Serialize;
 
+use crate::aggregates;
 use crate::scope_sql::unit_condition;
 use crate::{DbConn, StoreError, StoreResult, Tx, on_ex};
 
@@ -62,6 +63,7 @@ pub async fn create_root(
     .execute(&mut *e)
     .await
     .map(|r| r.rows_affected()))?;
+    count_new_unit(tx, id, level).await?;
     Ok(Unit {
         id,
         parent_id: None,
@@ -69,6 +71,14 @@ pub async fn create_root(
         level: level.to_string(),
         depth: 0,
     })
+}
+
+async fn count_new_unit(tx: &mut Tx, id: UnitId, level: &str) -> StoreResult<()> {
+    aggregates::add(tx, id, aggregates::UNITS, 1).await?;
+    if level == "cell" {
+        aggregates::add(tx, id, aggregates::CELLS, 1).await?;
+    }
+    Ok(())
 }
 
 /// The root unit, if the organization was initialized.
@@ -114,6 +124,7 @@ pub async fn create_child(
     .execute(&mut *e)
     .await
     .map(|r| r.rows_affected()))?;
+    count_new_unit(tx, id, level).await?;
     Ok(Unit {
         id,
         parent_id: Some(parent.id),
@@ -315,4 +326,90 @@ pub async fn names(c: &mut impl DbConn, ids: &[UnitId]) -> StoreResult<Vec<(Unit
     ))
     .fetch_all(&mut *e)
     .await)?)
+}
+
+/// Whether `unit` lies in the subtree of `root` (or is `root`).
+pub async fn is_within(c: &mut impl DbConn, root: UnitId, unit: UnitId) -> StoreResult<bool> {
+    let n: i64 = on_ex!(c, |e| sqlx::query_scalar(
+        "SELECT count(*) FROM unit_closure WHERE ancestor_id = $1 AND descendant_id = $2"
+    )
+    .bind(root)
+    .bind(unit)
+    .fetch_one(&mut *e)
+    .await)?;
+    Ok(n > 0)
+}
+
+/// Moves unit `id` with its whole subtree under `new_parent`. Both the
+/// unit's current parent and the new parent must lie inside `scope`. The
+/// closure table, depths and every aggregate of the old and new ancestors
+/// change in the caller's transaction. Returns the unit before and after.
+pub async fn move_to(
+    tx: &mut Tx,
+    scope: &Scope<Manage>,
+    id: UnitId,
+    new_parent: UnitId,
+    now: DateTime<Utc>,
+) -> StoreResult<(Unit, Unit)> {
+    let before = get(tx, scope, id).await?;
+    let old_parent = before
+        .parent_id
+        .ok_or(StoreError::Conflict { field: "parent_id" })?;
+    get(tx, scope, old_parent).await?;
+    let target = get(tx, scope, new_parent).await?;
+    if is_within(tx, id, new_parent).await? {
+        return Err(StoreError::Conflict { field: "parent_id" });
+    }
+    if old_parent == new_parent {
+        return Ok((before.clone(), before));
+    }
+    aggregates::shift_subtree(tx, id, -1).await?;
+    // Cut the subtree from its old ancestors, then hang it under the new.
+    on_ex!(tx, |e| sqlx::query(
+        "DELETE FROM unit_closure
+         WHERE descendant_id IN (SELECT descendant_id FROM unit_closure WHERE ancestor_id = $1)
+           AND ancestor_id NOT IN (SELECT descendant_id FROM unit_closure WHERE ancestor_id = $1)"
+    )
+    .bind(id)
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected()))?;
+    on_ex!(tx, |e| sqlx::query(
+        "INSERT INTO unit_closure (ancestor_id, descendant_id, depth)
+         SELECT a.ancestor_id, d.descendant_id, a.depth + d.depth + 1
+         FROM unit_closure a, unit_closure d
+         WHERE a.descendant_id = $1 AND d.ancestor_id = $2"
+    )
+    .bind(new_parent)
+    .bind(id)
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected()))?;
+    let delta = target.depth + 1 - before.depth;
+    on_ex!(tx, |e| sqlx::query(
+        "UPDATE units SET depth = depth + $1
+         WHERE id IN (SELECT descendant_id FROM unit_closure WHERE ancestor_id = $2)"
+    )
+    .bind(delta)
+    .bind(id)
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected()))?;
+    on_ex!(tx, |e| sqlx::query(
+        "UPDATE units SET parent_id = $1, updated_at = $2 WHERE id = $3"
+    )
+    .bind(new_parent)
+    .bind(now)
+    .bind(id)
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected()))
+    .map_err(|e| StoreError::from(e).conflict_on("name"))?;
+    aggregates::shift_subtree(tx, id, 1).await?;
+    let after = Unit {
+        parent_id: Some(new_parent),
+        depth: target.depth + 1,
+        ..before.clone()
+    };
+    Ok((before, after))
 }

@@ -173,3 +173,121 @@ async fn sibling_names_are_unique_and_tree_changes_are_atomic() {
     assert_eq!(u.name, "평양시당위원회");
     assert_eq!(u.depth, 2);
 }
+
+/// Random sequences of unit creation, moves (including refused cycles),
+/// person additions and status changes keep the closure table and every
+/// maintained counter equal to a recomputation from scratch.
+async fn tree_and_counters_scenario(db: Db, seed: u64) {
+    use grassroots_app::people::{self, PersonInput};
+    let app = App::new(db, Config::default());
+    let (root, _) = setup::init(
+        &app,
+        setup::InitInput {
+            organization: "Centre".into(),
+            root_level: "central_committee".into(),
+            admin_username: "admin".into(),
+            admin_display_name: "Admin".into(),
+            admin_password: "admin-password".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let actor = Actor::cli(root.id);
+    let mut rng = Lcg(seed);
+    let mut units_made = vec![root.id];
+    let mut persons = Vec::new();
+    let statuses = grassroots_store::people::STATUSES;
+    let mut moves = 0;
+    for step in 0..160 {
+        match rng.next(10) {
+            0..=2 => {
+                let parent = units_made[rng.next(units_made.len() as u64) as usize];
+                let level = if rng.next(3) == 0 {
+                    "cell"
+                } else {
+                    "primary_committee"
+                };
+                let u = grassroots_app::units::create_child(
+                    &app,
+                    &actor,
+                    parent,
+                    &format!("U{step}"),
+                    level,
+                )
+                .await
+                .unwrap();
+                units_made.push(u.id);
+            }
+            3..=4 => {
+                let id = units_made[rng.next(units_made.len() as u64) as usize];
+                let to = units_made[rng.next(units_made.len() as u64) as usize];
+                match grassroots_app::units::move_unit(&app, &actor, id, to).await {
+                    Ok(_) => moves += 1,
+                    Err(grassroots_app::AppError::Invalid(f)) => assert_eq!(f.field, "parent_id"),
+                    Err(grassroots_app::AppError::Conflict { field }) => assert_eq!(field, "name"),
+                    Err(e) => panic!("move {id} -> {to}: {e:?}"),
+                }
+            }
+            5..=7 => {
+                let unit = units_made[rng.next(units_made.len() as u64) as usize];
+                let p = people::create(
+                    &app,
+                    &actor,
+                    unit,
+                    PersonInput {
+                        full_name: format!("Person {step}"),
+                        status: statuses[rng.next(statuses.len() as u64) as usize].into(),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+                persons.push(p.id);
+            }
+            _ => {
+                if !persons.is_empty() {
+                    let p = persons[rng.next(persons.len() as u64) as usize];
+                    let s = statuses[rng.next(statuses.len() as u64) as usize];
+                    people::set_status(&app, &actor, p, s).await.unwrap();
+                }
+            }
+        }
+        if step % 40 == 39 {
+            let mut c = app.db.conn().await.unwrap();
+            let report = grassroots_store::check::run(&mut c).await.unwrap();
+            assert!(report.ok(), "after step {step}: {report:?}");
+        }
+    }
+    assert!(moves > 5, "the scenario must exercise moves ({moves})");
+    let mut c = app.db.conn().await.unwrap();
+    let stored = grassroots_store::aggregates::stored(&mut c).await.unwrap();
+    let root_people: i64 = stored
+        .iter()
+        .filter(|r| r.unit_id == root.id && r.metric.starts_with("people."))
+        .map(|r| r.subtree)
+        .sum();
+    assert_eq!(
+        root_people as usize,
+        persons.len(),
+        "every person counts once at the root"
+    );
+}
+
+#[tokio::test]
+async fn moves_and_people_keep_counters_exact_on_sqlite() {
+    for seed in [1, 2, 3] {
+        let (db, _dir) = sqlite_db().await;
+        tree_and_counters_scenario(db, seed).await;
+    }
+}
+
+#[tokio::test]
+async fn moves_and_people_keep_counters_exact_on_postgres() {
+    let Some(url) = postgres_url() else {
+        eprintln!("TEST_DATABASE_URL not set: PostgreSQL scenario not run");
+        return;
+    };
+    for seed in [1, 2, 3] {
+        tree_and_counters_scenario(postgres_db(&url).await, seed).await;
+    }
+}

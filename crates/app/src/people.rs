@@ -1,0 +1,203 @@
+//! People of units: add, open (a logged, sensitive read), change status,
+//! list and search within the reader's scope.
+
+use grassroots_core::validate::display_name;
+use grassroots_core::{Edit, FieldError, Read, UnitId};
+use grassroots_store::people::{self, NewPerson, PeopleFilter, Person, StatusChange};
+use grassroots_store::{audit, units};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::{Actor, App, AppError, AppResult};
+
+/// Input for a new person.
+#[derive(Debug, Clone, Default)]
+pub struct PersonInput {
+    /// Full name.
+    pub full_name: String,
+    /// Contact.
+    pub contact: String,
+    /// Status.
+    pub status: String,
+    /// Date joined, YYYY-MM-DD or empty.
+    pub joined_on: String,
+    /// External id or empty.
+    pub external_id: String,
+}
+
+fn status(raw: &str) -> AppResult<String> {
+    let s = raw.trim();
+    if people::STATUSES.contains(&s) {
+        Ok(s.to_string())
+    } else {
+        Err(FieldError::new(
+            "status",
+            "invalid",
+            format!("must be one of: {}", people::STATUSES.join(", ")),
+        )
+        .into())
+    }
+}
+
+fn date(raw: &str) -> AppResult<Option<String>> {
+    let d = raw.trim();
+    if d.is_empty() {
+        return Ok(None);
+    }
+    chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+        .map(|v| Some(v.format("%Y-%m-%d").to_string()))
+        .map_err(|_| FieldError::new("joined_on", "invalid", "must be a date YYYY-MM-DD").into())
+}
+
+fn optional(raw: &str, field: &'static str, max: usize) -> AppResult<Option<String>> {
+    let v = raw.trim();
+    if v.is_empty() {
+        Ok(None)
+    } else if v.chars().count() > max || v.chars().any(char::is_control) {
+        Err(FieldError::new(
+            field,
+            "invalid",
+            format!("must be at most {max} printable characters"),
+        )
+        .into())
+    } else {
+        Ok(Some(v.to_string()))
+    }
+}
+
+/// Refuses with `Forbidden` when the unit is readable but not editable,
+/// and `NotFound` when it is not readable.
+async fn require_edit(app: &App, actor: &Actor, unit_id: UnitId) -> AppResult<()> {
+    let mut c = app.db.conn().await?;
+    if units::in_scope(&mut c, &actor.principal.scope::<Edit>(), unit_id).await? {
+        Ok(())
+    } else if units::in_scope(&mut c, &actor.principal.scope::<Read>(), unit_id).await? {
+        Err(AppError::Forbidden)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// Adds a person to a unit.
+pub async fn create(
+    app: &App,
+    actor: &Actor,
+    unit_id: UnitId,
+    input: PersonInput,
+) -> AppResult<Person> {
+    require_edit(app, actor, unit_id).await?;
+    let full_name = display_name("full_name", &input.full_name)?;
+    let status = status(&input.status)?;
+    let joined_on = date(&input.joined_on)?;
+    let contact = optional(&input.contact, "contact", 200)?.unwrap_or_default();
+    let external_id = optional(&input.external_id, "external_id", 100)?;
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let person = people::create(
+        &mut tx,
+        &actor.principal.scope::<Edit>(),
+        &NewPerson {
+            unit_id,
+            full_name: &full_name,
+            contact: &contact,
+            status: &status,
+            joined_on: joined_on.as_deref(),
+            external_id: external_id.as_deref(),
+        },
+        &actor.label,
+        now,
+    )
+    .await?;
+    let mut e = actor.entry("person.create", "person", person.id, Some(unit_id));
+    e.after = Some(json!(person));
+    audit::append(&mut tx, now, &e).await?;
+    tx.commit().await?;
+    Ok(person)
+}
+
+/// A person's full record.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PersonRecord {
+    /// The person.
+    pub person: Person,
+    /// Status history, oldest first.
+    pub history: Vec<StatusChange>,
+    /// Whether the reader may change the record.
+    pub can_edit: bool,
+}
+
+/// Opens a person's full record: a sensitive read, written to the audit
+/// log in its own transaction before the record is returned.
+pub async fn open(app: &App, actor: &Actor, id: i64) -> AppResult<PersonRecord> {
+    let read = actor.principal.scope::<Read>();
+    let (person, history, can_edit) = {
+        let mut c = app.db.conn().await?;
+        let person = people::get(&mut c, &read, id).await?;
+        let history = people::history(&mut c, &read, id).await?;
+        let can_edit =
+            units::in_scope(&mut c, &actor.principal.scope::<Edit>(), person.unit_id).await?;
+        (person, history, can_edit)
+    };
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let e = actor.entry("person.read", "person", id, Some(person.unit_id));
+    audit::append(&mut tx, now, &e).await?;
+    tx.commit().await?;
+    Ok(PersonRecord {
+        person,
+        history,
+        can_edit,
+    })
+}
+
+/// Changes a person's status.
+pub async fn set_status(app: &App, actor: &Actor, id: i64, new_status: &str) -> AppResult<Person> {
+    let new_status = status(new_status)?;
+    let unit_id = {
+        let mut c = app.db.conn().await?;
+        people::get(&mut c, &actor.principal.scope::<Read>(), id)
+            .await?
+            .unit_id
+    };
+    require_edit(app, actor, unit_id).await?;
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let (before, after) = people::set_status(
+        &mut tx,
+        &actor.principal.scope::<Edit>(),
+        id,
+        &new_status,
+        &actor.label,
+        now,
+    )
+    .await?;
+    if before != after {
+        let mut e = actor.entry("person.status", "person", id, Some(after.unit_id));
+        e.before = Some(json!({ "status": before.status }));
+        e.after = Some(json!({ "status": after.status }));
+        audit::append(&mut tx, now, &e).await?;
+    }
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// People of a unit (or its subtree) within the reader's scope.
+pub async fn list(
+    app: &App,
+    actor: &Actor,
+    unit_id: UnitId,
+    filter: PeopleFilter,
+) -> AppResult<Vec<Person>> {
+    let read = actor.principal.scope::<Read>();
+    let mut c = app.db.conn().await?;
+    units::get(&mut c, &read, unit_id).await?;
+    if let Some(s) = &filter.status {
+        status(s)?;
+    }
+    let filter = PeopleFilter {
+        limit: filter.limit.clamp(1, 500),
+        offset: filter.offset.max(0),
+        ..filter
+    };
+    Ok(people::list(&mut c, &read, unit_id, &filter).await?)
+}

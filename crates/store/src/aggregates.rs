@@ -1,0 +1,148 @@
+//! Per-unit aggregates: for each unit and metric, the count in the unit
+//! itself (`own`) and in its whole subtree (`subtree`). They are changed in
+//! the same transaction as the records they count, so a subtree counter
+//! on any unit of a national tree is one row read. [`recompute`] derives
+//! them from scratch, for `grassroots check` and the tests.
+
+use std::collections::BTreeMap;
+
+use grassroots_core::{Capability, Scope, UnitId};
+use serde::Serialize;
+
+use crate::scope_sql::unit_condition;
+use crate::{DbConn, StoreResult, Tx, on_ex};
+
+/// Metric: units in the subtree (each unit counts itself once).
+pub const UNITS: &str = "units";
+/// Metric: cells in the subtree.
+pub const CELLS: &str = "cells";
+
+/// Metric of people with a given status.
+pub fn people_metric(status: &str) -> String {
+    format!("people.{status}")
+}
+
+/// Adds `delta` to `metric` of `unit_id` (own) and of it and every
+/// ancestor (subtree).
+pub async fn add(tx: &mut Tx, unit_id: UnitId, metric: &str, delta: i64) -> StoreResult<()> {
+    on_ex!(tx, |e| sqlx::query(
+        "INSERT INTO unit_aggregates (unit_id, metric, own, subtree)
+         SELECT c.ancestor_id, $2, CASE WHEN c.ancestor_id = $1 THEN $3 ELSE 0 END, $3
+         FROM unit_closure c WHERE c.descendant_id = $1
+         ON CONFLICT (unit_id, metric) DO UPDATE SET
+           own = unit_aggregates.own + excluded.own,
+           subtree = unit_aggregates.subtree + excluded.subtree"
+    )
+    .bind(unit_id)
+    .bind(metric)
+    .bind(delta)
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Takes the subtree totals of `unit_id` off (`sign` = -1) or onto
+/// (`sign` = 1) every strict ancestor, as the closure table stands now.
+/// Used around a move.
+pub async fn shift_subtree(tx: &mut Tx, unit_id: UnitId, sign: i64) -> StoreResult<()> {
+    on_ex!(tx, |e| sqlx::query(
+        "INSERT INTO unit_aggregates (unit_id, metric, own, subtree)
+         SELECT c.ancestor_id, x.metric, 0, $2 * x.subtree
+         FROM unit_closure c JOIN unit_aggregates x ON x.unit_id = c.descendant_id
+         WHERE c.descendant_id = $1 AND c.ancestor_id <> $1
+         ON CONFLICT (unit_id, metric) DO UPDATE SET
+           subtree = unit_aggregates.subtree + excluded.subtree"
+    )
+    .bind(unit_id)
+    .bind(sign)
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// The counters of one unit inside `scope`: metric → (own, subtree).
+pub async fn of_unit<C: Capability>(
+    c: &mut impl DbConn,
+    scope: &Scope<C>,
+    unit_id: UnitId,
+) -> StoreResult<BTreeMap<String, (i64, i64)>> {
+    let sql = format!(
+        "SELECT metric, own, subtree FROM unit_aggregates WHERE unit_id = $1 AND {}",
+        unit_condition(scope, "unit_id")
+    );
+    let rows: Vec<(String, i64, i64)> =
+        on_ex!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(unit_id)
+            .fetch_all(&mut *e)
+            .await)?;
+    Ok(rows.into_iter().map(|(m, o, s)| (m, (o, s))).collect())
+}
+
+/// One aggregate row, stored or recomputed.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct AggregateRow {
+    /// Unit.
+    pub unit_id: UnitId,
+    /// Metric name.
+    pub metric: String,
+    /// Count in the unit itself.
+    pub own: i64,
+    /// Count in the subtree.
+    pub subtree: i64,
+}
+
+/// Every stored aggregate row that is not all zeros, sorted.
+pub async fn stored(c: &mut impl DbConn) -> StoreResult<Vec<AggregateRow>> {
+    let rows: Vec<(i64, String, i64, i64)> = on_ex!(c, |e| sqlx::query_as(
+        "SELECT unit_id, metric, own, subtree FROM unit_aggregates
+         WHERE own <> 0 OR subtree <> 0 ORDER BY unit_id, metric"
+    )
+    .fetch_all(&mut *e)
+    .await)?;
+    let mut out: Vec<AggregateRow> = rows
+        .into_iter()
+        .map(|(unit_id, metric, own, subtree)| AggregateRow {
+            unit_id,
+            metric,
+            own,
+            subtree,
+        })
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+/// Every aggregate derived from scratch from units, the closure table and
+/// people, sorted like [`stored`].
+pub async fn recompute(c: &mut impl DbConn) -> StoreResult<Vec<AggregateRow>> {
+    let rows: Vec<(i64, String, i64, i64)> = on_ex!(c, |e| sqlx::query_as(
+        "SELECT c.ancestor_id, 'units',
+                sum(CASE WHEN c.descendant_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
+         FROM unit_closure c GROUP BY c.ancestor_id
+         UNION ALL
+         SELECT c.ancestor_id, 'cells',
+                sum(CASE WHEN c.descendant_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
+         FROM unit_closure c JOIN units d ON d.id = c.descendant_id
+         WHERE d.level = 'cell' GROUP BY c.ancestor_id
+         UNION ALL
+         SELECT c.ancestor_id, 'people.' || p.status,
+                sum(CASE WHEN p.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
+         FROM people p JOIN unit_closure c ON c.descendant_id = p.unit_id
+         GROUP BY c.ancestor_id, p.status"
+    )
+    .fetch_all(&mut *e)
+    .await)?;
+    let mut out: Vec<AggregateRow> = rows
+        .into_iter()
+        .map(|(unit_id, metric, own, subtree)| AggregateRow {
+            unit_id,
+            metric,
+            own,
+            subtree,
+        })
+        .collect();
+    out.sort();
+    Ok(out)
+}

@@ -1,0 +1,251 @@
+//! People attached to units: members and the other working people of a
+//! unit. Only what the work needs is kept; there is no field for beliefs,
+//! loyalty or any rating of a person.
+
+use chrono::{DateTime, Utc};
+use grassroots_core::{Capability, Edit, Read, Scope, UnitId};
+use serde::Serialize;
+
+use crate::aggregates::{self, people_metric};
+use crate::scope_sql::unit_condition;
+use crate::{DbConn, StoreError, StoreResult, Tx, on_ex};
+
+/// Statuses a person can have.
+pub const STATUSES: &[&str] = &[
+    "applicant",
+    "candidate",
+    "member",
+    "employee",
+    "left",
+    "transferred_out",
+];
+
+/// A person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Person {
+    /// Identifier.
+    pub id: i64,
+    /// Unit the person belongs to.
+    pub unit_id: i64,
+    /// Full name, any script.
+    pub full_name: String,
+    /// Contact (phone, e-mail or address), free text.
+    pub contact: String,
+    /// `applicant`, `candidate`, `member`, `employee` (not a member),
+    /// `left` or `transferred_out`.
+    pub status: String,
+    /// Date joined (YYYY-MM-DD), if known.
+    pub joined_on: Option<String>,
+    /// Identifier in an external register, for re-imports.
+    pub external_id: Option<String>,
+}
+
+/// One entry of a person's status history.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct StatusChange {
+    /// New status.
+    pub status: String,
+    /// Unit at the time.
+    pub unit_id: i64,
+    /// When.
+    pub changed_at: DateTime<Utc>,
+    /// Who (login name or `cli`).
+    pub changed_by: String,
+}
+
+/// Data of a new person, validated.
+pub struct NewPerson<'a> {
+    /// Unit; must lie in the writer's scope.
+    pub unit_id: UnitId,
+    /// Full name.
+    pub full_name: &'a str,
+    /// Contact.
+    pub contact: &'a str,
+    /// Status (one of [`STATUSES`]).
+    pub status: &'a str,
+    /// Date joined.
+    pub joined_on: Option<&'a str>,
+    /// External id.
+    pub external_id: Option<&'a str>,
+}
+
+const COLUMNS: &str =
+    "p.id, p.unit_id, p.full_name, p.contact, p.status, p.joined_on, p.external_id";
+
+/// Adds a person to a unit inside `scope`, with the first history entry
+/// and the unit counters, in the caller's transaction.
+pub async fn create(
+    tx: &mut Tx,
+    scope: &Scope<Edit>,
+    new: &NewPerson<'_>,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<Person> {
+    if !crate::units::in_scope(tx, scope, new.unit_id).await? {
+        return Err(StoreError::NotFound);
+    }
+    let sql = format!(
+        "INSERT INTO people (unit_id, full_name, contact, status, joined_on, external_id, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING {}",
+        COLUMNS.replace("p.", "")
+    );
+    let person = on_ex!(tx, |e| sqlx::query_as::<_, Person>(sqlx::AssertSqlSafe(
+        sql.as_str()
+    ))
+    .bind(new.unit_id)
+    .bind(new.full_name)
+    .bind(new.contact)
+    .bind(new.status)
+    .bind(new.joined_on)
+    .bind(new.external_id)
+    .bind(now)
+    .fetch_one(&mut *e)
+    .await)
+    .map_err(|e| StoreError::from(e).conflict_on("external_id"))?;
+    record_status(tx, &person, actor, now).await?;
+    aggregates::add(tx, person.unit_id, &people_metric(&person.status), 1).await?;
+    Ok(person)
+}
+
+async fn record_status(
+    tx: &mut Tx,
+    p: &Person,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    on_ex!(tx, |e| sqlx::query(
+        "INSERT INTO person_status_history (person_id, status, unit_id, changed_at, changed_by)
+         VALUES ($1, $2, $3, $4, $5)"
+    )
+    .bind(p.id)
+    .bind(&p.status)
+    .bind(p.unit_id)
+    .bind(now)
+    .bind(actor)
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// A person of a unit inside `scope`.
+pub async fn get<C: Capability>(
+    c: &mut impl DbConn,
+    scope: &Scope<C>,
+    id: i64,
+) -> StoreResult<Person> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM people p WHERE p.id = $1 AND {}",
+        unit_condition(scope, "p.unit_id")
+    );
+    on_ex!(c, |e| sqlx::query_as::<_, Person>(sqlx::AssertSqlSafe(
+        sql.as_str()
+    ))
+    .bind(id)
+    .fetch_optional(&mut *e)
+    .await)?
+    .ok_or(StoreError::NotFound)
+}
+
+/// Changes a person's status; returns the person before and after.
+pub async fn set_status(
+    tx: &mut Tx,
+    scope: &Scope<Edit>,
+    id: i64,
+    status: &str,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<(Person, Person)> {
+    let before = get(tx, scope, id).await?;
+    if before.status == status {
+        return Ok((before.clone(), before));
+    }
+    on_ex!(tx, |e| sqlx::query(
+        "UPDATE people SET status = $1, updated_at = $2 WHERE id = $3"
+    )
+    .bind(status)
+    .bind(now)
+    .bind(id)
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected()))?;
+    let after = Person {
+        status: status.to_string(),
+        ..before.clone()
+    };
+    record_status(tx, &after, actor, now).await?;
+    aggregates::add(tx, before.unit_id, &people_metric(&before.status), -1).await?;
+    aggregates::add(tx, after.unit_id, &people_metric(&after.status), 1).await?;
+    Ok((before, after))
+}
+
+/// A person's status history, oldest first.
+pub async fn history(
+    c: &mut impl DbConn,
+    scope: &Scope<Read>,
+    id: i64,
+) -> StoreResult<Vec<StatusChange>> {
+    get(c, scope, id).await?;
+    Ok(on_ex!(c, |e| sqlx::query_as::<_, StatusChange>(
+        "SELECT status, unit_id, changed_at, changed_by FROM person_status_history
+         WHERE person_id = $1 ORDER BY id"
+    )
+    .bind(id)
+    .fetch_all(&mut *e)
+    .await)?)
+}
+
+/// Filters of a people listing.
+#[derive(Debug, Clone, Default)]
+pub struct PeopleFilter {
+    /// Include the people of every unit below.
+    pub subtree: bool,
+    /// Case-insensitive part of the name.
+    pub name: Option<String>,
+    /// Only this status.
+    pub status: Option<String>,
+    /// Page size.
+    pub limit: i64,
+    /// Rows to skip.
+    pub offset: i64,
+}
+
+/// People of `unit_id` (or its subtree) inside `scope`, by name.
+pub async fn list(
+    c: &mut impl DbConn,
+    scope: &Scope<Read>,
+    unit_id: UnitId,
+    f: &PeopleFilter,
+) -> StoreResult<Vec<Person>> {
+    let place = if f.subtree {
+        "p.unit_id IN (SELECT descendant_id FROM unit_closure WHERE ancestor_id = $1)"
+    } else {
+        "p.unit_id = $1"
+    };
+    let sql = format!(
+        "SELECT {COLUMNS} FROM people p
+         WHERE {place} AND {}
+           AND ($2 IS NULL OR lower(p.full_name) LIKE $2 ESCAPE '\\')
+           AND ($3 IS NULL OR p.status = $3)
+         ORDER BY p.full_name, p.id LIMIT $4 OFFSET $5",
+        unit_condition(scope, "p.unit_id")
+    );
+    let pattern = f.name.as_ref().map(|n| {
+        let escaped = n
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        format!("%{escaped}%")
+    });
+    Ok(on_ex!(c, |e| sqlx::query_as::<_, Person>(
+        sqlx::AssertSqlSafe(sql.as_str())
+    )
+    .bind(unit_id)
+    .bind(&pattern)
+    .bind(&f.status)
+    .bind(f.limit)
+    .bind(f.offset)
+    .fetch_all(&mut *e)
+    .await)?)
+}
