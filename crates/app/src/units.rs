@@ -134,6 +134,24 @@ pub async fn list_administered(
     .await?)
 }
 
+/// Units the actor manages that `id` could move under (outside its own
+/// subtree), at most `limit`.
+pub async fn move_targets(
+    app: &App,
+    actor: &Actor,
+    id: UnitId,
+    limit: i64,
+) -> AppResult<Vec<Unit>> {
+    let mut c = app.db.conn().await?;
+    Ok(units::move_targets(
+        &mut c,
+        &actor.principal.scope::<Manage>(),
+        id,
+        limit.clamp(1, 1000),
+    )
+    .await?)
+}
+
 /// One unit inside the reader's scope.
 pub async fn get(app: &App, actor: &Actor, id: UnitId) -> AppResult<Unit> {
     let mut c = app.db.conn().await?;

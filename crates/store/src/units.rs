@@ -413,3 +413,27 @@ pub async fn move_to(
     };
     Ok((before, after))
 }
+
+/// Units inside `scope` that `id` could move under: outside its own
+/// subtree and not its current parent, ordered like [`list`].
+pub async fn move_targets(
+    c: &mut impl DbConn,
+    scope: &Scope<Manage>,
+    id: UnitId,
+    limit: i64,
+) -> StoreResult<Vec<Unit>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM units u
+         WHERE {} AND u.id NOT IN (SELECT descendant_id FROM unit_closure WHERE ancestor_id = $1)
+           AND u.id <> (SELECT coalesce(parent_id, 0) FROM units WHERE id = $1)
+         ORDER BY u.depth, u.name, u.id LIMIT $2",
+        unit_condition(scope, "u.id")
+    );
+    Ok(on_ex!(c, |e| sqlx::query_as::<_, Unit>(
+        sqlx::AssertSqlSafe(sql.as_str())
+    )
+    .bind(id)
+    .bind(limit)
+    .fetch_all(&mut *e)
+    .await)?)
+}

@@ -154,6 +154,18 @@ impl Tr {
             .unwrap_or_else(|| scope.to_string())
     }
 
+    /// Heading of a counter of people with `status` ("Members").
+    pub fn status_group(&self, status: &str) -> String {
+        self.maybe(&format!("status-{status}"))
+            .unwrap_or_else(|| status.to_string())
+    }
+
+    /// Label of one person's status ("Member").
+    pub fn person_status(&self, status: &str) -> String {
+        self.maybe(&format!("person-status-{status}"))
+            .unwrap_or_else(|| status.to_string())
+    }
+
     /// A timestamp as shown in the interface (UTC).
     pub fn datetime(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
         t.format("%Y-%m-%d %H:%M UTC").to_string()

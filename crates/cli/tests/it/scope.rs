@@ -16,6 +16,8 @@ struct World {
     b_cell: i64,
     b_account: i64,
     b_role: i64,
+    a_cell: i64,
+    b_person: i64,
 }
 
 async fn world() -> World {
@@ -29,7 +31,7 @@ async fn world() -> World {
         .await;
     let a = t.unit("Primary A", "primary_committee", province).await;
     let b = t.unit("Primary B", "primary_committee", province).await;
-    t.unit("Cell A1", "cell", a).await;
+    let a_cell = t.unit("Cell A1", "cell", a).await;
     let b_cell = t.unit("Cell B1", "cell", b).await;
     t.user("sec_a", Some(Role::Secretary), a, ScopeKind::Subtree)
         .await;
@@ -47,8 +49,23 @@ async fn world() -> World {
         .await
         .unwrap()[0]
         .id;
+    let b_person = grassroots_app::people::create(
+        &t.app,
+        &t.cli(),
+        b,
+        grassroots_app::people::PersonInput {
+            full_name: "Person of B".into(),
+            status: "member".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .id;
     World {
         t,
+        a_cell,
+        b_person,
         province,
         a,
         b,
@@ -112,6 +129,27 @@ fn page_routes(w: &World) -> Vec<PageRequest> {
             Method::POST,
             format!("/admin/roles/{}/revoke", w.b_role),
             vec![],
+        ),
+        (Method::GET, format!("/people/{}", w.b_person), vec![]),
+        (
+            Method::POST,
+            format!("/people/{}/status", w.b_person),
+            vec![("status", "left".into())],
+        ),
+        (
+            Method::POST,
+            format!("/units/{b}/people"),
+            vec![("full_name", "Planted".into()), ("status", "member".into())],
+        ),
+        (
+            Method::POST,
+            format!("/units/{b}/move"),
+            vec![("parent_id", w.a.to_string())],
+        ),
+        (
+            Method::POST,
+            format!("/units/{}/move", w.a_cell),
+            vec![("parent_id", b.to_string())],
         ),
     ]
 }
@@ -180,6 +218,28 @@ fn api_routes(w: &World) -> Vec<(Method, String, Option<serde_json::Value>)> {
             "/api/v1/tokens".into(),
             Some(json!({"name": "t", "role": "viewer", "unit_id": b, "scope": "unit"})),
         ),
+        (Method::GET, format!("/api/v1/units/{b}/people"), None),
+        (
+            Method::POST,
+            format!("/api/v1/units/{b}/people"),
+            Some(json!({"full_name": "Planted", "status": "member"})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/units/{b}/move"),
+            Some(json!({"parent_id": w.a})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/units/{}/move", w.a_cell),
+            Some(json!({"parent_id": b})),
+        ),
+        (Method::GET, format!("/api/v1/people/{}", w.b_person), None),
+        (
+            Method::PATCH,
+            format!("/api/v1/people/{}", w.b_person),
+            Some(json!({"status": "left"})),
+        ),
     ]
 }
 
@@ -192,6 +252,11 @@ const COVERED_OPERATIONS: &[&str] = &[
     "get /units/{id}",
     "patch /units/{id}",
     "post /units/{id}/children",
+    "get /units/{id}/people",
+    "post /units/{id}/people",
+    "post /units/{id}/move",
+    "get /people/{id}",
+    "patch /people/{id}",
     "get /accounts",
     "post /accounts",
     "get /accounts/{id}",
@@ -237,6 +302,20 @@ async fn assert_b_untouched(w: &World) {
         .await
         .unwrap();
     assert_eq!(roles.len(), 1, "B's roles unchanged");
+    let person = grassroots_app::people::open(&w.t.app, &w.t.cli(), w.b_person)
+        .await
+        .unwrap();
+    assert_eq!(person.person.status, "member", "B's person unchanged");
+    assert_eq!(person.person.unit_id, w.b);
+    let b_view = grassroots_app::units::view(&w.t.app, &w.t.cli(), w.b)
+        .await
+        .unwrap();
+    assert_eq!(b_view.subtree("people.member"), 1, "no one was added to B");
+    assert_eq!(b_view.unit.parent_id, Some(w.province), "B was not moved");
+    let cell = grassroots_app::units::get(&w.t.app, &w.t.cli(), w.a_cell)
+        .await
+        .unwrap();
+    assert_eq!(cell.parent_id, Some(w.a), "A's cell was not moved into B");
     let acct = grassroots_app::accounts::list(&w.t.app, &w.t.cli())
         .await
         .unwrap();
@@ -710,4 +789,211 @@ async fn a_link_from_another_site_cannot_open_a_logged_record() {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_secretary_runs_the_people_of_their_unit() {
+    let w = world().await;
+    let mut sec = w.t.login("sec_a").await;
+    let r = sec
+        .post_form(
+            &format!("/units/{}/people", w.a),
+            &[
+                ("full_name", "Ri Chol Jin"),
+                ("status", "candidate"),
+                ("joined_on", "2022-02-28"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = sec
+        .json(
+            Method::POST,
+            &format!("/api/v1/units/{}/people", w.a_cell),
+            Some(json!({"full_name": "김철", "status": "member"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let kim = r.json()["id"].as_i64().unwrap();
+    let r = sec
+        .json(
+            Method::POST,
+            &format!("/api/v1/units/{}/people", w.a),
+            Some(json!({"full_name": "X", "status": "loyal"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["field"], "status");
+    let r = sec
+        .json(
+            Method::POST,
+            &format!("/api/v1/units/{}/people", w.a),
+            Some(json!({"full_name": "X", "status": "member", "joined_on": "28.02.2022"})),
+        )
+        .await;
+    assert_eq!(r.json()["field"], "joined_on");
+    // Counters of the unit page cover the subtree.
+    let detail = sec
+        .json(Method::GET, &format!("/api/v1/units/{}", w.a), None)
+        .await
+        .json();
+    assert_eq!(detail["counters"]["people.member"]["subtree"], 1);
+    assert_eq!(detail["counters"]["people.candidate"]["own"], 1);
+    assert_eq!(detail["counters"]["cells"]["subtree"], 1);
+    let page = sec
+        .get(&format!("/units/{}?subtree=1&q=%EA%B9%80", w.a))
+        .await;
+    assert!(
+        page.body.contains("김철") && !page.body.contains("Ri Chol Jin"),
+        "search by name in the subtree"
+    );
+    assert!(
+        page.body.contains("id=\"count-member\">1<"),
+        "{}",
+        page.body
+    );
+    // Changing a status moves the counters.
+    let r = sec
+        .post_form(&format!("/people/{kim}/status"), &[("status", "left")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let detail = sec
+        .json(Method::GET, &format!("/api/v1/units/{}", w.a), None)
+        .await
+        .json();
+    assert_eq!(detail["counters"]["people.member"]["subtree"], 0);
+    assert_eq!(detail["counters"]["people.left"]["subtree"], 1);
+    let rec = sec
+        .json(Method::GET, &format!("/api/v1/people/{kim}"), None)
+        .await
+        .json();
+    let history: Vec<&str> = rec["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(history, ["member", "left"]);
+    // Opening a record is logged.
+    let reads = grassroots_app::audit::list(
+        &w.t.app,
+        &w.t.cli(),
+        &grassroots_store::audit::AuditFilter {
+            action: Some("person.read".into()),
+            limit: 10,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(
+        reads
+            .iter()
+            .any(|r| r.actor == "sec_a" && r.entity_id == kim.to_string())
+    );
+    // The viewer reads but cannot change; the member sees no one.
+    let mut viewer = w.t.login("viewer_a").await;
+    assert_eq!(
+        viewer.get(&format!("/people/{kim}")).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        viewer
+            .post_form(&format!("/people/{kim}/status"), &[("status", "member")])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        viewer
+            .post_form(
+                &format!("/units/{}/people", w.a),
+                &[("full_name", "Y"), ("status", "member")]
+            )
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let mut member = w.t.login("member_a").await;
+    assert_eq!(
+        member.get(&format!("/people/{kim}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        member
+            .json(Method::GET, &format!("/api/v1/units/{}/people", w.a), None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn moving_a_unit_carries_its_subtree_and_counters() {
+    let w = world().await;
+    let a2 = w.t.unit("Primary A2", "primary_committee", w.a).await;
+    grassroots_app::people::create(
+        &w.t.app,
+        &w.t.cli(),
+        w.a_cell,
+        grassroots_app::people::PersonInput {
+            full_name: "P".into(),
+            status: "member".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let mut sec = w.t.login("sec_a").await;
+    // Under itself: refused with the field named.
+    let r = sec
+        .json(
+            Method::POST,
+            &format!("/api/v1/units/{}/move", w.a_cell),
+            Some(json!({"parent_id": w.a_cell})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["field"], "parent_id");
+    // The secretary of A cannot move A itself (its parent is the province).
+    let r = sec
+        .json(
+            Method::POST,
+            &format!("/api/v1/units/{}/move", w.a),
+            Some(json!({"parent_id": a2})),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a unit cannot go under its own child"
+    );
+    let r = sec
+        .post_form(
+            &format!("/units/{}/move", w.a_cell),
+            &[("parent_id", &a2.to_string())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let a2_detail = sec
+        .json(Method::GET, &format!("/api/v1/units/{a2}"), None)
+        .await
+        .json();
+    assert_eq!(a2_detail["counters"]["people.member"]["subtree"], 1);
+    assert_eq!(a2_detail["counters"]["cells"]["subtree"], 1);
+    assert_eq!(a2_detail["counters"]["units"]["subtree"], 2);
+    let a_detail = sec
+        .json(Method::GET, &format!("/api/v1/units/{}", w.a), None)
+        .await
+        .json();
+    assert_eq!(a_detail["counters"]["units"]["subtree"], 3);
+    assert_eq!(
+        a_detail["counters"]["people.member"]["own"]
+            .as_i64()
+            .unwrap_or(0),
+        0
+    );
+    let mut c = w.t.app.db.conn().await.unwrap();
+    let report = grassroots_store::check::run(&mut c).await.unwrap();
+    assert!(report.ok(), "{report:?}");
 }

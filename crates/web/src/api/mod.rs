@@ -3,6 +3,7 @@
 //! authenticate with an API token (`Authorization: Bearer grt_…`) or with
 //! the session cookie (then unsafe methods need the `X-CSRF-Token` header).
 
+use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use axum::Json;
@@ -12,10 +13,12 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use grassroots_app::accounts::{AccountDetail, CreateInput, OwnRecord};
 use grassroots_app::auth::Authenticated;
+use grassroots_app::people::{self, PersonInput, PersonRecord};
 use grassroots_app::{AppError, accounts, audit, roles, tokens, units};
 use grassroots_core::{AccountId, Assignment, FieldError, Role, ScopeKind, UnitId};
 use grassroots_store::accounts::Account;
 use grassroots_store::audit::AuditRecord;
+use grassroots_store::people::{PeopleFilter, Person};
 use grassroots_store::roles::RoleAssignmentRow;
 use grassroots_store::tokens::ApiToken;
 use grassroots_store::units::{Unit, UnitListing};
@@ -58,6 +61,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_units))
         .routes(routes!(get_unit, rename_unit))
         .routes(routes!(create_child))
+        .routes(routes!(list_people, add_person))
+        .routes(routes!(move_unit))
+        .routes(routes!(get_person, update_person))
         .routes(routes!(list_accounts, create_account))
         .routes(routes!(get_account, update_account))
         .routes(routes!(reset_password))
@@ -208,6 +214,18 @@ struct UnitDetail {
     path: Vec<PathStep>,
     children: Vec<UnitListing>,
     can_manage: bool,
+    can_edit: bool,
+    /// Maintained counters by metric (`units`, `cells`, `people.member`, …).
+    counters: BTreeMap<String, Counter>,
+}
+
+/// A maintained counter of a unit.
+#[derive(Serialize, ToSchema)]
+struct Counter {
+    /// In the unit itself.
+    own: i64,
+    /// In the unit and everything below it.
+    subtree: i64,
 }
 
 /// `GET /units/{id}`.
@@ -233,6 +251,12 @@ async fn get_unit(
             .collect(),
         children: v.children,
         can_manage: v.can_manage,
+        can_edit: v.can_edit,
+        counters: v
+            .counters
+            .into_iter()
+            .map(|(k, (own, subtree))| (k, Counter { own, subtree }))
+            .collect(),
     }))
 }
 
@@ -554,4 +578,129 @@ async fn list_audit(
         before: q.before,
     })?;
     Ok(Json(audit::list(&s.app, &c.actor, &filter).await?))
+}
+
+/// People listing filters.
+#[derive(Deserialize, IntoParams)]
+struct PeopleParams {
+    /// Part of the name (case-insensitive).
+    q: Option<String>,
+    /// Only this status.
+    status: Option<String>,
+    /// Include the people of every unit below.
+    subtree: Option<bool>,
+    /// Maximum items (1–500, default 100).
+    limit: Option<i64>,
+    /// Items to skip.
+    offset: Option<i64>,
+}
+
+/// `GET /units/{id}/people`.
+#[utoipa::path(get, path = "/units/{id}/people", tag = "people", params(("id" = i64, Path), PeopleParams), responses(
+    (status = 200, body = Vec<Person>), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn list_people(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<UnitId>,
+    Query(q): Query<PeopleParams>,
+) -> WebResult<Json<Vec<Person>>> {
+    let filter = PeopleFilter {
+        subtree: q.subtree.unwrap_or(false),
+        name: q.q.filter(|v| !v.trim().is_empty()),
+        status: q.status.filter(|v| !v.trim().is_empty()),
+        limit: q.limit.unwrap_or(100),
+        offset: q.offset.unwrap_or(0),
+    };
+    Ok(Json(people::list(&s.app, &c.actor, id, filter).await?))
+}
+
+/// New person.
+#[derive(Deserialize, ToSchema)]
+struct NewPersonBody {
+    full_name: String,
+    /// `applicant`, `candidate`, `member`, `employee`, `left` or `transferred_out`.
+    status: String,
+    #[serde(default)]
+    contact: String,
+    /// YYYY-MM-DD.
+    #[serde(default)]
+    joined_on: String,
+    #[serde(default)]
+    external_id: String,
+}
+
+/// `POST /units/{id}/people`.
+#[utoipa::path(post, path = "/units/{id}/people", tag = "people", params(("id" = i64, Path)), request_body = NewPersonBody, responses(
+    (status = 201, body = Person), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn add_person(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<UnitId>,
+    Body(b): Body<NewPersonBody>,
+) -> WebResult<(StatusCode, Json<Person>)> {
+    let p = people::create(
+        &s.app,
+        &c.actor,
+        id,
+        PersonInput {
+            full_name: b.full_name,
+            contact: b.contact,
+            status: b.status,
+            joined_on: b.joined_on,
+            external_id: b.external_id,
+        },
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(p)))
+}
+
+/// Where to move a unit.
+#[derive(Deserialize, ToSchema)]
+struct MoveBody {
+    parent_id: UnitId,
+}
+
+/// `POST /units/{id}/move`: move a unit with its subtree.
+#[utoipa::path(post, path = "/units/{id}/move", tag = "units", params(("id" = i64, Path)), request_body = MoveBody, responses(
+    (status = 200, body = Unit), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn move_unit(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<UnitId>,
+    Body(b): Body<MoveBody>,
+) -> WebResult<Json<Unit>> {
+    Ok(Json(
+        units::move_unit(&s.app, &c.actor, id, b.parent_id).await?,
+    ))
+}
+
+/// `GET /people/{id}`: a person's full record (a logged, sensitive read).
+#[utoipa::path(get, path = "/people/{id}", tag = "people", params(("id" = i64, Path)), responses(
+    (status = 200, body = PersonRecord), (status = 404, body = ErrorBody)))]
+async fn get_person(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+) -> WebResult<Json<PersonRecord>> {
+    Ok(Json(people::open(&s.app, &c.actor, id).await?))
+}
+
+/// Person changes.
+#[derive(Deserialize, ToSchema)]
+struct PersonPatch {
+    status: String,
+}
+
+/// `PATCH /people/{id}`: change the status.
+#[utoipa::path(patch, path = "/people/{id}", tag = "people", params(("id" = i64, Path)), request_body = PersonPatch, responses(
+    (status = 200, body = Person), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_person(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+    Body(b): Body<PersonPatch>,
+) -> WebResult<Json<Person>> {
+    Ok(Json(
+        people::set_status(&s.app, &c.actor, id, &b.status).await?,
+    ))
 }

@@ -5,6 +5,7 @@
 pub(crate) mod admin;
 mod auth;
 mod me;
+mod people;
 mod units;
 
 use askama::Template;
@@ -35,6 +36,10 @@ pub fn routes() -> Router<AppState> {
         .route("/units/{id}", get(units::show))
         .route("/units/{id}/children", post(units::create_child))
         .route("/units/{id}/rename", post(units::rename))
+        .route("/units/{id}/people", post(units::add_person))
+        .route("/units/{id}/move", post(units::move_unit))
+        .route("/people/{id}", get(people::show))
+        .route("/people/{id}/status", post(people::set_status))
         .route("/me", get(me::show))
         .route("/me/password", post(me::change_password))
         .route("/me/logout-everywhere", post(me::logout_everywhere))

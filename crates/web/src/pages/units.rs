@@ -2,11 +2,13 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::Path;
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
+use grassroots_app::people::{self, PersonInput};
 use grassroots_app::units::{self as svc, UnitView};
 use grassroots_core::UnitId;
+use grassroots_store::people::{PeopleFilter, Person, STATUSES};
 use grassroots_store::units::UnitListing;
 use serde::Deserialize;
 
@@ -34,12 +36,32 @@ struct UnitPage {
     l: Layout,
     view: UnitView,
     levels: Vec<(String, String)>,
+    statuses: Vec<(String, String)>,
+    people: Vec<Person>,
+    q: String,
+    status: String,
+    subtree: bool,
+    prev_page: Option<String>,
+    next_page: Option<String>,
+    move_targets: Vec<(i64, String)>,
     err: Option<FormError>,
 }
+
+/// People filters of the unit page.
+#[derive(Debug, Default, Deserialize)]
+pub struct PeopleQuery {
+    q: Option<String>,
+    status: Option<String>,
+    subtree: Option<String>,
+    page: Option<i64>,
+}
+
+const PAGE_SIZE: i64 = 50;
 
 async fn unit_page(
     p: &Page,
     id: UnitId,
+    query: &PeopleQuery,
     status: StatusCode,
     err: Option<FormError>,
 ) -> WebResult<Response> {
@@ -61,6 +83,57 @@ async fn unit_page(
         .into_iter()
         .map(|k| (k.to_string(), p.tr.level(k)))
         .collect();
+
+    let q = query.q.clone().unwrap_or_default().trim().to_string();
+    let wanted_status = query.status.clone().unwrap_or_default();
+    let subtree = query.subtree.as_deref() == Some("1");
+    let page = query.page.unwrap_or(0).max(0);
+    let mut people = people::list(
+        &p.state.app,
+        &p.auth.actor,
+        id,
+        PeopleFilter {
+            subtree,
+            name: (!q.is_empty()).then(|| q.clone()),
+            status: (!wanted_status.is_empty()).then(|| wanted_status.clone()),
+            limit: PAGE_SIZE + 1,
+            offset: page * PAGE_SIZE,
+        },
+    )
+    .await?;
+    let has_more = people.len() as i64 > PAGE_SIZE;
+    people.truncate(PAGE_SIZE as usize);
+    let page_link = |n: i64| {
+        let mut params = vec![("page", n.to_string())];
+        if !q.is_empty() {
+            params.push(("q", q.clone()));
+        }
+        if !wanted_status.is_empty() {
+            params.push(("status", wanted_status.clone()));
+        }
+        if subtree {
+            params.push(("subtree", "1".into()));
+        }
+        format!(
+            "/units/{id}?{}",
+            serde_urlencoded::to_string(&params).unwrap_or_default()
+        )
+    };
+    let prev_page = (page > 0).then(|| page_link(page - 1));
+    let next_page = has_more.then(|| page_link(page + 1));
+    let statuses = STATUSES
+        .iter()
+        .map(|s| (s.to_string(), p.tr.person_status(s)))
+        .collect();
+    let move_targets = if view.can_manage && view.unit.parent_id.is_some() {
+        svc::move_targets(&p.state.app, &p.auth.actor, id, 1000)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, format!("{}{}", "· ".repeat(u.depth as usize), u.name)))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let l = p.layout(view.unit.name.clone(), crumbs);
     Ok(render(
         status,
@@ -68,14 +141,98 @@ async fn unit_page(
             l,
             view,
             levels,
+            statuses,
+            people,
+            q,
+            status: wanted_status,
+            subtree,
+            prev_page,
+            next_page,
+            move_targets,
             err,
         },
     ))
 }
 
 /// `GET /units/{id}`.
-pub async fn show(p: Page, Path(id): Path<UnitId>) -> WebResult<Response> {
-    unit_page(&p, id, StatusCode::OK, None).await
+pub async fn show(
+    p: Page,
+    Path(id): Path<UnitId>,
+    Query(q): Query<PeopleQuery>,
+) -> WebResult<Response> {
+    unit_page(&p, id, &q, StatusCode::OK, None).await
+}
+
+/// Form to add a person.
+#[derive(Deserialize)]
+pub struct PersonForm {
+    full_name: String,
+    status: String,
+    #[serde(default)]
+    contact: String,
+    #[serde(default)]
+    joined_on: String,
+    #[serde(default)]
+    external_id: String,
+}
+
+/// `POST /units/{id}/people`.
+pub async fn add_person(
+    p: Page,
+    Path(id): Path<UnitId>,
+    Form(f): Form<PersonForm>,
+) -> WebResult<Response> {
+    let input = PersonInput {
+        full_name: f.full_name,
+        contact: f.contact,
+        status: f.status,
+        joined_on: f.joined_on,
+        external_id: f.external_id,
+    };
+    match people::create(&p.state.app, &p.auth.actor, id, input).await {
+        Ok(_) => Ok(redirect_with_flash(
+            &p.state,
+            &format!("/units/{id}"),
+            "flash-person-added",
+        )),
+        Err(e) => {
+            let err = FormError::from_app(&p.tr, e)?;
+            let q = PeopleQuery::default();
+            unit_page(&p, id, &q, StatusCode::UNPROCESSABLE_ENTITY, Some(err)).await
+        }
+    }
+}
+
+/// Form to move a unit.
+#[derive(Deserialize)]
+pub struct MoveForm {
+    parent_id: String,
+}
+
+/// `POST /units/{id}/move`.
+pub async fn move_unit(
+    p: Page,
+    Path(id): Path<UnitId>,
+    Form(f): Form<MoveForm>,
+) -> WebResult<Response> {
+    let result = match f.parent_id.trim().parse::<UnitId>() {
+        Ok(to) => svc::move_unit(&p.state.app, &p.auth.actor, id, to).await,
+        Err(_) => Err(grassroots_app::AppError::Invalid(
+            grassroots_core::FieldError::new("parent_id", "invalid", "is not valid"),
+        )),
+    };
+    match result {
+        Ok(_) => Ok(redirect_with_flash(
+            &p.state,
+            &format!("/units/{id}"),
+            "flash-unit-moved",
+        )),
+        Err(e) => {
+            let err = FormError::from_app(&p.tr, e)?;
+            let q = PeopleQuery::default();
+            unit_page(&p, id, &q, StatusCode::UNPROCESSABLE_ENTITY, Some(err)).await
+        }
+    }
 }
 
 /// Form to add a child unit.
@@ -99,7 +256,14 @@ pub async fn create_child(
         )),
         Err(e) => {
             let err = FormError::from_app(&p.tr, e)?;
-            unit_page(&p, id, StatusCode::UNPROCESSABLE_ENTITY, Some(err)).await
+            unit_page(
+                &p,
+                id,
+                &PeopleQuery::default(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(err),
+            )
+            .await
         }
     }
 }
@@ -124,7 +288,14 @@ pub async fn rename(
         )),
         Err(e) => {
             let err = FormError::from_app(&p.tr, e)?;
-            unit_page(&p, id, StatusCode::UNPROCESSABLE_ENTITY, Some(err)).await
+            unit_page(
+                &p,
+                id,
+                &PeopleQuery::default(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(err),
+            )
+            .await
         }
     }
 }
