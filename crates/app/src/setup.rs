@@ -232,6 +232,50 @@ pub async fn demo(app: &App) -> AppResult<Vec<DemoLogin>> {
                 let unit = crate::units::create_child(app, &actor, parent_id, name, level).await?;
                 ids.push((name, unit.id));
             }
+            // People of the cells and primary committees, so that the
+            // counters and lists have something to show.
+            let people: &[(&str, &str, &str)] = &[
+                ("Synthesis Workshop Cell", "Choe Kum Ok", "member"),
+                ("Synthesis Workshop Cell", "Han Myong Chol", "member"),
+                ("Synthesis Workshop Cell", "Jang Un Hui", "candidate"),
+                ("Synthesis Workshop Cell", "Kang Song Il", "employee"),
+                ("Maintenance Workshop Cell", "Kim Yong Su", "member"),
+                ("Maintenance Workshop Cell", "Ryu Chun Hwa", "member"),
+                ("Maintenance Workshop Cell", "So Jong Nam", "applicant"),
+                (
+                    "Namhung Youth Chemical Complex Primary Committee",
+                    "Kim Chol Min",
+                    "member",
+                ),
+                (
+                    "Namhung Youth Chemical Complex Primary Committee",
+                    "Ri Song Hui",
+                    "member",
+                ),
+                ("Work Team 1 Cell", "Pak Sun Ok", "member"),
+                ("Work Team 1 Cell", "O Hyon Chol", "employee"),
+                ("Blast Furnace Cell", "Jon Kwang Ho", "member"),
+                ("Blast Furnace Cell", "Mun Su Gyong", "candidate"),
+            ];
+            for (unit, name, status) in people {
+                let unit_id = ids
+                    .iter()
+                    .find(|(n, _)| n == unit)
+                    .map(|(_, id)| *id)
+                    .unwrap_or(root.id);
+                crate::people::create(
+                    app,
+                    &actor,
+                    unit_id,
+                    crate::people::PersonInput {
+                        full_name: name.to_string(),
+                        status: status.to_string(),
+                        joined_on: "2022-02-28".into(),
+                        ..Default::default()
+                    },
+                )
+                .await?;
+            }
             for (user, display, role, unit, scope) in logins.iter().skip(1) {
                 let unit_id = ids
                     .iter()

@@ -145,6 +145,53 @@ async fn login_open_a_unit_and_logout_in_chromium() {
             main.contains("Level: Cell"),
             "a unit added under a primary committee defaults to a cell: {main}"
         );
+        // Add a person to the new cell and watch the counter.
+        assert_eq!(
+            c.find(Locator::Id("count-member")).await?.text().await?,
+            "0"
+        );
+        c.find(Locator::Id("person-name"))
+            .await?
+            .send_keys("Pak Chol Ung")
+            .await?;
+        c.find(Locator::Id("person-submit")).await?.click().await?;
+        c.wait()
+            .for_element(Locator::LinkText("Pak Chol Ung"))
+            .await?;
+        assert_eq!(
+            c.find(Locator::Id("count-member")).await?.text().await?,
+            "1"
+        );
+        // Move the cell under another cell of the committee.
+        let target = c
+            .find(Locator::Css("#move-to option:last-child"))
+            .await?
+            .attr("value")
+            .await?
+            .expect("a move target");
+        c.find(Locator::Css(&format!("#move-to option[value='{target}']")))
+            .await?
+            .click()
+            .await?;
+        c.find(Locator::Id("move-submit")).await?.click().await?;
+        c.wait().for_element(Locator::Css(".flash")).await?;
+        let crumbs = c.find(Locator::Css("nav.crumbs")).await?.text().await?;
+        assert!(
+            crumbs.contains("Synthesis Workshop Cell"),
+            "now below the Synthesis cell: {crumbs}"
+        );
+        c.goto(&format!("{url}/units/{target}")).await?;
+        c.wait().for_element(Locator::Id("count-units")).await?;
+        assert_eq!(
+            c.find(Locator::Id("count-units")).await?.text().await?,
+            "2",
+            "the moved cell counts under its new parent"
+        );
+        assert_eq!(
+            c.find(Locator::Id("count-member")).await?.text().await?,
+            "3",
+            "its two members and the person added to the moved cell"
+        );
         // The page fits a 360-px-wide phone: nothing scrolls sideways.
         let overflow = c
             .execute(
