@@ -32,6 +32,17 @@ pub struct Config {
     pub session: SessionConfig,
     /// Login throttling.
     pub login: LoginConfig,
+    /// Positions.
+    pub positions: PositionsConfig,
+}
+
+/// Positions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PositionsConfig {
+    /// A holder appointed fewer days ago than this is shown as newly
+    /// appointed; others as long-serving.
+    pub newly_appointed_days: i64,
 }
 
 /// Session lifetimes.
@@ -73,6 +84,9 @@ impl Default for Config {
                 max_failures_per_account: 5,
                 max_failures_per_address: 20,
                 window_minutes: 15,
+            },
+            positions: PositionsConfig {
+                newly_appointed_days: 365,
             },
         }
     }

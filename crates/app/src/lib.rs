@@ -11,6 +11,7 @@ pub mod config;
 mod error;
 pub mod passwords;
 pub mod people;
+pub mod positions;
 pub mod roles;
 pub mod setup;
 pub mod tokens;

@@ -130,7 +130,13 @@ pub async fn recompute(c: &mut impl DbConn) -> StoreResult<Vec<AggregateRow>> {
          SELECT c.ancestor_id, 'people.' || p.status,
                 sum(CASE WHEN p.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
          FROM people p JOIN unit_closure c ON c.descendant_id = p.unit_id
-         GROUP BY c.ancestor_id, p.status"
+         GROUP BY c.ancestor_id, p.status
+         UNION ALL
+         SELECT c.ancestor_id, 'positions.current',
+                sum(CASE WHEN p.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
+         FROM positions p JOIN unit_closure c ON c.descendant_id = p.unit_id
+         WHERE p.ended_on IS NULL
+         GROUP BY c.ancestor_id"
     )
     .fetch_all(&mut *e)
     .await)?;

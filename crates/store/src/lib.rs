@@ -15,6 +15,7 @@ mod db;
 mod error;
 pub mod migrate;
 pub mod people;
+pub mod positions;
 pub mod roles;
 pub mod scope_sql;
 pub mod sessions;

@@ -29,6 +29,11 @@ const SQLITE: &[Migration] = &[
         name: "people_aggregates",
         sql: include_str!("../migrations/sqlite/0002_people_aggregates.sql"),
     },
+    Migration {
+        version: 3,
+        name: "positions",
+        sql: include_str!("../migrations/sqlite/0003_positions.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -41,6 +46,11 @@ const POSTGRES: &[Migration] = &[
         version: 2,
         name: "people_aggregates",
         sql: include_str!("../migrations/postgres/0002_people_aggregates.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "positions",
+        sql: include_str!("../migrations/postgres/0003_positions.sql"),
     },
 ];
 

@@ -18,6 +18,7 @@ struct World {
     b_role: i64,
     a_cell: i64,
     b_person: i64,
+    b_position: i64,
 }
 
 async fn world() -> World {
@@ -62,10 +63,16 @@ async fn world() -> World {
     .await
     .unwrap()
     .id;
+    let b_position =
+        grassroots_app::positions::assign(&t.app, &t.cli(), b, "secretary", b_person, "2022-01-01")
+            .await
+            .unwrap()
+            .id;
     World {
         t,
         a_cell,
         b_person,
+        b_position,
         province,
         a,
         b,
@@ -131,6 +138,27 @@ fn page_routes(w: &World) -> Vec<PageRequest> {
             vec![],
         ),
         (Method::GET, format!("/people/{}", w.b_person), vec![]),
+        (
+            Method::POST,
+            format!("/units/{b}/positions"),
+            vec![
+                ("position_type", "technical_head".into()),
+                ("person_id", w.b_person.to_string()),
+            ],
+        ),
+        (
+            Method::POST,
+            format!("/positions/{}/end", w.b_position),
+            vec![],
+        ),
+        (
+            Method::POST,
+            format!("/units/{}/positions", w.a),
+            vec![
+                ("position_type", "committee_member".into()),
+                ("person_id", w.b_person.to_string()),
+            ],
+        ),
         (
             Method::POST,
             format!("/people/{}/status", w.b_person),
@@ -235,6 +263,23 @@ fn api_routes(w: &World) -> Vec<(Method, String, Option<serde_json::Value>)> {
             Some(json!({"parent_id": b})),
         ),
         (Method::GET, format!("/api/v1/people/{}", w.b_person), None),
+        (Method::GET, format!("/api/v1/units/{b}/positions"), None),
+        (Method::GET, format!("/api/v1/units/{b}/vacancies"), None),
+        (
+            Method::POST,
+            format!("/api/v1/units/{b}/positions"),
+            Some(json!({"position_type": "technical_head", "person_id": w.b_person})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/positions/{}/end", w.b_position),
+            Some(json!({})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/units/{}/positions", w.a),
+            Some(json!({"position_type": "committee_member", "person_id": w.b_person})),
+        ),
         (
             Method::PATCH,
             format!("/api/v1/people/{}", w.b_person),
@@ -257,6 +302,11 @@ const COVERED_OPERATIONS: &[&str] = &[
     "post /units/{id}/move",
     "get /people/{id}",
     "patch /people/{id}",
+    "get /position-types",
+    "get /units/{id}/positions",
+    "post /units/{id}/positions",
+    "post /positions/{id}/end",
+    "get /units/{id}/vacancies",
     "get /accounts",
     "post /accounts",
     "get /accounts/{id}",
@@ -312,6 +362,17 @@ async fn assert_b_untouched(w: &World) {
         .unwrap();
     assert_eq!(b_view.subtree("people.member"), 1, "no one was added to B");
     assert_eq!(b_view.unit.parent_id, Some(w.province), "B was not moved");
+    let b_positions = grassroots_app::positions::of_unit(&w.t.app, &w.t.cli(), w.b)
+        .await
+        .unwrap();
+    assert_eq!(b_positions.current.len(), 1, "B's positions unchanged");
+    let a_positions = grassroots_app::positions::of_unit(&w.t.app, &w.t.cli(), w.a)
+        .await
+        .unwrap();
+    assert!(
+        a_positions.current.is_empty(),
+        "no one from B was appointed in A"
+    );
     let cell = grassroots_app::units::get(&w.t.app, &w.t.cli(), w.a_cell)
         .await
         .unwrap();
@@ -843,9 +904,17 @@ async fn a_secretary_runs_the_people_of_their_unit() {
     let page = sec
         .get(&format!("/units/{}?subtree=1&q=%EA%B9%80", w.a))
         .await;
+    let rows = page
+        .body
+        .split("id=\"people-rows\"")
+        .nth(1)
+        .unwrap()
+        .split("</section>")
+        .next()
+        .unwrap();
     assert!(
-        page.body.contains("김철") && !page.body.contains("Ri Chol Jin"),
-        "search by name in the subtree"
+        rows.contains("김철") && !rows.contains("Ri Chol Jin"),
+        "search by name in the subtree: {rows}"
     );
     assert!(
         page.body.contains("id=\"count-member\">1<"),
@@ -992,6 +1061,151 @@ async fn moving_a_unit_carries_its_subtree_and_counters() {
             .as_i64()
             .unwrap_or(0),
         0
+    );
+    let mut c = w.t.app.db.conn().await.unwrap();
+    let report = grassroots_store::check::run(&mut c).await.unwrap();
+    assert!(report.ok(), "{report:?}");
+}
+
+#[tokio::test]
+async fn appointments_lead_trio_and_vacancies() {
+    let w = world().await;
+    let mut sec = w.t.login("sec_a").await;
+    let r = sec
+        .json(
+            Method::POST,
+            &format!("/api/v1/units/{}/people", w.a_cell),
+            Some(json!({"full_name": "Hong Il Chon", "status": "member"})),
+        )
+        .await;
+    let hong = r.json()["id"].as_i64().unwrap();
+    // Appointed in A (the person belongs to a cell below A).
+    let r = sec
+        .post_form(
+            &format!("/units/{}/positions", w.a),
+            &[
+                ("position_type", "secretary"),
+                ("person_id", &hong.to_string()),
+                ("started_on", "2022-02-28"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = sec
+        .json(
+            Method::POST,
+            &format!("/api/v1/units/{}/positions", w.a),
+            Some(json!({"position_type": "secretary", "person_id": hong})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["field"], "position_type");
+    // Not a person of the cell: refused.
+    let other = grassroots_app::people::create(
+        &w.t.app,
+        &w.t.cli(),
+        w.a,
+        grassroots_app::people::PersonInput {
+            full_name: "Of A".into(),
+            status: "member".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .id;
+    let r = sec
+        .json(
+            Method::POST,
+            &format!("/api/v1/units/{}/positions", w.a_cell),
+            Some(json!({"position_type": "cell_secretary", "person_id": other})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["field"], "person_id");
+    let trio = sec
+        .json(
+            Method::GET,
+            &format!("/api/v1/units/{}/positions", w.a),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(trio["lead"][0]["lead"], "party");
+    assert_eq!(
+        trio["lead"][0]["holder"]["position"]["person_name"],
+        "Hong Il Chon"
+    );
+    assert!(
+        trio["lead"][1]["holder"].is_null(),
+        "administrative head vacant"
+    );
+    let page = sec.get(&format!("/units/{}", w.a)).await;
+    assert!(
+        page.body.contains("Hong Il Chon") && page.body.contains("Vacant"),
+        "{}",
+        page.body
+    );
+    // Vacancies seen from the root include both committees' missing seats.
+    let mut root = w.t.login("root").await;
+    let vac = root
+        .json(
+            Method::GET,
+            &format!("/api/v1/units/{}/vacancies", w.t.root),
+            None,
+        )
+        .await
+        .json();
+    let seats: Vec<(String, String)> = vac
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["unit_name"].as_str().unwrap().to_string(),
+                v["type_key"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(seats.contains(&("Primary A".into(), "administrative_head".into())));
+    assert!(!seats.contains(&("Primary A".into(), "secretary".into())));
+    assert!(!seats.contains(&("Primary B".into(), "secretary".into())));
+    assert!(seats.contains(&("Primary B".into(), "technical_head".into())));
+    // Ending the term frees the seat and keeps the history.
+    let position = trio["lead"][0]["holder"]["position"]["id"]
+        .as_i64()
+        .unwrap();
+    let r = sec
+        .json(
+            Method::POST,
+            &format!("/api/v1/positions/{position}/end"),
+            Some(json!({"ended_on": "2022-01-01"})),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "cannot end before the start"
+    );
+    let r = sec
+        .post_form(&format!("/positions/{position}/end"), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let trio = sec
+        .json(
+            Method::GET,
+            &format!("/api/v1/units/{}/positions", w.a),
+            None,
+        )
+        .await
+        .json();
+    assert!(trio["lead"][0]["holder"].is_null());
+    assert_eq!(trio["past"][0]["person_name"], "Hong Il Chon");
+    let person = sec.get(&format!("/people/{hong}")).await;
+    assert!(
+        person.body.contains("Secretary, <a href=\"/units/"),
+        "{}",
+        person.body
     );
     let mut c = w.t.app.db.conn().await.unwrap();
     let report = grassroots_store::check::run(&mut c).await.unwrap();

@@ -14,11 +14,13 @@ use axum::response::{IntoResponse, Response};
 use grassroots_app::accounts::{AccountDetail, CreateInput, OwnRecord};
 use grassroots_app::auth::Authenticated;
 use grassroots_app::people::{self, PersonInput, PersonRecord};
+use grassroots_app::positions::{self, UnitPositions};
 use grassroots_app::{AppError, accounts, audit, roles, tokens, units};
 use grassroots_core::{AccountId, Assignment, FieldError, Role, ScopeKind, UnitId};
 use grassroots_store::accounts::Account;
 use grassroots_store::audit::AuditRecord;
 use grassroots_store::people::{PeopleFilter, Person};
+use grassroots_store::positions::{Position, PositionType, Vacancy};
 use grassroots_store::roles::RoleAssignmentRow;
 use grassroots_store::tokens::ApiToken;
 use grassroots_store::units::{Unit, UnitListing};
@@ -64,6 +66,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_people, add_person))
         .routes(routes!(move_unit))
         .routes(routes!(get_person, update_person))
+        .routes(routes!(position_types))
+        .routes(routes!(unit_positions, appoint))
+        .routes(routes!(end_position))
+        .routes(routes!(vacancies))
         .routes(routes!(list_accounts, create_account))
         .routes(routes!(get_account, update_account))
         .routes(routes!(reset_password))
@@ -174,6 +180,13 @@ struct Paging {
     limit: Option<i64>,
     /// Items to skip.
     offset: Option<i64>,
+}
+
+/// A maximum number of items.
+#[derive(Debug, Deserialize, IntoParams)]
+struct Limit {
+    /// Maximum items (1–1000, default 100).
+    limit: Option<i64>,
 }
 
 /// `GET /units`: units within the caller's read scope.
@@ -702,5 +715,96 @@ async fn update_person(
 ) -> WebResult<Json<Person>> {
     Ok(Json(
         people::set_status(&s.app, &c.actor, id, &b.status).await?,
+    ))
+}
+
+/// `GET /position-types`: the configured position types.
+#[utoipa::path(get, path = "/position-types", tag = "positions", responses(
+    (status = 200, body = Vec<PositionType>), (status = 401, body = ErrorBody)))]
+async fn position_types(
+    State(s): State<AppState>,
+    Caller(_c): Caller,
+) -> WebResult<Json<Vec<PositionType>>> {
+    Ok(Json(positions::types(&s.app).await?))
+}
+
+/// `GET /units/{id}/positions`: the lead trio, current positions and
+/// earlier terms of a unit.
+#[utoipa::path(get, path = "/units/{id}/positions", tag = "positions", params(("id" = i64, Path)), responses(
+    (status = 200, body = UnitPositions), (status = 404, body = ErrorBody)))]
+async fn unit_positions(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<UnitId>,
+) -> WebResult<Json<UnitPositions>> {
+    Ok(Json(positions::of_unit(&s.app, &c.actor, id).await?))
+}
+
+/// An appointment.
+#[derive(Deserialize, ToSchema)]
+struct AppointBody {
+    /// Key of the position type (see `/position-types`).
+    position_type: String,
+    person_id: i64,
+    /// First day, YYYY-MM-DD; today when empty.
+    #[serde(default)]
+    started_on: String,
+}
+
+/// `POST /units/{id}/positions`: appoint a person of the unit.
+#[utoipa::path(post, path = "/units/{id}/positions", tag = "positions", params(("id" = i64, Path)), request_body = AppointBody, responses(
+    (status = 201, body = Position), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn appoint(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<UnitId>,
+    Body(b): Body<AppointBody>,
+) -> WebResult<(StatusCode, Json<Position>)> {
+    let p = positions::assign(
+        &s.app,
+        &c.actor,
+        id,
+        &b.position_type,
+        b.person_id,
+        &b.started_on,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(p)))
+}
+
+/// End of a term.
+#[derive(Deserialize, ToSchema)]
+struct EndBody {
+    /// Last day, YYYY-MM-DD; today when empty.
+    #[serde(default)]
+    ended_on: String,
+}
+
+/// `POST /positions/{id}/end`.
+#[utoipa::path(post, path = "/positions/{id}/end", tag = "positions", params(("id" = i64, Path)), request_body = EndBody, responses(
+    (status = 200, body = Position), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn end_position(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+    Body(b): Body<EndBody>,
+) -> WebResult<Json<Position>> {
+    Ok(Json(
+        positions::end(&s.app, &c.actor, id, &b.ended_on).await?,
+    ))
+}
+
+/// `GET /units/{id}/vacancies`: vacant lead positions of primary
+/// committees in the unit's subtree.
+#[utoipa::path(get, path = "/units/{id}/vacancies", tag = "positions", params(("id" = i64, Path), Limit), responses(
+    (status = 200, body = Vec<Vacancy>), (status = 404, body = ErrorBody)))]
+async fn vacancies(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<UnitId>,
+    Query(p): Query<Limit>,
+) -> WebResult<Json<Vec<Vacancy>>> {
+    Ok(Json(
+        positions::vacancies(&s.app, &c.actor, id, p.limit.unwrap_or(100)).await?,
     ))
 }

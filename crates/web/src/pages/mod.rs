@@ -38,6 +38,8 @@ pub fn routes() -> Router<AppState> {
         .route("/units/{id}/rename", post(units::rename))
         .route("/units/{id}/people", post(units::add_person))
         .route("/units/{id}/move", post(units::move_unit))
+        .route("/units/{id}/positions", post(units::appoint))
+        .route("/positions/{id}/end", post(units::end_position))
         .route("/people/{id}", get(people::show))
         .route("/people/{id}/status", post(people::set_status))
         .route("/me", get(me::show))

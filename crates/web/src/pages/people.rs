@@ -7,8 +7,9 @@ use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
 use grassroots_app::people::{self, PersonRecord};
-use grassroots_app::units;
+use grassroots_app::{positions, units};
 use grassroots_store::people::STATUSES;
+use grassroots_store::positions::Position;
 use serde::Deserialize;
 
 use super::{FormError, Layout, Page, render};
@@ -22,6 +23,7 @@ struct PersonPage {
     rec: PersonRecord,
     unit_name: String,
     statuses: Vec<(String, String)>,
+    positions: Vec<Position>,
     err: Option<FormError>,
 }
 
@@ -43,6 +45,7 @@ async fn person_page(
         .iter()
         .map(|s| (s.to_string(), p.tr.person_status(s)))
         .collect();
+    let positions = positions::of_person(&p.state.app, &p.auth.actor, id).await?;
     let l = p.layout(rec.person.full_name.clone(), crumbs);
     Ok(render(
         status,
@@ -51,6 +54,7 @@ async fn person_page(
             unit_name: view.unit.name,
             rec,
             statuses,
+            positions,
             err,
         },
     ))

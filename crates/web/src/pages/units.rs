@@ -6,9 +6,11 @@ use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
 use grassroots_app::people::{self, PersonInput};
+use grassroots_app::positions::{self, UnitPositions};
 use grassroots_app::units::{self as svc, UnitView};
 use grassroots_core::UnitId;
 use grassroots_store::people::{PeopleFilter, Person, STATUSES};
+use grassroots_store::positions::{PositionType, Vacancy};
 use grassroots_store::units::UnitListing;
 use serde::Deserialize;
 
@@ -44,6 +46,10 @@ struct UnitPage {
     prev_page: Option<String>,
     next_page: Option<String>,
     move_targets: Vec<(i64, String)>,
+    positions: UnitPositions,
+    position_types: Vec<PositionType>,
+    appointable: Vec<(i64, String)>,
+    vacancies: Vec<Vacancy>,
     err: Option<FormError>,
 }
 
@@ -134,10 +140,40 @@ async fn unit_page(
     } else {
         Vec::new()
     };
+    let unit_positions = positions::of_unit(&p.state.app, &p.auth.actor, id).await?;
+    let position_types = positions::types(&p.state.app).await?;
+    let appointable = if view.can_manage {
+        people::list(
+            &p.state.app,
+            &p.auth.actor,
+            id,
+            PeopleFilter {
+                subtree: true,
+                limit: 500,
+                ..Default::default()
+            },
+        )
+        .await?
+        .into_iter()
+        .filter(|person| matches!(person.status.as_str(), "member" | "candidate" | "employee"))
+        .map(|person| (person.id, person.full_name))
+        .collect()
+    } else {
+        Vec::new()
+    };
+    let vacancies = if view.unit.level == "cell" {
+        Vec::new()
+    } else {
+        positions::vacancies(&p.state.app, &p.auth.actor, id, 50).await?
+    };
     let l = p.layout(view.unit.name.clone(), crumbs);
     Ok(render(
         status,
         &UnitPage {
+            positions: unit_positions,
+            position_types,
+            appointable,
+            vacancies,
             l,
             view,
             levels,
@@ -298,4 +334,70 @@ pub async fn rename(
             .await
         }
     }
+}
+
+/// Appointment form.
+#[derive(Deserialize)]
+pub struct AppointForm {
+    position_type: String,
+    person_id: String,
+    #[serde(default)]
+    started_on: String,
+}
+
+/// `POST /units/{id}/positions`.
+pub async fn appoint(
+    p: Page,
+    Path(id): Path<UnitId>,
+    Form(f): Form<AppointForm>,
+) -> WebResult<Response> {
+    let result = match f.person_id.trim().parse::<i64>() {
+        Ok(person) => {
+            positions::assign(
+                &p.state.app,
+                &p.auth.actor,
+                id,
+                &f.position_type,
+                person,
+                &f.started_on,
+            )
+            .await
+        }
+        Err(_) => Err(grassroots_app::AppError::Invalid(
+            grassroots_core::FieldError::new("person_id", "invalid", "is not valid"),
+        )),
+    };
+    match result {
+        Ok(_) => Ok(redirect_with_flash(
+            &p.state,
+            &format!("/units/{id}"),
+            "flash-position-assigned",
+        )),
+        Err(e) => {
+            let err = FormError::from_app(&p.tr, e)?;
+            let q = PeopleQuery::default();
+            unit_page(&p, id, &q, StatusCode::UNPROCESSABLE_ENTITY, Some(err)).await
+        }
+    }
+}
+
+/// Form to end a term.
+#[derive(Deserialize)]
+pub struct EndForm {
+    #[serde(default)]
+    ended_on: String,
+}
+
+/// `POST /positions/{id}/end`.
+pub async fn end_position(
+    p: Page,
+    Path(id): Path<i64>,
+    Form(f): Form<EndForm>,
+) -> WebResult<Response> {
+    let ended = positions::end(&p.state.app, &p.auth.actor, id, &f.ended_on).await?;
+    Ok(redirect_with_flash(
+        &p.state,
+        &format!("/units/{}", ended.unit_id),
+        "flash-position-ended",
+    ))
 }

@@ -1,0 +1,281 @@
+//! Positions held by people in units, with start and end dates. Three
+//! position types carry a `lead` role (party, administrative, technical):
+//! together they are the unit's lead trio, and each has at most one
+//! current holder per unit.
+
+use chrono::{DateTime, Utc};
+use grassroots_core::{Manage, Read, Scope, UnitId};
+use serde::Serialize;
+
+use crate::aggregates;
+use crate::scope_sql::unit_condition;
+use crate::{DbConn, StoreError, StoreResult, Tx, on_ex};
+
+/// Metric of positions currently held.
+pub const CURRENT: &str = "positions.current";
+
+/// A configurable position type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct PositionType {
+    /// Identifier.
+    pub id: i64,
+    /// Stable key (`secretary`, `cell_secretary`, …).
+    pub key: String,
+    /// Display name in the organization's language.
+    pub name: String,
+    /// `party`, `administrative` or `technical` for the lead trio.
+    pub lead: Option<String>,
+    /// Display order.
+    pub sort: i32,
+}
+
+/// A position held (or once held) by a person in a unit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Position {
+    /// Identifier.
+    pub id: i64,
+    /// Unit.
+    pub unit_id: i64,
+    /// Unit name.
+    pub unit_name: String,
+    /// Position type.
+    pub position_type_id: i64,
+    /// Its key.
+    pub type_key: String,
+    /// Its name.
+    pub type_name: String,
+    /// Lead role of the type, if any.
+    pub lead: Option<String>,
+    /// Holder.
+    pub person_id: i64,
+    /// Holder's name.
+    pub person_name: String,
+    /// First day (YYYY-MM-DD).
+    pub started_on: String,
+    /// Last day, if the term ended.
+    pub ended_on: Option<String>,
+}
+
+const SELECT: &str = "SELECT p.id, p.unit_id, u.name AS unit_name, p.position_type_id, t.key AS type_key,
+        t.name AS type_name, t.lead, p.person_id, pe.full_name AS person_name, p.started_on, p.ended_on
+     FROM positions p
+     JOIN units u ON u.id = p.unit_id
+     JOIN position_types t ON t.id = p.position_type_id
+     JOIN people pe ON pe.id = p.person_id";
+
+/// Every position type, in display order.
+pub async fn types(c: &mut impl DbConn) -> StoreResult<Vec<PositionType>> {
+    Ok(on_ex!(c, |e| sqlx::query_as::<_, PositionType>(
+        "SELECT id, key, name, lead, sort FROM position_types ORDER BY sort, id"
+    )
+    .fetch_all(&mut *e)
+    .await)?)
+}
+
+async fn get_any(c: &mut impl DbConn, scope_sql: &str, id: i64) -> StoreResult<Position> {
+    let sql = format!("{SELECT} WHERE p.id = $1 AND {scope_sql}");
+    on_ex!(c, |e| sqlx::query_as::<_, Position>(sqlx::AssertSqlSafe(
+        sql.as_str()
+    ))
+    .bind(id)
+    .fetch_optional(&mut *e)
+    .await)?
+    .ok_or(StoreError::NotFound)
+}
+
+/// Appoints `person_id` to a position of type `type_id` in `unit_id`.
+/// The unit must lie in `scope`; the person must belong to the unit or a
+/// unit below it. A lead position with a current holder, or the same
+/// person already holding the same position, is a conflict.
+pub async fn assign(
+    tx: &mut Tx,
+    scope: &Scope<Manage>,
+    unit_id: UnitId,
+    type_id: i64,
+    person_id: i64,
+    started_on: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<Position> {
+    if !crate::units::in_scope(tx, scope, unit_id).await? {
+        return Err(StoreError::NotFound);
+    }
+    let person_ok: i64 = on_ex!(tx, |e| sqlx::query_scalar(
+        "SELECT count(*) FROM people pe JOIN unit_closure c ON c.descendant_id = pe.unit_id
+         WHERE pe.id = $1 AND c.ancestor_id = $2"
+    )
+    .bind(person_id)
+    .bind(unit_id)
+    .fetch_one(&mut *e)
+    .await)?;
+    if person_ok == 0 {
+        return Err(StoreError::Conflict { field: "person_id" });
+    }
+    let lead: Option<Option<String>> = on_ex!(tx, |e| sqlx::query_scalar(
+        "SELECT lead FROM position_types WHERE id = $1"
+    )
+    .bind(type_id)
+    .fetch_optional(&mut *e)
+    .await)?;
+    let Some(lead) = lead else {
+        return Err(StoreError::Conflict {
+            field: "position_type_id",
+        });
+    };
+    let taken: i64 = on_ex!(tx, |e| sqlx::query_scalar(
+        "SELECT count(*) FROM positions
+         WHERE unit_id = $1 AND position_type_id = $2 AND ended_on IS NULL
+           AND ($3 OR person_id = $4)"
+    )
+    .bind(unit_id)
+    .bind(type_id)
+    .bind(lead.is_some())
+    .bind(person_id)
+    .fetch_one(&mut *e)
+    .await)?;
+    if taken > 0 {
+        return Err(StoreError::Conflict {
+            field: "position_type_id",
+        });
+    }
+    let id: i64 = on_ex!(tx, |e| {
+        sqlx::query_scalar(
+        "INSERT INTO positions (unit_id, position_type_id, person_id, started_on, ended_on, created_at)
+         VALUES ($1, $2, $3, $4, NULL, $5) RETURNING id"
+    )
+    .bind(unit_id)
+    .bind(type_id)
+    .bind(person_id)
+    .bind(started_on)
+    .bind(now)
+    .fetch_one(&mut *e)
+    .await
+    })?;
+    aggregates::add(tx, unit_id, CURRENT, 1).await?;
+    get_any(tx, &unit_condition(scope, "p.unit_id"), id).await
+}
+
+/// Ends a current position in a unit inside `scope` on `ended_on`;
+/// returns it as before and after.
+pub async fn end(
+    tx: &mut Tx,
+    scope: &Scope<Manage>,
+    id: i64,
+    ended_on: &str,
+) -> StoreResult<(Position, Position)> {
+    let before = get_any(tx, &unit_condition(scope, "p.unit_id"), id).await?;
+    if before.ended_on.is_some() {
+        return Err(StoreError::Conflict { field: "ended_on" });
+    }
+    if ended_on < before.started_on.as_str() {
+        return Err(StoreError::Conflict { field: "ended_on" });
+    }
+    on_ex!(tx, |e| sqlx::query(
+        "UPDATE positions SET ended_on = $1 WHERE id = $2"
+    )
+    .bind(ended_on)
+    .bind(id)
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected()))?;
+    aggregates::add(tx, before.unit_id, CURRENT, -1).await?;
+    let after = Position {
+        ended_on: Some(ended_on.to_string()),
+        ..before.clone()
+    };
+    Ok((before, after))
+}
+
+/// One position, in a unit inside `scope`.
+pub async fn get(c: &mut impl DbConn, scope: &Scope<Read>, id: i64) -> StoreResult<Position> {
+    get_any(c, &unit_condition(scope, "p.unit_id"), id).await
+}
+
+/// Positions of a unit inside `scope`: current ones, or all ("who held
+/// what, when"), newest first within each type.
+pub async fn of_unit(
+    c: &mut impl DbConn,
+    scope: &Scope<Read>,
+    unit_id: UnitId,
+    include_past: bool,
+) -> StoreResult<Vec<Position>> {
+    let sql = format!(
+        "{SELECT} WHERE p.unit_id = $1 AND {} AND ($2 OR p.ended_on IS NULL)
+         ORDER BY t.sort, p.ended_on IS NOT NULL, p.started_on DESC, p.id DESC",
+        unit_condition(scope, "p.unit_id")
+    );
+    Ok(on_ex!(c, |e| sqlx::query_as::<_, Position>(
+        sqlx::AssertSqlSafe(sql.as_str())
+    )
+    .bind(unit_id)
+    .bind(include_past)
+    .fetch_all(&mut *e)
+    .await)?)
+}
+
+/// Positions a person held in units inside `scope`, newest first.
+pub async fn of_person(
+    c: &mut impl DbConn,
+    scope: &Scope<Read>,
+    person_id: i64,
+) -> StoreResult<Vec<Position>> {
+    let sql = format!(
+        "{SELECT} WHERE p.person_id = $1 AND {} ORDER BY p.started_on DESC, p.id DESC",
+        unit_condition(scope, "p.unit_id")
+    );
+    Ok(on_ex!(c, |e| sqlx::query_as::<_, Position>(
+        sqlx::AssertSqlSafe(sql.as_str())
+    )
+    .bind(person_id)
+    .fetch_all(&mut *e)
+    .await)?)
+}
+
+/// A lead position without a current holder.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Vacancy {
+    /// Unit.
+    pub unit_id: i64,
+    /// Unit name.
+    pub unit_name: String,
+    /// Unit level.
+    pub level: String,
+    /// The vacant position type.
+    pub type_key: String,
+    /// Its name.
+    pub type_name: String,
+}
+
+/// Vacant lead positions in the subtree of `root` (within `scope`), for
+/// units of the given levels, by depth and name, at most `limit`.
+pub async fn vacancies(
+    c: &mut impl DbConn,
+    scope: &Scope<Read>,
+    root: UnitId,
+    levels: &[&str],
+    limit: i64,
+) -> StoreResult<Vec<Vacancy>> {
+    // Level keys are fixed identifiers; quote them defensively anyway.
+    let level_list = levels
+        .iter()
+        .map(|l| format!("'{}'", l.replace('\'', "")))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT u.id AS unit_id, u.name AS unit_name, u.level, t.key AS type_key, t.name AS type_name
+         FROM unit_closure c
+         JOIN units u ON u.id = c.descendant_id
+         CROSS JOIN position_types t
+         WHERE c.ancestor_id = $1 AND t.lead IS NOT NULL AND u.level IN ({level_list}) AND {}
+           AND NOT EXISTS (SELECT 1 FROM positions p
+                           WHERE p.unit_id = u.id AND p.position_type_id = t.id AND p.ended_on IS NULL)
+         ORDER BY u.depth, u.name, u.id, t.sort LIMIT $2",
+        unit_condition(scope, "u.id")
+    );
+    Ok(on_ex!(c, |e| sqlx::query_as::<_, Vacancy>(
+        sqlx::AssertSqlSafe(sql.as_str())
+    )
+    .bind(root)
+    .bind(limit)
+    .fetch_all(&mut *e)
+    .await)?)
+}
