@@ -101,17 +101,20 @@ pub struct AccountDetail {
     pub account: Account,
     /// Its role assignments within the administrator's scope.
     pub roles: Vec<roles::RoleAssignmentRow>,
+    /// The person the account belongs to, if linked.
+    pub person_id: Option<i64>,
 }
 
 /// Opens an account's record. Opening someone else's record is a
 /// sensitive read and is written to the audit log, where the owner sees it.
 pub async fn get(app: &App, actor: &Actor, id: AccountId) -> AppResult<AccountDetail> {
     let scope = admin_scope(actor)?;
-    let (account, roles) = {
+    let (account, roles, person_id) = {
         let mut c = app.db.conn().await?;
         let account = accounts::get(&mut c, &scope, id).await?;
         let roles = roles::list(&mut c, &scope, Some(id)).await?;
-        (account, roles)
+        let person_id = accounts::person_of(&mut c, &scope, id).await?;
+        (account, roles, person_id)
     };
     if actor.account_id != Some(id) {
         let now = app.clock.now();
@@ -120,7 +123,11 @@ pub async fn get(app: &App, actor: &Actor, id: AccountId) -> AppResult<AccountDe
         audit::append(&mut tx, now, &e).await?;
         tx.commit().await?;
     }
-    Ok(AccountDetail { account, roles })
+    Ok(AccountDetail {
+        account,
+        roles,
+        person_id,
+    })
 }
 
 /// Refuses to act on an account unless the actor's own assignments cover
@@ -233,8 +240,21 @@ pub struct OwnRecord {
     pub home_unit_name: String,
     /// Roles held, with unit names.
     pub roles: Vec<OwnRole>,
-    /// Who opened this record, newest first.
+    /// The person record of the account, if it is linked to one.
+    pub person: Option<OwnPerson>,
+    /// Who opened this account's record or person record, newest first.
     pub reads: Vec<AuditRecord>,
+}
+
+/// The signed-in person's own record in their unit.
+#[derive(Debug, Clone, Serialize)]
+pub struct OwnPerson {
+    /// The person.
+    pub person: grassroots_store::people::Person,
+    /// Name of the person's unit.
+    pub unit_name: String,
+    /// Status history.
+    pub history: Vec<grassroots_store::people::StatusChange>,
 }
 
 /// The actor's own record, with the list of who opened it.
@@ -261,11 +281,66 @@ pub async fn own(app: &App, actor: &Actor) -> AppResult<OwnRecord> {
             scope: a.scope.as_str().to_string(),
         })
         .collect();
-    let reads = audit::reads_of(&mut c, "account", &account.id.to_string()).await?;
+    let mut reads = audit::reads_of(&mut c, "account", &account.id.to_string()).await?;
+    let person = match grassroots_store::people::own(&mut c, &actor.principal).await? {
+        Some((person, history)) => {
+            reads.extend(audit::reads_of(&mut c, "person", &person.id.to_string()).await?);
+            reads.sort_by_key(|r| std::cmp::Reverse(r.id));
+            let unit_name = units::names(&mut c, &[person.unit_id])
+                .await?
+                .into_iter()
+                .next()
+                .map(|(_, n)| n)
+                .unwrap_or_default();
+            Some(OwnPerson {
+                person,
+                unit_name,
+                history,
+            })
+        }
+        None => None,
+    };
     Ok(OwnRecord {
+        person,
         home_unit_name: name_of(account.home_unit_id),
         account,
         roles,
         reads,
     })
+}
+
+/// Links an account the actor administers to a person of a unit the actor
+/// administers (or unlinks it with `None`).
+pub async fn link_person(
+    app: &App,
+    actor: &Actor,
+    id: AccountId,
+    person_id: Option<i64>,
+) -> AppResult<Account> {
+    let scope = admin_scope(actor)?;
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    accounts::get(&mut tx, &scope, id).await?;
+    if let Some(p) = person_id {
+        grassroots_store::people::get(&mut tx, &scope, p)
+            .await
+            .map_err(|_| {
+                AppError::Invalid(grassroots_core::FieldError::new(
+                    "person_id",
+                    "not_found",
+                    "no such person within your administration",
+                ))
+            })?;
+    }
+    let account = accounts::link_person(&mut tx, &scope, id, person_id, now).await?;
+    let mut e = actor.entry(
+        "account.link_person",
+        "account",
+        id,
+        Some(account.home_unit_id),
+    );
+    e.after = Some(json!({ "person_id": person_id }));
+    audit::append(&mut tx, now, &e).await?;
+    tx.commit().await?;
+    Ok(account)
 }

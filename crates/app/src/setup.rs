@@ -257,13 +257,14 @@ pub async fn demo(app: &App) -> AppResult<Vec<DemoLogin>> {
                 ("Blast Furnace Cell", "Jon Kwang Ho", "member"),
                 ("Blast Furnace Cell", "Mun Su Gyong", "candidate"),
             ];
+            let mut person_ids: Vec<(&str, i64)> = Vec::new();
             for (unit, name, status) in people {
                 let unit_id = ids
                     .iter()
                     .find(|(n, _)| n == unit)
                     .map(|(_, id)| *id)
                     .unwrap_or(root.id);
-                crate::people::create(
+                let person = crate::people::create(
                     app,
                     &actor,
                     unit_id,
@@ -275,6 +276,47 @@ pub async fn demo(app: &App) -> AppResult<Vec<DemoLogin>> {
                     },
                 )
                 .await?;
+                person_ids.push((name, person.id));
+            }
+            let person = |name: &str| {
+                person_ids
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, id)| *id)
+            };
+            let unit = |name: &str| ids.iter().find(|(n, _)| *n == name).map(|(_, id)| *id);
+            // The lead trio of the chemical complex (technical head vacant)
+            // and the secretary of one of its cells.
+            let appointments: &[(&str, &str, &str, &str)] = &[
+                (
+                    "Namhung Youth Chemical Complex Primary Committee",
+                    "secretary",
+                    "Kim Chol Min",
+                    "2019-04-11",
+                ),
+                (
+                    "Namhung Youth Chemical Complex Primary Committee",
+                    "administrative_head",
+                    "Ri Song Hui",
+                    "2022-01-03",
+                ),
+                (
+                    "Synthesis Workshop Cell",
+                    "cell_secretary",
+                    "Han Myong Chol",
+                    "2021-09-01",
+                ),
+                (
+                    "Blast Furnace Cell",
+                    "cell_secretary",
+                    "Jon Kwang Ho",
+                    "2020-06-15",
+                ),
+            ];
+            for (u, key, name, from) in appointments {
+                if let (Some(u), Some(p)) = (unit(u), person(name)) {
+                    crate::positions::assign(app, &actor, u, key, p, from).await?;
+                }
             }
             for (user, display, role, unit, scope) in logins.iter().skip(1) {
                 let unit_id = ids
@@ -304,6 +346,10 @@ pub async fn demo(app: &App) -> AppResult<Vec<DemoLogin>> {
                     },
                 )
                 .await?;
+                // Logins of people of the organization show their own record.
+                if let Some(p) = person(display) {
+                    crate::accounts::link_person(app, &actor, account.id, Some(p)).await?;
+                }
             }
             root
         }

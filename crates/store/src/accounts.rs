@@ -236,3 +236,56 @@ pub async fn count(c: &mut impl DbConn) -> StoreResult<i64> {
     .fetch_one(&mut *e)
     .await)?)
 }
+
+/// Links an account inside `scope` to a person whose unit also lies inside
+/// it (or removes the link with `None`). A person has at most one account.
+pub async fn link_person(
+    tx: &mut Tx,
+    scope: &Scope<Administer>,
+    id: AccountId,
+    person_id: Option<i64>,
+    now: DateTime<Utc>,
+) -> StoreResult<Account> {
+    let account = get(tx, scope, id).await?;
+    if let Some(p) = person_id {
+        crate::people::get(tx, scope, p).await?;
+    }
+    on_ex!(tx, |e| sqlx::query(
+        "UPDATE accounts SET person_id = $1, updated_at = $2 WHERE id = $3"
+    )
+    .bind(person_id)
+    .bind(now)
+    .bind(id)
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected()))
+    .map_err(|e| StoreError::from(e).conflict_on("person_id"))?;
+    Ok(account)
+}
+
+/// The person linked to the principal's own account, if any.
+pub async fn own_person_id(c: &mut impl DbConn, principal: &Principal) -> StoreResult<Option<i64>> {
+    let v: Option<Option<i64>> = on_ex!(c, |e| sqlx::query_scalar(
+        "SELECT person_id FROM accounts WHERE id = $1"
+    )
+    .bind(principal.account_id())
+    .fetch_optional(&mut *e)
+    .await)?;
+    Ok(v.flatten())
+}
+
+/// The person linked to an account inside `scope`, if any.
+pub async fn person_of(
+    c: &mut impl DbConn,
+    scope: &Scope<Administer>,
+    id: AccountId,
+) -> StoreResult<Option<i64>> {
+    get(c, scope, id).await?;
+    let v: Option<Option<i64>> = on_ex!(c, |e| sqlx::query_scalar(
+        "SELECT person_id FROM accounts WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_optional(&mut *e)
+    .await)?;
+    Ok(v.flatten())
+}

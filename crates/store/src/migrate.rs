@@ -34,6 +34,11 @@ const SQLITE: &[Migration] = &[
         name: "positions",
         sql: include_str!("../migrations/sqlite/0003_positions.sql"),
     },
+    Migration {
+        version: 4,
+        name: "account_person",
+        sql: include_str!("../migrations/sqlite/0004_account_person.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -51,6 +56,11 @@ const POSTGRES: &[Migration] = &[
         version: 3,
         name: "positions",
         sql: include_str!("../migrations/postgres/0003_positions.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "account_person",
+        sql: include_str!("../migrations/postgres/0004_account_person.sql"),
     },
 ];
 

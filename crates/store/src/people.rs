@@ -186,6 +186,11 @@ pub async fn history(
     id: i64,
 ) -> StoreResult<Vec<StatusChange>> {
     get(c, scope, id).await?;
+    history_of(c, id).await
+}
+
+/// The history of a person the caller was allowed to see.
+async fn history_of(c: &mut impl DbConn, id: i64) -> StoreResult<Vec<StatusChange>> {
     Ok(on_ex!(c, |e| sqlx::query_as::<_, StatusChange>(
         "SELECT status, unit_id, changed_at, changed_by FROM person_status_history
          WHERE person_id = $1 ORDER BY id"
@@ -248,4 +253,27 @@ pub async fn list(
     .bind(f.offset)
     .fetch_all(&mut *e)
     .await)?)
+}
+
+/// The person record of the principal's own account (a person always sees
+/// their own record, whatever their roles).
+pub async fn own(
+    c: &mut impl DbConn,
+    principal: &grassroots_core::Principal,
+) -> StoreResult<Option<(Person, Vec<StatusChange>)>> {
+    let Some(id) = crate::accounts::own_person_id(c, principal).await? else {
+        return Ok(None);
+    };
+    let sql = format!("SELECT {COLUMNS} FROM people p WHERE p.id = $1");
+    let person = on_ex!(c, |e| sqlx::query_as::<_, Person>(sqlx::AssertSqlSafe(
+        sql.as_str()
+    ))
+    .bind(id)
+    .fetch_optional(&mut *e)
+    .await)?;
+    let Some(person) = person else {
+        return Ok(None);
+    };
+    let history = history_of(c, id).await?;
+    Ok(Some((person, history)))
 }

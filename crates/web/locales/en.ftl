@@ -268,3 +268,9 @@ field-started-on = From
 field-ended-on = Until
 validation-not-in-unit = must be a person of this unit or of a unit below it
 validation-taken = is already held; end the current term first
+
+## Own record and account links
+me-person = My record in the unit
+accounts-person = Person record
+accounts-person-id = Number of the person's record (empty to unlink)
+flash-account-linked = The account's person record was saved.

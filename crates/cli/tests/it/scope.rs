@@ -140,6 +140,11 @@ fn page_routes(w: &World) -> Vec<PageRequest> {
         (Method::GET, format!("/people/{}", w.b_person), vec![]),
         (
             Method::POST,
+            format!("/admin/accounts/{}/person", w.b_account),
+            vec![("person_id", "".into())],
+        ),
+        (
+            Method::POST,
             format!("/units/{b}/positions"),
             vec![
                 ("position_type", "technical_head".into()),
@@ -264,6 +269,11 @@ fn api_routes(w: &World) -> Vec<(Method, String, Option<serde_json::Value>)> {
         ),
         (Method::GET, format!("/api/v1/people/{}", w.b_person), None),
         (Method::GET, format!("/api/v1/units/{b}/positions"), None),
+        (
+            Method::POST,
+            format!("/api/v1/accounts/{}/person", w.b_account),
+            Some(json!({"person_id": null})),
+        ),
         (Method::GET, format!("/api/v1/units/{b}/vacancies"), None),
         (
             Method::POST,
@@ -312,6 +322,7 @@ const COVERED_OPERATIONS: &[&str] = &[
     "get /accounts/{id}",
     "patch /accounts/{id}",
     "post /accounts/{id}/password",
+    "post /accounts/{id}/person",
     "get /roles",
     "post /roles",
     "delete /roles/{id}",
@@ -1210,4 +1221,75 @@ async fn appointments_lead_trio_and_vacancies() {
     let mut c = w.t.app.db.conn().await.unwrap();
     let report = grassroots_store::check::run(&mut c).await.unwrap();
     assert!(report.ok(), "{report:?}");
+}
+
+#[tokio::test]
+async fn a_member_sees_their_own_record_and_who_opened_it() {
+    let w = world().await;
+    let me = grassroots_app::people::create(
+        &w.t.app,
+        &w.t.cli(),
+        w.a_cell,
+        grassroots_app::people::PersonInput {
+            full_name: "Choe Kum Ok".into(),
+            status: "member".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .id;
+    let member = w.t.account_id("member_a").await;
+    let mut admin = w.t.login("admin_a").await;
+    // A person of a sibling unit cannot be linked.
+    let r = admin
+        .json(
+            Method::POST,
+            &format!("/api/v1/accounts/{member}/person"),
+            Some(json!({"person_id": w.b_person})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["field"], "person_id");
+    let r = admin
+        .post_form(
+            &format!("/admin/accounts/{member}/person"),
+            &[("person_id", &me.to_string())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // One account per person.
+    let other = w.t.account_id("nobody_a").await;
+    let r = admin
+        .json(
+            Method::POST,
+            &format!("/api/v1/accounts/{other}/person"),
+            Some(json!({"person_id": me})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let mut m = w.t.login("member_a").await;
+    let page = m.get("/me").await;
+    assert!(
+        page.body.contains("id=\"own-person-table\"") && page.body.contains("Choe Kum Ok"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Nobody has opened your record."));
+    // The member still cannot open the record through the unit's pages.
+    assert_eq!(
+        m.get(&format!("/people/{me}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let mut sec = w.t.login("sec_a").await;
+    assert_eq!(
+        sec.get(&format!("/people/{me}")).await.status,
+        StatusCode::OK
+    );
+    let own = m.json(Method::GET, "/api/v1/me", None).await.json();
+    assert_eq!(own["person"]["person"]["full_name"], "Choe Kum Ok");
+    assert_eq!(own["reads"][0]["actor"], "sec_a");
+    assert_eq!(own["reads"][0]["action"], "person.read");
+    let page = m.get("/me").await;
+    assert!(page.body.contains("<td>sec_a</td>"));
 }

@@ -73,6 +73,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_accounts, create_account))
         .routes(routes!(get_account, update_account))
         .routes(routes!(reset_password))
+        .routes(routes!(link_person))
         .routes(routes!(list_roles, assign_role))
         .routes(routes!(revoke_role))
         .routes(routes!(list_tokens, create_token))
@@ -160,8 +161,18 @@ async fn me(State(s): State<AppState>, Caller(c): Caller) -> WebResult<Json<OwnR
 struct OwnRecordDoc {
     account: Account,
     home_unit_name: String,
+    /// The person record of the account, if linked.
+    person: Option<OwnPersonDoc>,
     roles: Vec<OwnRoleDoc>,
     reads: Vec<AuditRecord>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct OwnPersonDoc {
+    person: Person,
+    unit_name: String,
+    history: Vec<grassroots_store::people::StatusChange>,
 }
 
 #[derive(ToSchema)]
@@ -359,6 +370,7 @@ async fn create_account(
 struct AccountDetailDoc {
     account: Account,
     roles: Vec<RoleAssignmentRow>,
+    person_id: Option<i64>,
 }
 
 /// `GET /accounts/{id}` (a logged, sensitive read).
@@ -806,5 +818,26 @@ async fn vacancies(
 ) -> WebResult<Json<Vec<Vacancy>>> {
     Ok(Json(
         positions::vacancies(&s.app, &c.actor, id, p.limit.unwrap_or(100)).await?,
+    ))
+}
+
+/// The person an account belongs to.
+#[derive(Deserialize, ToSchema)]
+struct LinkBody {
+    /// A person of a unit the caller administers; null to unlink.
+    person_id: Option<i64>,
+}
+
+/// `POST /accounts/{id}/person`: link an account to a person record.
+#[utoipa::path(post, path = "/accounts/{id}/person", tag = "accounts", params(("id" = i64, Path)), request_body = LinkBody, responses(
+    (status = 200, body = Account), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn link_person(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<AccountId>,
+    Body(b): Body<LinkBody>,
+) -> WebResult<Json<Account>> {
+    Ok(Json(
+        accounts::link_person(&s.app, &c.actor, id, b.person_id).await?,
     ))
 }

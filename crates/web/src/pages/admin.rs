@@ -376,3 +376,38 @@ pub async fn audit(p: Page, Query(q): Query<AuditQuery>) -> WebResult<Response> 
         },
     ))
 }
+
+/// Form linking an account to a person.
+#[derive(Deserialize)]
+pub struct LinkForm {
+    #[serde(default)]
+    person_id: String,
+}
+
+/// `POST /admin/accounts/{id}/person`.
+pub async fn link_person(
+    p: Page,
+    Path(id): Path<AccountId>,
+    Form(f): Form<LinkForm>,
+) -> WebResult<Response> {
+    let person = f.person_id.trim();
+    let result = if person.is_empty() {
+        accounts::link_person(&p.state.app, &p.auth.actor, id, None).await
+    } else {
+        match person.parse::<i64>() {
+            Ok(pid) => accounts::link_person(&p.state.app, &p.auth.actor, id, Some(pid)).await,
+            Err(_) => Err(invalid("person_id")),
+        }
+    };
+    match result {
+        Ok(_) => Ok(redirect_with_flash(
+            &p.state,
+            &format!("/admin/accounts/{id}"),
+            "flash-account-linked",
+        )),
+        Err(e) => {
+            let err = FormError::from_app(&p.tr, e)?;
+            account_page(&p, id, StatusCode::UNPROCESSABLE_ENTITY, Some(err)).await
+        }
+    }
+}

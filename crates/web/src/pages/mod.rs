@@ -55,6 +55,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/accounts/{id}/roles", post(admin::assign_role))
         .route("/admin/accounts/{id}/password", post(admin::reset_password))
         .route("/admin/accounts/{id}/disabled", post(admin::set_disabled))
+        .route("/admin/accounts/{id}/person", post(admin::link_person))
         .route("/admin/roles/{id}/revoke", post(admin::revoke_role))
         .route("/admin/audit", get(admin::audit))
 }

@@ -1,0 +1,4 @@
+-- An account may belong to a person of the organization, whose own record
+-- it then shows ("My record"), with the list of who opened it.
+ALTER TABLE accounts ADD COLUMN person_id BIGINT REFERENCES people (id);
+CREATE UNIQUE INDEX accounts_person ON accounts (person_id) WHERE person_id IS NOT NULL;
