@@ -14,6 +14,7 @@ pub mod people;
 pub mod positions;
 pub mod roles;
 pub mod setup;
+pub mod skills;
 pub mod tokens;
 pub mod units;
 

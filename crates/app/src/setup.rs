@@ -318,6 +318,46 @@ pub async fn demo(app: &App) -> AppResult<Vec<DemoLogin>> {
                     crate::positions::assign(app, &actor, u, key, p, from).await?;
                 }
             }
+            // The technical forces: a small catalogue and who has what.
+            let catalogue: &[(&str, &str)] = &[
+                ("Chemical process engineering", "engineering"),
+                ("Automation and control", "engineering"),
+                ("Welding", "metalwork"),
+                ("Blast furnace operation", "metallurgy"),
+                ("Crop cultivation", "agronomy"),
+            ];
+            let mut skill_ids = Vec::new();
+            for (name, category) in catalogue {
+                skill_ids.push((
+                    *name,
+                    crate::skills::create(app, &actor, name, category).await?.id,
+                ));
+            }
+            let skill = |name: &str| {
+                skill_ids
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, id)| *id)
+            };
+            let held: &[(&str, &str, i32, &str)] = &[
+                (
+                    "Han Myong Chol",
+                    "Chemical process engineering",
+                    5,
+                    "2027-06-30",
+                ),
+                ("Jang Un Hui", "Chemical process engineering", 3, ""),
+                ("Kang Song Il", "Automation and control", 4, "2026-12-15"),
+                ("Kim Yong Su", "Welding", 4, "2025-10-01"),
+                ("Ryu Chun Hwa", "Automation and control", 2, ""),
+                ("Pak Sun Ok", "Crop cultivation", 5, ""),
+                ("Jon Kwang Ho", "Blast furnace operation", 5, "2028-03-31"),
+            ];
+            for (name, skill_name, level, until) in held {
+                if let (Some(p), Some(s)) = (person(name), skill(skill_name)) {
+                    crate::skills::set(app, &actor, p, s, *level, until).await?;
+                }
+            }
             for (user, display, role, unit, scope) in logins.iter().skip(1) {
                 let unit_id = ids
                     .iter()

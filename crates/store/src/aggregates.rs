@@ -136,7 +136,13 @@ pub async fn recompute(c: &mut impl DbConn) -> StoreResult<Vec<AggregateRow>> {
                 sum(CASE WHEN p.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
          FROM positions p JOIN unit_closure c ON c.descendant_id = p.unit_id
          WHERE p.ended_on IS NULL
-         GROUP BY c.ancestor_id"
+         GROUP BY c.ancestor_id
+         UNION ALL
+         SELECT c.ancestor_id, 'skill.' || CAST(ps.skill_id AS TEXT),
+                sum(CASE WHEN p.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
+         FROM person_skills ps JOIN people p ON p.id = ps.person_id
+         JOIN unit_closure c ON c.descendant_id = p.unit_id
+         GROUP BY c.ancestor_id, ps.skill_id"
     )
     .fetch_all(&mut *e)
     .await)?;

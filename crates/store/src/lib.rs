@@ -19,6 +19,7 @@ pub mod positions;
 pub mod roles;
 pub mod scope_sql;
 pub mod sessions;
+pub mod skills;
 pub mod throttle;
 pub mod tokens;
 pub mod units;

@@ -39,6 +39,11 @@ const SQLITE: &[Migration] = &[
         name: "account_person",
         sql: include_str!("../migrations/sqlite/0004_account_person.sql"),
     },
+    Migration {
+        version: 5,
+        name: "skills",
+        sql: include_str!("../migrations/sqlite/0005_skills.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -61,6 +66,11 @@ const POSTGRES: &[Migration] = &[
         version: 4,
         name: "account_person",
         sql: include_str!("../migrations/postgres/0004_account_person.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "skills",
+        sql: include_str!("../migrations/postgres/0005_skills.sql"),
     },
 ];
 

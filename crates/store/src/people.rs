@@ -209,6 +209,8 @@ pub struct PeopleFilter {
     pub name: Option<String>,
     /// Only this status.
     pub status: Option<String>,
+    /// Only people with this skill.
+    pub skill: Option<i64>,
     /// Page size.
     pub limit: i64,
     /// Rows to skip.
@@ -232,6 +234,7 @@ pub async fn list(
          WHERE {place} AND {}
            AND ($2 IS NULL OR lower(p.full_name) LIKE $2 ESCAPE '\\')
            AND ($3 IS NULL OR p.status = $3)
+           AND ($6 IS NULL OR EXISTS (SELECT 1 FROM person_skills ps WHERE ps.person_id = p.id AND ps.skill_id = $6))
          ORDER BY p.full_name, p.id LIMIT $4 OFFSET $5",
         unit_condition(scope, "p.unit_id")
     );
@@ -251,6 +254,7 @@ pub async fn list(
     .bind(&f.status)
     .bind(f.limit)
     .bind(f.offset)
+    .bind(f.skill)
     .fetch_all(&mut *e)
     .await)?)
 }

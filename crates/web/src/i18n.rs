@@ -166,6 +166,12 @@ impl Tr {
             .unwrap_or_else(|| status.to_string())
     }
 
+    /// Label of a certification state (`expired`, `expiring`, `valid`).
+    pub fn certification(&self, state: &str) -> String {
+        self.maybe(&format!("skills-{state}"))
+            .unwrap_or_else(|| state.to_string())
+    }
+
     /// A timestamp as shown in the interface (UTC).
     pub fn datetime(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
         t.format("%Y-%m-%d %H:%M UTC").to_string()

@@ -19,6 +19,7 @@ struct World {
     a_cell: i64,
     b_person: i64,
     b_position: i64,
+    skill: i64,
 }
 
 async fn world() -> World {
@@ -68,8 +69,17 @@ async fn world() -> World {
             .await
             .unwrap()
             .id;
+    let skill =
+        grassroots_app::skills::create(&t.app, &t.cli(), "Chemical engineering", "engineering")
+            .await
+            .unwrap()
+            .id;
+    grassroots_app::skills::set(&t.app, &t.cli(), b_person, skill, 3, "")
+        .await
+        .unwrap();
     World {
         t,
+        skill,
         a_cell,
         b_person,
         b_position,
@@ -138,6 +148,16 @@ fn page_routes(w: &World) -> Vec<PageRequest> {
             vec![],
         ),
         (Method::GET, format!("/people/{}", w.b_person), vec![]),
+        (
+            Method::POST,
+            format!("/people/{}/skills", w.b_person),
+            vec![("skill_id", w.skill.to_string()), ("level", "5".into())],
+        ),
+        (
+            Method::POST,
+            format!("/people/{}/skills/{}/remove", w.b_person, w.skill),
+            vec![],
+        ),
         (
             Method::POST,
             format!("/admin/accounts/{}/person", w.b_account),
@@ -269,6 +289,22 @@ fn api_routes(w: &World) -> Vec<(Method, String, Option<serde_json::Value>)> {
         ),
         (Method::GET, format!("/api/v1/people/{}", w.b_person), None),
         (Method::GET, format!("/api/v1/units/{b}/positions"), None),
+        (Method::GET, format!("/api/v1/units/{b}/talents"), None),
+        (
+            Method::GET,
+            format!("/api/v1/people/{}/skills", w.b_person),
+            None,
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/people/{}/skills/{}", w.b_person, w.skill),
+            Some(json!({"level": 5})),
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/people/{}/skills/{}", w.b_person, w.skill),
+            None,
+        ),
         (
             Method::POST,
             format!("/api/v1/accounts/{}/person", w.b_account),
@@ -317,6 +353,12 @@ const COVERED_OPERATIONS: &[&str] = &[
     "post /units/{id}/positions",
     "post /positions/{id}/end",
     "get /units/{id}/vacancies",
+    "get /skills",
+    "post /skills",
+    "get /people/{id}/skills",
+    "put /people/{id}/skills/{skill_id}",
+    "delete /people/{id}/skills/{skill_id}",
+    "get /units/{id}/talents",
     "get /accounts",
     "post /accounts",
     "get /accounts/{id}",
@@ -373,6 +415,11 @@ async fn assert_b_untouched(w: &World) {
         .unwrap();
     assert_eq!(b_view.subtree("people.member"), 1, "no one was added to B");
     assert_eq!(b_view.unit.parent_id, Some(w.province), "B was not moved");
+    let b_skills = grassroots_app::skills::of_person(&w.t.app, &w.t.cli(), w.b_person)
+        .await
+        .unwrap();
+    assert_eq!(b_skills.len(), 1);
+    assert_eq!(b_skills[0].level, 3, "B's person's skill unchanged");
     let b_positions = grassroots_app::positions::of_unit(&w.t.app, &w.t.cli(), w.b)
         .await
         .unwrap();
@@ -1292,4 +1339,148 @@ async fn a_member_sees_their_own_record_and_who_opened_it() {
     assert_eq!(own["reads"][0]["action"], "person.read");
     let page = m.get("/me").await;
     assert!(page.body.contains("<td>sec_a</td>"));
+}
+
+#[tokio::test]
+async fn skills_registry_and_talent_summary() {
+    let w = world().await;
+    let welding = grassroots_app::skills::create(&w.t.app, &w.t.cli(), "Welding", "metalwork")
+        .await
+        .unwrap()
+        .id;
+    let mut sec = w.t.login("sec_a").await;
+    // Only administrators extend the catalogue.
+    let r = sec
+        .json(
+            Method::POST,
+            "/api/v1/skills",
+            Some(json!({"name": "Juggling", "category": "other"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let mut root = w.t.login("root").await;
+    let r = root
+        .post_form(
+            "/admin/skills",
+            &[("name", "Welding"), ("category", "metalwork")],
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "duplicate names are refused"
+    );
+    let p = sec
+        .json(
+            Method::POST,
+            &format!("/api/v1/units/{}/people", w.a_cell),
+            Some(json!({"full_name": "Kang Chol", "status": "member"})),
+        )
+        .await
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    let r = sec
+        .json(
+            Method::PUT,
+            &format!("/api/v1/people/{p}/skills/{welding}"),
+            Some(json!({"level": 6})),
+        )
+        .await;
+    assert_eq!(r.json()["field"], "level");
+    let r = sec
+        .json(
+            Method::PUT,
+            &format!("/api/v1/people/{p}/skills/9999"),
+            Some(json!({"level": 2})),
+        )
+        .await;
+    assert_eq!(r.json()["field"], "skill_id");
+    let r = sec
+        .post_form(
+            &format!("/people/{p}/skills"),
+            &[
+                ("skill_id", &welding.to_string()),
+                ("level", "4"),
+                ("certified_until", "2000-01-01"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = sec.get(&format!("/people/{p}")).await;
+    assert!(page.body.contains("certification expired"), "{}", page.body);
+    let r = sec
+        .json(
+            Method::PUT,
+            &format!("/api/v1/people/{p}/skills/{}", w.skill),
+            Some(json!({"level": 2})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    // The talent summary of A counts A's people only; the root sees both.
+    let talents = sec
+        .json(Method::GET, &format!("/api/v1/units/{}/talents", w.a), None)
+        .await
+        .json();
+    let names: Vec<(&str, i64)> = talents
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["name"].as_str().unwrap(), t["people"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(names, [("Chemical engineering", 1), ("Welding", 1)]);
+    let talents = root
+        .json(
+            Method::GET,
+            &format!("/api/v1/units/{}/talents", w.t.root),
+            None,
+        )
+        .await
+        .json();
+    let chem = talents
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "Chemical engineering")
+        .unwrap();
+    assert_eq!(chem["people"], 2);
+    // Search people by skill within the scope.
+    let found = sec
+        .json(
+            Method::GET,
+            &format!("/api/v1/units/{}/people?subtree=true&skill={welding}", w.a),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(found.as_array().unwrap().len(), 1);
+    let found = root
+        .json(
+            Method::GET,
+            &format!(
+                "/api/v1/units/{}/people?subtree=true&skill={}",
+                w.t.root, w.skill
+            ),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(found.as_array().unwrap().len(), 2);
+    // Removing updates the summary.
+    let r = sec
+        .json(
+            Method::DELETE,
+            &format!("/api/v1/people/{p}/skills/{welding}"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let talents = sec
+        .json(Method::GET, &format!("/api/v1/units/{}/talents", w.a), None)
+        .await
+        .json();
+    assert_eq!(talents.as_array().unwrap().len(), 1);
+    let mut c = w.t.app.db.conn().await.unwrap();
+    let report = grassroots_store::check::run(&mut c).await.unwrap();
+    assert!(report.ok(), "{report:?}");
 }

@@ -198,6 +198,10 @@ async fn tree_and_counters_scenario(db: Db, seed: u64) {
     let mut persons = Vec::new();
     let statuses = grassroots_store::people::STATUSES;
     let mut moves = 0;
+    let skill = grassroots_app::skills::create(&app, &actor, "Welding", "metalwork")
+        .await
+        .unwrap()
+        .id;
     for step in 0..160 {
         match rng.next(10) {
             0..=2 => {
@@ -244,11 +248,23 @@ async fn tree_and_counters_scenario(db: Db, seed: u64) {
                 .unwrap();
                 persons.push(p.id);
             }
-            _ => {
+            8 => {
                 if !persons.is_empty() {
                     let p = persons[rng.next(persons.len() as u64) as usize];
                     let s = statuses[rng.next(statuses.len() as u64) as usize];
                     people::set_status(&app, &actor, p, s).await.unwrap();
+                }
+            }
+            _ => {
+                if !persons.is_empty() {
+                    let p = persons[rng.next(persons.len() as u64) as usize];
+                    if rng.next(3) == 0 {
+                        let _ = grassroots_app::skills::remove(&app, &actor, p, skill).await;
+                    } else {
+                        grassroots_app::skills::set(&app, &actor, p, skill, 3, "")
+                            .await
+                            .unwrap();
+                    }
                 }
             }
         }

@@ -42,6 +42,15 @@ pub fn routes() -> Router<AppState> {
         .route("/positions/{id}/end", post(units::end_position))
         .route("/people/{id}", get(people::show))
         .route("/people/{id}/status", post(people::set_status))
+        .route("/people/{id}/skills", post(people::set_skill))
+        .route(
+            "/people/{id}/skills/{skill}/remove",
+            post(people::remove_skill),
+        )
+        .route(
+            "/admin/skills",
+            get(admin::skills).post(admin::create_skill),
+        )
         .route("/me", get(me::show))
         .route("/me/password", post(me::change_password))
         .route("/me/logout-everywhere", post(me::logout_everywhere))

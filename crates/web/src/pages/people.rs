@@ -10,6 +10,7 @@ use grassroots_app::people::{self, PersonRecord};
 use grassroots_app::{positions, units};
 use grassroots_store::people::STATUSES;
 use grassroots_store::positions::Position;
+use grassroots_store::skills::PersonSkill;
 use serde::Deserialize;
 
 use super::{FormError, Layout, Page, render};
@@ -24,6 +25,8 @@ struct PersonPage {
     unit_name: String,
     statuses: Vec<(String, String)>,
     positions: Vec<Position>,
+    skills: Vec<(PersonSkill, Option<String>)>,
+    catalogue: Vec<(i64, String)>,
     err: Option<FormError>,
 }
 
@@ -46,6 +49,21 @@ async fn person_page(
         .map(|s| (s.to_string(), p.tr.person_status(s)))
         .collect();
     let positions = positions::of_person(&p.state.app, &p.auth.actor, id).await?;
+    let today = p.state.app.clock.now().date_naive();
+    let skills = grassroots_app::skills::of_person(&p.state.app, &p.auth.actor, id)
+        .await?
+        .into_iter()
+        .map(|s| {
+            let state =
+                grassroots_app::skills::certification_state(today, s.certified_until.as_deref());
+            (s, state.map(str::to_string))
+        })
+        .collect();
+    let catalogue = grassroots_app::skills::catalogue(&p.state.app)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.name))
+        .collect();
     let l = p.layout(rec.person.full_name.clone(), crumbs);
     Ok(render(
         status,
@@ -55,6 +73,8 @@ async fn person_page(
             rec,
             statuses,
             positions,
+            skills,
+            catalogue,
             err,
         },
     ))
@@ -92,4 +112,67 @@ pub async fn set_status(
             person_page(&p, id, StatusCode::UNPROCESSABLE_ENTITY, Some(err)).await
         }
     }
+}
+
+/// Skill form.
+#[derive(Deserialize)]
+pub struct SkillForm {
+    skill_id: String,
+    level: String,
+    #[serde(default)]
+    certified_until: String,
+}
+
+/// `POST /people/{id}/skills`.
+pub async fn set_skill(
+    p: Page,
+    Path(id): Path<i64>,
+    Form(f): Form<SkillForm>,
+) -> WebResult<Response> {
+    let invalid = |field: &'static str| {
+        grassroots_app::AppError::Invalid(grassroots_core::FieldError::new(
+            field,
+            "invalid",
+            "is not valid",
+        ))
+    };
+    let result = match (
+        f.skill_id.trim().parse::<i64>(),
+        f.level.trim().parse::<i32>(),
+    ) {
+        (Ok(skill), Ok(level)) => {
+            grassroots_app::skills::set(
+                &p.state.app,
+                &p.auth.actor,
+                id,
+                skill,
+                level,
+                &f.certified_until,
+            )
+            .await
+        }
+        (Err(_), _) => Err(invalid("skill_id")),
+        (_, Err(_)) => Err(invalid("level")),
+    };
+    match result {
+        Ok(()) => Ok(redirect_with_flash(
+            &p.state,
+            &format!("/people/{id}"),
+            "flash-skill-saved",
+        )),
+        Err(e) => {
+            let err = FormError::from_app(&p.tr, e)?;
+            person_page(&p, id, StatusCode::UNPROCESSABLE_ENTITY, Some(err)).await
+        }
+    }
+}
+
+/// `POST /people/{id}/skills/{skill_id}/remove`.
+pub async fn remove_skill(p: Page, Path((id, skill)): Path<(i64, i64)>) -> WebResult<Response> {
+    grassroots_app::skills::remove(&p.state.app, &p.auth.actor, id, skill).await?;
+    Ok(redirect_with_flash(
+        &p.state,
+        &format!("/people/{id}"),
+        "flash-skill-removed",
+    ))
 }

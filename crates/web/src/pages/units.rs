@@ -11,6 +11,7 @@ use grassroots_app::units::{self as svc, UnitView};
 use grassroots_core::UnitId;
 use grassroots_store::people::{PeopleFilter, Person, STATUSES};
 use grassroots_store::positions::{PositionType, Vacancy};
+use grassroots_store::skills::Talent;
 use grassroots_store::units::UnitListing;
 use serde::Deserialize;
 
@@ -50,6 +51,9 @@ struct UnitPage {
     position_types: Vec<PositionType>,
     appointable: Vec<(i64, String)>,
     vacancies: Vec<Vacancy>,
+    talents: Vec<Talent>,
+    skill_options: Vec<(i64, String)>,
+    skill: i64,
     err: Option<FormError>,
 }
 
@@ -59,6 +63,7 @@ pub struct PeopleQuery {
     q: Option<String>,
     status: Option<String>,
     subtree: Option<String>,
+    skill: Option<String>,
     page: Option<i64>,
 }
 
@@ -94,6 +99,10 @@ async fn unit_page(
     let wanted_status = query.status.clone().unwrap_or_default();
     let subtree = query.subtree.as_deref() == Some("1");
     let page = query.page.unwrap_or(0).max(0);
+    let wanted_skill = query
+        .skill
+        .as_deref()
+        .and_then(|v| v.trim().parse::<i64>().ok());
     let mut people = people::list(
         &p.state.app,
         &p.auth.actor,
@@ -102,6 +111,7 @@ async fn unit_page(
             subtree,
             name: (!q.is_empty()).then(|| q.clone()),
             status: (!wanted_status.is_empty()).then(|| wanted_status.clone()),
+            skill: wanted_skill,
             limit: PAGE_SIZE + 1,
             offset: page * PAGE_SIZE,
         },
@@ -119,6 +129,9 @@ async fn unit_page(
         }
         if subtree {
             params.push(("subtree", "1".into()));
+        }
+        if let Some(skill) = wanted_skill {
+            params.push(("skill", skill.to_string()));
         }
         format!(
             "/units/{id}?{}",
@@ -166,10 +179,19 @@ async fn unit_page(
     } else {
         positions::vacancies(&p.state.app, &p.auth.actor, id, 50).await?
     };
+    let talents = grassroots_app::skills::talents(&p.state.app, &p.auth.actor, id).await?;
+    let skill_options = grassroots_app::skills::catalogue(&p.state.app)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.name))
+        .collect();
     let l = p.layout(view.unit.name.clone(), crumbs);
     Ok(render(
         status,
         &UnitPage {
+            talents,
+            skill_options,
+            skill: wanted_skill.unwrap_or(0),
             positions: unit_positions,
             position_types,
             appointable,

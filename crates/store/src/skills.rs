@@ -1,0 +1,186 @@
+//! The skills registry: a catalogue of skills and each person's skills
+//! with a level (1–5) and an optional certification expiry. The number of
+//! people with each skill is a maintained counter of every unit, so a
+//! talent summary of any subtree is a handful of row reads.
+
+use grassroots_core::{Edit, Read, Scope, UnitId};
+use serde::Serialize;
+
+use crate::aggregates;
+use crate::scope_sql::unit_condition;
+use crate::{DbConn, StoreError, StoreResult, Tx, on_ex};
+
+/// A skill of the catalogue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Skill {
+    /// Identifier.
+    pub id: i64,
+    /// Name, unique.
+    pub name: String,
+    /// Category (for example "engineering", "agronomy").
+    pub category: String,
+}
+
+/// A skill a person has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct PersonSkill {
+    /// The skill.
+    pub skill_id: i64,
+    /// Its name.
+    pub name: String,
+    /// Its category.
+    pub category: String,
+    /// Level, 1 to 5.
+    pub level: i32,
+    /// Last day of a certification, if the skill is certified.
+    pub certified_until: Option<String>,
+}
+
+/// Metric of people with a skill.
+pub fn metric(skill_id: i64) -> String {
+    format!("skill.{skill_id}")
+}
+
+/// The catalogue, by category and name.
+pub async fn catalogue(c: &mut impl DbConn) -> StoreResult<Vec<Skill>> {
+    Ok(on_ex!(c, |e| sqlx::query_as::<_, Skill>(
+        "SELECT id, name, category FROM skills ORDER BY category, name"
+    )
+    .fetch_all(&mut *e)
+    .await)?)
+}
+
+/// Adds a skill to the catalogue (the caller has checked it administers).
+pub async fn create(tx: &mut Tx, name: &str, category: &str) -> StoreResult<Skill> {
+    on_ex!(tx, |e| sqlx::query_as::<_, Skill>(
+        "INSERT INTO skills (name, category) VALUES ($1, $2) RETURNING id, name, category"
+    )
+    .bind(name)
+    .bind(category)
+    .fetch_one(&mut *e)
+    .await)
+    .map_err(|e| StoreError::from(e).conflict_on("name"))
+}
+
+/// The skills of a person of a unit inside `scope`.
+pub async fn of_person(
+    c: &mut impl DbConn,
+    scope: &Scope<Read>,
+    person_id: i64,
+) -> StoreResult<Vec<PersonSkill>> {
+    crate::people::get(c, scope, person_id).await?;
+    Ok(on_ex!(c, |e| sqlx::query_as::<_, PersonSkill>(
+        "SELECT ps.skill_id, s.name, s.category, ps.level, ps.certified_until
+         FROM person_skills ps JOIN skills s ON s.id = ps.skill_id
+         WHERE ps.person_id = $1 ORDER BY s.category, s.name"
+    )
+    .bind(person_id)
+    .fetch_all(&mut *e)
+    .await)?)
+}
+
+/// Records or updates a person's skill; returns whether it is new.
+pub async fn set(
+    tx: &mut Tx,
+    scope: &Scope<Edit>,
+    person_id: i64,
+    skill_id: i64,
+    level: i32,
+    certified_until: Option<&str>,
+) -> StoreResult<bool> {
+    let person = crate::people::get(tx, scope, person_id).await?;
+    let known: i64 = on_ex!(tx, |e| sqlx::query_scalar(
+        "SELECT count(*) FROM skills WHERE id = $1"
+    )
+    .bind(skill_id)
+    .fetch_one(&mut *e)
+    .await)?;
+    if known == 0 {
+        return Err(StoreError::Conflict { field: "skill_id" });
+    }
+    let updated = on_ex!(tx, |e| {
+        sqlx::query(
+        "UPDATE person_skills SET level = $1, certified_until = $2 WHERE person_id = $3 AND skill_id = $4"
+    )
+    .bind(level)
+    .bind(certified_until)
+    .bind(person_id)
+    .bind(skill_id)
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected())
+    })?;
+    if updated > 0 {
+        return Ok(false);
+    }
+    on_ex!(tx, |e| {
+        sqlx::query(
+        "INSERT INTO person_skills (person_id, skill_id, level, certified_until) VALUES ($1, $2, $3, $4)"
+    )
+    .bind(person_id)
+    .bind(skill_id)
+    .bind(level)
+    .bind(certified_until)
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected())
+    })?;
+    aggregates::add(tx, person.unit_id, &metric(skill_id), 1).await?;
+    Ok(true)
+}
+
+/// Removes a person's skill; returns whether there was one.
+pub async fn remove(
+    tx: &mut Tx,
+    scope: &Scope<Edit>,
+    person_id: i64,
+    skill_id: i64,
+) -> StoreResult<bool> {
+    let person = crate::people::get(tx, scope, person_id).await?;
+    let n = on_ex!(tx, |e| sqlx::query(
+        "DELETE FROM person_skills WHERE person_id = $1 AND skill_id = $2"
+    )
+    .bind(person_id)
+    .bind(skill_id)
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected()))?;
+    if n > 0 {
+        aggregates::add(tx, person.unit_id, &metric(skill_id), -1).await?;
+    }
+    Ok(n > 0)
+}
+
+/// A line of a unit's talent summary.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Talent {
+    /// The skill.
+    pub skill_id: i64,
+    /// Its name.
+    pub name: String,
+    /// Its category.
+    pub category: String,
+    /// People with the skill in the unit and below.
+    pub people: i64,
+}
+
+/// The talent summary of a unit inside `scope`, read from its counters.
+pub async fn summary(
+    c: &mut impl DbConn,
+    scope: &Scope<Read>,
+    unit_id: UnitId,
+) -> StoreResult<Vec<Talent>> {
+    let sql = format!(
+        "SELECT s.id AS skill_id, s.name, s.category, a.subtree AS people
+         FROM unit_aggregates a JOIN skills s ON a.metric = 'skill.' || CAST(s.id AS TEXT)
+         WHERE a.unit_id = $1 AND a.subtree > 0 AND {}
+         ORDER BY s.category, s.name",
+        unit_condition(scope, "a.unit_id")
+    );
+    Ok(on_ex!(c, |e| sqlx::query_as::<_, Talent>(
+        sqlx::AssertSqlSafe(sql.as_str())
+    )
+    .bind(unit_id)
+    .fetch_all(&mut *e)
+    .await)?)
+}
