@@ -34,6 +34,17 @@ pub struct Config {
     pub login: LoginConfig,
     /// Positions.
     pub positions: PositionsConfig,
+    /// Transfers.
+    pub transfers: TransfersConfig,
+}
+
+/// Transfers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransfersConfig {
+    /// A transfer not acknowledged by the receiving unit within this many
+    /// days expires.
+    pub expire_after_days: i64,
 }
 
 /// Positions.
@@ -87,6 +98,9 @@ impl Default for Config {
             },
             positions: PositionsConfig {
                 newly_appointed_days: 365,
+            },
+            transfers: TransfersConfig {
+                expire_after_days: 30,
             },
         }
     }

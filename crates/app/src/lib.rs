@@ -16,6 +16,7 @@ pub mod roles;
 pub mod setup;
 pub mod skills;
 pub mod tokens;
+pub mod transfers;
 pub mod units;
 
 use std::sync::Arc;

@@ -260,7 +260,8 @@ async fn cli_actor(app: &App) -> Result<Actor> {
     Ok(Actor::cli(root.id))
 }
 
-/// Removes expired sessions every ten minutes while the server runs.
+/// Removes expired sessions and expires overdue transfers every ten
+/// minutes while the server runs.
 fn spawn_session_purge(app: App) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
@@ -270,6 +271,11 @@ fn spawn_session_purge(app: App) {
                 Ok(n) if n > 0 => tracing::info!(sessions = n, "expired sessions removed"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
+            }
+            match grassroots_app::transfers::expire_due(&app).await {
+                Ok(n) if n > 0 => tracing::info!(transfers = n, "overdue transfers expired"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "could not expire transfers"),
             }
         }
     });

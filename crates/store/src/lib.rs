@@ -22,6 +22,7 @@ pub mod sessions;
 pub mod skills;
 pub mod throttle;
 pub mod tokens;
+pub mod transfers;
 pub mod units;
 
 pub use db::{Conn, Db, DbConn, Dialect, Ex, Tx, redact_url};

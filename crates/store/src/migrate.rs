@@ -44,6 +44,11 @@ const SQLITE: &[Migration] = &[
         name: "skills",
         sql: include_str!("../migrations/sqlite/0005_skills.sql"),
     },
+    Migration {
+        version: 6,
+        name: "transfers",
+        sql: include_str!("../migrations/sqlite/0006_transfers.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -71,6 +76,11 @@ const POSTGRES: &[Migration] = &[
         version: 5,
         name: "skills",
         sql: include_str!("../migrations/postgres/0005_skills.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "transfers",
+        sql: include_str!("../migrations/postgres/0006_transfers.sql"),
     },
 ];
 

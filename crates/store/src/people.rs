@@ -281,3 +281,73 @@ pub async fn own(
     let history = history_of(c, id).await?;
     Ok(Some((person, history)))
 }
+
+/// Moves a person to another unit (an acknowledged transfer), in the
+/// caller's transaction: the person's counters (status and skills) leave
+/// the old unit's ancestors and join the new ones, positions in units that
+/// no longer contain the person end on `today`, and the history records
+/// the new unit. The caller has checked the transfer.
+pub async fn relocate(
+    tx: &mut Tx,
+    person_id: i64,
+    to_unit: UnitId,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<(Person, Person)> {
+    let sql = format!("SELECT {COLUMNS} FROM people p WHERE p.id = $1");
+    let before = on_ex!(tx, |e| sqlx::query_as::<_, Person>(sqlx::AssertSqlSafe(
+        sql.as_str()
+    ))
+    .bind(person_id)
+    .fetch_optional(&mut *e)
+    .await)?
+    .ok_or(StoreError::NotFound)?;
+    let skills: Vec<i64> = on_ex!(tx, |e| sqlx::query_scalar(
+        "SELECT skill_id FROM person_skills WHERE person_id = $1"
+    )
+    .bind(person_id)
+    .fetch_all(&mut *e)
+    .await)?;
+    let ending: Vec<(i64, i64)> = on_ex!(tx, |e| sqlx::query_as(
+        "SELECT id, unit_id FROM positions
+         WHERE person_id = $1 AND ended_on IS NULL
+           AND unit_id NOT IN (SELECT ancestor_id FROM unit_closure WHERE descendant_id = $2)"
+    )
+    .bind(person_id)
+    .bind(to_unit)
+    .fetch_all(&mut *e)
+    .await)?;
+    let today = now.date_naive().format("%Y-%m-%d").to_string();
+    for (position, unit) in &ending {
+        on_ex!(tx, |e| sqlx::query(
+            "UPDATE positions SET ended_on = $1 WHERE id = $2"
+        )
+        .bind(&today)
+        .bind(position)
+        .execute(&mut *e)
+        .await
+        .map(|r| r.rows_affected()))?;
+        aggregates::add(tx, *unit, crate::positions::CURRENT, -1).await?;
+    }
+    on_ex!(tx, |e| sqlx::query(
+        "UPDATE people SET unit_id = $1, updated_at = $2 WHERE id = $3"
+    )
+    .bind(to_unit)
+    .bind(now)
+    .bind(person_id)
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected()))?;
+    let mut metrics = vec![people_metric(&before.status)];
+    metrics.extend(skills.iter().map(|s| crate::skills::metric(*s)));
+    for m in &metrics {
+        aggregates::add(tx, before.unit_id, m, -1).await?;
+        aggregates::add(tx, to_unit, m, 1).await?;
+    }
+    let after = Person {
+        unit_id: to_unit,
+        ..before.clone()
+    };
+    record_status(tx, &after, actor, now).await?;
+    Ok((before, after))
+}

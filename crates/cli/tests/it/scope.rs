@@ -20,6 +20,7 @@ struct World {
     b_person: i64,
     b_position: i64,
     skill: i64,
+    b_transfer: i64,
 }
 
 async fn world() -> World {
@@ -77,8 +78,17 @@ async fn world() -> World {
     grassroots_app::skills::set(&t.app, &t.cli(), b_person, skill, 3, "")
         .await
         .unwrap();
+    // A transfer from B to the province, pending.
+    let b_transfer = {
+        let b_secretary = grassroots_app::Actor::cli(t.root);
+        grassroots_app::transfers::issue(&t.app, &b_secretary, b_person, province)
+            .await
+            .unwrap()
+            .id
+    };
     World {
         t,
+        b_transfer,
         skill,
         a_cell,
         b_person,
@@ -148,6 +158,21 @@ fn page_routes(w: &World) -> Vec<PageRequest> {
             vec![],
         ),
         (Method::GET, format!("/people/{}", w.b_person), vec![]),
+        (
+            Method::POST,
+            format!("/people/{}/transfers", w.b_person),
+            vec![("to_unit_id", w.a.to_string())],
+        ),
+        (
+            Method::POST,
+            format!("/transfers/{}/acknowledge", w.b_transfer),
+            vec![],
+        ),
+        (
+            Method::POST,
+            format!("/transfers/{}/cancel", w.b_transfer),
+            vec![],
+        ),
         (
             Method::POST,
             format!("/people/{}/skills", w.b_person),
@@ -290,6 +315,22 @@ fn api_routes(w: &World) -> Vec<(Method, String, Option<serde_json::Value>)> {
         (Method::GET, format!("/api/v1/people/{}", w.b_person), None),
         (Method::GET, format!("/api/v1/units/{b}/positions"), None),
         (Method::GET, format!("/api/v1/units/{b}/talents"), None),
+        (Method::GET, format!("/api/v1/units/{b}/transfers"), None),
+        (
+            Method::POST,
+            format!("/api/v1/people/{}/transfers", w.b_person),
+            Some(json!({"to_unit_id": w.a})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/transfers/{}/acknowledge", w.b_transfer),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/transfers/{}/cancel", w.b_transfer),
+            None,
+        ),
         (
             Method::GET,
             format!("/api/v1/people/{}/skills", w.b_person),
@@ -359,6 +400,11 @@ const COVERED_OPERATIONS: &[&str] = &[
     "put /people/{id}/skills/{skill_id}",
     "delete /people/{id}/skills/{skill_id}",
     "get /units/{id}/talents",
+    "get /people/{id}/transfers",
+    "post /people/{id}/transfers",
+    "get /units/{id}/transfers",
+    "post /transfers/{id}/acknowledge",
+    "post /transfers/{id}/cancel",
     "get /accounts",
     "post /accounts",
     "get /accounts/{id}",
@@ -415,6 +461,10 @@ async fn assert_b_untouched(w: &World) {
         .unwrap();
     assert_eq!(b_view.subtree("people.member"), 1, "no one was added to B");
     assert_eq!(b_view.unit.parent_id, Some(w.province), "B was not moved");
+    let pending = grassroots_app::transfers::pending(&w.t.app, &w.t.cli(), w.b)
+        .await
+        .unwrap();
+    assert_eq!(pending.len(), 1, "B's transfer still pending");
     let b_skills = grassroots_app::skills::of_person(&w.t.app, &w.t.cli(), w.b_person)
         .await
         .unwrap();
@@ -1480,6 +1530,185 @@ async fn skills_registry_and_talent_summary() {
         .await
         .json();
     assert_eq!(talents.as_array().unwrap().len(), 1);
+    let mut c = w.t.app.db.conn().await.unwrap();
+    let report = grassroots_store::check::run(&mut c).await.unwrap();
+    assert!(report.ok(), "{report:?}");
+}
+
+#[tokio::test]
+async fn transfers_are_issued_acknowledged_and_expire() {
+    let w = world().await;
+    let mut sec_a = w.t.login("sec_a").await;
+    let mut sec_b = w.t.login("sec_b").await;
+    let r = sec_a
+        .json(
+            Method::POST,
+            &format!("/api/v1/units/{}/people", w.a_cell),
+            Some(json!({"full_name": "Yun Song Mi", "status": "member"})),
+        )
+        .await;
+    let yun = r.json()["id"].as_i64().unwrap();
+    sec_a
+        .json(
+            Method::PUT,
+            &format!("/api/v1/people/{yun}/skills/{}", w.skill),
+            Some(json!({"level": 4})),
+        )
+        .await;
+    let r = sec_a
+        .json(
+            Method::POST,
+            &format!("/api/v1/units/{}/positions", w.a_cell),
+            Some(json!({"position_type": "cell_secretary", "person_id": yun})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let r = sec_a
+        .json(
+            Method::POST,
+            &format!("/api/v1/people/{yun}/transfers"),
+            Some(json!({"to_unit_id": w.a_cell})),
+        )
+        .await;
+    assert_eq!(
+        r.json()["field"],
+        "to_unit_id",
+        "not to the person's own unit"
+    );
+    let r = sec_a
+        .post_form(
+            &format!("/people/{yun}/transfers"),
+            &[("to_unit_id", &w.b.to_string())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = sec_a
+        .json(
+            Method::POST,
+            &format!("/api/v1/people/{yun}/transfers"),
+            Some(json!({"to_unit_id": w.b})),
+        )
+        .await;
+    assert_eq!(
+        r.json()["field"],
+        "person_id",
+        "one pending transfer at a time"
+    );
+    // Both units see it.
+    let out = sec_a
+        .json(
+            Method::GET,
+            &format!("/api/v1/units/{}/transfers", w.a_cell),
+            None,
+        )
+        .await
+        .json();
+    let id = out[0]["id"].as_i64().unwrap();
+    let page = sec_b.get(&format!("/units/{}", w.b)).await;
+    assert!(
+        page.body.contains("Yun Song Mi") && page.body.contains(&format!("id=\"ack-{id}\"")),
+        "{}",
+        page.body
+    );
+    // Only the receiving unit acknowledges.
+    assert!(refused(
+        sec_a
+            .json(
+                Method::POST,
+                &format!("/api/v1/transfers/{id}/acknowledge"),
+                None
+            )
+            .await
+            .status
+    ));
+    let r = sec_b
+        .post_form(&format!("/transfers/{id}/acknowledge"), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // The person, their counters and skills moved; A's position ended.
+    let a = sec_a
+        .json(Method::GET, &format!("/api/v1/units/{}", w.a), None)
+        .await
+        .json();
+    assert_eq!(
+        a["counters"]["people.member"]["subtree"]
+            .as_i64()
+            .unwrap_or(0),
+        0
+    );
+    assert_eq!(
+        sec_a.get(&format!("/people/{yun}")).await.status,
+        StatusCode::NOT_FOUND,
+        "A no longer sees the person"
+    );
+    let rec = sec_b
+        .json(Method::GET, &format!("/api/v1/people/{yun}"), None)
+        .await
+        .json();
+    assert_eq!(rec["person"]["unit_id"], w.b);
+    let units_in_history: Vec<i64> = rec["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["unit_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        units_in_history,
+        [w.a_cell, w.b],
+        "the history keeps both ends"
+    );
+    let cell_positions = grassroots_app::positions::of_unit(&w.t.app, &w.t.cli(), w.a_cell)
+        .await
+        .unwrap();
+    assert!(cell_positions.current.is_empty() && cell_positions.past.len() == 1);
+    let talents = sec_b
+        .json(Method::GET, &format!("/api/v1/units/{}/talents", w.b), None)
+        .await
+        .json();
+    assert_eq!(talents[0]["people"], 2);
+    let r = sec_b
+        .json(
+            Method::POST,
+            &format!("/api/v1/transfers/{id}/acknowledge"),
+            None,
+        )
+        .await;
+    assert_eq!(r.json()["field"], "state", "acknowledged once");
+    // A transfer left unacknowledged expires.
+    let r = sec_b
+        .json(
+            Method::POST,
+            &format!("/api/v1/people/{yun}/transfers"),
+            Some(json!({"to_unit_id": w.a})),
+        )
+        .await;
+    let back = r.json()["id"].as_i64().unwrap();
+    w.t.app.clock.advance(chrono::Duration::days(31));
+    let mut sec_a = w.t.login("sec_a").await;
+    let r = sec_a
+        .json(
+            Method::POST,
+            &format!("/api/v1/transfers/{back}/acknowledge"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let mut sec_b = w.t.login("sec_b").await;
+    let history = sec_b
+        .json(
+            Method::GET,
+            &format!("/api/v1/people/{yun}/transfers"),
+            None,
+        )
+        .await
+        .json();
+    let states: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["expired", "acknowledged"]);
     let mut c = w.t.app.db.conn().await.unwrap();
     let report = grassroots_store::check::run(&mut c).await.unwrap();
     assert!(report.ok(), "{report:?}");

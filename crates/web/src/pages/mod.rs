@@ -43,6 +43,12 @@ pub fn routes() -> Router<AppState> {
         .route("/people/{id}", get(people::show))
         .route("/people/{id}/status", post(people::set_status))
         .route("/people/{id}/skills", post(people::set_skill))
+        .route("/people/{id}/transfers", post(people::issue_transfer))
+        .route(
+            "/transfers/{id}/acknowledge",
+            post(units::acknowledge_transfer),
+        )
+        .route("/transfers/{id}/cancel", post(units::cancel_transfer))
         .route(
             "/people/{id}/skills/{skill}/remove",
             post(people::remove_skill),

@@ -27,6 +27,8 @@ struct PersonPage {
     positions: Vec<Position>,
     skills: Vec<(PersonSkill, Option<String>)>,
     catalogue: Vec<(i64, String)>,
+    transfers: Vec<grassroots_store::transfers::Transfer>,
+    unit_choices: Vec<(i64, String)>,
     err: Option<FormError>,
 }
 
@@ -64,6 +66,17 @@ async fn person_page(
         .into_iter()
         .map(|s| (s.id, s.name))
         .collect();
+    let transfers = grassroots_app::transfers::of_person(&p.state.app, &p.auth.actor, id).await?;
+    let unit_choices = if rec.can_edit {
+        units::list(&p.state.app, &p.auth.actor, 1000, 0)
+            .await?
+            .into_iter()
+            .filter(|u| u.id != rec.person.unit_id)
+            .map(|u| (u.id, u.name))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let l = p.layout(rec.person.full_name.clone(), crumbs);
     Ok(render(
         status,
@@ -75,6 +88,8 @@ async fn person_page(
             positions,
             skills,
             catalogue,
+            transfers,
+            unit_choices,
             err,
         },
     ))
@@ -175,4 +190,35 @@ pub async fn remove_skill(p: Page, Path((id, skill)): Path<(i64, i64)>) -> WebRe
         &format!("/people/{id}"),
         "flash-skill-removed",
     ))
+}
+
+/// Transfer form.
+#[derive(Deserialize)]
+pub struct TransferForm {
+    to_unit_id: String,
+}
+
+/// `POST /people/{id}/transfers`.
+pub async fn issue_transfer(
+    p: Page,
+    Path(id): Path<i64>,
+    Form(f): Form<TransferForm>,
+) -> WebResult<Response> {
+    let result = match f.to_unit_id.trim().parse::<i64>() {
+        Ok(to) => grassroots_app::transfers::issue(&p.state.app, &p.auth.actor, id, to).await,
+        Err(_) => Err(grassroots_app::AppError::Invalid(
+            grassroots_core::FieldError::new("to_unit_id", "invalid", "is not valid"),
+        )),
+    };
+    match result {
+        Ok(_) => Ok(redirect_with_flash(
+            &p.state,
+            &format!("/people/{id}"),
+            "flash-transfer-issued",
+        )),
+        Err(e) => {
+            let err = FormError::from_app(&p.tr, e)?;
+            person_page(&p, id, StatusCode::UNPROCESSABLE_ENTITY, Some(err)).await
+        }
+    }
 }

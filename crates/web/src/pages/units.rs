@@ -52,6 +52,7 @@ struct UnitPage {
     appointable: Vec<(i64, String)>,
     vacancies: Vec<Vacancy>,
     talents: Vec<Talent>,
+    transfers: Vec<grassroots_store::transfers::Transfer>,
     skill_options: Vec<(i64, String)>,
     skill: i64,
     err: Option<FormError>,
@@ -180,6 +181,7 @@ async fn unit_page(
         positions::vacancies(&p.state.app, &p.auth.actor, id, 50).await?
     };
     let talents = grassroots_app::skills::talents(&p.state.app, &p.auth.actor, id).await?;
+    let transfers = grassroots_app::transfers::pending(&p.state.app, &p.auth.actor, id).await?;
     let skill_options = grassroots_app::skills::catalogue(&p.state.app)
         .await?
         .into_iter()
@@ -190,6 +192,7 @@ async fn unit_page(
         status,
         &UnitPage {
             talents,
+            transfers,
             skill_options,
             skill: wanted_skill.unwrap_or(0),
             positions: unit_positions,
@@ -421,5 +424,25 @@ pub async fn end_position(
         &p.state,
         &format!("/units/{}", ended.unit_id),
         "flash-position-ended",
+    ))
+}
+
+/// `POST /transfers/{id}/acknowledge`: the receiving unit takes the person.
+pub async fn acknowledge_transfer(p: Page, Path(id): Path<i64>) -> WebResult<Response> {
+    let t = grassroots_app::transfers::acknowledge(&p.state.app, &p.auth.actor, id).await?;
+    Ok(redirect_with_flash(
+        &p.state,
+        &format!("/units/{}", t.to_unit_id),
+        "flash-transfer-acknowledged",
+    ))
+}
+
+/// `POST /transfers/{id}/cancel`: the sending unit withdraws a transfer.
+pub async fn cancel_transfer(p: Page, Path(id): Path<i64>) -> WebResult<Response> {
+    let t = grassroots_app::transfers::cancel(&p.state.app, &p.auth.actor, id).await?;
+    Ok(redirect_with_flash(
+        &p.state,
+        &format!("/units/{}", t.from_unit_id),
+        "flash-transfer-cancelled",
     ))
 }

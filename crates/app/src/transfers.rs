@@ -1,0 +1,132 @@
+//! Transfers of people between units.
+
+use chrono::Duration;
+use grassroots_core::{Edit, FieldError, Read, UnitId};
+use grassroots_store::transfers::{self, Transfer};
+use grassroots_store::{StoreError, audit, people, units};
+use serde_json::json;
+
+use crate::{Actor, App, AppError, AppResult};
+
+/// Expires overdue transfers (run before reading or acting on them, and
+/// periodically by the server). Safe with several servers.
+pub async fn expire_due(app: &App) -> AppResult<u64> {
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let n = transfers::expire_due(&mut tx, now).await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// Issues a transfer of a person to another unit. The sending unit must be
+/// editable by the actor; the receiving unit is named by its number.
+pub async fn issue(
+    app: &App,
+    actor: &Actor,
+    person_id: i64,
+    to_unit: UnitId,
+) -> AppResult<Transfer> {
+    let unit_id = {
+        let mut c = app.db.conn().await?;
+        people::get(&mut c, &actor.principal.scope::<Read>(), person_id)
+            .await?
+            .unit_id
+    };
+    {
+        let mut c = app.db.conn().await?;
+        if !units::in_scope(&mut c, &actor.principal.scope::<Edit>(), unit_id).await? {
+            return Err(AppError::Forbidden);
+        }
+    }
+    expire_due(app).await?;
+    let now = app.clock.now();
+    let expires_at = now + Duration::days(app.config.transfers.expire_after_days);
+    let mut tx = app.db.begin().await?;
+    let t = transfers::issue(
+        &mut tx,
+        &actor.principal.scope::<Edit>(),
+        person_id,
+        to_unit,
+        &actor.label,
+        now,
+        expires_at,
+    )
+    .await
+    .map_err(|e| match e {
+        StoreError::Conflict {
+            field: "to_unit_id",
+        } => AppError::Invalid(FieldError::new(
+            "to_unit_id",
+            "invalid",
+            "must be an existing unit other than the person's own",
+        )),
+        StoreError::Conflict { field: "person_id" } => AppError::Invalid(FieldError::new(
+            "person_id",
+            "pending",
+            "already has a pending transfer",
+        )),
+        other => other.into(),
+    })?;
+    let mut e = actor.entry("transfer.issue", "transfer", t.id, Some(t.from_unit_id));
+    e.after = Some(json!(t));
+    audit::append(&mut tx, now, &e).await?;
+    tx.commit().await?;
+    Ok(t)
+}
+
+async fn close(app: &App, actor: &Actor, id: i64, acknowledge: bool) -> AppResult<Transfer> {
+    expire_due(app).await?;
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let t = transfers::close(
+        &mut tx,
+        &actor.principal.scope::<Edit>(),
+        id,
+        acknowledge,
+        &actor.label,
+        now,
+    )
+    .await
+    .map_err(|e| match e {
+        StoreError::Conflict { .. } => AppError::Invalid(FieldError::new(
+            "state",
+            "closed",
+            "the transfer is no longer pending (acknowledged, cancelled or expired)",
+        )),
+        other => other.into(),
+    })?;
+    let (action, unit) = if acknowledge {
+        ("transfer.acknowledge", t.to_unit_id)
+    } else {
+        ("transfer.cancel", t.from_unit_id)
+    };
+    let mut e = actor.entry(action, "transfer", id, Some(unit));
+    e.after = Some(json!(t));
+    audit::append(&mut tx, now, &e).await?;
+    tx.commit().await?;
+    Ok(t)
+}
+
+/// The receiving unit acknowledges a transfer; the person moves there.
+pub async fn acknowledge(app: &App, actor: &Actor, id: i64) -> AppResult<Transfer> {
+    close(app, actor, id, true).await
+}
+
+/// The sending unit cancels a pending transfer.
+pub async fn cancel(app: &App, actor: &Actor, id: i64) -> AppResult<Transfer> {
+    close(app, actor, id, false).await
+}
+
+/// Pending transfers into and out of a unit.
+pub async fn pending(app: &App, actor: &Actor, unit_id: UnitId) -> AppResult<Vec<Transfer>> {
+    expire_due(app).await?;
+    let mut c = app.db.conn().await?;
+    Ok(transfers::pending_of_unit(&mut c, &actor.principal.scope::<Read>(), unit_id).await?)
+}
+
+/// A person's transfers, as far as the reader's units are concerned.
+pub async fn of_person(app: &App, actor: &Actor, person_id: i64) -> AppResult<Vec<Transfer>> {
+    expire_due(app).await?;
+    let mut c = app.db.conn().await?;
+    Ok(transfers::of_person(&mut c, &actor.principal.scope::<Read>(), person_id).await?)
+}
