@@ -93,14 +93,7 @@ pub struct AggregateRow {
     pub subtree: i64,
 }
 
-/// Every stored aggregate row that is not all zeros, sorted.
-pub async fn stored(c: &mut impl DbConn) -> StoreResult<Vec<AggregateRow>> {
-    let rows: Vec<(i64, String, i64, i64)> = on_ex!(c, |e| sqlx::query_as(
-        "SELECT unit_id, metric, own, subtree FROM unit_aggregates
-         WHERE own <> 0 OR subtree <> 0 ORDER BY unit_id, metric"
-    )
-    .fetch_all(&mut *e)
-    .await)?;
+fn sorted_rows(rows: Vec<(i64, String, i64, i64)>) -> Vec<AggregateRow> {
     let mut out: Vec<AggregateRow> = rows
         .into_iter()
         .map(|(unit_id, metric, own, subtree)| AggregateRow {
@@ -111,7 +104,18 @@ pub async fn stored(c: &mut impl DbConn) -> StoreResult<Vec<AggregateRow>> {
         })
         .collect();
     out.sort();
-    Ok(out)
+    out
+}
+
+/// Every stored aggregate row that is not all zeros, sorted.
+pub async fn stored(c: &mut impl DbConn) -> StoreResult<Vec<AggregateRow>> {
+    let rows: Vec<(i64, String, i64, i64)> = on_ex!(c, |e| sqlx::query_as(
+        "SELECT unit_id, metric, own, subtree FROM unit_aggregates
+         WHERE own <> 0 OR subtree <> 0 ORDER BY unit_id, metric"
+    )
+    .fetch_all(&mut *e)
+    .await)?;
+    Ok(sorted_rows(rows))
 }
 
 /// Every aggregate derived from scratch from units, the closure table and
@@ -146,15 +150,5 @@ pub async fn recompute(c: &mut impl DbConn) -> StoreResult<Vec<AggregateRow>> {
     )
     .fetch_all(&mut *e)
     .await)?;
-    let mut out: Vec<AggregateRow> = rows
-        .into_iter()
-        .map(|(unit_id, metric, own, subtree)| AggregateRow {
-            unit_id,
-            metric,
-            own,
-            subtree,
-        })
-        .collect();
-    out.sort();
-    Ok(out)
+    Ok(sorted_rows(rows))
 }

@@ -18,10 +18,8 @@ impl Lcg {
     }
 }
 
-/// Builds a random tree through the services, then checks that the SQL
-/// scope filter agrees with the pure policy for every unit and random
-/// assignments, and that the closure table is consistent.
-async fn scope_scenario(db: Db, seed: u64) {
+/// An initialized organization on `db` and the command-line actor.
+async fn organization(db: Db) -> (App, grassroots_store::units::Unit, Actor) {
     let app = App::new(db, Config::default());
     let (root, _) = setup::init(
         &app,
@@ -36,6 +34,14 @@ async fn scope_scenario(db: Db, seed: u64) {
     .await
     .unwrap();
     let actor = Actor::cli(root.id);
+    (app, root, actor)
+}
+
+/// Builds a random tree through the services, then checks that the SQL
+/// scope filter agrees with the pure policy for every unit and random
+/// assignments, and that the closure table is consistent.
+async fn scope_scenario(db: Db, seed: u64) {
+    let (app, root, actor) = organization(db).await;
     let mut rng = Lcg(seed);
     let mut ids = vec![root.id];
     for i in 0..40 {
@@ -179,20 +185,7 @@ async fn sibling_names_are_unique_and_tree_changes_are_atomic() {
 /// maintained counter equal to a recomputation from scratch.
 async fn tree_and_counters_scenario(db: Db, seed: u64) {
     use grassroots_app::people::{self, PersonInput};
-    let app = App::new(db, Config::default());
-    let (root, _) = setup::init(
-        &app,
-        setup::InitInput {
-            organization: "Centre".into(),
-            root_level: "central_committee".into(),
-            admin_username: "admin".into(),
-            admin_display_name: "Admin".into(),
-            admin_password: "admin-password".into(),
-        },
-    )
-    .await
-    .unwrap();
-    let actor = Actor::cli(root.id);
+    let (app, root, actor) = organization(db).await;
     let mut rng = Lcg(seed);
     let mut units_made = vec![root.id];
     let mut persons = Vec::new();

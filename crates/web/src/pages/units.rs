@@ -215,6 +215,28 @@ async fn unit_page(
     ))
 }
 
+/// Back to the unit page with `flash` on success; on a form error, the
+/// unit page again with the error next to the forms.
+async fn after_form<T>(
+    p: &Page,
+    id: UnitId,
+    result: grassroots_app::AppResult<T>,
+    flash: &str,
+) -> WebResult<Response> {
+    match result {
+        Ok(_) => Ok(redirect_with_flash(
+            &p.state,
+            &format!("/units/{id}"),
+            flash,
+        )),
+        Err(e) => {
+            let err = FormError::from_app(&p.tr, e)?;
+            let q = PeopleQuery::default();
+            unit_page(p, id, &q, StatusCode::UNPROCESSABLE_ENTITY, Some(err)).await
+        }
+    }
+}
+
 /// `GET /units/{id}`.
 pub async fn show(
     p: Page,
@@ -250,18 +272,13 @@ pub async fn add_person(
         joined_on: f.joined_on,
         external_id: f.external_id,
     };
-    match people::create(&p.state.app, &p.auth.actor, id, input).await {
-        Ok(_) => Ok(redirect_with_flash(
-            &p.state,
-            &format!("/units/{id}"),
-            "flash-person-added",
-        )),
-        Err(e) => {
-            let err = FormError::from_app(&p.tr, e)?;
-            let q = PeopleQuery::default();
-            unit_page(&p, id, &q, StatusCode::UNPROCESSABLE_ENTITY, Some(err)).await
-        }
-    }
+    after_form(
+        &p,
+        id,
+        people::create(&p.state.app, &p.auth.actor, id, input).await,
+        "flash-person-added",
+    )
+    .await
 }
 
 /// Form to move a unit.
@@ -282,18 +299,7 @@ pub async fn move_unit(
             grassroots_core::FieldError::new("parent_id", "invalid", "is not valid"),
         )),
     };
-    match result {
-        Ok(_) => Ok(redirect_with_flash(
-            &p.state,
-            &format!("/units/{id}"),
-            "flash-unit-moved",
-        )),
-        Err(e) => {
-            let err = FormError::from_app(&p.tr, e)?;
-            let q = PeopleQuery::default();
-            unit_page(&p, id, &q, StatusCode::UNPROCESSABLE_ENTITY, Some(err)).await
-        }
-    }
+    after_form(&p, id, result, "flash-unit-moved").await
 }
 
 /// Form to add a child unit.
@@ -315,17 +321,7 @@ pub async fn create_child(
             &format!("/units/{}", unit.id),
             "flash-unit-created",
         )),
-        Err(e) => {
-            let err = FormError::from_app(&p.tr, e)?;
-            unit_page(
-                &p,
-                id,
-                &PeopleQuery::default(),
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(err),
-            )
-            .await
-        }
+        Err(e) => after_form::<()>(&p, id, Err(e), "").await,
     }
 }
 
@@ -341,24 +337,8 @@ pub async fn rename(
     Path(id): Path<UnitId>,
     Form(f): Form<RenameForm>,
 ) -> WebResult<Response> {
-    match svc::rename(&p.state.app, &p.auth.actor, id, &f.name).await {
-        Ok(_) => Ok(redirect_with_flash(
-            &p.state,
-            &format!("/units/{id}"),
-            "flash-unit-renamed",
-        )),
-        Err(e) => {
-            let err = FormError::from_app(&p.tr, e)?;
-            unit_page(
-                &p,
-                id,
-                &PeopleQuery::default(),
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(err),
-            )
-            .await
-        }
-    }
+    let result = svc::rename(&p.state.app, &p.auth.actor, id, &f.name).await;
+    after_form(&p, id, result, "flash-unit-renamed").await
 }
 
 /// Appointment form.
@@ -392,18 +372,7 @@ pub async fn appoint(
             grassroots_core::FieldError::new("person_id", "invalid", "is not valid"),
         )),
     };
-    match result {
-        Ok(_) => Ok(redirect_with_flash(
-            &p.state,
-            &format!("/units/{id}"),
-            "flash-position-assigned",
-        )),
-        Err(e) => {
-            let err = FormError::from_app(&p.tr, e)?;
-            let q = PeopleQuery::default();
-            unit_page(&p, id, &q, StatusCode::UNPROCESSABLE_ENTITY, Some(err)).await
-        }
-    }
+    after_form(&p, id, result, "flash-position-assigned").await
 }
 
 /// Form to end a term.
