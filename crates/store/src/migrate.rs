@@ -18,70 +18,30 @@ pub struct Migration {
     pub sql: &'static str,
 }
 
-const SQLITE: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "foundation",
-        sql: include_str!("../migrations/sqlite/0001_foundation.sql"),
-    },
-    Migration {
-        version: 2,
-        name: "people_aggregates",
-        sql: include_str!("../migrations/sqlite/0002_people_aggregates.sql"),
-    },
-    Migration {
-        version: 3,
-        name: "positions",
-        sql: include_str!("../migrations/sqlite/0003_positions.sql"),
-    },
-    Migration {
-        version: 4,
-        name: "account_person",
-        sql: include_str!("../migrations/sqlite/0004_account_person.sql"),
-    },
-    Migration {
-        version: 5,
-        name: "skills",
-        sql: include_str!("../migrations/sqlite/0005_skills.sql"),
-    },
-    Migration {
-        version: 6,
-        name: "transfers",
-        sql: include_str!("../migrations/sqlite/0006_transfers.sql"),
-    },
-];
+/// Declares the migrations once; each engine has its own file of the same
+/// name under `migrations/<engine>/`.
+macro_rules! migrations {
+    ($(($version:literal, $name:literal, $file:literal)),* $(,)?) => {
+        const SQLITE: &[Migration] = &[$(Migration {
+            version: $version,
+            name: $name,
+            sql: include_str!(concat!("../migrations/sqlite/", $file)),
+        }),*];
+        const POSTGRES: &[Migration] = &[$(Migration {
+            version: $version,
+            name: $name,
+            sql: include_str!(concat!("../migrations/postgres/", $file)),
+        }),*];
+    };
+}
 
-const POSTGRES: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "foundation",
-        sql: include_str!("../migrations/postgres/0001_foundation.sql"),
-    },
-    Migration {
-        version: 2,
-        name: "people_aggregates",
-        sql: include_str!("../migrations/postgres/0002_people_aggregates.sql"),
-    },
-    Migration {
-        version: 3,
-        name: "positions",
-        sql: include_str!("../migrations/postgres/0003_positions.sql"),
-    },
-    Migration {
-        version: 4,
-        name: "account_person",
-        sql: include_str!("../migrations/postgres/0004_account_person.sql"),
-    },
-    Migration {
-        version: 5,
-        name: "skills",
-        sql: include_str!("../migrations/postgres/0005_skills.sql"),
-    },
-    Migration {
-        version: 6,
-        name: "transfers",
-        sql: include_str!("../migrations/postgres/0006_transfers.sql"),
-    },
+migrations![
+    (1, "foundation", "0001_foundation.sql"),
+    (2, "people_aggregates", "0002_people_aggregates.sql"),
+    (3, "positions", "0003_positions.sql"),
+    (4, "account_person", "0004_account_person.sql"),
+    (5, "skills", "0005_skills.sql"),
+    (6, "transfers", "0006_transfers.sql"),
 ];
 
 /// The migrations of a dialect, in order.

@@ -165,6 +165,31 @@ impl TestApp {
         a.id
     }
 
+    /// Adds a person to `unit` with `status`; returns the id.
+    pub async fn person(&self, unit: UnitId, full_name: &str, status: &str) -> i64 {
+        grassroots_app::people::create(
+            &self.app,
+            &self.cli(),
+            unit,
+            grassroots_app::people::PersonInput {
+                full_name: full_name.into(),
+                status: status.into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("add person")
+        .id
+    }
+
+    /// Asserts that `grassroots check` finds nothing wrong: database,
+    /// closure table, every maintained counter and the audit chain.
+    pub async fn assert_consistent(&self) {
+        let mut c = self.app.db.conn().await.expect("connection");
+        let report = grassroots_store::check::run(&mut c).await.expect("check");
+        assert!(report.ok(), "{report:?}");
+    }
+
     /// The id of the account named `username`.
     pub async fn account_id(&self, username: &str) -> AccountId {
         accounts::list(&self.app, &self.cli())

@@ -52,19 +52,7 @@ async fn world() -> World {
         .await
         .unwrap()[0]
         .id;
-    let b_person = grassroots_app::people::create(
-        &t.app,
-        &t.cli(),
-        b,
-        grassroots_app::people::PersonInput {
-            full_name: "Person of B".into(),
-            status: "member".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap()
-    .id;
+    let b_person = t.person(b, "Person of B", "member").await;
     let b_position =
         grassroots_app::positions::assign(&t.app, &t.cli(), b, "secretary", b_person, "2022-01-01")
             .await
@@ -1109,18 +1097,7 @@ async fn a_secretary_runs_the_people_of_their_unit() {
 async fn moving_a_unit_carries_its_subtree_and_counters() {
     let w = world().await;
     let a2 = w.t.unit("Primary A2", "primary_committee", w.a).await;
-    grassroots_app::people::create(
-        &w.t.app,
-        &w.t.cli(),
-        w.a_cell,
-        grassroots_app::people::PersonInput {
-            full_name: "P".into(),
-            status: "member".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    w.t.person(w.a_cell, "P", "member").await;
     let mut sec = w.t.login("sec_a").await;
     // Under itself: refused with the field named.
     let r = sec
@@ -1170,9 +1147,7 @@ async fn moving_a_unit_carries_its_subtree_and_counters() {
             .unwrap_or(0),
         0
     );
-    let mut c = w.t.app.db.conn().await.unwrap();
-    let report = grassroots_store::check::run(&mut c).await.unwrap();
-    assert!(report.ok(), "{report:?}");
+    w.t.assert_consistent().await;
 }
 
 #[tokio::test]
@@ -1209,19 +1184,7 @@ async fn appointments_lead_trio_and_vacancies() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.json()["field"], "position_type");
     // Not a person of the cell: refused.
-    let other = grassroots_app::people::create(
-        &w.t.app,
-        &w.t.cli(),
-        w.a,
-        grassroots_app::people::PersonInput {
-            full_name: "Of A".into(),
-            status: "member".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap()
-    .id;
+    let other = w.t.person(w.a, "Of A", "member").await;
     let r = sec
         .json(
             Method::POST,
@@ -1315,27 +1278,13 @@ async fn appointments_lead_trio_and_vacancies() {
         "{}",
         person.body
     );
-    let mut c = w.t.app.db.conn().await.unwrap();
-    let report = grassroots_store::check::run(&mut c).await.unwrap();
-    assert!(report.ok(), "{report:?}");
+    w.t.assert_consistent().await;
 }
 
 #[tokio::test]
 async fn a_member_sees_their_own_record_and_who_opened_it() {
     let w = world().await;
-    let me = grassroots_app::people::create(
-        &w.t.app,
-        &w.t.cli(),
-        w.a_cell,
-        grassroots_app::people::PersonInput {
-            full_name: "Choe Kum Ok".into(),
-            status: "member".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap()
-    .id;
+    let me = w.t.person(w.a_cell, "Choe Kum Ok", "member").await;
     let member = w.t.account_id("member_a").await;
     let mut admin = w.t.login("admin_a").await;
     // A person of a sibling unit cannot be linked.
@@ -1530,9 +1479,7 @@ async fn skills_registry_and_talent_summary() {
         .await
         .json();
     assert_eq!(talents.as_array().unwrap().len(), 1);
-    let mut c = w.t.app.db.conn().await.unwrap();
-    let report = grassroots_store::check::run(&mut c).await.unwrap();
-    assert!(report.ok(), "{report:?}");
+    w.t.assert_consistent().await;
 }
 
 #[tokio::test]
@@ -1709,7 +1656,5 @@ async fn transfers_are_issued_acknowledged_and_expire() {
         .map(|t| t["state"].as_str().unwrap())
         .collect();
     assert_eq!(states, ["expired", "acknowledged"]);
-    let mut c = w.t.app.db.conn().await.unwrap();
-    let report = grassroots_store::check::run(&mut c).await.unwrap();
-    assert!(report.ok(), "{report:?}");
+    w.t.assert_consistent().await;
 }
