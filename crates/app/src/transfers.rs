@@ -3,13 +3,13 @@
 use chrono::Duration;
 use grassroots_core::{Edit, FieldError, Read, UnitId};
 use grassroots_store::transfers::{self, Transfer};
-use grassroots_store::{StoreError, audit, people, units};
+use grassroots_store::{StoreError, audit, people};
 use serde_json::json;
 
 use crate::{Actor, App, AppError, AppResult};
 
-/// Expires overdue transfers (run before reading or acting on them, and
-/// periodically by the server). Safe with several servers.
+/// Marks overdue transfers expired (before acting on transfers, and
+/// periodically from the server). Safe with several servers.
 pub async fn expire_due(app: &App) -> AppResult<u64> {
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
@@ -32,12 +32,7 @@ pub async fn issue(
             .await?
             .unit_id
     };
-    {
-        let mut c = app.db.conn().await?;
-        if !units::in_scope(&mut c, &actor.principal.scope::<Edit>(), unit_id).await? {
-            return Err(AppError::Forbidden);
-        }
-    }
+    crate::units::require::<Edit>(app, actor, unit_id).await?;
     expire_due(app).await?;
     let now = app.clock.now();
     let expires_at = now + Duration::days(app.config.transfers.expire_after_days);
@@ -117,16 +112,17 @@ pub async fn cancel(app: &App, actor: &Actor, id: i64) -> AppResult<Transfer> {
     close(app, actor, id, false).await
 }
 
-/// Pending transfers into and out of a unit.
+/// Pending transfers into and out of a unit. A read: overdue transfers
+/// are left out here and marked expired by writers and the periodic job.
 pub async fn pending(app: &App, actor: &Actor, unit_id: UnitId) -> AppResult<Vec<Transfer>> {
-    expire_due(app).await?;
     let mut c = app.db.conn().await?;
-    Ok(transfers::pending_of_unit(&mut c, &actor.principal.scope::<Read>(), unit_id).await?)
+    let read = actor.principal.scope::<Read>();
+    Ok(transfers::pending_of_unit(&mut c, &read, unit_id, app.clock.now()).await?)
 }
 
 /// A person's transfers, as far as the reader's units are concerned.
 pub async fn of_person(app: &App, actor: &Actor, person_id: i64) -> AppResult<Vec<Transfer>> {
-    expire_due(app).await?;
     let mut c = app.db.conn().await?;
-    Ok(transfers::of_person(&mut c, &actor.principal.scope::<Read>(), person_id).await?)
+    let read = actor.principal.scope::<Read>();
+    Ok(transfers::of_person(&mut c, &read, person_id, app.clock.now()).await?)
 }

@@ -47,13 +47,20 @@ impl Transfer {
     }
 }
 
-const SELECT: &str = "SELECT t.id, t.person_id, p.full_name AS person_name, t.from_unit_id, f.name AS from_unit_name,
-        t.to_unit_id, d.name AS to_unit_name, t.state, t.issued_at, t.issued_by, t.expires_at, t.closed_at, t.closed_by
-     FROM transfers t JOIN people p ON p.id = t.person_id
-     JOIN units f ON f.id = t.from_unit_id JOIN units d ON d.id = t.to_unit_id";
+/// The select list; `state` is the expression that yields the state
+/// column (reads compute "expired" for overdue transfers without writing).
+fn select(state: &str) -> String {
+    format!(
+        "SELECT t.id, t.person_id, p.full_name AS person_name, t.from_unit_id, f.name AS from_unit_name,
+                t.to_unit_id, d.name AS to_unit_name, {state} AS state, t.issued_at, t.issued_by, t.expires_at,
+                t.closed_at, t.closed_by
+         FROM transfers t JOIN people p ON p.id = t.person_id
+         JOIN units f ON f.id = t.from_unit_id JOIN units d ON d.id = t.to_unit_id"
+    )
+}
 
 async fn by_id(c: &mut impl DbConn, id: i64) -> StoreResult<Transfer> {
-    let sql = format!("{SELECT} WHERE t.id = $1");
+    let sql = format!("{} WHERE t.id = $1", select("t.state"));
     on_ex!(c, |e| sqlx::query_as::<_, Transfer>(sqlx::AssertSqlSafe(
         sql.as_str()
     ))
@@ -157,32 +164,43 @@ pub async fn close(
     by_id(tx, id).await
 }
 
-/// Pending transfers into or out of a unit inside `scope`.
+/// Transfers into or out of a unit inside `scope` that are pending and not
+/// yet overdue at `now`.
 pub async fn pending_of_unit(
     c: &mut impl DbConn,
     scope: &Scope<Read>,
     unit_id: UnitId,
+    now: DateTime<Utc>,
 ) -> StoreResult<Vec<Transfer>> {
     crate::units::get(c, scope, unit_id).await?;
     let sql = format!(
-        "{SELECT} WHERE t.state = 'pending' AND (t.from_unit_id = $1 OR t.to_unit_id = $1) ORDER BY t.issued_at, t.id"
+        "{} WHERE t.state = 'pending' AND t.expires_at > $2
+           AND (t.from_unit_id = $1 OR t.to_unit_id = $1)
+         ORDER BY t.issued_at, t.id",
+        select("t.state")
     );
     Ok(on_ex!(c, |e| sqlx::query_as::<_, Transfer>(
         sqlx::AssertSqlSafe(sql.as_str())
     )
     .bind(unit_id)
+    .bind(now)
     .fetch_all(&mut *e)
     .await)?)
 }
 
-/// Transfers of a person, as seen from units inside `scope` (either end).
+/// Transfers of a person, as seen from units inside `scope` (either end);
+/// a pending transfer overdue at `now` reads as expired.
 pub async fn of_person(
     c: &mut impl DbConn,
     scope: &Scope<Read>,
     person_id: i64,
+    now: DateTime<Utc>,
 ) -> StoreResult<Vec<Transfer>> {
     let sql = format!(
-        "{SELECT} WHERE t.person_id = $1 AND ({} OR {}) ORDER BY t.issued_at DESC, t.id DESC",
+        "{} WHERE t.person_id = $1 AND ({} OR {}) ORDER BY t.issued_at DESC, t.id DESC",
+        select(
+            "CASE WHEN t.state = 'pending' AND t.expires_at <= $2 THEN 'expired' ELSE t.state END"
+        ),
         unit_condition(scope, "t.from_unit_id"),
         unit_condition(scope, "t.to_unit_id")
     );
@@ -190,6 +208,7 @@ pub async fn of_person(
         sqlx::AssertSqlSafe(sql.as_str())
     )
     .bind(person_id)
+    .bind(now)
     .fetch_all(&mut *e)
     .await)?)
 }
