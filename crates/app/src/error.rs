@@ -38,6 +38,12 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// A field whose value could not be understood at all (not a number,
+    /// not one of the choices).
+    pub fn invalid(field: &'static str) -> AppError {
+        AppError::Invalid(FieldError::new(field, "invalid", "is not valid"))
+    }
+
     /// Stable machine-readable code.
     pub fn code(&self) -> &'static str {
         match self {

@@ -8,7 +8,7 @@ use grassroots_store::{audit, units};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::{Actor, App, AppError, AppResult};
+use crate::{Actor, App, AppResult};
 
 /// Input for a new person.
 #[derive(Debug, Clone, Default)]
@@ -65,19 +65,6 @@ fn optional(raw: &str, field: &'static str, max: usize) -> AppResult<Option<Stri
     }
 }
 
-/// Refuses with `Forbidden` when the unit is readable but not editable,
-/// and `NotFound` when it is not readable.
-async fn require_edit(app: &App, actor: &Actor, unit_id: UnitId) -> AppResult<()> {
-    let mut c = app.db.conn().await?;
-    if units::in_scope(&mut c, &actor.principal.scope::<Edit>(), unit_id).await? {
-        Ok(())
-    } else if units::in_scope(&mut c, &actor.principal.scope::<Read>(), unit_id).await? {
-        Err(AppError::Forbidden)
-    } else {
-        Err(AppError::NotFound)
-    }
-}
-
 /// Adds a person to a unit.
 pub async fn create(
     app: &App,
@@ -85,7 +72,7 @@ pub async fn create(
     unit_id: UnitId,
     input: PersonInput,
 ) -> AppResult<Person> {
-    require_edit(app, actor, unit_id).await?;
+    crate::units::require::<Edit>(app, actor, unit_id).await?;
     let full_name = display_name("full_name", &input.full_name)?;
     let status = status(&input.status)?;
     let joined_on = date(&input.joined_on)?;
@@ -159,7 +146,7 @@ pub async fn set_status(app: &App, actor: &Actor, id: i64, new_status: &str) -> 
             .await?
             .unit_id
     };
-    require_edit(app, actor, unit_id).await?;
+    crate::units::require::<Edit>(app, actor, unit_id).await?;
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
     let (before, after) = people::set_status(

@@ -32,17 +32,6 @@ fn day(field: &'static str, raw: &str, today: NaiveDate) -> AppResult<String> {
     Ok(d.format("%Y-%m-%d").to_string())
 }
 
-async fn require_manage(app: &App, actor: &Actor, unit_id: UnitId) -> AppResult<()> {
-    let mut c = app.db.conn().await?;
-    if units::in_scope(&mut c, &actor.principal.scope::<Manage>(), unit_id).await? {
-        Ok(())
-    } else if units::in_scope(&mut c, &actor.principal.scope::<Read>(), unit_id).await? {
-        Err(AppError::Forbidden)
-    } else {
-        Err(AppError::NotFound)
-    }
-}
-
 /// The position types, in display order.
 pub async fn types(app: &App) -> AppResult<Vec<PositionType>> {
     let mut c = app.db.conn().await?;
@@ -58,7 +47,7 @@ pub async fn assign(
     person_id: i64,
     started_on: &str,
 ) -> AppResult<Position> {
-    require_manage(app, actor, unit_id).await?;
+    crate::units::require::<Manage>(app, actor, unit_id).await?;
     let position_type = types(app)
         .await?
         .into_iter()
@@ -116,7 +105,7 @@ pub async fn end(app: &App, actor: &Actor, id: i64, ended_on: &str) -> AppResult
             .await?
             .unit_id
     };
-    require_manage(app, actor, unit_id).await?;
+    crate::units::require::<Manage>(app, actor, unit_id).await?;
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
     let (before, after) =

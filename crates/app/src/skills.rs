@@ -56,13 +56,13 @@ pub async fn of_person(app: &App, actor: &Actor, person_id: i64) -> AppResult<Ve
 }
 
 async fn require_edit_person(app: &App, actor: &Actor, person_id: i64) -> AppResult<()> {
-    let mut c = app.db.conn().await?;
-    let person = people::get(&mut c, &actor.principal.scope::<Read>(), person_id).await?;
-    if units::in_scope(&mut c, &actor.principal.scope::<Edit>(), person.unit_id).await? {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
+    let unit_id = {
+        let mut c = app.db.conn().await?;
+        people::get(&mut c, &actor.principal.scope::<Read>(), person_id)
+            .await?
+            .unit_id
+    };
+    crate::units::require::<Edit>(app, actor, unit_id).await
 }
 
 /// Records or updates a person's skill.

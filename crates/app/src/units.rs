@@ -158,12 +158,16 @@ pub async fn get(app: &App, actor: &Actor, id: UnitId) -> AppResult<Unit> {
     Ok(units::get(&mut c, &actor.principal.scope::<Read>(), id).await?)
 }
 
-/// Refuses with `Forbidden` when the unit is readable but not manageable,
-/// and `NotFound` when it is not even readable (so its existence is not
-/// revealed).
-async fn require_manage(app: &App, actor: &Actor, id: UnitId) -> AppResult<()> {
+/// Refuses unless the actor holds capability `C` at the unit: `Forbidden`
+/// when the unit is readable but the capability is missing, `NotFound` when
+/// it is not even readable (so its existence is not revealed).
+pub(crate) async fn require<C: grassroots_core::Capability>(
+    app: &App,
+    actor: &Actor,
+    id: UnitId,
+) -> AppResult<()> {
     let mut c = app.db.conn().await?;
-    if units::in_scope(&mut c, &actor.principal.scope::<Manage>(), id).await? {
+    if units::in_scope(&mut c, &actor.principal.scope::<C>(), id).await? {
         Ok(())
     } else if units::in_scope(&mut c, &actor.principal.scope::<Read>(), id).await? {
         Err(AppError::Forbidden)
@@ -180,7 +184,7 @@ pub async fn create_child(
     name: &str,
     level_key: &str,
 ) -> AppResult<Unit> {
-    require_manage(app, actor, parent_id).await?;
+    require::<Manage>(app, actor, parent_id).await?;
     let name = display_name("name", name)?;
     let level_key = level(level_key)?;
     let now = app.clock.now();
@@ -203,7 +207,7 @@ pub async fn create_child(
 
 /// Renames a unit.
 pub async fn rename(app: &App, actor: &Actor, id: UnitId, name: &str) -> AppResult<Unit> {
-    require_manage(app, actor, id).await?;
+    require::<Manage>(app, actor, id).await?;
     let name = display_name("name", name)?;
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;

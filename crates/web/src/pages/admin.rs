@@ -68,10 +68,6 @@ pub struct AccountForm {
     password: String,
 }
 
-fn invalid(field: &'static str) -> AppError {
-    AppError::Invalid(FieldError::new(field, "invalid", "is not valid"))
-}
-
 /// `POST /admin/accounts`.
 pub async fn create_account(p: Page, Form(f): Form<AccountForm>) -> WebResult<Response> {
     let result = async {
@@ -79,7 +75,7 @@ pub async fn create_account(p: Page, Form(f): Form<AccountForm>) -> WebResult<Re
             .home_unit_id
             .trim()
             .parse()
-            .map_err(|_| invalid("home_unit_id"))?;
+            .map_err(|_| AppError::invalid("home_unit_id"))?;
         accounts::create(
             &p.state.app,
             &p.auth.actor,
@@ -174,9 +170,13 @@ pub async fn assign_role(
 ) -> WebResult<Response> {
     let result = async {
         let grant = Assignment {
-            role: Role::parse(&f.role).ok_or_else(|| invalid("role"))?,
-            unit_id: f.unit_id.trim().parse().map_err(|_| invalid("unit_id"))?,
-            scope: ScopeKind::parse(&f.scope).ok_or_else(|| invalid("scope"))?,
+            role: Role::parse(&f.role).ok_or_else(|| AppError::invalid("role"))?,
+            unit_id: f
+                .unit_id
+                .trim()
+                .parse()
+                .map_err(|_| AppError::invalid("unit_id"))?,
+            scope: ScopeKind::parse(&f.scope).ok_or_else(|| AppError::invalid("scope"))?,
         };
         roles::assign(&p.state.app, &p.auth.actor, id, grant).await
     }
@@ -309,7 +309,7 @@ pub fn audit_filter(q: &AuditQuery) -> Result<AuditFilter, AppError> {
         actor: nonempty(&q.actor),
         unit_subtree: match nonempty(&q.unit) {
             None => None,
-            Some(v) => Some(v.parse().map_err(|_| invalid("unit"))?),
+            Some(v) => Some(v.parse().map_err(|_| AppError::invalid("unit"))?),
         },
         action: nonempty(&q.action),
         from: date("from", &q.from, false)?,
@@ -396,7 +396,7 @@ pub async fn link_person(
     } else {
         match person.parse::<i64>() {
             Ok(pid) => accounts::link_person(&p.state.app, &p.auth.actor, id, Some(pid)).await,
-            Err(_) => Err(invalid("person_id")),
+            Err(_) => Err(AppError::invalid("person_id")),
         }
     };
     match result {

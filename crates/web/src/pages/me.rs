@@ -148,18 +148,15 @@ fn parse_grant(s: &str) -> Option<Assignment> {
 
 /// `POST /me/tokens`.
 pub async fn create_token(p: Page, Form(f): Form<TokenForm>) -> WebResult<Response> {
-    let bad = |field: &'static str| {
-        grassroots_app::AppError::Invalid(grassroots_core::FieldError::new(
-            field,
-            "invalid",
-            "is not valid",
-        ))
-    };
     let result = async {
-        let grant = parse_grant(&f.grant).ok_or_else(|| bad("role"))?;
+        let grant =
+            parse_grant(&f.grant).ok_or_else(|| grassroots_app::AppError::invalid("role"))?;
         let days = match f.expires_in_days.as_deref().map(str::trim) {
             None | Some("") => None,
-            Some(d) => Some(d.parse::<i64>().map_err(|_| bad("expires_in_days"))?),
+            Some(d) => Some(
+                d.parse::<i64>()
+                    .map_err(|_| grassroots_app::AppError::invalid("expires_in_days"))?,
+            ),
         };
         let account_id = p
             .auth

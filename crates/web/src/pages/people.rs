@@ -144,13 +144,6 @@ pub async fn set_skill(
     Path(id): Path<i64>,
     Form(f): Form<SkillForm>,
 ) -> WebResult<Response> {
-    let invalid = |field: &'static str| {
-        grassroots_app::AppError::Invalid(grassroots_core::FieldError::new(
-            field,
-            "invalid",
-            "is not valid",
-        ))
-    };
     let result = match (
         f.skill_id.trim().parse::<i64>(),
         f.level.trim().parse::<i32>(),
@@ -166,8 +159,8 @@ pub async fn set_skill(
             )
             .await
         }
-        (Err(_), _) => Err(invalid("skill_id")),
-        (_, Err(_)) => Err(invalid("level")),
+        (Err(_), _) => Err(grassroots_app::AppError::invalid("skill_id")),
+        (_, Err(_)) => Err(grassroots_app::AppError::invalid("level")),
     };
     match result {
         Ok(()) => Ok(redirect_with_flash(
@@ -206,9 +199,7 @@ pub async fn issue_transfer(
 ) -> WebResult<Response> {
     let result = match f.to_unit_id.trim().parse::<i64>() {
         Ok(to) => grassroots_app::transfers::issue(&p.state.app, &p.auth.actor, id, to).await,
-        Err(_) => Err(grassroots_app::AppError::Invalid(
-            grassroots_core::FieldError::new("to_unit_id", "invalid", "is not valid"),
-        )),
+        Err(_) => Err(grassroots_app::AppError::invalid("to_unit_id")),
     };
     match result {
         Ok(_) => Ok(redirect_with_flash(

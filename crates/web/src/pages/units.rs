@@ -295,9 +295,7 @@ pub async fn move_unit(
 ) -> WebResult<Response> {
     let result = match f.parent_id.trim().parse::<UnitId>() {
         Ok(to) => svc::move_unit(&p.state.app, &p.auth.actor, id, to).await,
-        Err(_) => Err(grassroots_app::AppError::Invalid(
-            grassroots_core::FieldError::new("parent_id", "invalid", "is not valid"),
-        )),
+        Err(_) => Err(grassroots_app::AppError::invalid("parent_id")),
     };
     after_form(&p, id, result, "flash-unit-moved").await
 }
@@ -368,9 +366,7 @@ pub async fn appoint(
             )
             .await
         }
-        Err(_) => Err(grassroots_app::AppError::Invalid(
-            grassroots_core::FieldError::new("person_id", "invalid", "is not valid"),
-        )),
+        Err(_) => Err(grassroots_app::AppError::invalid("person_id")),
     };
     after_form(&p, id, result, "flash-position-assigned").await
 }
