@@ -190,6 +190,25 @@ impl TestApp {
         assert!(report.ok(), "{report:?}");
     }
 
+    /// Audit rows (newest first, at most 1,000), optionally only those whose
+    /// action starts with `action`.
+    pub async fn audit_rows(
+        &self,
+        action: Option<&str>,
+    ) -> Vec<grassroots_store::audit::AuditRecord> {
+        grassroots_app::audit::list(
+            &self.app,
+            &self.cli(),
+            &grassroots_store::audit::AuditFilter {
+                action: action.map(str::to_string),
+                limit: 1000,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("audit rows")
+    }
+
     /// The id of the account named `username`.
     pub async fn account_id(&self, username: &str) -> AccountId {
         accounts::list(&self.app, &self.cli())

@@ -109,16 +109,7 @@ async fn every_mutation_writes_an_audit_row() {
         .json(Method::DELETE, &format!("/api/v1/tokens/{token}"), None)
         .await;
     admin.post_form("/me/logout-everywhere", &[]).await;
-    let all = grassroots_app::audit::list(
-        &t.app,
-        &t.cli(),
-        &grassroots_store::audit::AuditFilter {
-            limit: 1000,
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let all = t.audit_rows(None).await;
     let actions: Vec<&str> = all.iter().map(|r| r.action.as_str()).collect();
     for expected in [
         "auth.login",
@@ -149,43 +140,21 @@ async fn every_mutation_writes_an_audit_row() {
             .unwrap()
             .contains("Primary (renamed)")
     );
-    let mut c = t.app.db.conn().await.unwrap();
-    let report = grassroots_store::check::run(&mut c).await.unwrap();
-    assert!(report.ok(), "{report:?}");
+    t.assert_consistent().await;
 }
 
 #[tokio::test]
 async fn failed_requests_leave_no_audit_row_and_no_data() {
     let t = TestApp::new().await;
     let mut admin = t.login("root").await;
-    let before = grassroots_app::audit::list(
-        &t.app,
-        &t.cli(),
-        &grassroots_store::audit::AuditFilter {
-            limit: 1000,
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap()
-    .len();
+    let before = t.audit_rows(None).await.len();
     let r = admin.json(Method::POST, "/api/v1/accounts", Some(json!({"username": "x y", "display_name": "X", "home_unit_id": t.root, "password": "long enough pw"}))).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.json()["field"], "username");
     let r = admin.json(Method::POST, "/api/v1/accounts", Some(json!({"username": "root", "display_name": "X", "home_unit_id": t.root, "password": "long enough pw"}))).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert_eq!(r.json()["field"], "username");
-    let after = grassroots_app::audit::list(
-        &t.app,
-        &t.cli(),
-        &grassroots_store::audit::AuditFilter {
-            limit: 1000,
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap()
-    .len();
+    let after = t.audit_rows(None).await.len();
     assert_eq!(before, after);
 }
 

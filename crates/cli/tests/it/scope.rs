@@ -148,6 +148,16 @@ fn page_routes(w: &World) -> Vec<PageRequest> {
         (Method::GET, format!("/people/{}", w.b_person), vec![]),
         (
             Method::POST,
+            "/admin/accounts".to_string(),
+            vec![
+                ("username", "plant".into()),
+                ("display_name", "Plant".into()),
+                ("home_unit_id", b.to_string()),
+                ("password", "planted password".into()),
+            ],
+        ),
+        (
+            Method::POST,
             format!("/people/{}/transfers", w.b_person),
             vec![("to_unit_id", w.a.to_string())],
         ),
@@ -616,6 +626,14 @@ async fn tokens_are_scoped_like_roles() {
         .json(Method::DELETE, &format!("/api/v1/tokens/{token_id}"), None)
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = admin_a
+        .post_form(&format!("/me/tokens/{token_id}/revoke"), &[])
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::NOT_FOUND,
+        "the page route refuses too"
+    );
     let r = admin_a.json(Method::GET, "/api/v1/tokens", None).await;
     assert_eq!(r.json(), json!([]));
     // When the owner loses the role, the token loses its power.
@@ -924,17 +942,7 @@ async fn a_link_from_another_site_cannot_open_a_logged_record() {
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let reads = grassroots_app::audit::list(
-        &w.t.app,
-        &w.t.cli(),
-        &grassroots_store::audit::AuditFilter {
-            action: Some("account.read".into()),
-            limit: 10,
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let reads = w.t.audit_rows(Some("account.read")).await;
     assert!(reads.is_empty(), "no read was logged");
     let r = admin_a
         .send(
@@ -1040,17 +1048,7 @@ async fn a_secretary_runs_the_people_of_their_unit() {
         .collect();
     assert_eq!(history, ["member", "left"]);
     // Opening a record is logged.
-    let reads = grassroots_app::audit::list(
-        &w.t.app,
-        &w.t.cli(),
-        &grassroots_store::audit::AuditFilter {
-            action: Some("person.read".into()),
-            limit: 10,
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let reads = w.t.audit_rows(Some("person.read")).await;
     assert!(
         reads
             .iter()
@@ -1357,6 +1355,22 @@ async fn skills_registry_and_talent_summary() {
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(sec.get("/admin/skills").await.status, StatusCode::FORBIDDEN);
+    let r = sec
+        .post_form(
+            "/admin/skills",
+            &[("name", "Juggling"), ("category", "other")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        grassroots_app::skills::catalogue(&w.t.app)
+            .await
+            .unwrap()
+            .len(),
+        2,
+        "nothing was added"
+    );
     let mut root = w.t.login("root").await;
     let r = root
         .post_form(
