@@ -12,6 +12,7 @@ mod error;
 pub mod passwords;
 pub mod people;
 pub mod positions;
+pub mod profiles;
 pub mod roles;
 pub mod setup;
 pub mod skills;

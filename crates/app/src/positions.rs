@@ -223,12 +223,5 @@ pub async fn vacancies(
     let read = actor.principal.scope::<Read>();
     let mut c = app.db.conn().await?;
     units::get(&mut c, &read, root).await?;
-    Ok(positions::vacancies(
-        &mut c,
-        &read,
-        root,
-        &["primary_committee"],
-        limit.clamp(1, 1000),
-    )
-    .await?)
+    Ok(positions::vacancies(&mut c, &read, root, limit.clamp(1, 1000)).await?)
 }

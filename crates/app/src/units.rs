@@ -1,38 +1,34 @@
-//! Units: view, create, rename.
+//! Units: view, create, rename, move, merge, close, and their history.
 
 use grassroots_core::validate::display_name;
 use grassroots_core::{FieldError, Manage, Read, UnitId};
 use grassroots_store::audit;
-use grassroots_store::units::{self, Unit, UnitListing};
+use grassroots_store::levels::{self, Level};
+use grassroots_store::units::{self, CloseBlockers, MergeOutcome, Unit, UnitListing};
 use serde::Serialize;
 use serde_json::json;
 
 use crate::{Actor, App, AppError, AppResult};
 
-/// Level keys a unit may have. The structure module makes these
-/// configurable per organization profile.
-pub const LEVELS: &[&str] = &[
-    "central_committee",
-    "department",
-    "provincial_committee",
-    "city_committee",
-    "county_committee",
-    "primary_committee",
-    "cell",
-];
-
-fn level(raw: &str) -> AppResult<String> {
-    let l = raw.trim();
-    if LEVELS.contains(&l) {
-        Ok(l.to_string())
-    } else {
-        Err(FieldError::new(
+/// The active profile's level with key `raw`, or an error naming the
+/// field and the allowed keys.
+async fn level(c: &mut impl grassroots_store::DbConn, raw: &str) -> AppResult<Level> {
+    let key = raw.trim();
+    let all = levels::active(c).await?;
+    all.iter().find(|l| l.key == key).cloned().ok_or_else(|| {
+        FieldError::new(
             "level",
             "invalid",
-            format!("must be one of: {}", LEVELS.join(", ")),
+            format!(
+                "must be one of: {}",
+                all.iter()
+                    .map(|l| l.key.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         )
-        .into())
-    }
+        .into()
+    })
 }
 
 /// Everything the unit page shows.
@@ -134,12 +130,14 @@ pub async fn list_administered(
     .await?)
 }
 
-/// Units the actor manages that `id` could move under (outside its own
-/// subtree), at most `limit`.
+/// Open units the actor manages that `id` could move under or merge into
+/// (outside its own subtree; the current parent only when
+/// `include_parent`), at most `limit`.
 pub async fn move_targets(
     app: &App,
     actor: &Actor,
     id: UnitId,
+    include_parent: bool,
     limit: i64,
 ) -> AppResult<Vec<Unit>> {
     let mut c = app.db.conn().await?;
@@ -147,6 +145,7 @@ pub async fn move_targets(
         &mut c,
         &actor.principal.scope::<Manage>(),
         id,
+        include_parent,
         limit.clamp(1, 1000),
     )
     .await?)
@@ -161,13 +160,19 @@ pub async fn get(app: &App, actor: &Actor, id: UnitId) -> AppResult<Unit> {
 /// Refuses unless the actor holds capability `C` at the unit: `Forbidden`
 /// when the unit is readable but the capability is missing, `NotFound` when
 /// it is not even readable (so its existence is not revealed).
-pub(crate) async fn require<C: grassroots_core::Capability>(
+pub(crate) async fn require<C: grassroots_core::Capability + 'static>(
     app: &App,
     actor: &Actor,
     id: UnitId,
 ) -> AppResult<()> {
     let mut c = app.db.conn().await?;
     if units::in_scope(&mut c, &actor.principal.scope::<C>(), id).await? {
+        // A closed unit is history: it can be read, never changed.
+        if std::any::TypeId::of::<C>() != std::any::TypeId::of::<Read>()
+            && units::is_closed(&mut c, id).await?
+        {
+            return Err(closed_error("unit_id"));
+        }
         Ok(())
     } else if units::in_scope(&mut c, &actor.principal.scope::<Read>(), id).await? {
         Err(AppError::Forbidden)
@@ -186,7 +191,7 @@ pub async fn create_child(
 ) -> AppResult<Unit> {
     require::<Manage>(app, actor, parent_id).await?;
     let name = display_name("name", name)?;
-    let level_key = level(level_key)?;
+    let level = level(&mut app.db.conn().await?, level_key).await?;
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
     let unit = units::create_child(
@@ -194,7 +199,8 @@ pub async fn create_child(
         &actor.principal.scope::<Manage>(),
         parent_id,
         &name,
-        &level_key,
+        &level.key,
+        None,
         now,
     )
     .await?;
@@ -245,6 +251,12 @@ pub async fn move_unit(
         if !units::in_scope(&mut c, &read, new_parent).await? {
             return Err(bad_parent("not_found", "no such unit within your units"));
         }
+        if unit.closed_at.is_some() {
+            return Err(closed_error("id"));
+        }
+        if units::is_closed(&mut c, new_parent).await? {
+            return Err(bad_parent("closed", "the unit is closed"));
+        }
         if units::is_within(&mut c, id, new_parent).await? {
             return Err(bad_parent(
                 "cycle",
@@ -266,4 +278,202 @@ pub async fn move_unit(
     audit::append(&mut tx, now, &e).await?;
     tx.commit().await?;
     Ok(after)
+}
+
+/// The error for a change to a closed unit.
+pub(crate) fn closed_error(field: &'static str) -> AppError {
+    AppError::Invalid(FieldError::new(
+        field,
+        "closed",
+        "the unit is closed; its records can be read but not changed",
+    ))
+}
+
+/// Closes a unit that no longer holds anything: no open child units, no
+/// people who have not left, no positions held, no pending transfers
+/// (the error lists what remains). Role grants at the unit end and the
+/// accounts placed there move to the parent. The actor must manage the
+/// parent.
+pub async fn close(app: &App, actor: &Actor, id: UnitId) -> AppResult<Unit> {
+    let unit = get(app, actor, id).await?;
+    let Some(parent) = unit.parent_id else {
+        return Err(AppError::Invalid(FieldError::new(
+            "id",
+            "root",
+            "the organization itself cannot be closed",
+        )));
+    };
+    require::<Manage>(app, actor, id).await?;
+    require::<Manage>(app, actor, parent).await?;
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let blockers = units::close_blockers(&mut tx, id).await?;
+    if !blockers.is_clear() {
+        return Err(AppError::Invalid(FieldError::new(
+            "id",
+            "not_empty",
+            close_refusal(&blockers),
+        )));
+    }
+    let (after, ended) = units::close(
+        &mut tx,
+        &actor.principal.scope::<Manage>(),
+        id,
+        &actor.label,
+        now,
+    )
+    .await?;
+    let mut e = actor.entry("unit.close", "unit", id, Some(id));
+    e.before = Some(json!(unit));
+    e.after = Some(json!({ "unit": after, "ended_grants": ended }));
+    audit::append(&mut tx, now, &e).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+fn close_refusal(b: &CloseBlockers) -> String {
+    let parts: Vec<String> = [
+        (b.children, "open child units (merge or close them)"),
+        (b.people, "people (transfer them or merge the unit)"),
+        (b.positions, "positions still held (end them)"),
+        (b.transfers, "pending transfers (settle them)"),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{n} {what}"))
+    .collect();
+    format!("the unit still has {}", parts.join(", "))
+}
+
+/// Merges unit `from` into `into`: its open children, people, positions
+/// still held and pending transfers move to `into`; `from` closes and
+/// points to it. The actor must manage `from`'s parent, `from` and `into`.
+pub async fn merge(
+    app: &App,
+    actor: &Actor,
+    from: UnitId,
+    into: UnitId,
+) -> AppResult<(Unit, MergeOutcome)> {
+    let bad_into =
+        |code: &'static str, msg: &str| AppError::Invalid(FieldError::new("into_id", code, msg));
+    let unit = get(app, actor, from).await?;
+    let Some(parent) = unit.parent_id else {
+        return Err(AppError::Invalid(FieldError::new(
+            "id",
+            "root",
+            "the organization itself cannot be merged",
+        )));
+    };
+    require::<Manage>(app, actor, from).await?;
+    {
+        let mut c = app.db.conn().await?;
+        if !units::in_scope(&mut c, &actor.principal.scope::<Read>(), into).await? {
+            return Err(bad_into("not_found", "no such unit within your units"));
+        }
+        if units::is_within(&mut c, from, into).await? {
+            return Err(bad_into(
+                "inside",
+                "a unit cannot be merged into itself or a unit below it",
+            ));
+        }
+        if units::is_closed(&mut c, into).await? {
+            return Err(bad_into("closed", "the unit is closed"));
+        }
+    }
+    require::<Manage>(app, actor, parent).await?;
+    require::<Manage>(app, actor, into).await?;
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let (after, outcome) = units::merge(
+        &mut tx,
+        &actor.principal.scope::<Manage>(),
+        from,
+        into,
+        &actor.label,
+        now,
+    )
+    .await?;
+    let mut e = actor.entry("unit.merge", "unit", from, Some(into));
+    e.before = Some(json!(unit));
+    e.after = Some(json!({ "unit": after, "into_id": into, "moved": outcome }));
+    audit::append(&mut tx, now, &e).await?;
+    tx.commit().await?;
+    Ok((after, outcome))
+}
+
+/// One change in a unit's history.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct UnitEvent {
+    /// When.
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// Who (login name, `cli` or `system`).
+    pub actor: String,
+    /// `unit.create`, `unit.rename`, `unit.move`, `unit.merge`, `unit.close`.
+    pub action: String,
+    /// The value before, in words (old name, old parent, merged unit).
+    pub from: Option<String>,
+    /// The value after (new name, new parent, surviving unit).
+    pub to: Option<String>,
+}
+
+/// What changed in a unit over time: creation, renames, moves, merges
+/// (of it and into it) and closing, oldest first.
+pub async fn history(app: &App, actor: &Actor, id: UnitId) -> AppResult<Vec<UnitEvent>> {
+    get(app, actor, id).await?;
+    let mut c = app.db.conn().await?;
+    let rows = audit::unit_history(&mut c, id).await?;
+    let parse = |s: &Option<String>| {
+        s.as_deref()
+            .and_then(|j| serde_json::from_str::<serde_json::Value>(j).ok())
+            .unwrap_or_default()
+    };
+    // Parent and merge partners are named by id in the log.
+    let mut ids = Vec::new();
+    for r in &rows {
+        let (b, a) = (parse(&r.before_json), parse(&r.after_json));
+        for v in [&b["parent_id"], &a["parent_id"], &a["into_id"]] {
+            if let Some(i) = v.as_i64() {
+                ids.push(i);
+            }
+        }
+    }
+    let names: std::collections::HashMap<i64, String> =
+        units::names(&mut c, &ids).await?.into_iter().collect();
+    let name_of = |v: &serde_json::Value| v.as_i64().and_then(|i| names.get(&i).cloned());
+    let text = |v: &serde_json::Value| v.as_str().map(str::to_string);
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let (b, a) = (parse(&r.before_json), parse(&r.after_json));
+            let (from, to) = match r.action.as_str() {
+                "unit.create" => (None, text(&a["name"])),
+                "unit.rename" => (text(&b["name"]), text(&a["name"])),
+                "unit.move" => (name_of(&b["parent_id"]), name_of(&a["parent_id"])),
+                "unit.merge" => (text(&b["name"]), name_of(&a["into_id"])),
+                _ => (None, None),
+            };
+            UnitEvent {
+                at: r.at,
+                actor: r.actor.clone(),
+                action: r.action.clone(),
+                from,
+                to,
+            }
+        })
+        .collect())
+}
+
+/// The active organization profile and its levels.
+pub async fn profile(app: &App) -> AppResult<(String, Vec<Level>)> {
+    let mut c = app.db.conn().await?;
+    Ok((
+        levels::profile(&mut c).await?,
+        levels::active(&mut c).await?,
+    ))
+}
+
+/// Closed children of a unit inside the reader's scope.
+pub async fn closed_children(app: &App, actor: &Actor, id: UnitId) -> AppResult<Vec<Unit>> {
+    let mut c = app.db.conn().await?;
+    Ok(units::closed_children(&mut c, &actor.principal.scope::<Read>(), id).await?)
 }

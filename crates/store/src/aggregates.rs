@@ -124,12 +124,14 @@ pub async fn recompute(c: &mut impl DbConn) -> StoreResult<Vec<AggregateRow>> {
     let rows: Vec<(i64, String, i64, i64)> = on_ex!(c, |e| sqlx::query_as(
         "SELECT c.ancestor_id, 'units',
                 sum(CASE WHEN c.descendant_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
-         FROM unit_closure c GROUP BY c.ancestor_id
+         FROM unit_closure c JOIN units d ON d.id = c.descendant_id
+         WHERE d.closed_at IS NULL GROUP BY c.ancestor_id
          UNION ALL
          SELECT c.ancestor_id, 'cells',
                 sum(CASE WHEN c.descendant_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
          FROM unit_closure c JOIN units d ON d.id = c.descendant_id
-         WHERE d.level = 'cell' GROUP BY c.ancestor_id
+         JOIN unit_levels l ON l.key = d.level
+         WHERE d.closed_at IS NULL AND l.kind = 'cell' GROUP BY c.ancestor_id
          UNION ALL
          SELECT c.ancestor_id, 'people.' || p.status,
                 sum(CASE WHEN p.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)

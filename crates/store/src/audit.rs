@@ -328,3 +328,22 @@ pub async fn verify(c: &mut impl DbConn) -> StoreResult<ChainReport> {
         first_break: None,
     })
 }
+
+/// The structural history of a unit (its `unit.*` rows and those of units
+/// merged into it), oldest first. The caller has checked that the reader
+/// may open the unit.
+pub async fn unit_history(c: &mut impl DbConn, unit_id: i64) -> StoreResult<Vec<AuditRecord>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM audit_log
+         WHERE entity_type = 'unit' AND action LIKE 'unit.%'
+           AND (entity_id = $1 OR (action = 'unit.merge' AND unit_id = $2))
+         ORDER BY id LIMIT 500"
+    );
+    Ok(on_ex!(c, |e| sqlx::query_as::<_, AuditRecord>(
+        sqlx::AssertSqlSafe(sql.as_str())
+    )
+    .bind(unit_id.to_string())
+    .bind(unit_id)
+    .fetch_all(&mut *e)
+    .await)?)
+}

@@ -13,6 +13,7 @@ pub mod backup;
 pub mod check;
 mod db;
 mod error;
+pub mod levels;
 pub mod migrate;
 pub mod people;
 pub mod positions;

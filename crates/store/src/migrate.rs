@@ -42,6 +42,7 @@ migrations![
     (4, "account_person", "0004_account_person.sql"),
     (5, "skills", "0005_skills.sql"),
     (6, "transfers", "0006_transfers.sql"),
+    (7, "unit_lifecycle", "0007_unit_lifecycle.sql"),
 ];
 
 /// The migrations of a dialect, in order.

@@ -246,26 +246,22 @@ pub struct Vacancy {
 }
 
 /// Vacant lead positions in the subtree of `root` (within `scope`), for
-/// units of the given levels, by depth and name, at most `limit`.
+/// open units whose level is of kind `primary`, by depth and name, at most
+/// `limit`.
 pub async fn vacancies(
     c: &mut impl DbConn,
     scope: &Scope<Read>,
     root: UnitId,
-    levels: &[&str],
     limit: i64,
 ) -> StoreResult<Vec<Vacancy>> {
-    // Level keys are fixed identifiers; quote them defensively anyway.
-    let level_list = levels
-        .iter()
-        .map(|l| format!("'{}'", l.replace('\'', "")))
-        .collect::<Vec<_>>()
-        .join(", ");
     let sql = format!(
         "SELECT u.id AS unit_id, u.name AS unit_name, u.level, t.key AS type_key, t.name AS type_name
          FROM unit_closure c
          JOIN units u ON u.id = c.descendant_id
+         JOIN unit_levels l ON l.key = u.level
          CROSS JOIN position_types t
-         WHERE c.ancestor_id = $1 AND t.lead IS NOT NULL AND u.level IN ({level_list}) AND {}
+         WHERE c.ancestor_id = $1 AND t.lead IS NOT NULL AND l.kind = 'primary'
+           AND u.closed_at IS NULL AND {}
            AND NOT EXISTS (SELECT 1 FROM positions p
                            WHERE p.unit_id = u.id AND p.position_type_id = t.id AND p.ended_on IS NULL)
          ORDER BY u.depth, u.name, u.id, t.sort LIMIT $2",

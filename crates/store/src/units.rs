@@ -22,6 +22,13 @@ pub struct Unit {
     pub level: String,
     /// Distance from the root.
     pub depth: i32,
+    /// Identifier in an external register, used by imports.
+    pub external_id: Option<String>,
+    /// When the unit was closed (or merged); a closed unit stays in the
+    /// tree as history but takes no new records.
+    pub closed_at: Option<DateTime<Utc>>,
+    /// The unit this one was merged into, if any.
+    pub merged_into_id: Option<i64>,
 }
 
 /// A unit with the number of its direct children, for listings.
@@ -37,7 +44,8 @@ pub struct UnitListing {
     pub child_count: i64,
 }
 
-const COLUMNS: &str = "u.id, u.parent_id, u.name, u.level, u.depth";
+const COLUMNS: &str =
+    "u.id, u.parent_id, u.name, u.level, u.depth, u.external_id, u.closed_at, u.merged_into_id";
 
 /// Creates the root unit (the organization). Fails if one exists.
 pub async fn create_root(
@@ -63,20 +71,25 @@ pub async fn create_root(
     .execute(&mut *e)
     .await
     .map(|r| r.rows_affected()))?;
-    count_new_unit(tx, id, level).await?;
+    count_unit(tx, id, level, 1).await?;
     Ok(Unit {
         id,
         parent_id: None,
         name: name.to_string(),
         level: level.to_string(),
         depth: 0,
+        external_id: None,
+        closed_at: None,
+        merged_into_id: None,
     })
 }
 
-async fn count_new_unit(tx: &mut Tx, id: UnitId, level: &str) -> StoreResult<()> {
-    aggregates::add(tx, id, aggregates::UNITS, 1).await?;
-    if level == "cell" {
-        aggregates::add(tx, id, aggregates::CELLS, 1).await?;
+/// Adds (`sign` = 1) or removes (`sign` = -1) a unit from the unit and
+/// cell counters of itself and its ancestors.
+async fn count_unit(tx: &mut Tx, id: UnitId, level: &str, sign: i64) -> StoreResult<()> {
+    aggregates::add(tx, id, aggregates::UNITS, sign).await?;
+    if crate::levels::kind_of(tx, level).await?.as_deref() == Some("cell") {
+        aggregates::add(tx, id, aggregates::CELLS, sign).await?;
     }
     Ok(())
 }
@@ -91,25 +104,38 @@ pub async fn root(c: &mut impl DbConn) -> StoreResult<Option<Unit>> {
     .await)?)
 }
 
-/// Creates a child of `parent_id`, which must lie inside `scope`.
+/// Creates a child of `parent_id`, which must lie inside `scope` and be
+/// open.
 pub async fn create_child(
     tx: &mut Tx,
     scope: &Scope<Manage>,
     parent_id: UnitId,
     name: &str,
     level: &str,
+    external_id: Option<&str>,
     now: DateTime<Utc>,
 ) -> StoreResult<Unit> {
     let parent = get(tx, scope, parent_id).await?;
+    if parent.closed_at.is_some() {
+        return Err(StoreError::Conflict { field: "parent_id" });
+    }
+    if let Some(ext) = external_id
+        && exists_external_id(tx, ext).await?
+    {
+        return Err(StoreError::Conflict {
+            field: "external_id",
+        });
+    }
     let id: i64 = on_ex!(tx, |e| sqlx::query_scalar(
-        "INSERT INTO units (parent_id, name, level, depth, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $5) RETURNING id"
+        "INSERT INTO units (parent_id, name, level, depth, created_at, updated_at, external_id)
+         VALUES ($1, $2, $3, $4, $5, $5, $6) RETURNING id"
     )
     .bind(parent.id)
     .bind(name)
     .bind(level)
     .bind(parent.depth + 1)
     .bind(now)
+    .bind(external_id)
     .fetch_one(&mut *e)
     .await)
     .map_err(|e| StoreError::from(e).conflict_on("name"))?;
@@ -124,13 +150,16 @@ pub async fn create_child(
     .execute(&mut *e)
     .await
     .map(|r| r.rows_affected()))?;
-    count_new_unit(tx, id, level).await?;
+    count_unit(tx, id, level, 1).await?;
     Ok(Unit {
         id,
         parent_id: Some(parent.id),
         name: name.to_string(),
         level: level.to_string(),
         depth: parent.depth + 1,
+        external_id: external_id.map(str::to_string),
+        closed_at: None,
+        merged_into_id: None,
     })
 }
 
@@ -226,29 +255,24 @@ pub async fn path(
          WHERE cl.descendant_id = $1 ORDER BY cl.depth DESC",
         unit_condition(scope, "u.id")
     );
-    let rows: Vec<(i64, Option<i64>, String, String, i32, i32)> =
-        on_ex!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
-            .bind(id)
-            .fetch_all(&mut *e)
-            .await)?;
+    let rows: Vec<PathRow> = on_ex!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(id)
+        .fetch_all(&mut *e)
+        .await)?;
     Ok(rows
         .into_iter()
-        .map(|(id, parent_id, name, level, depth, readable)| {
-            (
-                Unit {
-                    id,
-                    parent_id,
-                    name,
-                    level,
-                    depth,
-                },
-                readable == 1,
-            )
-        })
+        .map(|r| (r.unit, r.readable == 1))
         .collect())
 }
 
-/// Children of `id` that lie inside `scope`, by name.
+#[derive(sqlx::FromRow)]
+struct PathRow {
+    #[sqlx(flatten)]
+    unit: Unit,
+    readable: i32,
+}
+
+/// Open children of `id` that lie inside `scope`, by name.
 pub async fn children(
     c: &mut impl DbConn,
     scope: &Scope<Read>,
@@ -257,8 +281,10 @@ pub async fn children(
     // Only children the reader may see are counted.
     let sql = format!(
         "SELECT u.id, u.name, u.level,
-                (SELECT count(*) FROM units k WHERE k.parent_id = u.id AND {}) AS child_count
-         FROM units u WHERE u.parent_id = $1 AND {} ORDER BY u.name, u.id",
+                (SELECT count(*) FROM units k
+                 WHERE k.parent_id = u.id AND k.closed_at IS NULL AND {}) AS child_count
+         FROM units u WHERE u.parent_id = $1 AND u.closed_at IS NULL AND {}
+         ORDER BY u.name, u.id",
         unit_condition(scope, "k.id"),
         unit_condition(scope, "u.id")
     );
@@ -278,8 +304,10 @@ pub async fn scope_tops(c: &mut impl DbConn, scope: &Scope<Read>) -> StoreResult
     let child_inside = unit_condition(scope, "k.id");
     let sql = format!(
         "SELECT u.id, u.name, u.level,
-                (SELECT count(*) FROM units k WHERE k.parent_id = u.id AND {child_inside}) AS child_count
-         FROM units u WHERE {inside} AND (u.parent_id IS NULL OR NOT {parent_inside})
+                (SELECT count(*) FROM units k
+                 WHERE k.parent_id = u.id AND k.closed_at IS NULL AND {child_inside}) AS child_count
+         FROM units u WHERE {inside} AND u.closed_at IS NULL
+           AND (u.parent_id IS NULL OR NOT {parent_inside})
          ORDER BY u.depth, u.name, u.id"
     );
     Ok(on_ex!(c, |e| sqlx::query_as::<_, UnitListing>(
@@ -289,7 +317,7 @@ pub async fn scope_tops(c: &mut impl DbConn, scope: &Scope<Read>) -> StoreResult
     .await)?)
 }
 
-/// Every unit inside `scope`, ordered by depth then name, paginated.
+/// Every open unit inside `scope`, ordered by depth then name, paginated.
 pub async fn list<C: Capability>(
     c: &mut impl DbConn,
     scope: &Scope<C>,
@@ -297,7 +325,8 @@ pub async fn list<C: Capability>(
     offset: i64,
 ) -> StoreResult<Vec<Unit>> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM units u WHERE {} ORDER BY u.depth, u.name, u.id LIMIT $1 OFFSET $2",
+        "SELECT {COLUMNS} FROM units u WHERE u.closed_at IS NULL AND {}
+         ORDER BY u.depth, u.name, u.id LIMIT $1 OFFSET $2",
         unit_condition(scope, "u.id")
     );
     Ok(on_ex!(c, |e| sqlx::query_as::<_, Unit>(
@@ -357,6 +386,9 @@ pub async fn move_to(
         .ok_or(StoreError::Conflict { field: "parent_id" })?;
     get(tx, scope, old_parent).await?;
     let target = get(tx, scope, new_parent).await?;
+    if target.closed_at.is_some() {
+        return Err(StoreError::Conflict { field: "parent_id" });
+    }
     if is_within(tx, id, new_parent).await? {
         return Err(StoreError::Conflict { field: "parent_id" });
     }
@@ -414,18 +446,21 @@ pub async fn move_to(
     Ok((before, after))
 }
 
-/// Units inside `scope` that `id` could move under: outside its own
-/// subtree and not its current parent, ordered like [`list`].
+/// Open units inside `scope` that `id` could move under or merge into:
+/// outside its own subtree, and not its current parent unless
+/// `include_parent`; ordered like [`list`].
 pub async fn move_targets(
     c: &mut impl DbConn,
     scope: &Scope<Manage>,
     id: UnitId,
+    include_parent: bool,
     limit: i64,
 ) -> StoreResult<Vec<Unit>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM units u
-         WHERE {} AND u.id NOT IN (SELECT descendant_id FROM unit_closure WHERE ancestor_id = $1)
-           AND u.id <> (SELECT coalesce(parent_id, 0) FROM units WHERE id = $1)
+         WHERE {} AND u.closed_at IS NULL
+           AND u.id NOT IN (SELECT descendant_id FROM unit_closure WHERE ancestor_id = $1)
+           AND ($3 OR u.id <> (SELECT coalesce(parent_id, 0) FROM units WHERE id = $1))
          ORDER BY u.depth, u.name, u.id LIMIT $2",
         unit_condition(scope, "u.id")
     );
@@ -434,6 +469,385 @@ pub async fn move_targets(
     )
     .bind(id)
     .bind(limit)
+    .bind(include_parent)
     .fetch_all(&mut *e)
+    .await)?)
+}
+
+async fn exists_external_id(c: &mut impl DbConn, ext: &str) -> StoreResult<bool> {
+    let n: i64 = on_ex!(c, |e| sqlx::query_scalar(
+        "SELECT count(*) FROM units WHERE external_id = $1"
+    )
+    .bind(ext)
+    .fetch_one(&mut *e)
+    .await)?;
+    Ok(n > 0)
+}
+
+/// Whether unit `id` is closed (or merged away). Unknown units read as
+/// open; callers check existence through their scope.
+pub async fn is_closed(c: &mut impl DbConn, id: UnitId) -> StoreResult<bool> {
+    let n: i64 = on_ex!(c, |e| sqlx::query_scalar(
+        "SELECT count(*) FROM units WHERE id = $1 AND closed_at IS NOT NULL"
+    )
+    .bind(id)
+    .fetch_one(&mut *e)
+    .await)?;
+    Ok(n > 0)
+}
+
+/// Closed children of `id` inside `scope`, most recently closed first.
+pub async fn closed_children(
+    c: &mut impl DbConn,
+    scope: &Scope<Read>,
+    id: UnitId,
+) -> StoreResult<Vec<Unit>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM units u
+         WHERE u.parent_id = $1 AND u.closed_at IS NOT NULL AND {}
+         ORDER BY u.closed_at DESC, u.id",
+        unit_condition(scope, "u.id")
+    );
+    Ok(on_ex!(c, |e| sqlx::query_as::<_, Unit>(
+        sqlx::AssertSqlSafe(sql.as_str())
+    )
+    .bind(id)
+    .fetch_all(&mut *e)
+    .await)?)
+}
+
+/// What still holds a unit open: closing requires all zeros.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct CloseBlockers {
+    /// Open child units.
+    pub children: i64,
+    /// People of the unit who have not left or transferred out.
+    pub people: i64,
+    /// Positions in the unit still held.
+    pub positions: i64,
+    /// Pending transfers from or to the unit.
+    pub transfers: i64,
+}
+
+impl CloseBlockers {
+    /// Whether nothing stops the close.
+    pub fn is_clear(&self) -> bool {
+        *self == CloseBlockers::default()
+    }
+}
+
+/// What stops unit `id` from closing.
+pub async fn close_blockers(c: &mut impl DbConn, id: UnitId) -> StoreResult<CloseBlockers> {
+    let (children, people, positions, transfers): (i64, i64, i64, i64) =
+        on_ex!(c, |e| sqlx::query_as(
+            "SELECT
+               (SELECT count(*) FROM units WHERE parent_id = $1 AND closed_at IS NULL),
+               (SELECT count(*) FROM people WHERE unit_id = $1
+                  AND status NOT IN ('left', 'transferred_out')),
+               (SELECT count(*) FROM positions WHERE unit_id = $1 AND ended_on IS NULL),
+               (SELECT count(*) FROM transfers WHERE state = 'pending'
+                  AND (from_unit_id = $1 OR to_unit_id = $1))"
+        )
+        .bind(id)
+        .fetch_one(&mut *e)
+        .await)?;
+    Ok(CloseBlockers {
+        children,
+        people,
+        positions,
+        transfers,
+    })
+}
+
+/// Moves the people of `from` (with a history entry each) and its
+/// positions still held to `into`, and their counters with them.
+/// Returns the people moved and the number of positions.
+async fn carry_over(
+    tx: &mut Tx,
+    from: UnitId,
+    into: UnitId,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<(Vec<i64>, u64)> {
+    // The unit's own counts (people, positions, skills) change unit.
+    let own: Vec<(String, i64)> = on_ex!(tx, |e| sqlx::query_as(
+        "SELECT metric, own FROM unit_aggregates
+         WHERE unit_id = $1 AND own <> 0 AND metric NOT IN ('units', 'cells')"
+    )
+    .bind(from)
+    .fetch_all(&mut *e)
+    .await)?;
+    for (metric, n) in &own {
+        aggregates::add(tx, from, metric, -n).await?;
+        aggregates::add(tx, into, metric, *n).await?;
+    }
+    on_ex!(tx, |e| sqlx::query(
+        "INSERT INTO person_status_history (person_id, status, unit_id, changed_at, changed_by)
+         SELECT id, status, $2, $3, $4 FROM people WHERE unit_id = $1"
+    )
+    .bind(from)
+    .bind(into)
+    .bind(now)
+    .bind(actor)
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected()))?;
+    let moved: Vec<i64> = on_ex!(tx, |e| sqlx::query_scalar(
+        "SELECT id FROM people WHERE unit_id = $1"
+    )
+    .bind(from)
+    .fetch_all(&mut *e)
+    .await)?;
+    on_ex!(tx, |e| sqlx::query(
+        "UPDATE people SET unit_id = $2, updated_at = $3 WHERE unit_id = $1"
+    )
+    .bind(from)
+    .bind(into)
+    .bind(now)
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected()))?;
+    let positions = on_ex!(tx, |e| sqlx::query(
+        "UPDATE positions SET unit_id = $2 WHERE unit_id = $1 AND ended_on IS NULL"
+    )
+    .bind(from)
+    .bind(into)
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok((moved, positions))
+}
+
+/// Role grants and API tokens that ended because their unit closed.
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct EndedGrants {
+    /// Role assignments removed: (account id, role, scope).
+    pub roles: Vec<(i64, String, String)>,
+    /// API tokens revoked.
+    pub tokens: u64,
+    /// Accounts whose home unit moved (to the surviving unit or parent).
+    pub accounts: u64,
+}
+
+/// Removes the role grants at `id`, revokes its API tokens and moves the
+/// accounts at home there to `new_home`.
+async fn end_grants(
+    tx: &mut Tx,
+    id: UnitId,
+    new_home: UnitId,
+    now: DateTime<Utc>,
+) -> StoreResult<EndedGrants> {
+    let roles: Vec<(i64, String, String)> = on_ex!(tx, |e| sqlx::query_as(
+        "SELECT account_id, role, scope FROM role_assignments WHERE unit_id = $1
+         ORDER BY account_id, role"
+    )
+    .bind(id)
+    .fetch_all(&mut *e)
+    .await)?;
+    on_ex!(tx, |e| sqlx::query(
+        "DELETE FROM role_assignments WHERE unit_id = $1"
+    )
+    .bind(id)
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected()))?;
+    let tokens = on_ex!(tx, |e| sqlx::query(
+        "UPDATE api_tokens SET revoked_at = $2 WHERE unit_id = $1 AND revoked_at IS NULL"
+    )
+    .bind(id)
+    .bind(now)
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected()))?;
+    let accounts = on_ex!(tx, |e| sqlx::query(
+        "UPDATE accounts SET home_unit_id = $2, updated_at = $3 WHERE home_unit_id = $1"
+    )
+    .bind(id)
+    .bind(new_home)
+    .bind(now)
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(EndedGrants {
+        roles,
+        tokens,
+        accounts,
+    })
+}
+
+async fn mark_closed(
+    tx: &mut Tx,
+    unit: &Unit,
+    merged_into: Option<UnitId>,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    on_ex!(tx, |e| sqlx::query(
+        "UPDATE units SET closed_at = $2, merged_into_id = $3, updated_at = $2 WHERE id = $1"
+    )
+    .bind(unit.id)
+    .bind(now)
+    .bind(merged_into)
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected()))?;
+    count_unit(tx, unit.id, &unit.level, -1).await
+}
+
+/// Closes unit `id` (inside `scope`, not the root). The caller has checked
+/// [`close_blockers`] in the same transaction. The records of people who
+/// left move to the parent, its role grants end and its accounts move to
+/// the parent.
+pub async fn close(
+    tx: &mut Tx,
+    scope: &Scope<Manage>,
+    id: UnitId,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<(Unit, EndedGrants)> {
+    let unit = get(tx, scope, id).await?;
+    let parent = unit.parent_id.ok_or(StoreError::Conflict { field: "id" })?;
+    if unit.closed_at.is_some() {
+        return Err(StoreError::Conflict { field: "id" });
+    }
+    // Records of people who left go up with the rest of the history.
+    carry_over(tx, id, parent, actor, now).await?;
+    let ended = end_grants(tx, id, parent, now).await?;
+    mark_closed(tx, &unit, None, now).await?;
+    let after = get(tx, scope, id).await?;
+    Ok((after, ended))
+}
+
+/// What a merge carried over to the surviving unit.
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct MergeOutcome {
+    /// Open child units moved under the surviving unit.
+    pub children: u64,
+    /// People moved.
+    pub people: u64,
+    /// Positions still held, now positions of the surviving unit.
+    pub positions: u64,
+    /// Positions elsewhere that ended because their holder left that
+    /// unit's subtree.
+    pub positions_ended: u64,
+    /// Pending transfers redirected.
+    pub transfers_redirected: u64,
+    /// Pending transfers between the two units, cancelled.
+    pub transfers_cancelled: u64,
+    /// Grants that ended with the merged unit.
+    pub grants: EndedGrants,
+}
+
+/// Merges unit `from` into `into`, both inside `scope` and open: open
+/// children, people (with a history entry each), positions still held and
+/// pending transfers move to `into`; records of the past (ended positions,
+/// closed children, history) stay with `from`, which is closed with a
+/// pointer to `into`. Every counter follows in the caller's transaction.
+pub async fn merge(
+    tx: &mut Tx,
+    scope: &Scope<Manage>,
+    from: UnitId,
+    into: UnitId,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<(Unit, MergeOutcome)> {
+    let source = get(tx, scope, from).await?;
+    let target = get(tx, scope, into).await?;
+    if source.parent_id.is_none() || source.closed_at.is_some() {
+        return Err(StoreError::Conflict { field: "id" });
+    }
+    if target.closed_at.is_some() || is_within(tx, from, into).await? {
+        return Err(StoreError::Conflict { field: "into_id" });
+    }
+    let mut out = MergeOutcome::default();
+    let children: Vec<i64> = on_ex!(tx, |e| sqlx::query_scalar(
+        "SELECT id FROM units WHERE parent_id = $1 AND closed_at IS NULL ORDER BY id"
+    )
+    .bind(from)
+    .fetch_all(&mut *e)
+    .await)?;
+    for child in &children {
+        move_to(tx, scope, *child, into, now).await?;
+    }
+    out.children = children.len() as u64;
+    let (moved, positions) = carry_over(tx, from, into, actor, now).await?;
+    out.people = moved.len() as u64;
+    out.positions = positions;
+    // A moved person's positions in units that no longer contain them end.
+    let today = now.date_naive().format("%Y-%m-%d").to_string();
+    for person in &moved {
+        let ending: Vec<(i64, i64)> = on_ex!(tx, |e| sqlx::query_as(
+            "SELECT id, unit_id FROM positions
+             WHERE person_id = $1 AND ended_on IS NULL
+               AND unit_id NOT IN (SELECT ancestor_id FROM unit_closure WHERE descendant_id = $2)"
+        )
+        .bind(person)
+        .bind(into)
+        .fetch_all(&mut *e)
+        .await)?;
+        for (position, unit) in &ending {
+            on_ex!(tx, |e| sqlx::query(
+                "UPDATE positions SET ended_on = $1 WHERE id = $2"
+            )
+            .bind(&today)
+            .bind(position)
+            .execute(&mut *e)
+            .await
+            .map(|r| r.rows_affected()))?;
+            aggregates::add(tx, *unit, crate::positions::CURRENT, -1).await?;
+        }
+        out.positions_ended += ending.len() as u64;
+    }
+    out.transfers_cancelled = on_ex!(tx, |e| {
+        sqlx::query(
+        "UPDATE transfers SET state = 'cancelled', closed_at = $3, closed_by = $4
+         WHERE state = 'pending'
+           AND ((from_unit_id = $1 AND to_unit_id = $2) OR (from_unit_id = $2 AND to_unit_id = $1))"
+    )
+    .bind(from)
+    .bind(into)
+    .bind(now)
+    .bind(actor)
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected())
+    })?;
+    let redirected_from = on_ex!(tx, |e| sqlx::query(
+        "UPDATE transfers SET from_unit_id = $2 WHERE state = 'pending' AND from_unit_id = $1"
+    )
+    .bind(from)
+    .bind(into)
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected()))?;
+    let redirected_to = on_ex!(tx, |e| sqlx::query(
+        "UPDATE transfers SET to_unit_id = $2 WHERE state = 'pending' AND to_unit_id = $1"
+    )
+    .bind(from)
+    .bind(into)
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected()))?;
+    out.transfers_redirected = redirected_from + redirected_to;
+    out.grants = end_grants(tx, from, into, now).await?;
+    mark_closed(tx, &source, Some(into), now).await?;
+    let after = get(tx, scope, from).await?;
+    Ok((after, out))
+}
+
+/// The open unit with external id `ext` inside `scope`.
+pub async fn by_external_id<C: Capability>(
+    c: &mut impl DbConn,
+    scope: &Scope<C>,
+    ext: &str,
+) -> StoreResult<Option<Unit>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM units u WHERE u.external_id = $1 AND {}",
+        unit_condition(scope, "u.id")
+    );
+    Ok(on_ex!(c, |e| sqlx::query_as::<_, Unit>(
+        sqlx::AssertSqlSafe(sql.as_str())
+    )
+    .bind(ext)
+    .fetch_optional(&mut *e)
     .await)?)
 }

@@ -8,4 +8,5 @@ mod browser;
 mod cli;
 mod scope;
 mod store;
+mod structure;
 mod templates;

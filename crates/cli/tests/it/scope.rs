@@ -227,6 +227,23 @@ fn page_routes(w: &World) -> Vec<PageRequest> {
             format!("/units/{}/move", w.a_cell),
             vec![("parent_id", b.to_string())],
         ),
+        (Method::GET, format!("/units/{b}/history"), vec![]),
+        (
+            Method::POST,
+            format!("/units/{b}/merge"),
+            vec![("into_id", w.a.to_string())],
+        ),
+        (
+            Method::POST,
+            format!("/units/{}/merge", w.a_cell),
+            vec![("into_id", b.to_string())],
+        ),
+        (Method::POST, format!("/units/{}/close", w.b_cell), vec![]),
+        (
+            Method::POST,
+            "/admin/profile".into(),
+            vec![("profile", "trade_union".into())],
+        ),
     ]
 }
 
@@ -370,6 +387,27 @@ fn api_routes(w: &World) -> Vec<(Method, String, Option<serde_json::Value>)> {
             format!("/api/v1/people/{}", w.b_person),
             Some(json!({"status": "left"})),
         ),
+        (Method::GET, format!("/api/v1/units/{b}/history"), None),
+        (
+            Method::POST,
+            format!("/api/v1/units/{b}/merge"),
+            Some(json!({"into_id": w.a})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/units/{}/merge", w.a_cell),
+            Some(json!({"into_id": b})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/units/{}/close", w.b_cell),
+            None,
+        ),
+        (
+            Method::PUT,
+            "/api/v1/organization/profile".into(),
+            Some(json!({"profile": "cooperative"})),
+        ),
     ]
 }
 
@@ -416,6 +454,12 @@ const COVERED_OPERATIONS: &[&str] = &[
     "post /tokens",
     "delete /tokens/{id}",
     "get /audit",
+    "get /units/{id}/history",
+    "post /units/{id}/merge",
+    "post /units/{id}/close",
+    "put /organization/profile",
+    // Readable by every signed-in user: level names are not unit data.
+    "get /organization/profile",
 ];
 
 #[test]
@@ -459,6 +503,17 @@ async fn assert_b_untouched(w: &World) {
         .unwrap();
     assert_eq!(b_view.subtree("people.member"), 1, "no one was added to B");
     assert_eq!(b_view.unit.parent_id, Some(w.province), "B was not moved");
+    assert!(b_view.unit.closed_at.is_none(), "B was not merged away");
+    let b_cell = grassroots_app::units::get(&w.t.app, &w.t.cli(), w.b_cell)
+        .await
+        .unwrap();
+    assert!(b_cell.closed_at.is_none(), "B's cell was not closed");
+    let a_cell = grassroots_app::units::get(&w.t.app, &w.t.cli(), w.a_cell)
+        .await
+        .unwrap();
+    assert!(a_cell.closed_at.is_none(), "A's cell was not merged into B");
+    let (profile, _) = grassroots_app::units::profile(&w.t.app).await.unwrap();
+    assert_eq!(profile, "party", "the profile did not change");
     let pending = grassroots_app::transfers::pending(&w.t.app, &w.t.cli(), w.b)
         .await
         .unwrap();

@@ -181,8 +181,9 @@ async fn sibling_names_are_unique_and_tree_changes_are_atomic() {
 }
 
 /// Random sequences of unit creation, moves (including refused cycles),
-/// person additions and status changes keep the closure table and every
-/// maintained counter equal to a recomputation from scratch.
+/// merges, closes, person additions, status changes, skills, positions and
+/// transfers keep the closure table and every maintained counter equal to
+/// a recomputation from scratch.
 async fn tree_and_counters_scenario(db: Db, seed: u64) {
     use grassroots_app::people::{self, PersonInput};
     let (app, root, actor) = organization(db).await;
@@ -191,12 +192,13 @@ async fn tree_and_counters_scenario(db: Db, seed: u64) {
     let mut persons = Vec::new();
     let statuses = grassroots_store::people::STATUSES;
     let mut moves = 0;
+    let (mut merges, mut closes, mut transfers, mut appointments) = (0, 0, 0, 0);
     let skill = grassroots_app::skills::create(&app, &actor, "Welding", "metalwork")
         .await
         .unwrap()
         .id;
-    for step in 0..160 {
-        match rng.next(10) {
+    for step in 0..240 {
+        match rng.next(14) {
             0..=2 => {
                 let parent = units_made[rng.next(units_made.len() as u64) as usize];
                 let level = if rng.next(3) == 0 {
@@ -248,6 +250,85 @@ async fn tree_and_counters_scenario(db: Db, seed: u64) {
                     people::set_status(&app, &actor, p, s).await.unwrap();
                 }
             }
+            10 => {
+                // Merge a unit into another (refused into its own subtree).
+                let from = units_made[rng.next(units_made.len() as u64) as usize];
+                let into = units_made[rng.next(units_made.len() as u64) as usize];
+                if from == root.id {
+                    continue;
+                }
+                match grassroots_app::units::merge(&app, &actor, from, into).await {
+                    Ok(_) => {
+                        merges += 1;
+                        units_made.retain(|u| *u != from);
+                    }
+                    Err(grassroots_app::AppError::Invalid(f)) => assert_eq!(f.field, "into_id"),
+                    Err(grassroots_app::AppError::Conflict { field }) => assert_eq!(field, "name"),
+                    Err(e) => panic!("merge {from} -> {into}: {e:?}"),
+                }
+            }
+            11 => {
+                let id = units_made[rng.next(units_made.len() as u64) as usize];
+                if id == root.id {
+                    continue;
+                }
+                match grassroots_app::units::close(&app, &actor, id).await {
+                    Ok(_) => {
+                        closes += 1;
+                        units_made.retain(|u| *u != id);
+                    }
+                    Err(grassroots_app::AppError::Invalid(f)) => {
+                        assert_eq!((f.field, f.code), ("id", "not_empty"))
+                    }
+                    Err(e) => panic!("close {id}: {e:?}"),
+                }
+            }
+            12 => {
+                // Transfer someone and acknowledge at once.
+                if !persons.is_empty() {
+                    let p = persons[rng.next(persons.len() as u64) as usize];
+                    let to = units_made[rng.next(units_made.len() as u64) as usize];
+                    match grassroots_app::transfers::issue(&app, &actor, p, to).await {
+                        Ok(t) => {
+                            grassroots_app::transfers::acknowledge(&app, &actor, t.id)
+                                .await
+                                .unwrap();
+                            transfers += 1;
+                        }
+                        Err(grassroots_app::AppError::Invalid(_)) => {}
+                        Err(e) => panic!("transfer {p} -> {to}: {e:?}"),
+                    }
+                }
+            }
+            13 => {
+                if !persons.is_empty() {
+                    let p = persons[rng.next(persons.len() as u64) as usize];
+                    let mut c = app.db.conn().await.unwrap();
+                    let unit = grassroots_store::people::get(
+                        &mut c,
+                        &actor.principal.scope::<grassroots_core::Read>(),
+                        p,
+                    )
+                    .await
+                    .unwrap()
+                    .unit_id;
+                    drop(c);
+                    match grassroots_app::positions::assign(
+                        &app,
+                        &actor,
+                        unit,
+                        "committee_member",
+                        p,
+                        "",
+                    )
+                    .await
+                    {
+                        Ok(_) => appointments += 1,
+                        Err(grassroots_app::AppError::Invalid(_)) => {}
+                        Err(e) => panic!("appoint {p} in {unit}: {e:?}"),
+                    }
+                }
+            }
             _ => {
                 if !persons.is_empty() {
                     let p = persons[rng.next(persons.len() as u64) as usize];
@@ -261,13 +342,17 @@ async fn tree_and_counters_scenario(db: Db, seed: u64) {
                 }
             }
         }
-        if step % 40 == 39 {
+        if step % 60 == 59 {
             let mut c = app.db.conn().await.unwrap();
             let report = grassroots_store::check::run(&mut c).await.unwrap();
             assert!(report.ok(), "after step {step}: {report:?}");
         }
     }
     assert!(moves > 5, "the scenario must exercise moves ({moves})");
+    assert!(
+        merges > 2 && closes > 0 && transfers > 2 && appointments > 2,
+        "the scenario must exercise merges ({merges}), closes ({closes}), transfers ({transfers}) and appointments ({appointments})"
+    );
     let mut c = app.db.conn().await.unwrap();
     let stored = grassroots_store::aggregates::stored(&mut c).await.unwrap();
     let root_people: i64 = stored

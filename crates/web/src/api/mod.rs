@@ -32,6 +32,8 @@ use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+mod structure;
+
 use crate::AppState;
 use crate::error::{ErrorBody, WebError, WebResult};
 use crate::middleware::Auth;
@@ -67,6 +69,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create_child))
         .routes(routes!(list_people, add_person))
         .routes(routes!(move_unit))
+        .routes(routes!(structure::merge_unit))
+        .routes(routes!(structure::close_unit))
+        .routes(routes!(structure::unit_history))
+        .routes(routes!(structure::get_profile, structure::set_profile))
         .routes(routes!(get_person, update_person))
         .routes(routes!(position_types))
         .routes(routes!(unit_positions, appoint))

@@ -38,6 +38,9 @@ pub fn routes() -> Router<AppState> {
         .route("/units/{id}/rename", post(units::rename))
         .route("/units/{id}/people", post(units::add_person))
         .route("/units/{id}/move", post(units::move_unit))
+        .route("/units/{id}/merge", post(units::merge))
+        .route("/units/{id}/close", post(units::close))
+        .route("/units/{id}/history", get(units::history))
         .route("/units/{id}/positions", post(units::appoint))
         .route("/positions/{id}/end", post(units::end_position))
         .route("/people/{id}", get(people::show))
@@ -73,6 +76,10 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/accounts/{id}/person", post(admin::link_person))
         .route("/admin/roles/{id}/revoke", post(admin::revoke_role))
         .route("/admin/audit", get(admin::audit))
+        .route(
+            "/admin/profile",
+            get(admin::profile).post(admin::set_profile),
+        )
 }
 
 /// What the base layout needs.
@@ -213,6 +220,62 @@ impl FromRequestParts<AppState> for Page {
             }),
             _ => Err(WebError(AppError::Unauthorized)),
         }
+    }
+}
+
+/// Display names of the active profile's levels: a custom label, or the
+/// translated name of a built-in key.
+pub struct LevelNames {
+    tr: Tr,
+    levels: Vec<grassroots_store::levels::Level>,
+}
+
+impl LevelNames {
+    /// The active profile's levels, named in the page's language.
+    pub async fn load(p: &Page) -> Result<LevelNames, WebError> {
+        let (_, levels) = grassroots_app::units::profile(&p.state.app).await?;
+        Ok(LevelNames {
+            tr: p.tr.clone(),
+            levels,
+        })
+    }
+
+    /// The name of level `key` (the key itself for a level the profile
+    /// no longer has).
+    pub fn name(&self, key: &str) -> String {
+        match self.levels.iter().find(|l| l.key == key) {
+            Some(grassroots_store::levels::Level {
+                label: Some(label), ..
+            }) => label.clone(),
+            _ => self.tr.level(key),
+        }
+    }
+
+    /// The kind of level `key` (`body`, `primary`, `cell`).
+    pub fn kind(&self, key: &str) -> &str {
+        self.levels
+            .iter()
+            .find(|l| l.key == key)
+            .map_or("body", |l| l.kind.as_str())
+    }
+
+    /// The levels ranked below `key`, top first, as (key, name); every
+    /// level when `key` is not in the profile.
+    pub fn below(&self, key: &str) -> Vec<(String, String)> {
+        let rank = self.levels.iter().find(|l| l.key == key).map(|l| l.rank);
+        self.levels
+            .iter()
+            .filter(|l| rank.is_none_or(|r| l.rank > r))
+            .map(|l| (l.key.clone(), self.name(&l.key)))
+            .collect()
+    }
+
+    /// Every level, top first, as (key, name, kind).
+    pub fn all(&self) -> Vec<(String, String, String)> {
+        self.levels
+            .iter()
+            .map(|l| (l.key.clone(), self.name(&l.key), l.kind.clone()))
+            .collect()
     }
 }
 

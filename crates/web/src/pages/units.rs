@@ -15,7 +15,7 @@ use grassroots_store::skills::Talent;
 use grassroots_store::units::UnitListing;
 use serde::Deserialize;
 
-use super::{FormError, Layout, Page, render};
+use super::{FormError, Layout, LevelNames, Page, render};
 use crate::error::WebResult;
 use crate::middleware::redirect_with_flash;
 
@@ -23,14 +23,16 @@ use crate::middleware::redirect_with_flash;
 #[template(path = "home.html")]
 struct HomePage {
     l: Layout,
+    ln: LevelNames,
     units: Vec<UnitListing>,
 }
 
 /// `GET /`: the units where the reader's navigation starts.
 pub async fn home(p: Page) -> WebResult<Response> {
     let units = svc::tops(&p.state.app, &p.auth.actor).await?;
+    let ln = LevelNames::load(&p).await?;
     let l = p.layout(p.tr.t("home-title"), Vec::new());
-    Ok(render(StatusCode::OK, &HomePage { l, units }))
+    Ok(render(StatusCode::OK, &HomePage { l, ln, units }))
 }
 
 #[derive(Template)]
@@ -38,7 +40,11 @@ pub async fn home(p: Page) -> WebResult<Response> {
 struct UnitPage {
     l: Layout,
     view: UnitView,
+    ln: LevelNames,
     levels: Vec<(String, String)>,
+    merge_targets: Vec<(i64, String)>,
+    closed_children: Vec<grassroots_store::units::Unit>,
+    merged_into: Option<(i64, String)>,
     statuses: Vec<(String, String)>,
     people: Vec<Person>,
     q: String,
@@ -87,14 +93,16 @@ async fn unit_page(
         last.1 = None;
     }
     // Offer the levels below the unit's own, nearest first.
-    let below: Vec<&str> = match svc::LEVELS.iter().position(|l| *l == view.unit.level) {
-        Some(i) if i + 1 < svc::LEVELS.len() => svc::LEVELS[i + 1..].to_vec(),
-        _ => svc::LEVELS.to_vec(),
+    let ln = LevelNames::load(p).await?;
+    let levels = ln.below(&view.unit.level);
+    let closed_children = svc::closed_children(&p.state.app, &p.auth.actor, id).await?;
+    let merged_into = match view.unit.merged_into_id {
+        Some(into) => svc::get(&p.state.app, &p.auth.actor, into)
+            .await
+            .ok()
+            .map(|u| (u.id, u.name)),
+        None => None,
     };
-    let levels = below
-        .into_iter()
-        .map(|k| (k.to_string(), p.tr.level(k)))
-        .collect();
 
     let q = query.q.clone().unwrap_or_default().trim().to_string();
     let wanted_status = query.status.clone().unwrap_or_default();
@@ -145,14 +153,26 @@ async fn unit_page(
         .iter()
         .map(|s| (s.to_string(), p.tr.person_status(s)))
         .collect();
-    let move_targets = if view.can_manage && view.unit.parent_id.is_some() {
-        svc::move_targets(&p.state.app, &p.auth.actor, id, 1000)
-            .await?
-            .into_iter()
-            .map(|u| (u.id, format!("{}{}", "· ".repeat(u.depth as usize), u.name)))
-            .collect()
+    let open_manager =
+        view.can_manage && view.unit.parent_id.is_some() && view.unit.closed_at.is_none();
+    let indent = |u: grassroots_store::units::Unit| {
+        (u.id, format!("{}{}", "· ".repeat(u.depth as usize), u.name))
+    };
+    let (move_targets, merge_targets) = if open_manager {
+        (
+            svc::move_targets(&p.state.app, &p.auth.actor, id, false, 1000)
+                .await?
+                .into_iter()
+                .map(indent)
+                .collect(),
+            svc::move_targets(&p.state.app, &p.auth.actor, id, true, 1000)
+                .await?
+                .into_iter()
+                .map(indent)
+                .collect(),
+        )
     } else {
-        Vec::new()
+        (Vec::new(), Vec::new())
     };
     let unit_positions = positions::of_unit(&p.state.app, &p.auth.actor, id).await?;
     let position_types = positions::types(&p.state.app).await?;
@@ -175,7 +195,7 @@ async fn unit_page(
     } else {
         Vec::new()
     };
-    let vacancies = if view.unit.level == "cell" {
+    let vacancies = if ln.kind(&view.unit.level) == "cell" {
         Vec::new()
     } else {
         positions::vacancies(&p.state.app, &p.auth.actor, id, 50).await?
@@ -201,7 +221,11 @@ async fn unit_page(
             vacancies,
             l,
             view,
+            ln,
             levels,
+            merge_targets,
+            closed_children,
+            merged_into,
             statuses,
             people,
             q,
@@ -409,5 +433,75 @@ pub async fn cancel_transfer(p: Page, Path(id): Path<i64>) -> WebResult<Response
         &p.state,
         &format!("/units/{}", t.from_unit_id),
         "flash-transfer-cancelled",
+    ))
+}
+
+/// Form to merge a unit into another.
+#[derive(Deserialize)]
+pub struct MergeForm {
+    into_id: String,
+}
+
+/// `POST /units/{id}/merge`: the unit's people, positions, children and
+/// pending transfers go to the chosen unit; this one closes.
+pub async fn merge(
+    p: Page,
+    Path(id): Path<UnitId>,
+    Form(f): Form<MergeForm>,
+) -> WebResult<Response> {
+    let into = match f.into_id.trim().parse::<UnitId>() {
+        Ok(into) => into,
+        Err(_) => {
+            return after_form::<()>(
+                &p,
+                id,
+                Err(grassroots_app::AppError::invalid("into_id")),
+                "",
+            )
+            .await;
+        }
+    };
+    match svc::merge(&p.state.app, &p.auth.actor, id, into).await {
+        Ok(_) => Ok(redirect_with_flash(
+            &p.state,
+            &format!("/units/{into}"),
+            "flash-unit-merged",
+        )),
+        Err(e) => after_form::<()>(&p, id, Err(e), "").await,
+    }
+}
+
+/// `POST /units/{id}/close`.
+pub async fn close(p: Page, Path(id): Path<UnitId>) -> WebResult<Response> {
+    let result = svc::close(&p.state.app, &p.auth.actor, id).await;
+    after_form(&p, id, result, "flash-unit-closed").await
+}
+
+#[derive(Template)]
+#[template(path = "unit_history.html")]
+struct HistoryPage {
+    l: Layout,
+    unit: grassroots_store::units::Unit,
+    events: Vec<svc::UnitEvent>,
+}
+
+/// `GET /units/{id}/history`: what changed in the unit, oldest first.
+pub async fn history(p: Page, Path(id): Path<UnitId>) -> WebResult<Response> {
+    let view = svc::view(&p.state.app, &p.auth.actor, id).await?;
+    let events = svc::history(&p.state.app, &p.auth.actor, id).await?;
+    let mut crumbs: Vec<(String, Option<String>)> = view
+        .path
+        .iter()
+        .map(|(u, readable)| (u.name.clone(), readable.then(|| format!("/units/{}", u.id))))
+        .collect();
+    crumbs.push((p.tr.t("unit-history"), None));
+    let l = p.layout(p.tr.t1("unit-history-of", "unit", &view.unit.name), crumbs);
+    Ok(render(
+        StatusCode::OK,
+        &HistoryPage {
+            l,
+            unit: view.unit,
+            events,
+        },
     ))
 }

@@ -1,0 +1,151 @@
+//! The organization profile: which names the tree's levels carry. Built-in
+//! profiles (party, trade union, cooperative) and a custom one edited by
+//! administrators of the whole organization.
+
+use grassroots_core::validate::display_name;
+use grassroots_core::{Administer, FieldError};
+use grassroots_store::audit;
+use grassroots_store::levels::{self, KINDS, Level, PROFILES};
+use grassroots_store::units;
+use serde_json::json;
+
+use crate::{Actor, App, AppError, AppResult};
+
+/// Refuses unless the actor administers the whole organization.
+async fn require_org_admin(app: &App, actor: &Actor) -> AppResult<i64> {
+    let mut c = app.db.conn().await?;
+    let root = units::root(&mut c).await?.ok_or(AppError::NotFound)?;
+    if actor
+        .principal
+        .scope::<Administer>()
+        .covers_subtree_of(&[root.id])
+    {
+        Ok(root.id)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// Switches to a built-in profile (`party`, `trade_union`, `cooperative`).
+pub async fn set_builtin(app: &App, actor: &Actor, name: &str) -> AppResult<Vec<Level>> {
+    let root = require_org_admin(app, actor).await?;
+    let Some(new) = levels::builtin(name.trim()) else {
+        return Err(FieldError::new(
+            "profile",
+            "invalid",
+            format!(
+                "must be one of: {} (edit the custom profile through its own form)",
+                PROFILES[..3].join(", ")
+            ),
+        )
+        .into());
+    };
+    apply(app, actor, root, name.trim(), new).await
+}
+
+/// Makes the custom profile active with the levels in `text`: one level
+/// per line, top first, as `key | label | kind`.
+pub async fn set_custom(app: &App, actor: &Actor, text: &str) -> AppResult<Vec<Level>> {
+    let root = require_org_admin(app, actor).await?;
+    let new = parse_custom(text)?;
+    apply(app, actor, root, "custom", new).await
+}
+
+/// Parses the custom profile's lines; errors name the line.
+pub fn parse_custom(text: &str) -> AppResult<Vec<Level>> {
+    let bad = |line: usize, msg: String| -> AppError {
+        FieldError::new("levels", "bad_line", format!("line {line}: {msg}")).into()
+    };
+    let mut out: Vec<Level> = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = i + 1;
+        if raw.trim().is_empty() {
+            continue;
+        }
+        let parts: Vec<&str> = raw.split('|').map(str::trim).collect();
+        let [key, label, kind] = parts[..] else {
+            return Err(bad(line, "expected `key | label | kind`".into()));
+        };
+        let key_ok = !key.is_empty()
+            && key.len() <= 40
+            && key
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !key_ok {
+            return Err(bad(
+                line,
+                format!("key `{key}` must be 1-40 lowercase letters, digits or `_`"),
+            ));
+        }
+        if out.iter().any(|l| l.key == key) {
+            return Err(bad(line, format!("key `{key}` appears twice")));
+        }
+        let label = display_name("levels", label).map_err(|e| bad(line, e.message))?;
+        if !KINDS.contains(&kind) {
+            return Err(bad(
+                line,
+                format!("kind `{kind}` must be one of: {}", KINDS.join(", ")),
+            ));
+        }
+        out.push(Level {
+            key: key.to_string(),
+            label: Some(label),
+            rank: (out.len() as i32 + 1) * 10,
+            kind: kind.to_string(),
+        });
+    }
+    if out.is_empty() {
+        return Err(FieldError::new("levels", "required", "at least one level is needed").into());
+    }
+    Ok(out)
+}
+
+/// Every level in use below the root must stay, with the same kind, so
+/// that counters keep their meaning; then the levels are replaced in one
+/// transaction.
+async fn apply(
+    app: &App,
+    actor: &Actor,
+    root: i64,
+    name: &str,
+    new: Vec<Level>,
+) -> AppResult<Vec<Level>> {
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let before = levels::active(&mut tx).await?;
+    for (key, count) in levels::usage(&mut tx).await? {
+        let old_kind = before
+            .iter()
+            .find(|l| l.key == key)
+            .map(|l| l.kind.as_str());
+        match new.iter().find(|l| l.key == key) {
+            None => {
+                return Err(FieldError::new(
+                    "profile",
+                    "in_use",
+                    format!("{count} units have level `{key}`, which the new profile lacks"),
+                )
+                .into());
+            }
+            Some(l) if Some(l.kind.as_str()) != old_kind => {
+                return Err(FieldError::new(
+                    "profile",
+                    "in_use",
+                    format!(
+                        "{count} units have level `{key}`, whose kind would change to `{}`",
+                        l.kind
+                    ),
+                )
+                .into());
+            }
+            Some(_) => {}
+        }
+    }
+    levels::replace(&mut tx, name, &new).await?;
+    let mut e = actor.entry("organization.profile", "organization", 1, Some(root));
+    e.before = Some(json!(before));
+    e.after = Some(json!({ "profile": name, "levels": new }));
+    audit::append(&mut tx, now, &e).await?;
+    tx.commit().await?;
+    Ok(new)
+}

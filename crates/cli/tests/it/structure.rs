@@ -1,0 +1,343 @@
+//! The tree's lifecycle through the API and the pages: merge, close,
+//! history, organization profiles.
+
+use axum::http::{Method, StatusCode};
+use grassroots_core::{Role, ScopeKind};
+use grassroots_testkit::TestApp;
+use serde_json::json;
+
+#[tokio::test]
+async fn merge_carries_people_positions_and_children_and_keeps_history() {
+    let t = TestApp::new().await;
+    let county = t.unit("Kangdong County", "county_committee", t.root).await;
+    let mine = t.unit("Coal Mine", "primary_committee", county).await;
+    let factory = t.unit("Factory", "primary_committee", county).await;
+    let cell = t.unit("Shaft 2 Cell", "cell", mine).await;
+    let miner = t.person(mine, "김철수", "member").await;
+    let digger = t.person(cell, "Ri Yong Ho", "candidate").await;
+    grassroots_app::positions::assign(&t.app, &t.cli(), mine, "secretary", miner, "2021-03-01")
+        .await
+        .unwrap();
+    t.user(
+        "sec_county",
+        Some(Role::Secretary),
+        county,
+        ScopeKind::Subtree,
+    )
+    .await;
+    t.user("sec_mine", Some(Role::Secretary), mine, ScopeKind::Subtree)
+        .await;
+    let mut sec = t.login("sec_county").await;
+
+    // Into its own subtree: refused, naming the field.
+    let r = sec
+        .json(
+            Method::POST,
+            &format!("/api/v1/units/{mine}/merge"),
+            Some(json!({"into_id": cell})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["field"], "into_id");
+
+    let before = grassroots_app::units::view(&t.app, &t.cli(), county)
+        .await
+        .unwrap();
+    let r = sec
+        .json(
+            Method::POST,
+            &format!("/api/v1/units/{mine}/merge"),
+            Some(json!({"into_id": factory})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json());
+    let body = r.json();
+    assert!(body["unit"]["closed_at"].is_string());
+    assert_eq!(body["unit"]["merged_into_id"], factory);
+    assert_eq!(body["moved"]["people"], 1);
+    assert_eq!(body["moved"]["children"], 1);
+    assert_eq!(body["moved"]["positions"], 1);
+    assert_eq!(
+        body["moved"]["grants"]["roles"].as_array().unwrap().len(),
+        1
+    );
+
+    let person = grassroots_app::people::open(&t.app, &t.cli(), miner)
+        .await
+        .unwrap();
+    assert_eq!(person.person.unit_id, factory);
+    let digger_unit = grassroots_app::people::open(&t.app, &t.cli(), digger)
+        .await
+        .unwrap()
+        .person
+        .unit_id;
+    assert_eq!(digger_unit, cell, "people of moved children stay in them");
+    let cell_unit = grassroots_app::units::get(&t.app, &t.cli(), cell)
+        .await
+        .unwrap();
+    assert_eq!(cell_unit.parent_id, Some(factory));
+    let factory_view = grassroots_app::units::view(&t.app, &t.cli(), factory)
+        .await
+        .unwrap();
+    assert_eq!(factory_view.subtree("people.member"), 1);
+    assert_eq!(factory_view.subtree("people.candidate"), 1);
+    assert_eq!(factory_view.subtree("positions.current"), 1);
+    assert_eq!(factory_view.subtree("cells"), 1);
+    let after = grassroots_app::units::view(&t.app, &t.cli(), county)
+        .await
+        .unwrap();
+    assert_eq!(after.subtree("units"), before.subtree("units") - 1);
+    assert_eq!(
+        after.subtree("people.member"),
+        before.subtree("people.member")
+    );
+    assert!(
+        after.children.iter().all(|c| c.id != mine),
+        "a merged unit leaves the list of children"
+    );
+    t.assert_consistent().await;
+
+    // The merged unit is history: readable, not writable.
+    let r = sec
+        .json(
+            Method::POST,
+            &format!("/api/v1/units/{mine}/people"),
+            Some(json!({"full_name": "Late", "status": "member"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["field"], "unit_id");
+    let page = sec.get(&format!("/units/{mine}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("id=\"closed-notice\""));
+    assert!(page.body.contains(&format!("href=\"/units/{factory}\"")));
+
+    // The history of both units tells the story.
+    let h = sec
+        .json(Method::GET, &format!("/api/v1/units/{mine}/history"), None)
+        .await
+        .json();
+    let actions: Vec<&str> = h
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["unit.create", "unit.merge"]);
+    assert_eq!(h[1]["to"], "Factory");
+    let h = sec
+        .json(
+            Method::GET,
+            &format!("/api/v1/units/{factory}/history"),
+            None,
+        )
+        .await
+        .json();
+    assert!(
+        h.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "unit.merge" && e["from"] == "Coal Mine")
+    );
+    let page = sec.get(&format!("/units/{mine}/history")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Factory"));
+
+    // The mine's secretary lost the grant with the unit.
+    let mut old = t.login("sec_mine").await;
+    let r = old
+        .json(Method::GET, &format!("/api/v1/units/{cell}"), None)
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn close_refuses_until_empty_and_moves_leavers_up() {
+    let t = TestApp::new().await;
+    let primary = t
+        .unit("Research Institute", "primary_committee", t.root)
+        .await;
+    let cell = t.unit("Lab Cell", "cell", primary).await;
+    let active = t.person(cell, "Pak Song Il", "member").await;
+    let gone = t.person(cell, "Han Mi Ok", "left").await;
+    let mut admin = t.login("root").await;
+    let r = admin
+        .json(Method::POST, &format!("/api/v1/units/{cell}/close"), None)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["field"], "id");
+    assert!(
+        r.json()["message"].as_str().unwrap().contains("1 people"),
+        "{}",
+        r.json()
+    );
+    let r = admin
+        .json(
+            Method::POST,
+            &format!("/api/v1/units/{primary}/close"),
+            None,
+        )
+        .await;
+    assert!(
+        r.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("1 open child units")
+    );
+
+    grassroots_app::people::set_status(&t.app, &t.cli(), active, "left")
+        .await
+        .unwrap();
+    // Through the page, as a person would.
+    let r = admin
+        .post_form(&format!("/units/{cell}/close"), &[("confirm", "1")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let closed = grassroots_app::units::get(&t.app, &t.cli(), cell)
+        .await
+        .unwrap();
+    assert!(closed.closed_at.is_some());
+    for p in [active, gone] {
+        let rec = grassroots_app::people::open(&t.app, &t.cli(), p)
+            .await
+            .unwrap();
+        assert_eq!(rec.person.unit_id, primary, "leavers' records go up");
+    }
+    let view = grassroots_app::units::view(&t.app, &t.cli(), primary)
+        .await
+        .unwrap();
+    assert_eq!(view.subtree("cells"), 0);
+    assert_eq!(view.subtree("units"), 1);
+    assert_eq!(view.subtree("people.left"), 2);
+    let page = admin.get(&format!("/units/{primary}")).await;
+    assert!(page.body.contains("id=\"closed-children\""));
+    t.assert_consistent().await;
+    // Closing twice, or the root, is refused.
+    let r = admin
+        .json(Method::POST, &format!("/api/v1/units/{cell}/close"), None)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = admin
+        .json(
+            Method::POST,
+            &format!("/api/v1/units/{}/close", t.root),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn profiles_rename_levels_and_refuse_to_orphan_units() {
+    let t = TestApp::new().await;
+    let mut admin = t.login("root").await;
+    let r = admin
+        .json(Method::GET, "/api/v1/organization/profile", None)
+        .await
+        .json();
+    assert_eq!(r["profile"], "party");
+    assert_eq!(r["levels"][0]["key"], "central_committee");
+
+    // A fresh organization can switch; the root takes the new top level.
+    let r = admin
+        .json(
+            Method::PUT,
+            "/api/v1/organization/profile",
+            Some(json!({"profile": "trade_union"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json());
+    let root = grassroots_app::units::get(&t.app, &t.cli(), t.root)
+        .await
+        .unwrap();
+    assert_eq!(root.level, "confederation");
+    let local = t.unit("Local 12", "local_union", t.root).await;
+    let group = t.unit("Night shift", "workplace_group", local).await;
+    let page = admin.get(&format!("/units/{local}")).await;
+    assert!(
+        page.body.contains("Workplace group"),
+        "built-in names are translated"
+    );
+    let view = grassroots_app::units::view(&t.app, &t.cli(), t.root)
+        .await
+        .unwrap();
+    assert_eq!(
+        view.subtree("cells"),
+        1,
+        "the cell kind is counted by kind, not key"
+    );
+
+    // Switching away while units use its levels is refused, naming them.
+    let r = admin
+        .json(
+            Method::PUT,
+            "/api/v1/organization/profile",
+            Some(json!({"profile": "party"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("local_union")
+    );
+
+    // A custom profile keeps the keys in use and renames them.
+    let lines = "confederation | Federation of Unions | body\nlocal_union | Branch | primary\nworkplace_group | Shop floor | cell\nteam | Team | cell";
+    let r = admin
+        .post_form(
+            "/admin/profile",
+            &[("profile", "custom"), ("levels", lines)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = admin.get(&format!("/units/{group}")).await;
+    assert!(page.body.contains("Shop floor"));
+    // Errors name the line.
+    let r = admin
+        .post_form(
+            "/admin/profile",
+            &[
+                ("profile", "custom"),
+                ("levels", "a | A | body\nb | B | leaf"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("line 2"), "{}", r.body);
+    // Dropping a used level is refused.
+    let r = admin
+        .post_form(
+            "/admin/profile",
+            &[
+                ("profile", "custom"),
+                (
+                    "levels",
+                    "confederation | C | body\nlocal_union | L | primary",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("workplace_group"));
+    t.assert_consistent().await;
+
+    // Only administrators of the whole organization may change it.
+    t.user(
+        "admin_local",
+        Some(Role::Administrator),
+        local,
+        ScopeKind::Subtree,
+    )
+    .await;
+    let mut local_admin = t.login("admin_local").await;
+    let r = local_admin
+        .json(
+            Method::PUT,
+            "/api/v1/organization/profile",
+            Some(json!({"profile": "cooperative"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}

@@ -1,0 +1,127 @@
+//! API of the tree's lifecycle: merge, close, history, and the
+//! organization profile that names the levels.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use grassroots_app::{profiles, units};
+use grassroots_core::UnitId;
+use grassroots_store::levels::Level;
+use grassroots_store::units::{MergeOutcome, Unit};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{Body, Caller};
+use crate::AppState;
+use crate::error::{ErrorBody, WebResult};
+
+/// Which unit survives a merge.
+#[derive(Deserialize, ToSchema)]
+pub(super) struct MergeBody {
+    into_id: UnitId,
+}
+
+/// The merged (now closed) unit and what moved.
+#[derive(Serialize, ToSchema)]
+pub(super) struct MergeResult {
+    unit: Unit,
+    moved: MergeOutcome,
+}
+
+/// `POST /units/{id}/merge`: merge a unit into another.
+#[utoipa::path(post, path = "/units/{id}/merge", tag = "units", params(("id" = i64, Path)), request_body = MergeBody, responses(
+    (status = 200, body = MergeResult), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn merge_unit(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<UnitId>,
+    Body(b): Body<MergeBody>,
+) -> WebResult<Json<MergeResult>> {
+    let (unit, moved) = units::merge(&s.app, &c.actor, id, b.into_id).await?;
+    Ok(Json(MergeResult { unit, moved }))
+}
+
+/// `POST /units/{id}/close`: close an empty unit.
+#[utoipa::path(post, path = "/units/{id}/close", tag = "units", params(("id" = i64, Path)), responses(
+    (status = 200, body = Unit), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn close_unit(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<UnitId>,
+) -> WebResult<Json<Unit>> {
+    Ok(Json(units::close(&s.app, &c.actor, id).await?))
+}
+
+/// `GET /units/{id}/history`: created, renamed, moved, merged, closed.
+#[utoipa::path(get, path = "/units/{id}/history", tag = "units", params(("id" = i64, Path)), responses(
+    (status = 200, body = Vec<units::UnitEvent>), (status = 404, body = ErrorBody)))]
+pub(super) async fn unit_history(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<UnitId>,
+) -> WebResult<Json<Vec<units::UnitEvent>>> {
+    Ok(Json(units::history(&s.app, &c.actor, id).await?))
+}
+
+/// The organization profile.
+#[derive(Serialize, ToSchema)]
+pub(super) struct Profile {
+    /// `party`, `trade_union`, `cooperative` or `custom`.
+    profile: String,
+    /// Levels, top first.
+    levels: Vec<Level>,
+}
+
+/// A new profile: a built-in name, or `custom` with its levels.
+#[derive(Deserialize, ToSchema)]
+pub(super) struct ProfileBody {
+    profile: String,
+    /// For `custom`: the levels, top first (rank is taken from the order).
+    #[serde(default)]
+    levels: Vec<CustomLevel>,
+}
+
+/// One level of a custom profile.
+#[derive(Deserialize, ToSchema)]
+pub(super) struct CustomLevel {
+    key: String,
+    label: String,
+    /// `body`, `primary` or `cell`.
+    kind: String,
+}
+
+/// `GET /organization/profile`: the level names in use.
+#[utoipa::path(get, path = "/organization/profile", tag = "organization", responses(
+    (status = 200, body = Profile), (status = 401, body = ErrorBody)))]
+pub(super) async fn get_profile(
+    State(s): State<AppState>,
+    Caller(_c): Caller,
+) -> WebResult<Json<Profile>> {
+    let (profile, levels) = units::profile(&s.app).await?;
+    Ok(Json(Profile { profile, levels }))
+}
+
+/// `PUT /organization/profile`: switch profile (administrators of the
+/// whole organization). Refused while units use a level the new profile
+/// lacks.
+#[utoipa::path(put, path = "/organization/profile", tag = "organization", request_body = ProfileBody, responses(
+    (status = 200, body = Profile), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn set_profile(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Body(b): Body<ProfileBody>,
+) -> WebResult<Json<Profile>> {
+    let levels = if b.profile.trim() == "custom" {
+        let text: Vec<String> = b
+            .levels
+            .iter()
+            .map(|l| format!("{} | {} | {}", l.key, l.label.replace('|', "/"), l.kind))
+            .collect();
+        profiles::set_custom(&s.app, &c.actor, &text.join("\n")).await?
+    } else {
+        profiles::set_builtin(&s.app, &c.actor, &b.profile).await?
+    };
+    Ok(Json(Profile {
+        profile: b.profile.trim().to_string(),
+        levels,
+    }))
+}
