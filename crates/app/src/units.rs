@@ -477,3 +477,9 @@ pub async fn closed_children(app: &App, actor: &Actor, id: UnitId) -> AppResult<
     let mut c = app.db.conn().await?;
     Ok(units::closed_children(&mut c, &actor.principal.scope::<Read>(), id).await?)
 }
+
+/// The unit with external id `ext`, if inside the reader's scope.
+pub async fn by_external_id(app: &App, actor: &Actor, ext: &str) -> AppResult<Option<Unit>> {
+    let mut c = app.db.conn().await?;
+    Ok(units::by_external_id(&mut c, &actor.principal.scope::<Read>(), ext).await?)
+}

@@ -68,6 +68,11 @@ enum Command {
     },
     /// Verify database integrity, the unit tree and the audit chain.
     Check,
+    /// Import units or people from a CSV (UTF-8) or XLSX file into a unit's
+    /// subtree: checks every row first, then writes all or nothing.
+    Import(ImportArgs),
+    /// Export the units or people of a unit's subtree to CSV or XLSX.
+    Export(ExportArgs),
     /// Show configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -99,6 +104,39 @@ struct InitArgs {
     admin_name: String,
     #[command(flatten)]
     password: PasswordArgs,
+}
+
+#[derive(Args)]
+struct ImportArgs {
+    /// The file (.csv or .xlsx).
+    file: PathBuf,
+    /// `units` or `people`.
+    #[arg(long)]
+    kind: String,
+    /// Unit to import into: its id, or `ext:<external id>` (default: the
+    /// root).
+    #[arg(long)]
+    into: Option<String>,
+    /// Column for a field, as `field=Header` (repeatable); other fields
+    /// are matched by header name.
+    #[arg(long = "map", value_name = "FIELD=HEADER")]
+    map: Vec<String>,
+    /// Only check the file and report.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+#[derive(Args)]
+struct ExportArgs {
+    /// File to write (.csv or .xlsx).
+    file: PathBuf,
+    /// `units` or `people`.
+    #[arg(long)]
+    kind: String,
+    /// Unit whose subtree to export: its id, or `ext:<external id>`
+    /// (default: the root).
+    #[arg(long)]
+    unit: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -251,6 +289,121 @@ fn read_password(args: &PasswordArgs, what: &str) -> Result<(String, bool)> {
         bail!("the two passwords differ");
     }
     Ok((first, false))
+}
+
+/// A unit named on the command line by id or `ext:<external id>`.
+async fn unit_arg(app: &App, actor: &Actor, raw: Option<&str>) -> Result<i64> {
+    match raw {
+        None => Ok(setup::root_unit(app)
+            .await?
+            .ok_or_else(|| anyhow!("the organization is not initialized"))?
+            .id),
+        Some(r) => match r.strip_prefix("ext:") {
+            Some(ext) => Ok(grassroots_app::units::by_external_id(app, actor, ext)
+                .await?
+                .ok_or_else(|| anyhow!("no unit has the external id {ext}"))?
+                .id),
+            None => r.parse().map_err(|_| {
+                anyhow!("--into/--unit takes a unit id or ext:<external id>, not {r}")
+            }),
+        },
+    }
+}
+
+async fn import_command(config: &Config, a: ImportArgs) -> Result<()> {
+    use grassroots_app::import::{self, ImportFile, Kind};
+    use grassroots_app::tabular::Format;
+    let app = open(config).await?;
+    let actor = cli_actor(&app).await?;
+    let target = unit_arg(&app, &actor, a.into.as_deref()).await?;
+    let kind = Kind::parse(&a.kind)?;
+    let name = a.file.display().to_string();
+    let format = Format::parse(&name)
+        .ok_or_else(|| anyhow!("the file must end in .csv or .xlsx: {name}"))?;
+    let bytes = std::fs::read(&a.file).with_context(|| format!("reading {name}"))?;
+    let file = ImportFile {
+        kind,
+        format,
+        name: &name,
+        bytes: &bytes,
+    };
+    let mut mapping = import::suggest_mapping(kind, &import::inspect(&file)?.0.headers);
+    for m in &a.map {
+        let (field, header) = m
+            .split_once('=')
+            .ok_or_else(|| anyhow!("--map takes FIELD=HEADER, not {m}"))?;
+        mapping.insert(field.trim().to_string(), header.trim().to_string());
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {msg} [{bar:40}] {pos}/{len} rows ({per_sec}, {eta})",
+        )
+        .map_err(|e| anyhow!(e))?
+        .progress_chars("=> "),
+    );
+    bar.set_message(if a.dry_run { "checking" } else { "importing" });
+    let progress_bar = bar.clone();
+    let progress = move |done: usize, total: usize| {
+        progress_bar.set_length(total as u64);
+        progress_bar.set_position(done as u64);
+    };
+    let started = std::time::Instant::now();
+    let report = import::run(&app, &actor, target, &file, &mapping, a.dry_run, &progress).await?;
+    bar.finish_and_clear();
+    let secs = started.elapsed().as_secs_f64();
+    if report.problem_count > 0 {
+        for p in &report.problems {
+            let at = if p.row == 0 {
+                "file".to_string()
+            } else {
+                format!("row {}", p.row)
+            };
+            eprintln!("{at}, {}: {:?}: {}", p.column, p.value, p.reason);
+        }
+        if report.problem_count > report.problems.len() {
+            eprintln!(
+                "… and {} more problems",
+                report.problem_count - report.problems.len()
+            );
+        }
+        bail!("{} problems; nothing was written", report.problem_count);
+    }
+    println!(
+        "{} {} rows in {secs:.2} s ({:.0} rows/s): {} added, {} changed, {} unchanged{}",
+        if report.committed {
+            "imported"
+        } else {
+            "checked"
+        },
+        report.rows,
+        report.rows as f64 / secs.max(1e-9),
+        report.created,
+        report.updated,
+        report.unchanged,
+        if report.committed {
+            ""
+        } else {
+            " (dry run: nothing was written)"
+        }
+    );
+    Ok(())
+}
+
+async fn export_command(config: &Config, a: ExportArgs) -> Result<()> {
+    use grassroots_app::import::Kind;
+    use grassroots_app::tabular::Format;
+    let app = open(config).await?;
+    let actor = cli_actor(&app).await?;
+    let unit = unit_arg(&app, &actor, a.unit.as_deref()).await?;
+    let name = a.file.display().to_string();
+    let format = Format::parse(&name)
+        .ok_or_else(|| anyhow!("the file must end in .csv or .xlsx: {name}"))?;
+    let out =
+        grassroots_app::export::export(&app, &actor, unit, Kind::parse(&a.kind)?, format).await?;
+    std::fs::write(&a.file, &out.bytes).with_context(|| format!("writing {name}"))?;
+    println!("wrote {} rows to {name}", out.rows);
+    Ok(())
 }
 
 async fn cli_actor(app: &App) -> Result<Actor> {
@@ -597,6 +750,8 @@ async fn main() -> Result<()> {
         Command::Restore { file, force } => {
             restore(&config, &file, force).await?;
         }
+        Command::Import(a) => import_command(&config, a).await?,
+        Command::Export(a) => export_command(&config, a).await?,
         Command::Check => {
             let app = open(&config).await?;
             let report = audit::check(&app).await?;

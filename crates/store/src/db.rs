@@ -206,6 +206,16 @@ impl Tx {
         }
         Ok(())
     }
+
+    /// Rolls the transaction back (a dry run). Dropping it does the same,
+    /// but this waits for the database to confirm.
+    pub async fn rollback(self) -> StoreResult<()> {
+        match self {
+            Tx::Sqlite(t) => t.rollback().await?,
+            Tx::Postgres(t) => t.rollback().await?,
+        }
+        Ok(())
+    }
 }
 
 /// Hides the password of a database URL, for logs and `config show`.

@@ -25,6 +25,7 @@ pub mod throttle;
 pub mod tokens;
 pub mod transfers;
 pub mod units;
+pub mod uploads;
 
 pub use db::{Conn, Db, DbConn, Dialect, Ex, Tx, redact_url};
 pub use error::{StoreError, StoreResult};

@@ -351,3 +351,175 @@ pub async fn relocate(
     record_status(tx, &after, actor, now).await?;
     Ok((before, after))
 }
+
+/// People whose external id is one of `ids`, wherever they are (an import
+/// checks where each one lives before touching it).
+pub async fn by_external_ids(c: &mut impl DbConn, ids: &[String]) -> StoreResult<Vec<Person>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        let marks = (1..=chunk.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!("SELECT {COLUMNS} FROM people p WHERE p.external_id IN ({marks})");
+        let mut rows = on_ex!(c, |e| {
+            let mut q = sqlx::query_as::<_, Person>(sqlx::AssertSqlSafe(sql.as_str()));
+            for id in chunk {
+                q = q.bind(id);
+            }
+            q.fetch_all(&mut *e).await
+        })?;
+        out.append(&mut rows);
+    }
+    Ok(out)
+}
+
+/// Inserts many people at once (the import path): multi-row inserts, one
+/// history entry each, and the unit counters applied once per unit and
+/// status instead of once per person. Every unit must lie inside `scope`
+/// (checked per distinct unit). Returns the number inserted.
+pub async fn insert_batch(
+    tx: &mut Tx,
+    scope: &Scope<Edit>,
+    rows: &[NewPerson<'_>],
+    actor: &str,
+    now: DateTime<Utc>,
+    mut progress: impl FnMut(usize),
+) -> StoreResult<u64> {
+    let mut units: Vec<UnitId> = rows.iter().map(|r| r.unit_id).collect();
+    units.sort_unstable();
+    units.dedup();
+    for u in &units {
+        if !crate::units::in_scope(tx, scope, *u).await? {
+            return Err(StoreError::NotFound);
+        }
+    }
+    let mut counts: std::collections::BTreeMap<(UnitId, String), i64> = Default::default();
+    let mut done = 0;
+    // 7 parameters a row; stay well under both engines' limits.
+    for chunk in rows.chunks(400) {
+        let values = (0..chunk.len())
+            .map(|i| {
+                let b = i * 6;
+                format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${}, $1, $1)",
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6,
+                    b + 7
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO people (unit_id, full_name, contact, status, joined_on, external_id, created_at, updated_at)
+             VALUES {values} RETURNING id, unit_id, status"
+        );
+        let inserted: Vec<(i64, i64, String)> = on_ex!(tx, |e| {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(now);
+            for r in chunk {
+                q = q
+                    .bind(r.unit_id)
+                    .bind(r.full_name)
+                    .bind(r.contact)
+                    .bind(r.status)
+                    .bind(r.joined_on)
+                    .bind(r.external_id);
+            }
+            q.fetch_all(&mut *e).await
+        })
+        .map_err(|e| StoreError::from(e).conflict_on("external_id"))?;
+        let values = (0..inserted.len())
+            .map(|i| {
+                let b = i * 3;
+                format!("(${}, ${}, ${}, $1, $2)", b + 3, b + 4, b + 5)
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO person_status_history (person_id, status, unit_id, changed_at, changed_by)
+             VALUES {values}"
+        );
+        on_ex!(tx, |e| {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(now)
+                .bind(actor);
+            for (id, unit, status) in &inserted {
+                q = q.bind(id).bind(status).bind(unit);
+            }
+            q.execute(&mut *e).await.map(|r| r.rows_affected())
+        })?;
+        for (_, unit, status) in inserted {
+            *counts.entry((unit, status)).or_default() += 1;
+        }
+        done += chunk.len();
+        progress(done);
+    }
+    for ((unit, status), n) in counts {
+        aggregates::add(tx, unit, &people_metric(&status), n).await?;
+    }
+    Ok(done as u64)
+}
+
+/// Changes a person's name, contact and date joined.
+pub async fn update_details(
+    tx: &mut Tx,
+    scope: &Scope<Edit>,
+    id: i64,
+    full_name: &str,
+    contact: &str,
+    joined_on: Option<&str>,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    get(tx, scope, id).await?;
+    on_ex!(tx, |e| {
+        sqlx::query(
+        "UPDATE people SET full_name = $1, contact = $2, joined_on = $3, updated_at = $4 WHERE id = $5"
+    )
+    .bind(full_name)
+    .bind(contact)
+    .bind(joined_on)
+    .bind(now)
+    .bind(id)
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// A person as exported: with the unit's name and external id.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct ExportedPerson {
+    /// The person.
+    #[sqlx(flatten)]
+    pub person: Person,
+    /// Unit name.
+    pub unit_name: String,
+    /// Unit external id.
+    pub unit_external_id: Option<String>,
+}
+
+/// Every person in the subtree of `root` inside `scope`, by unit and name.
+pub async fn export(
+    c: &mut impl DbConn,
+    scope: &Scope<Read>,
+    root: UnitId,
+) -> StoreResult<Vec<ExportedPerson>> {
+    let sql = format!(
+        "SELECT {COLUMNS}, u.name AS unit_name, u.external_id AS unit_external_id
+         FROM unit_closure c JOIN people p ON p.unit_id = c.descendant_id
+         JOIN units u ON u.id = p.unit_id
+         WHERE c.ancestor_id = $1 AND {}
+         ORDER BY u.depth, u.name, u.id, p.full_name, p.id",
+        unit_condition(scope, "p.unit_id")
+    );
+    Ok(on_ex!(c, |e| sqlx::query_as::<_, ExportedPerson>(
+        sqlx::AssertSqlSafe(sql.as_str())
+    )
+    .bind(root)
+    .fetch_all(&mut *e)
+    .await)?)
+}

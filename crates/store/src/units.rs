@@ -851,3 +851,92 @@ pub async fn by_external_id<C: Capability>(
     .fetch_optional(&mut *e)
     .await)?)
 }
+
+/// A unit of a subtree with its parent's external id, for imports and
+/// exports.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct IndexedUnit {
+    /// The unit.
+    #[sqlx(flatten)]
+    pub unit: Unit,
+    /// The parent's external id.
+    pub parent_external_id: Option<String>,
+}
+
+/// Every unit in the subtree of `root` (open and closed) inside `scope`,
+/// by depth and name.
+pub async fn subtree_index<C: Capability>(
+    c: &mut impl DbConn,
+    scope: &Scope<C>,
+    root: UnitId,
+) -> StoreResult<Vec<IndexedUnit>> {
+    let sql = format!(
+        "SELECT {COLUMNS}, pu.external_id AS parent_external_id
+         FROM unit_closure c JOIN units u ON u.id = c.descendant_id
+         LEFT JOIN units pu ON pu.id = u.parent_id
+         WHERE c.ancestor_id = $1 AND {}
+         ORDER BY u.depth, u.name, u.id",
+        unit_condition(scope, "u.id")
+    );
+    Ok(on_ex!(c, |e| sqlx::query_as::<_, IndexedUnit>(
+        sqlx::AssertSqlSafe(sql.as_str())
+    )
+    .bind(root)
+    .fetch_all(&mut *e)
+    .await)?)
+}
+
+/// Which of `ids` are external ids of some unit, anywhere (an import must
+/// not reuse them; nothing else about those units is revealed).
+pub async fn external_ids_taken(
+    c: &mut impl DbConn,
+    ids: &[String],
+) -> StoreResult<std::collections::HashSet<String>> {
+    let mut out = std::collections::HashSet::new();
+    for chunk in ids.chunks(500) {
+        let marks = (1..=chunk.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!("SELECT external_id FROM units WHERE external_id IN ({marks})");
+        let rows: Vec<String> = on_ex!(c, |e| {
+            let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str()));
+            for id in chunk {
+                q = q.bind(id);
+            }
+            q.fetch_all(&mut *e).await
+        })?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+/// Changes the level of a unit inside `scope`, moving it between the cell
+/// counters when the level's kind changes.
+pub async fn set_level(
+    tx: &mut Tx,
+    scope: &Scope<Manage>,
+    id: UnitId,
+    level: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let unit = get(tx, scope, id).await?;
+    if unit.level == level {
+        return Ok(());
+    }
+    let was_cell = crate::levels::kind_of(tx, &unit.level).await?.as_deref() == Some("cell");
+    let is_cell = crate::levels::kind_of(tx, level).await?.as_deref() == Some("cell");
+    on_ex!(tx, |e| sqlx::query(
+        "UPDATE units SET level = $1, updated_at = $2 WHERE id = $3"
+    )
+    .bind(level)
+    .bind(now)
+    .bind(id)
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected()))?;
+    if unit.closed_at.is_none() && was_cell != is_cell {
+        aggregates::add(tx, id, aggregates::CELLS, if is_cell { 1 } else { -1 }).await?;
+    }
+    Ok(())
+}

@@ -261,6 +261,8 @@ pub struct TestResponse {
     pub headers: HeaderMap,
     /// Body as text.
     pub body: String,
+    /// Body as bytes (downloads).
+    pub raw: Vec<u8>,
 }
 
 impl TestResponse {
@@ -360,6 +362,7 @@ impl TestClient {
             status,
             headers,
             body,
+            raw: bytes.to_vec(),
         }
     }
 
@@ -387,6 +390,65 @@ impl TestClient {
             Some("application/x-www-form-urlencoded"),
             body.into_bytes(),
             &[],
+        )
+        .await
+    }
+
+    /// `POST path` as `multipart/form-data` with text fields (plus the
+    /// CSRF token held) and one file field named `file`.
+    pub async fn post_multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file_name: &str,
+        file: &[u8],
+    ) -> TestResponse {
+        let boundary = "grassroots-test-boundary-7MA4YWxkTrZu0gW";
+        let mut body = Vec::new();
+        let mut all: Vec<(&str, String)> =
+            fields.iter().map(|(k, v)| (*k, v.to_string())).collect();
+        if let Some(t) = &self.csrf {
+            all.push(("_csrf", t.clone()));
+        }
+        for (k, v) in all {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(file);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let ct = format!("multipart/form-data; boundary={boundary}");
+        self.send(Method::POST, path, Some(&ct), body, &[]).await
+    }
+
+    /// `POST path` with raw bytes (the CSRF header when using a session).
+    pub async fn post_bytes(
+        &mut self,
+        path: &str,
+        content_type: &str,
+        bytes: &[u8],
+    ) -> TestResponse {
+        let mut extra = Vec::new();
+        if self.bearer.is_none()
+            && let Some(t) = &self.csrf
+        {
+            extra.push(("x-csrf-token", t.clone()));
+        }
+        self.send(
+            Method::POST,
+            path,
+            Some(content_type),
+            bytes.to_vec(),
+            &extra,
         )
         .await
     }

@@ -396,3 +396,43 @@ export-units-xlsx = Units (Excel)
 export-people-csv = People (CSV)
 export-people-xlsx = People (Excel)
 import-title = Import
+import-into = Import into { $unit }
+import-file = Import of { $file }
+import-help = Upload a CSV file (UTF-8) or an Excel workbook (.xlsx) whose first row holds the column names. Nothing is written until you have checked the file and confirmed.
+import-kind = What the file holds
+import-kind-people = People
+import-kind-units = Units
+import-choose-file = File
+import-upload = Upload and map columns
+import-columns = Columns
+import-columns-people = People: full_name and status are required; unit_external_id (empty: this unit), contact, joined_on (YYYY-MM-DD) and external_id are optional. A row whose external_id exists below this unit updates that person.
+import-columns-units = Units: external_id, name and level are required; parent_external_id is optional (empty: directly below this unit). A row whose external_id exists below this unit updates that unit.
+import-back = Back to { $unit }
+import-preview = { $count ->
+    [one] The file has one row; the first rows:
+   *[other] The file has { $count } rows; the first rows:
+}
+import-report = Check
+import-problems = { $count ->
+    [one] One problem; nothing was written.
+   *[other] { $count } problems; nothing was written.
+}
+import-row = Row
+import-column = Column
+import-value = Value
+import-reason = Problem
+import-whole-file = File
+import-ready = The file can be imported as it is.
+import-created = To add
+import-updated = To change
+import-unchanged = Unchanged
+import-commit = Import now
+import-mapping = Columns to fields
+import-mapping-help = Choose which column of the file holds each field. Fields marked * are required.
+import-not-in-file = (not in the file)
+import-check = Check the file
+flash-import-uploaded = The file was uploaded. Check the columns, then check the file.
+flash-import-done = The import was written.
+field-file = File
+field-kind = Kind
+error-too-large = The file or request is too large.

@@ -37,6 +37,16 @@ pub static CSS: LazyLock<Asset> = LazyLock::new(|| {
     )
 });
 
+/// The page script: upload progress and busy bars.
+pub static APP_JS: LazyLock<Asset> = LazyLock::new(|| {
+    asset(
+        "app",
+        "js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/app.js"),
+    )
+});
+
 /// htmx 2.0.8 (0BSD licence, `assets/vendor/htmx-LICENSE.txt`).
 pub static HTMX: LazyLock<Asset> = LazyLock::new(|| {
     asset(
@@ -64,7 +74,7 @@ pub fn url(a: &Asset) -> String {
 
 /// `GET /static/{name}`.
 pub async fn serve(Path(name): Path<String>) -> Response {
-    for a in [&*CSS, &*HTMX, &*HTMX_LICENSE] {
+    for a in [&*CSS, &*HTMX, &*HTMX_LICENSE, &*APP_JS] {
         if a.url_name == name {
             return (
                 [

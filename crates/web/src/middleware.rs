@@ -240,7 +240,21 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
                         .get(header::CONTENT_TYPE)
                         .and_then(|v| v.to_str().ok())
                         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-                    if is_form {
+                    let multipart_boundary = parts
+                        .headers
+                        .get(header::CONTENT_TYPE)
+                        .and_then(|v| v.to_str().ok())
+                        .filter(|v| v.starts_with("multipart/form-data"))
+                        .and_then(|v| multer::parse_boundary(v).ok());
+                    if let Some(boundary) = multipart_boundary {
+                        // Uploads carry the token as a form field too.
+                        let Ok(bytes) = to_bytes(body, MAX_UPLOAD_BYTES).await else {
+                            return WebError(grassroots_app::AppError::TooLarge).into_response();
+                        };
+                        let token = multipart_field(bytes.clone(), boundary, CSRF_FIELD).await;
+                        body = Body::from(bytes);
+                        token
+                    } else if is_form {
                         let Ok(bytes) = to_bytes(body, 256 * 1024).await else {
                             return WebError(grassroots_app::AppError::BadRequest(
                                 "the form is too large".into(),
@@ -281,6 +295,22 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
         );
     }
     resp
+}
+
+/// The largest upload accepted (import files).
+pub const MAX_UPLOAD_BYTES: usize = 64 << 20;
+
+/// The text of field `name` of a multipart body, if present.
+async fn multipart_field(bytes: axum::body::Bytes, boundary: String, name: &str) -> Option<String> {
+    let stream =
+        futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(bytes) });
+    let mut form = multer::Multipart::new(stream, boundary);
+    while let Ok(Some(field)) = form.next_field().await {
+        if field.name() == Some(name) {
+            return field.text().await.ok();
+        }
+    }
+    None
 }
 
 /// A CSRF refusal: JSON for the API, an HTML page for pages.

@@ -6,6 +6,7 @@ mod audit;
 mod auth;
 mod browser;
 mod cli;
+mod import;
 mod scope;
 mod store;
 mod structure;

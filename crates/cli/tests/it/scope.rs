@@ -228,6 +228,9 @@ fn page_routes(w: &World) -> Vec<PageRequest> {
             vec![("parent_id", b.to_string())],
         ),
         (Method::GET, format!("/units/{b}/history"), vec![]),
+        (Method::GET, format!("/units/{b}/export/people.csv"), vec![]),
+        (Method::GET, format!("/units/{b}/export/units.xlsx"), vec![]),
+        (Method::GET, format!("/units/{b}/import"), vec![]),
         (
             Method::POST,
             format!("/units/{b}/merge"),
@@ -389,6 +392,26 @@ fn api_routes(w: &World) -> Vec<(Method, String, Option<serde_json::Value>)> {
         ),
         (Method::GET, format!("/api/v1/units/{b}/history"), None),
         (
+            Method::GET,
+            format!("/api/v1/units/{b}/export?kind=people&format=csv"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/units/{b}/export?kind=units&format=xlsx"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/units/{b}/import?kind=people&format=csv&dry_run=false"),
+            Some(json!("full_name,status\nPlanted,member")),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/units/{b}/import?kind=units&format=csv&dry_run=false"),
+            Some(json!("external_id,name,level\nX,Planted,cell")),
+        ),
+        (
             Method::POST,
             format!("/api/v1/units/{b}/merge"),
             Some(json!({"into_id": w.a})),
@@ -458,6 +481,8 @@ const COVERED_OPERATIONS: &[&str] = &[
     "post /units/{id}/merge",
     "post /units/{id}/close",
     "put /organization/profile",
+    "get /units/{id}/export",
+    "post /units/{id}/import",
     // Readable by every signed-in user: level names are not unit data.
     "get /organization/profile",
 ];
@@ -562,6 +587,22 @@ async fn users_scoped_to_a_cannot_touch_sibling_b_through_pages() {
         for (method, path, fields) in page_routes(&w) {
             let status = page_request(&mut c, &method, &path, &fields).await;
             assert!(refused(status), "{user}: {method} {path} answered {status}");
+        }
+        // Uploading a file for import into B.
+        for kind in ["people", "units"] {
+            let r = c
+                .post_multipart(
+                    &format!("/units/{}/import", w.b),
+                    &[("kind", kind)],
+                    "planted.csv",
+                    b"full_name,status,external_id,name,level\nPlanted,member,X,Planted,cell\n",
+                )
+                .await;
+            assert!(
+                refused(r.status),
+                "{user}: upload {kind} into B answered {}",
+                r.status
+            );
         }
     }
     assert_b_untouched(&w).await;

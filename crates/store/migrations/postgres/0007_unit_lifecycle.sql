@@ -31,3 +31,17 @@ INSERT INTO unit_levels (key, label, rank, kind) VALUES
     ('county_committee', NULL, 50, 'body'),
     ('primary_committee', NULL, 60, 'primary'),
     ('cell', NULL, 70, 'cell');
+
+-- Files uploaded for import, kept between the mapping step and the commit
+-- (only for their uploader, and purged after a day).
+CREATE TABLE import_uploads (
+    id          TEXT    PRIMARY KEY,
+    account_id  BIGINT  NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    unit_id     BIGINT  NOT NULL REFERENCES units (id),
+    kind        TEXT    NOT NULL CHECK (kind IN ('units', 'people')),
+    file_name   TEXT    NOT NULL,
+    format      TEXT    NOT NULL CHECK (format IN ('csv', 'xlsx')),
+    content     BYTEA    NOT NULL,
+    created_at  TIMESTAMPTZ    NOT NULL
+);
+CREATE INDEX import_uploads_created ON import_uploads (created_at);

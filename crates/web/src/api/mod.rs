@@ -73,6 +73,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(structure::close_unit))
         .routes(routes!(structure::unit_history))
         .routes(routes!(structure::get_profile, structure::set_profile))
+        .routes(routes!(structure::export_file))
+        .routes(routes!(structure::import_file))
         .routes(routes!(get_person, update_person))
         .routes(routes!(position_types))
         .routes(routes!(unit_positions, appoint))

@@ -3,7 +3,8 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use grassroots_app::{profiles, units};
+use grassroots_app::tabular::Format;
+use grassroots_app::{AppError, export, import, profiles, units};
 use grassroots_core::UnitId;
 use grassroots_store::levels::Level;
 use grassroots_store::units::{MergeOutcome, Unit};
@@ -124,4 +125,117 @@ pub(super) async fn set_profile(
         profile: b.profile.trim().to_string(),
         levels,
     }))
+}
+
+/// What to export.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct ExportQuery {
+    /// `units` (open units below) or `people` (of the whole subtree).
+    kind: String,
+    /// `csv` or `xlsx`.
+    format: String,
+}
+
+/// `GET /units/{id}/export`: units or people of a subtree as CSV or XLSX,
+/// in the columns the import reads. A people export is logged.
+#[utoipa::path(get, path = "/units/{id}/export", tag = "import", params(("id" = i64, Path), ExportQuery), responses(
+    (status = 200, description = "The file", content_type = "application/octet-stream"),
+    (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn export_file(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<UnitId>,
+    axum::extract::Query(q): axum::extract::Query<ExportQuery>,
+) -> WebResult<axum::response::Response> {
+    let kind = import::Kind::parse(&q.kind)?;
+    let format = Format::parse(&q.format).ok_or_else(|| {
+        AppError::from(grassroots_core::FieldError::new(
+            "format",
+            "invalid",
+            "must be `csv` or `xlsx`",
+        ))
+    })?;
+    let out = export::export(&s.app, &c.actor, id, kind, format).await?;
+    Ok(crate::pages::attachment(format, &out.file_name, out.bytes))
+}
+
+/// How to read an uploaded file.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct ImportQuery {
+    /// `units` or `people`.
+    kind: String,
+    /// `csv` or `xlsx`.
+    format: String,
+    /// Check only (the default); `false` writes, all or nothing.
+    #[serde(default)]
+    dry_run: Option<bool>,
+    /// Name of the file, for the audit log.
+    #[serde(default)]
+    file_name: Option<String>,
+    /// Column for each field, as `map.<field>=<header>`; fields not given
+    /// are matched by header name.
+    #[serde(flatten)]
+    #[param(value_type = Object)]
+    map: std::collections::BTreeMap<String, String>,
+}
+
+/// `POST /units/{id}/import`: import the file in the body into the
+/// subtree. Returns the report: every problem with its row and column
+/// (then nothing was written), or the counts.
+#[utoipa::path(post, path = "/units/{id}/import", tag = "import", params(("id" = i64, Path), ImportQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The CSV (UTF-8) or XLSX file"),
+    responses((status = 200, body = import::Report), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn import_file(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<UnitId>,
+    axum::extract::Query(q): axum::extract::Query<ImportQuery>,
+    request: axum::extract::Request,
+) -> WebResult<(axum::http::StatusCode, Json<import::Report>)> {
+    let kind = import::Kind::parse(&q.kind)?;
+    let format = Format::parse(&q.format).ok_or_else(|| {
+        AppError::from(grassroots_core::FieldError::new(
+            "format",
+            "invalid",
+            "must be `csv` or `xlsx`",
+        ))
+    })?;
+    import::authorize(&s.app, &c.actor, id, kind).await?;
+    let bytes = axum::body::to_bytes(request.into_body(), crate::middleware::MAX_UPLOAD_BYTES)
+        .await
+        .map_err(|_| AppError::TooLarge)?;
+    let file_name = q
+        .file_name
+        .unwrap_or_else(|| format!("upload.{}", format.extension()));
+    let file = import::ImportFile {
+        kind,
+        format,
+        name: &file_name,
+        bytes: &bytes,
+    };
+    let mut mapping = import::suggest_mapping(kind, &import::inspect(&file)?.0.headers);
+    for (k, v) in &q.map {
+        if let Some(field) = k.strip_prefix("map.") {
+            mapping.insert(field.to_string(), v.clone());
+        }
+    }
+    let report = import::run(
+        &s.app,
+        &c.actor,
+        id,
+        &file,
+        &mapping,
+        q.dry_run.unwrap_or(true),
+        &|_, _| {},
+    )
+    .await?;
+    let status = if report.problem_count > 0 {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        axum::http::StatusCode::OK
+    };
+    Ok((status, Json(report)))
 }

@@ -4,6 +4,7 @@
 
 pub(crate) mod admin;
 mod auth;
+mod imports;
 mod me;
 mod people;
 mod units;
@@ -26,6 +27,7 @@ use crate::i18n::Tr;
 use crate::middleware::{Auth, RequestCtx};
 
 pub(crate) use admin::{AuditQuery, audit_filter};
+pub(crate) use imports::attachment;
 
 /// The page routes.
 pub fn routes() -> Router<AppState> {
@@ -41,6 +43,18 @@ pub fn routes() -> Router<AppState> {
         .route("/units/{id}/merge", post(units::merge))
         .route("/units/{id}/close", post(units::close))
         .route("/units/{id}/history", get(units::history))
+        .route(
+            "/units/{id}/import",
+            get(imports::form)
+                .post(imports::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::middleware::MAX_UPLOAD_BYTES,
+                )),
+        )
+        .route("/imports/{id}", get(imports::show))
+        .route("/imports/{id}/check", post(imports::check))
+        .route("/imports/{id}/commit", post(imports::commit))
+        .route("/units/{id}/export/{file}", get(imports::download))
         .route("/units/{id}/positions", post(units::appoint))
         .route("/positions/{id}/end", post(units::end_position))
         .route("/people/{id}", get(people::show))
@@ -104,6 +118,8 @@ pub struct Layout {
     pub css: String,
     /// htmx URL.
     pub js: String,
+    /// The page script's URL.
+    pub app_js: String,
     /// Request id.
     pub request_id: String,
 }
@@ -303,6 +319,7 @@ impl Layout {
             crumbs: Vec::new(),
             css: assets::url(&assets::CSS),
             js: assets::url(&assets::HTMX),
+            app_js: assets::url(&assets::APP_JS),
             request_id: request_id.to_string(),
         }
     }

@@ -1,0 +1,1107 @@
+//! Importing units and people from CSV or Excel into a unit's subtree.
+//!
+//! An import maps the file's headers to fields, checks every row and
+//! reports every problem (row, column, value, reason) before anything is
+//! written. Then it runs in one transaction: a dry run rolls that
+//! transaction back, so it also reports what only the database can see
+//! (a name already used under the same parent); a commit keeps it. Rows
+//! whose external id already exists below the unit update that record
+//! instead of adding a second one.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use grassroots_core::validate::display_name;
+use grassroots_core::{Edit, FieldError, Manage, UnitId};
+use grassroots_store::audit;
+use grassroots_store::levels;
+use grassroots_store::people::{self, NewPerson, STATUSES};
+use grassroots_store::units::{self, IndexedUnit};
+use grassroots_store::uploads;
+use grassroots_store::{StoreError, Tx};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sha2::Digest;
+
+use crate::tabular::{self, Format, Table};
+use crate::{Actor, App, AppError, AppResult};
+
+/// What a file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// Units, each with an external id and optionally its parent's.
+    Units,
+    /// People, optionally with their unit's external id.
+    People,
+}
+
+impl Kind {
+    /// Parses `units` or `people`.
+    pub fn parse(raw: &str) -> AppResult<Kind> {
+        match raw.trim() {
+            "units" => Ok(Kind::Units),
+            "people" => Ok(Kind::People),
+            _ => Err(FieldError::new("kind", "invalid", "must be `units` or `people`").into()),
+        }
+    }
+
+    /// `units` or `people`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Kind::Units => "units",
+            Kind::People => "people",
+        }
+    }
+
+    /// The fields of this kind: (name, required).
+    pub fn fields(self) -> &'static [(&'static str, bool)] {
+        match self {
+            Kind::Units => &[
+                ("external_id", true),
+                ("name", true),
+                ("level", true),
+                ("parent_external_id", false),
+            ],
+            Kind::People => &[
+                ("full_name", true),
+                ("status", true),
+                ("unit_external_id", false),
+                ("contact", false),
+                ("joined_on", false),
+                ("external_id", false),
+            ],
+        }
+    }
+}
+
+/// Field → the header of the column that holds it.
+pub type Mapping = BTreeMap<String, String>;
+
+fn normalize(header: &str) -> String {
+    let mut out = String::new();
+    for c in header.trim().to_lowercase().chars() {
+        if c.is_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    out.trim_matches('_').to_string()
+}
+
+/// Other names a header may give a field.
+fn synonyms(field: &str) -> &'static [&'static str] {
+    match field {
+        "external_id" => &["id", "ext_id", "code", "register", "register_id"],
+        "name" => &["unit", "unit_name", "title"],
+        "level" => &["type", "unit_level"],
+        "parent_external_id" => &["parent", "parent_id", "parent_code"],
+        "full_name" => &["name", "person", "person_name"],
+        "status" => &["membership", "membership_status"],
+        "unit_external_id" => &["unit", "unit_id", "unit_code"],
+        "contact" => &["phone", "email", "e_mail", "address"],
+        "joined_on" => &["joined", "date_joined", "join_date"],
+        _ => &[],
+    }
+}
+
+/// Proposes a mapping from the headers: exact field names first, then
+/// common synonyms, each header used once.
+pub fn suggest_mapping(kind: Kind, headers: &[String]) -> Mapping {
+    let normalized: Vec<String> = headers.iter().map(|h| normalize(h)).collect();
+    let mut used = HashSet::new();
+    let mut out = Mapping::new();
+    for pass in 0..2 {
+        for (field, _) in kind.fields() {
+            if out.contains_key(*field) {
+                continue;
+            }
+            let names: Vec<&str> = if pass == 0 {
+                vec![field]
+            } else {
+                synonyms(field).to_vec()
+            };
+            if let Some(i) = normalized
+                .iter()
+                .enumerate()
+                .position(|(i, h)| !used.contains(&i) && names.contains(&h.as_str()))
+            {
+                used.insert(i);
+                out.insert(field.to_string(), headers[i].clone());
+            }
+        }
+    }
+    out
+}
+
+/// One problem found in a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// Row as a spreadsheet numbers it (the header is row 1); 0 for the
+    /// file as a whole.
+    pub row: usize,
+    /// Column letter and header (`C (level)`), or the field.
+    pub column: String,
+    /// The value found.
+    pub value: String,
+    /// Why it cannot be imported.
+    pub reason: String,
+}
+
+/// The outcome of a dry run or a commit.
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct Report {
+    /// `units` or `people`.
+    pub kind: String,
+    /// Data rows in the file.
+    pub rows: usize,
+    /// Records that would be (or were) added.
+    pub created: usize,
+    /// Records that would be (or were) changed.
+    pub updated: usize,
+    /// Rows equal to the stored record.
+    pub unchanged: usize,
+    /// Every problem (at most 1,000 listed; see `problem_count`).
+    pub problems: Vec<Problem>,
+    /// How many problems there are in all.
+    pub problem_count: usize,
+    /// The mapping used.
+    pub mapping: Mapping,
+    /// Whether the changes were written.
+    pub committed: bool,
+}
+
+const MAX_LISTED: usize = 1000;
+
+struct Problems {
+    list: Vec<Problem>,
+    count: usize,
+}
+
+impl Problems {
+    fn new() -> Problems {
+        Problems {
+            list: Vec::new(),
+            count: 0,
+        }
+    }
+    fn add(&mut self, row: usize, column: String, value: &str, reason: impl Into<String>) {
+        self.count += 1;
+        if self.list.len() < MAX_LISTED {
+            self.list.push(Problem {
+                row,
+                column,
+                value: value.chars().take(200).collect(),
+                reason: reason.into(),
+            });
+        }
+    }
+}
+
+/// Column positions of the mapped fields.
+struct Columns {
+    index: HashMap<&'static str, usize>,
+    label: HashMap<&'static str, String>,
+}
+
+impl Columns {
+    fn get<'r>(&self, row: &'r [String], field: &str) -> &'r str {
+        self.index
+            .get(field)
+            .and_then(|i| row.get(*i))
+            .map_or("", String::as_str)
+    }
+    fn label(&self, field: &str) -> String {
+        self.label
+            .get(field)
+            .cloned()
+            .unwrap_or_else(|| field.to_string())
+    }
+}
+
+fn resolve_columns(kind: Kind, table: &Table, mapping: &Mapping, p: &mut Problems) -> Columns {
+    let mut cols = Columns {
+        index: HashMap::new(),
+        label: HashMap::new(),
+    };
+    for (field, required) in kind.fields() {
+        let header = mapping.get(*field).map(|h| h.trim()).unwrap_or("");
+        if header.is_empty() {
+            if *required {
+                p.add(
+                    0,
+                    (*field).to_string(),
+                    "",
+                    format!(
+                        "missing column: no column is mapped to `{field}` (the file has: {})",
+                        table.headers.join(", ")
+                    ),
+                );
+            }
+            continue;
+        }
+        let found: Vec<usize> = table
+            .headers
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| h.as_str() == header)
+            .map(|(i, _)| i)
+            .collect();
+        match found[..] {
+            [i] => {
+                cols.index.insert(field, i);
+                cols.label
+                    .insert(field, format!("{} ({header})", tabular::column_letter(i)));
+            }
+            [] => p.add(
+                0,
+                (*field).to_string(),
+                header,
+                format!("missing column: the file has no column `{header}`"),
+            ),
+            _ => p.add(
+                0,
+                (*field).to_string(),
+                header,
+                format!("the file has {} columns named `{header}`", found.len()),
+            ),
+        }
+    }
+    for field in mapping.keys() {
+        if !kind.fields().iter().any(|(f, _)| f == field) {
+            p.add(
+                0,
+                field.clone(),
+                "",
+                format!("`{field}` is not a field of this import"),
+            );
+        }
+    }
+    cols
+}
+
+fn check_id(
+    p: &mut Problems,
+    row: usize,
+    column: String,
+    value: &str,
+    required: bool,
+) -> Option<String> {
+    if value.is_empty() {
+        if required {
+            p.add(row, column, value, "required");
+        }
+        return None;
+    }
+    if value.chars().count() > 100 || value.chars().any(char::is_control) {
+        p.add(
+            row,
+            column,
+            value,
+            "must be at most 100 printable characters",
+        );
+        return None;
+    }
+    Some(value.to_string())
+}
+
+/// Where a unit of the file hangs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Node {
+    Stored(UnitId),
+    Row(usize),
+}
+
+struct UnitRow {
+    row: usize,
+    ext: String,
+    name: String,
+    level: String,
+    /// `None` = the import's unit.
+    parent: Option<Node>,
+    existing: Option<IndexedUnit>,
+}
+
+struct PersonRow {
+    row: usize,
+    full_name: String,
+    status: String,
+    unit_id: UnitId,
+    contact: String,
+    joined_on: Option<String>,
+    external_id: Option<String>,
+    existing: Option<people::Person>,
+}
+
+/// What the import needs to know about the file.
+pub struct ImportFile<'a> {
+    /// Units or people.
+    pub kind: Kind,
+    /// CSV or XLSX.
+    pub format: Format,
+    /// The file's name (for the audit log).
+    pub name: &'a str,
+    /// Its content.
+    pub bytes: &'a [u8],
+}
+
+/// Reads the headers of a file and proposes a mapping.
+pub fn inspect(file: &ImportFile<'_>) -> AppResult<(Table, Mapping)> {
+    let table = tabular::read(file.bytes, file.format)?;
+    let mapping = suggest_mapping(file.kind, &table.headers);
+    Ok((table, mapping))
+}
+
+/// Refuses unless the actor may import `kind` into `target` (managers
+/// import units, editors people). Callers that read the file before
+/// [`run`] check this first.
+pub async fn authorize(app: &App, actor: &Actor, target: UnitId, kind: Kind) -> AppResult<()> {
+    match kind {
+        Kind::Units => crate::units::require::<Manage>(app, actor, target).await,
+        Kind::People => crate::units::require::<Edit>(app, actor, target).await,
+    }
+}
+
+/// Checks and (unless `dry_run`) writes an import into the subtree of
+/// `target`. `progress` hears (rows done, rows in all) while writing.
+pub async fn run(
+    app: &App,
+    actor: &Actor,
+    target: UnitId,
+    file: &ImportFile<'_>,
+    mapping: &Mapping,
+    dry_run: bool,
+    progress: &(dyn Fn(usize, usize) + Send + Sync),
+) -> AppResult<Report> {
+    authorize(app, actor, target, file.kind).await?;
+    let table = tabular::read(file.bytes, file.format)?;
+    let mut problems = Problems::new();
+    let cols = resolve_columns(file.kind, &table, mapping, &mut problems);
+    let mut report = Report {
+        kind: file.kind.key().to_string(),
+        rows: table.rows.len(),
+        mapping: mapping.clone(),
+        ..Report::default()
+    };
+    if table.rows.is_empty() {
+        problems.add(0, "file".into(), "", "the file has a header but no rows");
+    }
+    let finish = |mut report: Report, problems: Problems| {
+        report.problem_count = problems.count;
+        report.problems = problems.list;
+        report
+    };
+    if problems.count > 0 {
+        return Ok(finish(report, problems));
+    }
+    let mut c = app.db.conn().await?;
+    let index = match file.kind {
+        Kind::Units => {
+            units::subtree_index(&mut c, &actor.principal.scope::<Manage>(), target).await?
+        }
+        Kind::People => {
+            units::subtree_index(&mut c, &actor.principal.scope::<Edit>(), target).await?
+        }
+    };
+    let now = app.clock.now();
+    match file.kind {
+        Kind::Units => {
+            let rows = check_units(&mut c, &table, &cols, &index, target, &mut problems).await?;
+            drop(c);
+            if problems.count > 0 {
+                return Ok(finish(report, problems));
+            }
+            let mut tx = app.db.begin().await?;
+            let outcome = write_units(&mut tx, app, actor, target, &rows, now, progress).await?;
+            match outcome {
+                Err((row, column, value, reason)) => {
+                    problems.add(row, column, &value, reason);
+                    return Ok(finish(report, problems));
+                }
+                Ok((created, updated, unchanged)) => {
+                    report.created = created;
+                    report.updated = updated;
+                    report.unchanged = unchanged;
+                }
+            }
+            close_import(tx, actor, target, file, &report, dry_run, now).await?;
+        }
+        Kind::People => {
+            let rows = check_people(&mut c, &table, &cols, &index, target, &mut problems).await?;
+            drop(c);
+            if problems.count > 0 {
+                return Ok(finish(report, problems));
+            }
+            let mut tx = app.db.begin().await?;
+            let (created, updated, unchanged) =
+                write_people(&mut tx, actor, &rows, now, progress).await?;
+            report.created = created;
+            report.updated = updated;
+            report.unchanged = unchanged;
+            close_import(tx, actor, target, file, &report, dry_run, now).await?;
+        }
+    }
+    report.committed = !dry_run;
+    Ok(finish(report, problems))
+}
+
+/// Writes the audit row and commits, or rolls back a dry run.
+async fn close_import(
+    mut tx: Tx,
+    actor: &Actor,
+    target: UnitId,
+    file: &ImportFile<'_>,
+    report: &Report,
+    dry_run: bool,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<()> {
+    if dry_run {
+        tx.rollback().await?;
+        return Ok(());
+    }
+    let action = format!("import.{}", file.kind.key());
+    let mut e = actor.entry(&action, "unit", target, Some(target));
+    e.after = Some(json!({
+        "file": file.name,
+        "sha256": hex::encode(sha2::Sha256::digest(file.bytes)),
+        "rows": report.rows,
+        "created": report.created,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "mapping": report.mapping,
+    }));
+    audit::append(&mut tx, now, &e).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn check_units(
+    c: &mut grassroots_store::Conn,
+    table: &Table,
+    cols: &Columns,
+    index: &[IndexedUnit],
+    target: UnitId,
+    p: &mut Problems,
+) -> AppResult<Vec<UnitRow>> {
+    let known_levels: Vec<String> = levels::active(c)
+        .await?
+        .into_iter()
+        .map(|l| l.key)
+        .collect();
+    let by_ext: HashMap<&str, &IndexedUnit> = index
+        .iter()
+        .filter_map(|u| u.unit.external_id.as_deref().map(|e| (e, u)))
+        .collect();
+    let parents: HashMap<UnitId, Option<UnitId>> = index
+        .iter()
+        .map(|u| (u.unit.id, u.unit.parent_id))
+        .collect();
+    let mut rows: Vec<UnitRow> = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut parent_exts: Vec<Option<String>> = Vec::new();
+    for (line, cells) in &table.rows {
+        let line = *line;
+        let ext = check_id(
+            p,
+            line,
+            cols.label("external_id"),
+            cols.get(cells, "external_id"),
+            true,
+        );
+        let name_raw = cols.get(cells, "name");
+        let name = display_name("name", name_raw)
+            .map_err(|e| p.add(line, cols.label("name"), name_raw, e.message))
+            .ok();
+        let level_raw = cols.get(cells, "level");
+        if !known_levels.iter().any(|l| l == level_raw) {
+            p.add(
+                line,
+                cols.label("level"),
+                level_raw,
+                format!("unknown level; one of: {}", known_levels.join(", ")),
+            );
+        }
+        let parent_ext = check_id(
+            p,
+            line,
+            cols.label("parent_external_id"),
+            cols.get(cells, "parent_external_id"),
+            false,
+        );
+        if let Some(ext) = &ext {
+            if let Some(first) = seen.get(ext) {
+                p.add(
+                    line,
+                    cols.label("external_id"),
+                    ext,
+                    format!("duplicate id: row {first} has the same external id"),
+                );
+            } else {
+                seen.insert(ext.clone(), line);
+            }
+        }
+        rows.push(UnitRow {
+            row: line,
+            ext: ext.unwrap_or_default(),
+            name: name.unwrap_or_default(),
+            level: level_raw.to_string(),
+            parent: None,
+            existing: None,
+        });
+        parent_exts.push(parent_ext);
+    }
+    // Ids that exist outside the import's subtree cannot be reused.
+    let unknown: Vec<String> = rows
+        .iter()
+        .filter(|r| !r.ext.is_empty() && !by_ext.contains_key(r.ext.as_str()))
+        .map(|r| r.ext.clone())
+        .collect();
+    let taken = units::external_ids_taken(c, &unknown).await?;
+    let row_of: HashMap<String, usize> = rows
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| !r.ext.is_empty())
+        .map(|(i, r)| (r.ext.clone(), i))
+        .collect();
+    for (i, r) in rows.iter_mut().enumerate() {
+        if let Some(u) = by_ext.get(r.ext.as_str()) {
+            if u.unit.id == target {
+                p.add(
+                    r.row,
+                    cols.label("external_id"),
+                    &r.ext,
+                    "this is the unit the import goes into; it cannot be in the file",
+                );
+            } else if u.unit.closed_at.is_some() {
+                p.add(
+                    r.row,
+                    cols.label("external_id"),
+                    &r.ext,
+                    "the unit is closed",
+                );
+            }
+            r.existing = Some((*u).clone());
+        } else if taken.contains(&r.ext) {
+            p.add(
+                r.row,
+                cols.label("external_id"),
+                &r.ext,
+                "the external id is used by a unit outside the unit imported into",
+            );
+        }
+        r.parent = match &parent_exts[i] {
+            None => None,
+            Some(pe) if pe == &r.ext => {
+                p.add(
+                    r.row,
+                    cols.label("parent_external_id"),
+                    pe,
+                    "cycle: a unit cannot be its own parent",
+                );
+                None
+            }
+            Some(pe) => match (row_of.get(pe), by_ext.get(pe.as_str())) {
+                (Some(j), _) => Some(Node::Row(*j)),
+                (None, Some(u)) if u.unit.closed_at.is_some() => {
+                    p.add(
+                        r.row,
+                        cols.label("parent_external_id"),
+                        pe,
+                        "the parent unit is closed",
+                    );
+                    None
+                }
+                (None, Some(u)) if u.unit.id == target => None,
+                (None, Some(u)) => Some(Node::Stored(u.unit.id)),
+                (None, None) => {
+                    p.add(
+                        r.row,
+                        cols.label("parent_external_id"),
+                        pe,
+                        "unknown unit: no unit with this external id in the file or below the unit imported into",
+                    );
+                    None
+                }
+            },
+        };
+    }
+    if p.count > 0 {
+        return Ok(rows);
+    }
+    // Walk every row up its final parents: it must reach the import's unit.
+    let stored_row: HashMap<UnitId, usize> = rows
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| r.existing.as_ref().map(|u| (u.unit.id, i)))
+        .collect();
+    // A stored unit that is also in the file is that row.
+    let norm = |n: Node| match n {
+        Node::Stored(id) => stored_row.get(&id).map_or(n, |j| Node::Row(*j)),
+        n => n,
+    };
+    let up = |n: Node| -> Option<Node> {
+        match n {
+            Node::Row(i) => rows[i].parent.map(norm),
+            Node::Stored(id) => match parents.get(&id) {
+                Some(Some(pid)) if *pid != target => Some(norm(Node::Stored(*pid))),
+                _ => None,
+            },
+        }
+    };
+    for (i, r) in rows.iter().enumerate() {
+        let mut path = vec![Node::Row(i)];
+        let mut at = Node::Row(i);
+        while let Some(next) = up(at) {
+            if path.contains(&next) {
+                let cycle: Vec<String> = path
+                    .iter()
+                    .skip_while(|n| **n != next)
+                    .map(|n| match n {
+                        Node::Row(j) => format!("row {}", rows[*j].row),
+                        Node::Stored(id) => format!("unit {id}"),
+                    })
+                    .collect();
+                p.add(
+                    r.row,
+                    cols.label("parent_external_id"),
+                    cols.get(&table.rows[i].1, "parent_external_id"),
+                    format!("cycle: {} → back to {}", cycle.join(" → "), cycle[0]),
+                );
+                break;
+            }
+            path.push(next);
+            at = next;
+        }
+    }
+    Ok(rows)
+}
+
+/// The final depth of each row below the import's unit, so that parents
+/// are placed before their children and no move makes a transient cycle.
+fn placement_order(rows: &[UnitRow]) -> Vec<usize> {
+    let mut depth: Vec<Option<usize>> = vec![None; rows.len()];
+    fn depth_of(i: usize, rows: &[UnitRow], depth: &mut Vec<Option<usize>>) -> usize {
+        if let Some(d) = depth[i] {
+            return d;
+        }
+        let d = match rows[i].parent {
+            Some(Node::Row(j)) => depth_of(j, rows, depth) + 1,
+            _ => 0,
+        };
+        depth[i] = Some(d);
+        d
+    }
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    for i in 0..rows.len() {
+        depth_of(i, rows, &mut depth);
+    }
+    order.sort_by_key(|i| (depth[*i], *i));
+    order
+}
+
+type RowProblem = (usize, String, String, String);
+
+async fn write_units(
+    tx: &mut Tx,
+    app: &App,
+    actor: &Actor,
+    target: UnitId,
+    rows: &[UnitRow],
+    now: chrono::DateTime<chrono::Utc>,
+    progress: &(dyn Fn(usize, usize) + Send + Sync),
+) -> AppResult<Result<(usize, usize, usize), RowProblem>> {
+    let _ = app;
+    let scope = actor.principal.scope::<Manage>();
+    let mut ids: HashMap<usize, UnitId> = HashMap::new();
+    let (mut created, mut updated, mut unchanged) = (0, 0, 0);
+    let conflict = |r: &UnitRow, e: StoreError| -> AppResult<RowProblem> {
+        match e {
+            StoreError::Conflict { field: "name" } => Ok((
+                r.row,
+                "name".into(),
+                r.name.clone(),
+                "another unit under the same parent has this name".into(),
+            )),
+            StoreError::Conflict { field } => Ok((
+                r.row,
+                field.to_string(),
+                r.ext.clone(),
+                format!("{field} conflicts with an existing record"),
+            )),
+            other => Err(other.into()),
+        }
+    };
+    for (done, i) in placement_order(rows).into_iter().enumerate() {
+        let r = &rows[i];
+        let parent = match r.parent {
+            None => target,
+            Some(Node::Stored(id)) => id,
+            Some(Node::Row(j)) => match (ids.get(&j), &rows[j].existing) {
+                (Some(id), _) => *id,
+                (None, Some(u)) => u.unit.id,
+                (None, None) => unreachable!("parents are placed first"),
+            },
+        };
+        match &r.existing {
+            None => {
+                let unit = match units::create_child(
+                    tx,
+                    &scope,
+                    parent,
+                    &r.name,
+                    &r.level,
+                    Some(&r.ext),
+                    now,
+                )
+                .await
+                {
+                    Ok(u) => u,
+                    Err(e) => return Ok(Err(conflict(r, e)?)),
+                };
+                let mut e = actor.entry("unit.create", "unit", unit.id, Some(unit.id));
+                e.after = Some(json!(unit));
+                audit::append(tx, now, &e).await?;
+                ids.insert(i, unit.id);
+                created += 1;
+            }
+            Some(old) => {
+                let id = old.unit.id;
+                ids.insert(i, id);
+                let mut changed = false;
+                if old.unit.parent_id != Some(parent) {
+                    let (before, after) = match units::move_to(tx, &scope, id, parent, now).await {
+                        Ok(v) => v,
+                        Err(e) => return Ok(Err(conflict(r, e)?)),
+                    };
+                    let mut e = actor.entry("unit.move", "unit", id, Some(id));
+                    e.before = Some(json!({ "parent_id": before.parent_id }));
+                    e.after = Some(json!({ "parent_id": after.parent_id }));
+                    audit::append(tx, now, &e).await?;
+                    changed = true;
+                }
+                if old.unit.name != r.name {
+                    let (before, after) = match units::rename(tx, &scope, id, &r.name, now).await {
+                        Ok(v) => v,
+                        Err(e) => return Ok(Err(conflict(r, e)?)),
+                    };
+                    let mut e = actor.entry("unit.rename", "unit", id, Some(id));
+                    e.before = Some(json!(before));
+                    e.after = Some(json!(after));
+                    audit::append(tx, now, &e).await?;
+                    changed = true;
+                }
+                if old.unit.level != r.level {
+                    units::set_level(tx, &scope, id, &r.level, now).await?;
+                    let mut e = actor.entry("unit.level", "unit", id, Some(id));
+                    e.before = Some(json!({ "level": old.unit.level }));
+                    e.after = Some(json!({ "level": r.level }));
+                    audit::append(tx, now, &e).await?;
+                    changed = true;
+                }
+                if changed {
+                    updated += 1;
+                } else {
+                    unchanged += 1;
+                }
+            }
+        }
+        if done % 100 == 99 {
+            progress(done + 1, rows.len());
+        }
+    }
+    progress(rows.len(), rows.len());
+    Ok(Ok((created, updated, unchanged)))
+}
+
+async fn check_people(
+    c: &mut grassroots_store::Conn,
+    table: &Table,
+    cols: &Columns,
+    index: &[IndexedUnit],
+    target: UnitId,
+    p: &mut Problems,
+) -> AppResult<Vec<PersonRow>> {
+    let by_ext: HashMap<&str, &IndexedUnit> = index
+        .iter()
+        .filter_map(|u| u.unit.external_id.as_deref().map(|e| (e, u)))
+        .collect();
+    let in_subtree: HashSet<UnitId> = index.iter().map(|u| u.unit.id).collect();
+    let target_closed = index
+        .iter()
+        .any(|u| u.unit.id == target && u.unit.closed_at.is_some());
+    let mut rows = Vec::with_capacity(table.rows.len());
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (line, cells) in &table.rows {
+        let line = *line;
+        let name_raw = cols.get(cells, "full_name");
+        let full_name = display_name("full_name", name_raw)
+            .map_err(|e| p.add(line, cols.label("full_name"), name_raw, e.message))
+            .unwrap_or_default();
+        let status = cols.get(cells, "status");
+        if !STATUSES.contains(&status) {
+            p.add(
+                line,
+                cols.label("status"),
+                status,
+                format!("unknown status; one of: {}", STATUSES.join(", ")),
+            );
+        }
+        let unit_ext = cols.get(cells, "unit_external_id");
+        let unit_id = if unit_ext.is_empty() {
+            if target_closed {
+                p.add(
+                    line,
+                    cols.label("unit_external_id"),
+                    unit_ext,
+                    "the unit is closed",
+                );
+            }
+            target
+        } else {
+            match by_ext.get(unit_ext) {
+                Some(u) if u.unit.closed_at.is_some() => {
+                    p.add(
+                        line,
+                        cols.label("unit_external_id"),
+                        unit_ext,
+                        "the unit is closed",
+                    );
+                    0
+                }
+                Some(u) => u.unit.id,
+                None => {
+                    p.add(
+                        line,
+                        cols.label("unit_external_id"),
+                        unit_ext,
+                        "unknown unit: no unit with this external id below the unit imported into",
+                    );
+                    0
+                }
+            }
+        };
+        let contact = cols.get(cells, "contact");
+        if contact.chars().count() > 200 || contact.chars().any(char::is_control) {
+            p.add(
+                line,
+                cols.label("contact"),
+                contact,
+                "must be at most 200 printable characters",
+            );
+        }
+        let joined = cols.get(cells, "joined_on");
+        let joined_on = if joined.is_empty() {
+            None
+        } else {
+            match chrono::NaiveDate::parse_from_str(joined, "%Y-%m-%d") {
+                Ok(d) => Some(d.format("%Y-%m-%d").to_string()),
+                Err(_) => {
+                    p.add(
+                        line,
+                        cols.label("joined_on"),
+                        joined,
+                        "must be a date YYYY-MM-DD",
+                    );
+                    None
+                }
+            }
+        };
+        let external_id = check_id(
+            p,
+            line,
+            cols.label("external_id"),
+            cols.get(cells, "external_id"),
+            false,
+        );
+        if let Some(ext) = &external_id {
+            if let Some(first) = seen.get(ext) {
+                p.add(
+                    line,
+                    cols.label("external_id"),
+                    ext,
+                    format!("duplicate id: row {first} has the same external id"),
+                );
+            } else {
+                seen.insert(ext.clone(), line);
+            }
+        }
+        rows.push(PersonRow {
+            row: line,
+            full_name,
+            status: status.to_string(),
+            unit_id,
+            contact: contact.to_string(),
+            joined_on,
+            external_id,
+            existing: None,
+        });
+    }
+    let exts: Vec<String> = rows.iter().filter_map(|r| r.external_id.clone()).collect();
+    let existing: HashMap<String, people::Person> = people::by_external_ids(c, &exts)
+        .await?
+        .into_iter()
+        .filter_map(|p| p.external_id.clone().map(|e| (e, p)))
+        .collect();
+    for r in &mut rows {
+        let Some(ext) = &r.external_id else { continue };
+        if let Some(person) = existing.get(ext) {
+            if in_subtree.contains(&person.unit_id) {
+                r.existing = Some(person.clone());
+            } else {
+                p.add(
+                    r.row,
+                    cols.label("external_id"),
+                    ext,
+                    "the external id belongs to a person outside the unit imported into; transfer them first",
+                );
+            }
+        }
+    }
+    Ok(rows)
+}
+
+async fn write_people(
+    tx: &mut Tx,
+    actor: &Actor,
+    rows: &[PersonRow],
+    now: chrono::DateTime<chrono::Utc>,
+    progress: &(dyn Fn(usize, usize) + Send + Sync),
+) -> AppResult<(usize, usize, usize)> {
+    let scope = actor.principal.scope::<Edit>();
+    let total = rows.len();
+    let new: Vec<NewPerson<'_>> = rows
+        .iter()
+        .filter(|r| r.existing.is_none())
+        .map(|r| NewPerson {
+            unit_id: r.unit_id,
+            full_name: &r.full_name,
+            contact: &r.contact,
+            status: &r.status,
+            joined_on: r.joined_on.as_deref(),
+            external_id: r.external_id.as_deref(),
+        })
+        .collect();
+    let created = new.len();
+    people::insert_batch(tx, &scope, &new, &actor.label, now, |done| {
+        progress(done, total)
+    })
+    .await?;
+    let (mut updated, mut unchanged) = (0, 0);
+    for (k, r) in rows.iter().filter(|r| r.existing.is_some()).enumerate() {
+        let old = r.existing.as_ref().expect("filtered");
+        let mut changed = false;
+        if old.full_name != r.full_name || old.contact != r.contact || old.joined_on != r.joined_on
+        {
+            people::update_details(
+                tx,
+                &scope,
+                old.id,
+                &r.full_name,
+                &r.contact,
+                r.joined_on.as_deref(),
+                now,
+            )
+            .await?;
+            changed = true;
+        }
+        if old.status != r.status {
+            people::set_status(tx, &scope, old.id, &r.status, &actor.label, now).await?;
+            changed = true;
+        }
+        if old.unit_id != r.unit_id {
+            if !units::in_scope(tx, &scope, r.unit_id).await? {
+                return Err(AppError::NotFound);
+            }
+            people::relocate(tx, old.id, r.unit_id, &actor.label, now).await?;
+            changed = true;
+        }
+        if changed {
+            updated += 1;
+        } else {
+            unchanged += 1;
+        }
+        if k % 100 == 99 {
+            progress(created + k + 1, total);
+        }
+    }
+    progress(total, total);
+    Ok((created, updated, unchanged))
+}
+
+/// Keeps an uploaded file for the mapping step; returns its id.
+pub async fn upload(
+    app: &App,
+    actor: &Actor,
+    target: UnitId,
+    file: &ImportFile<'_>,
+) -> AppResult<String> {
+    authorize(app, actor, target, file.kind).await?;
+    // Refuse unreadable files at once rather than after the mapping step.
+    tabular::read(file.bytes, file.format)?;
+    let id = crate::passwords::random_token();
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    uploads::create(
+        &mut tx,
+        &uploads::Upload {
+            id: id.clone(),
+            account_id: actor.principal.account_id(),
+            unit_id: target,
+            kind: file.kind.key().to_string(),
+            file_name: file.name.to_string(),
+            format: file.format.extension().to_string(),
+            content: file.bytes.to_vec(),
+            created_at: now,
+        },
+    )
+    .await?;
+    // Uploads older than a day are abandoned.
+    uploads::purge(&mut tx, now - chrono::Duration::days(1)).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// An upload of the actor's, with the import it belongs to.
+pub struct Pending {
+    /// The stored upload.
+    pub upload: uploads::Upload,
+    /// Units or people.
+    pub kind: Kind,
+    /// CSV or XLSX.
+    pub format: Format,
+}
+
+impl Pending {
+    /// The file, for [`run`] and [`inspect`].
+    pub fn file(&self) -> ImportFile<'_> {
+        ImportFile {
+            kind: self.kind,
+            format: self.format,
+            name: &self.upload.file_name,
+            bytes: &self.upload.content,
+        }
+    }
+}
+
+/// The actor's own upload `id` (another account's reads as not found).
+pub async fn pending(app: &App, actor: &Actor, id: &str) -> AppResult<Pending> {
+    let mut c = app.db.conn().await?;
+    let upload = uploads::get(&mut c, id, actor.principal.account_id())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let kind = Kind::parse(&upload.kind)?;
+    let format = Format::parse(&upload.format).ok_or(AppError::NotFound)?;
+    Ok(Pending {
+        upload,
+        kind,
+        format,
+    })
+}
+
+/// Forgets an upload once its import is committed.
+pub async fn discard(app: &App, id: &str) -> AppResult<()> {
+    let mut tx = app.db.begin().await?;
+    uploads::delete(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(())
+}

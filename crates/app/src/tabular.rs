@@ -1,0 +1,258 @@
+//! Tables in and out: CSV (UTF-8) and Excel workbooks (.xlsx), read into
+//! header + rows of text with the row numbers a spreadsheet shows, and
+//! written from the same shape.
+
+use std::io::Cursor;
+
+use calamine::{Data, Reader, Xlsx};
+use grassroots_core::FieldError;
+
+/// A file format for import and export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Comma-separated values, UTF-8.
+    Csv,
+    /// Office Open XML workbook.
+    Xlsx,
+}
+
+impl Format {
+    /// The format named by `name` (`csv`, `xlsx`) or by a file name's
+    /// extension.
+    pub fn parse(name: &str) -> Option<Format> {
+        let ext = name.rsplit('.').next().unwrap_or(name).to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" | "txt" => Some(Format::Csv),
+            "xlsx" => Some(Format::Xlsx),
+            _ => None,
+        }
+    }
+
+    /// File extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Xlsx => "xlsx",
+        }
+    }
+
+    /// MIME type.
+    pub fn mime(self) -> &'static str {
+        match self {
+            Format::Csv => "text/csv; charset=utf-8",
+            Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }
+    }
+}
+
+/// A table read from a file.
+#[derive(Debug, Clone, Default)]
+pub struct Table {
+    /// Column headers, trimmed.
+    pub headers: Vec<String>,
+    /// Data rows: the row number shown by a spreadsheet or text editor,
+    /// and the cells (as many as the row had).
+    pub rows: Vec<(usize, Vec<String>)>,
+}
+
+fn file_error(code: &'static str, message: String) -> FieldError {
+    FieldError::new("file", code, message)
+}
+
+/// Reads a table; the first non-empty row is the header.
+pub fn read(bytes: &[u8], format: Format) -> Result<Table, FieldError> {
+    let table = match format {
+        Format::Csv => read_csv(bytes)?,
+        Format::Xlsx => read_xlsx(bytes)?,
+    };
+    if table.headers.iter().all(String::is_empty) {
+        return Err(file_error("empty", "the file has no header row".into()));
+    }
+    Ok(table)
+}
+
+fn read_csv(bytes: &[u8]) -> Result<Table, FieldError> {
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Err(e) = std::str::from_utf8(body) {
+        let at = e.valid_up_to();
+        let line = body[..at].iter().filter(|b| **b == b'\n').count() + 1;
+        return Err(file_error(
+            "encoding",
+            format!(
+                "the file is not UTF-8 text (line {line}, byte {}); save it as CSV UTF-8",
+                at + 1
+            ),
+        ));
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(body);
+    let mut table = Table::default();
+    let mut header_seen = false;
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            file_error("malformed", format!("line {line}: {e}"))
+        })?;
+        let line = record.position().map_or(0, |p| p.line()) as usize;
+        let cells: Vec<String> = record.iter().map(|c| c.trim().to_string()).collect();
+        if cells.iter().all(String::is_empty) {
+            continue;
+        }
+        if header_seen {
+            table.rows.push((line, cells));
+        } else {
+            table.headers = cells;
+            header_seen = true;
+        }
+    }
+    Ok(table)
+}
+
+fn cell_text(d: &Data) -> String {
+    match d {
+        Data::Empty => String::new(),
+        Data::String(s) => s.trim().to_string(),
+        Data::Int(i) => i.to_string(),
+        // Whole numbers (ids typed into a spreadsheet) without ".0".
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Data::Float(f) => f.to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(dt) => match dt.as_datetime() {
+            Some(t) if t.time() == chrono::NaiveTime::MIN => t.format("%Y-%m-%d").to_string(),
+            Some(t) => t.format("%Y-%m-%dT%H:%M:%S").to_string(),
+            None => dt.as_f64().to_string(),
+        },
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Error(e) => format!("#{e:?}"),
+    }
+}
+
+fn read_xlsx(bytes: &[u8]) -> Result<Table, FieldError> {
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| {
+        file_error(
+            "format",
+            format!("the file is not an Excel workbook (.xlsx): {e}"),
+        )
+    })?;
+    let range = book
+        .worksheet_range_at(0)
+        .ok_or_else(|| file_error("empty", "the workbook has no worksheet".into()))?
+        .map_err(|e| file_error("format", format!("the first worksheet cannot be read: {e}")))?;
+    let first_row = range.start().map_or(0, |(r, _)| r as usize);
+    let mut table = Table::default();
+    let mut header_seen = false;
+    for (i, row) in range.rows().enumerate() {
+        let cells: Vec<String> = row.iter().map(cell_text).collect();
+        if cells.iter().all(String::is_empty) {
+            continue;
+        }
+        if header_seen {
+            table.rows.push((first_row + i + 1, cells));
+        } else {
+            table.headers = cells;
+            header_seen = true;
+        }
+    }
+    Ok(table)
+}
+
+/// Writes a table as CSV (UTF-8, with a header row).
+pub fn write_csv(headers: &[&str], rows: &[Vec<String>]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    // Writing to memory cannot fail but for a row of the wrong length,
+    // which the callers never build.
+    let _ = w.write_record(headers);
+    for r in rows {
+        let _ = w.write_record(r);
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+/// Writes a table as an Excel workbook with a bold, frozen header row.
+pub fn write_xlsx(sheet: &str, headers: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>, String> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    let e = |e: rust_xlsxwriter::XlsxError| e.to_string();
+    ws.set_name(sheet).map_err(e)?;
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &bold)
+            .map_err(e)?;
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            if !v.is_empty() {
+                ws.write_string(r as u32 + 1, c as u16, v).map_err(e)?;
+            }
+        }
+    }
+    ws.set_freeze_panes(1, 0).map_err(e)?;
+    book.save_to_buffer().map_err(e)
+}
+
+/// The spreadsheet letter of a zero-based column (A, B, …, Z, AA, …).
+pub fn column_letter(mut index: usize) -> String {
+    let mut out = Vec::new();
+    loop {
+        out.push(b'A' + (index % 26) as u8);
+        if index < 26 {
+            break;
+        }
+        index = index / 26 - 1;
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn column_letters() {
+        assert_eq!(column_letter(0), "A");
+        assert_eq!(column_letter(25), "Z");
+        assert_eq!(column_letter(26), "AA");
+        assert_eq!(column_letter(27), "AB");
+        assert_eq!(column_letter(701), "ZZ");
+        assert_eq!(column_letter(702), "AAA");
+    }
+
+    #[test]
+    fn csv_round_trips_unicode_and_reports_encoding() {
+        let bytes = write_csv(
+            &["name", "unit"],
+            &[vec!["김정숙".into(), "Cell, 1".into()]],
+        );
+        let t = read(&bytes, Format::Csv).unwrap();
+        assert_eq!(t.headers, ["name", "unit"]);
+        assert_eq!(
+            t.rows,
+            vec![(2, vec!["김정숙".to_string(), "Cell, 1".to_string()])]
+        );
+        let latin1 = b"name\nJos\xe9\n";
+        let err = read(latin1, Format::Csv).unwrap_err();
+        assert_eq!(err.code, "encoding");
+        assert!(err.message.contains("line 2"), "{}", err.message);
+    }
+
+    #[test]
+    fn xlsx_round_trips() {
+        let bytes = write_xlsx(
+            "People",
+            &["name", "joined"],
+            &[vec!["리영호".into(), "2021-05-01".into()]],
+        )
+        .unwrap();
+        let t = read(&bytes, Format::Xlsx).unwrap();
+        assert_eq!(t.headers, ["name", "joined"]);
+        assert_eq!(
+            t.rows[0],
+            (2, vec!["리영호".to_string(), "2021-05-01".to_string()])
+        );
+        let err = read(b"name\nx\n", Format::Xlsx).unwrap_err();
+        assert_eq!(err.code, "format");
+    }
+}

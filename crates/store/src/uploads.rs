@@ -1,0 +1,84 @@
+//! Files uploaded for import, held between the mapping step and the
+//! commit. Only the uploader can read one back.
+
+use chrono::{DateTime, Utc};
+
+use crate::{DbConn, StoreResult, Tx, on_ex};
+
+/// An uploaded file.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Upload {
+    /// Random identifier (also the capability to use it, with the owner).
+    pub id: String,
+    /// Uploader.
+    pub account_id: i64,
+    /// Unit imported into.
+    pub unit_id: i64,
+    /// `units` or `people`.
+    pub kind: String,
+    /// Original file name.
+    pub file_name: String,
+    /// `csv` or `xlsx`.
+    pub format: String,
+    /// The bytes.
+    pub content: Vec<u8>,
+    /// When uploaded.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Stores an upload.
+pub async fn create(tx: &mut Tx, u: &Upload) -> StoreResult<()> {
+    on_ex!(tx, |e| {
+        sqlx::query(
+        "INSERT INTO import_uploads (id, account_id, unit_id, kind, file_name, format, content, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+    )
+    .bind(&u.id)
+    .bind(u.account_id)
+    .bind(u.unit_id)
+    .bind(&u.kind)
+    .bind(&u.file_name)
+    .bind(&u.format)
+    .bind(&u.content)
+    .bind(u.created_at)
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// The upload `id` if `account_id` made it.
+pub async fn get(c: &mut impl DbConn, id: &str, account_id: i64) -> StoreResult<Option<Upload>> {
+    Ok(on_ex!(c, |e| sqlx::query_as::<_, Upload>(
+        "SELECT id, account_id, unit_id, kind, file_name, format, content, created_at
+         FROM import_uploads WHERE id = $1 AND account_id = $2"
+    )
+    .bind(id)
+    .bind(account_id)
+    .fetch_optional(&mut *e)
+    .await)?)
+}
+
+/// Removes an upload.
+pub async fn delete(tx: &mut Tx, id: &str) -> StoreResult<()> {
+    on_ex!(tx, |e| sqlx::query(
+        "DELETE FROM import_uploads WHERE id = $1"
+    )
+    .bind(id)
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Removes uploads made before `before`; returns how many.
+pub async fn purge(tx: &mut Tx, before: DateTime<Utc>) -> StoreResult<u64> {
+    Ok(on_ex!(tx, |e| sqlx::query(
+        "DELETE FROM import_uploads WHERE created_at < $1"
+    )
+    .bind(before)
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected()))?)
+}
