@@ -33,6 +33,12 @@ pub async fn issue(
             .unit_id
     };
     crate::units::require::<Edit>(app, actor, unit_id).await?;
+    {
+        let mut c = app.db.conn().await?;
+        if grassroots_store::units::is_closed(&mut c, to_unit).await? {
+            return Err(crate::units::closed_error("to_unit_id"));
+        }
+    }
     expire_due(app).await?;
     let now = app.clock.now();
     let expires_at = now + Duration::days(app.config.transfers.expire_after_days);

@@ -44,7 +44,11 @@ enum Command {
     /// Create the organization and its first administrator.
     Init(InitArgs),
     /// Create a demo organization on the embedded database and serve it.
-    Demo,
+    Demo {
+        /// Size: 1 (a few thousand people), a larger number, or `national`.
+        #[arg(long, default_value = "1")]
+        scale: String,
+    },
     /// Apply pending database migrations.
     Migrate,
     /// Manage accounts.
@@ -543,7 +547,7 @@ async fn restore(config: &Config, file: &Path, force: bool) -> Result<()> {
 #[tokio::main]
 async fn main() -> Result<()> {
     let cli = Cli::parse();
-    let demo = matches!(cli.command, Command::Demo);
+    let demo = matches!(cli.command, Command::Demo { .. });
     let (sources, config) = load_config(&cli, demo)?;
     init_logging(&config.log);
     match cli.command {
@@ -595,12 +599,28 @@ async fn main() -> Result<()> {
                 println!("(shown once; change it after the first login)");
             }
         }
-        Command::Demo => {
+        Command::Demo { scale } => {
+            let scale = grassroots_app::demo::Scale::parse(&scale).ok_or_else(|| {
+                anyhow!("--scale takes a number from 1 or `national`, not {scale}")
+            })?;
             let app = open(&config).await?;
             if app.db.dialect() != Dialect::Sqlite {
                 bail!("the demo runs on the embedded database only");
             }
-            let logins = setup::demo(&app).await?;
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            let shown = bar.clone();
+            let started = std::time::Instant::now();
+            let logins = grassroots_app::demo::build(&app, scale, &move |g| {
+                shown.set_message(format!(
+                    "building the demo: {} units, {} people, {} positions",
+                    g.units, g.people, g.positions
+                ));
+                shown.tick();
+            })
+            .await?;
+            bar.finish_and_clear();
+            tracing::info!(seconds = started.elapsed().as_secs_f64(), "demo ready");
             serve(app, |app| {
                 println!("demo database: {}", app.config.effective_database_url());
                 println!("demo logins (login name / password / role at unit):");

@@ -121,7 +121,8 @@ pub async fn stored(c: &mut impl DbConn) -> StoreResult<Vec<AggregateRow>> {
 /// Every aggregate derived from scratch from units, the closure table and
 /// people, sorted like [`stored`].
 pub async fn recompute(c: &mut impl DbConn) -> StoreResult<Vec<AggregateRow>> {
-    let rows: Vec<(i64, String, i64, i64)> = on_ex!(c, |e| sqlx::query_as(
+    let rows: Vec<(i64, String, i64, i64)> = on_ex!(c, |e| {
+        sqlx::query_as(
         "SELECT c.ancestor_id, 'units',
                 sum(CASE WHEN c.descendant_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
          FROM unit_closure c JOIN units d ON d.id = c.descendant_id
@@ -144,6 +145,19 @@ pub async fn recompute(c: &mut impl DbConn) -> StoreResult<Vec<AggregateRow>> {
          WHERE p.ended_on IS NULL
          GROUP BY c.ancestor_id
          UNION ALL
+         SELECT c.ancestor_id, 'seats.vacant',
+                CAST(sum(CASE WHEN u.id = c.ancestor_id THEN s.open ELSE 0 END) AS BIGINT),
+                CAST(sum(s.open) AS BIGINT)
+         FROM (SELECT u.id,
+                      (SELECT count(*) FROM position_types WHERE lead IS NOT NULL)
+                      - (SELECT count(*) FROM positions p JOIN position_types t ON t.id = p.position_type_id
+                         WHERE p.unit_id = u.id AND p.ended_on IS NULL AND t.lead IS NOT NULL) AS open
+               FROM units u JOIN unit_levels l ON l.key = u.level
+               WHERE l.kind = 'primary' AND u.closed_at IS NULL) s
+         JOIN units u ON u.id = s.id
+         JOIN unit_closure c ON c.descendant_id = s.id
+         GROUP BY c.ancestor_id
+         UNION ALL
          SELECT c.ancestor_id, 'skill.' || CAST(ps.skill_id AS TEXT),
                 sum(CASE WHEN p.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
          FROM person_skills ps JOIN people p ON p.id = ps.person_id
@@ -151,6 +165,7 @@ pub async fn recompute(c: &mut impl DbConn) -> StoreResult<Vec<AggregateRow>> {
          GROUP BY c.ancestor_id, ps.skill_id"
     )
     .fetch_all(&mut *e)
-    .await)?;
+    .await
+    })?;
     Ok(sorted_rows(rows))
 }

@@ -318,7 +318,7 @@ pub async fn relocate(
     .fetch_all(&mut *e)
     .await)?;
     let today = now.date_naive().format("%Y-%m-%d").to_string();
-    for (position, unit) in &ending {
+    for (position, _) in &ending {
         on_ex!(tx, |e| sqlx::query(
             "UPDATE positions SET ended_on = $1 WHERE id = $2"
         )
@@ -327,7 +327,7 @@ pub async fn relocate(
         .execute(&mut *e)
         .await
         .map(|r| r.rows_affected()))?;
-        aggregates::add(tx, *unit, crate::positions::CURRENT, -1).await?;
+        crate::positions::count_held(tx, *position, -1).await?;
     }
     on_ex!(tx, |e| sqlx::query(
         "UPDATE people SET unit_id = $1, updated_at = $2 WHERE id = $3"

@@ -13,6 +13,42 @@ use crate::{DbConn, StoreError, StoreResult, Tx, on_ex};
 
 /// Metric of positions currently held.
 pub const CURRENT: &str = "positions.current";
+/// Metric: lead seats (party, administrative, technical) without a holder
+/// in open primary units.
+pub const SEATS_VACANT: &str = "seats.vacant";
+
+/// Counts position `id` as held (`sign` = 1) or no longer held (-1): the
+/// held-positions counter, and the vacant lead seats of a primary unit.
+pub(crate) async fn count_held(tx: &mut Tx, id: i64, sign: i64) -> StoreResult<()> {
+    let (unit, seat): (i64, i64) = on_ex!(tx, |e| sqlx::query_as(
+        "SELECT p.unit_id,
+                CAST(CASE WHEN t.lead IS NOT NULL AND l.kind = 'primary' AND u.closed_at IS NULL
+                     THEN 1 ELSE 0 END AS BIGINT)
+         FROM positions p JOIN position_types t ON t.id = p.position_type_id
+         JOIN units u ON u.id = p.unit_id LEFT JOIN unit_levels l ON l.key = u.level
+         WHERE p.id = $1"
+    )
+    .bind(id)
+    .fetch_one(&mut *e)
+    .await)?;
+    aggregates::add(tx, unit, CURRENT, sign).await?;
+    if seat == 1 {
+        aggregates::add(tx, unit, SEATS_VACANT, -sign).await?;
+    }
+    Ok(())
+}
+
+/// Lead seats of unit `id` without a current holder.
+pub(crate) async fn open_seats(tx: &mut Tx, id: UnitId) -> StoreResult<i64> {
+    Ok(on_ex!(tx, |e| sqlx::query_scalar(
+        "SELECT (SELECT count(*) FROM position_types WHERE lead IS NOT NULL)
+              - (SELECT count(*) FROM positions p JOIN position_types t ON t.id = p.position_type_id
+                 WHERE p.unit_id = $1 AND p.ended_on IS NULL AND t.lead IS NOT NULL)"
+    )
+    .bind(id)
+    .fetch_one(&mut *e)
+    .await)?)
+}
 
 /// A configurable position type.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -150,7 +186,7 @@ pub async fn assign(
     .fetch_one(&mut *e)
     .await
     })?;
-    aggregates::add(tx, unit_id, CURRENT, 1).await?;
+    count_held(tx, id, 1).await?;
     get_any(tx, &unit_condition(scope, "p.unit_id"), id).await
 }
 
@@ -177,7 +213,7 @@ pub async fn end(
     .execute(&mut *e)
     .await
     .map(|r| r.rows_affected()))?;
-    aggregates::add(tx, before.unit_id, CURRENT, -1).await?;
+    count_held(tx, id, -1).await?;
     let after = Position {
         ended_on: Some(ended_on.to_string()),
         ..before.clone()

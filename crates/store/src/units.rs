@@ -88,10 +88,19 @@ pub async fn create_root(
 /// cell counters of itself and its ancestors.
 async fn count_unit(tx: &mut Tx, id: UnitId, level: &str, sign: i64) -> StoreResult<()> {
     aggregates::add(tx, id, aggregates::UNITS, sign).await?;
-    if crate::levels::kind_of(tx, level).await?.as_deref() == Some("cell") {
-        aggregates::add(tx, id, aggregates::CELLS, sign).await?;
+    match crate::levels::kind_of(tx, level).await?.as_deref() {
+        Some("cell") => aggregates::add(tx, id, aggregates::CELLS, sign).await?,
+        Some("primary") => count_seats(tx, id, sign).await?,
+        _ => {}
     }
     Ok(())
+}
+
+/// Adds (`sign` = 1) or removes (-1) the vacant lead seats of a primary
+/// unit from the counters.
+async fn count_seats(tx: &mut Tx, id: UnitId, sign: i64) -> StoreResult<()> {
+    let open = crate::positions::open_seats(tx, id).await?;
+    aggregates::add(tx, id, crate::positions::SEATS_VACANT, sign * open).await
 }
 
 /// The root unit, if the organization was initialized.
@@ -572,7 +581,7 @@ async fn carry_over(
     // The unit's own counts (people, positions, skills) change unit.
     let own: Vec<(String, i64)> = on_ex!(tx, |e| sqlx::query_as(
         "SELECT metric, own FROM unit_aggregates
-         WHERE unit_id = $1 AND own <> 0 AND metric NOT IN ('units', 'cells')"
+         WHERE unit_id = $1 AND own <> 0 AND metric NOT IN ('units', 'cells', 'seats.vacant')"
     )
     .bind(from)
     .fetch_all(&mut *e)
@@ -690,7 +699,25 @@ async fn mark_closed(
     .execute(&mut *e)
     .await
     .map(|r| r.rows_affected()))?;
-    count_unit(tx, unit.id, &unit.level, -1).await
+    aggregates::add(tx, unit.id, aggregates::UNITS, -1).await?;
+    match crate::levels::kind_of(tx, &unit.level).await?.as_deref() {
+        Some("cell") => aggregates::add(tx, unit.id, aggregates::CELLS, -1).await?,
+        Some("primary") => {
+            // Closed after its positions ended, so every seat is open.
+            let seats: i64 = on_ex!(tx, |e| {
+                sqlx::query_scalar(
+                "SELECT coalesce(max(own), 0) FROM unit_aggregates WHERE unit_id = $1 AND metric = $2"
+            )
+            .bind(unit.id)
+            .bind(crate::positions::SEATS_VACANT)
+            .fetch_one(&mut *e)
+            .await
+            })?;
+            aggregates::add(tx, unit.id, crate::positions::SEATS_VACANT, -seats).await?;
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// Closes unit `id` (inside `scope`, not the root). The caller has checked
@@ -769,11 +796,32 @@ pub async fn merge(
         move_to(tx, scope, *child, into, now).await?;
     }
     out.children = children.len() as u64;
+    // The merged unit's lead seats end with it: the surviving unit keeps
+    // its own party, administrative and technical heads.
+    let today = now.date_naive().format("%Y-%m-%d").to_string();
+    let leads: Vec<i64> = on_ex!(tx, |e| sqlx::query_scalar(
+        "SELECT p.id FROM positions p JOIN position_types t ON t.id = p.position_type_id
+         WHERE p.unit_id = $1 AND p.ended_on IS NULL AND t.lead IS NOT NULL"
+    )
+    .bind(from)
+    .fetch_all(&mut *e)
+    .await)?;
+    for position in &leads {
+        crate::positions::count_held(tx, *position, -1).await?;
+        on_ex!(tx, |e| sqlx::query(
+            "UPDATE positions SET ended_on = $1 WHERE id = $2"
+        )
+        .bind(&today)
+        .bind(position)
+        .execute(&mut *e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    }
+    out.positions_ended = leads.len() as u64;
     let (moved, positions) = carry_over(tx, from, into, actor, now).await?;
     out.people = moved.len() as u64;
     out.positions = positions;
     // A moved person's positions in units that no longer contain them end.
-    let today = now.date_naive().format("%Y-%m-%d").to_string();
     for person in &moved {
         let ending: Vec<(i64, i64)> = on_ex!(tx, |e| sqlx::query_as(
             "SELECT id, unit_id FROM positions
@@ -784,7 +832,7 @@ pub async fn merge(
         .bind(into)
         .fetch_all(&mut *e)
         .await)?;
-        for (position, unit) in &ending {
+        for (position, _) in &ending {
             on_ex!(tx, |e| sqlx::query(
                 "UPDATE positions SET ended_on = $1 WHERE id = $2"
             )
@@ -793,7 +841,7 @@ pub async fn merge(
             .execute(&mut *e)
             .await
             .map(|r| r.rows_affected()))?;
-            aggregates::add(tx, *unit, crate::positions::CURRENT, -1).await?;
+            crate::positions::count_held(tx, *position, -1).await?;
         }
         out.positions_ended += ending.len() as u64;
     }
@@ -924,8 +972,13 @@ pub async fn set_level(
     if unit.level == level {
         return Ok(());
     }
-    let was_cell = crate::levels::kind_of(tx, &unit.level).await?.as_deref() == Some("cell");
-    let is_cell = crate::levels::kind_of(tx, level).await?.as_deref() == Some("cell");
+    let was = crate::levels::kind_of(tx, &unit.level).await?;
+    let will = crate::levels::kind_of(tx, level).await?;
+    let was_cell = was.as_deref() == Some("cell");
+    let is_cell = will.as_deref() == Some("cell");
+    if unit.closed_at.is_none() && was.as_deref() == Some("primary") && will != was {
+        count_seats(tx, id, -1).await?;
+    }
     on_ex!(tx, |e| sqlx::query(
         "UPDATE units SET level = $1, updated_at = $2 WHERE id = $3"
     )
@@ -937,6 +990,9 @@ pub async fn set_level(
     .map(|r| r.rows_affected()))?;
     if unit.closed_at.is_none() && was_cell != is_cell {
         aggregates::add(tx, id, aggregates::CELLS, if is_cell { 1 } else { -1 }).await?;
+    }
+    if unit.closed_at.is_none() && will.as_deref() == Some("primary") && will != was {
+        count_seats(tx, id, 1).await?;
     }
     Ok(())
 }

@@ -303,6 +303,18 @@ fn extract_csrf(body: &str) -> Option<String> {
 }
 
 impl TestClient {
+    /// An anonymous client of `router` (for an app not built by
+    /// [`TestApp`], such as the demo).
+    pub fn new(router: Router) -> TestClient {
+        TestClient {
+            router,
+            cookies: HashMap::new(),
+            csrf: None,
+            bearer: None,
+            ip: "127.0.0.1:40001".parse().expect("addr"),
+        }
+    }
+
     /// Sends a request and reads the response, updating cookies.
     pub async fn send(
         &mut self,

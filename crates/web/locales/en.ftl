@@ -436,3 +436,5 @@ flash-import-done = The import was written.
 field-file = File
 field-kind = Kind
 error-too-large = The file or request is too large.
+counter-positions = Positions held
+counter-seats-vacant = Lead seats vacant (primary units)

@@ -109,23 +109,28 @@ async fn login_open_a_unit_and_logout_in_chromium() {
             .send_keys(&admin_password)
             .await?;
         c.find(Locator::Id("login-submit")).await?.click().await?;
-        c.wait()
-            .for_element(Locator::LinkText(
-                "Namhung Youth Chemical Complex Primary Committee",
-            ))
-            .await?;
+        let primary = "Anju Machine Factory Primary Committee";
+        c.wait().for_element(Locator::LinkText(primary)).await?;
         // Open the unit.
-        c.find(Locator::LinkText(
-            "Namhung Youth Chemical Complex Primary Committee",
-        ))
-        .await?
-        .click()
-        .await?;
+        c.find(Locator::LinkText(primary)).await?.click().await?;
         c.wait()
-            .for_element(Locator::LinkText("Synthesis Workshop Cell"))
+            .for_element(Locator::LinkText("Workshop 1 Cell"))
             .await?;
         let h1 = c.find(Locator::Css("h1")).await?.text().await?;
-        assert_eq!(h1, "Namhung Youth Chemical Complex Primary Committee");
+        assert_eq!(h1, primary);
+        // The counters of the cell that will receive the new one.
+        c.find(Locator::LinkText("Workshop 1 Cell"))
+            .await?
+            .click()
+            .await?;
+        c.wait().for_element(Locator::Id("count-units")).await?;
+        let target_url = c.current_url().await?;
+        let number = |s: String| s.trim().parse::<i64>().expect("a counter");
+        let members_before = number(c.find(Locator::Id("count-member")).await?.text().await?);
+        let held_before = number(c.find(Locator::Id("count-positions")).await?.text().await?);
+        assert_eq!(c.find(Locator::Id("count-units")).await?.text().await?, "1");
+        c.back().await?;
+        c.wait().for_element(Locator::Id("child-name")).await?;
         // Add a cell through the form.
         c.find(Locator::Id("child-name"))
             .await?
@@ -162,13 +167,33 @@ async fn login_open_a_unit_and_logout_in_chromium() {
             c.find(Locator::Id("count-member")).await?.text().await?,
             "1"
         );
-        // Move the cell under another cell of the committee.
-        let target = c
-            .find(Locator::Css("#move-to option:last-child"))
+        // Appoint them cell secretary.
+        c.find(Locator::Css("#pos-type option[value='cell_secretary']"))
             .await?
-            .attr("value")
+            .click()
+            .await?;
+        c.find(Locator::Id("pos-submit")).await?.click().await?;
+        c.wait()
+            .for_element(Locator::Id("current-positions"))
+            .await?;
+        let held = c
+            .find(Locator::Id("current-positions"))
             .await?
-            .expect("a move target");
+            .text()
+            .await?;
+        assert!(held.contains("Cell secretary: Pak Chol Ung"), "{held}");
+        assert_eq!(
+            c.find(Locator::Id("count-positions")).await?.text().await?,
+            "1"
+        );
+        // Move the new cell under Workshop 1 Cell.
+        let mut target = None;
+        for option in c.find_all(Locator::Css("#move-to option")).await? {
+            if option.text().await?.trim_start_matches(['·', ' ']) == "Workshop 1 Cell" {
+                target = option.attr("value").await?;
+            }
+        }
+        let target = target.expect("Workshop 1 Cell is a move target");
         c.find(Locator::Css(&format!("#move-to option[value='{target}']")))
             .await?
             .click()
@@ -177,10 +202,10 @@ async fn login_open_a_unit_and_logout_in_chromium() {
         c.wait().for_element(Locator::Css(".flash")).await?;
         let crumbs = c.find(Locator::Css("nav.crumbs")).await?.text().await?;
         assert!(
-            crumbs.contains("Synthesis Workshop Cell"),
-            "now below the Synthesis cell: {crumbs}"
+            crumbs.contains("Workshop 1 Cell"),
+            "now below Workshop 1 Cell: {crumbs}"
         );
-        c.goto(&format!("{url}/units/{target}")).await?;
+        c.goto(target_url.as_str()).await?;
         c.wait().for_element(Locator::Id("count-units")).await?;
         assert_eq!(
             c.find(Locator::Id("count-units")).await?.text().await?,
@@ -188,9 +213,14 @@ async fn login_open_a_unit_and_logout_in_chromium() {
             "the moved cell counts under its new parent"
         );
         assert_eq!(
-            c.find(Locator::Id("count-member")).await?.text().await?,
-            "3",
-            "its two members and the person added to the moved cell"
+            number(c.find(Locator::Id("count-member")).await?.text().await?),
+            members_before + 1,
+            "the person added to the moved cell counts under its new parent"
+        );
+        assert_eq!(
+            number(c.find(Locator::Id("count-positions")).await?.text().await?),
+            held_before + 1,
+            "so does the position"
         );
         // The page fits a 360-px-wide phone: nothing scrolls sideways.
         let overflow = c

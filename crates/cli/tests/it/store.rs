@@ -313,18 +313,19 @@ async fn tree_and_counters_scenario(db: Db, seed: u64) {
                     .unwrap()
                     .unit_id;
                     drop(c);
-                    match grassroots_app::positions::assign(
-                        &app,
-                        &actor,
-                        unit,
-                        "committee_member",
-                        p,
-                        "",
-                    )
-                    .await
-                    {
-                        Ok(_) => appointments += 1,
-                        Err(grassroots_app::AppError::Invalid(_)) => {}
+                    let kind =
+                        ["committee_member", "secretary", "technical_head"][rng.next(3) as usize];
+                    match grassroots_app::positions::assign(&app, &actor, unit, kind, p, "").await {
+                        Ok(pos) => {
+                            appointments += 1;
+                            if rng.next(4) == 0 {
+                                grassroots_app::positions::end(&app, &actor, pos.id, "")
+                                    .await
+                                    .unwrap();
+                            }
+                        }
+                        Err(grassroots_app::AppError::Invalid(_))
+                        | Err(grassroots_app::AppError::Conflict { .. }) => {}
                         Err(e) => panic!("appoint {p} in {unit}: {e:?}"),
                     }
                 }

@@ -56,7 +56,9 @@ async fn merge_carries_people_positions_and_children_and_keeps_history() {
     assert_eq!(body["unit"]["merged_into_id"], factory);
     assert_eq!(body["moved"]["people"], 1);
     assert_eq!(body["moved"]["children"], 1);
-    assert_eq!(body["moved"]["positions"], 1);
+    // The mine's lead seats end with it; the factory keeps its own.
+    assert_eq!(body["moved"]["positions"], 0);
+    assert_eq!(body["moved"]["positions_ended"], 1);
     assert_eq!(
         body["moved"]["grants"]["roles"].as_array().unwrap().len(),
         1
@@ -81,12 +83,23 @@ async fn merge_carries_people_positions_and_children_and_keeps_history() {
         .unwrap();
     assert_eq!(factory_view.subtree("people.member"), 1);
     assert_eq!(factory_view.subtree("people.candidate"), 1);
-    assert_eq!(factory_view.subtree("positions.current"), 1);
+    assert_eq!(factory_view.subtree("positions.current"), 0);
+    assert_eq!(factory_view.subtree("seats.vacant"), 3);
     assert_eq!(factory_view.subtree("cells"), 1);
     let after = grassroots_app::units::view(&t.app, &t.cli(), county)
         .await
         .unwrap();
     assert_eq!(after.subtree("units"), before.subtree("units") - 1);
+    assert_eq!(
+        before.subtree("seats.vacant"),
+        5,
+        "two primaries, one seat filled"
+    );
+    assert_eq!(
+        after.subtree("seats.vacant"),
+        3,
+        "the merged primary's seats are gone"
+    );
     assert_eq!(
         after.subtree("people.member"),
         before.subtree("people.member")
@@ -340,4 +353,96 @@ async fn profiles_rename_levels_and_refuse_to_orphan_units() {
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+async fn demo_on(
+    db: grassroots_store::Db,
+) -> (grassroots_app::App, Vec<grassroots_app::setup::DemoLogin>) {
+    let app = grassroots_app::App::new(db, grassroots_app::Config::default());
+    let logins = grassroots_app::demo::build(&app, grassroots_app::demo::Scale::of(1), &|_| {})
+        .await
+        .unwrap();
+    (app, logins)
+}
+
+/// The demo has the shape of the source document's organization and is
+/// the same on every run and engine.
+#[tokio::test]
+async fn demo_has_the_whole_structure_and_is_deterministic() {
+    let (db, _dir) = grassroots_testkit::sqlite_db().await;
+    let (app, logins) = demo_on(db).await;
+    let names: Vec<&str> = logins.iter().map(|l| l.username.as_str()).collect();
+    assert_eq!(
+        names,
+        ["admin", "province", "secretary", "cell", "member", "viewer"]
+    );
+    let root = grassroots_app::setup::root_unit(&app)
+        .await
+        .unwrap()
+        .unwrap();
+    let actor = grassroots_app::Actor::cli(root.id);
+    let all = grassroots_app::units::list(&app, &actor, 1000, 0)
+        .await
+        .unwrap();
+    for level in [
+        "central_committee",
+        "department",
+        "provincial_committee",
+        "city_committee",
+        "county_committee",
+        "primary_committee",
+        "cell",
+    ] {
+        assert!(all.iter().any(|u| u.level == level), "no {level}");
+    }
+    for kind in [
+        "Ministry",
+        "Coal Mine",
+        "Cooperative Farm",
+        "Research Institute",
+        "Machine Factory",
+    ] {
+        assert!(
+            all.iter()
+                .any(|u| u.level == "primary_committee" && u.name.contains(kind)),
+            "no primary committee of a {kind}"
+        );
+    }
+    let view = grassroots_app::units::view(&app, &actor, root.id)
+        .await
+        .unwrap();
+    let people: i64 = view.people_by_status().iter().map(|(_, n)| n).sum();
+    assert!(
+        (2000..5000).contains(&people),
+        "a few thousand people: {people}"
+    );
+    assert!(view.subtree("positions.current") > 200);
+    assert!(
+        view.subtree("seats.vacant") > 0,
+        "some lead seats are vacant"
+    );
+    let mut c = app.db.conn().await.unwrap();
+    assert!(grassroots_store::check::run(&mut c).await.unwrap().ok());
+    drop(c);
+    // Logins of people open their own record.
+    let mut client =
+        grassroots_testkit::TestClient::new(grassroots_web::router(app.clone()).unwrap());
+    client.login("member", "member-demo-2022").await;
+    let me = client
+        .json(axum::http::Method::GET, "/api/v1/me", None)
+        .await
+        .json();
+    assert!(me["person"]["person"]["full_name"].is_string(), "{me}");
+
+    // Same again from scratch: the same organization.
+    let (db2, _dir2) = grassroots_testkit::sqlite_db().await;
+    let (app2, _) = demo_on(db2).await;
+    let root2 = grassroots_app::setup::root_unit(&app2)
+        .await
+        .unwrap()
+        .unwrap();
+    let view2 = grassroots_app::units::view(&app2, &grassroots_app::Actor::cli(root2.id), root2.id)
+        .await
+        .unwrap();
+    assert_eq!(view.counters, view2.counters);
 }

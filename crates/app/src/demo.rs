@@ -1,0 +1,711 @@
+//! The demo organization: a deterministic tree shaped like a party's —
+//! a central committee with departments, primary committees of ministries
+//! and national institutions, provinces, cities and counties, primary
+//! committees of villages, coal mines, research institutes and factories,
+//! and their cells — with generated people (not real persons), positions
+//! with some vacancies, and skills. Written through the store's own
+//! functions (people in batches, as an import does), one transaction per
+//! primary committee.
+
+use grassroots_core::{Assignment, Edit, Manage, Role, ScopeKind, UnitId};
+use grassroots_store::people::NewPerson;
+use grassroots_store::{audit, people, positions, skills, units};
+use serde_json::json;
+
+use crate::setup::{DemoLogin, InitInput, demo_password, init, root_unit};
+use crate::{Actor, App, AppError, AppResult};
+
+/// How big a demo organization is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scale {
+    /// Provincial committees.
+    pub provinces: usize,
+    /// City and county committees per province.
+    pub counties: usize,
+    /// Primary committees per city or county.
+    pub primaries: usize,
+    /// Cells per primary committee: at least this many…
+    pub cells_min: usize,
+    /// …and at most this many.
+    pub cells_max: usize,
+    /// People per cell: at least this many…
+    pub people_min: usize,
+    /// …and at most this many.
+    pub people_max: usize,
+}
+
+impl Scale {
+    /// Scale `n` (1 = a few thousand people; each step adds provinces,
+    /// counties and primary committees).
+    pub fn of(n: usize) -> Scale {
+        let n = n.max(1);
+        Scale {
+            provinces: (2 + n).min(12),
+            counties: 2 + n,
+            primaries: 3 + n,
+            cells_min: 3,
+            cells_max: 6,
+            people_min: 8,
+            people_max: 20,
+        }
+    }
+
+    /// The national organization of the benchmarks: 12 provinces, ~200
+    /// cities and counties, ~30,000 primary committees, ~270,000 cells,
+    /// ~6.5 million people.
+    pub fn national() -> Scale {
+        Scale {
+            provinces: 12,
+            counties: 17,
+            primaries: 147,
+            cells_min: 5,
+            cells_max: 13,
+            people_min: 14,
+            people_max: 34,
+        }
+    }
+
+    /// Parses `national` or a number.
+    pub fn parse(raw: &str) -> Option<Scale> {
+        match raw.trim() {
+            "national" => Some(Scale::national()),
+            n => n.parse().ok().filter(|n| *n >= 1).map(Scale::of),
+        }
+    }
+}
+
+/// A small deterministic generator (the demo must be the same each run).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+    fn between(&mut self, lo: usize, hi: usize) -> usize {
+        lo + self.below(hi - lo + 1)
+    }
+    fn chance(&mut self, one_in: usize) -> bool {
+        self.below(one_in) == 0
+    }
+}
+
+const SURNAMES: &[(&str, &str)] = &[
+    ("Kim", "김"),
+    ("Ri", "리"),
+    ("Pak", "박"),
+    ("Choe", "최"),
+    ("Jong", "정"),
+    ("Kang", "강"),
+    ("Jo", "조"),
+    ("Yun", "윤"),
+    ("Jang", "장"),
+    ("Han", "한"),
+    ("Rim", "림"),
+    ("O", "오"),
+    ("So", "소"),
+    ("Sin", "신"),
+    ("Hwang", "황"),
+    ("Ryu", "류"),
+    ("Mun", "문"),
+    ("Jon", "전"),
+    ("Hong", "홍"),
+    ("Ko", "고"),
+];
+
+const GIVEN: &[(&str, &str)] = &[
+    ("Chol", "철"),
+    ("Myong", "명"),
+    ("Song", "성"),
+    ("Hui", "희"),
+    ("Yong", "영"),
+    ("Su", "수"),
+    ("Kum", "금"),
+    ("Ok", "옥"),
+    ("Un", "은"),
+    ("Il", "일"),
+    ("Nam", "남"),
+    ("Hyok", "혁"),
+    ("Jin", "진"),
+    ("Ae", "애"),
+    ("Gwang", "광"),
+    ("Hyon", "현"),
+    ("Mi", "미"),
+    ("Sun", "순"),
+    ("Ryong", "룡"),
+    ("Hwa", "화"),
+    ("Gyong", "경"),
+    ("Chun", "춘"),
+    ("Ho", "호"),
+    ("Ran", "란"),
+];
+
+/// A generated name; every sixth is written in Hangul.
+fn person_name(rng: &mut Lcg) -> String {
+    let s = SURNAMES[rng.below(SURNAMES.len())];
+    let a = GIVEN[rng.below(GIVEN.len())];
+    let b = GIVEN[rng.below(GIVEN.len())];
+    if rng.chance(6) {
+        format!("{}{}{}", s.1, a.1, b.1)
+    } else {
+        format!("{} {} {}", s.0, a.0, b.0.to_lowercase())
+    }
+}
+
+const PROVINCES: &[&str] = &[
+    "South Phyongan",
+    "North Hamgyong",
+    "Ryanggang",
+    "North Phyongan",
+    "South Hamgyong",
+    "Jagang",
+    "South Hwanghae",
+    "North Hwanghae",
+    "Kangwon",
+    "South Phyongan West",
+    "North Hamgyong South",
+    "Rason",
+];
+
+const PLACES: &[&str] = &[
+    "Anju", "Mundok", "Sukchon", "Kaechon", "Sunchon", "Kimchaek", "Hoeryong", "Musan", "Hyesan",
+    "Samjiyon", "Pochon", "Kapsan", "Kanggye", "Huichon", "Kusong", "Haeju", "Ongjin", "Munchon",
+    "Tanchon", "Sariwon", "Songrim", "Unsan", "Yonsan", "Taehung", "Jangjin", "Pukchang",
+    "Tokchon", "Yangdok", "Maengsan", "Onchon",
+];
+
+/// The kinds of primary committee the source document names, with the
+/// name of their cells.
+const KINDS: &[(&str, &str)] = &[
+    ("Machine Factory", "Workshop"),
+    ("Youth Coal Mine", "Pit"),
+    ("Cooperative Farm", "Work Team"),
+    ("Research Institute", "Laboratory"),
+];
+
+const SKILLS: &[(&str, &str)] = &[
+    ("Machine tool operation", "engineering"),
+    ("Automation and control", "engineering"),
+    ("Electrical installation", "engineering"),
+    ("Welding", "metalwork"),
+    ("Mine surveying", "mining"),
+    ("Coal cutting", "mining"),
+    ("Mine safety", "safety"),
+    ("Crop cultivation", "agronomy"),
+    ("Irrigation", "agronomy"),
+    ("Laboratory analysis", "science"),
+    ("Software development", "science"),
+    ("First aid", "health"),
+];
+
+/// What the generator made.
+#[derive(Debug, Clone, Default)]
+pub struct Generated {
+    /// Units, including the root.
+    pub units: usize,
+    /// People.
+    pub people: usize,
+    /// Positions filled.
+    pub positions: usize,
+}
+
+struct Builder<'a> {
+    app: &'a App,
+    actor: Actor,
+    rng: Lcg,
+    skill_ids: Vec<i64>,
+    type_ids: std::collections::HashMap<String, i64>,
+    next_person: usize,
+    made: Generated,
+    progress: &'a (dyn Fn(&Generated) + Send + Sync),
+}
+
+/// People made in one unit: (person id, name) in the order given.
+type Made = Vec<(i64, String)>;
+
+impl Builder<'_> {
+    fn date(&mut self, from_year: usize, to_year: usize) -> String {
+        format!(
+            "{}-{:02}-{:02}",
+            self.rng.between(from_year, to_year),
+            self.rng.between(1, 12),
+            self.rng.between(1, 28)
+        )
+    }
+
+    fn status(&mut self) -> &'static str {
+        match self.rng.below(100) {
+            0..=67 => "member",
+            68..=75 => "candidate",
+            76..=79 => "applicant",
+            80..=96 => "employee",
+            _ => "left",
+        }
+    }
+
+    /// Adds people to units in one batch: `(unit, count, first status)`.
+    /// The first person of each unit takes `first` (staff who will hold
+    /// positions are members).
+    async fn people(
+        &mut self,
+        tx: &mut grassroots_store::Tx,
+        wanted: &[(UnitId, usize)],
+    ) -> AppResult<Vec<Made>> {
+        let now = self.app.clock.now();
+        let mut rows: Vec<(UnitId, String, String, String, String)> = Vec::new();
+        for (unit, n) in wanted {
+            for i in 0..*n {
+                self.next_person += 1;
+                let status = if i < 3 { "member" } else { self.status() };
+                let joined = self.date(1975, 2026);
+                rows.push((
+                    *unit,
+                    person_name(&mut self.rng),
+                    status.to_string(),
+                    joined,
+                    format!("D{:07}", self.next_person),
+                ));
+            }
+        }
+        let new: Vec<NewPerson<'_>> = rows
+            .iter()
+            .map(|(unit, name, status, joined, ext)| NewPerson {
+                unit_id: *unit,
+                full_name: name,
+                contact: "",
+                status,
+                joined_on: Some(joined),
+                external_id: Some(ext),
+            })
+            .collect();
+        let scope = self.actor.principal.scope::<Edit>();
+        people::insert_batch(tx, &scope, &new, "demo", now, |_| {}).await?;
+        let exts: Vec<String> = rows.iter().map(|r| r.4.clone()).collect();
+        let found = people::by_external_ids(tx, &exts).await?;
+        let id_of: std::collections::HashMap<&str, i64> = found
+            .iter()
+            .filter_map(|p| p.external_id.as_deref().map(|e| (e, p.id)))
+            .collect();
+        let mut out: Vec<Made> = Vec::new();
+        let mut at = 0;
+        for (_, n) in wanted {
+            out.push(
+                rows[at..at + n]
+                    .iter()
+                    .map(|r| (id_of[r.4.as_str()], r.1.clone()))
+                    .collect(),
+            );
+            at += n;
+        }
+        self.made.people += rows.len();
+        // Some talents, with certifications of every state.
+        let edit = self.actor.principal.scope::<Edit>();
+        for (id, _) in out.iter().flatten() {
+            if self.rng.chance(4) {
+                let skill = self.skill_ids[self.rng.below(self.skill_ids.len())];
+                let until = match self.rng.below(4) {
+                    0 => Some(self.date(2024, 2025)),
+                    1 => Some("2026-12-20".to_string()),
+                    2 => Some(self.date(2027, 2030)),
+                    _ => None,
+                };
+                let level = self.rng.between(1, 5) as i32;
+                skills::set(tx, &edit, *id, skill, level, until.as_deref()).await?;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Appoints `person` to `key` in `unit` (unless this seat is left
+    /// vacant, one time in `vacant_one_in`).
+    async fn appoint(
+        &mut self,
+        tx: &mut grassroots_store::Tx,
+        unit: UnitId,
+        key: &str,
+        person: i64,
+        vacant_one_in: usize,
+    ) -> AppResult<bool> {
+        if vacant_one_in > 0 && self.rng.chance(vacant_one_in) {
+            return Ok(false);
+        }
+        // A few recent appointments, most long-serving.
+        let started = if self.rng.chance(5) {
+            self.date(2026, 2026)
+        } else {
+            self.date(2005, 2024)
+        };
+        let scope = self.actor.principal.scope::<Manage>();
+        positions::assign(
+            tx,
+            &scope,
+            unit,
+            self.type_ids[key],
+            person,
+            &started,
+            self.app.clock.now(),
+        )
+        .await?;
+        self.made.positions += 1;
+        Ok(true)
+    }
+
+    async fn unit(
+        &mut self,
+        tx: &mut grassroots_store::Tx,
+        parent: UnitId,
+        name: &str,
+        level: &str,
+    ) -> AppResult<UnitId> {
+        let scope = self.actor.principal.scope::<Manage>();
+        let u = units::create_child(tx, &scope, parent, name, level, None, self.app.clock.now())
+            .await?;
+        self.made.units += 1;
+        Ok(u.id)
+    }
+
+    /// A committee body (province, city, county) with its staff and
+    /// secretary.
+    async fn body(&mut self, parent: UnitId, name: &str, level: &str) -> AppResult<(UnitId, Made)> {
+        let mut tx = self.app.db.begin().await?;
+        let id = self.unit(&mut tx, parent, name, level).await?;
+        let staff = self.people(&mut tx, &[(id, 4)]).await?.remove(0);
+        self.appoint(&mut tx, id, "secretary", staff[0].0, 0)
+            .await?;
+        self.appoint(&mut tx, id, "vice_secretary", staff[1].0, 0)
+            .await?;
+        tx.commit().await?;
+        Ok((id, staff))
+    }
+
+    /// A primary committee with its cells, people and positions; returns
+    /// its id, its staff and its cells with their people.
+    async fn primary(
+        &mut self,
+        parent: UnitId,
+        name: &str,
+        cell_word: &str,
+        scale: &Scale,
+    ) -> AppResult<(UnitId, Made, Vec<(UnitId, Made)>)> {
+        let mut tx = self.app.db.begin().await?;
+        let id = self
+            .unit(&mut tx, parent, name, "primary_committee")
+            .await?;
+        let cells = self.rng.between(scale.cells_min, scale.cells_max);
+        let mut cell_ids = Vec::new();
+        for i in 1..=cells {
+            cell_ids.push(
+                self.unit(&mut tx, id, &format!("{cell_word} {i} Cell"), "cell")
+                    .await?,
+            );
+        }
+        let mut wanted = vec![(id, 5)];
+        for c in &cell_ids {
+            wanted.push((*c, self.rng.between(scale.people_min, scale.people_max)));
+        }
+        let mut made = self.people(&mut tx, &wanted).await?;
+        let staff = made.remove(0);
+        // The lead trio (some seats vacant), a vice-secretary and a
+        // committee drawn from the cells.
+        self.appoint(&mut tx, id, "secretary", staff[0].0, 12)
+            .await?;
+        self.appoint(&mut tx, id, "administrative_head", staff[1].0, 8)
+            .await?;
+        self.appoint(&mut tx, id, "technical_head", staff[2].0, 5)
+            .await?;
+        self.appoint(&mut tx, id, "vice_secretary", staff[3].0, 0)
+            .await?;
+        for people in made.iter().take(3) {
+            self.appoint(&mut tx, id, "committee_member", people[1].0, 0)
+                .await?;
+        }
+        for (cell, people) in cell_ids.iter().zip(&made) {
+            self.appoint(&mut tx, *cell, "cell_secretary", people[0].0, 10)
+                .await?;
+        }
+        tx.commit().await?;
+        (self.progress)(&self.made);
+        Ok((id, staff, cell_ids.into_iter().zip(made).collect()))
+    }
+}
+
+/// Where the demo logins are held.
+struct Anchors {
+    province: (UnitId, String, i64),
+    primary: (UnitId, String, i64),
+    cell: (UnitId, String, i64),
+    member: (UnitId, String, i64),
+}
+
+/// Builds the demo organization unless it exists; returns its logins.
+/// `progress` hears the running totals after each primary committee.
+pub async fn build(
+    app: &App,
+    scale: Scale,
+    progress: &(dyn Fn(&Generated) + Send + Sync),
+) -> AppResult<Vec<DemoLogin>> {
+    let logins_spec: &[(&str, Role, ScopeKind)] = &[
+        ("admin", Role::Administrator, ScopeKind::Subtree),
+        ("province", Role::Secretary, ScopeKind::Subtree),
+        ("secretary", Role::Secretary, ScopeKind::Subtree),
+        ("cell", Role::Secretary, ScopeKind::Subtree),
+        ("member", Role::Member, ScopeKind::Unit),
+        ("viewer", Role::Viewer, ScopeKind::Subtree),
+    ];
+    if let Some(root) = root_unit(app).await? {
+        // A demo database from an earlier run: it must be complete.
+        let mut c = app.db.conn().await?;
+        if grassroots_store::accounts::count(&mut c).await? < logins_spec.len() as i64 {
+            return Err(AppError::BadRequest(
+                "this database holds an incomplete demo (an earlier run was interrupted); delete the demo folder and run the demo again".into(),
+            ));
+        }
+        let mut out = Vec::new();
+        let admin = Actor::cli(root.id)
+            .principal
+            .scope::<grassroots_core::Administer>();
+        for (user, role, _) in logins_spec {
+            let account = grassroots_store::accounts::get_by_username(&mut c, &admin, user).await?;
+            let held = grassroots_store::roles::of_account(&mut c, account.id).await?;
+            let unit_id = held.first().map_or(root.id, |a| a.unit_id);
+            let unit = units::names(&mut c, &[unit_id]).await?;
+            out.push(DemoLogin {
+                username: user.to_string(),
+                password: demo_password(user),
+                role: *role,
+                unit_name: unit.first().map_or(root.name.clone(), |u| u.1.clone()),
+            });
+        }
+        return Ok(out);
+    }
+    let (root, _) = init(
+        app,
+        InitInput {
+            organization: "Central Committee".into(),
+            root_level: "central_committee".into(),
+            admin_username: "admin".into(),
+            admin_display_name: "Administrator".into(),
+            admin_password: demo_password("admin"),
+        },
+    )
+    .await?;
+    let actor = Actor::cli(root.id);
+    let mut b = Builder {
+        app,
+        actor: actor.clone(),
+        rng: Lcg(20_220_228),
+        skill_ids: Vec::new(),
+        type_ids: Default::default(),
+        next_person: 0,
+        made: Generated {
+            units: 1,
+            ..Default::default()
+        },
+        progress,
+    };
+    {
+        let mut tx = app.db.begin().await?;
+        for (name, category) in SKILLS {
+            b.skill_ids
+                .push(skills::create(&mut tx, name, category).await?.id);
+        }
+        tx.commit().await?;
+        let mut c = app.db.conn().await?;
+        b.type_ids = positions::types(&mut c)
+            .await?
+            .into_iter()
+            .map(|t| (t.key, t.id))
+            .collect();
+    }
+    // The centre: departments, and primary committees of ministries and
+    // national institutions.
+    let mut viewer_home = root.id;
+    for dept in [
+        "Organizational Guidance Department",
+        "Propaganda and Agitation Department",
+        "Science and Education Department",
+        "Economic Policy Department",
+    ] {
+        let (id, _) = b.body(root.id, dept, "department").await?;
+        if viewer_home == root.id {
+            viewer_home = id;
+        }
+    }
+    b.primary(
+        root.id,
+        "Ministry of Chemical Industry Primary Committee",
+        "Bureau",
+        &scale,
+    )
+    .await?;
+    b.primary(
+        root.id,
+        "State Academy of Sciences Mining Research Institute Primary Committee",
+        "Laboratory",
+        &scale,
+    )
+    .await?;
+    let mut anchors: Option<Anchors> = None;
+    let mut place = 0;
+    for p in 0..scale.provinces {
+        let province_name = match PROVINCES.get(p) {
+            Some(n) => format!("{n} Provincial Committee"),
+            None => format!("Province {} Committee", p + 1),
+        };
+        let (province, province_staff) = b
+            .body(root.id, &province_name, "provincial_committee")
+            .await?;
+        for k in 0..scale.counties {
+            let base = PLACES[place % PLACES.len()];
+            let round = place / PLACES.len();
+            place += 1;
+            let town = if round == 0 {
+                base.to_string()
+            } else {
+                format!("{base} {}", round + 1)
+            };
+            let (level, word) = if k % 3 == 0 {
+                ("city_committee", "City")
+            } else {
+                ("county_committee", "County")
+            };
+            let (county, _) = b
+                .body(province, &format!("{town} {word} Committee"), level)
+                .await?;
+            for j in 0..scale.primaries {
+                let (kind, cell_word) = KINDS[(j + k) % KINDS.len()];
+                let name = if j < KINDS.len() {
+                    format!("{town} {kind} Primary Committee")
+                } else {
+                    format!(
+                        "{town} {kind} No. {} Primary Committee",
+                        j / KINDS.len() + 1
+                    )
+                };
+                let (primary, staff, cells) = b.primary(county, &name, cell_word, &scale).await?;
+                if anchors.is_none() && kind == "Machine Factory" {
+                    let (cell, cell_people) = &cells[0];
+                    anchors = Some(Anchors {
+                        province: (province, province_name.clone(), province_staff[0].0),
+                        primary: (primary, name.clone(), staff[0].0),
+                        cell: (*cell, format!("{cell_word} 1 Cell"), cell_people[0].0),
+                        member: (*cell, format!("{cell_word} 1 Cell"), cell_people[2].0),
+                    });
+                }
+            }
+        }
+    }
+    let anchors = anchors.ok_or_else(|| AppError::Internal("the demo has no factory".into()))?;
+    // The logins, linked to the people whose record they show.
+    let mut out = vec![DemoLogin {
+        username: "admin".into(),
+        password: demo_password("admin"),
+        role: Role::Administrator,
+        unit_name: root.name.clone(),
+    }];
+    // (login, role, reach, (unit, unit name, person the login belongs to))
+    type Placed<'a> = (&'a str, Role, ScopeKind, (UnitId, String, Option<i64>));
+    let placed: [Placed<'_>; 5] = [
+        (
+            "province",
+            Role::Secretary,
+            ScopeKind::Subtree,
+            (
+                anchors.province.0,
+                anchors.province.1.clone(),
+                Some(anchors.province.2),
+            ),
+        ),
+        (
+            "secretary",
+            Role::Secretary,
+            ScopeKind::Subtree,
+            (
+                anchors.primary.0,
+                anchors.primary.1.clone(),
+                Some(anchors.primary.2),
+            ),
+        ),
+        (
+            "cell",
+            Role::Secretary,
+            ScopeKind::Subtree,
+            (anchors.cell.0, anchors.cell.1.clone(), Some(anchors.cell.2)),
+        ),
+        (
+            "member",
+            Role::Member,
+            ScopeKind::Unit,
+            (
+                anchors.member.0,
+                anchors.member.1.clone(),
+                Some(anchors.member.2),
+            ),
+        ),
+        (
+            "viewer",
+            Role::Viewer,
+            ScopeKind::Subtree,
+            (root.id, root.name.clone(), None),
+        ),
+    ];
+    for (user, role, scope, (unit_id, unit_name, person)) in placed {
+        let display = match person {
+            Some(p) => {
+                let mut c = app.db.conn().await?;
+                people::get(&mut c, &actor.principal.scope::<grassroots_core::Read>(), p)
+                    .await?
+                    .full_name
+            }
+            None => "Organizational Guidance Department".into(),
+        };
+        let home = if person.is_none() {
+            viewer_home
+        } else {
+            unit_id
+        };
+        let account = crate::accounts::create_with_role(
+            app,
+            &actor,
+            crate::accounts::CreateInput {
+                username: user.to_string(),
+                display_name: display,
+                home_unit_id: home,
+                password: demo_password(user),
+            },
+            Some(Assignment {
+                role,
+                unit_id,
+                scope,
+            }),
+        )
+        .await?;
+        if let Some(p) = person {
+            crate::accounts::link_person(app, &actor, account.id, Some(p)).await?;
+        }
+        out.push(DemoLogin {
+            username: user.to_string(),
+            password: demo_password(user),
+            role,
+            unit_name,
+        });
+    }
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let mut e = actor.entry("demo.generate", "unit", root.id, Some(root.id));
+    e.after = Some(json!({
+        "units": b.made.units,
+        "people": b.made.people,
+        "positions": b.made.positions,
+    }));
+    audit::append(&mut tx, now, &e).await?;
+    tx.commit().await?;
+    (b.progress)(&b.made);
+    Ok(out)
+}
