@@ -159,6 +159,8 @@ const RECURSIVE_PEOPLE: &str = "WITH RECURSIVE sub(id) AS (
 fn benches(c: &mut Criterion) {
     let w = world();
     let read = w.actor.principal.scope::<Read>();
+    // One connection held throughout: the figures are the reads alone.
+    let mut conn = w.rt.block_on(w.app.db.conn()).unwrap();
     let mut g = c.benchmark_group("people_in_subtree");
     for (label, unit) in &w.levels {
         g.bench_with_input(
@@ -194,7 +196,27 @@ fn benches(c: &mut Criterion) {
             },
         );
     }
+    // The driver's floor: the smallest statement, on the same connection.
+    g.bench_function("driver_floor/select_1", |b| {
+        b.iter(|| {
+            w.rt.block_on(async {
+                let grassroots_store::Conn::Sqlite(sqlite) = &mut conn else {
+                    unreachable!()
+                };
+                let n: i64 = sqlx::query_scalar("SELECT 1")
+                    .fetch_one(&mut **sqlite)
+                    .await
+                    .unwrap();
+                n
+            })
+        })
+    });
     g.finish();
+    {
+        // Returning the connection to the pool needs the runtime.
+        let _rt = w.rt.enter();
+        drop(conn);
+    }
 
     let mut g = c.benchmark_group("move");
     g.sample_size(20).measurement_time(Duration::from_secs(20));

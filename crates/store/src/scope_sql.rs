@@ -8,6 +8,12 @@ use grassroots_core::{Capability, Scope};
 /// An SQL condition true exactly for rows whose `column` (a unit id) lies
 /// inside `scope`: granted alone, or below a granted subtree root (through
 /// the closure table, an indexed lookup). An empty scope yields `1 = 0`.
+///
+/// The subtree test is a correlated `EXISTS` on the closure table's
+/// (descendant, ancestor) index: one index probe per row. An uncorrelated
+/// `IN (SELECT descendant …)` would make SQLite build the whole subtree
+/// of the grant first, on every statement: the cost of one row read would
+/// grow with the size of the reader's subtree.
 pub fn unit_condition<C: Capability>(scope: &Scope<C>, column: &str) -> String {
     let mut parts = Vec::new();
     if !scope.single_units().is_empty() {
@@ -15,7 +21,7 @@ pub fn unit_condition<C: Capability>(scope: &Scope<C>, column: &str) -> String {
     }
     if !scope.subtree_roots().is_empty() {
         parts.push(format!(
-            "{column} IN (SELECT sc.descendant_id FROM unit_closure sc WHERE sc.ancestor_id IN ({}))",
+            "EXISTS (SELECT 1 FROM unit_closure sc WHERE sc.descendant_id = {column} AND sc.ancestor_id IN ({}))",
             join(scope.subtree_roots())
         ));
     }
