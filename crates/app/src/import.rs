@@ -648,29 +648,50 @@ async fn check_units(
             },
         }
     };
-    for (i, r) in rows.iter().enumerate() {
-        let mut path = vec![Node::Row(i)];
-        let mut at = Node::Row(i);
-        while let Some(next) = up(at) {
-            if path.contains(&next) {
-                let cycle: Vec<String> = path
+    // Walk up from every row, once per node overall: nodes already known
+    // to reach the import's unit end a walk; meeting the walk's own path
+    // again is a cycle.
+    let mut reaches: HashSet<Node> = HashSet::new();
+    for i in 0..rows.len() {
+        let mut path: Vec<Node> = Vec::new();
+        let mut on_path: HashMap<Node, usize> = HashMap::new();
+        let mut at = Some(Node::Row(i));
+        while let Some(n) = at {
+            if reaches.contains(&n) {
+                break;
+            }
+            if let Some(start) = on_path.get(&n) {
+                let cycle: Vec<String> = path[*start..]
                     .iter()
-                    .skip_while(|n| **n != next)
                     .map(|n| match n {
                         Node::Row(j) => format!("row {}", rows[*j].row),
                         Node::Stored(id) => format!("unit {id}"),
                     })
                     .collect();
+                // The stored tree has no cycle, so one has a row in it.
+                let Some(first) = path[*start..].iter().find_map(|n| match n {
+                    Node::Row(j) => Some(*j),
+                    Node::Stored(_) => None,
+                }) else {
+                    break;
+                };
                 p.add(
-                    r.row,
+                    rows[first].row,
                     cols.label("parent_external_id"),
-                    cols.get(&table.rows[i].1, "parent_external_id"),
+                    cols.get(&table.rows[first].1, "parent_external_id"),
                     format!("cycle: {} → back to {}", cycle.join(" → "), cycle[0]),
                 );
                 break;
             }
-            path.push(next);
-            at = next;
+            on_path.insert(n, path.len());
+            path.push(n);
+            at = up(n);
+        }
+        if p.count == 0 {
+            reaches.extend(path);
+        } else {
+            // Report each cycle once: its nodes are settled either way.
+            reaches.extend(on_path.into_keys());
         }
     }
     Ok(rows)
@@ -679,22 +700,27 @@ async fn check_units(
 /// The final depth of each row below the import's unit, so that parents
 /// are placed before their children and no move makes a transient cycle.
 fn placement_order(rows: &[UnitRow]) -> Vec<usize> {
+    // Iterative, memoized: a long chain of rows cannot exhaust the stack.
     let mut depth: Vec<Option<usize>> = vec![None; rows.len()];
-    fn depth_of(i: usize, rows: &[UnitRow], depth: &mut Vec<Option<usize>>) -> usize {
-        if let Some(d) = depth[i] {
-            return d;
-        }
-        let d = match rows[i].parent {
-            Some(Node::Row(j)) => depth_of(j, rows, depth) + 1,
-            _ => 0,
+    for i in 0..rows.len() {
+        let mut chain = Vec::new();
+        let mut at = i;
+        let base = loop {
+            if let Some(d) = depth[at] {
+                break d + 1;
+            }
+            chain.push(at);
+            match rows[at].parent {
+                // Cycles were refused before; the guard keeps this total.
+                Some(Node::Row(j)) if chain.len() <= rows.len() => at = j,
+                _ => break 0,
+            }
         };
-        depth[i] = Some(d);
-        d
+        for (k, row) in chain.iter().rev().enumerate() {
+            depth[*row] = Some(base + k);
+        }
     }
     let mut order: Vec<usize> = (0..rows.len()).collect();
-    for i in 0..rows.len() {
-        depth_of(i, rows, &mut depth);
-    }
     order.sort_by_key(|i| (depth[*i], *i));
     order
 }

@@ -113,6 +113,26 @@ async fn apply(
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
     let before = levels::active(&mut tx).await?;
+    // The root takes the new top level: its kind must stay.
+    let root_unit = units::root(&mut tx).await?.ok_or(AppError::NotFound)?;
+    let root_kind = before
+        .iter()
+        .find(|l| l.key == root_unit.level)
+        .map(|l| l.kind.as_str());
+    if let Some(top) = new.first()
+        && Some(top.kind.as_str()) != root_kind
+    {
+        return Err(FieldError::new(
+            "profile",
+            "in_use",
+            format!(
+                "the organization's own level would change kind to `{}`; the top level must be a `{}`",
+                top.kind,
+                root_kind.unwrap_or("body")
+            ),
+        )
+        .into());
+    }
     for (key, count) in levels::usage(&mut tx).await? {
         let old_kind = before
             .iter()

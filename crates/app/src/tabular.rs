@@ -129,6 +129,12 @@ fn cell_text(d: &Data) -> String {
     }
 }
 
+/// Columns read from a worksheet; cells to the right are refused, so that
+/// a tiny file naming a far-away cell cannot make us allocate the grid.
+pub const MAX_COLUMNS: u32 = 256;
+/// Rows read from a worksheet (the largest an .xlsx sheet can hold).
+pub const MAX_ROWS: u32 = 1_048_576;
+
 fn read_xlsx(bytes: &[u8]) -> Result<Table, FieldError> {
     let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| {
         file_error(
@@ -136,22 +142,49 @@ fn read_xlsx(bytes: &[u8]) -> Result<Table, FieldError> {
             format!("the file is not an Excel workbook (.xlsx): {e}"),
         )
     })?;
-    let range = book
-        .worksheet_range_at(0)
-        .ok_or_else(|| file_error("empty", "the workbook has no worksheet".into()))?
-        .map_err(|e| file_error("format", format!("the first worksheet cannot be read: {e}")))?;
-    let first_row = range.start().map_or(0, |(r, _)| r as usize);
-    let mut table = Table::default();
-    let mut header_seen = false;
-    for (i, row) in range.rows().enumerate() {
-        let cells: Vec<String> = row.iter().map(cell_text).collect();
-        if cells.iter().all(String::is_empty) {
+    let sheet = book
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or_else(|| file_error("empty", "the workbook has no worksheet".into()))?;
+    let unreadable = |e: calamine::XlsxError| {
+        file_error("format", format!("the first worksheet cannot be read: {e}"))
+    };
+    // Cells are read one by one into sparse rows: memory follows the cells
+    // present, not the sheet's dimensions.
+    let mut rows: std::collections::BTreeMap<u32, Vec<(u32, String)>> = Default::default();
+    let mut cells = book.worksheet_cells_reader(&sheet).map_err(unreadable)?;
+    while let Some(cell) = cells.next_cell().map_err(unreadable)? {
+        let (r, c) = cell.get_position();
+        let text = cell_text(&Data::from(cell.get_value().clone()));
+        if text.is_empty() {
             continue;
         }
+        if c >= MAX_COLUMNS || r >= MAX_ROWS {
+            return Err(file_error(
+                "too_large",
+                format!(
+                    "cell {}{} is beyond the {MAX_COLUMNS} columns and {MAX_ROWS} rows read",
+                    column_letter(c as usize),
+                    r + 1
+                ),
+            ));
+        }
+        rows.entry(r).or_default().push((c, text));
+    }
+    let mut table = Table::default();
+    let mut header_seen = false;
+    for (r, mut cells) in rows {
+        cells.sort_by_key(|(c, _)| *c);
+        let width = cells.last().map_or(0, |(c, _)| *c as usize + 1);
+        let mut row = vec![String::new(); width];
+        for (c, text) in cells {
+            row[c as usize] = text;
+        }
         if header_seen {
-            table.rows.push((first_row + i + 1, cells));
+            table.rows.push((r as usize + 1, row));
         } else {
-            table.headers = cells;
+            table.headers = row;
             header_seen = true;
         }
     }
@@ -254,5 +287,16 @@ mod tests {
         );
         let err = read(b"name\nx\n", Format::Xlsx).unwrap_err();
         assert_eq!(err.code, "format");
+    }
+
+    #[test]
+    fn a_far_away_cell_is_refused_not_allocated() {
+        let mut headers = vec![""; MAX_COLUMNS as usize];
+        headers.push("far");
+        headers[0] = "name";
+        let bytes = write_xlsx("People", &headers, &[]).unwrap();
+        let err = read(&bytes, Format::Xlsx).unwrap_err();
+        assert_eq!(err.code, "too_large");
+        assert!(err.message.contains("IW1"), "{}", err.message);
     }
 }

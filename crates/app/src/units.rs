@@ -379,6 +379,17 @@ pub async fn merge(
         if units::is_closed(&mut c, into).await? {
             return Err(bad_into("closed", "the unit is closed"));
         }
+        let outside =
+            units::merge_ends_outside(&mut c, &actor.principal.scope::<Manage>(), from, into)
+                .await?;
+        if outside > 0 {
+            return Err(bad_into(
+                "positions_outside",
+                &format!(
+                    "{outside} positions held by people of this unit, in units you do not manage, would end; ask who manages those units to end them first"
+                ),
+            ));
+        }
     }
     require::<Manage>(app, actor, parent).await?;
     require::<Manage>(app, actor, into).await?;
@@ -437,8 +448,14 @@ pub async fn history(app: &App, actor: &Actor, id: UnitId) -> AppResult<Vec<Unit
             }
         }
     }
-    let names: std::collections::HashMap<i64, String> =
-        units::names(&mut c, &ids).await?.into_iter().collect();
+    // Only units the reader may open are named.
+    let read = actor.principal.scope::<Read>();
+    let mut names: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
+    for (id, name) in units::names(&mut c, &ids).await? {
+        if units::in_scope(&mut c, &read, id).await? {
+            names.insert(id, name);
+        }
+    }
     let name_of = |v: &serde_json::Value| v.as_i64().and_then(|i| names.get(&i).cloned());
     let text = |v: &serde_json::Value| v.as_str().map(str::to_string);
     Ok(rows

@@ -996,3 +996,28 @@ pub async fn set_level(
     }
     Ok(())
 }
+
+/// Positions that merging `from` into `into` would end (held by people of
+/// `from` in units that do not contain `into`) and that lie outside
+/// `scope`: a merge must not end what its author does not manage.
+pub async fn merge_ends_outside(
+    c: &mut impl DbConn,
+    scope: &Scope<Manage>,
+    from: UnitId,
+    into: UnitId,
+) -> StoreResult<i64> {
+    let sql = format!(
+        "SELECT count(*) FROM positions p JOIN people pe ON pe.id = p.person_id
+         WHERE pe.unit_id = $1 AND p.ended_on IS NULL AND p.unit_id <> $1
+           AND p.unit_id NOT IN (SELECT ancestor_id FROM unit_closure WHERE descendant_id = $2)
+           AND NOT {}",
+        unit_condition(scope, "p.unit_id")
+    );
+    Ok(on_ex!(c, |e| sqlx::query_scalar(sqlx::AssertSqlSafe(
+        sql.as_str()
+    ))
+    .bind(from)
+    .bind(into)
+    .fetch_one(&mut *e)
+    .await)?)
+}

@@ -438,3 +438,5 @@ field-kind = Kind
 error-too-large = The file or request is too large.
 counter-positions = Positions held
 counter-seats-vacant = Lead seats vacant (primary units)
+people-cell = Cell
+people-cell-any = All cells

@@ -246,6 +246,18 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
                         .and_then(|v| v.to_str().ok())
                         .filter(|v| v.starts_with("multipart/form-data"))
                         .and_then(|v| multer::parse_boundary(v).ok());
+                    let may_upload = matches!(
+                        auth,
+                        Some(Authenticated {
+                            session: Some(_),
+                            ..
+                        })
+                    ) && parts.uri.path().ends_with("/import");
+                    if multipart_boundary.is_some() && !may_upload {
+                        // Only signed-in uploads of import files are read.
+                        tracing::warn!(request_id, path = %parts.uri.path(), "multipart refused");
+                        return refuse(&state, is_api, &request_id);
+                    }
                     if let Some(boundary) = multipart_boundary {
                         // Uploads carry the token as a form field too.
                         let Ok(bytes) = to_bytes(body, MAX_UPLOAD_BYTES).await else {

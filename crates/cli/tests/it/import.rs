@@ -413,6 +413,17 @@ async fn import_through_the_pages_with_mapping_and_check() {
     assert_eq!(people_total(&t).await, 2);
     // The upload is gone once used.
     assert_eq!(admin.get(&at).await.status, StatusCode::NOT_FOUND);
+    // Anonymous uploads are refused before the body is read.
+    let mut anon = t.client();
+    let r = anon
+        .post_multipart(
+            &format!("/units/{factory}/import"),
+            &[("kind", "people")],
+            "w.xlsx",
+            &file,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
     // A text file that is no table is refused at upload.
     let r = admin
         .post_multipart(

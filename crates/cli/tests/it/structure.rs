@@ -319,6 +319,15 @@ async fn profiles_rename_levels_and_refuse_to_orphan_units() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("line 2"), "{}", r.body);
+    // The organization's own level keeps its kind.
+    let r = admin
+        .post_form(
+            "/admin/profile",
+            &[("profile", "custom"), ("levels", "confederation | C | primary\nlocal_union | L | primary\nworkplace_group | W | cell")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("own level"), "{}", r.body);
     // Dropping a used level is refused.
     let r = admin
         .post_form(
@@ -445,4 +454,101 @@ async fn demo_has_the_whole_structure_and_is_deterministic() {
         .await
         .unwrap();
     assert_eq!(view.counters, view2.counters);
+}
+
+#[tokio::test]
+async fn the_people_list_narrows_to_one_cell() {
+    let t = TestApp::new().await;
+    let primary = t.unit("Factory", "primary_committee", t.root).await;
+    let c1 = t.unit("Press Shop Cell", "cell", primary).await;
+    let c2 = t.unit("Paint Shop Cell", "cell", primary).await;
+    let elsewhere = t.unit("Other", "primary_committee", t.root).await;
+    t.person(c1, "Han Pressman", "member").await;
+    t.person(c2, "O Painter", "member").await;
+    t.person(elsewhere, "Far Away", "member").await;
+    let mut admin = t.login("root").await;
+    let table = |body: &str| {
+        let start = body.find("id=\"people-table\"").expect("a people table");
+        let end = body[start..].find("</table>").unwrap() + start;
+        body[start..end].to_string()
+    };
+    let page = admin
+        .get(&format!("/units/{primary}?subtree=1&cell={c1}"))
+        .await;
+    let rows = table(&page.body);
+    assert!(rows.contains("Han Pressman"));
+    assert!(!rows.contains("O Painter"));
+    // A cell that is not below the unit is ignored, not followed.
+    let page = admin
+        .get(&format!("/units/{primary}?subtree=1&cell={elsewhere}"))
+        .await;
+    let rows = table(&page.body);
+    assert!(rows.contains("O Painter") && rows.contains("Han Pressman"));
+    assert!(!rows.contains("Far Away"));
+}
+
+#[tokio::test]
+async fn a_merge_never_ends_positions_its_author_does_not_manage() {
+    let t = TestApp::new().await;
+    let province = t.unit("Province", "provincial_committee", t.root).await;
+    let other_province = t
+        .unit("Other province", "provincial_committee", t.root)
+        .await;
+    let c1 = t.unit("County 1", "county_committee", province).await;
+    let c2 = t.unit("County 2", "county_committee", other_province).await;
+    let mine = t.unit("Mine", "primary_committee", c1).await;
+    let farm = t.unit("Farm", "primary_committee", c2).await;
+    let miner = t.person(mine, "Kim Miner", "member").await;
+    // The miner also sits on the provincial committee.
+    grassroots_app::positions::assign(
+        &t.app,
+        &t.cli(),
+        province,
+        "committee_member",
+        miner,
+        "2020-01-01",
+    )
+    .await
+    .unwrap();
+    let who = t
+        .user(
+            "two_counties",
+            Some(Role::Secretary),
+            c1,
+            ScopeKind::Subtree,
+        )
+        .await;
+    grassroots_app::roles::assign(
+        &t.app,
+        &t.cli(),
+        who,
+        grassroots_core::Assignment {
+            role: Role::Secretary,
+            unit_id: c2,
+            scope: ScopeKind::Subtree,
+        },
+    )
+    .await
+    .unwrap();
+    let mut sec = t.login("two_counties").await;
+    let r = sec
+        .json(
+            Method::POST,
+            &format!("/api/v1/units/{mine}/merge"),
+            Some(json!({"into_id": farm})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.json()["field"], "into_id");
+    let held = grassroots_app::positions::of_unit(&t.app, &t.cli(), province)
+        .await
+        .unwrap();
+    assert_eq!(held.current.len(), 1, "the provincial seat is untouched");
+    assert!(
+        grassroots_app::units::get(&t.app, &t.cli(), mine)
+            .await
+            .unwrap()
+            .closed_at
+            .is_none()
+    );
 }

@@ -61,6 +61,8 @@ struct UnitPage {
     transfers: Vec<grassroots_store::transfers::Transfer>,
     skill_options: Vec<(i64, String)>,
     skill: i64,
+    cell_options: Vec<(i64, String)>,
+    cell: i64,
     err: Option<FormError>,
 }
 
@@ -71,6 +73,7 @@ pub struct PeopleQuery {
     status: Option<String>,
     subtree: Option<String>,
     skill: Option<String>,
+    cell: Option<String>,
     page: Option<i64>,
 }
 
@@ -112,10 +115,22 @@ async fn unit_page(
         .skill
         .as_deref()
         .and_then(|v| v.trim().parse::<i64>().ok());
+    // The cells below the unit, to narrow the list to one of them.
+    let cell_options: Vec<(i64, String)> = view
+        .children
+        .iter()
+        .filter(|c| ln.kind(&c.level) == "cell")
+        .map(|c| (c.id, c.name.clone()))
+        .collect();
+    let wanted_cell = query
+        .cell
+        .as_deref()
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .filter(|c| cell_options.iter().any(|(id, _)| id == c));
     let mut people = people::list(
         &p.state.app,
         &p.auth.actor,
-        id,
+        wanted_cell.unwrap_or(id),
         PeopleFilter {
             subtree,
             name: (!q.is_empty()).then(|| q.clone()),
@@ -141,6 +156,9 @@ async fn unit_page(
         }
         if let Some(skill) = wanted_skill {
             params.push(("skill", skill.to_string()));
+        }
+        if let Some(cell) = wanted_cell {
+            params.push(("cell", cell.to_string()));
         }
         format!(
             "/units/{id}?{}",
@@ -215,6 +233,8 @@ async fn unit_page(
             transfers,
             skill_options,
             skill: wanted_skill.unwrap_or(0),
+            cell_options,
+            cell: wanted_cell.unwrap_or(0),
             positions: unit_positions,
             position_types,
             appointable,
