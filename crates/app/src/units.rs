@@ -132,12 +132,14 @@ pub async fn list_administered(
 
 /// Open units the actor manages that `id` could move under or merge into
 /// (outside its own subtree; the current parent only when
-/// `include_parent`), at most `limit`.
+/// `include_parent`), whose name contains `name` if given, at most
+/// `limit`.
 pub async fn move_targets(
     app: &App,
     actor: &Actor,
     id: UnitId,
     include_parent: bool,
+    name: Option<&str>,
     limit: i64,
 ) -> AppResult<Vec<Unit>> {
     let mut c = app.db.conn().await?;
@@ -146,6 +148,7 @@ pub async fn move_targets(
         &actor.principal.scope::<Manage>(),
         id,
         include_parent,
+        name.map(str::trim).filter(|n| !n.is_empty()),
         limit.clamp(1, 1000),
     )
     .await?)

@@ -238,14 +238,7 @@ pub async fn list(
          ORDER BY p.full_name, p.id LIMIT $4 OFFSET $5",
         unit_condition(scope, "p.unit_id")
     );
-    let pattern = f.name.as_ref().map(|n| {
-        let escaped = n
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        format!("%{escaped}%")
-    });
+    let pattern = f.name.as_deref().map(crate::units::contains_pattern);
     Ok(on_ex!(c, |e| sqlx::query_as::<_, Person>(
         sqlx::AssertSqlSafe(sql.as_str())
     )

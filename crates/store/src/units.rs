@@ -463,6 +463,7 @@ pub async fn move_targets(
     scope: &Scope<Manage>,
     id: UnitId,
     include_parent: bool,
+    name: Option<&str>,
     limit: i64,
 ) -> StoreResult<Vec<Unit>> {
     let sql = format!(
@@ -470,17 +471,31 @@ pub async fn move_targets(
          WHERE {} AND u.closed_at IS NULL
            AND u.id NOT IN (SELECT descendant_id FROM unit_closure WHERE ancestor_id = $1)
            AND ($3 OR u.id <> (SELECT coalesce(parent_id, 0) FROM units WHERE id = $1))
+           AND ($4 IS NULL OR lower(u.name) LIKE $4 ESCAPE '\\')
          ORDER BY u.depth, u.name, u.id LIMIT $2",
         unit_condition(scope, "u.id")
     );
+    let pattern = name.map(contains_pattern);
     Ok(on_ex!(c, |e| sqlx::query_as::<_, Unit>(
         sqlx::AssertSqlSafe(sql.as_str())
     )
     .bind(id)
     .bind(limit)
     .bind(include_parent)
+    .bind(&pattern)
     .fetch_all(&mut *e)
     .await)?)
+}
+
+/// A case-insensitive `LIKE` pattern matching `text` anywhere, with the
+/// wildcards of `text` taken literally.
+pub fn contains_pattern(text: &str) -> String {
+    let escaped = text
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
 }
 
 async fn exists_external_id(c: &mut impl DbConn, ext: &str) -> StoreResult<bool> {

@@ -552,3 +552,34 @@ async fn a_merge_never_ends_positions_its_author_does_not_manage() {
             .is_none()
     );
 }
+
+#[tokio::test]
+async fn pickers_search_units_and_people_by_name() {
+    let t = TestApp::new().await;
+    let primary = t.unit("Factory", "primary_committee", t.root).await;
+    let cell = t.unit("Press Shop Cell", "cell", primary).await;
+    for i in 0..120 {
+        t.unit(&format!("Target {i:03}"), "department", t.root)
+            .await;
+    }
+    t.unit("Zulu Needle Department", "department", t.root).await;
+    t.person(cell, "Kim Findable", "member").await;
+    let mut admin = t.login("root").await;
+    let page = admin.get(&format!("/units/{cell}")).await;
+    assert!(page.body.contains("Only the first 100 are listed"));
+    assert!(
+        !page.body.contains("Zulu Needle Department"),
+        "beyond the first 100"
+    );
+    let page = admin.get(&format!("/units/{cell}?unit_q=needle")).await;
+    assert!(page.body.contains("Zulu Needle Department"));
+    assert!(!page.body.contains("Target 001"));
+    let page = admin
+        .get(&format!("/units/{primary}?person_q=findable"))
+        .await;
+    assert!(page.body.contains("Kim Findable"));
+    let page = admin
+        .get(&format!("/units/{primary}?person_q=nobody"))
+        .await;
+    assert!(!page.body.contains("id=\"pos-person\""));
+}

@@ -53,6 +53,11 @@ struct UnitPage {
     prev_page: Option<String>,
     next_page: Option<String>,
     move_targets: Vec<(i64, String)>,
+    can_restructure: bool,
+    unit_q: String,
+    units_capped: bool,
+    person_q: String,
+    people_capped: bool,
     positions: UnitPositions,
     position_types: Vec<PositionType>,
     appointable: Vec<(i64, String)>,
@@ -75,9 +80,15 @@ pub struct PeopleQuery {
     skill: Option<String>,
     cell: Option<String>,
     page: Option<i64>,
+    /// Narrows the move and merge pickers.
+    unit_q: Option<String>,
+    /// Narrows the appointment picker.
+    person_q: Option<String>,
 }
 
 const PAGE_SIZE: i64 = 50;
+/// Choices listed in a unit or person picker before a search is needed.
+const PICKER_SIZE: i64 = 100;
 
 async fn unit_page(
     p: &Page,
@@ -176,22 +187,47 @@ async fn unit_page(
     let indent = |u: grassroots_store::units::Unit| {
         (u.id, format!("{}{}", "· ".repeat(u.depth as usize), u.name))
     };
-    let (move_targets, merge_targets) = if open_manager {
+    // Pickers list at most PICKER_SIZE choices; a name search narrows them.
+    let unit_q = query.unit_q.clone().unwrap_or_default().trim().to_string();
+    let person_q = query
+        .person_q
+        .clone()
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    let unit_filter = (!unit_q.is_empty()).then_some(unit_q.as_str());
+    let (move_targets, merge_targets): (Vec<_>, Vec<_>) = if open_manager {
         (
-            svc::move_targets(&p.state.app, &p.auth.actor, id, false, 1000)
-                .await?
-                .into_iter()
-                .map(indent)
-                .collect(),
-            svc::move_targets(&p.state.app, &p.auth.actor, id, true, 1000)
-                .await?
-                .into_iter()
-                .map(indent)
-                .collect(),
+            svc::move_targets(
+                &p.state.app,
+                &p.auth.actor,
+                id,
+                false,
+                unit_filter,
+                PICKER_SIZE,
+            )
+            .await?
+            .into_iter()
+            .map(indent)
+            .collect(),
+            svc::move_targets(
+                &p.state.app,
+                &p.auth.actor,
+                id,
+                true,
+                unit_filter,
+                PICKER_SIZE,
+            )
+            .await?
+            .into_iter()
+            .map(indent)
+            .collect(),
         )
     } else {
         (Vec::new(), Vec::new())
     };
+    let units_capped =
+        move_targets.len() as i64 >= PICKER_SIZE || merge_targets.len() as i64 >= PICKER_SIZE;
     let unit_positions = positions::of_unit(&p.state.app, &p.auth.actor, id).await?;
     let position_types = positions::types(&p.state.app).await?;
     let appointable = if view.can_manage {
@@ -201,7 +237,8 @@ async fn unit_page(
             id,
             PeopleFilter {
                 subtree: true,
-                limit: 500,
+                name: (!person_q.is_empty()).then(|| person_q.clone()),
+                limit: PICKER_SIZE,
                 ..Default::default()
             },
         )
@@ -213,6 +250,7 @@ async fn unit_page(
     } else {
         Vec::new()
     };
+    let people_capped = appointable.len() as i64 >= PICKER_SIZE;
     let vacancies = if ln.kind(&view.unit.level) == "cell" {
         Vec::new()
     } else {
@@ -254,6 +292,11 @@ async fn unit_page(
             prev_page,
             next_page,
             move_targets,
+            can_restructure: open_manager,
+            unit_q,
+            units_capped,
+            person_q,
+            people_capped,
             err,
         },
     ))
