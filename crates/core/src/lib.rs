@@ -1,8 +1,9 @@
-//! Domain core of grassroots: identifiers, validation and the authorization
-//! policy. Everything here is pure code, so it can be tested exhaustively
+//! Domain core of grassroots: identifiers, validation, the authorization
+//! policy and the progress rules of plan targets. Everything here is pure code, so it can be tested exhaustively
 //! without a database.
 
 pub mod policy;
+pub mod progress;
 pub mod validate;
 
 pub use policy::{
