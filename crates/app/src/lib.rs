@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 mod clock;
 pub mod config;
+pub mod decisions;
 pub mod demo;
 mod error;
 pub mod export;

@@ -158,6 +158,17 @@ pub async fn recompute(c: &mut impl DbConn) -> StoreResult<Vec<AggregateRow>> {
          JOIN unit_closure c ON c.descendant_id = s.id
          GROUP BY c.ancestor_id
          UNION ALL
+         SELECT c.ancestor_id, 'decision.' || CAST(a.decision_id AS TEXT) || '.addressed',
+                sum(CASE WHEN a.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
+         FROM decision_addressees a JOIN unit_closure c ON c.descendant_id = a.unit_id
+         GROUP BY c.ancestor_id, a.decision_id
+         UNION ALL
+         SELECT c.ancestor_id, 'decision.' || CAST(a.decision_id AS TEXT) || '.adopted',
+                sum(CASE WHEN a.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
+         FROM decision_addressees a JOIN unit_closure c ON c.descendant_id = a.unit_id
+         WHERE a.adopted_at IS NOT NULL
+         GROUP BY c.ancestor_id, a.decision_id
+         UNION ALL
          SELECT c.ancestor_id, 'skill.' || CAST(ps.skill_id AS TEXT),
                 sum(CASE WHEN p.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
          FROM person_skills ps JOIN people p ON p.id = ps.person_id

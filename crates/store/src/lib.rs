@@ -12,6 +12,7 @@ pub mod audit;
 pub mod backup;
 pub mod check;
 mod db;
+pub mod decisions;
 mod error;
 pub mod levels;
 pub mod migrate;

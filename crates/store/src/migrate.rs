@@ -43,6 +43,7 @@ migrations![
     (5, "skills", "0005_skills.sql"),
     (6, "transfers", "0006_transfers.sql"),
     (7, "unit_lifecycle", "0007_unit_lifecycle.sql"),
+    (8, "decisions", "0008_decisions.sql"),
 ];
 
 /// The migrations of a dialect, in order.

@@ -596,7 +596,8 @@ async fn carry_over(
     // The unit's own counts (people, positions, skills) change unit.
     let own: Vec<(String, i64)> = on_ex!(tx, |e| sqlx::query_as(
         "SELECT metric, own FROM unit_aggregates
-         WHERE unit_id = $1 AND own <> 0 AND metric NOT IN ('units', 'cells', 'seats.vacant')"
+         WHERE unit_id = $1 AND own <> 0 AND metric NOT IN ('units', 'cells', 'seats.vacant')
+           AND metric NOT LIKE 'decision.%'"
     )
     .bind(from)
     .fetch_all(&mut *e)

@@ -6,6 +6,7 @@ mod audit;
 mod auth;
 mod browser;
 mod cli;
+mod decisions;
 mod import;
 mod scope;
 mod store;

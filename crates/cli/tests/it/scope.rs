@@ -21,6 +21,7 @@ struct World {
     b_position: i64,
     skill: i64,
     b_transfer: i64,
+    b_decision: i64,
 }
 
 async fn world() -> World {
@@ -74,8 +75,24 @@ async fn world() -> World {
             .unwrap()
             .id
     };
+    // A decision of B to its cell.
+    let b_decision = grassroots_app::decisions::issue(
+        &t.app,
+        &t.cli(),
+        b,
+        grassroots_app::decisions::DecisionInput {
+            title: "B's decision".into(),
+            source: "committee_meeting".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .0
+    .id;
     World {
         t,
+        b_decision,
         b_transfer,
         skill,
         a_cell,
@@ -228,6 +245,17 @@ fn page_routes(w: &World) -> Vec<PageRequest> {
             vec![("parent_id", b.to_string())],
         ),
         (Method::GET, format!("/units/{b}/history"), vec![]),
+        (Method::GET, format!("/decisions/{}", w.b_decision), vec![]),
+        (
+            Method::POST,
+            format!("/decisions/{}/adopt", w.b_decision),
+            vec![("unit_id", w.b_cell.to_string())],
+        ),
+        (
+            Method::POST,
+            format!("/units/{b}/decisions"),
+            vec![("title", "Planted".into()), ("source", "other".into())],
+        ),
         (Method::GET, format!("/units/{b}/export/people.csv"), vec![]),
         (Method::GET, format!("/units/{b}/export/units.xlsx"), vec![]),
         (Method::GET, format!("/units/{b}/import"), vec![]),
@@ -391,6 +419,22 @@ fn api_routes(w: &World) -> Vec<(Method, String, Option<serde_json::Value>)> {
             Some(json!({"status": "left"})),
         ),
         (Method::GET, format!("/api/v1/units/{b}/history"), None),
+        (Method::GET, format!("/api/v1/units/{b}/decisions"), None),
+        (
+            Method::POST,
+            format!("/api/v1/units/{b}/decisions"),
+            Some(json!({"title": "Planted", "source": "other"})),
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/decisions/{}", w.b_decision),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/decisions/{}/adopt", w.b_decision),
+            Some(json!({"unit_id": w.b_cell})),
+        ),
         (
             Method::GET,
             format!("/api/v1/units/{b}/export?kind=people&format=csv"),
@@ -482,6 +526,10 @@ const COVERED_OPERATIONS: &[&str] = &[
     "post /units/{id}/close",
     "put /organization/profile",
     "get /units/{id}/export",
+    "get /units/{id}/decisions",
+    "post /units/{id}/decisions",
+    "get /decisions/{id}",
+    "post /decisions/{id}/adopt",
     "post /units/{id}/import",
     // Readable by every signed-in user: level names are not unit data.
     "get /organization/profile",
@@ -537,6 +585,17 @@ async fn assert_b_untouched(w: &World) {
         .await
         .unwrap();
     assert!(a_cell.closed_at.is_none(), "A's cell was not merged into B");
+    let b_decisions = grassroots_app::decisions::of_unit(&w.t.app, &w.t.cli(), w.b)
+        .await
+        .unwrap();
+    assert_eq!(b_decisions.issued.len(), 1, "no decision was issued for B");
+    let cell_inbox = grassroots_app::decisions::of_unit(&w.t.app, &w.t.cli(), w.b_cell)
+        .await
+        .unwrap();
+    assert!(
+        cell_inbox.inbox[0].adopted_at.is_none(),
+        "B's cell did not adopt"
+    );
     let (profile, _) = grassroots_app::units::profile(&w.t.app).await.unwrap();
     assert_eq!(profile, "party", "the profile did not change");
     let pending = grassroots_app::transfers::pending(&w.t.app, &w.t.cli(), w.b)

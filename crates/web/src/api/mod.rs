@@ -32,6 +32,7 @@ use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+mod decisions;
 mod structure;
 
 use crate::AppState;
@@ -75,6 +76,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(structure::get_profile, structure::set_profile))
         .routes(routes!(structure::export_file))
         .routes(routes!(structure::import_file))
+        .routes(routes!(
+            decisions::issue_decision,
+            decisions::unit_decisions
+        ))
+        .routes(routes!(decisions::get_decision))
+        .routes(routes!(decisions::adopt_decision))
         .routes(routes!(get_person, update_person))
         .routes(routes!(position_types))
         .routes(routes!(unit_positions, appoint))

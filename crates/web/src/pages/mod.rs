@@ -4,6 +4,7 @@
 
 pub(crate) mod admin;
 mod auth;
+mod decisions;
 mod imports;
 mod me;
 mod people;
@@ -52,6 +53,9 @@ pub fn routes() -> Router<AppState> {
                 )),
         )
         .route("/imports/{id}", get(imports::show))
+        .route("/units/{id}/decisions", post(decisions::issue))
+        .route("/decisions/{id}", get(decisions::show))
+        .route("/decisions/{id}/adopt", post(decisions::adopt))
         .route("/imports/{id}/check", post(imports::check))
         .route("/imports/{id}/commit", post(imports::commit))
         .route("/units/{id}/export/{file}", get(imports::download))

@@ -64,6 +64,8 @@ struct UnitPage {
     vacancies: Vec<Vacancy>,
     talents: Vec<Talent>,
     transfers: Vec<grassroots_store::transfers::Transfer>,
+    decisions: grassroots_app::decisions::UnitDecisions,
+    sources: Vec<String>,
     skill_options: Vec<(i64, String)>,
     skill: i64,
     cell_options: Vec<(i64, String)>,
@@ -258,6 +260,11 @@ async fn unit_page(
     };
     let talents = grassroots_app::skills::talents(&p.state.app, &p.auth.actor, id).await?;
     let transfers = grassroots_app::transfers::pending(&p.state.app, &p.auth.actor, id).await?;
+    let decisions = grassroots_app::decisions::of_unit(&p.state.app, &p.auth.actor, id).await?;
+    let sources = grassroots_store::decisions::SOURCES
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     let skill_options = grassroots_app::skills::catalogue(&p.state.app)
         .await?
         .into_iter()
@@ -269,6 +276,8 @@ async fn unit_page(
         &UnitPage {
             talents,
             transfers,
+            decisions,
+            sources,
             skill_options,
             skill: wanted_skill.unwrap_or(0),
             cell_options,
@@ -300,6 +309,16 @@ async fn unit_page(
             err,
         },
     ))
+}
+
+/// The unit page again with a form's error next to the forms (other
+/// errors go to the error page).
+pub(super) async fn form_failed(
+    p: &Page,
+    id: UnitId,
+    e: grassroots_app::AppError,
+) -> WebResult<Response> {
+    after_form::<()>(p, id, Err(e), "").await
 }
 
 /// Back to the unit page with `flash` on success; on a form error, the

@@ -1,0 +1,314 @@
+//! Decisions issued by a unit to its subtree, the units they are addressed
+//! to, and adoption. The addressees are fixed when the decision is issued;
+//! per-decision counters (`decision.<id>.addressed`, `.adopted`) make the
+//! adoption roll-up of any unit a row read.
+
+use chrono::{DateTime, Utc};
+use grassroots_core::{Edit, Manage, Read, Scope, UnitId};
+use serde::Serialize;
+
+use crate::scope_sql::unit_condition;
+use crate::{DbConn, StoreError, StoreResult, Tx, aggregates, on_ex};
+
+/// Sources a decision may come from.
+pub const SOURCES: &[&str] = &["congress", "plenary_meeting", "committee_meeting", "other"];
+
+/// A decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Decision {
+    /// Identifier.
+    pub id: i64,
+    /// Issuing unit.
+    pub unit_id: i64,
+    /// Title.
+    pub title: String,
+    /// Body, Markdown.
+    pub body: String,
+    /// `congress`, `plenary_meeting`, `committee_meeting` or `other`.
+    pub source: String,
+    /// Date of issue (YYYY-MM-DD).
+    pub issued_on: String,
+    /// Level keys addressed, comma-separated; empty for every unit below.
+    pub levels: String,
+    /// Who issued it.
+    pub created_by: String,
+}
+
+const COLUMNS: &str =
+    "d.id, d.unit_id, d.title, d.body, d.source, d.issued_on, d.levels, d.created_by";
+
+/// Metric: units a decision is addressed to.
+pub fn addressed_metric(id: i64) -> String {
+    format!("decision.{id}.addressed")
+}
+
+/// Metric: addressed units that adopted it.
+pub fn adopted_metric(id: i64) -> String {
+    format!("decision.{id}.adopted")
+}
+
+/// A new decision, validated.
+pub struct NewDecision<'a> {
+    /// Issuing unit; must lie in the writer's scope.
+    pub unit_id: UnitId,
+    /// Title.
+    pub title: &'a str,
+    /// Body.
+    pub body: &'a str,
+    /// Source.
+    pub source: &'a str,
+    /// Date.
+    pub issued_on: &'a str,
+    /// Level keys addressed (empty: every unit below).
+    pub levels: &'a [String],
+}
+
+/// Issues a decision: stores it, addresses it to every open unit below
+/// the issuer (of the given levels) and counts them, in the caller's
+/// transaction. Returns the decision and the number of addressees.
+pub async fn issue(
+    tx: &mut Tx,
+    scope: &Scope<Manage>,
+    new: &NewDecision<'_>,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<(Decision, i64)> {
+    if !crate::units::in_scope(tx, scope, new.unit_id).await? {
+        return Err(StoreError::NotFound);
+    }
+    let levels = new.levels.join(",");
+    let sql = format!(
+        "INSERT INTO decisions (unit_id, title, body, source, issued_on, levels, created_at, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {}",
+        COLUMNS.replace("d.", "")
+    );
+    let decision = on_ex!(tx, |e| sqlx::query_as::<_, Decision>(sqlx::AssertSqlSafe(
+        sql.as_str()
+    ))
+    .bind(new.unit_id)
+    .bind(new.title)
+    .bind(new.body)
+    .bind(new.source)
+    .bind(new.issued_on)
+    .bind(&levels)
+    .bind(now)
+    .bind(actor)
+    .fetch_one(&mut *e)
+    .await)?;
+    let addressed = on_ex!(tx, |e| sqlx::query(
+        "INSERT INTO decision_addressees (decision_id, unit_id)
+         SELECT $1, u.id FROM unit_closure c JOIN units u ON u.id = c.descendant_id
+         WHERE c.ancestor_id = $2 AND c.depth > 0 AND u.closed_at IS NULL
+           AND ($3 = '' OR (',' || $3 || ',') LIKE ('%,' || u.level || ',%'))"
+    )
+    .bind(decision.id)
+    .bind(new.unit_id)
+    .bind(&levels)
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected()))?;
+    // Every addressee counts once in itself and in each ancestor.
+    on_ex!(tx, |e| sqlx::query(
+        "INSERT INTO unit_aggregates (unit_id, metric, own, subtree)
+         SELECT c.ancestor_id, $2,
+                sum(CASE WHEN c.ancestor_id = a.unit_id THEN 1 ELSE 0 END), count(*)
+         FROM decision_addressees a JOIN unit_closure c ON c.descendant_id = a.unit_id
+         WHERE a.decision_id = $1
+         GROUP BY c.ancestor_id
+         ON CONFLICT (unit_id, metric) DO UPDATE SET
+           own = unit_aggregates.own + excluded.own,
+           subtree = unit_aggregates.subtree + excluded.subtree"
+    )
+    .bind(decision.id)
+    .bind(addressed_metric(decision.id))
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok((decision, addressed as i64))
+}
+
+/// A decision as seen by an addressed unit.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct InboxItem {
+    /// The decision.
+    #[sqlx(flatten)]
+    pub decision: Decision,
+    /// Name of the issuing unit.
+    pub issuer_name: String,
+    /// When the unit adopted it, if it did.
+    pub adopted_at: Option<DateTime<Utc>>,
+}
+
+/// Decisions addressed to `unit_id` (inside `scope`), newest first.
+pub async fn inbox(
+    c: &mut impl DbConn,
+    scope: &Scope<Read>,
+    unit_id: UnitId,
+) -> StoreResult<Vec<InboxItem>> {
+    let sql = format!(
+        "SELECT {COLUMNS}, u.name AS issuer_name, a.adopted_at
+         FROM decision_addressees a JOIN decisions d ON d.id = a.decision_id
+         JOIN units u ON u.id = d.unit_id
+         WHERE a.unit_id = $1 AND {}
+         ORDER BY d.issued_on DESC, d.id DESC LIMIT 200",
+        unit_condition(scope, "a.unit_id")
+    );
+    Ok(on_ex!(c, |e| sqlx::query_as::<_, InboxItem>(
+        sqlx::AssertSqlSafe(sql.as_str())
+    )
+    .bind(unit_id)
+    .fetch_all(&mut *e)
+    .await)?)
+}
+
+/// Decisions issued by `unit_id` (inside `scope`), newest first.
+pub async fn issued_by(
+    c: &mut impl DbConn,
+    scope: &Scope<Read>,
+    unit_id: UnitId,
+) -> StoreResult<Vec<Decision>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM decisions d WHERE d.unit_id = $1 AND {}
+         ORDER BY d.issued_on DESC, d.id DESC LIMIT 200",
+        unit_condition(scope, "d.unit_id")
+    );
+    Ok(on_ex!(c, |e| sqlx::query_as::<_, Decision>(
+        sqlx::AssertSqlSafe(sql.as_str())
+    )
+    .bind(unit_id)
+    .fetch_all(&mut *e)
+    .await)?)
+}
+
+/// A decision the reader may see: issued by a unit in `scope`, or
+/// addressed to one.
+pub async fn get(c: &mut impl DbConn, scope: &Scope<Read>, id: i64) -> StoreResult<Decision> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM decisions d WHERE d.id = $1 AND ({} OR EXISTS (
+             SELECT 1 FROM decision_addressees a WHERE a.decision_id = d.id AND {}))",
+        unit_condition(scope, "d.unit_id"),
+        unit_condition(scope, "a.unit_id")
+    );
+    on_ex!(c, |e| sqlx::query_as::<_, Decision>(sqlx::AssertSqlSafe(
+        sql.as_str()
+    ))
+    .bind(id)
+    .fetch_optional(&mut *e)
+    .await)?
+    .ok_or(StoreError::NotFound)
+}
+
+/// Marks the decision adopted by `unit_id` (inside `scope`, addressed);
+/// returns whether this changed anything.
+pub async fn adopt(
+    tx: &mut Tx,
+    scope: &Scope<Edit>,
+    decision_id: i64,
+    unit_id: UnitId,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    if !crate::units::in_scope(tx, scope, unit_id).await? {
+        return Err(StoreError::NotFound);
+    }
+    let addressed: i64 = on_ex!(tx, |e| sqlx::query_scalar(
+        "SELECT count(*) FROM decision_addressees WHERE decision_id = $1 AND unit_id = $2"
+    )
+    .bind(decision_id)
+    .bind(unit_id)
+    .fetch_one(&mut *e)
+    .await)?;
+    if addressed == 0 {
+        return Err(StoreError::NotFound);
+    }
+    let changed = on_ex!(tx, |e| sqlx::query(
+        "UPDATE decision_addressees SET adopted_at = $3, adopted_by = $4
+         WHERE decision_id = $1 AND unit_id = $2 AND adopted_at IS NULL"
+    )
+    .bind(decision_id)
+    .bind(unit_id)
+    .bind(now)
+    .bind(actor)
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected()))?;
+    if changed > 0 {
+        aggregates::add(tx, unit_id, &adopted_metric(decision_id), 1).await?;
+    }
+    Ok(changed > 0)
+}
+
+/// Adoption of a decision below one unit: (unit, name, addressed,
+/// adopted) for the unit's children that have addressees.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Adoption {
+    /// Unit.
+    pub unit_id: i64,
+    /// Its name.
+    pub name: String,
+    /// Addressed units in its subtree.
+    pub addressed: i64,
+    /// Of which adopted.
+    pub adopted: i64,
+}
+
+/// The adoption counters of `unit_id` and of each of its children (inside
+/// `scope`), read from the maintained counters.
+pub async fn adoption(
+    c: &mut impl DbConn,
+    scope: &Scope<Read>,
+    decision_id: i64,
+    unit_id: UnitId,
+) -> StoreResult<(Adoption, Vec<Adoption>)> {
+    let sql = format!(
+        "SELECT u.id AS unit_id, u.name,
+                coalesce(a.subtree, 0) AS addressed, coalesce(d.subtree, 0) AS adopted
+         FROM units u
+         LEFT JOIN unit_aggregates a ON a.unit_id = u.id AND a.metric = $2
+         LEFT JOIN unit_aggregates d ON d.unit_id = u.id AND d.metric = $3
+         WHERE (u.id = $1 OR u.parent_id = $1) AND {}
+         ORDER BY CASE WHEN u.id = $1 THEN 0 ELSE 1 END, u.name, u.id",
+        unit_condition(scope, "u.id")
+    );
+    let mut rows: Vec<Adoption> = on_ex!(c, |e| sqlx::query_as::<_, Adoption>(
+        sqlx::AssertSqlSafe(sql.as_str())
+    )
+    .bind(unit_id)
+    .bind(addressed_metric(decision_id))
+    .bind(adopted_metric(decision_id))
+    .fetch_all(&mut *e)
+    .await)?;
+    if rows.first().is_none_or(|r| r.unit_id != unit_id) {
+        return Err(StoreError::NotFound);
+    }
+    let top = rows.remove(0);
+    rows.retain(|r| r.addressed > 0);
+    Ok((top, rows))
+}
+
+/// Addressed units below `unit_id` (inside `scope`) that have not adopted
+/// the decision, by depth and name, at most `limit`.
+pub async fn not_adopted(
+    c: &mut impl DbConn,
+    scope: &Scope<Read>,
+    decision_id: i64,
+    unit_id: UnitId,
+    limit: i64,
+) -> StoreResult<Vec<(i64, String)>> {
+    let sql = format!(
+        "SELECT u.id, u.name FROM decision_addressees a
+         JOIN unit_closure c ON c.descendant_id = a.unit_id
+         JOIN units u ON u.id = a.unit_id
+         WHERE a.decision_id = $1 AND c.ancestor_id = $2 AND a.adopted_at IS NULL AND {}
+         ORDER BY u.depth, u.name, u.id LIMIT $3",
+        unit_condition(scope, "a.unit_id")
+    );
+    Ok(on_ex!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(
+        sql.as_str()
+    ))
+    .bind(decision_id)
+    .bind(unit_id)
+    .bind(limit)
+    .fetch_all(&mut *e)
+    .await)?)
+}

@@ -1,0 +1,128 @@
+//! Decision pages: issue from a unit, adopt in an addressed unit, and the
+//! adoption roll-up with drill-down.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query};
+use axum::http::StatusCode;
+use axum::response::Response;
+use grassroots_app::decisions::{self, DecisionInput, DecisionView};
+use grassroots_core::UnitId;
+use serde::Deserialize;
+
+use super::{Layout, Page, render};
+use crate::error::WebResult;
+use crate::middleware::redirect_with_flash;
+
+/// Markdown to HTML for display. Raw HTML in the source is shown as text,
+/// never passed through.
+pub fn markdown(source: &str) -> String {
+    use pulldown_cmark::{Event, Parser, html};
+    let events = Parser::new(source).map(|e| match e {
+        Event::Html(t) | Event::InlineHtml(t) => Event::Text(t),
+        other => other,
+    });
+    let mut out = String::new();
+    html::push_html(&mut out, events);
+    out
+}
+
+#[derive(Template)]
+#[template(path = "decision.html")]
+struct DecisionPage {
+    l: Layout,
+    view: DecisionView,
+    body_html: String,
+    issuer_name: String,
+    source_name: String,
+}
+
+/// Where to read the roll-up.
+#[derive(Deserialize)]
+pub struct AtQuery {
+    at: Option<UnitId>,
+}
+
+/// `GET /decisions/{id}`.
+pub async fn show(p: Page, Path(id): Path<i64>, Query(q): Query<AtQuery>) -> WebResult<Response> {
+    let view = decisions::view(&p.state.app, &p.auth.actor, id, q.at).await?;
+    let issuer_name =
+        grassroots_app::units::get(&p.state.app, &p.auth.actor, view.decision.unit_id)
+            .await
+            .map(|u| u.name)
+            .unwrap_or_default();
+    let body_html = markdown(&view.decision.body);
+    let source_name = p.tr.t(&format!(
+        "decision-source-{}",
+        view.decision.source.replace('_', "-")
+    ));
+    let l = p.layout(view.decision.title.clone(), Vec::new());
+    Ok(render(
+        StatusCode::OK,
+        &DecisionPage {
+            l,
+            view,
+            body_html,
+            issuer_name,
+            source_name,
+        },
+    ))
+}
+
+/// `POST /units/{id}/decisions`.
+pub async fn issue(
+    p: Page,
+    Path(id): Path<UnitId>,
+    form: axum::body::Bytes,
+) -> WebResult<Response> {
+    // Repeated fields (levels) need a parser that keeps them all.
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&form).unwrap_or_default();
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let input = DecisionInput {
+        title: get("title"),
+        body: get("body"),
+        source: get("source"),
+        issued_on: get("issued_on"),
+        levels: pairs
+            .iter()
+            .filter(|(n, _)| n == "levels")
+            .map(|(_, v)| v.clone())
+            .collect(),
+    };
+    let result = decisions::issue(&p.state.app, &p.auth.actor, id, input).await;
+    match result {
+        Ok((d, _)) => Ok(redirect_with_flash(
+            &p.state,
+            &format!("/decisions/{}", d.id),
+            "flash-decision-issued",
+        )),
+        Err(e) => super::units::form_failed(&p, id, e).await,
+    }
+}
+
+/// The adopt form.
+#[derive(Deserialize)]
+pub struct AdoptForm {
+    unit_id: String,
+}
+
+/// `POST /decisions/{id}/adopt`.
+pub async fn adopt(p: Page, Path(id): Path<i64>, Form(f): Form<AdoptForm>) -> WebResult<Response> {
+    let unit: UnitId = f
+        .unit_id
+        .trim()
+        .parse()
+        .map_err(|_| grassroots_app::AppError::invalid("unit_id"))?;
+    decisions::adopt(&p.state.app, &p.auth.actor, id, unit).await?;
+    Ok(redirect_with_flash(
+        &p.state,
+        &format!("/units/{unit}"),
+        "flash-decision-adopted",
+    ))
+}
