@@ -374,7 +374,13 @@ pub async fn run(
     progress: &(dyn Fn(usize, usize) + Send + Sync),
 ) -> AppResult<Report> {
     authorize(app, actor, target, file.kind).await?;
+    let started = std::time::Instant::now();
     let table = tabular::read(file.bytes, file.format)?;
+    tracing::debug!(
+        ms = started.elapsed().as_millis() as u64,
+        rows = table.rows.len(),
+        "import: file read"
+    );
     let mut problems = Problems::new();
     let cols = resolve_columns(file.kind, &table, mapping, &mut problems);
     let mut report = Report {
@@ -428,6 +434,10 @@ pub async fn run(
         }
         Kind::People => {
             let rows = check_people(&mut c, &table, &cols, &index, target, &mut problems).await?;
+            tracing::debug!(
+                ms = started.elapsed().as_millis() as u64,
+                "import: rows checked"
+            );
             drop(c);
             if problems.count > 0 {
                 return Ok(finish(report, problems));
@@ -435,10 +445,18 @@ pub async fn run(
             let mut tx = app.db.begin().await?;
             let (created, updated, unchanged) =
                 write_people(&mut tx, actor, &rows, now, progress).await?;
+            tracing::debug!(
+                ms = started.elapsed().as_millis() as u64,
+                "import: rows written"
+            );
             report.created = created;
             report.updated = updated;
             report.unchanged = unchanged;
             close_import(tx, actor, target, file, &report, dry_run, now).await?;
+            tracing::debug!(
+                ms = started.elapsed().as_millis() as u64,
+                "import: committed"
+            );
         }
     }
     report.committed = !dry_run;

@@ -389,8 +389,9 @@ pub async fn insert_batch(
     }
     let mut counts: std::collections::BTreeMap<(UnitId, String), i64> = Default::default();
     let mut done = 0;
-    // 7 parameters a row; stay well under both engines' limits.
-    for chunk in rows.chunks(400) {
+    // Measured on SQLite (100,000 rows): 50 rows a statement beat 20 (too
+    // many statements) and 400 (large statements cost more per row).
+    for chunk in rows.chunks(50) {
         let values = (0..chunk.len())
             .map(|i| {
                 let b = i * 6;
