@@ -601,6 +601,38 @@ pub async fn build(
             }
         }
     }
+    // A central decision addressed to every primary committee; about two
+    // in three have adopted it. (Before the logins: the accounts mark a
+    // complete demo.)
+    let (decision, _) = crate::decisions::issue(
+        app,
+        &actor,
+        root.id,
+        crate::decisions::DecisionInput {
+            title: "On carrying out the decisions of the plenary meeting in every primary committee".into(),
+            body: "Every primary committee turns this decision into its own work plan, makes it known to all its members and employees, and reports on it.\n\n1. Adopt the decision and draw up the unit's plan.\n2. Review implementation regularly and remove bottlenecks in time.\n3. Sum up and evaluate at the end of each period.".into(),
+            source: "plenary_meeting".into(),
+            issued_on: "2022-02-28".into(),
+            levels: vec!["primary_committee".into()],
+        },
+    )
+    .await?;
+    let primaries = {
+        let mut c = app.db.conn().await?;
+        grassroots_store::decisions::not_adopted(
+            &mut c,
+            &actor.principal.scope::<grassroots_core::Read>(),
+            decision.id,
+            root.id,
+            i64::MAX,
+        )
+        .await?
+    };
+    for (i, (unit, _)) in primaries.iter().enumerate() {
+        if i % 3 != 2 {
+            crate::decisions::adopt(app, &actor, decision.id, *unit).await?;
+        }
+    }
     let anchors = anchors.ok_or_else(|| AppError::Internal("the demo has no factory".into()))?;
     // The logins, linked to the people whose record they show.
     let mut out = vec![DemoLogin {
@@ -695,37 +727,6 @@ pub async fn build(
             role,
             unit_name,
         });
-    }
-    // A central decision addressed to every primary committee; about two
-    // in three have adopted it.
-    let (decision, _) = crate::decisions::issue(
-        app,
-        &actor,
-        root.id,
-        crate::decisions::DecisionInput {
-            title: "On carrying out the decisions of the plenary meeting in every primary committee".into(),
-            body: "Every primary committee turns this decision into its own work plan, makes it known to all its members and employees, and reports on it.\n\n1. Adopt the decision and draw up the unit's plan.\n2. Review implementation regularly and remove bottlenecks in time.\n3. Sum up and evaluate at the end of each period.".into(),
-            source: "plenary_meeting".into(),
-            issued_on: "2022-02-28".into(),
-            levels: vec!["primary_committee".into()],
-        },
-    )
-    .await?;
-    let primaries = {
-        let mut c = app.db.conn().await?;
-        grassroots_store::decisions::not_adopted(
-            &mut c,
-            &actor.principal.scope::<grassroots_core::Read>(),
-            decision.id,
-            root.id,
-            i64::MAX,
-        )
-        .await?
-    };
-    for (i, (unit, _)) in primaries.iter().enumerate() {
-        if i % 3 != 2 {
-            crate::decisions::adopt(app, &actor, decision.id, *unit).await?;
-        }
     }
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;

@@ -280,29 +280,49 @@ fn resolve_columns(kind: Kind, table: &Table, mapping: &Mapping, p: &mut Problem
     cols
 }
 
+/// The problem a field validator found, in words.
+fn reason(e: AppError) -> String {
+    match e {
+        AppError::Invalid(f) => f.message,
+        other => other.to_string(),
+    }
+}
+
+/// An external id: optional or required, checked like the forms' (at most
+/// 100 printable characters), and unique within the file (`seen` holds the
+/// row of each id met so far).
 fn check_id(
     p: &mut Problems,
+    seen: Option<&mut HashMap<String, usize>>,
     row: usize,
     column: String,
     value: &str,
     required: bool,
 ) -> Option<String> {
-    if value.is_empty() {
-        if required {
-            p.add(row, column, value, "required");
+    if value.is_empty() && required {
+        p.add(row, column, value, "required");
+        return None;
+    }
+    let id = match crate::people::optional(value, "external_id", 100) {
+        Ok(id) => id?,
+        Err(e) => {
+            p.add(row, column, value, reason(e));
+            return None;
         }
-        return None;
+    };
+    if let Some(seen) = seen {
+        if let Some(first) = seen.get(&id) {
+            p.add(
+                row,
+                column,
+                &id,
+                format!("duplicate id: row {first} has the same external id"),
+            );
+        } else {
+            seen.insert(id.clone(), row);
+        }
     }
-    if value.chars().count() > 100 || value.chars().any(char::is_control) {
-        p.add(
-            row,
-            column,
-            value,
-            "must be at most 100 printable characters",
-        );
-        return None;
-    }
-    Some(value.to_string())
+    Some(id)
 }
 
 /// Where a unit of the file hangs.
@@ -362,6 +382,16 @@ pub async fn authorize(app: &App, actor: &Actor, target: UnitId, kind: Kind) -> 
     }
 }
 
+/// Which columns hold which fields.
+#[derive(Debug, Clone, Copy)]
+pub enum MappingChoice<'a> {
+    /// Exactly this mapping (the mapping step of the pages).
+    Exactly(&'a Mapping),
+    /// The mapping suggested from the file's headers, with these fields
+    /// set otherwise (the API and the command line).
+    Suggested(&'a Mapping),
+}
+
 /// Checks and (unless `dry_run`) writes an import into the subtree of
 /// `target`. `progress` hears (rows done, rows in all) while writing.
 pub async fn run(
@@ -369,7 +399,7 @@ pub async fn run(
     actor: &Actor,
     target: UnitId,
     file: &ImportFile<'_>,
-    mapping: &Mapping,
+    columns: MappingChoice<'_>,
     dry_run: bool,
     progress: &(dyn Fn(usize, usize) + Send + Sync),
 ) -> AppResult<Report> {
@@ -381,12 +411,20 @@ pub async fn run(
         rows = table.rows.len(),
         "import: file read"
     );
+    let mapping = match columns {
+        MappingChoice::Exactly(m) => m.clone(),
+        MappingChoice::Suggested(overrides) => {
+            let mut m = suggest_mapping(file.kind, &table.headers);
+            m.extend(overrides.iter().map(|(k, v)| (k.clone(), v.clone())));
+            m
+        }
+    };
     let mut problems = Problems::new();
-    let cols = resolve_columns(file.kind, &table, mapping, &mut problems);
+    let cols = resolve_columns(file.kind, &table, &mapping, &mut problems);
     let mut report = Report {
         kind: file.kind.key().to_string(),
         rows: table.rows.len(),
-        mapping: mapping.clone(),
+        mapping,
         ..Report::default()
     };
     if table.rows.is_empty() {
@@ -521,6 +559,7 @@ async fn check_units(
         let line = *line;
         let ext = check_id(
             p,
+            Some(&mut seen),
             line,
             cols.label("external_id"),
             cols.get(cells, "external_id"),
@@ -541,23 +580,12 @@ async fn check_units(
         }
         let parent_ext = check_id(
             p,
+            None,
             line,
             cols.label("parent_external_id"),
             cols.get(cells, "parent_external_id"),
             false,
         );
-        if let Some(ext) = &ext {
-            if let Some(first) = seen.get(ext) {
-                p.add(
-                    line,
-                    cols.label("external_id"),
-                    ext,
-                    format!("duplicate id: row {first} has the same external id"),
-                );
-            } else {
-                seen.insert(ext.clone(), line);
-            }
-        }
         rows.push(UnitRow {
             row: line,
             ext: ext.unwrap_or_default(),
@@ -925,50 +953,21 @@ async fn check_people(
             }
         };
         let contact = cols.get(cells, "contact");
-        if contact.chars().count() > 200 || contact.chars().any(char::is_control) {
-            p.add(
-                line,
-                cols.label("contact"),
-                contact,
-                "must be at most 200 printable characters",
-            );
+        if let Err(e) = crate::people::optional(contact, "contact", 200) {
+            p.add(line, cols.label("contact"), contact, reason(e));
         }
         let joined = cols.get(cells, "joined_on");
-        let joined_on = if joined.is_empty() {
-            None
-        } else {
-            match chrono::NaiveDate::parse_from_str(joined, "%Y-%m-%d") {
-                Ok(d) => Some(d.format("%Y-%m-%d").to_string()),
-                Err(_) => {
-                    p.add(
-                        line,
-                        cols.label("joined_on"),
-                        joined,
-                        "must be a date YYYY-MM-DD",
-                    );
-                    None
-                }
-            }
-        };
+        let joined_on = crate::people::date(joined)
+            .map_err(|e| p.add(line, cols.label("joined_on"), joined, reason(e)))
+            .unwrap_or(None);
         let external_id = check_id(
             p,
+            Some(&mut seen),
             line,
             cols.label("external_id"),
             cols.get(cells, "external_id"),
             false,
         );
-        if let Some(ext) = &external_id {
-            if let Some(first) = seen.get(ext) {
-                p.add(
-                    line,
-                    cols.label("external_id"),
-                    ext,
-                    format!("duplicate id: row {first} has the same external id"),
-                );
-            } else {
-                seen.insert(ext.clone(), line);
-            }
-        }
         rows.push(PersonRow {
             row: line,
             full_name,

@@ -39,7 +39,8 @@ fn status(raw: &str) -> AppResult<String> {
     }
 }
 
-fn date(raw: &str) -> AppResult<Option<String>> {
+/// A date YYYY-MM-DD, or `None` when empty.
+pub(crate) fn date(raw: &str) -> AppResult<Option<String>> {
     let d = raw.trim();
     if d.is_empty() {
         return Ok(None);
@@ -49,7 +50,9 @@ fn date(raw: &str) -> AppResult<Option<String>> {
         .map_err(|_| FieldError::new("joined_on", "invalid", "must be a date YYYY-MM-DD").into())
 }
 
-fn optional(raw: &str, field: &'static str, max: usize) -> AppResult<Option<String>> {
+/// A free text of at most `max` printable characters, or `None` when
+/// empty.
+pub(crate) fn optional(raw: &str, field: &'static str, max: usize) -> AppResult<Option<String>> {
     let v = raw.trim();
     if v.is_empty() {
         Ok(None)

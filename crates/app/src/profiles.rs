@@ -5,7 +5,7 @@
 use grassroots_core::validate::display_name;
 use grassroots_core::{Administer, FieldError};
 use grassroots_store::audit;
-use grassroots_store::levels::{self, KINDS, Level, PROFILES};
+use grassroots_store::levels::{self, BUILTIN_PROFILES, KINDS, Level};
 use grassroots_store::units;
 use serde_json::json;
 
@@ -35,7 +35,7 @@ pub async fn set_builtin(app: &App, actor: &Actor, name: &str) -> AppResult<Vec<
             "invalid",
             format!(
                 "must be one of: {} (edit the custom profile through its own form)",
-                PROFILES[..3].join(", ")
+                BUILTIN_PROFILES.join(", ")
             ),
         )
         .into());

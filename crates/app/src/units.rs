@@ -492,6 +492,12 @@ pub async fn profile(app: &App) -> AppResult<(String, Vec<Level>)> {
     ))
 }
 
+/// The active profile's levels, top first.
+pub async fn levels(app: &App) -> AppResult<Vec<Level>> {
+    let mut c = app.db.conn().await?;
+    Ok(levels::active(&mut c).await?)
+}
+
 /// Closed children of a unit inside the reader's scope.
 pub async fn closed_children(app: &App, actor: &Actor, id: UnitId) -> AppResult<Vec<Unit>> {
     let mut c = app.db.conn().await?;

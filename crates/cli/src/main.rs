@@ -331,7 +331,7 @@ async fn import_command(config: &Config, a: ImportArgs) -> Result<()> {
         name: &name,
         bytes: &bytes,
     };
-    let mut mapping = import::suggest_mapping(kind, &import::inspect(&file)?.0.headers);
+    let mut mapping = import::Mapping::new();
     for m in &a.map {
         let (field, header) = m
             .split_once('=')
@@ -353,7 +353,16 @@ async fn import_command(config: &Config, a: ImportArgs) -> Result<()> {
         progress_bar.set_position(done as u64);
     };
     let started = std::time::Instant::now();
-    let report = import::run(&app, &actor, target, &file, &mapping, a.dry_run, &progress).await?;
+    let report = import::run(
+        &app,
+        &actor,
+        target,
+        &file,
+        import::MappingChoice::Suggested(&mapping),
+        a.dry_run,
+        &progress,
+    )
+    .await?;
     bar.finish_and_clear();
     let secs = started.elapsed().as_secs_f64();
     if report.problem_count > 0 {

@@ -23,7 +23,7 @@ pub struct Level {
 pub const KINDS: &[&str] = &["body", "primary", "cell"];
 
 /// Names of the built-in profiles; `custom` is edited by administrators.
-pub const PROFILES: &[&str] = &["party", "trade_union", "cooperative", "custom"];
+pub const BUILTIN_PROFILES: &[&str] = &["party", "trade_union", "cooperative"];
 
 /// The levels of a built-in profile (top first), or `None` for `custom`
 /// and unknown names.

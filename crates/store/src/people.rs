@@ -301,27 +301,8 @@ pub async fn relocate(
     .bind(person_id)
     .fetch_all(&mut *e)
     .await)?;
-    let ending: Vec<(i64, i64)> = on_ex!(tx, |e| sqlx::query_as(
-        "SELECT id, unit_id FROM positions
-         WHERE person_id = $1 AND ended_on IS NULL
-           AND unit_id NOT IN (SELECT ancestor_id FROM unit_closure WHERE descendant_id = $2)"
-    )
-    .bind(person_id)
-    .bind(to_unit)
-    .fetch_all(&mut *e)
-    .await)?;
     let today = now.date_naive().format("%Y-%m-%d").to_string();
-    for (position, _) in &ending {
-        on_ex!(tx, |e| sqlx::query(
-            "UPDATE positions SET ended_on = $1 WHERE id = $2"
-        )
-        .bind(&today)
-        .bind(position)
-        .execute(&mut *e)
-        .await
-        .map(|r| r.rows_affected()))?;
-        crate::positions::count_held(tx, *position, -1).await?;
-    }
+    crate::positions::end_outside(tx, person_id, to_unit, &today).await?;
     on_ex!(tx, |e| sqlx::query(
         "UPDATE people SET unit_id = $1, updated_at = $2 WHERE id = $3"
     )

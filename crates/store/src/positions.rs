@@ -38,6 +38,43 @@ pub(crate) async fn count_held(tx: &mut Tx, id: i64, sign: i64) -> StoreResult<(
     Ok(())
 }
 
+/// Ends the term of position `id` on `ended_on` and takes it off the
+/// counters. The caller has checked that it is current.
+pub(crate) async fn end_term(tx: &mut Tx, id: i64, ended_on: &str) -> StoreResult<()> {
+    on_ex!(tx, |e| sqlx::query(
+        "UPDATE positions SET ended_on = $1 WHERE id = $2"
+    )
+    .bind(ended_on)
+    .bind(id)
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected()))?;
+    count_held(tx, id, -1).await
+}
+
+/// Ends, on `ended_on`, the current positions of `person_id` in units that
+/// do not contain `unit_id` (the person's new unit); returns how many.
+pub(crate) async fn end_outside(
+    tx: &mut Tx,
+    person_id: i64,
+    unit_id: UnitId,
+    ended_on: &str,
+) -> StoreResult<u64> {
+    let ending: Vec<i64> = on_ex!(tx, |e| sqlx::query_scalar(
+        "SELECT id FROM positions
+         WHERE person_id = $1 AND ended_on IS NULL
+           AND unit_id NOT IN (SELECT ancestor_id FROM unit_closure WHERE descendant_id = $2)"
+    )
+    .bind(person_id)
+    .bind(unit_id)
+    .fetch_all(&mut *e)
+    .await)?;
+    for id in &ending {
+        end_term(tx, *id, ended_on).await?;
+    }
+    Ok(ending.len() as u64)
+}
+
 /// Lead seats of unit `id` without a current holder.
 pub(crate) async fn open_seats(tx: &mut Tx, id: UnitId) -> StoreResult<i64> {
     Ok(on_ex!(tx, |e| sqlx::query_scalar(
@@ -205,15 +242,7 @@ pub async fn end(
     if ended_on < before.started_on.as_str() {
         return Err(StoreError::Conflict { field: "ended_on" });
     }
-    on_ex!(tx, |e| sqlx::query(
-        "UPDATE positions SET ended_on = $1 WHERE id = $2"
-    )
-    .bind(ended_on)
-    .bind(id)
-    .execute(&mut *e)
-    .await
-    .map(|r| r.rows_affected()))?;
-    count_held(tx, id, -1).await?;
+    end_term(tx, id, ended_on).await?;
     let after = Position {
         ended_on: Some(ended_on.to_string()),
         ..before.clone()

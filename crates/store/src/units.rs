@@ -715,25 +715,9 @@ async fn mark_closed(
     .execute(&mut *e)
     .await
     .map(|r| r.rows_affected()))?;
-    aggregates::add(tx, unit.id, aggregates::UNITS, -1).await?;
-    match crate::levels::kind_of(tx, &unit.level).await?.as_deref() {
-        Some("cell") => aggregates::add(tx, unit.id, aggregates::CELLS, -1).await?,
-        Some("primary") => {
-            // Closed after its positions ended, so every seat is open.
-            let seats: i64 = on_ex!(tx, |e| {
-                sqlx::query_scalar(
-                "SELECT coalesce(max(own), 0) FROM unit_aggregates WHERE unit_id = $1 AND metric = $2"
-            )
-            .bind(unit.id)
-            .bind(crate::positions::SEATS_VACANT)
-            .fetch_one(&mut *e)
-            .await
-            })?;
-            aggregates::add(tx, unit.id, crate::positions::SEATS_VACANT, -seats).await?;
-        }
-        _ => {}
-    }
-    Ok(())
+    // Closed after its positions ended, so every lead seat is open: the
+    // unit leaves the counters as it entered them.
+    count_unit(tx, unit.id, &unit.level, -1).await
 }
 
 /// Closes unit `id` (inside `scope`, not the root). The caller has checked
@@ -823,15 +807,7 @@ pub async fn merge(
     .fetch_all(&mut *e)
     .await)?;
     for position in &leads {
-        crate::positions::count_held(tx, *position, -1).await?;
-        on_ex!(tx, |e| sqlx::query(
-            "UPDATE positions SET ended_on = $1 WHERE id = $2"
-        )
-        .bind(&today)
-        .bind(position)
-        .execute(&mut *e)
-        .await
-        .map(|r| r.rows_affected()))?;
+        crate::positions::end_term(tx, *position, &today).await?;
     }
     out.positions_ended = leads.len() as u64;
     let (moved, positions) = carry_over(tx, from, into, actor, now).await?;
@@ -839,27 +815,7 @@ pub async fn merge(
     out.positions = positions;
     // A moved person's positions in units that no longer contain them end.
     for person in &moved {
-        let ending: Vec<(i64, i64)> = on_ex!(tx, |e| sqlx::query_as(
-            "SELECT id, unit_id FROM positions
-             WHERE person_id = $1 AND ended_on IS NULL
-               AND unit_id NOT IN (SELECT ancestor_id FROM unit_closure WHERE descendant_id = $2)"
-        )
-        .bind(person)
-        .bind(into)
-        .fetch_all(&mut *e)
-        .await)?;
-        for (position, _) in &ending {
-            on_ex!(tx, |e| sqlx::query(
-                "UPDATE positions SET ended_on = $1 WHERE id = $2"
-            )
-            .bind(&today)
-            .bind(position)
-            .execute(&mut *e)
-            .await
-            .map(|r| r.rows_affected()))?;
-            crate::positions::count_held(tx, *position, -1).await?;
-        }
-        out.positions_ended += ending.len() as u64;
+        out.positions_ended += crate::positions::end_outside(tx, *person, into, &today).await?;
     }
     out.transfers_cancelled = on_ex!(tx, |e| {
         sqlx::query(

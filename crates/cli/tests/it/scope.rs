@@ -1518,6 +1518,26 @@ async fn skills_registry_and_talent_summary() {
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // The profile page belongs to administrators; changing the profile, to
+    // administrators of the whole organization.
+    assert_eq!(
+        sec.get("/admin/profile").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = sec
+        .post_form("/admin/profile", &[("profile", "cooperative")])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let mut admin_a = w.t.login("admin_a").await;
+    assert_eq!(admin_a.get("/admin/profile").await.status, StatusCode::OK);
+    let r = admin_a
+        .post_form("/admin/profile", &[("profile", "cooperative")])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        grassroots_app::units::profile(&w.t.app).await.unwrap().0,
+        "party"
+    );
     assert_eq!(
         grassroots_app::skills::catalogue(&w.t.app)
             .await

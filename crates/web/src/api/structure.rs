@@ -216,18 +216,17 @@ pub(super) async fn import_file(
         name: &file_name,
         bytes: &bytes,
     };
-    let mut mapping = import::suggest_mapping(kind, &import::inspect(&file)?.0.headers);
-    for (k, v) in &q.map {
-        if let Some(field) = k.strip_prefix("map.") {
-            mapping.insert(field.to_string(), v.clone());
-        }
-    }
+    let mapping: import::Mapping = q
+        .map
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix("map.").map(|f| (f.to_string(), v.clone())))
+        .collect();
     let report = import::run(
         &s.app,
         &c.actor,
         id,
         &file,
-        &mapping,
+        import::MappingChoice::Suggested(&mapping),
         q.dry_run.unwrap_or(true),
         &|_, _| {},
     )

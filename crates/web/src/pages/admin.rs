@@ -497,7 +497,7 @@ async fn profile_page(
             .collect::<Vec<_>>()
             .join("\n")
     });
-    let builtins = grassroots_store::levels::PROFILES[..3]
+    let builtins = grassroots_store::levels::BUILTIN_PROFILES
         .iter()
         .map(|k| {
             (

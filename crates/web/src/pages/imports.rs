@@ -212,7 +212,7 @@ async fn run(p: &Page, id: &str, f: &MappingForm, dry_run: bool) -> WebResult<Re
         &p.auth.actor,
         pending.upload.unit_id,
         &pending.file(),
-        &mapping,
+        import::MappingChoice::Exactly(&mapping),
         dry_run,
         &|_, _| {},
     )

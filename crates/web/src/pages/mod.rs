@@ -253,7 +253,7 @@ pub struct LevelNames {
 impl LevelNames {
     /// The active profile's levels, named in the page's language.
     pub async fn load(p: &Page) -> Result<LevelNames, WebError> {
-        let (_, levels) = grassroots_app::units::profile(&p.state.app).await?;
+        let levels = grassroots_app::units::levels(&p.state.app).await?;
         Ok(LevelNames {
             tr: p.tr.clone(),
             levels,

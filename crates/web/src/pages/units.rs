@@ -198,38 +198,30 @@ async fn unit_page(
         .trim()
         .to_string();
     let unit_filter = (!unit_q.is_empty()).then_some(unit_q.as_str());
-    let (move_targets, merge_targets): (Vec<_>, Vec<_>) = if open_manager {
-        (
-            svc::move_targets(
-                &p.state.app,
-                &p.auth.actor,
-                id,
-                false,
-                unit_filter,
-                PICKER_SIZE,
-            )
-            .await?
-            .into_iter()
-            .map(indent)
-            .collect(),
-            svc::move_targets(
-                &p.state.app,
-                &p.auth.actor,
-                id,
-                true,
-                unit_filter,
-                PICKER_SIZE,
-            )
-            .await?
-            .into_iter()
-            .map(indent)
-            .collect(),
+    // One list serves both pickers: merging may target the parent, moving
+    // may not.
+    let merge_targets: Vec<(i64, String)> = if open_manager {
+        svc::move_targets(
+            &p.state.app,
+            &p.auth.actor,
+            id,
+            true,
+            unit_filter,
+            PICKER_SIZE,
         )
+        .await?
+        .into_iter()
+        .map(indent)
+        .collect()
     } else {
-        (Vec::new(), Vec::new())
+        Vec::new()
     };
-    let units_capped =
-        move_targets.len() as i64 >= PICKER_SIZE || merge_targets.len() as i64 >= PICKER_SIZE;
+    let move_targets: Vec<(i64, String)> = merge_targets
+        .iter()
+        .filter(|(u, _)| Some(*u) != view.unit.parent_id)
+        .cloned()
+        .collect();
+    let units_capped = merge_targets.len() as i64 >= PICKER_SIZE;
     let unit_positions = positions::of_unit(&p.state.app, &p.auth.actor, id).await?;
     let position_types = positions::types(&p.state.app).await?;
     let appointable = if view.can_manage {
