@@ -36,6 +36,31 @@ pub struct Config {
     pub positions: PositionsConfig,
     /// Transfers.
     pub transfers: TransfersConfig,
+    /// Plans and blockers.
+    pub plans: PlansConfig,
+    /// Outgoing mail (reminders).
+    pub mail: MailConfig,
+}
+
+/// Plans and blockers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlansConfig {
+    /// Days a blocker may stay open after escalating before it escalates
+    /// again.
+    pub escalation_grace_days: i64,
+}
+
+/// Outgoing mail.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailConfig {
+    /// `smtp://host:port` (plain, for a local relay) or
+    /// `smtps://user:password@host:port`; empty sends no mail (reminders
+    /// stay in the app).
+    pub smtp_url: String,
+    /// Sender address.
+    pub from: String,
 }
 
 /// Transfers.
@@ -101,6 +126,13 @@ impl Default for Config {
             },
             transfers: TransfersConfig {
                 expire_after_days: 30,
+            },
+            plans: PlansConfig {
+                escalation_grace_days: 7,
+            },
+            mail: MailConfig {
+                smtp_url: String::new(),
+                from: "grassroots@localhost".into(),
             },
         }
     }

@@ -3,7 +3,7 @@
 //! sees how far adoption has come, by child unit, and who has not.
 
 use grassroots_core::validate::display_name;
-use grassroots_core::{Edit, FieldError, Manage, Read, UnitId};
+use grassroots_core::{FieldError, Manage, Read, UnitId};
 use grassroots_store::audit;
 use grassroots_store::decisions::{self, Adoption, Decision, InboxItem, NewDecision, SOURCES};
 use grassroots_store::levels;
@@ -100,29 +100,6 @@ pub async fn issue(
     audit::append(&mut tx, now, &e).await?;
     tx.commit().await?;
     Ok((decision, addressed))
-}
-
-/// The unit `unit_id` adopts decision `id` (it must be addressed to it).
-pub async fn adopt(app: &App, actor: &Actor, id: i64, unit_id: UnitId) -> AppResult<bool> {
-    crate::units::require::<Edit>(app, actor, unit_id).await?;
-    let now = app.clock.now();
-    let mut tx = app.db.begin().await?;
-    let changed = decisions::adopt(
-        &mut tx,
-        &actor.principal.scope::<Edit>(),
-        id,
-        unit_id,
-        &actor.label,
-        now,
-    )
-    .await?;
-    if changed {
-        let mut e = actor.entry("decision.adopt", "decision", id, Some(unit_id));
-        e.after = Some(json!({ "unit_id": unit_id }));
-        audit::append(&mut tx, now, &e).await?;
-    }
-    tx.commit().await?;
-    Ok(changed)
 }
 
 /// What a unit page shows of decisions.

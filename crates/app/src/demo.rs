@@ -628,12 +628,13 @@ pub async fn build(
         )
         .await?
     };
+    let anchors = anchors.ok_or_else(|| AppError::Internal("the demo has no factory".into()))?;
     for (i, (unit, _)) in primaries.iter().enumerate() {
         if i % 3 != 2 {
-            crate::decisions::adopt(app, &actor, decision.id, *unit).await?;
+            let late_cell = (*unit == anchors.primary.0).then_some(anchors.cell.0);
+            plan_demo(app, &actor, decision.id, *unit, i, late_cell).await?;
         }
     }
-    let anchors = anchors.ok_or_else(|| AppError::Internal("the demo has no factory".into()))?;
     // The logins, linked to the people whose record they show.
     let mut out = vec![DemoLogin {
         username: "admin".into(),
@@ -740,4 +741,205 @@ pub async fn build(
     tx.commit().await?;
     (b.progress)(&b.made);
     Ok(out)
+}
+
+/// A primary committee adopts the central decision with a plan for this
+/// year: an output target split among its cells (sum of their values), a
+/// study milestone split among them (mean), and a safety milestone of its
+/// own; the cells report with paces that give every status, some with a
+/// blocker; `late_cell`, when given, misses the study milestone.
+async fn plan_demo(
+    app: &App,
+    actor: &Actor,
+    decision_id: i64,
+    primary: UnitId,
+    index: usize,
+    late_cell: Option<UnitId>,
+) -> AppResult<()> {
+    use crate::plans::{
+        self, AdoptInput, BlockerInput, CascadeInput, CascadePart, CheckInInput, TargetInput,
+    };
+    let today = plans::today(app);
+    let plan = plans::adopt(
+        app,
+        actor,
+        decision_id,
+        AdoptInput {
+            unit_id: primary,
+            plan_id: None,
+            plan: Some(crate::plans::PlanInput {
+                title: "Work plan for carrying out the plenary decision".into(),
+                period_kind: "year".into(),
+                starts_on: Some(grassroots_store::plans::ymd(today)),
+                cadence: Some("monthly".into()),
+                ..Default::default()
+            }),
+        },
+    )
+    .await?;
+    let start = grassroots_store::plans::day(&plan.starts_on);
+    let elapsed = (today - start).num_days().max(1);
+    // The study milestone falls due half-way through the year so far.
+    let study_due = start + chrono::Duration::days((elapsed / 2).max(1));
+    let cells: Vec<(UnitId, String)> = {
+        let mut c = app.db.conn().await?;
+        grassroots_store::units::children(
+            &mut c,
+            &actor.principal.scope::<grassroots_core::Read>(),
+            primary,
+        )
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect()
+    };
+    let goal = 240.0 * cells.len().max(1) as f64;
+    let output = plans::add_target(
+        app,
+        actor,
+        plan.id,
+        TargetInput {
+            title: "Machine tools produced".into(),
+            category: "economic".into(),
+            kind: "numeric".into(),
+            baseline: Some(0.0),
+            target_value: Some(goal),
+            measure_unit: "units".into(),
+            weight: Some(3),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let study = plans::add_target(
+        app,
+        actor,
+        plan.id,
+        TargetInput {
+            title: "Every member studies the decision".into(),
+            category: "organizational".into(),
+            kind: "milestone".into(),
+            due_on: Some(grassroots_store::plans::ymd(study_due)),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let safety = plans::add_target(
+        app,
+        actor,
+        plan.id,
+        TargetInput {
+            title: "No serious accident at work".into(),
+            category: "safety".into(),
+            kind: "milestone".into(),
+            weight: Some(2),
+            ..Default::default()
+        },
+    )
+    .await?;
+    plans::check_in(
+        app,
+        actor,
+        safety.id,
+        CheckInInput {
+            narrative: "Safety inspections held in every workshop.".into(),
+            confidence: Some("high".into()),
+            ..Default::default()
+        },
+    )
+    .await?;
+    if cells.is_empty() {
+        return Ok(());
+    }
+    let outputs = plans::cascade(
+        app,
+        actor,
+        output.id,
+        CascadeInput {
+            rollup: "sum".into(),
+            parts: cells
+                .iter()
+                .map(|(id, _)| CascadePart {
+                    unit_id: *id,
+                    weight: Some(1),
+                    target_value: Some(240.0),
+                })
+                .collect(),
+        },
+    )
+    .await?;
+    let studies = plans::cascade(
+        app,
+        actor,
+        study.id,
+        CascadeInput {
+            rollup: "mean".into(),
+            parts: cells
+                .iter()
+                .map(|(id, _)| CascadePart {
+                    unit_id: *id,
+                    weight: Some(1),
+                    target_value: None,
+                })
+                .collect(),
+        },
+    )
+    .await?;
+    let share_elapsed = elapsed as f64
+        / (grassroots_store::plans::day(&plan.ends_on) - start)
+            .num_days()
+            .max(1) as f64;
+    for (k, (target, (cell, _))) in outputs.iter().zip(&cells).enumerate() {
+        let pace = [1.05, 0.85, 0.55, 0.0][(k + index) % 4];
+        if pace == 0.0 {
+            // This cell has not reported: unknown, not zero.
+            continue;
+        }
+        let reported_on = today - chrono::Duration::days(((k + index) % 9) as i64);
+        let value = (240.0 * share_elapsed * pace).round();
+        let blocker = (pace < 0.6).then(|| BlockerInput {
+            title: "Steel deliveries arrive late".into(),
+            owner_person_id: None,
+            deadline_on: Some(grassroots_store::plans::ymd(
+                today + chrono::Duration::days(7),
+            )),
+        });
+        plans::check_in(
+            app,
+            actor,
+            target.id,
+            CheckInInput {
+                reported_on: Some(grassroots_store::plans::ymd(reported_on)),
+                value: Some(value),
+                narrative: if pace < 0.6 {
+                    "Two lathes stood idle for lack of steel.".into()
+                } else {
+                    "Shifts kept to the schedule.".into()
+                },
+                confidence: Some(if pace < 0.9 { "low" } else { "high" }.into()),
+                blocker,
+                ..Default::default()
+            },
+        )
+        .await?;
+        let _ = cell;
+    }
+    for (k, (target, (cell, _))) in studies.iter().zip(&cells).enumerate() {
+        if Some(*cell) == late_cell || (k + index) % 5 == 3 {
+            continue;
+        }
+        plans::check_in(
+            app,
+            actor,
+            target.id,
+            CheckInInput {
+                reported_on: Some(grassroots_store::plans::ymd(study_due.min(today))),
+                done: true,
+                narrative: "Study sessions held with every member.".into(),
+                confidence: Some("high".into()),
+                ..Default::default()
+            },
+        )
+        .await?;
+    }
+    Ok(())
 }

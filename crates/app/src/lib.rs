@@ -15,6 +15,7 @@ pub mod export;
 pub mod import;
 pub mod passwords;
 pub mod people;
+pub mod plans;
 pub mod positions;
 pub mod profiles;
 pub mod roles;

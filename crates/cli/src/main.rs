@@ -447,10 +447,33 @@ fn spawn_session_purge(app: App) {
     });
 }
 
+/// Every minute while the server runs: re-derives the plan statuses a
+/// passing date changed and escalates blockers left open past their
+/// deadline. Both are safe when several servers share one database.
+fn spawn_plan_jobs(app: App) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            match grassroots_app::plans::refresh_statuses(&app).await {
+                Ok(n) if n > 0 => tracing::info!(targets = n, "target statuses re-derived"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "could not re-derive target statuses"),
+            }
+            match grassroots_app::plans::escalate_blockers(&app).await {
+                Ok(n) if n > 0 => tracing::info!(blockers = n, "blockers escalated"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "could not escalate blockers"),
+            }
+        }
+    });
+}
+
 /// Serves until stopped. The first line printed names the URL (the
 /// browser tests read it); `after_url` prints anything that should follow.
 async fn serve(app: App, after_url: impl FnOnce(&App)) -> Result<()> {
     spawn_session_purge(app.clone());
+    spawn_plan_jobs(app.clone());
     let router = grassroots_web::router(app.clone()).map_err(|e| anyhow!(e))?;
     let listener = tokio::net::TcpListener::bind(&app.config.listen)
         .await

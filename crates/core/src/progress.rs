@@ -175,6 +175,27 @@ pub fn status(f: &Facts, today: NaiveDate) -> Status {
     }
 }
 
+/// The first day after `today` on which [`status`] may give another answer
+/// with the same facts (a date passing: the start, the end of the cadence,
+/// the due date, or the pace falling into another band), or `None` when it
+/// cannot change without new facts (done, or late).
+pub fn next_change(f: &Facts, today: NaiveDate) -> Option<NaiveDate> {
+    let now = status(f, today);
+    if matches!(now, Status::Done | Status::Late) {
+        return None;
+    }
+    // Every status before "late" changes at the latest the day after the
+    // due date, so the walk is bounded by the length of the period.
+    let mut day = today.succ_opt()?;
+    while day <= f.due.succ_opt()? {
+        if status(f, day) != now {
+            return Some(day);
+        }
+        day = day.succ_opt()?;
+    }
+    Some(day)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -272,6 +293,27 @@ mod tests {
             done: true,
         });
         assert_eq!(status(&m, day("2026-05-20")), Status::Done);
+    }
+
+    #[test]
+    fn next_change_finds_the_first_day_the_status_moves() {
+        // 47.5 reported on day 50: on track until the pace drops below 0.95.
+        let f = facts(47.5, "2026-02-20");
+        let next = next_change(&f, day("2026-02-20")).unwrap();
+        assert_eq!(
+            status(&f, next - chrono::Duration::days(1)),
+            Status::OnTrack
+        );
+        assert_ne!(status(&f, next), Status::OnTrack);
+        // Unreported targets change on the day after the due date at the latest.
+        let mut none = f;
+        none.last = None;
+        assert_eq!(
+            next_change(&none, day("2026-02-20")),
+            Some(day("2026-04-12"))
+        );
+        let late = facts(10.0, "2026-04-10");
+        assert_eq!(next_change(&late, day("2026-04-12")), None);
     }
 
     proptest! {

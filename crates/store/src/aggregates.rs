@@ -17,6 +17,16 @@ pub const UNITS: &str = "units";
 /// Metric: cells in the subtree.
 pub const CELLS: &str = "cells";
 
+/// Metric: open blockers (counted where they are now, after escalation).
+pub const BLOCKERS_OPEN: &str = "blockers.open";
+/// Metric: sum of the opening days (days since 1970) of open blockers,
+/// from which their mean age on any day follows.
+pub const BLOCKERS_OPEN_DAYS: &str = "blockers.open_days";
+/// Metric: resolved blockers.
+pub const BLOCKERS_RESOLVED: &str = "blockers.resolved";
+/// Metric: sum of hours from opening to resolution.
+pub const BLOCKERS_RESOLVE_HOURS: &str = "blockers.resolve_hours";
+
 /// Metric of people with a given status.
 pub fn people_metric(status: &str) -> String {
     format!("people.{status}")
@@ -39,6 +49,39 @@ pub async fn add(tx: &mut Tx, unit_id: UnitId, metric: &str, delta: i64) -> Stor
     .execute(&mut *e)
     .await
     .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Adds several deltas to the metrics of `unit_id` (own) and of it and
+/// every ancestor (subtree), in one statement.
+pub async fn add_many(tx: &mut Tx, unit_id: UnitId, deltas: &[(String, i64)]) -> StoreResult<()> {
+    if deltas.is_empty() {
+        return Ok(());
+    }
+    let mut values = String::new();
+    for i in 0..deltas.len() {
+        if i > 0 {
+            values.push_str(", ");
+        }
+        values.push_str(&format!("(${}, ${})", 2 + 2 * i, 3 + 2 * i));
+    }
+    // VALUES in FROM names its columns column1, column2 on both engines.
+    let sql = format!(
+        "INSERT INTO unit_aggregates (unit_id, metric, own, subtree)
+         SELECT c.ancestor_id, v.column1, CASE WHEN c.ancestor_id = $1 THEN v.column2 ELSE 0 END, v.column2
+         FROM unit_closure c CROSS JOIN (VALUES {values}) AS v
+         WHERE c.descendant_id = $1
+         ON CONFLICT (unit_id, metric) DO UPDATE SET
+           own = unit_aggregates.own + excluded.own,
+           subtree = unit_aggregates.subtree + excluded.subtree"
+    );
+    on_ex!(tx, |e| {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(unit_id);
+        for (metric, delta) in deltas {
+            q = q.bind(metric.as_str()).bind(*delta);
+        }
+        q.execute(&mut *e).await.map(|r| r.rows_affected())
+    })?;
     Ok(())
 }
 
@@ -103,6 +146,8 @@ fn sorted_rows(rows: Vec<(i64, String, i64, i64)>) -> Vec<AggregateRow> {
             subtree,
         })
         .collect();
+    // All-zero rows mean nothing (a counter that went up and down again).
+    out.retain(|r| r.own != 0 || r.subtree != 0);
     out.sort();
     out
 }
@@ -173,7 +218,49 @@ pub async fn recompute(c: &mut impl DbConn) -> StoreResult<Vec<AggregateRow>> {
                 sum(CASE WHEN p.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
          FROM person_skills ps JOIN people p ON p.id = ps.person_id
          JOIN unit_closure c ON c.descendant_id = p.unit_id
-         GROUP BY c.ancestor_id, ps.skill_id"
+         GROUP BY c.ancestor_id, ps.skill_id
+         UNION ALL
+         SELECT c.ancestor_id, 'targets.' || substr(t.due_on, 1, 4) || '.' || t.status,
+                sum(CASE WHEN t.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
+         FROM targets t JOIN unit_closure c ON c.descendant_id = t.unit_id
+         WHERE t.deleted_at IS NULL
+         GROUP BY c.ancestor_id, substr(t.due_on, 1, 4), t.status
+         UNION ALL
+         SELECT c.ancestor_id, 'targets.' || substr(t.due_on, 1, 4) || '.weight',
+                CAST(sum(CASE WHEN t.unit_id = c.ancestor_id THEN t.weight ELSE 0 END) AS BIGINT),
+                CAST(sum(t.weight) AS BIGINT)
+         FROM targets t JOIN unit_closure c ON c.descendant_id = t.unit_id
+         WHERE t.deleted_at IS NULL AND t.children = 0 AND t.completion_ppm IS NOT NULL
+         GROUP BY c.ancestor_id, substr(t.due_on, 1, 4)
+         UNION ALL
+         SELECT c.ancestor_id, 'targets.' || substr(t.due_on, 1, 4) || '.completion',
+                CAST(sum(CASE WHEN t.unit_id = c.ancestor_id THEN t.weight * t.completion_ppm ELSE 0 END) AS BIGINT),
+                CAST(sum(t.weight * t.completion_ppm) AS BIGINT)
+         FROM targets t JOIN unit_closure c ON c.descendant_id = t.unit_id
+         WHERE t.deleted_at IS NULL AND t.children = 0 AND t.completion_ppm IS NOT NULL
+         GROUP BY c.ancestor_id, substr(t.due_on, 1, 4)
+         UNION ALL
+         SELECT c.ancestor_id, 'blockers.open',
+                sum(CASE WHEN b.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
+         FROM blockers b JOIN unit_closure c ON c.descendant_id = b.unit_id
+         WHERE b.resolved_at IS NULL GROUP BY c.ancestor_id
+         UNION ALL
+         SELECT c.ancestor_id, 'blockers.open_days',
+                CAST(sum(CASE WHEN b.unit_id = c.ancestor_id THEN b.opened_day ELSE 0 END) AS BIGINT),
+                CAST(sum(b.opened_day) AS BIGINT)
+         FROM blockers b JOIN unit_closure c ON c.descendant_id = b.unit_id
+         WHERE b.resolved_at IS NULL GROUP BY c.ancestor_id
+         UNION ALL
+         SELECT c.ancestor_id, 'blockers.resolved',
+                sum(CASE WHEN b.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
+         FROM blockers b JOIN unit_closure c ON c.descendant_id = b.unit_id
+         WHERE b.resolved_at IS NOT NULL GROUP BY c.ancestor_id
+         UNION ALL
+         SELECT c.ancestor_id, 'blockers.resolve_hours',
+                CAST(sum(CASE WHEN b.unit_id = c.ancestor_id THEN b.resolve_hours ELSE 0 END) AS BIGINT),
+                CAST(sum(b.resolve_hours) AS BIGINT)
+         FROM blockers b JOIN unit_closure c ON c.descendant_id = b.unit_id
+         WHERE b.resolved_at IS NOT NULL GROUP BY c.ancestor_id"
     )
     .fetch_all(&mut *e)
     .await

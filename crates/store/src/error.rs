@@ -38,6 +38,11 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Whether this is a violated uniqueness rule.
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, StoreError::Db(sqlx::Error::Database(db)) if db.is_unique_violation())
+    }
+
     /// Maps a unique-constraint violation to a [`StoreError::Conflict`] on
     /// `field`, leaving other errors as they are.
     pub fn conflict_on(self, field: &'static str) -> StoreError {

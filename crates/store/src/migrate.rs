@@ -44,6 +44,7 @@ migrations![
     (6, "transfers", "0006_transfers.sql"),
     (7, "unit_lifecycle", "0007_unit_lifecycle.sql"),
     (8, "decisions", "0008_decisions.sql"),
+    (9, "plans", "0009_plans.sql"),
 ];
 
 /// The migrations of a dialect, in order.

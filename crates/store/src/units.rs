@@ -640,6 +640,20 @@ async fn carry_over(
     .execute(&mut *e)
     .await
     .map(|r| r.rows_affected()))?;
+    // Plans, their targets and the blockers held here go along (their
+    // counters moved with the unit's own counts above).
+    for sql in [
+        "UPDATE plans SET unit_id = $2 WHERE unit_id = $1",
+        "UPDATE targets SET unit_id = $2 WHERE unit_id = $1",
+        "UPDATE blockers SET unit_id = $2 WHERE unit_id = $1",
+    ] {
+        on_ex!(tx, |e| sqlx::query(sql)
+            .bind(from)
+            .bind(into)
+            .execute(&mut *e)
+            .await
+            .map(|r| r.rows_affected()))?;
+    }
     Ok((moved, positions))
 }
 

@@ -68,8 +68,17 @@ async fn a_central_decision_reaches_primary_committees_and_rolls_up() {
             &[("unit_id", &mine.to_string())],
         )
         .await;
+    // Adopting creates the unit's plan for this year, citing the decision.
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    // Adopting twice changes nothing; a unit not addressed cannot adopt.
+    assert!(r.location().starts_with("/plans/"), "{}", r.location());
+    let plans = sec
+        .json(Method::GET, &format!("/api/v1/units/{mine}/plans"), None)
+        .await
+        .json();
+    assert_eq!(plans[0]["decision_id"], id);
+    assert_eq!(plans[0]["period_kind"], "year");
+    // Adopting twice is refused (extend a plan instead); a unit not
+    // addressed cannot adopt.
     let r = sec
         .json(
             Method::POST,
@@ -77,7 +86,8 @@ async fn a_central_decision_reaches_primary_committees_and_rolls_up() {
             Some(json!({"unit_id": mine})),
         )
         .await;
-    assert_eq!(r.json()["adopted"], false);
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.json()["field"], "decision_id");
     let r = sec
         .json(
             Method::POST,
@@ -85,7 +95,8 @@ async fn a_central_decision_reaches_primary_committees_and_rolls_up() {
             Some(json!({"unit_id": cell})),
         )
         .await;
-    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("not addressed"), "{}", r.body);
 
     // Roll-ups: the centre sees 1 of 3, by province; the province 1 of 2.
     let v = centre

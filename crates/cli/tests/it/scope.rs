@@ -22,6 +22,10 @@ struct World {
     skill: i64,
     b_transfer: i64,
     b_decision: i64,
+    b_plan: i64,
+    b_target: i64,
+    b_blocker: i64,
+    a_target: i64,
 }
 
 async fn world() -> World {
@@ -90,8 +94,60 @@ async fn world() -> World {
     .unwrap()
     .0
     .id;
+    // A plan of B with a target and a blocker; a target of A.
+    let plan_of = |unit: i64| {
+        let t = &t;
+        async move {
+            let plan = grassroots_app::plans::create_plan(
+                &t.app,
+                &t.cli(),
+                unit,
+                grassroots_app::plans::PlanInput {
+                    title: "Plan".into(),
+                    period_kind: "year".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+            let target = grassroots_app::plans::add_target(
+                &t.app,
+                &t.cli(),
+                plan.id,
+                grassroots_app::plans::TargetInput {
+                    title: "Output".into(),
+                    category: "economic".into(),
+                    kind: "numeric".into(),
+                    target_value: Some(100.0),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+            (plan.id, target.id)
+        }
+    };
+    let (b_plan, b_target) = plan_of(b).await;
+    let (_, a_target) = plan_of(a).await;
+    let b_blocker = grassroots_app::plans::open_blocker(
+        &t.app,
+        &t.cli(),
+        b,
+        Some(b_target),
+        grassroots_app::plans::BlockerInput {
+            title: "No steel".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .id;
     World {
         t,
+        b_plan,
+        b_target,
+        b_blocker,
+        a_target,
         b_decision,
         b_transfer,
         skill,
@@ -275,6 +331,53 @@ fn page_routes(w: &World) -> Vec<PageRequest> {
             "/admin/profile".into(),
             vec![("profile", "trade_union".into())],
         ),
+        (Method::GET, format!("/plans/{}", w.b_plan), vec![]),
+        (
+            Method::POST,
+            format!("/units/{b}/plans"),
+            vec![("title", "Planted".into()), ("period_kind", "year".into())],
+        ),
+        (
+            Method::POST,
+            format!("/plans/{}/targets", w.b_plan),
+            vec![
+                ("title", "Planted".into()),
+                ("category", "economic".into()),
+                ("kind", "milestone".into()),
+            ],
+        ),
+        (Method::GET, format!("/targets/{}", w.b_target), vec![]),
+        (
+            Method::POST,
+            format!("/targets/{}/check-ins", w.b_target),
+            vec![("value", "50".into()), ("narrative", "planted".into())],
+        ),
+        (
+            Method::POST,
+            format!("/targets/{}/cascade", w.b_target),
+            vec![("rollup", "mean".into()), ("unit", w.b_cell.to_string())],
+        ),
+        (
+            Method::POST,
+            format!("/targets/{}/cascade", w.a_target),
+            vec![("rollup", "mean".into()), ("unit", b.to_string())],
+        ),
+        (
+            Method::POST,
+            format!("/targets/{}/delete", w.b_target),
+            vec![],
+        ),
+        (
+            Method::POST,
+            format!("/units/{b}/blockers"),
+            vec![("title", "Planted".into())],
+        ),
+        (
+            Method::POST,
+            format!("/blockers/{}/resolve", w.b_blocker),
+            vec![("resolution", "planted".into())],
+        ),
+        (Method::GET, format!("/units/{b}/dashboard"), vec![]),
     ]
 }
 
@@ -475,6 +578,55 @@ fn api_routes(w: &World) -> Vec<(Method, String, Option<serde_json::Value>)> {
             "/api/v1/organization/profile".into(),
             Some(json!({"profile": "cooperative"})),
         ),
+        (Method::GET, format!("/api/v1/units/{b}/plans"), None),
+        (
+            Method::POST,
+            format!("/api/v1/units/{b}/plans"),
+            Some(json!({"title": "Planted", "period_kind": "year"})),
+        ),
+        (Method::GET, format!("/api/v1/plans/{}", w.b_plan), None),
+        (
+            Method::POST,
+            format!("/api/v1/plans/{}/targets", w.b_plan),
+            Some(json!({"title": "Planted", "category": "economic", "kind": "milestone"})),
+        ),
+        (Method::GET, format!("/api/v1/targets/{}", w.b_target), None),
+        (
+            Method::DELETE,
+            format!("/api/v1/targets/{}", w.b_target),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/targets/{}/check-ins", w.b_target),
+            Some(json!({"value": 50, "narrative": "planted"})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/targets/{}/cascade", w.b_target),
+            Some(json!({"rollup": "mean", "parts": [{"unit_id": w.b_cell}]})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/targets/{}/cascade", w.a_target),
+            Some(json!({"rollup": "mean", "parts": [{"unit_id": b}]})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/units/{b}/blockers"),
+            Some(json!({"title": "Planted"})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/blockers/{}/resolve", w.b_blocker),
+            Some(json!({"resolution": "planted"})),
+        ),
+        (Method::GET, format!("/api/v1/units/{b}/dashboard"), None),
+        (
+            Method::POST,
+            "/api/v1/plan-categories".into(),
+            Some(json!({"key": "planted", "label": "Planted"})),
+        ),
     ]
 }
 
@@ -531,8 +683,22 @@ const COVERED_OPERATIONS: &[&str] = &[
     "get /decisions/{id}",
     "post /decisions/{id}/adopt",
     "post /units/{id}/import",
-    // Readable by every signed-in user: level names are not unit data.
+    "get /units/{id}/plans",
+    "post /units/{id}/plans",
+    "get /plans/{id}",
+    "post /plans/{id}/targets",
+    "get /targets/{id}",
+    "delete /targets/{id}",
+    "post /targets/{id}/check-ins",
+    "post /targets/{id}/cascade",
+    "post /units/{id}/blockers",
+    "post /blockers/{id}/resolve",
+    "get /units/{id}/dashboard",
+    "post /plan-categories",
+    // Readable by every signed-in user: level names and target categories
+    // are not unit data.
     "get /organization/profile",
+    "get /plan-categories",
 ];
 
 #[test]
@@ -596,6 +762,37 @@ async fn assert_b_untouched(w: &World) {
         cell_inbox.inbox[0].adopted_at.is_none(),
         "B's cell did not adopt"
     );
+    let b_plans = grassroots_app::plans::plans_of_unit(&w.t.app, &w.t.cli(), w.b)
+        .await
+        .unwrap();
+    assert_eq!(b_plans.len(), 1, "no plan was added to B");
+    let target = grassroots_app::plans::target_view(&w.t.app, &w.t.cli(), w.b_target)
+        .await
+        .unwrap();
+    assert!(target.check_ins.is_empty(), "no check-in on B's target");
+    assert!(target.children.is_empty(), "B's target was not split");
+    assert_eq!(target.blockers.len(), 1);
+    assert!(
+        target.blockers[0].blocker.resolved_at.is_none(),
+        "B's blocker still open"
+    );
+    let plan = grassroots_app::plans::plan_view(&w.t.app, &w.t.cli(), w.b_plan)
+        .await
+        .unwrap();
+    assert_eq!(
+        plan.targets.len(),
+        1,
+        "no target added to or deleted from B"
+    );
+    let a_target = grassroots_app::plans::target_view(&w.t.app, &w.t.cli(), w.a_target)
+        .await
+        .unwrap();
+    assert!(
+        a_target.children.is_empty(),
+        "A's target was not split into B"
+    );
+    let categories = grassroots_app::plans::categories(&w.t.app).await.unwrap();
+    assert!(!categories.iter().any(|(k, _)| k == "planted"));
     let (profile, _) = grassroots_app::units::profile(&w.t.app).await.unwrap();
     assert_eq!(profile, "party", "the profile did not change");
     let pending = grassroots_app::transfers::pending(&w.t.app, &w.t.cli(), w.b)

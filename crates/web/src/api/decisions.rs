@@ -1,4 +1,5 @@
-//! API of decisions: issue to a subtree, adopt, inbox, adoption roll-up.
+//! API of decisions: issue to a subtree, inbox, adoption roll-up (adoption
+//! itself is in the plans API).
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -68,29 +69,4 @@ pub(super) async fn get_decision(
     Query(q): Query<AtQuery>,
 ) -> WebResult<Json<DecisionView>> {
     Ok(Json(decisions::view(&s.app, &c.actor, id, q.at).await?))
-}
-
-/// Which unit adopts.
-#[derive(Deserialize, ToSchema)]
-pub(super) struct AdoptBody {
-    unit_id: UnitId,
-}
-
-/// Whether the adoption changed anything.
-#[derive(Serialize, ToSchema)]
-pub(super) struct Adopted {
-    adopted: bool,
-}
-
-/// `POST /decisions/{id}/adopt`: an addressed unit adopts the decision.
-#[utoipa::path(post, path = "/decisions/{id}/adopt", tag = "decisions", params(("id" = i64, Path)), request_body = AdoptBody, responses(
-    (status = 200, body = Adopted), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub(super) async fn adopt_decision(
-    State(s): State<AppState>,
-    Caller(c): Caller,
-    Path(id): Path<i64>,
-    Body(b): Body<AdoptBody>,
-) -> WebResult<Json<Adopted>> {
-    let adopted = decisions::adopt(&s.app, &c.actor, id, b.unit_id).await?;
-    Ok(Json(Adopted { adopted }))
 }

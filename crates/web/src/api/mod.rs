@@ -33,6 +33,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 mod decisions;
+mod plans;
 mod structure;
 
 use crate::AppState;
@@ -81,7 +82,17 @@ pub fn router() -> OpenApiRouter<AppState> {
             decisions::unit_decisions
         ))
         .routes(routes!(decisions::get_decision))
-        .routes(routes!(decisions::adopt_decision))
+        .routes(routes!(plans::adopt_decision))
+        .routes(routes!(plans::unit_plans, plans::create_plan))
+        .routes(routes!(plans::get_plan))
+        .routes(routes!(plans::add_target))
+        .routes(routes!(plans::get_target, plans::delete_target))
+        .routes(routes!(plans::cascade))
+        .routes(routes!(plans::check_in))
+        .routes(routes!(plans::open_blocker))
+        .routes(routes!(plans::resolve_blocker))
+        .routes(routes!(plans::dashboard))
+        .routes(routes!(plans::categories, plans::add_category))
         .routes(routes!(get_person, update_person))
         .routes(routes!(position_types))
         .routes(routes!(unit_positions, appoint))

@@ -2,7 +2,6 @@
 //! adoption roll-up with drill-down.
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -104,25 +103,4 @@ pub async fn issue(
         )),
         Err(e) => super::units::form_failed(&p, id, e).await,
     }
-}
-
-/// The adopt form.
-#[derive(Deserialize)]
-pub struct AdoptForm {
-    unit_id: String,
-}
-
-/// `POST /decisions/{id}/adopt`.
-pub async fn adopt(p: Page, Path(id): Path<i64>, Form(f): Form<AdoptForm>) -> WebResult<Response> {
-    let unit: UnitId = f
-        .unit_id
-        .trim()
-        .parse()
-        .map_err(|_| grassroots_app::AppError::invalid("unit_id"))?;
-    decisions::adopt(&p.state.app, &p.auth.actor, id, unit).await?;
-    Ok(redirect_with_flash(
-        &p.state,
-        &format!("/units/{unit}"),
-        "flash-decision-adopted",
-    ))
 }

@@ -8,6 +8,7 @@ mod decisions;
 mod imports;
 mod me;
 mod people;
+mod plans;
 mod units;
 
 use askama::Template;
@@ -55,7 +56,17 @@ pub fn routes() -> Router<AppState> {
         .route("/imports/{id}", get(imports::show))
         .route("/units/{id}/decisions", post(decisions::issue))
         .route("/decisions/{id}", get(decisions::show))
-        .route("/decisions/{id}/adopt", post(decisions::adopt))
+        .route("/decisions/{id}/adopt", post(plans::adopt))
+        .route("/units/{id}/plans", post(plans::create_plan))
+        .route("/units/{id}/dashboard", get(plans::dashboard))
+        .route("/units/{id}/blockers", post(plans::open_blocker))
+        .route("/plans/{id}", get(plans::show_plan))
+        .route("/plans/{id}/targets", post(plans::add_target))
+        .route("/targets/{id}", get(plans::show_target))
+        .route("/targets/{id}/check-ins", post(plans::check_in))
+        .route("/targets/{id}/cascade", post(plans::cascade))
+        .route("/targets/{id}/delete", post(plans::delete_target))
+        .route("/blockers/{id}/resolve", post(plans::resolve_blocker))
         .route("/imports/{id}/check", post(imports::check))
         .route("/imports/{id}/commit", post(imports::commit))
         .route("/units/{id}/export/{file}", get(imports::download))

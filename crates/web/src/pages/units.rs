@@ -66,6 +66,7 @@ struct UnitPage {
     transfers: Vec<grassroots_store::transfers::Transfer>,
     decisions: grassroots_app::decisions::UnitDecisions,
     sources: Vec<String>,
+    plans: Vec<grassroots_store::plans::Plan>,
     skill_options: Vec<(i64, String)>,
     skill: i64,
     cell_options: Vec<(i64, String)>,
@@ -253,6 +254,7 @@ async fn unit_page(
     let talents = grassroots_app::skills::talents(&p.state.app, &p.auth.actor, id).await?;
     let transfers = grassroots_app::transfers::pending(&p.state.app, &p.auth.actor, id).await?;
     let decisions = grassroots_app::decisions::of_unit(&p.state.app, &p.auth.actor, id).await?;
+    let plans = grassroots_app::plans::plans_of_unit(&p.state.app, &p.auth.actor, id).await?;
     let sources = grassroots_store::decisions::SOURCES
         .iter()
         .map(|s| s.to_string())
@@ -269,6 +271,7 @@ async fn unit_page(
             talents,
             transfers,
             decisions,
+            plans,
             sources,
             skill_options,
             skill: wanted_skill.unwrap_or(0),
