@@ -239,7 +239,9 @@ fn benches(c: &mut Criterion) {
     // The counters are still exact after all the moves.
     w.rt.block_on(async {
         let mut c = w.app.db.conn().await.unwrap();
-        let report = grassroots_store::check::run(&mut c).await.unwrap();
+        let report = grassroots_store::check::run(&mut c, chrono::Utc::now().date_naive())
+            .await
+            .unwrap();
         assert!(report.ok(), "{report:?}");
     });
 }

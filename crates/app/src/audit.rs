@@ -23,5 +23,5 @@ pub async fn list(app: &App, actor: &Actor, filter: &AuditFilter) -> AppResult<V
 /// Runs `grassroots check`.
 pub async fn check(app: &App) -> AppResult<CheckReport> {
     let mut c = app.db.conn().await?;
-    Ok(check::run(&mut c).await?)
+    Ok(check::run(&mut c, app.clock.now().date_naive()).await?)
 }

@@ -525,7 +525,8 @@ async fn restore(config: &Config, file: &Path, force: bool) -> Result<()> {
                 .with_context(|| format!("{} is not a readable SQLite database", file.display()))?;
             let mut c = probe.conn().await?;
             let applied = migrate::applied(&mut c).await?;
-            let report = grassroots_store::check::run(&mut c).await?;
+            let report =
+                grassroots_store::check::run(&mut c, chrono::Utc::now().date_naive()).await?;
             drop(c);
             probe.close().await;
             if applied.is_empty() {
@@ -815,6 +816,9 @@ async fn main() -> Result<()> {
             }
             for p in &report.aggregate_problems {
                 println!("counters: {p}");
+            }
+            for p in &report.target_problems {
+                println!("targets: {p}");
             }
             match &report.audit.first_break {
                 None => println!("audit chain: {} rows, intact", report.audit.rows),

@@ -16,6 +16,9 @@ pub struct CheckReport {
     pub tree_problems: Vec<String>,
     /// Aggregates that differ from a recomputation from scratch.
     pub aggregate_problems: Vec<String>,
+    /// Targets whose stored status or completion differs from a
+    /// derivation from their check-ins and children (at most 20).
+    pub target_problems: Vec<String>,
     /// The audit chain.
     pub audit: ChainReport,
 }
@@ -26,12 +29,13 @@ impl CheckReport {
         self.engine_problems.is_empty()
             && self.tree_problems.is_empty()
             && self.aggregate_problems.is_empty()
+            && self.target_problems.is_empty()
             && self.audit.first_break.is_none()
     }
 }
 
-/// Runs every check.
-pub async fn run(c: &mut impl DbConn) -> StoreResult<CheckReport> {
+/// Runs every check; target statuses are judged for `today`.
+pub async fn run(c: &mut impl DbConn, today: chrono::NaiveDate) -> StoreResult<CheckReport> {
     let mut engine_problems = Vec::new();
     if c.dialect() == Dialect::Sqlite {
         let rows: Vec<String> = on_ex!(c, |e| sqlx::query_scalar("PRAGMA integrity_check")
@@ -80,11 +84,23 @@ pub async fn run(c: &mut impl DbConn) -> StoreResult<CheckReport> {
     let stored = crate::aggregates::stored(c).await?;
     let fresh = crate::aggregates::recompute(c).await?;
     let aggregate_problems = diff_aggregates(&stored, &fresh);
+    let target_problems = crate::plans::stale_targets(c, today)
+        .await?
+        .into_iter()
+        .take(20)
+        .map(|t| {
+            format!(
+                "target {}: stored {} ({:?} ppm), derived {} ({:?} ppm)",
+                t.id, t.stored, t.stored_completion_ppm, t.derived, t.derived_completion_ppm
+            )
+        })
+        .collect();
     let audit = verify(c).await?;
     Ok(CheckReport {
         engine_problems,
         tree_problems,
         aggregate_problems,
+        target_problems,
         audit,
     })
 }

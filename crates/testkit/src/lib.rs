@@ -109,6 +109,34 @@ impl TestApp {
         }
     }
 
+    /// A second server on the same database: its own connection pool and
+    /// clock, as another process would have.
+    pub async fn second_server(&self) -> App {
+        let db = match &self.app.db {
+            Db::Postgres(pool) => {
+                let schema: String = sqlx::query_scalar("SELECT current_schema()")
+                    .fetch_one(pool)
+                    .await
+                    .expect("current schema");
+                let url = postgres_url().expect("TEST_DATABASE_URL");
+                Db::connect_postgres_schema(&url, &schema)
+                    .await
+                    .expect("second pool")
+            }
+            Db::Sqlite(pool) => {
+                let rows: Vec<(i64, String, String)> = sqlx::query_as("PRAGMA database_list")
+                    .fetch_all(pool)
+                    .await
+                    .expect("database file");
+                let file = &rows.iter().find(|r| r.1 == "main").expect("main").2;
+                Db::connect(&format!("sqlite://{file}"))
+                    .await
+                    .expect("second pool")
+            }
+        };
+        App::new(db, (*self.app.config).clone())
+    }
+
     /// The engine under test.
     pub fn dialect(&self) -> Dialect {
         self.app.db.dialect()
@@ -186,7 +214,9 @@ impl TestApp {
     /// closure table, every maintained counter and the audit chain.
     pub async fn assert_consistent(&self) {
         let mut c = self.app.db.conn().await.expect("connection");
-        let report = grassroots_store::check::run(&mut c).await.expect("check");
+        let report = grassroots_store::check::run(&mut c, self.app.clock.now().date_naive())
+            .await
+            .expect("check");
         assert!(report.ok(), "{report:?}");
     }
 

@@ -93,7 +93,9 @@ async fn scope_scenario(db: Db, seed: u64) {
             assert_eq!(units::get(&mut c, &scope, *id).await.is_ok(), expected);
         }
     }
-    let report = grassroots_store::check::run(&mut c).await.unwrap();
+    let report = grassroots_store::check::run(&mut c, chrono::Utc::now().date_naive())
+        .await
+        .unwrap();
     assert!(report.ok(), "{report:?}");
     assert_eq!(report.audit.rows as usize, 3 + 40);
 }
@@ -169,7 +171,9 @@ async fn sibling_names_are_unique_and_tree_changes_are_atomic() {
     );
     // The failed insert left no closure rows behind.
     let mut c = t.app.db.conn().await.unwrap();
-    let report = grassroots_store::check::run(&mut c).await.unwrap();
+    let report = grassroots_store::check::run(&mut c, chrono::Utc::now().date_naive())
+        .await
+        .unwrap();
     assert!(report.tree_problems.is_empty(), "{report:?}");
     // Korean names are stored and read back intact.
     let k = t.unit("평양시당위원회", "city_committee", a).await;
@@ -345,7 +349,9 @@ async fn tree_and_counters_scenario(db: Db, seed: u64) {
         }
         if step % 60 == 59 {
             let mut c = app.db.conn().await.unwrap();
-            let report = grassroots_store::check::run(&mut c).await.unwrap();
+            let report = grassroots_store::check::run(&mut c, chrono::Utc::now().date_naive())
+                .await
+                .unwrap();
             assert!(report.ok(), "after step {step}: {report:?}");
         }
     }
@@ -384,5 +390,296 @@ async fn moves_and_people_keep_counters_exact_on_postgres() {
     };
     for seed in [1, 2, 3] {
         tree_and_counters_scenario(postgres_db(&url).await, seed).await;
+    }
+}
+
+/// Random sequences of plans, targets, cascades (both rules), check-ins,
+/// deletions, blockers, unit moves and merges, and days passing: after
+/// each batch, every aggregate equals a recomputation from scratch and
+/// every stored status equals a derivation from the facts; a target
+/// nobody reported on is never counted as 0 %.
+async fn plans_scenario(db: Db, seed: u64) {
+    use grassroots_app::plans::{
+        self, BlockerInput, CascadeInput, CascadePart, CheckInInput, PlanInput, TargetInput,
+    };
+    let (app, root, actor) = organization(db).await;
+    let mut rng = Lcg(seed);
+    let mut units_made = vec![root.id];
+    for i in 0..14 {
+        let parent = units_made[rng.next(units_made.len() as u64) as usize];
+        let u =
+            grassroots_app::units::create_child(&app, &actor, parent, &format!("Unit {i}"), "cell")
+                .await
+                .unwrap();
+        units_made.push(u.id);
+    }
+    let mut plans_of: std::collections::BTreeMap<i64, i64> = Default::default();
+    for u in &units_made {
+        let p = plans::create_plan(
+            &app,
+            &actor,
+            *u,
+            PlanInput {
+                title: "Plan".into(),
+                period_kind: "year".into(),
+                cadence: Some(["daily", "weekly", "monthly"][rng.next(3) as usize].into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        plans_of.insert(*u, p.id);
+    }
+    let mut targets: Vec<i64> = Vec::new();
+    let mut blockers: Vec<i64> = Vec::new();
+    let check = |app: App| async move {
+        let mut c = app.db.conn().await.unwrap();
+        let report = grassroots_store::check::run(&mut c, app.clock.now().date_naive())
+            .await
+            .unwrap();
+        assert!(report.ok(), "{report:?}");
+        // The job left no status behind the date.
+        let due = grassroots_store::plans::due_for_refresh(&mut c, app.clock.now().date_naive(), 5)
+            .await
+            .unwrap();
+        assert!(due.is_empty(), "statuses not re-derived: {due:?}");
+    };
+    for step in 0..260 {
+        let today = plans::today(&app);
+        match rng.next(12) {
+            0..=2 => {
+                let unit = units_made[rng.next(units_made.len() as u64) as usize];
+                let Some(plan) = plans_of.get(&unit) else {
+                    continue;
+                };
+                let numeric = rng.next(3) > 0;
+                let due = today + chrono::Duration::days(rng.next(60) as i64 - 20);
+                let start = due - chrono::Duration::days(rng.next(90) as i64 + 1);
+                let r = plans::add_target(
+                    &app,
+                    &actor,
+                    *plan,
+                    TargetInput {
+                        title: format!("Target {step}"),
+                        category: "economic".into(),
+                        kind: if numeric { "numeric" } else { "milestone" }.into(),
+                        baseline: Some(rng.next(50) as f64),
+                        target_value: Some(rng.next(200) as f64),
+                        measure_unit: "t".into(),
+                        starts_on: Some(start.format("%Y-%m-%d").to_string()),
+                        due_on: Some(due.format("%Y-%m-%d").to_string()),
+                        weight: Some(rng.next(5) as i64 + 1),
+                        ..Default::default()
+                    },
+                )
+                .await;
+                match r {
+                    Ok(t) => targets.push(t.id),
+                    Err(e) => panic!("add target: {e:?}"),
+                }
+            }
+            3..=5 => {
+                let Some(&t) = targets.get(rng.next(targets.len().max(1) as u64) as usize) else {
+                    continue;
+                };
+                let r = plans::check_in(
+                    &app,
+                    &actor,
+                    t,
+                    CheckInInput {
+                        reported_on: Some(
+                            (today - chrono::Duration::days(rng.next(10) as i64))
+                                .format("%Y-%m-%d")
+                                .to_string(),
+                        ),
+                        value: Some(rng.next(220) as f64),
+                        done: rng.next(6) == 0,
+                        narrative: if rng.next(4) == 0 {
+                            String::new()
+                        } else {
+                            "report".into()
+                        },
+                        blocker: (rng.next(8) == 0).then(|| BlockerInput {
+                            title: "In the way".into(),
+                            ..Default::default()
+                        }),
+                        ..Default::default()
+                    },
+                )
+                .await;
+                match r {
+                    Ok(_) => {}
+                    // Deleted, split, or off track without a narrative.
+                    Err(grassroots_app::AppError::NotFound) => {}
+                    Err(grassroots_app::AppError::Invalid(f)) => {
+                        assert!(["target_id", "narrative"].contains(&f.field), "{f:?}")
+                    }
+                    Err(e) => panic!("check in {t}: {e:?}"),
+                }
+            }
+            6 => {
+                let Some(&t) = targets.get(rng.next(targets.len().max(1) as u64) as usize) else {
+                    continue;
+                };
+                let parts: Vec<CascadePart> = (0..rng.next(3) + 1)
+                    .map(|_| CascadePart {
+                        unit_id: units_made[rng.next(units_made.len() as u64) as usize],
+                        weight: Some(rng.next(4) as i64 + 1),
+                        target_value: Some(rng.next(100) as f64 + 1.0),
+                    })
+                    .collect();
+                let rollup = if rng.next(2) == 0 { "mean" } else { "sum" };
+                match plans::cascade(
+                    &app,
+                    &actor,
+                    t,
+                    CascadeInput {
+                        rollup: rollup.into(),
+                        parts,
+                    },
+                )
+                .await
+                {
+                    Ok(made) => {
+                        for m in made {
+                            targets.push(m.id);
+                            plans_of.entry(m.unit_id).or_insert(m.plan_id);
+                        }
+                    }
+                    Err(grassroots_app::AppError::NotFound) => {}
+                    Err(grassroots_app::AppError::Invalid(f)) => {
+                        assert!(["parts", "rollup"].contains(&f.field), "{f:?}")
+                    }
+                    Err(e) => panic!("cascade {t}: {e:?}"),
+                }
+            }
+            7 => {
+                let Some(&t) = targets.get(rng.next(targets.len().max(1) as u64) as usize) else {
+                    continue;
+                };
+                match plans::delete_target(&app, &actor, t).await {
+                    Ok(_) | Err(grassroots_app::AppError::NotFound) => {}
+                    Err(e) => panic!("delete {t}: {e:?}"),
+                }
+            }
+            8 => {
+                let id = units_made[rng.next(units_made.len() as u64) as usize];
+                let to = units_made[rng.next(units_made.len() as u64) as usize];
+                if id == root.id {
+                    continue;
+                }
+                match grassroots_app::units::move_unit(&app, &actor, id, to).await {
+                    Ok(_) | Err(grassroots_app::AppError::Invalid(_)) => {}
+                    Err(grassroots_app::AppError::Conflict { .. }) => {}
+                    Err(e) => panic!("move: {e:?}"),
+                }
+            }
+            9 => {
+                let from = units_made[rng.next(units_made.len() as u64) as usize];
+                let into = units_made[rng.next(units_made.len() as u64) as usize];
+                if from == root.id || from == into {
+                    continue;
+                }
+                match grassroots_app::units::merge(&app, &actor, from, into).await {
+                    Ok(_) => {
+                        units_made.retain(|u| *u != from);
+                        plans_of.remove(&from);
+                    }
+                    Err(grassroots_app::AppError::Invalid(_))
+                    | Err(grassroots_app::AppError::Conflict { .. }) => {}
+                    Err(e) => panic!("merge: {e:?}"),
+                }
+            }
+            10 => {
+                // Blockers: raise one, or resolve one.
+                if rng.next(2) == 0 || blockers.is_empty() {
+                    let unit = units_made[rng.next(units_made.len() as u64) as usize];
+                    let b = plans::open_blocker(
+                        &app,
+                        &actor,
+                        unit,
+                        None,
+                        BlockerInput {
+                            title: "Shortage".into(),
+                            deadline_on: Some(
+                                (today + chrono::Duration::days(rng.next(5) as i64))
+                                    .format("%Y-%m-%d")
+                                    .to_string(),
+                            ),
+                            ..Default::default()
+                        },
+                    )
+                    .await
+                    .unwrap();
+                    blockers.push(b.id);
+                } else {
+                    let b = blockers.swap_remove(rng.next(blockers.len() as u64) as usize);
+                    plans::resolve_blocker(&app, &actor, b, "done")
+                        .await
+                        .unwrap();
+                }
+            }
+            _ => {
+                // Days pass; the jobs catch up.
+                app.clock
+                    .advance(chrono::Duration::days(rng.next(9) as i64));
+                plans::refresh_statuses(&app).await.unwrap();
+                plans::escalate_blockers(&app).await.unwrap();
+            }
+        }
+        if step % 40 == 39 {
+            plans::refresh_statuses(&app).await.unwrap();
+            check(app.clone()).await;
+        }
+    }
+    plans::refresh_statuses(&app).await.unwrap();
+    check(app.clone()).await;
+    // Unknown is never zero: no leaf target without a report has a
+    // completion, and the weight behind each roll-up counts only those
+    // with one.
+    let mut c = app.db.conn().await.unwrap();
+    let scope = actor.principal.scope::<Read>();
+    let year = plans::today(&app).format("%Y").to_string();
+    let rollup =
+        grassroots_store::plans::rollup(&mut c, &scope, root.id, &year, plans::today(&app))
+            .await
+            .unwrap();
+    let mut expected_weight = 0;
+    let mut seen = 0;
+    for t in &targets {
+        let Ok(t) = grassroots_store::plans::get_target(&mut c, &scope, *t).await else {
+            continue;
+        };
+        if t.deleted_at.is_some() {
+            continue;
+        }
+        seen += 1;
+        if t.children == 0 && t.last_on.is_none() {
+            assert_eq!(t.completion_ppm, None, "target {} has no report", t.id);
+        }
+        if t.children == 0 && t.completion_ppm.is_some() && t.year() == year {
+            expected_weight += t.weight;
+        }
+    }
+    assert!(seen > 20, "the scenario made targets ({seen})");
+    assert_eq!(rollup.reported_weight, expected_weight);
+}
+
+#[tokio::test]
+async fn plans_keep_roll_ups_and_statuses_exact_on_sqlite() {
+    for seed in [3, 11] {
+        let (db, _dir) = sqlite_db().await;
+        plans_scenario(db, seed).await;
+    }
+}
+
+#[tokio::test]
+async fn plans_keep_roll_ups_and_statuses_exact_on_postgres() {
+    let Some(url) = postgres_url() else {
+        eprintln!("TEST_DATABASE_URL not set: PostgreSQL scenario not run");
+        return;
+    };
+    for seed in [3, 11] {
+        plans_scenario(postgres_db(&url).await, seed).await;
     }
 }

@@ -431,7 +431,12 @@ async fn demo_has_the_whole_structure_and_is_deterministic() {
         "some lead seats are vacant"
     );
     let mut c = app.db.conn().await.unwrap();
-    assert!(grassroots_store::check::run(&mut c).await.unwrap().ok());
+    assert!(
+        grassroots_store::check::run(&mut c, chrono::Utc::now().date_naive())
+            .await
+            .unwrap()
+            .ok()
+    );
     drop(c);
     // Logins of people open their own record.
     let mut client =

@@ -1,0 +1,464 @@
+//! Plans and implementation end to end through the API: a decision
+//! adopted with a plan, a target split among cells, check-ins, derived
+//! statuses, the province's roll-up, days passing, blockers escalating,
+//! and a member reporting on their own target.
+
+use axum::http::{Method, StatusCode};
+use chrono::Duration;
+use grassroots_core::{Role, ScopeKind};
+use grassroots_testkit::TestApp;
+use serde_json::{Value, json};
+
+fn ymd(d: chrono::NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+#[tokio::test]
+async fn a_decision_becomes_plans_reports_and_a_provincial_roll_up() {
+    let t = TestApp::new().await;
+    let province = t
+        .unit("North Province", "provincial_committee", t.root)
+        .await;
+    let factory = t.unit("Tool Factory", "primary_committee", province).await;
+    let farm = t.unit("Farm", "primary_committee", province).await;
+    let cell1 = t.unit("Lathe Cell", "cell", factory).await;
+    let cell2 = t.unit("Forge Cell", "cell", factory).await;
+    t.user(
+        "sec_factory",
+        Some(Role::Secretary),
+        factory,
+        ScopeKind::Subtree,
+    )
+    .await;
+    t.user(
+        "sec_province",
+        Some(Role::Secretary),
+        province,
+        ScopeKind::Subtree,
+    )
+    .await;
+    let worker = t.person(cell1, "Kim Chol", "member").await;
+    let member = t
+        .user("kim", Some(Role::Member), cell1, ScopeKind::Unit)
+        .await;
+    grassroots_app::accounts::link_person(&t.app, &t.cli(), member, Some(worker))
+        .await
+        .unwrap();
+    let today = t.app.clock.now().date_naive();
+    // Targets count in the year of their due date.
+    let year = (today + Duration::days(50)).format("%Y").to_string();
+
+    // The centre issues a decision to every primary committee; the factory
+    // adopts it with a plan, which cites it.
+    let mut centre = t.login("root").await;
+    let r = centre
+        .json(
+            Method::POST,
+            &format!("/api/v1/units/{}/decisions", t.root),
+            Some(json!({"title": "On output", "source": "plenary_meeting", "levels": ["primary_committee"]})),
+        )
+        .await;
+    let decision = r.json()["decision"]["id"].as_i64().unwrap();
+    let mut sec = t.login("sec_factory").await;
+    let r = sec
+        .json(
+            Method::POST,
+            &format!("/api/v1/decisions/{decision}/adopt"),
+            Some(json!({"unit_id": factory, "plan": {"title": "Output plan", "period_kind": "custom",
+                "starts_on": ymd(today - Duration::days(50)), "ends_on": ymd(today + Duration::days(50)),
+                "cadence": "weekly"}})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let plan = r.json()["id"].as_i64().unwrap();
+    assert_eq!(r.json()["decision_id"], decision);
+
+    // A numeric target of 100 t over the plan's 100 days, and a milestone.
+    let r = sec
+        .json(
+            Method::POST,
+            &format!("/api/v1/plans/{plan}/targets"),
+            Some(
+                json!({"title": "Machine tools", "category": "economic", "kind": "numeric",
+                "baseline": 0, "target_value": 100, "measure_unit": "t", "weight": 2}),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let output = r.json()["id"].as_i64().unwrap();
+    assert_eq!(r.json()["status"], "not_reported");
+    let r = sec
+        .json(
+            Method::POST,
+            &format!("/api/v1/plans/{plan}/targets"),
+            Some(json!({"title": "Study", "category": "organizational", "kind": "milestone"})),
+        )
+        .await;
+    let study = r.json()["id"].as_i64().unwrap();
+    // Bad input names its field.
+    for (body, field) in [
+        (
+            json!({"title": "X", "category": "gossip", "kind": "milestone"}),
+            "category",
+        ),
+        (
+            json!({"title": "X", "category": "economic", "kind": "numeric"}),
+            "target_value",
+        ),
+        (
+            json!({"title": "X", "category": "economic", "kind": "milestone", "weight": 0}),
+            "weight",
+        ),
+        (
+            json!({"title": "X", "category": "economic", "kind": "milestone", "due_on": "2020-13-01"}),
+            "due_on",
+        ),
+        (
+            json!({"title": "X", "category": "economic", "kind": "milestone", "owner_person_id": 999999}),
+            "owner_person_id",
+        ),
+    ] {
+        let r = sec
+            .json(
+                Method::POST,
+                &format!("/api/v1/plans/{plan}/targets"),
+                Some(body),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert_eq!(r.json()["field"], field, "{}", r.body);
+    }
+
+    // Split the output among the two cells: 60 + 40, summed.
+    let r = sec
+        .json(
+            Method::POST,
+            &format!("/api/v1/targets/{output}/cascade"),
+            Some(json!({"rollup": "sum", "parts": [
+                {"unit_id": cell1, "target_value": 60}, {"unit_id": cell2, "target_value": 40}]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let shares: Vec<i64> = r
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_i64().unwrap())
+        .collect();
+    let (share1, share2) = (shares[0], shares[1]);
+    // A share outside the factory is refused, in one piece.
+    let r = sec
+        .json(
+            Method::POST,
+            &format!("/api/v1/targets/{study}/cascade"),
+            Some(json!({"rollup": "mean", "parts": [{"unit_id": cell1}, {"unit_id": farm}]})),
+        )
+        .await;
+    assert!(r.status.is_client_error(), "{}", r.body);
+    let view = sec
+        .json(Method::GET, &format!("/api/v1/targets/{study}"), None)
+        .await
+        .json();
+    assert_eq!(view["children"], json!([]), "nothing half-written");
+
+    // Nobody has reported: the province sees targets, but no completion
+    // (unknown is not 0 %).
+    let mut prov = t.login("sec_province").await;
+    let d = prov
+        .json(
+            Method::GET,
+            &format!("/api/v1/units/{province}/dashboard?year={year}"),
+            None,
+        )
+        .await;
+    assert_eq!(d.status, StatusCode::OK, "{}", d.body);
+    let d = d.json();
+    assert_eq!(d["rollup"]["completion"], Value::Null);
+    assert_eq!(d["rollup"]["by_status"]["not_reported"], 4);
+
+    // Day 50 of 100: the lathe cell reports 30 of 60 (on track); the forge
+    // cell 10 of 40 (pace 0.5: off track), which needs a narrative.
+    let r = sec
+        .json(
+            Method::POST,
+            &format!("/api/v1/targets/{share1}/check-ins"),
+            Some(json!({"value": 30})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.json()["target"]["status"], "on_track");
+    let r = sec
+        .json(
+            Method::POST,
+            &format!("/api/v1/targets/{share2}/check-ins"),
+            Some(json!({"value": 10})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.json()["field"], "narrative");
+    let r = sec
+        .json(
+            Method::POST,
+            &format!("/api/v1/targets/{share2}/check-ins"),
+            Some(json!({"value": 10, "narrative": "The furnace is down", "confidence": "low",
+                "blocker": {"title": "Furnace lining", "deadline_on": ymd(today + Duration::days(3))}})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.json()["target"]["status"], "off_track");
+    let blocker = r.json()["check_in"]["blocker_id"].as_i64().unwrap();
+    // The split target's progress is the sum of its shares: 40 of 100, pace
+    // 0.8: at risk. It takes no check-in of its own.
+    let v = sec
+        .json(Method::GET, &format!("/api/v1/targets/{output}"), None)
+        .await
+        .json();
+    assert_eq!(v["target"]["status"], "at_risk", "{v}");
+    assert_eq!(v["target"]["last_value"], 40.0);
+    let r = sec
+        .json(
+            Method::POST,
+            &format!("/api/v1/targets/{output}/check-ins"),
+            Some(json!({"value": 99})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["field"], "target_id");
+
+    // The province's roll-up: weighted completion of the reported leaves
+    // (0.5 and 0.25, weight 1 each), statuses, the open blocker, adoption.
+    let d = prov
+        .json(
+            Method::GET,
+            &format!("/api/v1/units/{province}/dashboard?year={year}"),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(d["rollup"]["completion"], 0.375, "{d}");
+    assert_eq!(d["rollup"]["by_status"]["on_track"], 1);
+    assert_eq!(d["rollup"]["by_status"]["off_track"], 1);
+    assert_eq!(d["rollup"]["by_status"]["at_risk"], 1);
+    assert_eq!(d["rollup"]["by_status"]["not_reported"], 1);
+    assert_eq!(d["rollup"]["blockers_open"], 1);
+    assert_eq!(d["adoption"][0], json!([decision, "On output", 2, 1]));
+    let children: Vec<(String, i64)> = d["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().to_string(),
+                c["rollup"]["targets"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        children,
+        [("Farm".to_string(), 0), ("Tool Factory".to_string(), 4)]
+    );
+    assert_eq!(d["attention"][0]["unit_name"], "Forge Cell");
+    // The dashboard page draws it.
+    let page = prov
+        .get(&format!("/units/{province}/dashboard?year={year}"))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("id=\"status-bar\""));
+    assert!(page.body.contains("id=\"completion-chart\""));
+    assert!(page.body.contains(&format!("/units/{factory}/dashboard")));
+    assert!(page.body.contains("38 %"), "weighted completion shown");
+    t.assert_consistent().await;
+
+    // A member reports on the target they own, and sees nothing else.
+    let cell1_plan = sec
+        .json(Method::GET, &format!("/api/v1/targets/{share1}"), None)
+        .await
+        .json()["plan"]["id"]
+        .clone();
+    let r = sec
+        .json(
+            Method::POST,
+            &format!("/api/v1/plans/{cell1_plan}/targets"),
+            Some(json!({"title": "Train two apprentices", "category": "organizational", "kind": "milestone",
+                "owner_person_id": worker})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let own = r.json()["id"].as_i64().unwrap();
+    let mut kim = t.login("kim").await;
+    let r = kim
+        .json(
+            Method::POST,
+            &format!("/api/v1/targets/{own}/check-ins"),
+            Some(json!({"done": true, "narrative": "Both passed"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.json()["target"]["status"], "done");
+    let r = kim
+        .json(Method::GET, &format!("/api/v1/targets/{share2}"), None)
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = kim
+        .json(
+            Method::POST,
+            &format!("/api/v1/targets/{share1}/check-ins"),
+            Some(json!({"value": 60})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = kim
+        .json(Method::GET, &format!("/api/v1/units/{cell1}/plans"), None)
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "a member sees the plans of their unit"
+    );
+    let r = kim
+        .json(Method::GET, &format!("/api/v1/units/{cell2}/plans"), None)
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let page = kim.get(&format!("/targets/{own}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+
+    // Days pass with no reports: the status changes without any write
+    // once the job has run; the blocker goes up to the factory, then the
+    // province.
+    t.app.clock.advance(Duration::days(8));
+    assert!(
+        grassroots_app::plans::refresh_statuses(&t.app)
+            .await
+            .unwrap()
+            > 0
+    );
+    // (Sessions have expired meanwhile.)
+    let mut sec = t.login("sec_factory").await;
+    let v = sec
+        .json(Method::GET, &format!("/api/v1/targets/{share1}"), None)
+        .await
+        .json();
+    assert_eq!(
+        v["target"]["status"], "not_reported",
+        "weekly cadence missed"
+    );
+    assert_eq!(
+        grassroots_app::plans::escalate_blockers(&t.app)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        grassroots_app::plans::escalate_blockers(&t.app)
+            .await
+            .unwrap(),
+        0,
+        "once per step"
+    );
+    t.app.clock.advance(Duration::days(8));
+    grassroots_app::plans::refresh_statuses(&t.app)
+        .await
+        .unwrap();
+    assert_eq!(
+        grassroots_app::plans::escalate_blockers(&t.app)
+            .await
+            .unwrap(),
+        1
+    );
+    let steps =
+        grassroots_store::blockers::escalations_of(&mut t.app.db.conn().await.unwrap(), blocker)
+            .await
+            .unwrap();
+    let path: Vec<(i64, i64)> = steps.iter().map(|s| (s.1, s.2)).collect();
+    assert_eq!(path, [(cell2, factory), (factory, province)]);
+    let mut prov = t.login("sec_province").await;
+    let d = prov
+        .json(
+            Method::GET,
+            &format!("/api/v1/units/{province}/dashboard?year={year}"),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(d["blockers"][0]["unit_name"], "North Province");
+    assert_eq!(d["rollup"]["blockers_open"], 1);
+    // The province resolves it; time to resolve is rolled up.
+    let r = prov
+        .json(
+            Method::POST,
+            &format!("/api/v1/blockers/{blocker}/resolve"),
+            Some(json!({"resolution": "New lining fitted"})),
+        )
+        .await;
+    assert_eq!(r.json()["changed"], true, "{}", r.body);
+    t.app.clock.advance(Duration::days(40));
+    grassroots_app::plans::refresh_statuses(&t.app)
+        .await
+        .unwrap();
+    let mut prov = t.login("sec_province").await;
+    let d = prov
+        .json(
+            Method::GET,
+            &format!("/api/v1/units/{province}/dashboard?year={year}"),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(d["rollup"]["blockers_open"], 0);
+    assert_eq!(d["rollup"]["blockers_resolved"], 1);
+    assert_eq!(d["rollup"]["blockers_mean_resolve_hours"], 16.0 * 24.0);
+    // Past the due date: everything not done is late.
+    assert_eq!(d["rollup"]["by_status"]["late"], 4, "{d}");
+    assert_eq!(d["rollup"]["by_status"]["done"], 1);
+    t.assert_consistent().await;
+}
+
+#[tokio::test]
+async fn two_servers_escalate_each_blocker_once() {
+    let t = TestApp::new().await;
+    let province = t.unit("Province", "provincial_committee", t.root).await;
+    let mut cells = Vec::new();
+    for i in 0..4 {
+        let p = t
+            .unit(&format!("Primary {i}"), "primary_committee", province)
+            .await;
+        cells.push(t.unit(&format!("Cell {i}"), "cell", p).await);
+    }
+    let today = t.app.clock.now().date_naive();
+    let mut ids = Vec::new();
+    for i in 0..24 {
+        let b = grassroots_app::plans::open_blocker(
+            &t.app,
+            &t.cli(),
+            cells[i % 4],
+            None,
+            grassroots_app::plans::BlockerInput {
+                title: format!("Blocker {i}"),
+                deadline_on: Some(ymd(today)),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        ids.push(b.id);
+    }
+    let other = t.second_server().await;
+    t.app.clock.advance(Duration::days(2));
+    other.clock.advance(Duration::days(2));
+    let (a, b) = tokio::join!(
+        grassroots_app::plans::escalate_blockers(&t.app),
+        grassroots_app::plans::escalate_blockers(&other)
+    );
+    assert_eq!(a.unwrap() + b.unwrap(), 24, "each blocker went up once");
+    let mut c = t.app.db.conn().await.unwrap();
+    for id in ids {
+        let steps = grassroots_store::blockers::escalations_of(&mut c, id)
+            .await
+            .unwrap();
+        assert_eq!(steps.len(), 1, "blocker {id}: {steps:?}");
+    }
+    assert_eq!(t.audit_rows(Some("blocker.escalate")).await.len(), 24);
+    drop(c);
+    t.assert_consistent().await;
+}
