@@ -18,6 +18,7 @@ pub mod people;
 pub mod plans;
 pub mod positions;
 pub mod profiles;
+pub mod reviews;
 pub mod roles;
 pub mod setup;
 pub mod skills;

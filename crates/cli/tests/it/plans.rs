@@ -462,3 +462,191 @@ async fn two_servers_escalate_each_blocker_once() {
     drop(c);
     t.assert_consistent().await;
 }
+
+#[tokio::test]
+async fn a_review_sums_up_needs_comments_on_red_targets_and_locks_the_plan() {
+    let t = TestApp::new().await;
+    let unit = t.unit("Coal Mine", "primary_committee", t.root).await;
+    t.user("sec", Some(Role::Secretary), unit, ScopeKind::Subtree)
+        .await;
+    t.user("staff", Some(Role::Staff), unit, ScopeKind::Subtree)
+        .await;
+    let today = t.app.clock.now().date_naive();
+    let mut sec = t.login("sec").await;
+    let plan = sec
+        .json(
+            Method::POST,
+            &format!("/api/v1/units/{unit}/plans"),
+            Some(json!({"title": "Quarter plan", "period_kind": "custom",
+                "starts_on": ymd(today - Duration::days(90)), "ends_on": ymd(today - Duration::days(1))})),
+        )
+        .await
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    let add = |title: &str, due: chrono::NaiveDate| json!({"title": title, "category": "safety", "kind": "milestone", "due_on": ymd(due)});
+    let done = sec
+        .json(
+            Method::POST,
+            &format!("/api/v1/plans/{plan}/targets"),
+            Some(add("Inspect shafts", today + Duration::days(1))),
+        )
+        .await
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    let late = sec
+        .json(
+            Method::POST,
+            &format!("/api/v1/plans/{plan}/targets"),
+            Some(add("Replace ventilation", today - Duration::days(1))),
+        )
+        .await
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    let r = sec
+        .json(
+            Method::POST,
+            &format!("/api/v1/targets/{done}/check-ins"),
+            Some(json!({"done": true})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    // The facts are compiled; the late target needs a comment to close.
+    let v = sec
+        .json(Method::GET, &format!("/api/v1/plans/{plan}/review"), None)
+        .await
+        .json();
+    assert_eq!(
+        (v["facts"]["done"].as_i64(), v["facts"]["late"].as_i64()),
+        (Some(1), Some(1)),
+        "{v}"
+    );
+    assert_eq!(v["overall"], 1.0, "only the known score counts");
+    let r = sec
+        .json(
+            Method::POST,
+            &format!("/api/v1/plans/{plan}/review/close"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Replace ventilation"), "{}", r.body);
+    // Scores out of range and foreign targets are refused by field.
+    let r = sec
+        .json(
+            Method::PUT,
+            &format!("/api/v1/plans/{plan}/review"),
+            Some(json!({"items": [{"target_id": late, "score": 1.5}]})),
+        )
+        .await;
+    assert_eq!(r.json()["field"], "score");
+    let r = sec
+        .json(
+            Method::PUT,
+            &format!("/api/v1/plans/{plan}/review"),
+            Some(json!({"items": [{"target_id": 999999, "score": 0.5}]})),
+        )
+        .await;
+    assert_eq!(r.json()["field"], "items");
+    // Staff may write the review but not close it.
+    let mut staff = t.login("staff").await;
+    let r = staff
+        .json(
+            Method::PUT,
+            &format!("/api/v1/plans/{plan}/review"),
+            Some(json!({
+            "strengths": "Shafts inspected on time.",
+            "defects": "Ventilation parts never arrived.",
+            "next_steps": "Order parts through the county.",
+            "items": [{"target_id": late, "score": 0.2, "comment": "Parts missing"}]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["overall"], 0.6);
+    let r = staff
+        .json(
+            Method::POST,
+            &format!("/api/v1/plans/{plan}/review/close"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Closed through the page: the plan is locked.
+    let r = sec
+        .post_form(
+            &format!("/plans/{plan}/review"),
+            &[
+                ("strengths", "Shafts inspected on time."),
+                ("defects", "Ventilation parts never arrived."),
+                ("next_steps", "Order parts."),
+                ("target", &late.to_string()),
+                (&format!("comment_{late}"), "Parts missing"),
+                (&format!("score_{late}"), "0.2"),
+                ("close", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = sec.get(&format!("/plans/{plan}/review")).await;
+    assert!(page.body.contains("id=\"review-closed\""));
+    assert!(
+        !page.body.contains("id=\"review-save\""),
+        "a closed review is read-only"
+    );
+    let r = sec
+        .json(
+            Method::POST,
+            &format!("/api/v1/targets/{late}/check-ins"),
+            Some(json!({"done": true})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["field"], "plan_id");
+    let r = sec
+        .json(
+            Method::POST,
+            &format!("/api/v1/plans/{plan}/targets"),
+            Some(add("Late addition", today)),
+        )
+        .await;
+    assert_eq!(r.json()["field"], "plan_id");
+    let r = sec
+        .json(Method::DELETE, &format!("/api/v1/targets/{late}"), None)
+        .await;
+    assert_eq!(r.json()["field"], "plan_id");
+    let r = sec
+        .json(
+            Method::PUT,
+            &format!("/api/v1/plans/{plan}/review"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // The CSV, from the page and the API.
+    let csv = sec.get(&format!("/plans/{plan}/review.csv")).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(
+        csv.body
+            .starts_with("target,category,status,completion,score"),
+        "{}",
+        csv.body
+    );
+    assert!(
+        csv.body
+            .contains("Replace ventilation,safety,late,,0.200,1,"),
+        "{}",
+        csv.body
+    );
+    assert!(csv.body.contains("overall,,,1.000,0.600"), "{}", csv.body);
+    let api = sec
+        .json(
+            Method::GET,
+            &format!("/api/v1/plans/{plan}/review/export"),
+            None,
+        )
+        .await;
+    assert_eq!(api.body, csv.body);
+    t.assert_consistent().await;
+}

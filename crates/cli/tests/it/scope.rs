@@ -378,6 +378,17 @@ fn page_routes(w: &World) -> Vec<PageRequest> {
             vec![("resolution", "planted".into())],
         ),
         (Method::GET, format!("/units/{b}/dashboard"), vec![]),
+        (Method::GET, format!("/plans/{}/review", w.b_plan), vec![]),
+        (
+            Method::POST,
+            format!("/plans/{}/review", w.b_plan),
+            vec![("strengths", "planted".into()), ("close", "1".into())],
+        ),
+        (
+            Method::GET,
+            format!("/plans/{}/review.csv", w.b_plan),
+            vec![],
+        ),
     ]
 }
 
@@ -623,6 +634,26 @@ fn api_routes(w: &World) -> Vec<(Method, String, Option<serde_json::Value>)> {
         ),
         (Method::GET, format!("/api/v1/units/{b}/dashboard"), None),
         (
+            Method::GET,
+            format!("/api/v1/plans/{}/review", w.b_plan),
+            None,
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/plans/{}/review", w.b_plan),
+            Some(json!({"strengths": "planted"})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/plans/{}/review/close", w.b_plan),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/plans/{}/review/export", w.b_plan),
+            None,
+        ),
+        (
             Method::POST,
             "/api/v1/plan-categories".into(),
             Some(json!({"key": "planted", "label": "Planted"})),
@@ -695,6 +726,10 @@ const COVERED_OPERATIONS: &[&str] = &[
     "post /blockers/{id}/resolve",
     "get /units/{id}/dashboard",
     "post /plan-categories",
+    "get /plans/{id}/review",
+    "put /plans/{id}/review",
+    "post /plans/{id}/review/close",
+    "get /plans/{id}/review/export",
     // Readable by every signed-in user: level names and target categories
     // are not unit data.
     "get /organization/profile",

@@ -256,3 +256,61 @@ pub(super) async fn add_category(
     plans::add_category(&s.app, &c.actor, &b.key, &b.label).await?;
     Ok((StatusCode::CREATED, Json(b)))
 }
+
+/// `GET /plans/{id}/review`: the plan's summing-up and evaluation, with
+/// the facts compiled now.
+#[utoipa::path(get, path = "/plans/{id}/review", tag = "plans", params(("id" = i64, Path)), responses(
+    (status = 200, body = grassroots_app::reviews::ReviewView), (status = 404, body = ErrorBody)))]
+pub(super) async fn get_review(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+) -> WebResult<Json<grassroots_app::reviews::ReviewView>> {
+    Ok(Json(
+        grassroots_app::reviews::view(&s.app, &c.actor, id).await?,
+    ))
+}
+
+/// `PUT /plans/{id}/review`: save the review (strengths, defects, next
+/// steps, scores and comments).
+#[utoipa::path(put, path = "/plans/{id}/review", tag = "plans", params(("id" = i64, Path)), request_body = grassroots_app::reviews::ReviewInput, responses(
+    (status = 200, body = grassroots_app::reviews::ReviewView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn save_review(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+    Body(b): Body<grassroots_app::reviews::ReviewInput>,
+) -> WebResult<Json<grassroots_app::reviews::ReviewView>> {
+    Ok(Json(
+        grassroots_app::reviews::save(&s.app, &c.actor, id, b).await?,
+    ))
+}
+
+/// `POST /plans/{id}/review/close`: close the review and lock the plan.
+#[utoipa::path(post, path = "/plans/{id}/review/close", tag = "plans", params(("id" = i64, Path)), responses(
+    (status = 200, body = grassroots_app::reviews::ReviewView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn close_review(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+) -> WebResult<Json<grassroots_app::reviews::ReviewView>> {
+    Ok(Json(
+        grassroots_app::reviews::close(&s.app, &c.actor, id).await?,
+    ))
+}
+
+/// `GET /plans/{id}/review/export`: the review as CSV.
+#[utoipa::path(get, path = "/plans/{id}/review/export", tag = "plans", params(("id" = i64, Path)), responses(
+    (status = 200, content_type = "text/csv", body = String), (status = 404, body = ErrorBody)))]
+pub(super) async fn export_review(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+) -> WebResult<axum::response::Response> {
+    let (name, bytes) = grassroots_app::reviews::csv(&s.app, &c.actor, id).await?;
+    Ok(crate::pages::attachment(
+        grassroots_app::tabular::Format::Csv,
+        &name,
+        bytes,
+    ))
+}

@@ -67,6 +67,11 @@ pub fn routes() -> Router<AppState> {
         .route("/targets/{id}/cascade", post(plans::cascade))
         .route("/targets/{id}/delete", post(plans::delete_target))
         .route("/blockers/{id}/resolve", post(plans::resolve_blocker))
+        .route(
+            "/plans/{id}/review",
+            get(plans::show_review).post(plans::save_review),
+        )
+        .route("/plans/{id}/review.csv", get(plans::review_csv))
         .route("/imports/{id}/check", post(imports::check))
         .route("/imports/{id}/commit", post(imports::commit))
         .route("/units/{id}/export/{file}", get(imports::download))

@@ -856,3 +856,164 @@ pub async fn dashboard(
         },
     ))
 }
+
+/// A review row as shown.
+pub struct ReviewRow {
+    id: i64,
+    title: String,
+    status: String,
+    status_label: String,
+    completion: String,
+    score: String,
+    weight: i64,
+    comment: String,
+    needs_comment: bool,
+}
+
+#[derive(Template)]
+#[template(path = "review.html")]
+struct ReviewPage {
+    l: Layout,
+    v: grassroots_app::reviews::ReviewView,
+    rows: Vec<ReviewRow>,
+    completion: String,
+    overall: String,
+    adoption: String,
+    closed: Option<String>,
+    err: Option<FormError>,
+}
+
+async fn review_page(
+    p: &Page,
+    id: i64,
+    status: StatusCode,
+    err: Option<FormError>,
+) -> WebResult<Response> {
+    let v = grassroots_app::reviews::view(&p.state.app, &p.auth.actor, id).await?;
+    let rows = v
+        .items
+        .iter()
+        .map(|i| ReviewRow {
+            id: i.target.id,
+            title: i.target.title.clone(),
+            status: i.target.status.replace('_', "-"),
+            status_label: status_name(p, &i.target.status),
+            completion: percent(i.target.completion()),
+            score: i.score.map(|s| format!("{s:.2}")).unwrap_or_default(),
+            weight: i.target.weight,
+            comment: i.comment.clone(),
+            needs_comment: i.needs_comment,
+        })
+        .collect();
+    let completion = percent(v.facts.completion);
+    let overall = v
+        .overall
+        .map(|s| format!("{s:.2}"))
+        .unwrap_or_else(|| "–".into());
+    let adoption = v
+        .facts
+        .adoption
+        .map(|(addressed, adopted)| format!("{adopted} / {addressed}"))
+        .unwrap_or_default();
+    let closed = v.review.as_ref().and_then(|r| {
+        r.closed_at.map(|at| {
+            format!(
+                "{} · {}",
+                p.tr.datetime(&at),
+                r.closed_by.clone().unwrap_or_default()
+            )
+        })
+    });
+    let crumbs = vec![
+        (
+            v.unit_name.clone(),
+            Some(format!("/units/{}", v.plan.unit_id)),
+        ),
+        (v.plan.title.clone(), Some(format!("/plans/{}", v.plan.id))),
+        (p.tr.t("review-link"), None),
+    ];
+    let l = p.layout(p.tr.t1("review-title", "plan", &v.plan.title), crumbs);
+    Ok(render(
+        status,
+        &ReviewPage {
+            l,
+            v,
+            rows,
+            completion,
+            overall,
+            adoption,
+            closed,
+            err,
+        },
+    ))
+}
+
+/// `GET /plans/{id}/review`.
+pub async fn show_review(p: Page, Path(id): Path<i64>) -> WebResult<Response> {
+    review_page(&p, id, StatusCode::OK, None).await
+}
+
+fn review_input(f: &[(String, String)]) -> Result<grassroots_app::reviews::ReviewInput, AppError> {
+    let mut items = Vec::new();
+    for (_, v) in f.iter().filter(|(n, _)| n == "target") {
+        let target_id: i64 = v.parse().map_err(|_| AppError::invalid("items"))?;
+        let score = match opt(f, &format!("score_{target_id}")) {
+            Some(s) => Some(s.parse::<f64>().map_err(|_| AppError::invalid("score"))?),
+            None => None,
+        };
+        items.push(grassroots_app::reviews::ItemInput {
+            target_id,
+            score,
+            comment: field(f, &format!("comment_{target_id}")),
+        });
+    }
+    Ok(grassroots_app::reviews::ReviewInput {
+        strengths: field(f, "strengths"),
+        defects: field(f, "defects"),
+        next_steps: field(f, "next_steps"),
+        items,
+    })
+}
+
+/// `POST /plans/{id}/review`: save; with `close=1`, then close.
+pub async fn save_review(
+    p: Page,
+    Path(id): Path<i64>,
+    body: axum::body::Bytes,
+) -> WebResult<Response> {
+    let f = pairs(&body);
+    let result = async {
+        let input = review_input(&f)?;
+        grassroots_app::reviews::save(&p.state.app, &p.auth.actor, id, input).await?;
+        if field(&f, "close") == "1" {
+            grassroots_app::reviews::close(&p.state.app, &p.auth.actor, id).await?;
+        }
+        Ok::<_, AppError>(())
+    }
+    .await;
+    match result {
+        Ok(()) => Ok(redirect_with_flash(
+            &p.state,
+            &format!("/plans/{id}/review"),
+            if field(&f, "close") == "1" {
+                "flash-review-closed"
+            } else {
+                "flash-review-saved"
+            },
+        )),
+        Err(e) => {
+            let err = FormError::from_app(&p.tr, e)?;
+            review_page(&p, id, StatusCode::UNPROCESSABLE_ENTITY, Some(err)).await
+        }
+    }
+}
+
+/// `GET /plans/{id}/review.csv`.
+pub async fn review_csv(p: Page, Path(id): Path<i64>) -> WebResult<Response> {
+    let (name, bytes) = grassroots_app::reviews::csv(&p.state.app, &p.auth.actor, id).await?;
+    Ok(super::attachment(
+        grassroots_app::tabular::Format::Csv,
+        &name,
+        bytes,
+    ))
+}
