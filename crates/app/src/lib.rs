@@ -13,6 +13,7 @@ pub mod demo;
 mod error;
 pub mod export;
 pub mod import;
+pub mod mail;
 pub mod passwords;
 pub mod people;
 pub mod plans;
@@ -26,6 +27,7 @@ pub mod tabular;
 pub mod tokens;
 pub mod transfers;
 pub mod units;
+pub mod work;
 
 use std::sync::Arc;
 

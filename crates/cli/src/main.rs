@@ -449,12 +449,30 @@ fn spawn_session_purge(app: App) {
 
 /// Every minute while the server runs: re-derives the plan statuses a
 /// passing date changed and escalates blockers left open past their
-/// deadline. Both are safe when several servers share one database.
+/// deadline; every ten minutes, makes and mails reminders. All are safe
+/// when several servers share one database.
 fn spawn_plan_jobs(app: App) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+        let mut ticks: u64 = 0;
         loop {
             every.tick().await;
+            ticks += 1;
+            // Reminders every ten minutes (and at start).
+            if ticks % 10 == 1 {
+                match grassroots_app::work::run_reminders(&app).await {
+                    Ok(r) if r.made + r.mailed + r.failed > 0 => {
+                        tracing::info!(
+                            made = r.made,
+                            mailed = r.mailed,
+                            failed = r.failed,
+                            "reminders"
+                        )
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "could not run reminders"),
+                }
+            }
             match grassroots_app::plans::refresh_statuses(&app).await {
                 Ok(n) if n > 0 => tracing::info!(targets = n, "target statuses re-derived"),
                 Ok(_) => {}

@@ -20,6 +20,7 @@ pub mod migrate;
 pub mod people;
 pub mod plans;
 pub mod positions;
+pub mod reminders;
 pub mod reviews;
 pub mod roles;
 pub mod scope_sql;

@@ -1455,3 +1455,13 @@ pub async fn children_listed(
     .fetch_all(&mut *e)
     .await)?)
 }
+
+/// The check-in cadence of a plan.
+pub async fn cadence_of(c: &mut impl DbConn, plan_id: i64) -> StoreResult<String> {
+    Ok(on_ex!(c, |e| sqlx::query_scalar(
+        "SELECT cadence FROM plans WHERE id = $1"
+    )
+    .bind(plan_id)
+    .fetch_one(&mut *e)
+    .await)?)
+}

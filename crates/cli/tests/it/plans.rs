@@ -650,3 +650,179 @@ async fn a_review_sums_up_needs_comments_on_red_targets_and_locks_the_plan() {
     assert_eq!(api.body, csv.body);
     t.assert_consistent().await;
 }
+
+#[tokio::test]
+async fn my_work_lists_what_is_mine_and_reminders_are_mailed_once() {
+    let (port, mails) = grassroots_testkit::smtp_sink().await;
+    let mut config = grassroots_app::Config::default();
+    config.mail.smtp_url = format!("smtp://127.0.0.1:{port}");
+    config.mail.from = "grassroots@example.org".into();
+    config.public_url = "https://party.example.org".into();
+    let t = TestApp::with_config(config).await;
+    let unit = t.unit("Silk Mill", "primary_committee", t.root).await;
+    let person = grassroots_app::people::create(
+        &t.app,
+        &t.cli(),
+        unit,
+        grassroots_app::people::PersonInput {
+            full_name: "Ri Sun Hui".into(),
+            contact: "sunhui@example.org".into(),
+            status: "member".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .id;
+    let account = t
+        .user("sunhui", Some(Role::Secretary), unit, ScopeKind::Unit)
+        .await;
+    grassroots_app::accounts::link_person(&t.app, &t.cli(), account, Some(person))
+        .await
+        .unwrap();
+    t.user("other", Some(Role::Secretary), unit, ScopeKind::Unit)
+        .await;
+    let today = t.app.clock.now().date_naive();
+    let plan = grassroots_app::plans::create_plan(
+        &t.app,
+        &t.cli(),
+        unit,
+        grassroots_app::plans::PlanInput {
+            title: "Plan".into(),
+            period_kind: "custom".into(),
+            starts_on: Some(ymd(today - Duration::days(10))),
+            ends_on: Some(ymd(today + Duration::days(80))),
+            cadence: Some("weekly".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let target = grassroots_app::plans::add_target(
+        &t.app,
+        &t.cli(),
+        plan.id,
+        grassroots_app::plans::TargetInput {
+            title: "Looms repaired".into(),
+            category: "economic".into(),
+            kind: "numeric".into(),
+            target_value: Some(12.0),
+            owner_person_id: Some(person),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    grassroots_app::plans::open_blocker(
+        &t.app,
+        &t.cli(),
+        unit,
+        Some(target.id),
+        grassroots_app::plans::BlockerInput {
+            title: "Spare shuttles".into(),
+            owner_person_id: Some(person),
+            deadline_on: Some(ymd(today)),
+        },
+    )
+    .await
+    .unwrap();
+    let decision = grassroots_app::decisions::issue(
+        &t.app,
+        &t.cli(),
+        t.root,
+        grassroots_app::decisions::DecisionInput {
+            title: "On quality".into(),
+            source: "congress".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .0;
+
+    // My work: the owned target (check-in due: nothing reported since it
+    // started), the blocker, the decision awaiting the mill's adoption.
+    let mut me = t.login("sunhui").await;
+    let w = me.json(Method::GET, "/api/v1/me/work", None).await.json();
+    assert_eq!(
+        w["targets"][0]["target"]["target"]["title"],
+        "Looms repaired"
+    );
+    assert_eq!(w["targets"][0]["check_in_due"], true);
+    assert_eq!(w["blockers"][0]["blocker"]["title"], "Spare shuttles");
+    assert_eq!(w["decisions"][0]["item"]["decision"]["id"], decision.id);
+    let page = me.get("/me/work").await;
+    assert!(page.body.contains("Looms repaired") && page.body.contains("Spare shuttles"));
+
+    // The job makes three reminders for her (and one of the decision for
+    // the other secretary, who has no address) and mails each once, to
+    // her address; running it again changes nothing.
+    let run = grassroots_app::work::run_reminders(&t.app).await.unwrap();
+    assert_eq!((run.made, run.mailed, run.failed), (4, 3, 0), "{run:?}");
+    let again = grassroots_app::work::run_reminders(&t.app).await.unwrap();
+    assert_eq!((again.made, again.mailed), (0, 0));
+    let sent = mails.lock().unwrap().clone();
+    assert_eq!(sent.len(), 3, "{sent:?}");
+    assert!(
+        sent.iter().all(|m| m.contains("To: sunhui@example.org")),
+        "{sent:?}"
+    );
+    assert!(
+        sent.iter()
+            .any(|m| m.contains("Subject: Check-in due: Looms repaired")
+                && m.contains(&format!("https://party.example.org/targets/{}", target.id)))
+    );
+    // Reported: no check-in reminder until the cadence runs out again.
+    grassroots_app::plans::check_in(
+        &t.app,
+        &t.cli(),
+        target.id,
+        grassroots_app::plans::CheckInInput {
+            value: Some(2.0),
+            narrative: "Two looms".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let w = me.json(Method::GET, "/api/v1/me/work", None).await.json();
+    assert_eq!(w["targets"][0]["check_in_due"], false);
+    let reminder = w["reminders"][0]["reminder"]["id"].as_i64().unwrap();
+    // Reminders are personal: another account cannot dismiss them.
+    let mut other = t.login("other").await;
+    let r = other
+        .json(
+            Method::POST,
+            &format!("/api/v1/me/reminders/{reminder}/dismiss"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let w = other
+        .json(Method::GET, "/api/v1/me/work", None)
+        .await
+        .json();
+    assert_eq!(w["targets"], json!([]), "{w}");
+    let theirs: Vec<i64> = w["reminders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["reminder"]["id"].as_i64().unwrap())
+        .collect();
+    assert!(!theirs.contains(&reminder), "{theirs:?}");
+    let r = me
+        .json(
+            Method::POST,
+            &format!("/api/v1/me/reminders/{reminder}/dismiss"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let w = me.json(Method::GET, "/api/v1/me/work", None).await.json();
+    assert_eq!(w["reminders"].as_array().unwrap().len(), 2);
+    // A week on, the check-in is due again: one new reminder.
+    t.app.clock.advance(Duration::days(8));
+    let run = grassroots_app::work::run_reminders(&t.app).await.unwrap();
+    assert_eq!(run.made, 1, "{run:?}");
+    assert_eq!(mails.lock().unwrap().len(), 4);
+}

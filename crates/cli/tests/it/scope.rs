@@ -730,6 +730,10 @@ const COVERED_OPERATIONS: &[&str] = &[
     "put /plans/{id}/review",
     "post /plans/{id}/review/close",
     "get /plans/{id}/review/export",
+    // Personal: what is the caller's own; another account's reminders
+    // cannot be dismissed (plans::my_work_lists_what_is_mine…).
+    "get /me/work",
+    "post /me/reminders/{id}/dismiss",
     // Readable by every signed-in user: level names and target categories
     // are not unit data.
     "get /organization/profile",

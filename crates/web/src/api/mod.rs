@@ -96,6 +96,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(plans::get_review, plans::save_review))
         .routes(routes!(plans::close_review))
         .routes(routes!(plans::export_review))
+        .routes(routes!(plans::my_work))
+        .routes(routes!(plans::dismiss_reminder))
         .routes(routes!(get_person, update_person))
         .routes(routes!(position_types))
         .routes(routes!(unit_positions, appoint))

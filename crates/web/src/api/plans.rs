@@ -314,3 +314,27 @@ pub(super) async fn export_review(
         bytes,
     ))
 }
+
+/// `GET /me/work`: targets the caller owns, blockers assigned to them,
+/// decisions awaiting their units' adoption, reminders.
+#[utoipa::path(get, path = "/me/work", tag = "me", responses(
+    (status = 200, body = grassroots_app::work::MyWork), (status = 401, body = ErrorBody)))]
+pub(super) async fn my_work(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+) -> WebResult<Json<grassroots_app::work::MyWork>> {
+    Ok(Json(grassroots_app::work::mine(&s.app, &c.actor).await?))
+}
+
+/// `POST /me/reminders/{id}/dismiss`: dismiss one of the caller's
+/// reminders.
+#[utoipa::path(post, path = "/me/reminders/{id}/dismiss", tag = "me", params(("id" = i64, Path)), responses(
+    (status = 204), (status = 404, body = ErrorBody)))]
+pub(super) async fn dismiss_reminder(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+) -> WebResult<StatusCode> {
+    grassroots_app::work::dismiss(&s.app, &c.actor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -72,6 +72,8 @@ pub fn routes() -> Router<AppState> {
             get(plans::show_review).post(plans::save_review),
         )
         .route("/plans/{id}/review.csv", get(plans::review_csv))
+        .route("/me/work", get(plans::my_work))
+        .route("/me/reminders/{id}/dismiss", post(plans::dismiss_reminder))
         .route("/imports/{id}/check", post(imports::check))
         .route("/imports/{id}/commit", post(imports::commit))
         .route("/units/{id}/export/{file}", get(imports::download))

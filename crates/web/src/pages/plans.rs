@@ -1017,3 +1017,78 @@ pub async fn review_csv(p: Page, Path(id): Path<i64>) -> WebResult<Response> {
         bytes,
     ))
 }
+
+/// A reminder as shown.
+pub struct ReminderRow {
+    id: i64,
+    text: String,
+    href: String,
+    due_on: String,
+}
+
+#[derive(Template)]
+#[template(path = "work.html")]
+struct WorkPage {
+    l: Layout,
+    targets: Vec<(TargetRow, bool)>,
+    work: grassroots_app::work::MyWork,
+    reminders: Vec<ReminderRow>,
+}
+
+/// `GET /me/work`.
+pub async fn my_work(p: Page) -> WebResult<Response> {
+    let work = grassroots_app::work::mine(&p.state.app, &p.auth.actor).await?;
+    let targets = work
+        .targets
+        .iter()
+        .map(|t| {
+            (
+                target_row(&p, &t.target.target, &t.target.unit_name),
+                t.check_in_due,
+            )
+        })
+        .collect();
+    let reminders = work
+        .reminders
+        .iter()
+        .map(|r| {
+            let (key, href) = match r.reminder.kind.as_str() {
+                "check_in" => (
+                    "reminder-check-in",
+                    format!("/targets/{}", r.reminder.subject_id),
+                ),
+                "blocker" => ("reminder-blocker", "/me/work#my-blockers".to_string()),
+                _ => (
+                    "reminder-decision",
+                    format!("/decisions/{}", r.reminder.subject_id),
+                ),
+            };
+            ReminderRow {
+                id: r.reminder.id,
+                text: p.tr.t1(key, "subject", &r.subject),
+                href,
+                due_on: r.reminder.due_on.clone(),
+            }
+        })
+        .collect();
+    let l = p.layout(p.tr.t("work-title"), Vec::new());
+    Ok(render(
+        StatusCode::OK,
+        &WorkPage {
+            l,
+            targets,
+            work,
+            reminders,
+        },
+    ))
+}
+
+/// `POST /me/reminders/{id}/dismiss`.
+pub async fn dismiss_reminder(p: Page, Path(id): Path<i64>) -> WebResult<Response> {
+    grassroots_app::work::dismiss(&p.state.app, &p.auth.actor, id).await?;
+    Ok(redirect_with_flash(
+        &p.state,
+        "/me/work",
+        "flash-reminder-dismissed",
+    ))
+}
