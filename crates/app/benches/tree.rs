@@ -1,5 +1,9 @@
 //! Subtree roll-ups and moves on SQLite: maintained counters against a
-//! recursive query over parent links, and moving a 1,000-unit subtree.
+//! recursive query over parent links (people, and plan targets by status
+//! with weighted completion), a check-in with its aggregate updates up to
+//! the root, and moving a 1,000-unit subtree. Besides criterion's
+//! estimates, p50/p99 of the plan roll-ups and check-ins are printed
+//! from 2,000 timed runs each.
 //! `cargo bench -p grassroots-app --bench tree`; results are recorded in
 //! docs/benchmarks.md.
 
@@ -156,8 +160,128 @@ const RECURSIVE_PEOPLE: &str = "WITH RECURSIVE sub(id) AS (
         UNION ALL SELECT u.id FROM units u JOIN sub ON u.parent_id = sub.id)
      SELECT count(*) FROM people WHERE unit_id IN (SELECT id FROM sub)";
 
+const RECURSIVE_PLAN: &str = "WITH RECURSIVE sub(id) AS (
+        SELECT id FROM units WHERE id = $1
+        UNION ALL SELECT u.id FROM units u JOIN sub ON u.parent_id = sub.id)
+     SELECT t.status, count(*),
+            sum(CASE WHEN t.children = 0 AND t.completion_ppm IS NOT NULL THEN t.weight ELSE 0 END),
+            sum(CASE WHEN t.children = 0 AND t.completion_ppm IS NOT NULL
+                     THEN t.weight * t.completion_ppm ELSE 0 END)
+     FROM targets t WHERE t.unit_id IN (SELECT id FROM sub) AND t.deleted_at IS NULL
+       AND t.due_on >= $2 AND t.due_on <= $3
+     GROUP BY t.status";
+
+/// Prints p50, p99 and the maximum of `runs` timed calls of `f`.
+fn percentiles(label: &str, runs: usize, mut f: impl FnMut()) {
+    let mut samples: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let started = std::time::Instant::now();
+            f();
+            started.elapsed()
+        })
+        .collect();
+    samples.sort();
+    let at = |q: f64| samples[((runs as f64 * q) as usize).min(runs - 1)];
+    eprintln!(
+        "{label}: p50 {:?}, p99 {:?}, max {:?} ({runs} runs)",
+        at(0.50),
+        at(0.99),
+        samples[runs - 1]
+    );
+}
+
+fn plan_benches(c: &mut Criterion, w: &World) {
+    let read = w.actor.principal.scope::<Read>();
+    let today = grassroots_app::plans::today(&w.app);
+    let year = today.format("%Y").to_string();
+    let mut g = c.benchmark_group("plan_rollup");
+    for (label, unit) in &w.levels {
+        let maintained = || {
+            w.rt.block_on(async {
+                let mut c = w.app.db.conn().await.unwrap();
+                grassroots_store::plans::rollup(&mut c, &read, *unit, &year, today)
+                    .await
+                    .unwrap()
+            })
+        };
+        let recursive = || {
+            w.rt.block_on(async {
+                let mut c = w.app.db.conn().await.unwrap();
+                let grassroots_store::Conn::Sqlite(conn) = &mut c else {
+                    unreachable!()
+                };
+                let rows: Vec<(String, i64, i64, i64)> = sqlx::query_as(RECURSIVE_PLAN)
+                    .bind(*unit)
+                    .bind(format!("{year}-01-01"))
+                    .bind(format!("{year}-12-31"))
+                    .fetch_all(&mut **conn)
+                    .await
+                    .unwrap();
+                rows
+            })
+        };
+        // Both give the same figures.
+        let m = maintained();
+        let r = recursive();
+        assert_eq!(m.targets, r.iter().map(|x| x.1).sum::<i64>(), "{label}");
+        assert_eq!(m.reported_weight, r.iter().map(|x| x.2).sum::<i64>(), "{label}");
+        percentiles(&format!("plan_rollup/maintained/{label} ({} targets)", m.targets), 2000, || {
+            maintained();
+        });
+        percentiles(&format!("plan_rollup/recursive/{label}"), if *label == "root" { 50 } else { 500 }, || {
+            recursive();
+        });
+        g.bench_with_input(BenchmarkId::new("maintained_aggregates", label), unit, |b, _| {
+            b.iter(maintained)
+        });
+        g.bench_with_input(BenchmarkId::new("recursive_query", label), unit, |b, _| {
+            b.iter(recursive)
+        });
+    }
+    g.finish();
+    // Check-ins on the cells' shares: status, cascade parent, aggregates up
+    // to the root, the day's history and the audit row, one transaction.
+    let leaves: Vec<i64> = w.rt.block_on(async {
+        let mut c = w.app.db.conn().await.unwrap();
+        let grassroots_store::Conn::Sqlite(conn) = &mut c else {
+            unreachable!()
+        };
+        sqlx::query_scalar(
+            "SELECT id FROM targets WHERE children = 0 AND parent_id IS NOT NULL
+             AND deleted_at IS NULL ORDER BY id LIMIT 500",
+        )
+        .fetch_all(&mut **conn)
+        .await
+        .unwrap()
+    });
+    let mut n = 0usize;
+    let mut check_in = || {
+        n += 1;
+        let target = leaves[n % leaves.len()];
+        w.rt.block_on(async {
+            grassroots_app::plans::check_in(
+                &w.app,
+                &w.actor,
+                target,
+                grassroots_app::plans::CheckInInput {
+                    value: Some((n % 240) as f64),
+                    narrative: "Shift report".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+        });
+    };
+    percentiles("check_in/with_aggregates_to_root", 2000, &mut check_in);
+    let mut g = c.benchmark_group("check_in");
+    g.bench_function("with_aggregates_to_root", |b| b.iter(&mut check_in));
+    g.finish();
+}
+
 fn benches(c: &mut Criterion) {
     let w = world();
+    plan_benches(c, &w);
     let read = w.actor.principal.scope::<Read>();
     // One connection held throughout: the figures are the reads alone.
     let mut conn = w.rt.block_on(w.app.db.conn()).unwrap();

@@ -363,11 +363,38 @@ pub async fn open_in_subtree(
     unit_id: UnitId,
     limit: i64,
 ) -> StoreResult<Vec<BlockerListing>> {
+    let counts = aggregates::of_unit(c, scope, unit_id).await?;
+    if counts.get(BLOCKERS_OPEN).is_none_or(|v| v.1 <= 0) {
+        return Ok(Vec::new());
+    }
+    // A small subtree is walked; in a large one the open blockers are
+    // taken oldest first and kept when below the unit (an index probe
+    // each) until the page is full.
+    let walk = counts.get(aggregates::UNITS).map_or(0, |v| v.1) <= crate::plans::WALK_UP_TO_UNITS;
+    open_in_subtree_by(c, scope, unit_id, limit, walk).await
+}
+
+/// [`open_in_subtree`] with the query plan chosen by the caller (both
+/// give the same rows; the tests compare them).
+pub async fn open_in_subtree_by(
+    c: &mut impl DbConn,
+    scope: &Scope<Read>,
+    unit_id: UnitId,
+    limit: i64,
+    walk: bool,
+) -> StoreResult<Vec<BlockerListing>> {
+    let from = if walk {
+        "unit_closure c JOIN blockers b ON b.unit_id = c.descendant_id
+         JOIN units u ON u.id = b.unit_id JOIN units o ON o.id = b.origin_unit_id
+         WHERE c.ancestor_id = $1"
+    } else {
+        "blockers b JOIN units u ON u.id = b.unit_id JOIN units o ON o.id = b.origin_unit_id
+         WHERE EXISTS (SELECT 1 FROM unit_closure c
+                       WHERE c.descendant_id = b.unit_id AND c.ancestor_id = $1)"
+    };
     let sql = format!(
         "SELECT {COLUMNS}, u.name AS unit_name, o.name AS origin_name
-         FROM unit_closure c JOIN blockers b ON b.unit_id = c.descendant_id
-         JOIN units u ON u.id = b.unit_id JOIN units o ON o.id = b.origin_unit_id
-         WHERE c.ancestor_id = $1 AND b.resolved_at IS NULL AND {}
+         FROM {from} AND b.resolved_at IS NULL AND {}
          ORDER BY b.opened_at, b.id LIMIT $2",
         unit_condition(scope, "b.unit_id")
     );

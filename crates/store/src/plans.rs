@@ -1328,6 +1328,35 @@ pub async fn in_subtree_with_status(
     statuses: &[&str],
     limit: i64,
 ) -> StoreResult<Vec<TargetListing>> {
+    // How many there are, and how big the subtree is, come from the
+    // aggregates; they choose the plan of the query.
+    let metrics: Vec<String> = statuses.iter().map(|s| status_metric(year, s)).collect();
+    let counts = aggregates::of_unit(c, scope, unit_id).await?;
+    let matching: i64 = metrics.iter().filter_map(|m| counts.get(m)).map(|v| v.1).sum();
+    if matching == 0 {
+        return Ok(Vec::new());
+    }
+    let walk = counts.get(aggregates::UNITS).map_or(0, |v| v.1) <= WALK_UP_TO_UNITS;
+    in_subtree_with_status_by(c, scope, unit_id, year, statuses, limit, walk).await
+}
+
+/// Subtrees up to this many units are walked through the closure table;
+/// larger ones are searched from the other side.
+pub const WALK_UP_TO_UNITS: i64 = 2000;
+
+/// [`in_subtree_with_status`] with the query plan chosen by the caller:
+/// `walk` the subtree, or probe each matching row (both give the same
+/// rows; the tests compare them).
+pub async fn in_subtree_with_status_by(
+    c: &mut impl DbConn,
+    scope: &Scope<Read>,
+    unit_id: UnitId,
+    year: &str,
+    statuses: &[&str],
+    limit: i64,
+    walk: bool,
+) -> StoreResult<Vec<TargetListing>> {
+    // Only known status keys reach the SQL text.
     let list = statuses
         .iter()
         .filter(|s| Status::ALL.iter().any(|k| k.key() == **s))
@@ -1337,15 +1366,33 @@ pub async fn in_subtree_with_status(
     if list.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = format!(
-        "SELECT {TARGET_COLUMNS}, u.name AS unit_name
-         FROM unit_closure c JOIN targets t ON t.unit_id = c.descendant_id
-         JOIN units u ON u.id = t.unit_id
-         WHERE c.ancestor_id = $1 AND t.status IN ({list}) AND t.deleted_at IS NULL
-           AND t.due_on >= $2 AND t.due_on <= $3 AND {}
-         ORDER BY t.due_on, t.id LIMIT $4",
-        unit_condition(scope, "t.unit_id")
-    );
+    let sql = if walk {
+        // A small subtree: walk it.
+        format!(
+            "SELECT {TARGET_COLUMNS}, u.name AS unit_name
+             FROM unit_closure c JOIN targets t ON t.unit_id = c.descendant_id
+             JOIN units u ON u.id = t.unit_id
+             WHERE c.ancestor_id = $1 AND t.status IN ({list}) AND t.deleted_at IS NULL
+               AND t.due_on >= $2 AND t.due_on <= $3 AND {}
+             ORDER BY t.due_on, t.id LIMIT $4",
+            unit_condition(scope, "t.unit_id")
+        )
+    } else {
+        // A large one: take the targets with those statuses in due order
+        // and keep those below the unit (an index probe each) until the
+        // page is full.
+        format!(
+            "SELECT {TARGET_COLUMNS}, u.name AS unit_name
+             FROM targets t JOIN units u ON u.id = t.unit_id
+             WHERE t.status IN ({list}) AND t.deleted_at IS NULL
+               AND t.due_on >= $2 AND t.due_on <= $3
+               AND EXISTS (SELECT 1 FROM unit_closure c
+                           WHERE c.descendant_id = t.unit_id AND c.ancestor_id = $1)
+               AND {}
+             ORDER BY t.due_on, t.id LIMIT $4",
+            unit_condition(scope, "t.unit_id")
+        )
+    };
     Ok(on_ex!(c, |e| sqlx::query_as::<_, TargetListing>(
         sqlx::AssertSqlSafe(sql.as_str())
     )

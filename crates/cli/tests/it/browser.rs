@@ -45,16 +45,22 @@ async fn login_open_a_unit_and_logout_in_chromium() {
     let first = lines.next().expect("demo prints its URL").unwrap();
     let url = first.rsplit(' ').next().unwrap().to_string();
     assert!(url.starts_with("http://127.0.0.1:"), "{first}");
-    let mut admin_password = String::new();
-    for line in lines.by_ref().take(8) {
+    // The demo prints one line per login: name, password, role at unit.
+    let mut passwords = std::collections::HashMap::new();
+    for line in lines.by_ref().take(9) {
         let line = line.unwrap();
         let parts: Vec<&str> = line.split_whitespace().collect();
-        if parts.first() == Some(&"secretary") {
-            admin_password = parts[1].to_string();
+        if parts.len() >= 3 && parts[1].ends_with("-demo-2022") {
+            passwords.insert(parts[0].to_string(), parts[1].to_string());
+        }
+        if parts.first() == Some(&"viewer") {
             break;
         }
     }
-    assert!(!admin_password.is_empty(), "the demo prints its logins");
+    let admin_password = passwords
+        .get("secretary")
+        .cloned()
+        .expect("the demo prints its logins");
     // Keep draining the server's output so it never blocks.
     std::thread::spawn(move || for _ in lines {});
 
@@ -247,6 +253,7 @@ async fn login_open_a_unit_and_logout_in_chromium() {
         assert!(body.contains("You have been signed out."), "{body}");
         c.goto(&format!("{url}/me")).await?;
         c.wait().for_element(Locator::Id("login-submit")).await?;
+        plans_scenario(&c, &url, &passwords).await?;
         Ok::<(), fantoccini::error::CmdError>(())
     }
     .await;
@@ -258,4 +265,140 @@ async fn login_open_a_unit_and_logout_in_chromium() {
         "ok",
     )
     .unwrap();
+}
+
+async fn login(
+    c: &fantoccini::Client,
+    url: &str,
+    passwords: &std::collections::HashMap<String, String>,
+    user: &str,
+) -> Result<(), fantoccini::error::CmdError> {
+    c.goto(&format!("{url}/login")).await?;
+    c.wait().for_element(Locator::Id("username")).await?;
+    c.find(Locator::Id("username")).await?.send_keys(user).await?;
+    c.find(Locator::Id("password"))
+        .await?
+        .send_keys(&passwords[user])
+        .await?;
+    c.find(Locator::Id("login-submit")).await?.click().await?;
+    c.wait().for_element(Locator::Id("logout")).await?;
+    Ok(())
+}
+
+async fn logout(c: &fantoccini::Client) -> Result<(), fantoccini::error::CmdError> {
+    c.find(Locator::Id("logout")).await?.click().await?;
+    c.wait().for_element(Locator::Id("login-submit")).await?;
+    Ok(())
+}
+
+/// The centre issues a decision, the Anju factory adopts it with a plan,
+/// adds a target and checks in; the provincial secretary's dashboard
+/// counts it.
+async fn plans_scenario(
+    c: &fantoccini::Client,
+    url: &str,
+    passwords: &std::collections::HashMap<String, String>,
+) -> Result<(), fantoccini::error::CmdError> {
+    let text = |id: &'static str| async move {
+        c.find(Locator::Id(id)).await?.text().await
+    };
+    // The province's dashboard before.
+    login(c, url, passwords, "province").await?;
+    c.find(Locator::Css("main a[href^='/units/']")).await?.click().await?;
+    c.wait().for_element(Locator::Id("dashboard-link")).await?;
+    c.find(Locator::Id("dashboard-link")).await?.click().await?;
+    c.wait().for_element(Locator::Id("count-targets")).await?;
+    let dashboard = c.current_url().await?;
+    let targets_before: i64 = text("count-targets").await?.trim().parse().unwrap();
+    assert!(targets_before > 0, "the demo's province has targets");
+    assert!(
+        text("count-late").await?.trim() != "0",
+        "the demo's province has a late target to drill down to"
+    );
+    let grid = c.find(Locator::Id("status-grid")).await?.text().await?;
+    assert!(!grid.is_empty());
+    logout(c).await?;
+
+    // The centre issues a decision to every primary committee.
+    login(c, url, passwords, "admin").await?;
+    c.find(Locator::Css("main a[href^='/units/']")).await?.click().await?;
+    c.wait().for_element(Locator::Css("#issue-decision summary")).await?;
+    c.find(Locator::Css("#issue-decision summary")).await?.click().await?;
+    c.find(Locator::Id("decision-title"))
+        .await?
+        .send_keys("On the autumn machine-tool drive")
+        .await?;
+    c.find(Locator::Css("input[name=levels][value=primary_committee]"))
+        .await?
+        .click()
+        .await?;
+    c.find(Locator::Id("decision-submit")).await?.click().await?;
+    c.wait().for_element(Locator::Id("adoption-total")).await?;
+    let decision: i64 = c
+        .current_url()
+        .await?
+        .path()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    logout(c).await?;
+
+    // The factory adopts it with a new plan, adds a target and reports.
+    login(c, url, passwords, "secretary").await?;
+    c.find(Locator::LinkText("Anju Machine Factory Primary Committee"))
+        .await?
+        .click()
+        .await?;
+    let adopt = format!("adopt-{decision}");
+    c.wait().for_element(Locator::Id(&adopt)).await?;
+    c.find(Locator::Id(&adopt)).await?.click().await?;
+    c.wait().for_element(Locator::Id("target-title")).await?;
+    assert!(c.current_url().await?.path().starts_with("/plans/"));
+    c.find(Locator::Id("target-title"))
+        .await?
+        .send_keys("Extra lathes for the drive")
+        .await?;
+    c.find(Locator::Id("target-value")).await?.send_keys("100").await?;
+    c.find(Locator::Id("target-unit")).await?.send_keys("lathes").await?;
+    c.find(Locator::Id("target-submit")).await?.click().await?;
+    c.wait()
+        .for_element(Locator::LinkText("Extra lathes for the drive"))
+        .await?;
+    c.find(Locator::LinkText("Extra lathes for the drive"))
+        .await?
+        .click()
+        .await?;
+    c.wait().for_element(Locator::Id("checkin-value")).await?;
+    assert_eq!(text("target-status").await?, "Not reported");
+    c.find(Locator::Id("checkin-value")).await?.send_keys("100").await?;
+    c.find(Locator::Id("checkin-submit")).await?.click().await?;
+    c.wait().for_element(Locator::Css(".flash")).await?;
+    assert_eq!(text("target-status").await?, "Done");
+    logout(c).await?;
+
+    // The province sees one more target.
+    login(c, url, passwords, "province").await?;
+    c.goto(dashboard.as_str()).await?;
+    c.wait().for_element(Locator::Id("count-targets")).await?;
+    let targets_after: i64 = text("count-targets").await?.trim().parse().unwrap();
+    assert_eq!(targets_after, targets_before + 1);
+    let adoption = c.find(Locator::Id("adoption-summary")).await?.text().await?;
+    assert!(adoption.contains("On the autumn machine-tool drive"), "{adoption}");
+    let overflow = c
+        .execute(
+            "return document.documentElement.scrollWidth <= window.innerWidth;",
+            vec![],
+        )
+        .await?;
+    assert_eq!(overflow, serde_json::json!(true), "the dashboard fits a phone");
+    let png = c.screenshot().await?;
+    std::fs::write(
+        concat!(env!("CARGO_TARGET_TMPDIR"), "/browser-dashboard.png"),
+        png,
+    )
+    .ok();
+    logout(c).await?;
+    Ok(())
 }

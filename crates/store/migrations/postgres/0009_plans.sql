@@ -63,6 +63,7 @@ CREATE TABLE targets (
 );
 CREATE INDEX targets_plan ON targets (plan_id);
 CREATE INDEX targets_unit ON targets (unit_id, status);
+CREATE INDEX targets_status ON targets (status, due_on) WHERE deleted_at IS NULL;
 CREATE INDEX targets_parent ON targets (parent_id);
 CREATE INDEX targets_owner ON targets (owner_person_id);
 CREATE INDEX targets_next ON targets (next_check_on) WHERE deleted_at IS NULL;
@@ -85,6 +86,7 @@ CREATE TABLE blockers (
     resolve_hours    BIGINT
 );
 CREATE INDEX blockers_due ON blockers (deadline_on) WHERE resolved_at IS NULL;
+CREATE INDEX blockers_age ON blockers (opened_at) WHERE resolved_at IS NULL;
 CREATE INDEX blockers_unit ON blockers (unit_id, resolved_at);
 CREATE INDEX blockers_target ON blockers (target_id);
 CREATE INDEX blockers_owner ON blockers (owner_person_id);
