@@ -224,16 +224,30 @@ fn plan_benches(c: &mut Criterion, w: &World) {
         let m = maintained();
         let r = recursive();
         assert_eq!(m.targets, r.iter().map(|x| x.1).sum::<i64>(), "{label}");
-        assert_eq!(m.reported_weight, r.iter().map(|x| x.2).sum::<i64>(), "{label}");
-        percentiles(&format!("plan_rollup/maintained/{label} ({} targets)", m.targets), 2000, || {
-            maintained();
-        });
-        percentiles(&format!("plan_rollup/recursive/{label}"), if *label == "root" { 50 } else { 500 }, || {
-            recursive();
-        });
-        g.bench_with_input(BenchmarkId::new("maintained_aggregates", label), unit, |b, _| {
-            b.iter(maintained)
-        });
+        assert_eq!(
+            m.reported_weight,
+            r.iter().map(|x| x.2).sum::<i64>(),
+            "{label}"
+        );
+        percentiles(
+            &format!("plan_rollup/maintained/{label} ({} targets)", m.targets),
+            2000,
+            || {
+                maintained();
+            },
+        );
+        percentiles(
+            &format!("plan_rollup/recursive/{label}"),
+            if *label == "root" { 50 } else { 500 },
+            || {
+                recursive();
+            },
+        );
+        g.bench_with_input(
+            BenchmarkId::new("maintained_aggregates", label),
+            unit,
+            |b, _| b.iter(maintained),
+        );
         g.bench_with_input(BenchmarkId::new("recursive_query", label), unit, |b, _| {
             b.iter(recursive)
         });

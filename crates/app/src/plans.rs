@@ -127,6 +127,18 @@ pub async fn create_plan(
     unit_id: UnitId,
     input: PlanInput,
 ) -> AppResult<Plan> {
+    create_plan_as(app, actor, unit_id, input, false).await
+}
+
+/// Creates a plan; when `adopting`, the decision it cites must not have
+/// been adopted by the unit already (checked in the same transaction).
+async fn create_plan_as(
+    app: &App,
+    actor: &Actor,
+    unit_id: UnitId,
+    input: PlanInput,
+    adopting: bool,
+) -> AppResult<Plan> {
     crate::units::require::<Edit>(app, actor, unit_id).await?;
     let title = display_name("title", &input.title)?;
     let kind = one_of("period_kind", &input.period_kind, PERIOD_KINDS)?;
@@ -157,7 +169,7 @@ pub async fn create_plan(
     )
     .await?;
     let plan = match input.decision_id {
-        Some(d) => cite(app, actor, &mut tx, &plan, d).await?,
+        Some(d) => cite(app, actor, &mut tx, &plan, d, adopting).await?,
         None => plan,
     };
     let mut e = actor.entry("plan.create", "plan", plan.id, Some(unit_id));
@@ -175,6 +187,7 @@ async fn cite(
     tx: &mut Tx,
     plan: &Plan,
     decision_id: i64,
+    adopting: bool,
 ) -> AppResult<Plan> {
     let read = actor.principal.scope::<Read>();
     let decision = decisions::get(tx, &read, decision_id)
@@ -192,7 +205,11 @@ async fn cite(
     .await
     {
         Ok(changed) => changed,
-        Err(grassroots_store::StoreError::NotFound) if decision.unit_id == plan.unit_id => false,
+        Err(grassroots_store::StoreError::NotFound)
+            if decision.unit_id == plan.unit_id && !adopting =>
+        {
+            false
+        }
         Err(grassroots_store::StoreError::NotFound) => {
             return Err(FieldError::new(
                 "decision_id",
@@ -203,6 +220,9 @@ async fn cite(
         }
         Err(e) => return Err(e.into()),
     };
+    if adopting && !adopted {
+        return Err(already_adopted());
+    }
     let plan = plans::cite_decision(tx, &edit, plan.id, decision_id)
         .await
         .map_err(|e| match e {
@@ -259,7 +279,7 @@ pub async fn adopt(
                 FieldError::new("plan_id", "other_unit", "is a plan of another unit").into(),
             );
         }
-        let plan = cite(app, actor, &mut tx, &plan, decision_id).await?;
+        let plan = cite(app, actor, &mut tx, &plan, decision_id, false).await?;
         let mut e = actor.entry("plan.extend", "plan", plan.id, Some(plan.unit_id));
         e.after = Some(json!({ "decision_id": decision_id }));
         audit::append(&mut tx, now, &e).await?;
@@ -270,12 +290,7 @@ pub async fn adopt(
         let mut c = app.db.conn().await?;
         let read = actor.principal.scope::<Read>();
         if decisions::is_adopted(&mut c, &read, decision_id, input.unit_id).await? {
-            return Err(FieldError::new(
-                "decision_id",
-                "already_adopted",
-                "the unit has already adopted this decision; extend one of its plans instead",
-            )
-            .into());
+            return Err(already_adopted());
         }
     }
     let mut plan = match input.plan {
@@ -291,7 +306,16 @@ pub async fn adopt(
         }
     };
     plan.decision_id = Some(decision_id);
-    create_plan(app, actor, input.unit_id, plan).await
+    create_plan_as(app, actor, input.unit_id, plan, true).await
+}
+
+fn already_adopted() -> AppError {
+    FieldError::new(
+        "decision_id",
+        "already_adopted",
+        "the unit has already adopted this decision; extend one of its plans instead",
+    )
+    .into()
 }
 
 /// A target as typed in a form or an API body.
@@ -735,7 +759,7 @@ async fn writable_target(
         }
         Err(grassroots_store::StoreError::NotFound) => {
             if let Some(person) =
-                grassroots_store::accounts::own_person_id(tx, &actor.principal).await?
+                grassroots_store::accounts::own_active_person_id(tx, &actor.principal).await?
                 && let Ok(t) = plans::get_owned_target(tx, person, id).await
             {
                 return Ok((t, false));
@@ -911,10 +935,17 @@ pub async fn delete_target(app: &App, actor: &Actor, target_id: i64) -> AppResul
         }
         Err(e) => return Err(e.into()),
     };
-    let deleted = plans::delete_target(&mut tx, &target, now, today(app))
+    let deleted = plans::delete_target(&mut tx, &edit, &target, now, today(app))
         .await
         .map_err(|e| match e {
             grassroots_store::StoreError::Conflict { field: "plan_id" } => locked_error(),
+            grassroots_store::StoreError::Conflict { field: "children" } => {
+                AppError::Invalid(FieldError::new(
+                    "target_id",
+                    "shares_out_of_reach",
+                    "some of its shares lie in units you may not change, or in locked plans",
+                ))
+            }
             e => e.into(),
         })?;
     let mut e = actor.entry("target.delete", "target", target.id, Some(target.unit_id));
@@ -1001,7 +1032,8 @@ pub async fn resolve_blocker(
     let b = match blockers::get(&mut tx, &actor.principal.scope::<Edit>(), id).await {
         Ok(b) => b,
         Err(grassroots_store::StoreError::NotFound) => {
-            let own = grassroots_store::accounts::own_person_id(&mut tx, &actor.principal).await?;
+            let own =
+                grassroots_store::accounts::own_active_person_id(&mut tx, &actor.principal).await?;
             match own {
                 Some(p) if blockers::get_owned(&mut tx, p, id).await.is_ok() => {
                     blockers::get_owned(&mut tx, p, id).await?
@@ -1089,6 +1121,12 @@ pub async fn plan_view(app: &App, actor: &Actor, id: i64) -> AppResult<PlanView>
 /// The unit of the person linked to the actor's account, if any.
 pub async fn own_unit(app: &App, actor: &Actor) -> AppResult<Option<UnitId>> {
     let mut c = app.db.conn().await?;
+    if grassroots_store::accounts::own_active_person_id(&mut c, &actor.principal)
+        .await?
+        .is_none()
+    {
+        return Ok(None);
+    }
     Ok(grassroots_store::people::own(&mut c, &actor.principal)
         .await?
         .map(|(p, _)| p.unit_id))
@@ -1132,7 +1170,7 @@ pub struct TargetView {
 pub async fn target_view(app: &App, actor: &Actor, id: i64) -> AppResult<TargetView> {
     let mut c = app.db.conn().await?;
     let read = actor.principal.scope::<Read>();
-    let own = grassroots_store::accounts::own_person_id(&mut c, &actor.principal).await?;
+    let own = grassroots_store::accounts::own_active_person_id(&mut c, &actor.principal).await?;
     let (target, by_scope) = match plans::get_target(&mut c, &read, id).await {
         Ok(t) => (t, true),
         Err(grassroots_store::StoreError::NotFound) => match own {
@@ -1156,7 +1194,7 @@ pub async fn target_view(app: &App, actor: &Actor, id: i64) -> AppResult<TargetV
             && !grassroots_store::units::is_closed(&mut c, target.unit_id).await?;
     let owner = own.is_some() && own == target.owner_person_id;
     let may_check_in = (may_edit || owner) && target.children == 0 && plan.locked_at.is_none();
-    let children = plans::children_listed(&mut c, target.id).await?;
+    let children = plans::children_listed(&mut c, &read, target.id).await?;
     let check_ins = plans::check_ins_of(&mut c, &target).await?;
     let blockers = blockers::of_target(&mut c, target.id).await?;
     let unit_name = grassroots_store::units::names(&mut c, &[target.unit_id])

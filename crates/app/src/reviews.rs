@@ -84,12 +84,23 @@ pub async fn view(app: &App, actor: &Actor, id: i64) -> AppResult<ReviewView> {
     let read = actor.principal.scope::<Read>();
     let mut c = app.db.conn().await?;
     let plan = plans::get_plan(&mut c, &read, id).await?;
-    let review = reviews::of_plan(&mut c, &plan).await?;
+    build(&mut c, actor, plan).await
+}
+
+/// Compiles the review of a plan read under scope, on any connection (the
+/// close reads it inside its own transaction).
+async fn build(
+    c: &mut impl grassroots_store::DbConn,
+    actor: &Actor,
+    plan: Plan,
+) -> AppResult<ReviewView> {
+    let read = actor.principal.scope::<Read>();
+    let review = reviews::of_plan(&mut *c, &plan).await?;
     let saved = match &review {
-        Some(r) => reviews::items(&mut c, r).await?,
+        Some(r) => reviews::items(&mut *c, r).await?,
         None => Vec::new(),
     };
-    let targets = plans::targets_of_plan(&mut c, &plan).await?;
+    let targets = plans::targets_of_plan(&mut *c, &plan).await?;
     let mut facts = ReviewFacts {
         targets: targets.len() as i64,
         ..Default::default()
@@ -122,9 +133,10 @@ pub async fn view(app: &App, actor: &Actor, id: i64) -> AppResult<ReviewView> {
         });
     }
     facts.completion = (weight > 0.0).then(|| sum / weight);
-    (facts.blockers_open, facts.blockers_resolved) = reviews::blocker_counts(&mut c, &plan).await?;
+    (facts.blockers_open, facts.blockers_resolved) =
+        reviews::blocker_counts(&mut *c, &plan).await?;
     if let Some(d) = plan.decision_id {
-        let (top, _) = decisions::adoption(&mut c, &read, d, plan.unit_id).await?;
+        let (top, _) = decisions::adoption(&mut *c, &read, d, plan.unit_id).await?;
         facts.adoption = Some((top.addressed, top.adopted));
     }
     let scored: Vec<(f64, f64)> = items
@@ -136,19 +148,19 @@ pub async fn view(app: &App, actor: &Actor, id: i64) -> AppResult<ReviewView> {
     let open = review.as_ref().is_none_or(|r| r.closed_at.is_none());
     let may_edit = open
         && grassroots_store::units::in_scope(
-            &mut c,
+            &mut *c,
             &actor.principal.scope::<Edit>(),
             plan.unit_id,
         )
         .await?;
     let may_close = open
         && grassroots_store::units::in_scope(
-            &mut c,
+            &mut *c,
             &actor.principal.scope::<Manage>(),
             plan.unit_id,
         )
         .await?;
-    let unit_name = grassroots_store::units::names(&mut c, &[plan.unit_id])
+    let unit_name = grassroots_store::units::names(&mut *c, &[plan.unit_id])
         .await?
         .pop()
         .map(|(_, n)| n)
@@ -285,19 +297,33 @@ fn closed() -> AppError {
 /// Refused while a red or amber target has no comment; the error names
 /// them.
 pub async fn close(app: &App, actor: &Actor, id: i64) -> AppResult<ReviewView> {
-    let current = view(app, actor, id).await?;
-    if !current.may_close {
-        return Err(
-            if current
-                .review
-                .as_ref()
-                .is_some_and(|r| r.closed_at.is_some())
-            {
-                closed()
-            } else {
-                AppError::Forbidden
-            },
-        );
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let plan = match plans::get_plan(&mut tx, &actor.principal.scope::<Manage>(), id).await {
+        Ok(p) => p,
+        Err(grassroots_store::StoreError::NotFound) => {
+            return Err(
+                if plans::get_plan(&mut tx, &actor.principal.scope::<Read>(), id)
+                    .await
+                    .is_ok()
+                {
+                    AppError::Forbidden
+                } else {
+                    AppError::NotFound
+                },
+            );
+        }
+        Err(e) => return Err(e.into()),
+    };
+    // Judged inside the transaction that closes it: a comment blanked or a
+    // target added meanwhile cannot slip through.
+    let current = build(&mut tx, actor, plan.clone()).await?;
+    if current
+        .review
+        .as_ref()
+        .is_some_and(|r| r.closed_at.is_some())
+    {
+        return Err(closed());
     }
     let missing: Vec<&str> = current
         .items
@@ -316,10 +342,7 @@ pub async fn close(app: &App, actor: &Actor, id: i64) -> AppResult<ReviewView> {
         )
         .into());
     }
-    let now = app.clock.now();
-    let mut tx = app.db.begin().await?;
-    let plan = plans::get_plan(&mut tx, &actor.principal.scope::<Manage>(), id).await?;
-    let review = match reviews::of_plan(&mut tx, &plan).await? {
+    let review = match current.review.clone() {
         Some(r) => r,
         None => {
             reviews::save(

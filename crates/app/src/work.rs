@@ -50,7 +50,7 @@ pub struct MyWork {
 pub async fn mine(app: &App, actor: &Actor) -> AppResult<MyWork> {
     let today = crate::plans::today(app);
     let mut c = app.db.conn().await?;
-    let person = grassroots_store::accounts::own_person_id(&mut c, &actor.principal).await?;
+    let person = grassroots_store::accounts::own_active_person_id(&mut c, &actor.principal).await?;
     let mut targets = Vec::new();
     let mut assigned = Vec::new();
     if let Some(person) = person {

@@ -154,6 +154,7 @@ impl Capability for Administer {
 pub struct Principal {
     account_id: AccountId,
     assignments: Vec<Assignment>,
+    through_token: bool,
 }
 
 impl Principal {
@@ -162,6 +163,7 @@ impl Principal {
         Self {
             account_id,
             assignments,
+            through_token: false,
         }
     }
 
@@ -183,7 +185,15 @@ impl Principal {
         Self {
             account_id,
             assignments,
+            through_token: true,
         }
+    }
+
+    /// Whether the request carries an API token: its power is the token's
+    /// grant alone, never what the account may do as a person (owning a
+    /// target, belonging to a unit).
+    pub fn is_token(&self) -> bool {
+        self.through_token
     }
 
     /// The acting account.

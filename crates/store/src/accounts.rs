@@ -274,6 +274,26 @@ pub async fn own_person_id(c: &mut impl DbConn, principal: &Principal) -> StoreR
     Ok(v.flatten())
 }
 
+/// The person of the principal's own account when it may act as that
+/// person: a session (not an API token) and a person still in the
+/// organization (not left or transferred out).
+pub async fn own_active_person_id(
+    c: &mut impl DbConn,
+    principal: &Principal,
+) -> StoreResult<Option<i64>> {
+    if principal.is_token() {
+        return Ok(None);
+    }
+    let v: Option<Option<i64>> = on_ex!(c, |e| sqlx::query_scalar(
+        "SELECT p.id FROM accounts a JOIN people p ON p.id = a.person_id
+         WHERE a.id = $1 AND p.status NOT IN ('left', 'transferred_out')"
+    )
+    .bind(principal.account_id())
+    .fetch_optional(&mut *e)
+    .await)?;
+    Ok(v.flatten())
+}
+
 /// The person linked to an account inside `scope`, if any.
 pub async fn person_of(
     c: &mut impl DbConn,

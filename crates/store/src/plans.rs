@@ -452,6 +452,15 @@ pub async fn lock_plan(tx: &mut Tx, plan: &Plan, now: DateTime<Utc>) -> StoreRes
     .execute(&mut *e)
     .await
     .map(|r| r.rows_affected()))?;
+    // Its targets' statuses are final: the job passes them by.
+    on_ex!(tx, |e| sqlx::query(
+        "UPDATE targets SET next_check_on = $2 WHERE plan_id = $1"
+    )
+    .bind(plan.id)
+    .bind(NEVER)
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(n > 0)
 }
 
@@ -493,7 +502,7 @@ pub async fn create_target(
     today: NaiveDate,
 ) -> StoreResult<Target> {
     let plan = new.plan;
-    if plan.locked_at.is_some() {
+    if plan_locked(tx, plan.id).await? {
         return Err(StoreError::Conflict { field: "plan_id" });
     }
     if let Some(person) = new.owner_person_id {
@@ -590,6 +599,10 @@ pub async fn create_target(
 /// own check-ins again.
 async fn adjust_children(tx: &mut Tx, id: i64, by: i64, today: NaiveDate) -> StoreResult<()> {
     let before = fetch_target(tx, id).await?;
+    if plan_locked(tx, before.plan_id).await? {
+        // A reviewed plan's targets stay as they were when it closed.
+        return Ok(());
+    }
     on_ex!(tx, |e| sqlx::query(
         "UPDATE targets SET children = children + $2 WHERE id = $1"
     )
@@ -616,6 +629,23 @@ async fn adjust_children(tx: &mut Tx, id: i64, by: i64, today: NaiveDate) -> Sto
         .map(|r| r.rows_affected()))?;
     }
     rederive_chain(tx, id, Some(before), today).await
+}
+
+/// Whether a plan is locked, read with a shared row lock on PostgreSQL so
+/// that a review closing at the same moment waits or is waited for.
+async fn plan_locked(tx: &mut Tx, plan_id: i64) -> StoreResult<bool> {
+    let lock = match tx.dialect() {
+        Dialect::Postgres => " FOR SHARE",
+        Dialect::Sqlite => "",
+    };
+    let sql = format!("SELECT locked_at FROM plans WHERE id = $1{lock}");
+    let locked: Option<DateTime<Utc>> = on_ex!(tx, |e| sqlx::query_scalar(sqlx::AssertSqlSafe(
+        sql.as_str()
+    ))
+    .bind(plan_id)
+    .fetch_one(&mut *e)
+    .await)?;
+    Ok(locked.is_some())
 }
 
 fn next_check(facts: &Facts, today: NaiveDate) -> String {
@@ -737,7 +767,16 @@ fn derived_facts(t: &Target, children: &[Target], cadence: &str) -> Facts {
         let gained: f64 = children
             .iter()
             .filter(|c| c.last_on.is_some())
-            .map(|c| c.last_value.unwrap_or(0.0) - c.baseline.unwrap_or(0.0))
+            .map(|c| {
+                // A share reported done counts in full, value or not.
+                let reached = c.last_done || c.completion_ppm.is_some_and(|p| p >= 1_000_000);
+                let value = if reached {
+                    c.target_value.or(c.last_value)
+                } else {
+                    c.last_value
+                };
+                value.unwrap_or(0.0) - c.baseline.unwrap_or(0.0)
+            })
             .sum();
         facts.last = Some(LastCheckIn {
             on: last_on,
@@ -781,7 +820,8 @@ async fn rederive_chain(
     let mut next = Some((id, counted));
     while let Some((id, counted)) = next.take() {
         let stored = fetch_target(tx, id).await?;
-        if stored.deleted_at.is_some() {
+        if stored.deleted_at.is_some() || plan_locked(tx, stored.plan_id).await? {
+            // Reviewed plans stay as they were when they closed.
             break;
         }
         let before = counted.unwrap_or_else(|| stored.clone());
@@ -886,13 +926,7 @@ pub async fn check_in(
     if stored.children > 0 {
         return Err(StoreError::Conflict { field: "target_id" });
     }
-    let locked: Option<DateTime<Utc>> = on_ex!(tx, |e| sqlx::query_scalar(
-        "SELECT locked_at FROM plans WHERE id = $1"
-    )
-    .bind(stored.plan_id)
-    .fetch_one(&mut *e)
-    .await)?;
-    if locked.is_some() {
+    if plan_locked(tx, stored.plan_id).await? {
         return Err(StoreError::Conflict { field: "plan_id" });
     }
     let check_in = on_ex!(tx, |e| sqlx::query_as::<_, CheckIn>(
@@ -953,6 +987,7 @@ pub async fn check_ins_of(c: &mut impl DbConn, target: &Target) -> StoreResult<V
 /// progress is derived again. Returns the ids deleted.
 pub async fn delete_target(
     tx: &mut Tx,
+    scope: &Scope<Edit>,
     target: &Target,
     now: DateTime<Utc>,
     today: NaiveDate,
@@ -961,20 +996,23 @@ pub async fn delete_target(
     if stored.deleted_at.is_some() {
         return Err(StoreError::NotFound);
     }
-    let locked: Option<DateTime<Utc>> = on_ex!(tx, |e| sqlx::query_scalar(
-        "SELECT locked_at FROM plans WHERE id = $1"
-    )
-    .bind(stored.plan_id)
-    .fetch_one(&mut *e)
-    .await)?;
-    if locked.is_some() {
+    if plan_locked(tx, stored.plan_id).await? {
         return Err(StoreError::Conflict { field: "plan_id" });
     }
     let mut deleted = Vec::new();
-    let mut queue = vec![stored.clone()];
-    while let Some(t) = queue.pop() {
+    let mut queue = vec![stored.id];
+    while let Some(id) = queue.pop() {
+        // Each share is read again under its row lock, and must lie in the
+        // writer's scope and an open plan, as creating it did.
+        let t = fetch_target(tx, id).await?;
+        if t.id != stored.id
+            && (!crate::units::in_scope(tx, scope, t.unit_id).await?
+                || plan_locked(tx, t.plan_id).await?)
+        {
+            return Err(StoreError::Conflict { field: "children" });
+        }
         if t.children > 0 {
-            queue.extend(children_of(tx, t.id).await?);
+            queue.extend(children_of(tx, t.id).await?.iter().map(|c| c.id));
         }
         on_ex!(tx, |e| sqlx::query(
             "UPDATE targets SET deleted_at = $2 WHERE id = $1"
@@ -1048,11 +1086,17 @@ pub async fn stale_targets(c: &mut impl DbConn, today: NaiveDate) -> StoreResult
     ))
     .fetch_all(&mut *e)
     .await)?;
-    let cadences: Vec<(i64, String)> =
-        on_ex!(c, |e| sqlx::query_as("SELECT id, cadence FROM plans")
-            .fetch_all(&mut *e)
-            .await)?;
-    let cadences: BTreeMap<i64, String> = cadences.into_iter().collect();
+    let plans: Vec<(i64, String, Option<DateTime<Utc>>)> = on_ex!(c, |e| sqlx::query_as(
+        "SELECT id, cadence, locked_at FROM plans"
+    )
+    .fetch_all(&mut *e)
+    .await)?;
+    let locked: std::collections::BTreeSet<i64> = plans
+        .iter()
+        .filter(|p| p.2.is_some())
+        .map(|p| p.0)
+        .collect();
+    let cadences: BTreeMap<i64, String> = plans.into_iter().map(|p| (p.0, p.1)).collect();
     // The latest check-in of each leaf, from the check-ins themselves.
     let latest: Vec<(i64, String, Option<f64>, bool)> = on_ex!(c, |e| sqlx::query_as(
         "SELECT k.target_id, k.reported_on, k.value, k.done FROM check_ins k
@@ -1113,6 +1157,11 @@ pub async fn stale_targets(c: &mut impl DbConn, today: NaiveDate) -> StoreResult
         fresh.status = progress::status(&facts, judged).key().to_string();
         fresh.completion_ppm = progress::completion(facts.measure, facts.last.as_ref())
             .map(|c| (c * 1e6).round() as i64);
+        if locked.contains(&t.plan_id) {
+            // Reviewed plans keep their state as it was when they closed.
+            derived.insert(t.id, t.clone());
+            continue;
+        }
         if fresh.status != t.status
             || fresh.completion_ppm != t.completion_ppm
             || fresh.children != t.children
@@ -1332,7 +1381,11 @@ pub async fn in_subtree_with_status(
     // aggregates; they choose the plan of the query.
     let metrics: Vec<String> = statuses.iter().map(|s| status_metric(year, s)).collect();
     let counts = aggregates::of_unit(c, scope, unit_id).await?;
-    let matching: i64 = metrics.iter().filter_map(|m| counts.get(m)).map(|v| v.1).sum();
+    let matching: i64 = metrics
+        .iter()
+        .filter_map(|m| counts.get(m))
+        .map(|v| v.1)
+        .sum();
     if matching == 0 {
         return Ok(Vec::new());
     }
@@ -1486,14 +1539,18 @@ pub async fn set_rollup(tx: &mut Tx, target: &Target, rollup: &str) -> StoreResu
     Ok(())
 }
 
-/// Live cascaded children of a target with their units' names.
+/// Live cascaded children of a target inside `scope`, with their units'
+/// names.
 pub async fn children_listed(
     c: &mut impl DbConn,
+    scope: &Scope<Read>,
     parent_id: i64,
 ) -> StoreResult<Vec<TargetListing>> {
     let sql = format!(
         "SELECT {TARGET_COLUMNS}, u.name AS unit_name FROM targets t JOIN units u ON u.id = t.unit_id
-         WHERE t.parent_id = $1 AND t.deleted_at IS NULL ORDER BY u.name, t.id"
+         WHERE t.parent_id = $1 AND t.deleted_at IS NULL AND {}
+         ORDER BY u.name, t.id",
+        unit_condition(scope, "t.unit_id")
     );
     Ok(on_ex!(c, |e| sqlx::query_as::<_, TargetListing>(
         sqlx::AssertSqlSafe(sql.as_str())

@@ -193,15 +193,14 @@ pub async fn claim_for_mail(
         if claimed == 0 {
             continue;
         }
-        let contact: String =
-            on_ex!(tx, |e| {
-                sqlx::query_scalar(
+        let contact: String = on_ex!(tx, |e| {
+            sqlx::query_scalar(
             "SELECT p.contact FROM accounts a JOIN people p ON p.id = a.person_id WHERE a.id = $1"
         )
         .bind(r.reminder.account_id)
         .fetch_one(&mut *e)
         .await
-            })?;
+        })?;
         out.push((r, contact));
     }
     Ok(out)

@@ -275,7 +275,10 @@ async fn login(
 ) -> Result<(), fantoccini::error::CmdError> {
     c.goto(&format!("{url}/login")).await?;
     c.wait().for_element(Locator::Id("username")).await?;
-    c.find(Locator::Id("username")).await?.send_keys(user).await?;
+    c.find(Locator::Id("username"))
+        .await?
+        .send_keys(user)
+        .await?;
     c.find(Locator::Id("password"))
         .await?
         .send_keys(&passwords[user])
@@ -299,12 +302,13 @@ async fn plans_scenario(
     url: &str,
     passwords: &std::collections::HashMap<String, String>,
 ) -> Result<(), fantoccini::error::CmdError> {
-    let text = |id: &'static str| async move {
-        c.find(Locator::Id(id)).await?.text().await
-    };
+    let text = |id: &'static str| async move { c.find(Locator::Id(id)).await?.text().await };
     // The province's dashboard before.
     login(c, url, passwords, "province").await?;
-    c.find(Locator::Css("main a[href^='/units/']")).await?.click().await?;
+    c.find(Locator::Css("main a[href^='/units/']"))
+        .await?
+        .click()
+        .await?;
     c.wait().for_element(Locator::Id("dashboard-link")).await?;
     c.find(Locator::Id("dashboard-link")).await?.click().await?;
     c.wait().for_element(Locator::Id("count-targets")).await?;
@@ -321,9 +325,17 @@ async fn plans_scenario(
 
     // The centre issues a decision to every primary committee.
     login(c, url, passwords, "admin").await?;
-    c.find(Locator::Css("main a[href^='/units/']")).await?.click().await?;
-    c.wait().for_element(Locator::Css("#issue-decision summary")).await?;
-    c.find(Locator::Css("#issue-decision summary")).await?.click().await?;
+    c.find(Locator::Css("main a[href^='/units/']"))
+        .await?
+        .click()
+        .await?;
+    c.wait()
+        .for_element(Locator::Css("#issue-decision summary"))
+        .await?;
+    c.find(Locator::Css("#issue-decision summary"))
+        .await?
+        .click()
+        .await?;
     c.find(Locator::Id("decision-title"))
         .await?
         .send_keys("On the autumn machine-tool drive")
@@ -332,7 +344,10 @@ async fn plans_scenario(
         .await?
         .click()
         .await?;
-    c.find(Locator::Id("decision-submit")).await?.click().await?;
+    c.find(Locator::Id("decision-submit"))
+        .await?
+        .click()
+        .await?;
     c.wait().for_element(Locator::Id("adoption-total")).await?;
     let decision: i64 = c
         .current_url()
@@ -360,8 +375,14 @@ async fn plans_scenario(
         .await?
         .send_keys("Extra lathes for the drive")
         .await?;
-    c.find(Locator::Id("target-value")).await?.send_keys("100").await?;
-    c.find(Locator::Id("target-unit")).await?.send_keys("lathes").await?;
+    c.find(Locator::Id("target-value"))
+        .await?
+        .send_keys("100")
+        .await?;
+    c.find(Locator::Id("target-unit"))
+        .await?
+        .send_keys("lathes")
+        .await?;
     c.find(Locator::Id("target-submit")).await?.click().await?;
     c.wait()
         .for_element(Locator::LinkText("Extra lathes for the drive"))
@@ -372,7 +393,10 @@ async fn plans_scenario(
         .await?;
     c.wait().for_element(Locator::Id("checkin-value")).await?;
     assert_eq!(text("target-status").await?, "Not reported");
-    c.find(Locator::Id("checkin-value")).await?.send_keys("100").await?;
+    c.find(Locator::Id("checkin-value"))
+        .await?
+        .send_keys("100")
+        .await?;
     c.find(Locator::Id("checkin-submit")).await?.click().await?;
     c.wait().for_element(Locator::Css(".flash")).await?;
     assert_eq!(text("target-status").await?, "Done");
@@ -384,15 +408,26 @@ async fn plans_scenario(
     c.wait().for_element(Locator::Id("count-targets")).await?;
     let targets_after: i64 = text("count-targets").await?.trim().parse().unwrap();
     assert_eq!(targets_after, targets_before + 1);
-    let adoption = c.find(Locator::Id("adoption-summary")).await?.text().await?;
-    assert!(adoption.contains("On the autumn machine-tool drive"), "{adoption}");
+    let adoption = c
+        .find(Locator::Id("adoption-summary"))
+        .await?
+        .text()
+        .await?;
+    assert!(
+        adoption.contains("On the autumn machine-tool drive"),
+        "{adoption}"
+    );
     let overflow = c
         .execute(
             "return document.documentElement.scrollWidth <= window.innerWidth;",
             vec![],
         )
         .await?;
-    assert_eq!(overflow, serde_json::json!(true), "the dashboard fits a phone");
+    assert_eq!(
+        overflow,
+        serde_json::json!(true),
+        "the dashboard fits a phone"
+    );
     let png = c.screenshot().await?;
     std::fs::write(
         concat!(env!("CARGO_TARGET_TMPDIR"), "/browser-dashboard.png"),

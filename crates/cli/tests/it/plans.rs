@@ -826,3 +826,165 @@ async fn my_work_lists_what_is_mine_and_reminders_are_mailed_once() {
     assert_eq!(run.made, 1, "{run:?}");
     assert_eq!(mails.lock().unwrap().len(), 4);
 }
+
+#[tokio::test]
+async fn shares_out_of_reach_reviewed_plans_and_former_members_stay_put() {
+    let t = TestApp::new().await;
+    let factory = t.unit("Bolt Factory", "primary_committee", t.root).await;
+    let cell = t.unit("Press Cell", "cell", factory).await;
+    // A secretary of the factory alone (not of its cells).
+    t.user("sec_unit", Some(Role::Secretary), factory, ScopeKind::Unit)
+        .await;
+    let worker = t.person(cell, "An Myong", "member").await;
+    let member = t
+        .user("anmyong", Some(Role::Member), cell, ScopeKind::Unit)
+        .await;
+    grassroots_app::accounts::link_person(&t.app, &t.cli(), member, Some(worker))
+        .await
+        .unwrap();
+    let plan = grassroots_app::plans::create_plan(
+        &t.app,
+        &t.cli(),
+        factory,
+        grassroots_app::plans::PlanInput {
+            title: "Plan".into(),
+            period_kind: "year".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let bolts = grassroots_app::plans::add_target(
+        &t.app,
+        &t.cli(),
+        plan.id,
+        grassroots_app::plans::TargetInput {
+            title: "Bolts".into(),
+            category: "economic".into(),
+            kind: "numeric".into(),
+            target_value: Some(1000.0),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let shares = grassroots_app::plans::cascade(
+        &t.app,
+        &t.cli(),
+        bolts.id,
+        grassroots_app::plans::CascadeInput {
+            rollup: "sum".into(),
+            parts: vec![grassroots_app::plans::CascadePart {
+                unit_id: cell,
+                weight: None,
+                target_value: Some(1000.0),
+            }],
+        },
+    )
+    .await
+    .unwrap();
+    let share = shares[0].id;
+    let mut sec = t.login("sec_unit").await;
+    // The cell's share is not the unit secretary's to see or delete.
+    let v = sec
+        .json(Method::GET, &format!("/api/v1/targets/{}", bolts.id), None)
+        .await
+        .json();
+    assert_eq!(
+        v["children"],
+        json!([]),
+        "shares in unreadable units are not listed"
+    );
+    let r = sec
+        .json(
+            Method::DELETE,
+            &format!("/api/v1/targets/{}", bolts.id),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.json()["field"], "target_id");
+    // A share reported done without a value counts in full in the sum.
+    let r = t
+        .login("root")
+        .await
+        .json(
+            Method::POST,
+            &format!("/api/v1/targets/{share}/check-ins"),
+            Some(json!({"done": true})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let v = sec
+        .json(Method::GET, &format!("/api/v1/targets/{}", bolts.id), None)
+        .await
+        .json();
+    assert_eq!(v["target"]["status"], "done", "{v}");
+    assert_eq!(v["target"]["last_value"], 1000.0);
+    // Once the factory's plan is reviewed, its target stays as it was
+    // even when the cell's share changes.
+    grassroots_app::reviews::close(&t.app, &t.cli(), plan.id)
+        .await
+        .unwrap();
+    let r = t
+        .login("root")
+        .await
+        .json(
+            Method::POST,
+            &format!("/api/v1/targets/{share}/check-ins"),
+            Some(json!({"value": 10, "narrative": "Recount"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let v = sec
+        .json(Method::GET, &format!("/api/v1/targets/{}", bolts.id), None)
+        .await
+        .json();
+    assert_eq!(v["target"]["status"], "done", "frozen at the review");
+    t.assert_consistent().await;
+    // A member who has left may no longer act as a member or an owner.
+    let own = grassroots_app::plans::add_target(
+        &t.app,
+        &t.cli(),
+        shares[0].plan_id,
+        grassroots_app::plans::TargetInput {
+            title: "Own".into(),
+            category: "other".into(),
+            kind: "milestone".into(),
+            owner_person_id: Some(worker),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let mut an = t.login("anmyong").await;
+    assert_eq!(
+        an.json(Method::GET, &format!("/api/v1/targets/{}", own.id), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    grassroots_app::people::set_status(&t.app, &t.cli(), worker, "left")
+        .await
+        .unwrap();
+    assert_eq!(
+        an.json(Method::GET, &format!("/api/v1/targets/{}", own.id), None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let r = an
+        .json(
+            Method::POST,
+            &format!("/api/v1/targets/{}/check-ins", own.id),
+            Some(json!({"done": true})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        an.json(Method::GET, &format!("/api/v1/units/{cell}/plans"), None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}

@@ -665,17 +665,31 @@ async fn plans_scenario(db: Db, seed: u64) {
     // Both query plans of the dashboard's lists give the same rows.
     for unit in &units_made {
         let statuses = ["late", "off_track", "not_reported"];
-        let walked = grassroots_store::plans::in_subtree_with_status_by(&mut c, &scope, *unit, &year, &statuses, 50, true)
-            .await
-            .unwrap();
-        let probed = grassroots_store::plans::in_subtree_with_status_by(&mut c, &scope, *unit, &year, &statuses, 50, false)
-            .await
-            .unwrap();
-        let ids = |l: &[grassroots_store::plans::TargetListing]| l.iter().map(|t| t.target.id).collect::<Vec<_>>();
+        let walked = grassroots_store::plans::in_subtree_with_status_by(
+            &mut c, &scope, *unit, &year, &statuses, 50, true,
+        )
+        .await
+        .unwrap();
+        let probed = grassroots_store::plans::in_subtree_with_status_by(
+            &mut c, &scope, *unit, &year, &statuses, 50, false,
+        )
+        .await
+        .unwrap();
+        let ids = |l: &[grassroots_store::plans::TargetListing]| {
+            l.iter().map(|t| t.target.id).collect::<Vec<_>>()
+        };
         assert_eq!(ids(&walked), ids(&probed), "targets below {unit}");
-        let walked = grassroots_store::blockers::open_in_subtree_by(&mut c, &scope, *unit, 50, true).await.unwrap();
-        let probed = grassroots_store::blockers::open_in_subtree_by(&mut c, &scope, *unit, 50, false).await.unwrap();
-        let ids = |l: &[grassroots_store::blockers::BlockerListing]| l.iter().map(|b| b.blocker.id).collect::<Vec<_>>();
+        let walked =
+            grassroots_store::blockers::open_in_subtree_by(&mut c, &scope, *unit, 50, true)
+                .await
+                .unwrap();
+        let probed =
+            grassroots_store::blockers::open_in_subtree_by(&mut c, &scope, *unit, 50, false)
+                .await
+                .unwrap();
+        let ids = |l: &[grassroots_store::blockers::BlockerListing]| {
+            l.iter().map(|b| b.blocker.id).collect::<Vec<_>>()
+        };
         assert_eq!(ids(&walked), ids(&probed), "blockers below {unit}");
     }
     assert_eq!(rollup.reported_weight, expected_weight);
