@@ -4,8 +4,9 @@
 //! the root, and moving a 1,000-unit subtree. Besides criterion's
 //! estimates, p50/p99 of the plan roll-ups and check-ins are printed
 //! from 2,000 timed runs each.
-//! `cargo bench -p grassroots-app --bench tree`; results are recorded in
-//! docs/benchmarks.md.
+//! `cargo bench -p grassroots-app --bench tree` (demo scale 10;
+//! `GRASSROOTS_BENCH_SCALE=national` for the national one); results are
+//! recorded in docs/benchmarks.md.
 
 use std::time::Duration;
 
@@ -40,9 +41,12 @@ fn world() -> World {
         assert_eq!(db.dialect(), Dialect::Sqlite);
         let app = App::new(db, Config::default());
         let started = std::time::Instant::now();
-        demo::build(&app, Scale::of(10), &|_| {}).await.unwrap();
+        // GRASSROOTS_BENCH_SCALE=national (or a number) for other sizes.
+        let label = std::env::var("GRASSROOTS_BENCH_SCALE").unwrap_or_else(|_| "10".into());
+        let scale = Scale::parse(&label).expect("GRASSROOTS_BENCH_SCALE: national or a number");
+        demo::build(&app, scale, &|_| {}).await.unwrap();
         eprintln!(
-            "demo organization (scale 10) built in {:?}",
+            "demo organization (scale {label}) built in {:?}",
             started.elapsed()
         );
         let root = grassroots_app::setup::root_unit(&app)

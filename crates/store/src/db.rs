@@ -114,6 +114,31 @@ macro_rules! on_ex {
     };
 }
 
+/// Copies the write-ahead log into the database file every half second
+/// (a passive checkpoint never waits for readers or blocks writers), until
+/// the pool closes. The last connection to close checkpoints what is left.
+fn spawn_checkpoints(pool: SqlitePool) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_millis(500));
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            if pool.is_closed() {
+                return;
+            }
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&pool)
+                .await
+            {
+                if pool.is_closed() {
+                    return;
+                }
+                tracing::warn!(error = %e, "checkpoint failed");
+            }
+        }
+    });
+}
+
 impl Db {
     /// Connects to `url`: `sqlite://path` (created if missing) or
     /// `postgres://…`.
@@ -126,7 +151,11 @@ impl Db {
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
-                .pragma("temp_store", "memory");
+                .pragma("temp_store", "memory")
+                // Checkpoints run in the background (below), not inside
+                // the commit of whichever write crosses the threshold: a
+                // write's latency stays its own.
+                .pragma("wal_autocheckpoint", "0");
             // A local file cannot drop a connection: skip the ping that
             // would otherwise precede every acquire.
             let pool = SqlitePoolOptions::new()
@@ -135,6 +164,7 @@ impl Db {
                 .test_before_acquire(false)
                 .connect_with(opts)
                 .await?;
+            spawn_checkpoints(pool.clone());
             Ok(Db::Sqlite(pool))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let opts = PgConnectOptions::from_str(url)
