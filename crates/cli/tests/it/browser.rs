@@ -114,21 +114,18 @@ async fn login_open_a_unit_and_logout_in_chromium() {
             .await?
             .send_keys(&admin_password)
             .await?;
-        c.find(Locator::Id("login-submit")).await?.click().await?;
+        click_and_load(&c, Locator::Id("login-submit")).await?;
         let primary = "Anju Machine Factory Primary Committee";
         c.wait().for_element(Locator::LinkText(primary)).await?;
         // Open the unit.
-        c.find(Locator::LinkText(primary)).await?.click().await?;
+        click_and_load(&c, Locator::LinkText(primary)).await?;
         c.wait()
             .for_element(Locator::LinkText("Workshop 1 Cell"))
             .await?;
         let h1 = c.find(Locator::Css("h1")).await?.text().await?;
         assert_eq!(h1, primary);
         // The counters of the cell that will receive the new one.
-        c.find(Locator::LinkText("Workshop 1 Cell"))
-            .await?
-            .click()
-            .await?;
+        click_and_load(&c, Locator::LinkText("Workshop 1 Cell")).await?;
         c.wait().for_element(Locator::Id("count-units")).await?;
         let target_url = c.current_url().await?;
         let number = |s: String| s.trim().parse::<i64>().expect("a counter");
@@ -142,11 +139,10 @@ async fn login_open_a_unit_and_logout_in_chromium() {
             .await?
             .send_keys("Packing Workshop Cell")
             .await?;
-        c.find(Locator::Css(
-            "#add-child + form button, section[aria-labelledby=add-child] button",
-        ))
-        .await?
-        .click()
+        click_and_load(
+            &c,
+            Locator::Css("#add-child + form button, section[aria-labelledby=add-child] button"),
+        )
         .await?;
         c.wait().for_element(Locator::Css(".flash")).await?;
         let h1 = c.find(Locator::Css("h1")).await?.text().await?;
@@ -165,7 +161,7 @@ async fn login_open_a_unit_and_logout_in_chromium() {
             .await?
             .send_keys("Pak Chol Ung")
             .await?;
-        c.find(Locator::Id("person-submit")).await?.click().await?;
+        click_and_load(&c, Locator::Id("person-submit")).await?;
         c.wait()
             .for_element(Locator::LinkText("Pak Chol Ung"))
             .await?;
@@ -178,7 +174,7 @@ async fn login_open_a_unit_and_logout_in_chromium() {
             .await?
             .click()
             .await?;
-        c.find(Locator::Id("pos-submit")).await?.click().await?;
+        click_and_load(&c, Locator::Id("pos-submit")).await?;
         c.wait()
             .for_element(Locator::Id("current-positions"))
             .await?;
@@ -204,7 +200,7 @@ async fn login_open_a_unit_and_logout_in_chromium() {
             .await?
             .click()
             .await?;
-        c.find(Locator::Id("move-submit")).await?.click().await?;
+        click_and_load(&c, Locator::Id("move-submit")).await?;
         c.wait().for_element(Locator::Css(".flash")).await?;
         let crumbs = c.find(Locator::Css("nav.crumbs")).await?.text().await?;
         assert!(
@@ -247,7 +243,7 @@ async fn login_open_a_unit_and_logout_in_chromium() {
         )
         .ok();
         // Log out.
-        c.find(Locator::Id("logout")).await?.click().await?;
+        click_and_load(&c, Locator::Id("logout")).await?;
         c.wait().for_element(Locator::Id("login-submit")).await?;
         let body = c.find(Locator::Css("main")).await?.text().await?;
         assert!(body.contains("You have been signed out."), "{body}");
@@ -267,6 +263,25 @@ async fn login_open_a_unit_and_logout_in_chromium() {
     .unwrap();
 }
 
+/// Clicks what `locator` finds and waits until the browser has left the
+/// page (its root element went stale), so nothing is read from the old
+/// page while the new one loads.
+async fn click_and_load(
+    c: &fantoccini::Client,
+    locator: Locator<'_>,
+) -> Result<(), fantoccini::error::CmdError> {
+    let old = c.find(Locator::Css("html")).await?;
+    c.find(locator).await?.click().await?;
+    for _ in 0..200 {
+        match old.tag_name().await {
+            Ok(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            Err(_) => break,
+        }
+    }
+    c.wait().for_element(Locator::Css("body")).await?;
+    Ok(())
+}
+
 async fn login(
     c: &fantoccini::Client,
     url: &str,
@@ -283,13 +298,13 @@ async fn login(
         .await?
         .send_keys(&passwords[user])
         .await?;
-    c.find(Locator::Id("login-submit")).await?.click().await?;
+    click_and_load(c, Locator::Id("login-submit")).await?;
     c.wait().for_element(Locator::Id("logout")).await?;
     Ok(())
 }
 
 async fn logout(c: &fantoccini::Client) -> Result<(), fantoccini::error::CmdError> {
-    c.find(Locator::Id("logout")).await?.click().await?;
+    click_and_load(c, Locator::Id("logout")).await?;
     c.wait().for_element(Locator::Id("login-submit")).await?;
     Ok(())
 }
@@ -305,12 +320,9 @@ async fn plans_scenario(
     let text = |id: &'static str| async move { c.find(Locator::Id(id)).await?.text().await };
     // The province's dashboard before.
     login(c, url, passwords, "province").await?;
-    c.find(Locator::Css("main a[href^='/units/']"))
-        .await?
-        .click()
-        .await?;
+    click_and_load(c, Locator::Css("main a[href^='/units/']")).await?;
     c.wait().for_element(Locator::Id("dashboard-link")).await?;
-    c.find(Locator::Id("dashboard-link")).await?.click().await?;
+    click_and_load(c, Locator::Id("dashboard-link")).await?;
     c.wait().for_element(Locator::Id("count-targets")).await?;
     let dashboard = c.current_url().await?;
     let targets_before: i64 = text("count-targets").await?.trim().parse().unwrap();
@@ -325,10 +337,7 @@ async fn plans_scenario(
 
     // The centre issues a decision to every primary committee.
     login(c, url, passwords, "admin").await?;
-    c.find(Locator::Css("main a[href^='/units/']"))
-        .await?
-        .click()
-        .await?;
+    click_and_load(c, Locator::Css("main a[href^='/units/']")).await?;
     c.wait()
         .for_element(Locator::Css("#issue-decision summary"))
         .await?;
@@ -344,10 +353,7 @@ async fn plans_scenario(
         .await?
         .click()
         .await?;
-    c.find(Locator::Id("decision-submit"))
-        .await?
-        .click()
-        .await?;
+    click_and_load(c, Locator::Id("decision-submit")).await?;
     c.wait().for_element(Locator::Id("adoption-total")).await?;
     let decision: i64 = c
         .current_url()
@@ -362,13 +368,14 @@ async fn plans_scenario(
 
     // The factory adopts it with a new plan, adds a target and reports.
     login(c, url, passwords, "secretary").await?;
-    c.find(Locator::LinkText("Anju Machine Factory Primary Committee"))
-        .await?
-        .click()
-        .await?;
+    click_and_load(
+        c,
+        Locator::LinkText("Anju Machine Factory Primary Committee"),
+    )
+    .await?;
     let adopt = format!("adopt-{decision}");
     c.wait().for_element(Locator::Id(&adopt)).await?;
-    c.find(Locator::Id(&adopt)).await?.click().await?;
+    click_and_load(c, Locator::Id(&adopt)).await?;
     c.wait().for_element(Locator::Id("target-title")).await?;
     assert!(c.current_url().await?.path().starts_with("/plans/"));
     c.find(Locator::Id("target-title"))
@@ -383,21 +390,18 @@ async fn plans_scenario(
         .await?
         .send_keys("lathes")
         .await?;
-    c.find(Locator::Id("target-submit")).await?.click().await?;
+    click_and_load(c, Locator::Id("target-submit")).await?;
     c.wait()
         .for_element(Locator::LinkText("Extra lathes for the drive"))
         .await?;
-    c.find(Locator::LinkText("Extra lathes for the drive"))
-        .await?
-        .click()
-        .await?;
+    click_and_load(c, Locator::LinkText("Extra lathes for the drive")).await?;
     c.wait().for_element(Locator::Id("checkin-value")).await?;
     assert_eq!(text("target-status").await?, "Not reported");
     c.find(Locator::Id("checkin-value"))
         .await?
         .send_keys("100")
         .await?;
-    c.find(Locator::Id("checkin-submit")).await?.click().await?;
+    click_and_load(c, Locator::Id("checkin-submit")).await?;
     c.wait().for_element(Locator::Css(".flash")).await?;
     assert_eq!(text("target-status").await?, "Done");
     logout(c).await?;
