@@ -116,7 +116,10 @@ macro_rules! on_ex {
 
 /// Copies the write-ahead log into the database file every half second
 /// (a passive checkpoint never waits for readers or blocks writers), until
-/// the pool closes. The last connection to close checkpoints what is left.
+/// the pool closes, so that the commit which crosses SQLite's automatic
+/// checkpoint threshold finds little left to copy. The automatic
+/// checkpoint stays on: only a writer can restart the log, and without it
+/// a steady stream of writes would let the log grow without bound.
 fn spawn_checkpoints(pool: SqlitePool) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_millis(500));
@@ -151,11 +154,7 @@ impl Db {
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
-                .pragma("temp_store", "memory")
-                // Checkpoints run in the background (below), not inside
-                // the commit of whichever write crosses the threshold: a
-                // write's latency stays its own.
-                .pragma("wal_autocheckpoint", "0");
+                .pragma("temp_store", "memory");
             // A local file cannot drop a connection: skip the ping that
             // would otherwise precede every acquire.
             let pool = SqlitePoolOptions::new()
