@@ -91,5 +91,16 @@ impl From<StoreError> for AppError {
     }
 }
 
+/// The refusal of something the caller may not change: `Forbidden` when
+/// they may at least read it, `NotFound` otherwise (so its existence is
+/// not revealed).
+pub fn refusal(readable: bool) -> AppError {
+    if readable {
+        AppError::Forbidden
+    } else {
+        AppError::NotFound
+    }
+}
+
 /// Result of a service call.
 pub type AppResult<T> = Result<T, AppError>;

@@ -36,7 +36,7 @@ use grassroots_store::Db;
 
 pub use clock::Clock;
 pub use config::Config;
-pub use error::{AppError, AppResult};
+pub use error::{AppError, AppResult, refusal};
 
 /// Shared state of a running grassroots: the database, the effective
 /// configuration and the clock.

@@ -286,13 +286,7 @@ pub async fn adopt(
         tx.commit().await?;
         return Ok(plan);
     }
-    {
-        let mut c = app.db.conn().await?;
-        let read = actor.principal.scope::<Read>();
-        if decisions::is_adopted(&mut c, &read, decision_id, input.unit_id).await? {
-            return Err(already_adopted());
-        }
-    }
+    // A second adoption is refused inside the plan's transaction (`cite`).
     let mut plan = match input.plan {
         Some(p) => p,
         None => {
@@ -582,7 +576,9 @@ pub async fn cascade(
         )
         .into());
     }
-    on_ex_set_rollup(&mut tx, &parent, &rollup).await?;
+    if parent.rollup != rollup {
+        plans::set_rollup(&mut tx, &parent, &rollup).await?;
+    }
     let mut made = Vec::new();
     for (i, part) in input.parts.iter().enumerate() {
         let field_err = |code: &'static str, msg: String| {
@@ -698,13 +694,6 @@ pub async fn cascade(
     Ok(made)
 }
 
-async fn on_ex_set_rollup(tx: &mut Tx, parent: &Target, rollup: &str) -> AppResult<()> {
-    if parent.rollup != rollup {
-        plans::set_rollup(tx, parent, rollup).await?;
-    }
-    Ok(())
-}
-
 /// A blocker raised with a check-in or on its own.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct BlockerInput {
@@ -743,12 +732,7 @@ pub struct CheckInInput {
 
 /// How the writer may touch a target: through their scope, or as its
 /// owner.
-async fn writable_target(
-    app: &App,
-    actor: &Actor,
-    tx: &mut Tx,
-    id: i64,
-) -> AppResult<(Target, bool)> {
+async fn writable_target(actor: &Actor, tx: &mut Tx, id: i64) -> AppResult<(Target, bool)> {
     let edit = actor.principal.scope::<Edit>();
     match plans::get_target(tx, &edit, id).await {
         Ok(t) => {
@@ -764,15 +748,11 @@ async fn writable_target(
             {
                 return Ok((t, false));
             }
-            let _ = app;
-            if plans::get_target(tx, &actor.principal.scope::<Read>(), id)
-                .await
-                .is_ok()
-            {
-                Err(AppError::Forbidden)
-            } else {
-                Err(AppError::NotFound)
-            }
+            Err(crate::refusal(
+                plans::get_target(tx, &actor.principal.scope::<Read>(), id)
+                    .await
+                    .is_ok(),
+            ))
         }
         Err(e) => Err(e.into()),
     }
@@ -825,7 +805,7 @@ pub async fn check_in(
     };
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
-    let (target, by_scope) = writable_target(app, actor, &mut tx, target_id).await?;
+    let (target, by_scope) = writable_target(actor, &mut tx, target_id).await?;
     if target.deleted_at.is_some() {
         return Err(AppError::NotFound);
     }
@@ -922,16 +902,11 @@ pub async fn delete_target(app: &App, actor: &Actor, target_id: i64) -> AppResul
     let target = match plans::get_target(&mut tx, &edit, target_id).await {
         Ok(t) => t,
         Err(grassroots_store::StoreError::NotFound) => {
-            return Err(
-                if plans::get_target(&mut tx, &actor.principal.scope::<Read>(), target_id)
+            return Err(crate::refusal(
+                plans::get_target(&mut tx, &actor.principal.scope::<Read>(), target_id)
                     .await
-                    .is_ok()
-                {
-                    AppError::Forbidden
-                } else {
-                    AppError::NotFound
-                },
-            );
+                    .is_ok(),
+            ));
         }
         Err(e) => return Err(e.into()),
     };
@@ -1039,16 +1014,11 @@ pub async fn resolve_blocker(
                     blockers::get_owned(&mut tx, p, id).await?
                 }
                 _ => {
-                    return Err(
-                        if blockers::get(&mut tx, &actor.principal.scope::<Read>(), id)
+                    return Err(crate::refusal(
+                        blockers::get(&mut tx, &actor.principal.scope::<Read>(), id)
                             .await
-                            .is_ok()
-                        {
-                            AppError::Forbidden
-                        } else {
-                            AppError::NotFound
-                        },
-                    );
+                            .is_ok(),
+                    ));
                 }
             }
         }

@@ -275,16 +275,11 @@ pub async fn save(app: &App, actor: &Actor, id: i64, input: ReviewInput) -> AppR
 async fn editable_plan(actor: &Actor, tx: &mut grassroots_store::Tx, id: i64) -> AppResult<Plan> {
     match plans::get_plan(tx, &actor.principal.scope::<Edit>(), id).await {
         Ok(p) => Ok(p),
-        Err(grassroots_store::StoreError::NotFound) => {
-            if plans::get_plan(tx, &actor.principal.scope::<Read>(), id)
+        Err(grassroots_store::StoreError::NotFound) => Err(crate::refusal(
+            plans::get_plan(tx, &actor.principal.scope::<Read>(), id)
                 .await
-                .is_ok()
-            {
-                Err(AppError::Forbidden)
-            } else {
-                Err(AppError::NotFound)
-            }
-        }
+                .is_ok(),
+        )),
         Err(e) => Err(e.into()),
     }
 }
@@ -302,16 +297,11 @@ pub async fn close(app: &App, actor: &Actor, id: i64) -> AppResult<ReviewView> {
     let plan = match plans::get_plan(&mut tx, &actor.principal.scope::<Manage>(), id).await {
         Ok(p) => p,
         Err(grassroots_store::StoreError::NotFound) => {
-            return Err(
-                if plans::get_plan(&mut tx, &actor.principal.scope::<Read>(), id)
+            return Err(crate::refusal(
+                plans::get_plan(&mut tx, &actor.principal.scope::<Read>(), id)
                     .await
-                    .is_ok()
-                {
-                    AppError::Forbidden
-                } else {
-                    AppError::NotFound
-                },
-            );
+                    .is_ok(),
+            ));
         }
         Err(e) => return Err(e.into()),
     };

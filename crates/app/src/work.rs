@@ -7,7 +7,7 @@
 use grassroots_core::{Edit, Read};
 use grassroots_store::blockers::{self, BlockerListing};
 use grassroots_store::decisions::{self, InboxItem};
-use grassroots_store::plans::{self, TargetListing, cadence_days, day};
+use grassroots_store::plans::{self, TargetListing};
 use grassroots_store::reminders::{self, ReminderListing};
 use serde::Serialize;
 
@@ -54,17 +54,13 @@ pub async fn mine(app: &App, actor: &Actor) -> AppResult<MyWork> {
     let mut targets = Vec::new();
     let mut assigned = Vec::new();
     if let Some(person) = person {
-        for t in plans::owned_by(&mut c, person).await? {
-            let cadence: String = cadence_of(&mut c, t.target.plan_id).await?;
-            let due_on = match &t.target.last_on {
-                Some(l) => day(l) + chrono::Duration::days(cadence_days(&cadence)),
-                None => day(&t.target.starts_on),
-            };
-            let open = !["done", "late", "not_started"].contains(&t.target.status.as_str())
-                && t.target.children == 0;
+        for row in plans::owned_by(&mut c, person).await? {
+            let t = &row.listing.target;
+            let due_on = plans::check_in_due_on(&t.starts_on, t.last_on.as_deref(), &row.cadence);
+            let open = !plans::AWAITING_NO_CHECK_IN.contains(&t.status.as_str()) && t.children == 0;
             targets.push(OwnedTarget {
                 check_in_due: open && due_on <= today,
-                target: t,
+                target: row.listing,
             });
         }
         assigned = blockers::assigned_to(&mut c, person).await?;
@@ -103,10 +99,6 @@ pub async fn mine(app: &App, actor: &Actor) -> AppResult<MyWork> {
         decisions: awaiting,
         reminders,
     })
-}
-
-async fn cadence_of(c: &mut grassroots_store::Conn, plan_id: i64) -> AppResult<String> {
-    Ok(plans::cadence_of(c, plan_id).await?)
 }
 
 /// Dismisses one of the reader's reminders.

@@ -13,7 +13,7 @@ use crate::aggregates::{
 };
 use crate::plans::ymd;
 use crate::scope_sql::unit_condition;
-use crate::{DbConn, Dialect, StoreError, StoreResult, Tx, aggregates, on_ex};
+use crate::{DbConn, StoreError, StoreResult, Tx, aggregates, on_ex};
 
 /// A blocker.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -185,11 +185,10 @@ pub async fn get_owned(c: &mut impl DbConn, person_id: i64, id: i64) -> StoreRes
 }
 
 async fn lock(tx: &mut Tx, id: i64) -> StoreResult<Blocker> {
-    let lock = match tx.dialect() {
-        Dialect::Postgres => " FOR UPDATE",
-        Dialect::Sqlite => "",
-    };
-    let sql = format!("SELECT {COLUMNS} FROM blockers b WHERE b.id = $1{lock}");
+    let sql = format!(
+        "SELECT {COLUMNS} FROM blockers b WHERE b.id = $1{}",
+        tx.for_update()
+    );
     on_ex!(tx, |e| sqlx::query_as::<_, Blocker>(sqlx::AssertSqlSafe(
         sql.as_str()
     ))

@@ -86,6 +86,26 @@ impl DbConn for Conn {
     }
 }
 
+impl Tx {
+    /// Suffix that locks the selected rows for update until the end of
+    /// the transaction. Only PostgreSQL needs it: a SQLite write
+    /// transaction already holds the whole database (`BEGIN IMMEDIATE`).
+    pub fn for_update(&self) -> &'static str {
+        match self {
+            Tx::Sqlite(_) => "",
+            Tx::Postgres(_) => " FOR UPDATE",
+        }
+    }
+
+    /// Like [`Tx::for_update`], a shared lock: others may read, not change.
+    pub fn for_share(&self) -> &'static str {
+        match self {
+            Tx::Sqlite(_) => "",
+            Tx::Postgres(_) => " FOR SHARE",
+        }
+    }
+}
+
 impl DbConn for Tx {
     fn ex(&mut self) -> Ex<'_> {
         match self {

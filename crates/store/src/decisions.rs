@@ -323,23 +323,3 @@ pub async fn title_of(c: &mut impl DbConn, id: i64) -> StoreResult<Option<String
     .fetch_optional(&mut *e)
     .await)?)
 }
-
-/// Whether `unit_id` (inside `scope`) has adopted the decision.
-pub async fn is_adopted(
-    c: &mut impl DbConn,
-    scope: &Scope<Read>,
-    decision_id: i64,
-    unit_id: UnitId,
-) -> StoreResult<bool> {
-    let sql = format!(
-        "SELECT count(*) FROM decision_addressees a
-         WHERE a.decision_id = $1 AND a.unit_id = $2 AND a.adopted_at IS NOT NULL AND {}",
-        unit_condition(scope, "a.unit_id")
-    );
-    let n: i64 = on_ex!(c, |e| sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str()))
-        .bind(decision_id)
-        .bind(unit_id)
-        .fetch_one(&mut *e)
-        .await)?;
-    Ok(n > 0)
-}

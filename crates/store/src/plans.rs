@@ -20,7 +20,7 @@ use grassroots_core::{Capability, Edit, Read, Scope, UnitId};
 use serde::Serialize;
 
 use crate::scope_sql::unit_condition;
-use crate::{DbConn, Dialect, StoreError, StoreResult, Tx, aggregates, on_ex};
+use crate::{DbConn, StoreError, StoreResult, Tx, aggregates, on_ex};
 
 /// Period kinds of a plan.
 pub const PERIOD_KINDS: &[&str] = &["year", "quarter", "month", "custom"];
@@ -631,21 +631,25 @@ async fn adjust_children(tx: &mut Tx, id: i64, by: i64, today: NaiveDate) -> Sto
     rederive_chain(tx, id, Some(before), today).await
 }
 
-/// Whether a plan is locked, read with a shared row lock on PostgreSQL so
-/// that a review closing at the same moment waits or is waited for.
+/// A plan's check-in cadence and whether it is locked, read with a shared
+/// row lock on PostgreSQL so that a review closing at the same moment waits
+/// or is waited for.
+async fn plan_state(tx: &mut Tx, plan_id: i64) -> StoreResult<(String, bool)> {
+    let sql = format!(
+        "SELECT cadence, locked_at FROM plans WHERE id = $1{}",
+        tx.for_share()
+    );
+    let (cadence, locked): (String, Option<DateTime<Utc>>) =
+        on_ex!(tx, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(plan_id)
+            .fetch_one(&mut *e)
+            .await)?;
+    Ok((cadence, locked.is_some()))
+}
+
+/// Whether a plan is locked (see [`plan_state`]).
 async fn plan_locked(tx: &mut Tx, plan_id: i64) -> StoreResult<bool> {
-    let lock = match tx.dialect() {
-        Dialect::Postgres => " FOR SHARE",
-        Dialect::Sqlite => "",
-    };
-    let sql = format!("SELECT locked_at FROM plans WHERE id = $1{lock}");
-    let locked: Option<DateTime<Utc>> = on_ex!(tx, |e| sqlx::query_scalar(sqlx::AssertSqlSafe(
-        sql.as_str()
-    ))
-    .bind(plan_id)
-    .fetch_one(&mut *e)
-    .await)?;
-    Ok(locked.is_some())
+    Ok(plan_state(tx, plan_id).await?.1)
 }
 
 fn next_check(facts: &Facts, today: NaiveDate) -> String {
@@ -691,11 +695,10 @@ pub async fn get_owned_target(c: &mut impl DbConn, person_id: i64, id: i64) -> S
 async fn fetch_target(tx: &mut Tx, id: i64) -> StoreResult<Target> {
     // A row lock on PostgreSQL, so two servers re-deriving the same target
     // apply its change once (the second sees the first one's result).
-    let lock = match tx.dialect() {
-        Dialect::Postgres => " FOR UPDATE",
-        Dialect::Sqlite => "",
-    };
-    let sql = format!("SELECT {TARGET_COLUMNS} FROM targets t WHERE t.id = $1{lock}");
+    let sql = format!(
+        "SELECT {TARGET_COLUMNS} FROM targets t WHERE t.id = $1{}",
+        tx.for_update()
+    );
     on_ex!(tx, |e| sqlx::query_as::<_, Target>(sqlx::AssertSqlSafe(
         sql.as_str()
     ))
@@ -820,12 +823,16 @@ async fn rederive_chain(
     let mut next = Some((id, counted));
     while let Some((id, counted)) = next.take() {
         let stored = fetch_target(tx, id).await?;
-        if stored.deleted_at.is_some() || plan_locked(tx, stored.plan_id).await? {
+        if stored.deleted_at.is_some() {
+            break;
+        }
+        let (cadence, locked) = plan_state(tx, stored.plan_id).await?;
+        if locked {
             // Reviewed plans stay as they were when they closed.
             break;
         }
         let before = counted.unwrap_or_else(|| stored.clone());
-        let after = rederive_row(tx, &stored, today).await?;
+        let after = rederive_row(tx, &stored, &cadence, today).await?;
         apply(tx, after.unit_id, Some(&before), Some(&after), today).await?;
         let progressed = before.completion_ppm != after.completion_ppm
             || before.last_on != after.last_on
@@ -839,19 +846,18 @@ async fn rederive_chain(
 }
 
 /// Derives and stores the state of one target; returns the new row.
-async fn rederive_row(tx: &mut Tx, t: &Target, today: NaiveDate) -> StoreResult<Target> {
-    let cadence: String = on_ex!(tx, |e| sqlx::query_scalar(
-        "SELECT cadence FROM plans WHERE id = $1"
-    )
-    .bind(t.plan_id)
-    .fetch_one(&mut *e)
-    .await)?;
+async fn rederive_row(
+    tx: &mut Tx,
+    t: &Target,
+    cadence: &str,
+    today: NaiveDate,
+) -> StoreResult<Target> {
     let children = if t.children > 0 {
         children_of(tx, t.id).await?
     } else {
         Vec::new()
     };
-    let facts = derived_facts(t, &children, &cadence);
+    let facts = derived_facts(t, &children, cadence);
     let mut after = t.clone();
     after.status = progress::status(&facts, today).key().to_string();
     after.completion_ppm =
@@ -1457,19 +1463,43 @@ pub async fn in_subtree_with_status_by(
     .await)?)
 }
 
+/// A target someone owns, with its plan's cadence.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OwnedTargetRow {
+    /// The target.
+    #[sqlx(flatten)]
+    pub listing: TargetListing,
+    /// Its plan's check-in cadence.
+    pub cadence: String,
+}
+
 /// Live targets owned by a person, due first, at most 200.
-pub async fn owned_by(c: &mut impl DbConn, person_id: i64) -> StoreResult<Vec<TargetListing>> {
+pub async fn owned_by(c: &mut impl DbConn, person_id: i64) -> StoreResult<Vec<OwnedTargetRow>> {
     let sql = format!(
-        "SELECT {TARGET_COLUMNS}, u.name AS unit_name FROM targets t JOIN units u ON u.id = t.unit_id
+        "SELECT {TARGET_COLUMNS}, u.name AS unit_name, p.cadence
+         FROM targets t JOIN units u ON u.id = t.unit_id JOIN plans p ON p.id = t.plan_id
          WHERE t.owner_person_id = $1 AND t.deleted_at IS NULL
          ORDER BY t.due_on, t.id LIMIT 200"
     );
-    Ok(on_ex!(c, |e| sqlx::query_as::<_, TargetListing>(
+    Ok(on_ex!(c, |e| sqlx::query_as::<_, OwnedTargetRow>(
         sqlx::AssertSqlSafe(sql.as_str())
     )
     .bind(person_id)
     .fetch_all(&mut *e)
     .await)?)
+}
+
+/// Statuses of targets that wait for no check-in (reached, past due, or
+/// not begun).
+pub const AWAITING_NO_CHECK_IN: [&str; 3] = ["done", "late", "not_started"];
+
+/// The day a leaf target's next check-in is due: its start when it has
+/// none, otherwise its latest report plus the plan's cadence.
+pub fn check_in_due_on(starts_on: &str, last_on: Option<&str>, cadence: &str) -> NaiveDate {
+    match last_on {
+        Some(l) => day(l) + chrono::Duration::days(cadence_days(cadence)),
+        None => day(starts_on),
+    }
 }
 
 /// Plan categories: (key, label; an empty label means the built-in name).
@@ -1557,15 +1587,5 @@ pub async fn children_listed(
     )
     .bind(parent_id)
     .fetch_all(&mut *e)
-    .await)?)
-}
-
-/// The check-in cadence of a plan.
-pub async fn cadence_of(c: &mut impl DbConn, plan_id: i64) -> StoreResult<String> {
-    Ok(on_ex!(c, |e| sqlx::query_scalar(
-        "SELECT cadence FROM plans WHERE id = $1"
-    )
-    .bind(plan_id)
-    .fetch_one(&mut *e)
     .await)?)
 }

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 
-use crate::plans::{cadence_days, day, ymd};
+use crate::plans::{AWAITING_NO_CHECK_IN, check_in_due_on, ymd};
 use crate::{DbConn, StoreResult, Tx, on_ex};
 
 /// A reminder.
@@ -38,21 +38,24 @@ pub type Due = (i64, &'static str, i64, String);
 /// not yet adopted by a unit where the account holds a writing role.
 pub async fn due(c: &mut impl DbConn, today: NaiveDate) -> StoreResult<Vec<Due>> {
     let mut out: Vec<Due> = Vec::new();
-    let targets: Vec<(i64, i64, String, Option<String>, String)> = on_ex!(c, |e| sqlx::query_as(
+    let waiting = AWAITING_NO_CHECK_IN
+        .iter()
+        .map(|s| format!("'{s}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
         "SELECT a.id, t.id, t.starts_on, t.last_on, p.cadence
          FROM targets t JOIN plans p ON p.id = t.plan_id
          JOIN accounts a ON a.person_id = t.owner_person_id
          WHERE t.deleted_at IS NULL AND t.children = 0 AND p.locked_at IS NULL
-           AND a.disabled = FALSE
-           AND t.status NOT IN ('done', 'late', 'not_started')"
-    )
-    .fetch_all(&mut *e)
-    .await)?;
+           AND a.disabled = FALSE AND t.status NOT IN ({waiting})"
+    );
+    let targets: Vec<(i64, i64, String, Option<String>, String)> =
+        on_ex!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .fetch_all(&mut *e)
+            .await)?;
     for (account, target, starts_on, last_on, cadence) in targets {
-        let due_on = match last_on {
-            Some(l) => day(&l) + Duration::days(cadence_days(&cadence)),
-            None => day(&starts_on),
-        };
+        let due_on = check_in_due_on(&starts_on, last_on.as_deref(), &cadence);
         if due_on <= today {
             out.push((account, "check_in", target, ymd(due_on)));
         }

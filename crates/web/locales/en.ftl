@@ -657,3 +657,4 @@ reminder-check-in = Check-in due: { $subject }
 reminder-blocker = Blocker deadline: { $subject }
 reminder-decision = Decision awaiting adoption: { $subject }
 flash-reminder-dismissed = Reminder dismissed.
+field-blocker-owner = Who removes it

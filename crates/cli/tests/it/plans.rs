@@ -188,6 +188,25 @@ async fn a_decision_becomes_plans_reports_and_a_provincial_roll_up() {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     assert_eq!(r.json()["target"]["status"], "on_track");
+    // A form naming a blocker owner that is not a number is refused by
+    // field, and nothing is written.
+    let r = sec
+        .post_form(
+            &format!("/targets/{share1}/check-ins"),
+            &[
+                ("value", "31"),
+                ("blocker_title", "Belts"),
+                ("blocker_owner", "someone"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("id=\"form-error\""), "{}", r.body);
+    let v = sec
+        .json(Method::GET, &format!("/api/v1/targets/{share1}"), None)
+        .await
+        .json();
+    assert_eq!(v["check_ins"].as_array().unwrap().len(), 1);
     let r = sec
         .json(
             Method::POST,

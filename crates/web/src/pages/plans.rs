@@ -48,7 +48,7 @@ fn number(pairs: &[(String, String)], k: &'static str) -> Result<Option<f64>, Ap
     }
 }
 
-fn id(pairs: &[(String, String)], k: &'static str) -> Result<Option<i64>, AppError> {
+fn id_in(pairs: &[(String, String)], k: &'static str) -> Result<Option<i64>, AppError> {
     match opt(pairs, k) {
         None => Ok(None),
         Some(v) => v.parse::<i64>().map(Some).map_err(|_| AppError::invalid(k)),
@@ -235,7 +235,7 @@ pub async fn create_plan(
         starts_on: opt(&f, "starts_on"),
         ends_on: opt(&f, "ends_on"),
         cadence: opt(&f, "cadence"),
-        decision_id: match id_field(&f, "decision_id") {
+        decision_id: match id_in(&f, "decision_id") {
             Ok(v) => v,
             Err(e) => return super::units::form_failed(&p, id, e).await,
         },
@@ -248,10 +248,6 @@ pub async fn create_plan(
         )),
         Err(e) => super::units::form_failed(&p, id, e).await,
     }
-}
-
-fn id_field(f: &[(String, String)], k: &'static str) -> Result<Option<i64>, AppError> {
-    id(f, k)
 }
 
 /// `POST /plans/{id}/targets`.
@@ -284,7 +280,7 @@ pub async fn add_target(
             measure_unit: field(&f, "measure_unit"),
             starts_on: opt(&f, "starts_on"),
             due_on: opt(&f, "due_on"),
-            weight: id(&f, "weight")?,
+            weight: id_in(&f, "weight")?,
             owner_person_id,
             owner_unit_id,
         };
@@ -458,11 +454,14 @@ pub async fn check_in(
 ) -> WebResult<Response> {
     let f = pairs(&body);
     let result = async {
-        let blocker = opt(&f, "blocker_title").map(|title| BlockerInput {
-            title,
-            owner_person_id: id_field(&f, "blocker_owner").ok().flatten(),
-            deadline_on: opt(&f, "blocker_deadline"),
-        });
+        let blocker = match opt(&f, "blocker_title") {
+            Some(title) => Some(BlockerInput {
+                title,
+                owner_person_id: id_in(&f, "blocker_owner")?,
+                deadline_on: opt(&f, "blocker_deadline"),
+            }),
+            None => None,
+        };
         let input = CheckInInput {
             reported_on: opt(&f, "reported_on"),
             value: number(&f, "value")?,
@@ -546,14 +545,14 @@ pub async fn open_blocker(
     let result = async {
         let input = BlockerInput {
             title: field(&f, "title"),
-            owner_person_id: id(&f, "owner_person_id")?,
+            owner_person_id: id_in(&f, "owner_person_id")?,
             deadline_on: opt(&f, "deadline_on"),
         };
         plans::open_blocker(
             &p.state.app,
             &p.auth.actor,
             unit,
-            id(&f, "target_id")?,
+            id_in(&f, "target_id")?,
             input,
         )
         .await
@@ -596,7 +595,7 @@ pub async fn adopt(p: Page, Path(id): Path<i64>, body: axum::body::Bytes) -> Web
     let result = async {
         let input = AdoptInput {
             unit_id: unit,
-            plan_id: id_field(&f, "plan_id")?,
+            plan_id: id_in(&f, "plan_id")?,
             plan: None,
         };
         plans::adopt(&p.state.app, &p.auth.actor, id, input).await
