@@ -1,12 +1,15 @@
-//! Subtree roll-ups and moves on SQLite: maintained counters against a
+//! Subtree roll-ups and moves: maintained counters against a
 //! recursive query over parent links (people, and plan targets by status
 //! with weighted completion), a check-in with its aggregate updates up to
 //! the root, and moving a 1,000-unit subtree. Besides criterion's
 //! estimates, p50/p99 of the plan roll-ups and check-ins are printed
 //! from 2,000 timed runs each.
 //! `cargo bench -p grassroots-app --bench tree` (demo scale 10;
-//! `GRASSROOTS_BENCH_SCALE=national` for the national one); results are
-//! recorded in docs/benchmarks.md.
+//! `GRASSROOTS_BENCH_SCALE=national` for the national one) on a fresh
+//! SQLite file, or on the empty PostgreSQL database named by
+//! `GRASSROOTS_BENCH_DATABASE_URL`; on PostgreSQL it also compares
+//! subtree queries under custom and generic plans of the driver's cached
+//! prepared statements. Results are recorded in docs/benchmarks.md.
 
 use std::time::Duration;
 
@@ -15,7 +18,7 @@ use grassroots_app::demo::{self, Scale};
 use grassroots_app::{Actor, App, Config};
 use grassroots_core::{Edit, Manage, Read};
 use grassroots_store::people::NewPerson;
-use grassroots_store::{Db, Dialect, aggregates, migrate, people, units};
+use grassroots_store::{Db, Dialect, aggregates, migrate, on_ex, people, units};
 
 struct World {
     rt: tokio::runtime::Runtime,
@@ -34,11 +37,12 @@ fn world() -> World {
         .build()
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+    let url = std::env::var("GRASSROOTS_BENCH_DATABASE_URL")
+        .unwrap_or_else(|_| format!("sqlite://{}", dir.path().join("bench.db").display()));
     let (app, actor, levels, mover, parents) = rt.block_on(async {
         let db = Db::connect(&url).await.unwrap();
         migrate::run(&db).await.unwrap();
-        assert_eq!(db.dialect(), Dialect::Sqlite);
+        eprintln!("engine: {}", db.dialect().name());
         let app = App::new(db, Config::default());
         let started = std::time::Instant::now();
         // GRASSROOTS_BENCH_SCALE=national (or a number) for other sizes.
@@ -211,15 +215,13 @@ fn plan_benches(c: &mut Criterion, w: &World) {
         let recursive = || {
             w.rt.block_on(async {
                 let mut c = w.app.db.conn().await.unwrap();
-                let grassroots_store::Conn::Sqlite(conn) = &mut c else {
-                    unreachable!()
-                };
-                let rows: Vec<(String, i64, i64, i64)> = sqlx::query_as(RECURSIVE_PLAN)
-                    .bind(*unit)
-                    .bind(format!("{year}-01-01"))
-                    .bind(format!("{year}-12-31"))
-                    .fetch_all(&mut **conn)
-                    .await
+                let rows: Vec<(String, i64, i64, i64)> =
+                    on_ex!(&mut c, |e| sqlx::query_as(RECURSIVE_PLAN)
+                        .bind(*unit)
+                        .bind(format!("{year}-01-01"))
+                        .bind(format!("{year}-12-31"))
+                        .fetch_all(&mut *e)
+                        .await)
                     .unwrap();
                 rows
             })
@@ -261,15 +263,12 @@ fn plan_benches(c: &mut Criterion, w: &World) {
     // to the root, the day's history and the audit row, one transaction.
     let leaves: Vec<i64> = w.rt.block_on(async {
         let mut c = w.app.db.conn().await.unwrap();
-        let grassroots_store::Conn::Sqlite(conn) = &mut c else {
-            unreachable!()
-        };
-        sqlx::query_scalar(
+        on_ex!(&mut c, |e| sqlx::query_scalar(
             "SELECT id FROM targets WHERE children = 0 AND parent_id IS NOT NULL
              AND deleted_at IS NULL ORDER BY id LIMIT 500",
         )
-        .fetch_all(&mut **conn)
-        .await
+        .fetch_all(&mut *e)
+        .await)
         .unwrap()
     });
     let mut n = 0usize;
@@ -297,8 +296,68 @@ fn plan_benches(c: &mut Criterion, w: &World) {
     g.finish();
 }
 
+/// On PostgreSQL: the same subtree reads on one held connection, with the
+/// driver's cached prepared statements planned for each call's values
+/// (`force_custom_plan`, what grassroots sets) and left to the server's
+/// default (`auto`, which switches to a generic plan after five runs).
+fn plan_cache_modes(w: &World) {
+    if w.app.db.dialect() != Dialect::Postgres {
+        return;
+    }
+    let read = w.actor.principal.scope::<Read>();
+    let today = grassroots_app::plans::today(&w.app);
+    let year = today.format("%Y").to_string();
+    let mut conn = w.rt.block_on(w.app.db.conn()).unwrap();
+    for mode in ["force_custom_plan", "auto"] {
+        w.rt.block_on(async {
+            on_ex!(&mut conn, |e| sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SET plan_cache_mode = {mode}"
+            )))
+            .execute(&mut *e)
+            .await
+            .map(|_| ()))
+            .unwrap()
+        });
+        for (label, unit) in &w.levels {
+            percentiles(&format!("pg/{mode}/rollup/{label}"), 500, || {
+                w.rt.block_on(grassroots_store::plans::rollup(
+                    &mut conn, &read, *unit, &year, today,
+                ))
+                .unwrap();
+            });
+            percentiles(&format!("pg/{mode}/late_list/{label}"), 500, || {
+                w.rt.block_on(grassroots_store::plans::in_subtree_with_status(
+                    &mut conn,
+                    &read,
+                    *unit,
+                    &year,
+                    &["late", "off_track"],
+                    20,
+                ))
+                .unwrap();
+            });
+            let filter = people::PeopleFilter {
+                subtree: true,
+                name: None,
+                status: Some("member".into()),
+                skill: None,
+                limit: 50,
+                offset: 0,
+            };
+            let runs = if *label == "root" { 20 } else { 500 };
+            percentiles(&format!("pg/{mode}/people_list/{label}"), runs, || {
+                w.rt.block_on(people::list(&mut conn, &read, *unit, &filter))
+                    .unwrap();
+            });
+        }
+    }
+    let _rt = w.rt.enter();
+    drop(conn);
+}
+
 fn benches(c: &mut Criterion) {
     let w = world();
+    plan_cache_modes(&w);
     plan_benches(c, &w);
     let read = w.actor.principal.scope::<Read>();
     // One connection held throughout: the figures are the reads alone.
@@ -324,14 +383,11 @@ fn benches(c: &mut Criterion) {
                 b.iter(|| {
                     w.rt.block_on(async {
                         let mut c = w.app.db.conn().await.unwrap();
-                        let grassroots_store::Conn::Sqlite(conn) = &mut c else {
-                            unreachable!()
-                        };
-                        let n: i64 = sqlx::query_scalar(RECURSIVE_PEOPLE)
+                        let n: i64 = on_ex!(&mut c, |e| sqlx::query_scalar(RECURSIVE_PEOPLE)
                             .bind(*unit)
-                            .fetch_one(&mut **conn)
-                            .await
-                            .unwrap();
+                            .fetch_one(&mut *e)
+                            .await)
+                        .unwrap();
                         n
                     })
                 })
@@ -342,13 +398,10 @@ fn benches(c: &mut Criterion) {
     g.bench_function("driver_floor/select_1", |b| {
         b.iter(|| {
             w.rt.block_on(async {
-                let grassroots_store::Conn::Sqlite(sqlite) = &mut conn else {
-                    unreachable!()
-                };
-                let n: i64 = sqlx::query_scalar("SELECT 1")
-                    .fetch_one(&mut **sqlite)
-                    .await
-                    .unwrap();
+                let n: i32 = on_ex!(&mut conn, |e| sqlx::query_scalar("SELECT 1")
+                    .fetch_one(&mut *e)
+                    .await)
+                .unwrap();
                 n
             })
         })

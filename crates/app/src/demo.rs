@@ -7,6 +7,8 @@
 //! functions (people in batches, as an import does), one transaction per
 //! primary committee.
 
+use chrono::NaiveDate;
+use grassroots_core::progress::Measure;
 use grassroots_core::{Assignment, Edit, Manage, Role, ScopeKind, UnitId};
 use grassroots_store::people::NewPerson;
 use grassroots_store::{audit, people, positions, skills, units};
@@ -213,6 +215,8 @@ pub struct Generated {
     pub people: usize,
     /// Positions filled.
     pub positions: usize,
+    /// Plan targets.
+    pub targets: usize,
 }
 
 struct Builder<'a> {
@@ -629,10 +633,15 @@ pub async fn build(
         .await?
     };
     let anchors = anchors.ok_or_else(|| AppError::Internal("the demo has no factory".into()))?;
+    // Every primary committee has a plan for this year; two in three (and
+    // the anchor factory) adopt the decision with it.
     for (i, (unit, _)) in primaries.iter().enumerate() {
-        if i % 3 != 2 {
-            let late_cell = (*unit == anchors.primary.0).then_some(anchors.cell.0);
-            plan_demo(app, &actor, decision.id, *unit, i, late_cell).await?;
+        let anchor = *unit == anchors.primary.0;
+        let adopts = (i % 3 != 2 || anchor).then_some(decision.id);
+        let late_cell = anchor.then_some(anchors.cell.0);
+        b.made.targets += plan_demo(app, &actor, adopts, *unit, i, late_cell).await?;
+        if i % 100 == 99 {
+            (b.progress)(&b.made);
         }
     }
     // The logins, linked to the people whose record they show.
@@ -736,6 +745,7 @@ pub async fn build(
         "units": b.made.units,
         "people": b.made.people,
         "positions": b.made.positions,
+        "targets": b.made.targets,
     }));
     audit::append(&mut tx, now, &e).await?;
     tx.commit().await?;
@@ -743,45 +753,25 @@ pub async fn build(
     Ok(out)
 }
 
-/// A primary committee adopts the central decision with a plan for this
-/// year: an output target split among its cells (sum of their values), a
-/// study milestone split among them (mean), and a safety milestone of its
-/// own; the cells report with paces that give every status, some with a
-/// blocker; `late_cell`, when given, misses the study milestone.
+/// A primary committee's plan for this year — adopting the central
+/// decision (`adopts`) or its own — with an output target split among its
+/// cells (sum of their values), a study milestone split among them (mean),
+/// a safety milestone of its own, and each cell's own targets (meetings,
+/// innovation proposals, safety training); the cells report with paces
+/// that give every status, some with a blocker; `late_cell`, when given,
+/// misses the study milestone. Written in one load.
 async fn plan_demo(
     app: &App,
     actor: &Actor,
-    decision_id: i64,
+    decision: Option<i64>,
     primary: UnitId,
     index: usize,
     late_cell: Option<UnitId>,
-) -> AppResult<()> {
-    use crate::plans::{
-        self, AdoptInput, BlockerInput, CascadeInput, CascadePart, CheckInInput, TargetInput,
-    };
-    let today = plans::today(app);
-    let plan = plans::adopt(
-        app,
-        actor,
-        decision_id,
-        AdoptInput {
-            unit_id: primary,
-            plan_id: None,
-            plan: Some(crate::plans::PlanInput {
-                title: "Work plan for carrying out the plenary decision".into(),
-                period_kind: "year".into(),
-                starts_on: Some(grassroots_store::plans::ymd(today)),
-                cadence: Some("monthly".into()),
-                ..Default::default()
-            }),
-        },
-    )
-    .await?;
-    let start = grassroots_store::plans::day(&plan.starts_on);
-    let elapsed = (today - start).num_days().max(1);
-    // The study milestone falls due half-way through the year so far.
-    let study_due = start + chrono::Duration::days((elapsed / 2).max(1));
-    let cells: Vec<(UnitId, String)> = {
+) -> AppResult<usize> {
+    use grassroots_store::plan_load::{LoadCheckIn, LoadPlan, LoadTarget};
+    let today = crate::plans::today(app);
+    let (start, end) = crate::plans::period("year", today, None)?;
+    let cells: Vec<UnitId> = {
         let mut c = app.db.conn().await?;
         grassroots_store::units::children(
             &mut c,
@@ -790,156 +780,187 @@ async fn plan_demo(
         )
         .await?
         .into_iter()
-        .map(|u| (u.id, u.name))
+        .map(|u| u.id)
         .collect()
     };
+    let elapsed = (today - start).num_days().max(1);
+    // The study milestone falls due half-way through the year so far.
+    let study_due = start + chrono::Duration::days((elapsed / 2).max(1));
+    let share_elapsed = elapsed as f64 / (end - start).num_days().max(1) as f64;
+    let title = if decision.is_some() {
+        "Work plan for carrying out the plenary decision"
+    } else {
+        "Annual work plan"
+    };
+    let plan = |unit_id, decision_id| LoadPlan {
+        unit_id,
+        title,
+        period_kind: "year",
+        starts_on: start,
+        ends_on: end,
+        cadence: "monthly",
+        decision_id,
+    };
+    let target = |plan, parent, title, category, measure, due_on, weight, rollup| LoadTarget {
+        plan,
+        parent,
+        title,
+        category,
+        measure,
+        measure_unit: match measure {
+            Measure::Numeric { .. } if title == "Machine tools produced" => "units",
+            Measure::Numeric { .. } if title == "Cell meetings held" => "meetings",
+            Measure::Numeric { .. } if title == "Innovation proposals submitted" => "proposals",
+            Measure::Numeric { .. } => "members",
+            Measure::Milestone => "",
+        },
+        starts_on: start,
+        due_on,
+        weight,
+        rollup,
+        check_ins: Vec::new(),
+    };
+    let numeric = |target: f64| Measure::Numeric {
+        baseline: 0.0,
+        target,
+    };
+    let report =
+        |on: NaiveDate, value: Option<f64>, done: bool, narrative, confidence| LoadCheckIn {
+            reported_on: on,
+            value,
+            done,
+            narrative,
+            confidence,
+            blocker: None,
+        };
+    let mut plans_in = vec![plan(primary, decision)];
     let goal = 240.0 * cells.len().max(1) as f64;
-    let output = plans::add_target(
-        app,
-        actor,
-        plan.id,
-        TargetInput {
-            title: "Machine tools produced".into(),
-            category: "economic".into(),
-            kind: "numeric".into(),
-            baseline: Some(0.0),
-            target_value: Some(goal),
-            measure_unit: "units".into(),
-            weight: Some(3),
-            ..Default::default()
-        },
-    )
-    .await?;
-    let study = plans::add_target(
-        app,
-        actor,
-        plan.id,
-        TargetInput {
-            title: "Every member studies the decision".into(),
-            category: "organizational".into(),
-            kind: "milestone".into(),
-            due_on: Some(grassroots_store::plans::ymd(study_due)),
-            ..Default::default()
-        },
-    )
-    .await?;
-    let safety = plans::add_target(
-        app,
-        actor,
-        plan.id,
-        TargetInput {
-            title: "No serious accident at work".into(),
-            category: "safety".into(),
-            kind: "milestone".into(),
-            weight: Some(2),
-            ..Default::default()
-        },
-    )
-    .await?;
-    plans::check_in(
-        app,
-        actor,
-        safety.id,
-        CheckInInput {
-            narrative: "Safety inspections held in every workshop.".into(),
-            confidence: Some("high".into()),
-            ..Default::default()
-        },
-    )
-    .await?;
-    if cells.is_empty() {
-        return Ok(());
-    }
-    let outputs = plans::cascade(
-        app,
-        actor,
-        output.id,
-        CascadeInput {
-            rollup: "sum".into(),
-            parts: cells
-                .iter()
-                .map(|(id, _)| CascadePart {
-                    unit_id: *id,
-                    weight: Some(1),
-                    target_value: Some(240.0),
-                })
-                .collect(),
-        },
-    )
-    .await?;
-    let studies = plans::cascade(
-        app,
-        actor,
-        study.id,
-        CascadeInput {
-            rollup: "mean".into(),
-            parts: cells
-                .iter()
-                .map(|(id, _)| CascadePart {
-                    unit_id: *id,
-                    weight: Some(1),
-                    target_value: None,
-                })
-                .collect(),
-        },
-    )
-    .await?;
-    let share_elapsed = elapsed as f64
-        / (grassroots_store::plans::day(&plan.ends_on) - start)
-            .num_days()
-            .max(1) as f64;
-    for (k, (target, (cell, _))) in outputs.iter().zip(&cells).enumerate() {
-        let pace = [1.05, 0.85, 0.55, 0.0][(k + index) % 4];
-        if pace == 0.0 {
-            // This cell has not reported: unknown, not zero.
-            continue;
-        }
-        let reported_on = today - chrono::Duration::days(((k + index) % 9) as i64);
-        let value = (240.0 * share_elapsed * pace).round();
-        let blocker = (pace < 0.6).then(|| BlockerInput {
-            title: "Steel deliveries arrive late".into(),
-            owner_person_id: None,
-            deadline_on: Some(grassroots_store::plans::ymd(
-                today + chrono::Duration::days(7),
-            )),
-        });
-        plans::check_in(
-            app,
-            actor,
-            target.id,
-            CheckInInput {
-                reported_on: Some(grassroots_store::plans::ymd(reported_on)),
-                value: Some(value),
-                narrative: if pace < 0.6 {
-                    "Two lathes stood idle for lack of steel.".into()
+    let mut targets = vec![
+        target(
+            0,
+            None,
+            "Machine tools produced",
+            "economic",
+            numeric(goal),
+            end,
+            3,
+            "sum",
+        ),
+        target(
+            0,
+            None,
+            "Every member studies the decision",
+            "organizational",
+            Measure::Milestone,
+            study_due,
+            1,
+            "mean",
+        ),
+        target(
+            0,
+            None,
+            "No serious accident at work",
+            "safety",
+            Measure::Milestone,
+            end,
+            2,
+            "mean",
+        ),
+    ];
+    targets[2].check_ins.push(report(
+        today,
+        None,
+        false,
+        "Safety inspections held in every workshop.",
+        "high",
+    ));
+    for (k, cell) in cells.iter().enumerate() {
+        plans_in.push(plan(*cell, None));
+        let p = plans_in.len() - 1;
+        let turn = k + index;
+        let pace = [1.05, 0.85, 0.55, 0.0][turn % 4];
+        let day = today - chrono::Duration::days((turn % 9) as i64);
+        let mut output = target(
+            p,
+            Some(0),
+            "Machine tools produced",
+            "economic",
+            numeric(240.0),
+            end,
+            1,
+            "mean",
+        );
+        if pace > 0.0 {
+            // A cell at pace 0 has not reported: unknown, not zero.
+            let slow = pace < 0.6;
+            let mut k = report(
+                day,
+                Some((240.0 * share_elapsed * pace).round()),
+                false,
+                if slow {
+                    "Two lathes stood idle for lack of steel."
                 } else {
-                    "Shifts kept to the schedule.".into()
+                    "Shifts kept to the schedule."
                 },
-                confidence: Some(if pace < 0.9 { "low" } else { "high" }.into()),
-                blocker,
-                ..Default::default()
-            },
-        )
-        .await?;
-        let _ = cell;
-    }
-    for (k, (target, (cell, _))) in studies.iter().zip(&cells).enumerate() {
-        if Some(*cell) == late_cell || (k + index) % 5 == 3 {
-            continue;
+                if pace < 0.9 { "low" } else { "high" },
+            );
+            if slow {
+                k.blocker = Some((
+                    "Steel deliveries arrive late",
+                    today + chrono::Duration::days(7),
+                ));
+            }
+            output.check_ins.push(k);
         }
-        plans::check_in(
-            app,
-            actor,
-            target.id,
-            CheckInInput {
-                reported_on: Some(grassroots_store::plans::ymd(study_due.min(today))),
-                done: true,
-                narrative: "Study sessions held with every member.".into(),
-                confidence: Some("high".into()),
-                ..Default::default()
-            },
-        )
-        .await?;
+        targets.push(output);
+        let mut study = target(
+            p,
+            Some(1),
+            "Every member studies the decision",
+            "organizational",
+            Measure::Milestone,
+            study_due,
+            1,
+            "mean",
+        );
+        if Some(*cell) != late_cell && turn % 5 != 3 {
+            study.check_ins.push(report(
+                study_due.min(today),
+                None,
+                true,
+                "Study sessions held with every member.",
+                "high",
+            ));
+        }
+        targets.push(study);
+        // The cell's own targets, reported at other paces.
+        for (j, (title, category, goal)) in [
+            ("Cell meetings held", "organizational", 12.0),
+            ("Innovation proposals submitted", "science_technology", 6.0),
+            ("Members trained in safe work", "safety", 20.0),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let pace = [1.0, 0.9, 0.7, 0.4, 1.1, 0.0][(turn + j) % 6];
+            let mut own = target(p, None, title, category, numeric(goal), end, 1, "mean");
+            if pace > 0.0 {
+                let on = today - chrono::Duration::days(((turn + j) % 20) as i64);
+                own.check_ins.push(report(
+                    on,
+                    Some((goal * share_elapsed * pace).round()),
+                    false,
+                    if pace < 0.75 {
+                        "Behind: members were on shift work."
+                    } else {
+                        "As planned."
+                    },
+                    if pace < 0.75 { "medium" } else { "high" },
+                ));
+            }
+            targets.push(own);
+        }
     }
-    Ok(())
+    let loaded = crate::plans::load(app, actor, &plans_in, &targets).await?;
+    Ok(loaded.targets.len())
 }

@@ -1354,3 +1354,44 @@ pub async fn add_category(app: &App, actor: &Actor, key: &str, label: &str) -> A
     tx.commit().await?;
     Ok(())
 }
+
+/// Writes plans with their targets, cascades, check-ins and blockers in one
+/// transaction, for mass loads (the demo organization): every plan's unit
+/// must be in the writer's Edit scope, a cascaded target's parent in a plan
+/// of an ancestor unit. Statuses, aggregates and adoptions come out as if
+/// each row had been entered on its own; one audit row records the load.
+/// The rows are trusted to be valid (the store's constraints still apply):
+/// this is not a path for user input.
+pub async fn load(
+    app: &App,
+    actor: &Actor,
+    plans_in: &[grassroots_store::plan_load::LoadPlan<'_>],
+    targets: &[grassroots_store::plan_load::LoadTarget<'_>],
+) -> AppResult<grassroots_store::plan_load::Loaded> {
+    let Some(first) = plans_in.first() else {
+        return Ok(Default::default());
+    };
+    let now = app.clock.now();
+    let scope = actor.principal.scope::<Edit>();
+    let mut tx = app.db.begin().await?;
+    let loaded = grassroots_store::plan_load::load(
+        &mut tx,
+        &scope,
+        plans_in,
+        targets,
+        &actor.label,
+        now,
+        today(app),
+    )
+    .await?;
+    let mut e = actor.entry("plans.load", "plan", loaded.plans[0], Some(first.unit_id));
+    e.after = Some(json!({
+        "plans": loaded.plans.len(),
+        "targets": loaded.targets.len(),
+        "check_ins": loaded.check_ins,
+        "blockers": loaded.blockers,
+    }));
+    audit::append(&mut tx, now, &e).await?;
+    tx.commit().await?;
+    Ok(loaded)
+}

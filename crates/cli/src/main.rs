@@ -664,8 +664,8 @@ async fn main() -> Result<()> {
             let started = std::time::Instant::now();
             let logins = grassroots_app::demo::build(&app, scale, &move |g| {
                 shown.set_message(format!(
-                    "building the demo: {} units, {} people, {} positions",
-                    g.units, g.people, g.positions
+                    "building the demo: {} units, {} people, {} positions, {} plan targets",
+                    g.units, g.people, g.positions, g.targets
                 ));
                 shown.tick();
             })

@@ -134,6 +134,14 @@ macro_rules! on_ex {
     };
 }
 
+/// sqlx keeps each connection's statements prepared on the server, and
+/// after five runs PostgreSQL may switch a prepared statement to a generic
+/// plan made without the parameter values; for subtree queries (the size
+/// of a subtree, optional filters) that plan can be many times slower.
+/// Every statement is planned for its values instead (measured in
+/// docs/benchmarks.md).
+const PLAN_CACHE_MODE: (&str, &str) = ("plan_cache_mode", "force_custom_plan");
+
 impl Db {
     /// Connects to `url`: `sqlite://path` (created if missing) or
     /// `postgres://…`.
@@ -164,7 +172,8 @@ impl Db {
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let opts = PgConnectOptions::from_str(url)
                 .map_err(|e| StoreError::BadUrl(e.to_string()))?
-                .application_name("grassroots");
+                .application_name("grassroots")
+                .options([PLAN_CACHE_MODE]);
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
@@ -184,7 +193,7 @@ impl Db {
     pub async fn connect_postgres_schema(url: &str, schema: &str) -> StoreResult<Db> {
         let opts = PgConnectOptions::from_str(url)
             .map_err(|e| StoreError::BadUrl(e.to_string()))?
-            .options([("search_path", schema)]);
+            .options([("search_path", schema), PLAN_CACHE_MODE]);
         let pool = PgPoolOptions::new()
             .max_connections(4)
             .connect_with(opts)

@@ -32,6 +32,9 @@ pub enum StoreError {
     /// Any other database error.
     #[error(transparent)]
     Db(#[from] sqlx::Error),
+    /// A database error on the direct SQLite path of bulk writes.
+    #[error("database error: {0}")]
+    Sqlite(rusqlite::Error),
     /// Other failure (for instance a backup file operation).
     #[error("{0}")]
     Other(String),
@@ -40,17 +43,20 @@ pub enum StoreError {
 impl StoreError {
     /// Whether this is a violated uniqueness rule.
     pub fn is_unique_violation(&self) -> bool {
-        matches!(self, StoreError::Db(sqlx::Error::Database(db)) if db.is_unique_violation())
+        match self {
+            StoreError::Db(sqlx::Error::Database(db)) => db.is_unique_violation(),
+            StoreError::Sqlite(e) => crate::sqlite_direct::is_unique_violation(e),
+            _ => false,
+        }
     }
 
     /// Maps a unique-constraint violation to a [`StoreError::Conflict`] on
     /// `field`, leaving other errors as they are.
     pub fn conflict_on(self, field: &'static str) -> StoreError {
-        match &self {
-            StoreError::Db(sqlx::Error::Database(db)) if db.is_unique_violation() => {
-                StoreError::Conflict { field }
-            }
-            _ => self,
+        if self.is_unique_violation() {
+            StoreError::Conflict { field }
+        } else {
+            self
         }
     }
 }

@@ -202,7 +202,7 @@ pub fn completion_metric(year: &str) -> String {
 }
 
 /// What a target adds to its unit's aggregates.
-fn contributions(t: &Target) -> Vec<(String, i64)> {
+pub(crate) fn contributions(t: &Target) -> Vec<(String, i64)> {
     if t.deleted_at.is_some() {
         return Vec::new();
     }
@@ -253,7 +253,12 @@ async fn apply(
 
 /// Records the weighted completion of `unit_id` and its ancestors for
 /// `today` (one row per unit, year and day).
-async fn snapshot(tx: &mut Tx, unit_id: UnitId, year: &str, today: NaiveDate) -> StoreResult<()> {
+pub(crate) async fn snapshot(
+    tx: &mut Tx,
+    unit_id: UnitId,
+    year: &str,
+    today: NaiveDate,
+) -> StoreResult<()> {
     let y: i64 = year.parse().unwrap_or(0);
     on_ex!(tx, |e| sqlx::query(
         "INSERT INTO progress_history (unit_id, year, day, weight, completion)
@@ -845,19 +850,11 @@ async fn rederive_chain(
     Ok(())
 }
 
-/// Derives and stores the state of one target; returns the new row.
-async fn rederive_row(
-    tx: &mut Tx,
-    t: &Target,
-    cadence: &str,
-    today: NaiveDate,
-) -> StoreResult<Target> {
-    let children = if t.children > 0 {
-        children_of(tx, t.id).await?
-    } else {
-        Vec::new()
-    };
-    let facts = derived_facts(t, &children, cadence);
+/// The state of target `t` derived from its own latest report or, when
+/// cascaded, from its `children`: status, completion, the latest report
+/// as shown on it, and the day it may next change by itself.
+pub(crate) fn derive(t: &Target, children: &[Target], cadence: &str, today: NaiveDate) -> Target {
+    let facts = derived_facts(t, children, cadence);
     let mut after = t.clone();
     after.status = progress::status(&facts, today).key().to_string();
     after.completion_ppm =
@@ -876,6 +873,22 @@ async fn rederive_row(
         after.last_done = false;
     }
     after.next_check_on = next_check(&facts, today);
+    after
+}
+
+/// Derives and stores the state of one target; returns the new row.
+async fn rederive_row(
+    tx: &mut Tx,
+    t: &Target,
+    cadence: &str,
+    today: NaiveDate,
+) -> StoreResult<Target> {
+    let children = if t.children > 0 {
+        children_of(tx, t.id).await?
+    } else {
+        Vec::new()
+    };
+    let after = derive(t, &children, cadence, today);
     if after != *t {
         on_ex!(tx, |e| sqlx::query(
             "UPDATE targets SET status = $2, completion_ppm = $3, last_on = $4, last_value = $5,

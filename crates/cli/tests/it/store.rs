@@ -713,3 +713,308 @@ async fn plans_keep_roll_ups_and_statuses_exact_on_postgres() {
         plans_scenario(postgres_db(&url).await, seed).await;
     }
 }
+
+/// The same plan entered one step at a time in one primary committee and
+/// loaded in bulk in another gives the same targets, statuses, roll-ups
+/// and blockers, and passes the integrity check.
+async fn plan_load_scenario(db: Db) {
+    use grassroots_app::plans::{
+        self, BlockerInput, CascadeInput, CascadePart, CheckInInput, PlanInput, TargetInput,
+    };
+    use grassroots_core::progress::Measure;
+    use grassroots_store::plan_load::{LoadCheckIn, LoadPlan, LoadTarget};
+    let (app, root, actor) = organization(db).await;
+    let mut shape = Vec::new();
+    for name in ["Stepwise", "Bulk"] {
+        let primary = grassroots_app::units::create_child(
+            &app,
+            &actor,
+            root.id,
+            &format!("{name} Factory"),
+            "primary_committee",
+        )
+        .await
+        .unwrap()
+        .id;
+        let mut cells = Vec::new();
+        for i in 0..3 {
+            let cell = grassroots_app::units::create_child(
+                &app,
+                &actor,
+                primary,
+                &format!("Cell {i}"),
+                "cell",
+            )
+            .await
+            .unwrap();
+            cells.push(cell.id);
+        }
+        shape.push((primary, cells));
+    }
+    let today = plans::today(&app);
+    let (start, end) = plans::period("year", today, None).unwrap();
+    let ymd = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+    let study_due = start + chrono::Duration::days(((today - start).num_days() / 2).max(1));
+    // Cell k reports this much of the output share (None: not at all), is
+    // done with the study milestone or not, and reports on its own target.
+    let output = [Some(40.0), None, Some(5.0)];
+    let studied = [true, false, true];
+    let own = [Some(3.0), Some(11.0), None];
+
+    // One step at a time.
+    let (primary, cells) = &shape[0];
+    let plan = plans::create_plan(
+        &app,
+        &actor,
+        *primary,
+        PlanInput {
+            title: "Plan".into(),
+            period_kind: "year".into(),
+            cadence: Some("monthly".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let add = |plan_id: i64, title: &str, numeric: Option<f64>, due| {
+        let app = app.clone();
+        let actor = actor.clone();
+        let title = title.to_string();
+        async move {
+            plans::add_target(
+                &app,
+                &actor,
+                plan_id,
+                TargetInput {
+                    title,
+                    category: "economic".into(),
+                    kind: if numeric.is_some() {
+                        "numeric"
+                    } else {
+                        "milestone"
+                    }
+                    .into(),
+                    baseline: numeric.map(|_| 0.0),
+                    target_value: numeric,
+                    measure_unit: "t".into(),
+                    due_on: Some(due),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+        }
+    };
+    let out = add(plan.id, "Output", Some(300.0), ymd(end)).await;
+    let study = add(plan.id, "Study", None, ymd(study_due)).await;
+    let parts = |values: bool| CascadeInput {
+        rollup: if values { "sum" } else { "mean" }.into(),
+        parts: cells
+            .iter()
+            .map(|c| CascadePart {
+                unit_id: *c,
+                weight: Some(1),
+                target_value: values.then_some(100.0),
+            })
+            .collect(),
+    };
+    let out_shares = plans::cascade(&app, &actor, out.id, parts(true))
+        .await
+        .unwrap();
+    let study_shares = plans::cascade(&app, &actor, study.id, parts(false))
+        .await
+        .unwrap();
+    for (k, cell) in cells.iter().enumerate() {
+        let cell_plan = plans::plans_of_unit(&app, &actor, *cell).await.unwrap()[0].id;
+        let mine = add(cell_plan, "Own", Some(12.0), ymd(end)).await;
+        let report = |value: Option<f64>, done: bool, blocker: bool| CheckInInput {
+            reported_on: Some(ymd(today)),
+            value,
+            done,
+            narrative: "Report".into(),
+            confidence: Some("medium".into()),
+            blocker: blocker.then(|| BlockerInput {
+                title: "No steel".into(),
+                owner_person_id: None,
+                deadline_on: Some(ymd(today + chrono::Duration::days(7))),
+            }),
+        };
+        if let Some(v) = output[k] {
+            plans::check_in(
+                &app,
+                &actor,
+                out_shares[k].id,
+                report(Some(v), false, v < 10.0),
+            )
+            .await
+            .unwrap();
+        }
+        if studied[k] {
+            plans::check_in(&app, &actor, study_shares[k].id, report(None, true, false))
+                .await
+                .unwrap();
+        }
+        if let Some(v) = own[k] {
+            plans::check_in(&app, &actor, mine.id, report(Some(v), false, false))
+                .await
+                .unwrap();
+        }
+    }
+
+    // The same in one load.
+    let (primary, cells) = &shape[1];
+    let plan = |unit_id| LoadPlan {
+        unit_id,
+        title: "Plan",
+        period_kind: "year",
+        starts_on: start,
+        ends_on: end,
+        cadence: "monthly",
+        decision_id: None,
+    };
+    let target = |plan, parent, title, measure, due_on, rollup| LoadTarget {
+        plan,
+        parent,
+        title,
+        category: "economic",
+        measure,
+        measure_unit: "t",
+        starts_on: start,
+        due_on,
+        weight: 1,
+        rollup,
+        check_ins: Vec::new(),
+    };
+    let numeric = |target| Measure::Numeric {
+        baseline: 0.0,
+        target,
+    };
+    let report = |value, done| LoadCheckIn {
+        reported_on: today,
+        value,
+        done,
+        narrative: "Report",
+        confidence: "medium",
+        blocker: None,
+    };
+    let mut load_plans = vec![plan(*primary)];
+    let mut load_targets = vec![
+        target(0, None, "Output", numeric(300.0), end, "sum"),
+        target(0, None, "Study", Measure::Milestone, study_due, "mean"),
+    ];
+    for (k, cell) in cells.iter().enumerate() {
+        load_plans.push(plan(*cell));
+        let p = load_plans.len() - 1;
+        let mut share = target(p, Some(0), "Output", numeric(100.0), end, "mean");
+        if let Some(v) = output[k] {
+            let mut r = report(Some(v), false);
+            if v < 10.0 {
+                r.blocker = Some(("No steel", today + chrono::Duration::days(7)));
+            }
+            share.check_ins.push(r);
+        }
+        let mut s = target(p, Some(1), "Study", Measure::Milestone, study_due, "mean");
+        if studied[k] {
+            s.check_ins.push(report(None, true));
+        }
+        let mut mine = target(p, None, "Own", numeric(12.0), end, "mean");
+        if let Some(v) = own[k] {
+            mine.check_ins.push(report(Some(v), false));
+        }
+        load_targets.extend([share, s, mine]);
+    }
+    let loaded = plans::load(&app, &actor, &load_plans, &load_targets)
+        .await
+        .unwrap();
+    assert_eq!(loaded.targets.len(), 11);
+    assert_eq!((loaded.check_ins, loaded.blockers), (6, 1));
+
+    // Same states, same roll-ups.
+    let year = today.format("%Y").to_string();
+    let mut c = app.db.conn().await.unwrap();
+    let read = actor.principal.scope::<Read>();
+    let mut states = Vec::new();
+    let mut rollups = Vec::new();
+    for (primary, cells) in &shape {
+        let mut here = Vec::new();
+        for unit in std::iter::once(primary).chain(cells) {
+            for p in grassroots_store::plans::plans_of_unit(&mut c, &read, *unit)
+                .await
+                .unwrap()
+            {
+                for t in grassroots_store::plans::targets_of_plan(&mut c, &p)
+                    .await
+                    .unwrap()
+                {
+                    here.push((
+                        t.title,
+                        t.status,
+                        t.completion_ppm,
+                        t.last_on,
+                        t.last_value,
+                        t.children,
+                        t.next_check_on,
+                    ));
+                }
+            }
+        }
+        states.push(here);
+        rollups.push(
+            grassroots_store::plans::rollup(&mut c, &read, *primary, &year, today)
+                .await
+                .unwrap(),
+        );
+    }
+    assert_eq!(states[0], states[1]);
+    assert_eq!(rollups[0], rollups[1]);
+    assert_eq!(rollups[1].targets, 11);
+    assert_eq!(rollups[1].blockers_open, 1);
+    let report = grassroots_store::check::run(&mut c, today).await.unwrap();
+    assert!(report.ok(), "{report:?}");
+    drop(c);
+
+    // A share must go down the tree: a parent in a sibling's plan is refused,
+    // and nothing of the load is left.
+    let bad_plans = [plan(shape[0].1[0]), plan(shape[1].1[0])];
+    let bad_targets = [
+        target(0, None, "Across", Measure::Milestone, end, "mean"),
+        target(1, Some(0), "Across", Measure::Milestone, end, "mean"),
+    ];
+    assert!(
+        plans::load(&app, &actor, &bad_plans, &bad_targets)
+            .await
+            .is_err()
+    );
+    let mut c = app.db.conn().await.unwrap();
+    let after = grassroots_store::plans::rollup(&mut c, &read, root.id, &year, today)
+        .await
+        .unwrap();
+    assert_eq!(after.targets, 22);
+}
+
+#[tokio::test]
+async fn plan_load_equals_entry_one_at_a_time_on_sqlite() {
+    let (db, _dir) = sqlite_db().await;
+    plan_load_scenario(db).await;
+}
+
+#[tokio::test]
+async fn plan_load_equals_entry_one_at_a_time_on_postgres() {
+    let Some(url) = postgres_url() else {
+        eprintln!("TEST_DATABASE_URL not set: PostgreSQL scenario not run");
+        return;
+    };
+    let db = postgres_db(&url).await;
+    // Statements are planned for their values, never with a generic plan.
+    let mut c = db.conn().await.unwrap();
+    let grassroots_store::Conn::Postgres(pg) = &mut c else {
+        unreachable!()
+    };
+    let mode: String = sqlx::query_scalar("SHOW plan_cache_mode")
+        .fetch_one(&mut **pg)
+        .await
+        .unwrap();
+    assert_eq!(mode, "force_custom_plan");
+    drop(c);
+    plan_load_scenario(db).await;
+}

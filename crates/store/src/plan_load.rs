@@ -1,0 +1,414 @@
+//! Plans, targets and check-ins written in bulk (the demo generator and
+//! other mass loads): every target's state is derived in memory by the
+//! same rules as a single check-in ([`crate::plans`]), each row is written
+//! once with its final state, and the aggregates and the day's completion
+//! history are applied once per unit instead of once per row.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use grassroots_core::progress::Measure;
+use grassroots_core::{Edit, Scope, UnitId};
+
+use crate::blockers::{self, NewBlocker};
+use crate::plans::{NEVER, Target, contributions, derive, snapshot, ymd};
+use crate::{StoreError, StoreResult, Tx, aggregates, decisions, on_ex};
+
+/// A plan to write.
+pub struct LoadPlan<'a> {
+    /// Unit; must lie in the writer's scope.
+    pub unit_id: UnitId,
+    /// Title.
+    pub title: &'a str,
+    /// Period kind.
+    pub period_kind: &'a str,
+    /// First day.
+    pub starts_on: NaiveDate,
+    /// Last day.
+    pub ends_on: NaiveDate,
+    /// Check-in cadence.
+    pub cadence: &'a str,
+    /// Decision it adopts (the unit must be one of its addressees).
+    pub decision_id: Option<i64>,
+}
+
+/// A target to write, in a plan of the same batch.
+pub struct LoadTarget<'a> {
+    /// Index of its plan in the batch.
+    pub plan: usize,
+    /// Index of the target it is cascaded from; it must come earlier in
+    /// the batch and belong to a plan of an ancestor unit.
+    pub parent: Option<usize>,
+    /// Title.
+    pub title: &'a str,
+    /// Category key.
+    pub category: &'a str,
+    /// What it measures.
+    pub measure: Measure,
+    /// Unit of measure (numeric).
+    pub measure_unit: &'a str,
+    /// First day counted.
+    pub starts_on: NaiveDate,
+    /// Due date.
+    pub due_on: NaiveDate,
+    /// Weight, 1–1000.
+    pub weight: i64,
+    /// `mean` or `sum` (for its cascaded children).
+    pub rollup: &'a str,
+    /// Its check-ins, in the order they were made.
+    pub check_ins: Vec<LoadCheckIn<'a>>,
+}
+
+/// A check-in to write.
+pub struct LoadCheckIn<'a> {
+    /// Day reported on.
+    pub reported_on: NaiveDate,
+    /// Value (numeric targets).
+    pub value: Option<f64>,
+    /// Reported done.
+    pub done: bool,
+    /// Narrative.
+    pub narrative: &'a str,
+    /// `low`, `medium` or `high`.
+    pub confidence: &'a str,
+    /// Blocker raised with it: title and deadline.
+    pub blocker: Option<(&'a str, NaiveDate)>,
+}
+
+/// What a load wrote.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Loaded {
+    /// Ids of the plans, in batch order.
+    pub plans: Vec<i64>,
+    /// Ids of the targets, in batch order.
+    pub targets: Vec<i64>,
+    /// Check-ins written.
+    pub check_ins: usize,
+    /// Blockers raised.
+    pub blockers: usize,
+}
+
+const INSERT_PLAN: &str = "INSERT INTO plans (unit_id, title, period_kind, starts_on, ends_on,
+         cadence, decision_id, created_at, created_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id";
+
+const INSERT_TARGET: &str = "INSERT INTO targets (plan_id, unit_id, parent_id, title, category,
+         kind, baseline, target_value, measure_unit, starts_on, due_on, weight, rollup, children,
+         status, completion_ppm, last_on, last_value, last_done, next_check_on, created_at,
+         created_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
+             $19, $20, $21, $22) RETURNING id";
+
+const INSERT_CHECK_IN: &str = "INSERT INTO check_ins (target_id, reported_on, value, done,
+         narrative, confidence, blocker_id, created_at, created_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+
+/// Writes `plans` and `targets` (with their check-ins and blockers) in the
+/// caller's transaction. Every plan's unit must lie in `scope`; a cascaded
+/// target's parent must come earlier and sit in a plan of an ancestor
+/// unit. Adoptions of decisions, aggregates and today's completion
+/// history are applied as the same rows written one by one would.
+pub async fn load(
+    tx: &mut Tx,
+    scope: &Scope<Edit>,
+    plans: &[LoadPlan<'_>],
+    targets: &[LoadTarget<'_>],
+    actor: &str,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> StoreResult<Loaded> {
+    let units: BTreeSet<UnitId> = plans.iter().map(|p| p.unit_id).collect();
+    for unit in &units {
+        if !crate::units::in_scope(tx, scope, *unit).await? {
+            return Err(StoreError::NotFound);
+        }
+    }
+    let rows = derive_all(plans, targets, today)?;
+    // A share goes down the tree: checked once per pair of units.
+    let pairs: BTreeSet<(UnitId, UnitId)> = targets
+        .iter()
+        .filter_map(|t| {
+            t.parent
+                .map(|p| (plans[targets[p].plan].unit_id, plans[t.plan].unit_id))
+        })
+        .collect();
+    for (from, to) in pairs {
+        if from == to || !crate::units::is_within(tx, from, to).await? {
+            return Err(StoreError::Conflict { field: "parent_id" });
+        }
+    }
+    let mut out = Loaded::default();
+    for p in plans {
+        let id: i64 = on_ex!(tx, |e| sqlx::query_scalar(INSERT_PLAN)
+            .bind(p.unit_id)
+            .bind(p.title)
+            .bind(p.period_kind)
+            .bind(ymd(p.starts_on))
+            .bind(ymd(p.ends_on))
+            .bind(p.cadence)
+            .bind(p.decision_id)
+            .bind(now)
+            .bind(actor)
+            .fetch_one(&mut *e)
+            .await)?;
+        out.plans.push(id);
+        if let Some(decision) = p.decision_id
+            && !decisions::adopt(tx, scope, decision, p.unit_id, actor, now).await?
+        {
+            return Err(StoreError::Conflict {
+                field: "decision_id",
+            });
+        }
+    }
+    out.targets = insert_targets(tx, &rows, targets, &out.plans, actor, now).await?;
+    // Blockers go through their own path (scope, counters); the check-ins
+    // that raised them point at them.
+    let mut check_ins = Vec::new();
+    for (i, t) in targets.iter().enumerate() {
+        for k in &t.check_ins {
+            let blocker_id = match k.blocker {
+                Some((title, deadline_on)) => {
+                    let new = NewBlocker {
+                        unit_id: rows[i].unit_id,
+                        target_id: Some(out.targets[i]),
+                        title,
+                        owner_person_id: None,
+                        deadline_on,
+                    };
+                    out.blockers += 1;
+                    Some(blockers::open(tx, scope, &new, actor, now).await?.id)
+                }
+                None => None,
+            };
+            check_ins.push((out.targets[i], k, blocker_id));
+        }
+    }
+    out.check_ins = insert_check_ins(tx, &check_ins, actor, now).await?;
+    // Aggregates once per unit; history once per unit and year.
+    let mut deltas: BTreeMap<UnitId, BTreeMap<String, i64>> = BTreeMap::new();
+    let mut history: BTreeSet<(UnitId, String)> = BTreeSet::new();
+    for t in &rows {
+        for (metric, n) in contributions(t) {
+            if metric.ends_with(".completion") {
+                history.insert((t.unit_id, t.year().to_string()));
+            }
+            *deltas
+                .entry(t.unit_id)
+                .or_default()
+                .entry(metric)
+                .or_default() += n;
+        }
+    }
+    for (unit, metrics) in deltas {
+        let metrics: Vec<(String, i64)> = metrics.into_iter().filter(|(_, n)| *n != 0).collect();
+        aggregates::add_many(tx, unit, &metrics).await?;
+    }
+    for (unit, year) in history {
+        snapshot(tx, unit, &year, today).await?;
+    }
+    Ok(out)
+}
+
+/// Every target's row with its derived state (ids not yet known).
+fn derive_all(
+    plans: &[LoadPlan<'_>],
+    targets: &[LoadTarget<'_>],
+    today: NaiveDate,
+) -> StoreResult<Vec<Target>> {
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); targets.len()];
+    for (i, t) in targets.iter().enumerate() {
+        if t.plan >= plans.len() {
+            return Err(StoreError::Conflict { field: "plan_id" });
+        }
+        if let Some(parent) = t.parent {
+            if parent >= i {
+                return Err(StoreError::Conflict { field: "parent_id" });
+            }
+            children[parent].push(i);
+        }
+    }
+    let mut rows: Vec<Option<Target>> = vec![None; targets.len()];
+    // Children come after their parents: derive from the end.
+    for i in (0..targets.len()).rev() {
+        let t = &targets[i];
+        let plan = &plans[t.plan];
+        let latest = t
+            .check_ins
+            .iter()
+            .fold(None::<&LoadCheckIn<'_>>, |best, k| match best {
+                Some(b) if b.reported_on > k.reported_on => Some(b),
+                _ => Some(k),
+            });
+        let (baseline, target_value, kind) = match t.measure {
+            Measure::Numeric { baseline, target } => (Some(baseline), Some(target), "numeric"),
+            Measure::Milestone => (None, None, "milestone"),
+        };
+        let own = Target {
+            id: 0,
+            plan_id: 0,
+            unit_id: plan.unit_id,
+            parent_id: None,
+            title: t.title.to_string(),
+            category: t.category.to_string(),
+            kind: kind.to_string(),
+            baseline,
+            target_value,
+            measure_unit: t.measure_unit.to_string(),
+            starts_on: ymd(t.starts_on),
+            due_on: ymd(t.due_on),
+            weight: t.weight,
+            owner_person_id: None,
+            owner_unit_id: None,
+            rollup: t.rollup.to_string(),
+            children: children[i].len() as i64,
+            status: String::new(),
+            completion_ppm: None,
+            last_on: latest.map(|k| ymd(k.reported_on)),
+            last_value: latest.and_then(|k| k.value),
+            last_done: latest.is_some_and(|k| k.done),
+            next_check_on: NEVER.to_string(),
+            deleted_at: None,
+        };
+        if own.children > 0 && !t.check_ins.is_empty() {
+            // A cascaded target takes no check-in of its own.
+            return Err(StoreError::Conflict { field: "target_id" });
+        }
+        let kids: Vec<Target> = children[i]
+            .iter()
+            .map(|c| rows[*c].clone().expect("children derived first"))
+            .collect();
+        rows[i] = Some(derive(&own, &kids, plan.cadence, today));
+    }
+    Ok(rows.into_iter().map(|r| r.expect("derived")).collect())
+}
+
+async fn insert_targets(
+    tx: &mut Tx,
+    rows: &[Target],
+    targets: &[LoadTarget<'_>],
+    plan_ids: &[i64],
+    actor: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<i64>> {
+    let mut ids: Vec<i64> = Vec::with_capacity(rows.len());
+    if let Tx::Sqlite(t) = tx {
+        let at = crate::sqlite_direct::timestamp(now);
+        crate::sqlite_direct::run(t, |c| {
+            let mut insert = c.prepare_cached(INSERT_TARGET)?;
+            for (r, t) in rows.iter().zip(targets) {
+                let parent = t.parent.map(|p| ids[p]);
+                let id: i64 = insert.query_row(
+                    rusqlite::params![
+                        plan_ids[t.plan],
+                        r.unit_id,
+                        parent,
+                        r.title,
+                        r.category,
+                        r.kind,
+                        r.baseline,
+                        r.target_value,
+                        r.measure_unit,
+                        r.starts_on,
+                        r.due_on,
+                        r.weight,
+                        r.rollup,
+                        r.children,
+                        r.status,
+                        r.completion_ppm,
+                        r.last_on,
+                        r.last_value,
+                        r.last_done,
+                        r.next_check_on,
+                        at,
+                        actor
+                    ],
+                    |row| row.get(0),
+                )?;
+                ids.push(id);
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|e| e.conflict_on("category"))?;
+        return Ok(ids);
+    }
+    for (r, t) in rows.iter().zip(targets) {
+        let parent = t.parent.map(|p| ids[p]);
+        let id: i64 = on_ex!(tx, |e| sqlx::query_scalar(INSERT_TARGET)
+            .bind(plan_ids[t.plan])
+            .bind(r.unit_id)
+            .bind(parent)
+            .bind(&r.title)
+            .bind(&r.category)
+            .bind(&r.kind)
+            .bind(r.baseline)
+            .bind(r.target_value)
+            .bind(&r.measure_unit)
+            .bind(&r.starts_on)
+            .bind(&r.due_on)
+            .bind(r.weight)
+            .bind(&r.rollup)
+            .bind(r.children)
+            .bind(&r.status)
+            .bind(r.completion_ppm)
+            .bind(&r.last_on)
+            .bind(r.last_value)
+            .bind(r.last_done)
+            .bind(&r.next_check_on)
+            .bind(now)
+            .bind(actor)
+            .fetch_one(&mut *e)
+            .await)
+        .map_err(|e| StoreError::from(e).conflict_on("category"))?;
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+async fn insert_check_ins(
+    tx: &mut Tx,
+    rows: &[(i64, &LoadCheckIn<'_>, Option<i64>)],
+    actor: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<usize> {
+    if let Tx::Sqlite(t) = tx {
+        let at = crate::sqlite_direct::timestamp(now);
+        for chunk in rows.chunks(crate::sqlite_direct::ROWS_PER_LOCK) {
+            crate::sqlite_direct::run(t, |c| {
+                let mut insert = c.prepare_cached(INSERT_CHECK_IN)?;
+                for (target, k, blocker) in chunk {
+                    insert.execute(rusqlite::params![
+                        target,
+                        ymd(k.reported_on),
+                        k.value,
+                        k.done,
+                        k.narrative,
+                        k.confidence,
+                        blocker,
+                        at,
+                        actor
+                    ])?;
+                }
+                Ok(())
+            })
+            .await?;
+        }
+        return Ok(rows.len());
+    }
+    for (target, k, blocker) in rows {
+        on_ex!(tx, |e| sqlx::query(INSERT_CHECK_IN)
+            .bind(target)
+            .bind(ymd(k.reported_on))
+            .bind(k.value)
+            .bind(k.done)
+            .bind(k.narrative)
+            .bind(k.confidence)
+            .bind(blocker)
+            .bind(now)
+            .bind(actor)
+            .execute(&mut *e)
+            .await
+            .map(|r| r.rows_affected()))?;
+    }
+    Ok(rows.len())
+}

@@ -1,0 +1,68 @@
+//! Bulk writes on SQLite without the driver's per-statement thread hop.
+//!
+//! sqlx runs each SQLite connection on a worker thread and hands every
+//! statement, and every row it returns, across a channel: profiling the
+//! national-scale demo build showed most of the time in those hand-overs,
+//! not in SQLite. For the bulk paths (imports, the demo generator) the
+//! transaction's own connection handle is locked and driven here through
+//! rusqlite, with statements prepared once and stepped row by row in this
+//! thread. Everything stays inside the caller's transaction.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use sqlx::SqliteConnection;
+
+use crate::{StoreError, StoreResult};
+
+/// Rows handled per lock of the connection: large enough that the lock
+/// costs nothing per row, small enough that a long import gives the
+/// runtime back every few milliseconds.
+pub(crate) const ROWS_PER_LOCK: usize = 5_000;
+
+/// A timestamp written exactly as sqlx writes a `DateTime<Utc>` to SQLite,
+/// so rows written here read back like any other.
+pub(crate) fn timestamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, false)
+}
+
+/// Runs `f` on the SQLite handle of `conn` (normally a transaction's).
+pub(crate) async fn run<R>(
+    conn: &mut SqliteConnection,
+    f: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<R>,
+) -> StoreResult<R> {
+    let mut locked = conn.lock_handle().await?;
+    // SAFETY: while `locked` lives, sqlx's worker makes no call on this
+    // handle (LockedSqliteHandle's guarantee). `from_handle` borrows the
+    // handle without taking ownership (dropping it does not close the
+    // database), and it is dropped, with every statement it prepared,
+    // before `locked` is.
+    let direct = unsafe { rusqlite::Connection::from_handle(locked.as_raw_handle().as_ptr()) }?;
+    // Outside a transaction every statement would open and close its own
+    // read transaction (shared-memory locks, system calls); one for the
+    // whole batch is the same snapshot at a fraction of the cost.
+    let wrap = direct.is_autocommit();
+    if wrap {
+        direct.execute_batch("BEGIN")?;
+    }
+    let out = f(&direct);
+    if wrap {
+        let end = if out.is_ok() { "COMMIT" } else { "ROLLBACK" };
+        direct.execute_batch(end)?;
+    }
+    drop(direct);
+    drop(locked);
+    Ok(out?)
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite(e)
+    }
+}
+
+/// Whether `e` is a violated UNIQUE or PRIMARY KEY constraint.
+pub(crate) fn is_unique_violation(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error().map(|e| e.extended_code),
+        Some(rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY)
+    )
+}
