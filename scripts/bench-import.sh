@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Import of N people (default 100,000) from one CSV file on SQLite, in the
+# Import of N people (default 1,000,000) from one CSV file on SQLite, in the
 # same run: `grassroots import` (checks every row, writes people, their
 # status history, the unit counters and the audit row in one transaction)
 # against `sqlite3 .import` of the same file into a bare table.
 # Usage: scripts/bench-import.sh [N]
 set -euo pipefail
-n=${1:-100000}
+n=${1:-1000000}
 root=$(cd "$(dirname "$0")/.." && pwd)
 cargo build --release -q --manifest-path "$root/Cargo.toml"
 bin="$root/target/release/grassroots"

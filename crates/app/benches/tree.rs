@@ -7,7 +7,9 @@
 //! `cargo bench -p grassroots-app --bench tree` (demo scale 10;
 //! `GRASSROOTS_BENCH_SCALE=national` for the national one) on a fresh
 //! SQLite file, or on the empty PostgreSQL database named by
-//! `GRASSROOTS_BENCH_DATABASE_URL`; on PostgreSQL it also compares
+//! `GRASSROOTS_BENCH_DATABASE_URL` (a demo database already there is used
+//! as it is, so a national one can be measured again without rebuilding
+//! it); on PostgreSQL it also compares
 //! subtree queries under custom and generic plans of the driver's cached
 //! prepared statements. Results are recorded in docs/benchmarks.md.
 
@@ -48,6 +50,7 @@ fn world() -> World {
         // GRASSROOTS_BENCH_SCALE=national (or a number) for other sizes.
         let label = std::env::var("GRASSROOTS_BENCH_SCALE").unwrap_or_else(|_| "10".into());
         let scale = Scale::parse(&label).expect("GRASSROOTS_BENCH_SCALE: national or a number");
+        // Returns at once when the database already holds the demo.
         demo::build(&app, scale, &|_| {}).await.unwrap();
         eprintln!(
             "demo organization (scale {label}) built in {:?}",
@@ -70,7 +73,9 @@ fn world() -> World {
         ];
         let n_units = all.len();
         drop(c);
-        // A subtree of exactly 1,000 units with people, to move around.
+        // A subtree of exactly 1,000 units with people, to move around (a
+        // database kept from an earlier run gets another one).
+        let run = chrono::Utc::now().timestamp_millis();
         let manage = actor.principal.scope::<Manage>();
         let edit = actor.principal.scope::<Edit>();
         let now = app.clock.now();
@@ -79,7 +84,7 @@ fn world() -> World {
             &mut tx,
             &manage,
             root.id,
-            "Mover",
+            &format!("Mover {run}"),
             "provincial_committee",
             None,
             now,
@@ -140,7 +145,7 @@ fn world() -> World {
             &mut tx,
             &manage,
             root.id,
-            "Other parent",
+            &format!("Other parent {run}"),
             "department",
             None,
             now,

@@ -333,8 +333,11 @@ pub async fn by_external_ids(c: &mut impl DbConn, ids: &[String]) -> StoreResult
     if let Ex::Sqlite(conn) = c.ex() {
         // One indexed lookup per id, stepped on the connection's handle.
         let sql = format!("SELECT {COLUMNS} FROM people p WHERE p.external_id = ?1");
+        let mut ids: Vec<&String> = ids.iter().collect();
+        ids.sort_unstable();
+        ids.dedup();
         for chunk in ids.chunks(crate::sqlite_direct::ROWS_PER_LOCK) {
-            let mut found = crate::sqlite_direct::run(&mut *conn, |c| {
+            let mut found = crate::sqlite_direct::read(&mut *conn, |c| {
                 let mut lookup = c.prepare_cached(&sql)?;
                 let mut found = Vec::new();
                 for id in chunk {
@@ -404,7 +407,7 @@ pub async fn insert_batch(
         // multi-row statements through the driver.
         let at = crate::sqlite_direct::timestamp(now);
         for chunk in rows.chunks(crate::sqlite_direct::ROWS_PER_LOCK) {
-            crate::sqlite_direct::run(t, |c| {
+            crate::sqlite_direct::run_in_tx(t, |c| {
                 let mut person = c.prepare_cached(
                     "INSERT INTO people (unit_id, full_name, contact, status, joined_on, external_id, created_at, updated_at)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",

@@ -122,6 +122,10 @@ pub async fn load(
         if !crate::units::in_scope(tx, scope, *unit).await? {
             return Err(StoreError::NotFound);
         }
+        // A closed unit is history: nothing is added to it.
+        if crate::units::is_closed(tx, *unit).await? {
+            return Err(StoreError::Conflict { field: "unit_id" });
+        }
     }
     let rows = derive_all(plans, targets, today)?;
     // A share goes down the tree: checked once per pair of units.
@@ -220,6 +224,18 @@ fn derive_all(
         if t.plan >= plans.len() {
             return Err(StoreError::Conflict { field: "plan_id" });
         }
+        if !(1..=1000).contains(&t.weight) {
+            return Err(StoreError::Conflict { field: "weight" });
+        }
+        // The sum rule adds values: numeric targets only.
+        let rule_ok = match t.rollup {
+            "mean" => true,
+            "sum" => matches!(t.measure, Measure::Numeric { .. }),
+            _ => false,
+        };
+        if !rule_ok {
+            return Err(StoreError::Conflict { field: "rollup" });
+        }
         if let Some(parent) = t.parent {
             if parent >= i {
                 return Err(StoreError::Conflict { field: "parent_id" });
@@ -293,43 +309,10 @@ async fn insert_targets(
     let mut ids: Vec<i64> = Vec::with_capacity(rows.len());
     if let Tx::Sqlite(t) = tx {
         let at = crate::sqlite_direct::timestamp(now);
-        crate::sqlite_direct::run(t, |c| {
-            let mut insert = c.prepare_cached(INSERT_TARGET)?;
-            for (r, t) in rows.iter().zip(targets) {
-                let parent = t.parent.map(|p| ids[p]);
-                let id: i64 = insert.query_row(
-                    rusqlite::params![
-                        plan_ids[t.plan],
-                        r.unit_id,
-                        parent,
-                        r.title,
-                        r.category,
-                        r.kind,
-                        r.baseline,
-                        r.target_value,
-                        r.measure_unit,
-                        r.starts_on,
-                        r.due_on,
-                        r.weight,
-                        r.rollup,
-                        r.children,
-                        r.status,
-                        r.completion_ppm,
-                        r.last_on,
-                        r.last_value,
-                        r.last_done,
-                        r.next_check_on,
-                        at,
-                        actor
-                    ],
-                    |row| row.get(0),
-                )?;
-                ids.push(id);
-            }
-            Ok(())
-        })
-        .await
-        .map_err(|e| e.conflict_on("category"))?;
+        let batch: Vec<(&Target, &LoadTarget<'_>)> = rows.iter().zip(targets).collect();
+        for chunk in batch.chunks(crate::sqlite_direct::ROWS_PER_LOCK) {
+            insert_target_rows(t, chunk, plan_ids, &mut ids, &at, actor).await?;
+        }
         return Ok(ids);
     }
     for (r, t) in rows.iter().zip(targets) {
@@ -374,7 +357,7 @@ async fn insert_check_ins(
     if let Tx::Sqlite(t) = tx {
         let at = crate::sqlite_direct::timestamp(now);
         for chunk in rows.chunks(crate::sqlite_direct::ROWS_PER_LOCK) {
-            crate::sqlite_direct::run(t, |c| {
+            crate::sqlite_direct::run_in_tx(t, |c| {
                 let mut insert = c.prepare_cached(INSERT_CHECK_IN)?;
                 for (target, k, blocker) in chunk {
                     insert.execute(rusqlite::params![
@@ -411,4 +394,53 @@ async fn insert_check_ins(
             .map(|r| r.rows_affected()))?;
     }
     Ok(rows.len())
+}
+
+/// Writes one chunk of targets on the transaction's own handle; parents
+/// come earlier, so their ids are in `ids` already.
+async fn insert_target_rows(
+    conn: &mut sqlx::SqliteConnection,
+    chunk: &[(&Target, &LoadTarget<'_>)],
+    plan_ids: &[i64],
+    ids: &mut Vec<i64>,
+    at: &str,
+    actor: &str,
+) -> StoreResult<()> {
+    crate::sqlite_direct::run_in_tx(conn, |c| {
+        let mut insert = c.prepare_cached(INSERT_TARGET)?;
+        for (r, t) in chunk {
+            let parent = t.parent.map(|p| ids[p]);
+            let id: i64 = insert.query_row(
+                rusqlite::params![
+                    plan_ids[t.plan],
+                    r.unit_id,
+                    parent,
+                    r.title,
+                    r.category,
+                    r.kind,
+                    r.baseline,
+                    r.target_value,
+                    r.measure_unit,
+                    r.starts_on,
+                    r.due_on,
+                    r.weight,
+                    r.rollup,
+                    r.children,
+                    r.status,
+                    r.completion_ppm,
+                    r.last_on,
+                    r.last_value,
+                    r.last_done,
+                    r.next_check_on,
+                    at,
+                    actor
+                ],
+                |row| row.get(0),
+            )?;
+            ids.push(id);
+        }
+        Ok(())
+    })
+    .await
+    .map_err(|e| e.conflict_on("category"))
 }

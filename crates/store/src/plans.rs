@@ -1450,23 +1450,44 @@ pub async fn in_subtree_with_status_by(
             unit_condition(scope, "t.unit_id")
         )
     } else {
-        // A large one: take the targets with those statuses in due order
-        // and keep those below the unit (an index probe each) until the
-        // page is full.
-        format!(
-            "SELECT {TARGET_COLUMNS}, u.name AS unit_name
-             FROM targets t JOIN units u ON u.id = t.unit_id
-             WHERE t.status IN ({list}) AND t.deleted_at IS NULL
-               AND t.due_on >= $2 AND t.due_on <= $3
-               AND EXISTS (SELECT 1 FROM unit_closure c
-                           WHERE c.descendant_id = t.unit_id AND c.ancestor_id = $1)
-               AND {}
-             ORDER BY t.due_on, t.id LIMIT $4",
-            unit_condition(scope, "t.unit_id")
-        )
+        // A large one: take the targets of one status in due order (the
+        // status index gives that order, so no sort of every match) and
+        // keep those below the unit (an index probe each) until the page
+        // is full; one query per status, merged here.
+        let mut rows = Vec::new();
+        for status in statuses
+            .iter()
+            .filter(|s| Status::ALL.iter().any(|k| k.key() == **s))
+        {
+            let sql = format!(
+                "SELECT {TARGET_COLUMNS}, u.name AS unit_name
+                 FROM targets t JOIN units u ON u.id = t.unit_id
+                 WHERE t.status = '{status}' AND t.deleted_at IS NULL
+                   AND t.due_on >= $2 AND t.due_on <= $3
+                   AND EXISTS (SELECT 1 FROM unit_closure c
+                               WHERE c.descendant_id = t.unit_id AND c.ancestor_id = $1)
+                   AND {}
+                 ORDER BY t.due_on, t.id LIMIT $4",
+                unit_condition(scope, "t.unit_id")
+            );
+            rows.extend(listing(c, &sql, unit_id, year, limit).await?);
+        }
+        rows.sort_by(|a, b| (&a.target.due_on, a.target.id).cmp(&(&b.target.due_on, b.target.id)));
+        rows.truncate(limit.max(0) as usize);
+        return Ok(rows);
     };
+    listing(c, &sql, unit_id, year, limit).await
+}
+
+async fn listing(
+    c: &mut impl DbConn,
+    sql: &str,
+    unit_id: UnitId,
+    year: &str,
+    limit: i64,
+) -> StoreResult<Vec<TargetListing>> {
     Ok(on_ex!(c, |e| sqlx::query_as::<_, TargetListing>(
-        sqlx::AssertSqlSafe(sql.as_str())
+        sqlx::AssertSqlSafe(sql)
     )
     .bind(unit_id)
     .bind(format!("{year}-01-01"))

@@ -44,10 +44,13 @@ pub async fn due(c: &mut impl DbConn, today: NaiveDate) -> StoreResult<Vec<Due>>
         .collect::<Vec<_>>()
         .join(", ");
     let sql = format!(
+        // From the (few) accounts linked to a person to their targets, by
+        // the owner index; SQLite keeps the order of a CROSS JOIN (without
+        // it, it scanned every target of a national tree: 2.2 s).
         "SELECT a.id, t.id, t.starts_on, t.last_on, p.cadence
-         FROM targets t JOIN plans p ON p.id = t.plan_id
-         JOIN accounts a ON a.person_id = t.owner_person_id
-         WHERE t.deleted_at IS NULL AND t.children = 0 AND p.locked_at IS NULL
+         FROM accounts a CROSS JOIN targets t JOIN plans p ON p.id = t.plan_id
+         WHERE a.person_id IS NOT NULL AND t.owner_person_id = a.person_id
+           AND t.deleted_at IS NULL AND t.children = 0 AND p.locked_at IS NULL
            AND a.disabled = FALSE AND t.status NOT IN ({waiting})"
     );
     let targets: Vec<(i64, i64, String, Option<String>, String)> =
@@ -62,9 +65,10 @@ pub async fn due(c: &mut impl DbConn, today: NaiveDate) -> StoreResult<Vec<Due>>
     }
     let soon = ymd(today + Duration::days(1));
     let blockers: Vec<(i64, i64, String)> = on_ex!(c, |e| sqlx::query_as(
-        "SELECT a.id, b.id, b.deadline_on FROM blockers b
-         JOIN accounts a ON a.person_id = b.owner_person_id
-         WHERE b.resolved_at IS NULL AND b.deadline_on <= $1 AND a.disabled = FALSE"
+        "SELECT a.id, b.id, b.deadline_on FROM accounts a
+         CROSS JOIN blockers b
+         WHERE a.person_id IS NOT NULL AND b.owner_person_id = a.person_id
+           AND b.resolved_at IS NULL AND b.deadline_on <= $1 AND a.disabled = FALSE"
     )
     .bind(&soon)
     .fetch_all(&mut *e)

@@ -24,10 +24,47 @@ pub(crate) fn timestamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::AutoSi, false)
 }
 
-/// Runs `f` on the SQLite handle of `conn` (normally a transaction's).
-pub(crate) async fn run<R>(
+/// Runs `f` on the SQLite handle of a transaction's connection. Refused
+/// when the connection is not inside a transaction (SQLite can end one
+/// by itself after a severe error): rows written then would each commit
+/// on their own.
+pub(crate) async fn run_in_tx<R>(
     conn: &mut SqliteConnection,
     f: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<R>,
+) -> StoreResult<R> {
+    with_handle(conn, |direct| {
+        if direct.is_autocommit() {
+            return Err(StoreError::Other(
+                "the transaction ended before a bulk write".into(),
+            ));
+        }
+        Ok(f(direct)?)
+    })
+    .await
+}
+
+/// Runs the reads of `f` on the SQLite handle of `conn` in one read
+/// transaction (outside one, every statement would open and close its own:
+/// shared-memory locks and system calls each time), always rolled back.
+pub(crate) async fn read<R>(
+    conn: &mut SqliteConnection,
+    f: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<R>,
+) -> StoreResult<R> {
+    with_handle(conn, |direct| {
+        if !direct.is_autocommit() {
+            return Ok(f(direct)?);
+        }
+        direct.execute_batch("BEGIN")?;
+        let out = f(direct);
+        direct.execute_batch("ROLLBACK")?;
+        Ok(out?)
+    })
+    .await
+}
+
+async fn with_handle<R>(
+    conn: &mut SqliteConnection,
+    f: impl FnOnce(&rusqlite::Connection) -> StoreResult<R>,
 ) -> StoreResult<R> {
     let mut locked = conn.lock_handle().await?;
     // SAFETY: while `locked` lives, sqlx's worker makes no call on this
@@ -36,21 +73,10 @@ pub(crate) async fn run<R>(
     // database), and it is dropped, with every statement it prepared,
     // before `locked` is.
     let direct = unsafe { rusqlite::Connection::from_handle(locked.as_raw_handle().as_ptr()) }?;
-    // Outside a transaction every statement would open and close its own
-    // read transaction (shared-memory locks, system calls); one for the
-    // whole batch is the same snapshot at a fraction of the cost.
-    let wrap = direct.is_autocommit();
-    if wrap {
-        direct.execute_batch("BEGIN")?;
-    }
     let out = f(&direct);
-    if wrap {
-        let end = if out.is_ok() { "COMMIT" } else { "ROLLBACK" };
-        direct.execute_batch(end)?;
-    }
     drop(direct);
     drop(locked);
-    Ok(out?)
+    out
 }
 
 impl From<rusqlite::Error> for StoreError {

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# HTTP load on one grassroots server, 127.0.0.1 only, with wrk: the plain
+# /healthz route (the ceiling of this server on this machine), a
+# provincial dashboard through the API, a person search in a county, and
+# check-ins POSTed on a province's targets; CONNECTIONS clients (default
+# 64) for DURATION (default 20s) each. Then the server's peak memory.
+# The demo organization of SCALE (a number or `national`, default 10) is
+# built first, or reused from WORK_DIR when it is there.
+# Usage: scripts/bench-http.sh [SCALE]
+set -euo pipefail
+scale=${1:-10}
+conns=${CONNECTIONS:-64}
+duration=${DURATION:-20s}
+port=${PORT:-18080}
+root=$(cd "$(dirname "$0")/.." && pwd)
+command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
+command -v sqlite3 >/dev/null || { echo "sqlite3 is needed (apt-get install sqlite3)" >&2; exit 1; }
+cargo build --release -q --manifest-path "$root/Cargo.toml"
+bin="$root/target/release/grassroots"
+work=${WORK_DIR:-$(mktemp -d)}
+mkdir -p "$work"
+db="$work/grassroots-demo/grassroots.db"
+base="http://127.0.0.1:$port"
+
+cd "$work"
+"$bin" demo --scale "$scale" --listen "127.0.0.1:$port" --log warn > server.out 2> server.err &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+started=$(date +%s)
+until curl -fs "$base/healthz" >/dev/null 2>&1; do
+  kill -0 $server 2>/dev/null || { cat server.err >&2; exit 1; }
+  sleep 2
+done
+echo "server ready after $(( $(date +%s) - started )) s (demo scale $scale)"
+
+q() { sqlite3 "$db" "$1"; }
+province=$(q "SELECT id FROM units WHERE level = 'provincial_committee' ORDER BY id LIMIT 1")
+county=$(q "SELECT u.id FROM units u JOIN unit_closure c ON c.descendant_id = u.id
+            WHERE c.ancestor_id = $province AND u.level IN ('county_committee', 'city_committee')
+            ORDER BY u.id LIMIT 1")
+token=$("$bin" --database-url "sqlite://$db" token create --user province --name "bench $(date +%s%N)" \
+  --role secretary --unit "$province" --scope subtree | sed -n 2p)
+[ -n "$token" ] || { echo "no token created" >&2; exit 1; }
+# Check-ins go to 500 cells' output shares in the province.
+targets=$(q "SELECT t.id FROM targets t JOIN unit_closure c ON c.descendant_id = t.unit_id
+             WHERE c.ancestor_id = $province AND t.children = 0 AND t.parent_id IS NOT NULL
+               AND t.kind = 'numeric' AND t.deleted_at IS NULL ORDER BY t.id LIMIT 500" | paste -sd, -)
+
+cat > checkin.lua <<EOF
+local ids = {$targets}
+local n = 0
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $token"
+request = function()
+  n = n + 1
+  local body = string.format('{"value": %d, "narrative": "Shift report", "confidence": "high"}', n % 240)
+  return wrk.format(nil, "/api/v1/targets/" .. ids[(n % #ids) + 1] .. "/check-ins", nil, body)
+end
+EOF
+
+run() {
+  local label=$1; shift
+  local out
+  out=$(wrk -t2 -c"$conns" -d"$duration" --latency "$@")
+  local rps p50 p99 errors
+  rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+  p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
+  p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+  errors=$(grep -E "Non-2xx|Socket errors" <<<"$out" | tr '\n' ' ' || true)
+  printf "%-22s %10s req/s   p50 %8s   p99 %8s   %s\n" "$label" "$rps" "$p50" "$p99" "$errors"
+}
+
+auth=(-H "Authorization: Bearer $token")
+echo "wrk: 2 threads, $conns connections, $duration each; machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB"
+run "hello (/healthz)" "$base/healthz"
+run "dashboard (province)" "${auth[@]}" "$base/api/v1/units/$province/dashboard"
+run "person search (county)" "${auth[@]}" "$base/api/v1/units/$county/people?subtree=true&q=kim&limit=50"
+run "check-in POST" -s checkin.lua "$base"
+awk '/VmHWM|VmRSS/ {printf "server %s %.0f MB\n", $1, $2 / 1024}' "/proc/$server/status"
