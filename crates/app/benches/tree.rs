@@ -177,9 +177,10 @@ const RECURSIVE_PLAN: &str = "WITH RECURSIVE sub(id) AS (
         SELECT id FROM units WHERE id = $1
         UNION ALL SELECT u.id FROM units u JOIN sub ON u.parent_id = sub.id)
      SELECT t.status, count(*),
-            sum(CASE WHEN t.children = 0 AND t.completion_ppm IS NOT NULL THEN t.weight ELSE 0 END),
-            sum(CASE WHEN t.children = 0 AND t.completion_ppm IS NOT NULL
-                     THEN t.weight * t.completion_ppm ELSE 0 END)
+            CAST(sum(CASE WHEN t.children = 0 AND t.completion_ppm IS NOT NULL
+                          THEN t.weight ELSE 0 END) AS BIGINT),
+            CAST(sum(CASE WHEN t.children = 0 AND t.completion_ppm IS NOT NULL
+                          THEN t.weight * t.completion_ppm ELSE 0 END) AS BIGINT)
      FROM targets t WHERE t.unit_id IN (SELECT id FROM sub) AND t.deleted_at IS NULL
        AND t.due_on >= $2 AND t.due_on <= $3
      GROUP BY t.status";
@@ -356,6 +357,16 @@ fn plan_cache_modes(w: &World) {
             });
         }
     }
+    // Back to what every connection of the pool uses.
+    w.rt.block_on(async {
+        on_ex!(&mut conn, |e| sqlx::query(
+            "SET plan_cache_mode = force_custom_plan"
+        )
+        .execute(&mut *e)
+        .await
+        .map(|_| ()))
+        .unwrap()
+    });
     let _rt = w.rt.enter();
     drop(conn);
 }

@@ -749,6 +749,23 @@ pub async fn build(
     }));
     audit::append(&mut tx, now, &e).await?;
     tx.commit().await?;
+    app.db
+        .analyze(&[
+            "units",
+            "unit_closure",
+            "unit_aggregates",
+            "people",
+            "person_status_history",
+            "person_skills",
+            "positions",
+            "decision_addressees",
+            "plans",
+            "targets",
+            "check_ins",
+            "blockers",
+            "progress_history",
+        ])
+        .await?;
     (b.progress)(&b.made);
     Ok(out)
 }

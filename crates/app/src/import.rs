@@ -498,6 +498,18 @@ pub async fn run(
         }
     }
     report.committed = !dry_run;
+    // A large load leaves the planner's statistics behind (PostgreSQL).
+    if !dry_run && report.created + report.updated >= 10_000 {
+        app.db
+            .analyze(&[
+                "units",
+                "unit_closure",
+                "unit_aggregates",
+                "people",
+                "person_status_history",
+            ])
+            .await?;
+    }
     Ok(finish(report, problems))
 }
 

@@ -225,6 +225,24 @@ impl Db {
         })
     }
 
+    /// Refreshes the planner's statistics of `tables` after a bulk load.
+    /// PostgreSQL plans with them, and its autovacuum gathers them only
+    /// some time after a load: until then it plans for nearly empty tables
+    /// (measured: a subtree list 129 ms before, 0.17 ms after). SQLite here
+    /// plans without statistics, as it always has, so nothing is done.
+    pub async fn analyze(&self, tables: &[&str]) -> StoreResult<()> {
+        if let Db::Postgres(p) = self {
+            for table in tables {
+                // Table names are the caller's constants, never input.
+                debug_assert!(table.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+                sqlx::query(sqlx::AssertSqlSafe(format!("ANALYZE {table}")))
+                    .execute(p)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Closes every connection of the pool.
     pub async fn close(&self) {
         match self {
