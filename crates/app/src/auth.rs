@@ -6,6 +6,7 @@ use grassroots_core::{AccountId, Principal};
 use grassroots_store::{accounts, audit, roles, sessions, throttle, tokens, units};
 use serde_json::json;
 
+use crate::cache::Kept;
 use crate::{Actor, App, AppError, AppResult, passwords};
 
 /// A freshly created session: the cookie token (shown once) and its row.
@@ -126,21 +127,73 @@ fn login_entry<'a>(
     }
 }
 
-async fn actor_for(
-    app: &App,
-    account_id: AccountId,
+/// Who a session or an API token signs in, kept between requests (see
+/// [`crate::cache`]): any write through this server (a logout, a revoked
+/// token or role, a disabled account, the once-a-minute activity stamp)
+/// makes it read anew. Time limits are checked on every request.
+#[derive(Debug)]
+pub struct SignIn<T> {
+    /// The session or token row.
+    credential: T,
     principal: Principal,
-    request_id: &str,
-) -> AppResult<Actor> {
+    label: String,
+    home_unit_id: grassroots_core::UnitId,
+}
+
+impl<T> SignIn<T> {
+    fn actor(&self, request_id: &str) -> Actor {
+        Actor {
+            principal: self.principal.clone(),
+            account_id: Some(self.principal.account_id()),
+            label: self.label.clone(),
+            home_unit_id: self.home_unit_id,
+            request_id: request_id.to_string(),
+        }
+    }
+}
+
+/// Sign-ins kept between requests, by the digest of the secret.
+pub struct KeptSignIns {
+    sessions: Kept<String, Option<SignIn<sessions::Session>>>,
+    tokens: Kept<String, Option<SignIn<tokens::ApiToken>>>,
+}
+
+impl KeptSignIns {
+    /// The sign-in cache of a server with `config`.
+    pub fn new(config: &crate::Config) -> Self {
+        let capacity = std::num::NonZeroUsize::new(4096).expect("non-zero");
+        let fresh_for = std::time::Duration::from_secs(config.cache.fresh_seconds);
+        Self {
+            sessions: Kept::new(capacity, fresh_for),
+            tokens: Kept::new(capacity, fresh_for),
+        }
+    }
+}
+
+async fn sign_in<T>(
+    app: &App,
+    credential: T,
+    principal: Principal,
+) -> AppResult<Option<SignIn<T>>> {
     let mut c = app.db.conn().await?;
     let account = accounts::own(&mut c, &principal).await?;
-    Ok(Actor {
+    Ok(Some(SignIn {
+        credential,
         principal,
-        account_id: Some(account_id),
         label: account.username,
         home_unit_id: account.home_unit_id,
-        request_id: request_id.to_string(),
-    })
+    }))
+}
+
+async fn read_session(app: &App, id: &str) -> AppResult<Option<SignIn<sessions::Session>>> {
+    let mut c = app.db.conn().await?;
+    let Some(session) = sessions::get(&mut c, id).await? else {
+        return Ok(None);
+    };
+    let assignments = roles::of_account(&mut c, session.account_id).await?;
+    drop(c);
+    let principal = Principal::new(session.account_id, assignments);
+    sign_in(app, session, principal).await
 }
 
 /// Resolves a session cookie token. Expired or idle sessions are deleted
@@ -149,13 +202,15 @@ pub async fn session(app: &App, token: &str, request_id: &str) -> AppResult<Opti
     let id = passwords::digest(token);
     let now = app.clock.now();
     let idle = Duration::minutes(app.config.session.idle_timeout_minutes);
-    let found = {
-        let mut c = app.db.conn().await?;
-        sessions::get(&mut c, &id).await?
-    };
-    let Some(session) = found else {
+    let kept = app
+        .sign_ins
+        .sessions
+        .get_or_read(id.clone(), || read_session(app, &id))
+        .await?;
+    let Some(found) = kept.as_ref() else {
         return Ok(None);
     };
+    let session = &found.credential;
     if session.expires_at <= now || session.last_seen_at + idle <= now {
         let mut tx = app.db.begin().await?;
         sessions::delete(&mut tx, &id).await?;
@@ -169,27 +224,19 @@ pub async fn session(app: &App, token: &str, request_id: &str) -> AppResult<Opti
         sessions::touch(&mut tx, &id, now).await?;
         tx.commit().await?;
     }
-    let assignments = {
-        let mut c = app.db.conn().await?;
-        roles::of_account(&mut c, session.account_id).await?
-    };
-    let principal = Principal::new(session.account_id, assignments);
-    let actor = actor_for(app, session.account_id, principal, request_id).await?;
     Ok(Some(Authenticated {
-        actor,
-        session: Some(session),
+        actor: found.actor(request_id),
+        session: Some(session.clone()),
     }))
 }
 
-/// Resolves an API token (`Authorization: Bearer …`).
-pub async fn api_token(
+async fn read_token(
     app: &App,
-    secret: &str,
-    request_id: &str,
-) -> AppResult<Option<Authenticated>> {
-    let now = app.clock.now();
+    digest: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<Option<SignIn<tokens::ApiToken>>> {
     let mut c = app.db.conn().await?;
-    let Some(token) = tokens::get_active(&mut c, &passwords::digest(secret), now).await? else {
+    let Some(token) = tokens::get_active(&mut c, digest, now).await? else {
         return Ok(None);
     };
     let Some(grant) = token.grant() else {
@@ -199,6 +246,30 @@ pub async fn api_token(
     let path = units::ancestor_ids(&mut c, grant.unit_id).await?;
     drop(c);
     let principal = Principal::through_token(token.account_id, &owner, grant, &path);
+    sign_in(app, token, principal).await
+}
+
+/// Resolves an API token (`Authorization: Bearer …`).
+pub async fn api_token(
+    app: &App,
+    secret: &str,
+    request_id: &str,
+) -> AppResult<Option<Authenticated>> {
+    let now = app.clock.now();
+    let digest = passwords::digest(secret);
+    let kept = app
+        .sign_ins
+        .tokens
+        .get_or_read(digest.clone(), || read_token(app, &digest, now))
+        .await?;
+    let Some(found) = kept.as_ref() else {
+        return Ok(None);
+    };
+    let token = &found.credential;
+    // Kept while valid; its end may have come since.
+    if token.expires_at.is_some_and(|e| e <= now) {
+        return Ok(None);
+    }
     if token
         .last_used_at
         .is_none_or(|t| now - t > Duration::seconds(60))
@@ -207,9 +278,8 @@ pub async fn api_token(
         tokens::touch(&mut tx, token.id, now).await?;
         tx.commit().await?;
     }
-    let actor = actor_for(app, token.account_id, principal, request_id).await?;
     Ok(Some(Authenticated {
-        actor,
+        actor: found.actor(request_id),
         session: None,
     }))
 }

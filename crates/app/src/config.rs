@@ -40,6 +40,19 @@ pub struct Config {
     pub plans: PlansConfig,
     /// Outgoing mail (reminders).
     pub mail: MailConfig,
+    /// Results kept between requests.
+    pub cache: CacheConfig,
+}
+
+/// Results kept between requests (dashboards, sign-ins).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CacheConfig {
+    /// Seconds a kept result may be served again; any write through this
+    /// server ends it at once. It bounds how late a change made elsewhere
+    /// (another server on the same PostgreSQL, the command line) shows
+    /// here, a token revoked there included. 0 reads everything anew.
+    pub fresh_seconds: u64,
 }
 
 /// Plans and blockers.
@@ -134,6 +147,7 @@ impl Default for Config {
                 smtp_url: String::new(),
                 from: "grassroots@localhost".into(),
             },
+            cache: CacheConfig { fresh_seconds: 5 },
         }
     }
 }

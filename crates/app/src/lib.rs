@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod cache;
 mod clock;
 pub mod config;
 pub mod decisions;
@@ -48,6 +49,10 @@ pub struct App {
     pub config: Arc<Config>,
     /// Source of the current time (tests can move it forward).
     pub clock: Clock,
+    /// Dashboards kept between requests while nothing changed.
+    pub dashboards: Arc<plans::KeptDashboards>,
+    /// Sessions and API tokens resolved, kept while nothing changed.
+    pub sign_ins: Arc<auth::KeptSignIns>,
 }
 
 impl App {
@@ -55,6 +60,8 @@ impl App {
     pub fn new(db: Db, config: Config) -> Self {
         Self {
             db,
+            dashboards: Arc::new(plans::kept_dashboards(&config)),
+            sign_ins: Arc::new(auth::KeptSignIns::new(&config)),
             config: Arc::new(config),
             clock: Clock::default(),
         }

@@ -4,10 +4,12 @@
 //! scope (Edit); the owner of a target may report on it and raise its
 //! blockers; a member sees the plans of their own unit.
 
+use std::sync::Arc;
+
 use chrono::{Datelike, Duration, NaiveDate};
 use grassroots_core::progress::{Measure, Status};
 use grassroots_core::validate::display_name;
-use grassroots_core::{Edit, FieldError, Read, UnitId};
+use grassroots_core::{Edit, FieldError, Read, Scope, UnitId};
 use grassroots_store::blockers::{self, Blocker, BlockerListing, NewBlocker};
 use grassroots_store::plans::{
     self, CADENCES, CONFIDENCES, CheckIn, ChildRollup, HistoryPoint, NewCheckIn, NewPlan,
@@ -17,6 +19,7 @@ use grassroots_store::{Tx, audit, decisions};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::cache::Kept;
 use crate::{Actor, App, AppError, AppResult};
 
 /// Today, as the organization's clock says.
@@ -1210,13 +1213,63 @@ pub struct Dashboard {
     pub adoption: Vec<(i64, String, i64, i64)>,
 }
 
+/// Dashboards kept between requests: by unit, year, day and the reader's
+/// scope (two readers with the same grants see the same figures).
+pub type KeptDashboards = Kept<DashboardKey, DashboardView>;
+
+/// A dashboard as read, with its JSON made once for all the readers it is
+/// served to (at a province, most of a kept dashboard's cost to serve).
+pub struct DashboardView {
+    dashboard: Dashboard,
+    json: std::sync::OnceLock<Arc<[u8]>>,
+}
+
+impl DashboardView {
+    /// The dashboard in JSON.
+    pub fn json(&self) -> Arc<[u8]> {
+        self.json
+            .get_or_init(|| {
+                serde_json::to_vec(&self.dashboard)
+                    .expect("a dashboard has only strings, numbers and lists")
+                    .into()
+            })
+            .clone()
+    }
+}
+
+impl std::ops::Deref for DashboardView {
+    type Target = Dashboard;
+    fn deref(&self) -> &Dashboard {
+        &self.dashboard
+    }
+}
+
+/// What a kept dashboard is for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DashboardKey {
+    unit_id: UnitId,
+    year: i32,
+    today: NaiveDate,
+    scope: (Vec<UnitId>, Vec<UnitId>),
+}
+
+/// The dashboard cache of a server with `config`.
+pub fn kept_dashboards(config: &crate::Config) -> KeptDashboards {
+    Kept::new(
+        std::num::NonZeroUsize::new(4096).expect("non-zero"),
+        std::time::Duration::from_secs(config.cache.fresh_seconds),
+    )
+}
+
 /// The dashboard of `unit_id`'s subtree for `year` (default: this year).
+/// Authorization is checked on every call; the figures are read anew
+/// after any write (see [`crate::cache`]).
 pub async fn dashboard(
     app: &App,
     actor: &Actor,
     unit_id: UnitId,
     year: Option<i32>,
-) -> AppResult<Dashboard> {
+) -> AppResult<Arc<DashboardView>> {
     crate::units::require::<Read>(app, actor, unit_id).await?;
     let today = today(app);
     let year = year.unwrap_or(today.year());
@@ -1225,8 +1278,31 @@ pub async fn dashboard(
             FieldError::new("year", "out_of_range", "must be between 1900 and 2999").into(),
         );
     }
-    let year = year.to_string();
     let read = actor.principal.scope::<Read>();
+    let key = DashboardKey {
+        unit_id,
+        year,
+        today,
+        scope: read.grants(),
+    };
+    app.dashboards
+        .get_or_read(key, || async {
+            Ok(DashboardView {
+                dashboard: read_dashboard(app, &read, unit_id, year, today).await?,
+                json: Default::default(),
+            })
+        })
+        .await
+}
+
+async fn read_dashboard(
+    app: &App,
+    read: &Scope<Read>,
+    unit_id: UnitId,
+    year: i32,
+    today: NaiveDate,
+) -> AppResult<Dashboard> {
+    let year = year.to_string();
     let mut c = app.db.conn().await?;
     let unit_name = grassroots_store::units::names(&mut c, &[unit_id])
         .await?
@@ -1236,20 +1312,20 @@ pub async fn dashboard(
     Ok(Dashboard {
         unit_id,
         unit_name,
-        rollup: plans::rollup(&mut c, &read, unit_id, &year, today).await?,
-        children: plans::children_rollups(&mut c, &read, unit_id, &year, today).await?,
-        history: plans::history(&mut c, &read, unit_id, &year).await?,
+        rollup: plans::rollup(&mut c, read, unit_id, &year, today).await?,
+        children: plans::children_rollups(&mut c, read, unit_id, &year, today).await?,
+        history: plans::history(&mut c, read, unit_id, &year).await?,
         attention: plans::in_subtree_with_status(
             &mut c,
-            &read,
+            read,
             unit_id,
             &year,
             &["late", "off_track"],
             50,
         )
         .await?,
-        blockers: blockers::open_in_subtree(&mut c, &read, unit_id, 50).await?,
-        adoption: plans::adoption_in_subtree(&mut c, &read, unit_id, 10).await?,
+        blockers: blockers::open_in_subtree(&mut c, read, unit_id, 50).await?,
+        adoption: plans::adoption_in_subtree(&mut c, read, unit_id, 10).await?,
         year,
         today: plans::ymd(today),
     })

@@ -1,4 +1,5 @@
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use sqlx::pool::PoolConnection;
@@ -252,6 +253,18 @@ impl Db {
     }
 }
 
+/// Write transactions committed by this process, on any pool. Readers
+/// that keep a result between requests take it before reading and serve
+/// the result again only while it is unchanged; commits of other
+/// processes (other servers on one PostgreSQL, the command line) are not
+/// counted, so such readers also bound how long they keep a result.
+static COMMITS: AtomicU64 = AtomicU64::new(0);
+
+/// The number of write transactions this process has committed so far.
+pub fn commits() -> u64 {
+    COMMITS.load(Ordering::Acquire)
+}
+
 impl Tx {
     /// Commits the transaction.
     pub async fn commit(self) -> StoreResult<()> {
@@ -259,6 +272,7 @@ impl Tx {
             Tx::Sqlite(t) => t.commit().await?,
             Tx::Postgres(t) => t.commit().await?,
         }
+        COMMITS.fetch_add(1, Ordering::AcqRel);
         Ok(())
     }
 

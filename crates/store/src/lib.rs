@@ -34,7 +34,7 @@ pub mod transfers;
 pub mod units;
 pub mod uploads;
 
-pub use db::{Conn, Db, DbConn, Dialect, Ex, Tx, redact_url};
+pub use db::{Conn, Db, DbConn, Dialect, Ex, Tx, commits, redact_url};
 pub use error::{StoreError, StoreResult};
 
 /// Timestamps are stored with microsecond precision on both engines, so

@@ -390,3 +390,36 @@ async fn security_headers_and_request_ids() {
     );
     assert_eq!(c.get("/static/app.css").await.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_kept_token_is_refused_once_its_validity_ends() {
+    let t = TestApp::new().await;
+    let mut root = t.login("root").await;
+    let r = root
+        .json(
+            Method::POST,
+            "/api/v1/tokens",
+            Some(
+                serde_json::json!({"name": "day", "role": "administrator", "unit_id": t.root,
+                "scope": "subtree", "expires_in_days": 1}),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let mut bot = t.with_token(r.json()["secret"].as_str().unwrap());
+    // Used twice within a minute: the second use is served from the kept
+    // sign-in (no write in between).
+    assert_eq!(
+        bot.json(Method::GET, "/api/v1/me", None).await.status,
+        StatusCode::OK
+    );
+    t.app.clock.advance(Duration::seconds(30));
+    assert_eq!(
+        bot.json(Method::GET, "/api/v1/me", None).await.status,
+        StatusCode::OK
+    );
+    // Nothing is written, but the day is over.
+    t.app.clock.advance(Duration::days(1));
+    let r = bot.json(Method::GET, "/api/v1/me", None).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}

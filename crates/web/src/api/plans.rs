@@ -3,7 +3,8 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use grassroots_app::plans::{
     self, AdoptInput, BlockerInput, CascadeInput, CheckInInput, Dashboard, PlanInput, PlanView,
     TargetInput, TargetView,
@@ -202,8 +203,14 @@ pub(super) async fn dashboard(
     Caller(c): Caller,
     Path(id): Path<UnitId>,
     Query(q): Query<YearQuery>,
-) -> WebResult<Json<Dashboard>> {
-    Ok(Json(plans::dashboard(&s.app, &c.actor, id, q.year).await?))
+) -> WebResult<Response> {
+    // The JSON is made once per kept dashboard, not once per reader.
+    let d = plans::dashboard(&s.app, &c.actor, id, q.year).await?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        axum::body::Bytes::from_owner(d.json()),
+    )
+        .into_response())
 }
 
 /// `POST /decisions/{id}/adopt`: an addressed unit adopts the decision by

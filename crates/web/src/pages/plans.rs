@@ -732,7 +732,7 @@ fn child_row(p: &Page, c: &ChildRollup, ln: &super::LevelNames) -> ChildRow {
 #[template(path = "dashboard.html")]
 struct DashboardPage {
     l: Layout,
-    d: Dashboard,
+    d: std::sync::Arc<plans::DashboardView>,
     segments: Vec<Segment>,
     line: String,
     line_from: String,
