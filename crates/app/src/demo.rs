@@ -467,7 +467,7 @@ pub async fn build(
         let mut c = app.db.conn().await?;
         if grassroots_store::accounts::count(&mut c).await? < logins_spec.len() as i64 {
             return Err(AppError::BadRequest(
-                "this database holds an incomplete demo (an earlier run was interrupted); delete the demo folder and run the demo again".into(),
+                "this database holds an incomplete demo (an earlier run was interrupted); delete the demo folder (on PostgreSQL: drop and create the database) and run the demo again".into(),
             ));
         }
         let mut out = Vec::new();

@@ -43,7 +43,9 @@ enum Command {
     Serve,
     /// Create the organization and its first administrator.
     Init(InitArgs),
-    /// Create a demo organization on the embedded database and serve it.
+    /// Create a demo organization and serve it: on the embedded database,
+    /// or on the PostgreSQL database that --database-url names (an empty
+    /// one; a database that has the demo already is served as it is).
     Demo {
         /// Size: 1 (a few thousand people), a larger number, or `national`.
         #[arg(long, default_value = "1")]
@@ -655,9 +657,6 @@ async fn main() -> Result<()> {
                 anyhow!("--scale takes a number from 1 or `national`, not {scale}")
             })?;
             let app = open(&config).await?;
-            if app.db.dialect() != Dialect::Sqlite {
-                bail!("the demo runs on the embedded database only");
-            }
             let bar = indicatif::ProgressBar::new_spinner();
             bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
             let shown = bar.clone();
