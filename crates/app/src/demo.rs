@@ -309,7 +309,7 @@ impl Builder<'_> {
         }
         self.made.people += rows.len();
         // Some talents, with certifications of every state.
-        let edit = self.actor.principal.scope::<Edit>();
+        let mut talents: Vec<(i64, i64, i32, Option<String>)> = Vec::new();
         for (id, _) in out.iter().flatten() {
             if self.rng.chance(4) {
                 let skill = self.skill_ids[self.rng.below(self.skill_ids.len())];
@@ -320,9 +320,21 @@ impl Builder<'_> {
                     _ => None,
                 };
                 let level = self.rng.between(1, 5) as i32;
-                skills::set(tx, &edit, *id, skill, level, until.as_deref()).await?;
+                talents.push((*id, skill, level, until));
             }
         }
+        let talents: Vec<skills::NewPersonSkill<'_>> = talents
+            .iter()
+            .map(
+                |(person_id, skill_id, level, until)| skills::NewPersonSkill {
+                    person_id: *person_id,
+                    skill_id: *skill_id,
+                    level: *level,
+                    certified_until: until.as_deref(),
+                },
+            )
+            .collect();
+        skills::add_many(tx, &self.actor.principal.scope::<Edit>(), &talents).await?;
         Ok(out)
     }
 

@@ -79,6 +79,118 @@ pub async fn of_person(
     .await)?)
 }
 
+/// A skill given to a person in bulk.
+#[derive(Debug, Clone, Copy)]
+pub struct NewPersonSkill<'a> {
+    /// The person.
+    pub person_id: i64,
+    /// The skill.
+    pub skill_id: i64,
+    /// Level, 1 to 5.
+    pub level: i32,
+    /// Last day of a certification, if any.
+    pub certified_until: Option<&'a str>,
+}
+
+/// Gives skills to people in bulk, none of which they hold yet: a few
+/// statements per batch instead of five per skill. Every person must be
+/// inside `scope` (else `NotFound`, nothing written by the caller's
+/// transaction once it rolls back), every skill known (`Conflict` on
+/// `skill_id`), and a skill already held is a `Conflict` too.
+pub async fn add_many(
+    tx: &mut Tx,
+    scope: &Scope<Edit>,
+    rows: &[NewPersonSkill<'_>],
+) -> StoreResult<()> {
+    use std::collections::{BTreeMap, BTreeSet};
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let ints = |ids: &[i64]| {
+        ids.iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    // Whose units are they in (and may the caller change them)?
+    let people: BTreeSet<i64> = rows.iter().map(|r| r.person_id).collect();
+    let people: Vec<i64> = people.into_iter().collect();
+    let mut unit_of: BTreeMap<i64, UnitId> = BTreeMap::new();
+    for chunk in people.chunks(500) {
+        // Ids are integers formatted here, never text from outside.
+        let sql = format!(
+            "SELECT p.id, p.unit_id FROM people p WHERE p.id IN ({}) AND {}",
+            ints(chunk),
+            unit_condition(scope, "p.unit_id")
+        );
+        let found: Vec<(i64, UnitId)> =
+            on_ex!(tx, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                .fetch_all(&mut *e)
+                .await)?;
+        unit_of.extend(found);
+    }
+    if unit_of.len() != people.len() {
+        return Err(StoreError::NotFound);
+    }
+    let skills: BTreeSet<i64> = rows.iter().map(|r| r.skill_id).collect();
+    let skills: Vec<i64> = skills.into_iter().collect();
+    let sql = format!(
+        "SELECT count(*) FROM skills WHERE id IN ({})",
+        ints(&skills)
+    );
+    let known: i64 = on_ex!(tx, |e| sqlx::query_scalar(sqlx::AssertSqlSafe(
+        sql.as_str()
+    ))
+    .fetch_one(&mut *e)
+    .await)?;
+    if known != skills.len() as i64 {
+        return Err(StoreError::Conflict { field: "skill_id" });
+    }
+    for chunk in rows.chunks(200) {
+        let values = (0..chunk.len())
+            .map(|i| {
+                format!(
+                    "(${}, ${}, ${}, ${})",
+                    4 * i + 1,
+                    4 * i + 2,
+                    4 * i + 3,
+                    4 * i + 4
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO person_skills (person_id, skill_id, level, certified_until) VALUES {values}"
+        );
+        on_ex!(tx, |e| {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
+            for r in chunk {
+                q = q
+                    .bind(r.person_id)
+                    .bind(r.skill_id)
+                    .bind(r.level)
+                    .bind(r.certified_until);
+            }
+            q.execute(&mut *e).await.map(|r| r.rows_affected())
+        })
+        .map_err(|e| StoreError::from(e).conflict_on("skill_id"))?;
+    }
+    // One counter statement per unit, for all its new skills.
+    let mut deltas: BTreeMap<UnitId, BTreeMap<i64, i64>> = BTreeMap::new();
+    for r in rows {
+        *deltas
+            .entry(unit_of[&r.person_id])
+            .or_default()
+            .entry(r.skill_id)
+            .or_default() += 1;
+    }
+    for (unit, by_skill) in deltas {
+        let d: Vec<(String, i64)> = by_skill.into_iter().map(|(s, n)| (metric(s), n)).collect();
+        aggregates::add_many(tx, unit, &d).await?;
+    }
+    Ok(())
+}
+
 /// Records or updates a person's skill; returns whether it is new.
 pub async fn set(
     tx: &mut Tx,

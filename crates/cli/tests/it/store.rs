@@ -1018,3 +1018,146 @@ async fn plan_load_equals_entry_one_at_a_time_on_postgres() {
     drop(c);
     plan_load_scenario(db).await;
 }
+
+/// Skills given in bulk: refused whole when a person lies outside the
+/// writer's scope, a skill is unknown or already held; otherwise every
+/// counter equals a recomputation.
+async fn skills_in_bulk_scenario(db: Db) {
+    use grassroots_store::skills::{self, NewPersonSkill};
+    let (app, root, actor) = organization(db).await;
+    let unit = |name: &'static str| {
+        let (app, actor) = (&app, &actor);
+        async move {
+            grassroots_app::units::create_child(app, actor, root.id, name, "primary_committee")
+                .await
+                .unwrap()
+                .id
+        }
+    };
+    let (a, b) = (unit("A").await, unit("B").await);
+    let person = |u: i64, name: &'static str| {
+        let (app, actor) = (&app, &actor);
+        async move {
+            grassroots_app::people::create(
+                app,
+                actor,
+                u,
+                grassroots_app::people::PersonInput {
+                    full_name: name.into(),
+                    status: "member".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .id
+        }
+    };
+    let (a1, a2, b1) = (
+        person(a, "Kim").await,
+        person(a, "Ri").await,
+        person(b, "Pak").await,
+    );
+    let welding = grassroots_app::skills::create(&app, &actor, "Welding", "metalwork")
+        .await
+        .unwrap()
+        .id;
+    let driving = grassroots_app::skills::create(&app, &actor, "Driving", "transport")
+        .await
+        .unwrap()
+        .id;
+    let of_a = Principal::new(
+        1,
+        vec![Assignment {
+            role: Role::Secretary,
+            unit_id: a,
+            scope: ScopeKind::Subtree,
+        }],
+    )
+    .scope::<grassroots_core::Edit>();
+    let row = |person_id, skill_id| NewPersonSkill {
+        person_id,
+        skill_id,
+        level: 3,
+        certified_until: Some("2027-01-31"),
+    };
+    let attempt = |rows: Vec<NewPersonSkill<'static>>| {
+        let (app, of_a) = (&app, &of_a);
+        async move {
+            let mut tx = app.db.begin().await.unwrap();
+            let r = skills::add_many(&mut tx, of_a, &rows).await;
+            if r.is_ok() {
+                tx.commit().await.unwrap();
+            }
+            r
+        }
+    };
+    let err = attempt(vec![row(a1, welding), row(b1, welding)])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, grassroots_store::StoreError::NotFound),
+        "{err:?}"
+    );
+    let err = attempt(vec![row(a1, welding), row(a2, driving + 100)])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            grassroots_store::StoreError::Conflict { field: "skill_id" }
+        ),
+        "{err:?}"
+    );
+    attempt(vec![row(a1, welding), row(a1, driving), row(a2, welding)])
+        .await
+        .unwrap();
+    let err = attempt(vec![row(a2, driving), row(a2, welding)])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            grassroots_store::StoreError::Conflict { field: "skill_id" }
+        ),
+        "{err:?}"
+    );
+    let mut c = app.db.conn().await.unwrap();
+    let read = Principal::new(
+        1,
+        vec![Assignment {
+            role: Role::Administrator,
+            unit_id: root.id,
+            scope: ScopeKind::Subtree,
+        }],
+    )
+    .scope::<Read>();
+    let counts = grassroots_store::aggregates::of_unit(&mut c, &read, root.id)
+        .await
+        .unwrap();
+    assert_eq!(counts.get(&skills::metric(welding)).map(|v| v.1), Some(2));
+    assert_eq!(counts.get(&skills::metric(driving)).map(|v| v.1), Some(1));
+    let of_b = grassroots_store::aggregates::of_unit(&mut c, &read, b)
+        .await
+        .unwrap();
+    assert!(of_b.get(&skills::metric(welding)).is_none());
+    let report = grassroots_store::check::run(&mut c, chrono::Utc::now().date_naive())
+        .await
+        .unwrap();
+    assert!(report.ok(), "{report:?}");
+}
+
+#[tokio::test]
+async fn skills_in_bulk_on_sqlite() {
+    let (db, _dir) = sqlite_db().await;
+    skills_in_bulk_scenario(db).await;
+}
+
+#[tokio::test]
+async fn skills_in_bulk_on_postgres() {
+    let Some(url) = postgres_url() else {
+        eprintln!("TEST_DATABASE_URL not set: PostgreSQL scenario not run");
+        return;
+    };
+    skills_in_bulk_scenario(postgres_db(&url).await).await;
+}
