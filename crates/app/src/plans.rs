@@ -1255,8 +1255,10 @@ pub struct DashboardKey {
 
 /// The dashboard cache of a server with `config`.
 pub fn kept_dashboards(config: &crate::Config) -> KeptDashboards {
+    // A province's dashboard is about 100 KB kept (its rows and JSON):
+    // 512 of them bound the memory at about 50 MB.
     Kept::new(
-        std::num::NonZeroUsize::new(4096).expect("non-zero"),
+        std::num::NonZeroUsize::new(512).expect("non-zero"),
         std::time::Duration::from_secs(config.cache.fresh_seconds),
     )
 }

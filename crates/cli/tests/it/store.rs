@@ -1140,7 +1140,7 @@ async fn skills_in_bulk_scenario(db: Db) {
     let of_b = grassroots_store::aggregates::of_unit(&mut c, &read, b)
         .await
         .unwrap();
-    assert!(of_b.get(&skills::metric(welding)).is_none());
+    assert!(!of_b.contains_key(&skills::metric(welding)));
     let report = grassroots_store::check::run(&mut c, chrono::Utc::now().date_naive())
         .await
         .unwrap();
