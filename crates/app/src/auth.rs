@@ -161,28 +161,22 @@ pub struct KeptSignIns {
 impl KeptSignIns {
     /// The sign-in cache of a server with `config`.
     pub fn new(config: &crate::Config) -> Self {
-        let capacity = std::num::NonZeroUsize::new(4096).expect("non-zero");
-        let fresh_for = std::time::Duration::from_secs(config.cache.fresh_seconds);
         Self {
-            sessions: Kept::new(capacity, fresh_for),
-            tokens: Kept::new(capacity, fresh_for),
+            sessions: Kept::configured(4096, config),
+            tokens: Kept::configured(4096, config),
         }
     }
 }
 
-async fn sign_in<T>(
-    app: &App,
-    credential: T,
-    principal: Principal,
-) -> AppResult<Option<SignIn<T>>> {
+async fn sign_in<T>(app: &App, credential: T, principal: Principal) -> AppResult<SignIn<T>> {
     let mut c = app.db.conn().await?;
     let account = accounts::own(&mut c, &principal).await?;
-    Ok(Some(SignIn {
+    Ok(SignIn {
         credential,
         principal,
         label: account.username,
         home_unit_id: account.home_unit_id,
-    }))
+    })
 }
 
 async fn read_session(app: &App, id: &str) -> AppResult<Option<SignIn<sessions::Session>>> {
@@ -193,7 +187,7 @@ async fn read_session(app: &App, id: &str) -> AppResult<Option<SignIn<sessions::
     let assignments = roles::of_account(&mut c, session.account_id).await?;
     drop(c);
     let principal = Principal::new(session.account_id, assignments);
-    sign_in(app, session, principal).await
+    sign_in(app, session, principal).await.map(Some)
 }
 
 /// Resolves a session cookie token. Expired or idle sessions are deleted
@@ -246,7 +240,7 @@ async fn read_token(
     let path = units::ancestor_ids(&mut c, grant.unit_id).await?;
     drop(c);
     let principal = Principal::through_token(token.account_id, &owner, grant, &path);
-    sign_in(app, token, principal).await
+    sign_in(app, token, principal).await.map(Some)
 }
 
 /// Resolves an API token (`Authorization: Bearer …`).

@@ -49,6 +49,15 @@ impl<K: Hash + Eq + Clone, V> Kept<K, V> {
         }
     }
 
+    /// Keeps up to `capacity` results for `cache.fresh_seconds` of
+    /// `config`.
+    pub fn configured(capacity: usize, config: &crate::Config) -> Self {
+        Self::new(
+            NonZeroUsize::new(capacity.max(1)).expect("at least one"),
+            Duration::from_secs(config.cache.fresh_seconds),
+        )
+    }
+
     /// The kept result for `key`, or the one `read` makes (kept for the
     /// next caller). The commit count is taken before reading, so a write
     /// committed while `read` runs makes its result stale at once.

@@ -1257,10 +1257,7 @@ pub struct DashboardKey {
 pub fn kept_dashboards(config: &crate::Config) -> KeptDashboards {
     // A province's dashboard is about 100 KB kept (its rows and JSON):
     // 512 of them bound the memory at about 50 MB.
-    Kept::new(
-        std::num::NonZeroUsize::new(512).expect("non-zero"),
-        std::time::Duration::from_secs(config.cache.fresh_seconds),
-    )
+    Kept::configured(512, config)
 }
 
 /// The dashboard of `unit_id`'s subtree for `year` (default: this year).
@@ -1285,7 +1282,8 @@ pub async fn dashboard(
         unit_id,
         year,
         today,
-        scope: read.grants(),
+        // Sorted and deduplicated when the scope is made.
+        scope: (read.single_units().to_vec(), read.subtree_roots().to_vec()),
     };
     app.dashboards
         .get_or_read(key, || async {

@@ -274,17 +274,6 @@ impl<C: Capability> Scope<C> {
         self.account_id
     }
 
-    /// The scope's grants, sorted: (single units, whole subtrees). Two
-    /// scopes with the same grants admit the same rows.
-    pub fn grants(&self) -> (Vec<UnitId>, Vec<UnitId>) {
-        let (mut units, mut subtrees) = (self.units.clone(), self.subtrees.clone());
-        units.sort_unstable();
-        units.dedup();
-        subtrees.sort_unstable();
-        subtrees.dedup();
-        (units, subtrees)
-    }
-
     /// True when the scope contains no unit at all.
     pub fn is_empty(&self) -> bool {
         self.units.is_empty() && self.subtrees.is_empty()

@@ -32,7 +32,8 @@ pub fn unit_condition<C: Capability>(scope: &Scope<C>, column: &str) -> String {
     }
 }
 
-fn join(ids: &[i64]) -> String {
+/// Integer ids as a comma-separated SQL list (integers only, never text).
+pub(crate) fn join(ids: &[i64]) -> String {
     let mut s = String::new();
     for (i, id) in ids.iter().enumerate() {
         if i > 0 {

@@ -7,7 +7,7 @@ use grassroots_core::{Edit, Read, Scope, UnitId};
 use serde::Serialize;
 
 use crate::aggregates;
-use crate::scope_sql::unit_condition;
+use crate::scope_sql::{self, unit_condition};
 use crate::{DbConn, StoreError, StoreResult, Tx, on_ex};
 
 /// A skill of the catalogue.
@@ -106,21 +106,14 @@ pub async fn add_many(
     if rows.is_empty() {
         return Ok(());
     }
-    let ints = |ids: &[i64]| {
-        ids.iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
     // Whose units are they in (and may the caller change them)?
     let people: BTreeSet<i64> = rows.iter().map(|r| r.person_id).collect();
     let people: Vec<i64> = people.into_iter().collect();
     let mut unit_of: BTreeMap<i64, UnitId> = BTreeMap::new();
     for chunk in people.chunks(500) {
-        // Ids are integers formatted here, never text from outside.
         let sql = format!(
             "SELECT p.id, p.unit_id FROM people p WHERE p.id IN ({}) AND {}",
-            ints(chunk),
+            scope_sql::join(chunk),
             unit_condition(scope, "p.unit_id")
         );
         let found: Vec<(i64, UnitId)> =
@@ -136,7 +129,7 @@ pub async fn add_many(
     let skills: Vec<i64> = skills.into_iter().collect();
     let sql = format!(
         "SELECT count(*) FROM skills WHERE id IN ({})",
-        ints(&skills)
+        scope_sql::join(&skills)
     );
     let known: i64 = on_ex!(tx, |e| sqlx::query_scalar(sqlx::AssertSqlSafe(
         sql.as_str()

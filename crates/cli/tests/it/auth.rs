@@ -407,8 +407,8 @@ async fn a_kept_token_is_refused_once_its_validity_ends() {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let mut bot = t.with_token(r.json()["secret"].as_str().unwrap());
-    // Used twice within a minute: the second use is served from the kept
-    // sign-in (no write in between).
+    // Used twice within a minute (the first use stamps it, the second
+    // may be served from the kept sign-in).
     assert_eq!(
         bot.json(Method::GET, "/api/v1/me", None).await.status,
         StatusCode::OK

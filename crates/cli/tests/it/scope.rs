@@ -2083,3 +2083,51 @@ async fn transfers_are_issued_acknowledged_and_expire() {
     assert_eq!(states, ["expired", "acknowledged"]);
     w.t.assert_consistent().await;
 }
+
+#[tokio::test]
+async fn a_kept_dashboard_is_served_only_to_readers_of_its_unit() {
+    let w = world().await;
+    // B's secretary and the organization's administrator read dashboards
+    // (they are kept now, with no write after them).
+    let mut sec_b = w.t.login("sec_b").await;
+    let mut root = w.t.login("root").await;
+    let mut province_targets = 0;
+    for (client, unit) in [(&mut sec_b, w.b), (&mut root, w.province)] {
+        let r = client
+            .json(
+                Method::GET,
+                &format!("/api/v1/units/{unit}/dashboard"),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        province_targets = r.json()["rollup"]["targets"].as_i64().unwrap();
+    }
+    // The world has a target in A and one in B.
+    assert_eq!(province_targets, 2);
+    // A's secretary is refused both, through the API and the page.
+    let mut sec_a = w.t.login("sec_a").await;
+    for unit in [w.b, w.province] {
+        let r = sec_a
+            .json(
+                Method::GET,
+                &format!("/api/v1/units/{unit}/dashboard"),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "API dashboard of {unit}");
+        let r = sec_a.get(&format!("/units/{unit}/dashboard")).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "page dashboard of {unit}");
+    }
+    // A's own dashboard shows A alone, not the province's kept figures.
+    let r = sec_a
+        .json(
+            Method::GET,
+            &format!("/api/v1/units/{}/dashboard", w.a),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json()["unit_id"], w.a);
+    assert_eq!(r.json()["rollup"]["targets"], 1, "{}", r.body);
+}

@@ -1123,15 +1123,7 @@ async fn skills_in_bulk_scenario(db: Db) {
         "{err:?}"
     );
     let mut c = app.db.conn().await.unwrap();
-    let read = Principal::new(
-        1,
-        vec![Assignment {
-            role: Role::Administrator,
-            unit_id: root.id,
-            scope: ScopeKind::Subtree,
-        }],
-    )
-    .scope::<Read>();
+    let read = actor.principal.scope::<Read>();
     let counts = grassroots_store::aggregates::of_unit(&mut c, &read, root.id)
         .await
         .unwrap();
