@@ -39,6 +39,24 @@ pub async fn issue(
     input: DecisionInput,
 ) -> AppResult<(Decision, i64)> {
     crate::units::require::<Manage>(app, actor, unit_id).await?;
+    let checked = check(app, &input).await?;
+    let mut tx = app.db.begin().await?;
+    let issued = write(&mut tx, app, actor, unit_id, &checked, None).await?;
+    tx.commit().await?;
+    Ok(issued)
+}
+
+/// A decision's input, checked.
+pub(crate) struct Checked {
+    title: String,
+    body: String,
+    source: String,
+    issued_on: String,
+    levels: Vec<String>,
+}
+
+/// Checks a decision's fields, naming the one at fault.
+pub(crate) async fn check(app: &App, input: &DecisionInput) -> AppResult<Checked> {
     let title = display_name("title", &input.title)?;
     if input.body.chars().count() > 200_000 {
         return Err(
@@ -78,18 +96,37 @@ pub async fn issue(
             wanted.push(l.to_string());
         }
     }
+    Ok(Checked {
+        title,
+        body: input.body.clone(),
+        source: source.to_string(),
+        issued_on,
+        levels: wanted,
+    })
+}
+
+/// Issues a checked decision in the caller's transaction, with its audit
+/// row; `meeting_id` when a meeting of the issuer adopted it.
+pub(crate) async fn write(
+    tx: &mut grassroots_store::Tx,
+    app: &App,
+    actor: &Actor,
+    unit_id: UnitId,
+    checked: &Checked,
+    meeting_id: Option<i64>,
+) -> AppResult<(Decision, i64)> {
     let now = app.clock.now();
-    let mut tx = app.db.begin().await?;
     let (decision, addressed) = decisions::issue(
-        &mut tx,
+        tx,
         &actor.principal.scope::<Manage>(),
         &NewDecision {
             unit_id,
-            title: &title,
-            body: &input.body,
-            source,
-            issued_on: &issued_on,
-            levels: &wanted,
+            title: &checked.title,
+            body: &checked.body,
+            source: &checked.source,
+            issued_on: &checked.issued_on,
+            levels: &checked.levels,
+            meeting_id,
         },
         &actor.label,
         now,
@@ -97,8 +134,7 @@ pub async fn issue(
     .await?;
     let mut e = actor.entry("decision.issue", "decision", decision.id, Some(unit_id));
     e.after = Some(json!({ "decision": decision, "addressed": addressed }));
-    audit::append(&mut tx, now, &e).await?;
-    tx.commit().await?;
+    audit::append(tx, now, &e).await?;
     Ok((decision, addressed))
 }
 

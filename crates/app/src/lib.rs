@@ -15,6 +15,7 @@ mod error;
 pub mod export;
 pub mod import;
 pub mod mail;
+pub mod meetings;
 pub mod passwords;
 pub mod people;
 pub mod plans;

@@ -2,6 +2,7 @@
 //! policy and the progress rules of plan targets. Everything here is pure code, so it can be tested exhaustively
 //! without a database.
 
+pub mod calendar;
 pub mod policy;
 pub mod progress;
 pub mod validate;

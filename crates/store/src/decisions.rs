@@ -32,10 +32,12 @@ pub struct Decision {
     pub levels: String,
     /// Who issued it.
     pub created_by: String,
+    /// The meeting that adopted it, if any.
+    pub meeting_id: Option<i64>,
 }
 
 const COLUMNS: &str =
-    "d.id, d.unit_id, d.title, d.body, d.source, d.issued_on, d.levels, d.created_by";
+    "d.id, d.unit_id, d.title, d.body, d.source, d.issued_on, d.levels, d.created_by, d.meeting_id";
 
 /// Metric: units a decision is addressed to.
 pub fn addressed_metric(id: i64) -> String {
@@ -61,6 +63,8 @@ pub struct NewDecision<'a> {
     pub issued_on: &'a str,
     /// Level keys addressed (empty: every unit below).
     pub levels: &'a [String],
+    /// The meeting of the issuing unit that adopted it, if any.
+    pub meeting_id: Option<i64>,
 }
 
 /// Issues a decision: stores it, addresses it to every open unit below
@@ -78,8 +82,8 @@ pub async fn issue(
     }
     let levels = new.levels.join(",");
     let sql = format!(
-        "INSERT INTO decisions (unit_id, title, body, source, issued_on, levels, created_at, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {}",
+        "INSERT INTO decisions (unit_id, title, body, source, issued_on, levels, created_at, created_by, meeting_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {}",
         COLUMNS.replace("d.", "")
     );
     let decision = on_ex!(tx, |e| sqlx::query_as::<_, Decision>(sqlx::AssertSqlSafe(
@@ -93,6 +97,7 @@ pub async fn issue(
     .bind(&levels)
     .bind(now)
     .bind(actor)
+    .bind(new.meeting_id)
     .fetch_one(&mut *e)
     .await)?;
     let addressed = on_ex!(tx, |e| sqlx::query(
@@ -321,5 +326,17 @@ pub async fn title_of(c: &mut impl DbConn, id: i64) -> StoreResult<Option<String
     )
     .bind(id)
     .fetch_optional(&mut *e)
+    .await)?)
+}
+
+/// Decisions adopted at a meeting (the caller has read the meeting under
+/// scope), in the order they were issued.
+pub async fn of_meeting(c: &mut impl DbConn, meeting_id: i64) -> StoreResult<Vec<Decision>> {
+    let sql = format!("SELECT {COLUMNS} FROM decisions d WHERE d.meeting_id = $1 ORDER BY d.id");
+    Ok(on_ex!(c, |e| sqlx::query_as::<_, Decision>(
+        sqlx::AssertSqlSafe(sql.as_str())
+    )
+    .bind(meeting_id)
+    .fetch_all(&mut *e)
     .await)?)
 }

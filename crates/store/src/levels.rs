@@ -143,3 +143,25 @@ pub async fn kind_of(c: &mut impl DbConn, key: &str) -> StoreResult<Option<Strin
     .fetch_optional(&mut *e)
     .await)?)
 }
+
+/// The calendar era the organization shows dates in (`gregorian`,
+/// `juche`, `minguo`).
+pub async fn calendar_era(c: &mut impl DbConn) -> StoreResult<String> {
+    Ok(on_ex!(c, |e| sqlx::query_scalar(
+        "SELECT calendar_era FROM organization WHERE id = 1"
+    )
+    .fetch_one(&mut *e)
+    .await)?)
+}
+
+/// Sets the calendar era (checked by the caller).
+pub async fn set_calendar_era(tx: &mut Tx, era: &str) -> StoreResult<()> {
+    on_ex!(tx, |e| sqlx::query(
+        "UPDATE organization SET calendar_era = $1 WHERE id = 1"
+    )
+    .bind(era)
+    .execute(&mut *e)
+    .await
+    .map(|_| ()))?;
+    Ok(())
+}

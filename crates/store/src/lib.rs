@@ -16,6 +16,7 @@ mod db;
 pub mod decisions;
 mod error;
 pub mod levels;
+pub mod meetings;
 pub mod migrate;
 pub mod people;
 pub mod plan_load;

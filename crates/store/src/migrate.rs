@@ -45,6 +45,7 @@ migrations![
     (7, "unit_lifecycle", "0007_unit_lifecycle.sql"),
     (8, "decisions", "0008_decisions.sql"),
     (9, "plans", "0009_plans.sql"),
+    (10, "meetings", "0010_meetings.sql"),
 ];
 
 /// The migrations of a dialect, in order.

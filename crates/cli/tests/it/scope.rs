@@ -26,6 +26,9 @@ struct World {
     b_target: i64,
     b_blocker: i64,
     a_target: i64,
+    b_meeting: i64,
+    b_item: i64,
+    b_speech: i64,
 }
 
 async fn world() -> World {
@@ -142,8 +145,61 @@ async fn world() -> World {
     .await
     .unwrap()
     .id;
+    // A meeting of B with its member invited, an agenda item and a speaker.
+    let cli = t.cli();
+    let b_meeting = grassroots_app::meetings::convene(
+        &t.app,
+        &cli,
+        b,
+        grassroots_app::meetings::MeetingInput {
+            meeting_type: "committee_meeting".into(),
+            title: "B's committee meeting".into(),
+            held_on: "2022-03-01".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .id;
+    grassroots_app::meetings::invite(
+        &t.app,
+        &cli,
+        b_meeting,
+        grassroots_app::meetings::InviteInput {
+            by: "unit".into(),
+            unit_id: Some(b),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let b_item = grassroots_app::meetings::add_item(
+        &t.app,
+        &cli,
+        b_meeting,
+        grassroots_app::meetings::AgendaInput {
+            title: "Report".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let b_speech = grassroots_app::meetings::request_speech(
+        &t.app,
+        &cli,
+        b_item,
+        grassroots_app::meetings::SpeechInput {
+            person_id: b_person,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     World {
         t,
+        b_meeting,
+        b_item,
+        b_speech,
         b_plan,
         b_target,
         b_blocker,
@@ -387,6 +443,84 @@ fn page_routes(w: &World) -> Vec<PageRequest> {
         (
             Method::GET,
             format!("/plans/{}/review.csv", w.b_plan),
+            vec![],
+        ),
+        (Method::GET, format!("/meetings/{}", w.b_meeting), vec![]),
+        (
+            Method::POST,
+            format!("/units/{b}/meetings"),
+            vec![
+                ("meeting_type", "cell_meeting".into()),
+                ("title", "Planted".into()),
+                ("held_on", "2022-03-02".into()),
+            ],
+        ),
+        (
+            Method::POST,
+            format!("/meetings/{}/participants", w.b_meeting),
+            vec![("by", "unit".into()), ("unit_id", b.to_string())],
+        ),
+        (
+            Method::POST,
+            format!("/meetings/{}/attendance", w.b_meeting),
+            vec![("a", String::new()), ("a1", "present".into())],
+        ),
+        (
+            Method::POST,
+            format!("/meetings/{}/agenda", w.b_meeting),
+            vec![("title", "Planted".into())],
+        ),
+        (
+            Method::POST,
+            format!("/meetings/{}/agenda/{}/up", w.b_meeting, w.b_item),
+            vec![],
+        ),
+        (
+            Method::POST,
+            format!("/meetings/{}/agenda/{}/remove", w.b_meeting, w.b_item),
+            vec![],
+        ),
+        (
+            Method::POST,
+            format!("/meetings/{}/agenda/{}/speakers", w.b_meeting, w.b_item),
+            vec![("person_id", w.b_person.to_string())],
+        ),
+        (
+            Method::POST,
+            format!("/meetings/{}/agenda/{}/documents", w.b_meeting, w.b_item),
+            vec![("title", "Planted".into())],
+        ),
+        (
+            Method::POST,
+            format!("/meetings/{}/speeches/{}/start", w.b_meeting, w.b_speech),
+            vec![],
+        ),
+        (
+            Method::POST,
+            format!("/meetings/{}/speeches/{}/withdraw", w.b_meeting, w.b_speech),
+            vec![],
+        ),
+        (
+            Method::POST,
+            format!("/meetings/{}/speeches/{}/text", w.b_meeting, w.b_speech),
+            vec![("body", "Planted".into())],
+        ),
+        (
+            Method::POST,
+            format!("/meetings/{}/minutes", w.b_meeting),
+            vec![("minutes", "Planted".into())],
+        ),
+        (
+            Method::POST,
+            format!("/meetings/{}/decisions", w.b_meeting),
+            vec![
+                ("title", "Planted".into()),
+                ("source", "committee_meeting".into()),
+            ],
+        ),
+        (
+            Method::POST,
+            format!("/meetings/{}/close", w.b_meeting),
             vec![],
         ),
     ]
@@ -658,6 +792,129 @@ fn api_routes(w: &World) -> Vec<(Method, String, Option<serde_json::Value>)> {
             "/api/v1/plan-categories".into(),
             Some(json!({"key": "planted", "label": "Planted"})),
         ),
+        (Method::GET, format!("/api/v1/units/{b}/meetings"), None),
+        (
+            Method::POST,
+            format!("/api/v1/units/{b}/meetings"),
+            Some(
+                json!({"meeting_type": "cell_meeting", "title": "Planted", "held_on": "2022-03-02"}),
+            ),
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/people/{}/meetings", w.b_person),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/meetings/{}", w.b_meeting),
+            None,
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/meetings/{}", w.b_meeting),
+            Some(
+                json!({"meeting_type": "cell_meeting", "title": "Planted", "held_on": "2022-03-02"}),
+            ),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/meetings/{}/participants", w.b_meeting),
+            Some(json!({"by": "unit", "unit_id": b})),
+        ),
+        (
+            Method::DELETE,
+            format!(
+                "/api/v1/meetings/{}/participants/{}",
+                w.b_meeting, w.b_person
+            ),
+            None,
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/meetings/{}/attendance", w.b_meeting),
+            Some(json!([{"person_id": w.b_person, "attendance": "present"}])),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/meetings/{}/agenda", w.b_meeting),
+            Some(json!({"title": "Planted"})),
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/agenda-items/{}", w.b_item),
+            Some(json!({"title": "Planted"})),
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/agenda-items/{}", w.b_item),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/agenda-items/{}/move", w.b_item),
+            Some(json!({"up": true})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/agenda-items/{}/speakers", w.b_item),
+            Some(json!({"person_id": w.b_person})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/agenda-items/{}/documents", w.b_item),
+            Some(json!({"title": "Planted"})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/speeches/{}/start", w.b_speech),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/speeches/{}/stop", w.b_speech),
+            None,
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/speeches/{}", w.b_speech),
+            Some(json!({"body": "Planted"})),
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/speeches/{}", w.b_speech),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/speeches/{}/move", w.b_speech),
+            Some(json!({"up": false})),
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/meetings/{}/minutes", w.b_meeting),
+            Some(json!({"minutes": "Planted"})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/meetings/{}/decisions", w.b_meeting),
+            Some(json!({"title": "Planted", "source": "committee_meeting"})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/meetings/{}/close", w.b_meeting),
+            None,
+        ),
+        (
+            Method::PUT,
+            "/api/v1/meeting-settings/cadence".into(),
+            Some(json!({"meeting_type": "cell_meeting", "level": "cell", "every_days": 1})),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/calendar-era".into(),
+            Some(json!({"calendar_era": "minguo"})),
+        ),
     ]
 }
 
@@ -730,6 +987,32 @@ const COVERED_OPERATIONS: &[&str] = &[
     "put /plans/{id}/review",
     "post /plans/{id}/review/close",
     "get /plans/{id}/review/export",
+    "get /units/{id}/meetings",
+    "post /units/{id}/meetings",
+    "get /people/{id}/meetings",
+    "get /meetings/{id}",
+    "put /meetings/{id}",
+    "post /meetings/{id}/participants",
+    "delete /meetings/{id}/participants/{person_id}",
+    "put /meetings/{id}/attendance",
+    "post /meetings/{id}/agenda",
+    "put /agenda-items/{id}",
+    "delete /agenda-items/{id}",
+    "post /agenda-items/{id}/move",
+    "post /agenda-items/{id}/speakers",
+    "post /agenda-items/{id}/documents",
+    "post /speeches/{id}/start",
+    "post /speeches/{id}/stop",
+    "put /speeches/{id}",
+    "delete /speeches/{id}",
+    "post /speeches/{id}/move",
+    "put /meetings/{id}/minutes",
+    "post /meetings/{id}/decisions",
+    "post /meetings/{id}/close",
+    // Organization settings: only administrators of the whole
+    // organization change them (nobody in the world above is one).
+    "put /meeting-settings/cadence",
+    "put /calendar-era",
     // Personal: what is the caller's own; another account's reminders
     // cannot be dismissed (plans::my_work_lists_what_is_mine…).
     "get /me/work",
@@ -738,6 +1021,7 @@ const COVERED_OPERATIONS: &[&str] = &[
     // are not unit data.
     "get /organization/profile",
     "get /plan-categories",
+    "get /meeting-settings",
 ];
 
 #[test]
@@ -763,6 +1047,37 @@ async fn assert_b_untouched(w: &World) {
         .await
         .unwrap();
     assert_eq!(b.name, "Primary B");
+    let meeting = grassroots_app::meetings::view(&w.t.app, &w.t.cli(), w.b_meeting)
+        .await
+        .unwrap();
+    assert_eq!(meeting.meeting.title, "B's committee meeting");
+    assert!(
+        meeting.meeting.closed_at.is_none(),
+        "B's meeting still open"
+    );
+    assert!(meeting.meeting.minutes.is_empty());
+    assert_eq!(meeting.participants.len(), 1, "B's participants unchanged");
+    assert!(meeting.participants[0].attendance.is_none());
+    assert_eq!(meeting.agenda.len(), 1, "B's agenda unchanged");
+    assert_eq!(meeting.agenda[0].item.title, "Report");
+    assert!(meeting.agenda[0].documents.is_empty());
+    assert_eq!(meeting.agenda[0].speeches.len(), 1);
+    assert!(meeting.agenda[0].speeches[0].started_at.is_none());
+    assert!(meeting.agenda[0].speeches[0].body.is_empty());
+    assert!(meeting.decisions.is_empty());
+    let b_meetings = grassroots_app::meetings::of_unit(&w.t.app, &w.t.cli(), w.b)
+        .await
+        .unwrap();
+    assert_eq!(b_meetings.convened.len(), 1, "no meeting convened for B");
+    let era = grassroots_app::meetings::era(&w.t.app).await.unwrap();
+    assert_eq!(era, grassroots_core::calendar::Era::Gregorian);
+    assert!(
+        grassroots_app::meetings::settings(&w.t.app)
+            .await
+            .unwrap()
+            .cadences
+            .is_empty()
+    );
     let view = grassroots_app::units::view(&w.t.app, &w.t.cli(), w.b)
         .await
         .unwrap();

@@ -21,6 +21,16 @@ pub(super) struct Issued {
     addressed: i64,
 }
 
+impl Issued {
+    /// A decision and its number of addressees.
+    pub(super) fn new(decision: Decision, addressed: i64) -> Issued {
+        Issued {
+            decision,
+            addressed,
+        }
+    }
+}
+
 /// `POST /units/{id}/decisions`: issue a decision to the unit's subtree.
 #[utoipa::path(post, path = "/units/{id}/decisions", tag = "decisions", params(("id" = i64, Path)), request_body = DecisionInput, responses(
     (status = 201, body = Issued), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -31,13 +41,7 @@ pub(super) async fn issue_decision(
     Body(b): Body<DecisionInput>,
 ) -> WebResult<(StatusCode, Json<Issued>)> {
     let (decision, addressed) = decisions::issue(&s.app, &c.actor, id, b).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(Issued {
-            decision,
-            addressed,
-        }),
-    ))
+    Ok((StatusCode::CREATED, Json(Issued::new(decision, addressed))))
 }
 
 /// `GET /units/{id}/decisions`: decisions addressed to and issued by a unit.

@@ -33,6 +33,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 mod decisions;
+mod meetings;
 mod plans;
 mod structure;
 
@@ -98,6 +99,30 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(plans::export_review))
         .routes(routes!(plans::my_work))
         .routes(routes!(plans::dismiss_reminder))
+        .routes(routes!(meetings::meeting_settings))
+        .routes(routes!(meetings::set_meeting_cadence))
+        .routes(routes!(meetings::set_calendar_era))
+        .routes(routes!(meetings::convene_meeting, meetings::unit_meetings))
+        .routes(routes!(meetings::person_meetings))
+        .routes(routes!(meetings::get_meeting, meetings::update_meeting))
+        .routes(routes!(meetings::invite_participants))
+        .routes(routes!(meetings::remove_participant))
+        .routes(routes!(meetings::mark_attendance))
+        .routes(routes!(meetings::add_agenda_item))
+        .routes(routes!(
+            meetings::update_agenda_item,
+            meetings::remove_agenda_item
+        ))
+        .routes(routes!(meetings::move_agenda_item))
+        .routes(routes!(meetings::add_speaker))
+        .routes(routes!(meetings::add_document))
+        .routes(routes!(meetings::start_speech))
+        .routes(routes!(meetings::stop_speech))
+        .routes(routes!(meetings::edit_speech, meetings::withdraw_speech))
+        .routes(routes!(meetings::move_speech))
+        .routes(routes!(meetings::write_minutes))
+        .routes(routes!(meetings::adopt_decision_at_meeting))
+        .routes(routes!(meetings::close_meeting))
         .routes(routes!(get_person, update_person))
         .routes(routes!(position_types))
         .routes(routes!(unit_positions, appoint))

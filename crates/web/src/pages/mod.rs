@@ -5,8 +5,10 @@
 pub(crate) mod admin;
 mod auth;
 mod decisions;
+mod form;
 mod imports;
 mod me;
+mod meetings;
 mod people;
 mod plans;
 mod units;
@@ -57,6 +59,22 @@ pub fn routes() -> Router<AppState> {
         .route("/units/{id}/decisions", post(decisions::issue))
         .route("/decisions/{id}", get(decisions::show))
         .route("/decisions/{id}/adopt", post(plans::adopt))
+        .route("/units/{id}/meetings", post(meetings::convene))
+        .route("/meetings/{id}", get(meetings::show))
+        .route("/meetings/{id}/participants", post(meetings::invite))
+        .route("/meetings/{id}/attendance", post(meetings::attendance))
+        .route("/meetings/{id}/agenda", post(meetings::add_item))
+        .route(
+            "/meetings/{id}/agenda/{item}/{action}",
+            post(meetings::item_action),
+        )
+        .route(
+            "/meetings/{id}/speeches/{speech}/{action}",
+            post(meetings::speech_action),
+        )
+        .route("/meetings/{id}/minutes", post(meetings::minutes))
+        .route("/meetings/{id}/decisions", post(meetings::decision))
+        .route("/meetings/{id}/close", post(meetings::close))
         .route("/units/{id}/plans", post(plans::create_plan))
         .route("/units/{id}/dashboard", get(plans::dashboard))
         .route("/units/{id}/blockers", post(plans::open_blocker))
@@ -413,4 +431,58 @@ pub fn error_page(
     };
     let l = Layout::anonymous(tr.clone(), tr.t("error-title"), request_id);
     render(status, &ErrorPage { l, message, detail })
+}
+
+/// Dates shown in the organization's calendar era; stored dates stay ISO.
+#[derive(Clone)]
+pub struct Dates {
+    tr: Tr,
+    era: grassroots_core::calendar::Era,
+}
+
+impl Dates {
+    /// The organization's era, with the page's language.
+    pub async fn load(p: &Page) -> Result<Dates, WebError> {
+        Ok(Dates {
+            tr: p.tr.clone(),
+            era: grassroots_app::meetings::era(&p.state.app).await?,
+        })
+    }
+
+    /// An ISO date (YYYY-MM-DD) as shown: "28 February 2022", "28 February
+    /// Juche 111 (2022)", "民國111年2月28日". Anything else is shown as is.
+    pub fn day(&self, iso: &str) -> String {
+        use chrono::Datelike;
+        use grassroots_core::calendar::Era;
+        let Ok(d) = chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d") else {
+            return iso.to_string();
+        };
+        let args = |era_year: Option<i32>| {
+            vec![
+                ("day", d.day().to_string()),
+                ("month", self.tr.t(&format!("month-{}", d.month()))),
+                ("month_number", d.month().to_string()),
+                ("year", d.year().to_string()),
+                (
+                    "era_year",
+                    era_year.map(|y| y.abs().to_string()).unwrap_or_default(),
+                ),
+            ]
+        };
+        match (self.era, self.era.year(d)) {
+            (Era::Juche, Some(y)) => self.tr.ta("date-juche", &args(Some(y))),
+            (Era::Minguo, Some(y)) if y < 0 => self.tr.ta("date-minguo-before", &args(Some(y))),
+            (Era::Minguo, Some(y)) => self.tr.ta("date-minguo", &args(Some(y))),
+            _ => self.tr.ta("date-gregorian", &args(None)),
+        }
+    }
+
+    /// A span of days: one day, or "first – last".
+    pub fn span(&self, from: &str, to: &str) -> String {
+        if from == to {
+            self.day(from)
+        } else {
+            format!("{} – {}", self.day(from), self.day(to))
+        }
+    }
 }

@@ -16,45 +16,12 @@ use grassroots_core::progress::Status;
 use grassroots_store::plans::{ChildRollup, Rollup};
 use serde::Deserialize;
 
+use super::form::{field, id_in, number, opt, pairs};
 use super::{FormError, Layout, Page, render};
 use crate::error::WebResult;
 use crate::middleware::redirect_with_flash;
 
 /// Form fields as (name, value) pairs, repeated names kept.
-fn pairs(body: &[u8]) -> Vec<(String, String)> {
-    serde_urlencoded::from_bytes(body).unwrap_or_default()
-}
-
-fn field(pairs: &[(String, String)], k: &str) -> String {
-    pairs
-        .iter()
-        .find(|(n, _)| n == k)
-        .map(|(_, v)| v.trim().to_string())
-        .unwrap_or_default()
-}
-
-fn opt(pairs: &[(String, String)], k: &str) -> Option<String> {
-    Some(field(pairs, k)).filter(|v| !v.is_empty())
-}
-
-fn number(pairs: &[(String, String)], k: &'static str) -> Result<Option<f64>, AppError> {
-    match opt(pairs, k) {
-        None => Ok(None),
-        Some(v) => v
-            .replace(',', "")
-            .parse::<f64>()
-            .map(Some)
-            .map_err(|_| AppError::invalid(k)),
-    }
-}
-
-fn id_in(pairs: &[(String, String)], k: &'static str) -> Result<Option<i64>, AppError> {
-    match opt(pairs, k) {
-        None => Ok(None),
-        Some(v) => v.parse::<i64>().map(Some).map_err(|_| AppError::invalid(k)),
-    }
-}
-
 /// Percent text of a share, or a dash when unknown.
 pub fn percent(share: Option<f64>) -> String {
     match share {

@@ -65,6 +65,9 @@ struct UnitPage {
     talents: Vec<Talent>,
     transfers: Vec<grassroots_store::transfers::Transfer>,
     decisions: grassroots_app::decisions::UnitDecisions,
+    meetings: grassroots_app::meetings::UnitMeetings,
+    meeting_types: Vec<(String, String)>,
+    dates: super::Dates,
     sources: Vec<String>,
     plans: Vec<grassroots_store::plans::Plan>,
     skill_options: Vec<(i64, String)>,
@@ -254,6 +257,9 @@ async fn unit_page(
     let talents = grassroots_app::skills::talents(&p.state.app, &p.auth.actor, id).await?;
     let transfers = grassroots_app::transfers::pending(&p.state.app, &p.auth.actor, id).await?;
     let decisions = grassroots_app::decisions::of_unit(&p.state.app, &p.auth.actor, id).await?;
+    let meetings = grassroots_app::meetings::of_unit(&p.state.app, &p.auth.actor, id).await?;
+    let meeting_types = super::meetings::type_names(p).await?;
+    let dates = super::Dates::load(p).await?;
     let plans = grassroots_app::plans::plans_of_unit(&p.state.app, &p.auth.actor, id).await?;
     let sources = grassroots_store::decisions::SOURCES
         .iter()
@@ -271,6 +277,9 @@ async fn unit_page(
             talents,
             transfers,
             decisions,
+            meetings,
+            meeting_types,
+            dates,
             plans,
             sources,
             skill_options,

@@ -1,0 +1,1019 @@
+//! Meetings and conferences: convening, invitations, attendance and
+//! quorum, agenda, list of speakers, texts, minutes, decisions adopted,
+//! the locked record after closing, and dates in the calendar era.
+
+use axum::http::{Method, StatusCode};
+use grassroots_core::{Role, ScopeKind};
+use grassroots_testkit::{TestApp, TestClient};
+use serde_json::{Value, json};
+
+async fn api(
+    c: &mut TestClient,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let r = c.json(method, &format!("/api/v1{path}"), body).await;
+    let v = if r.body.is_empty() {
+        Value::Null
+    } else {
+        r.json()
+    };
+    (r.status, v)
+}
+
+/// Asserts a refusal naming `field`.
+fn refused_on(r: (StatusCode, Value), field: &str) {
+    assert_eq!(r.0, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.1);
+    assert_eq!(r.1["field"], field, "{}", r.1);
+}
+
+#[tokio::test]
+async fn a_committee_meeting_is_run_recorded_and_locked_when_closed() {
+    let t = TestApp::new().await;
+    let province = t
+        .unit("North Province", "provincial_committee", t.root)
+        .await;
+    let factory = t
+        .unit("Machine Factory", "primary_committee", province)
+        .await;
+    let cell = t.unit("Workshop Cell", "cell", factory).await;
+    let other = t.unit("Coal Mine", "primary_committee", province).await;
+    let mut members = Vec::new();
+    for name in ["Ri Chol", "Kim Ok", "Pak Nam", "Jo Hyon", "An Sun"] {
+        members.push(t.person(factory, name, "member").await);
+    }
+    t.person(factory, "Applicant Han", "applicant").await;
+    t.person(factory, "Former Ryu", "left").await;
+    let cell_members = [
+        t.person(cell, "Cell Kang", "member").await,
+        t.person(cell, "Cell Yun", "candidate").await,
+    ];
+    let outsider = t.person(other, "Miner So", "member").await;
+    t.user("sec", Some(Role::Secretary), factory, ScopeKind::Subtree)
+        .await;
+    t.user("staff", Some(Role::Staff), factory, ScopeKind::Subtree)
+        .await;
+    t.user("viewer", Some(Role::Viewer), factory, ScopeKind::Subtree)
+        .await;
+    let mut sec = t.login("sec").await;
+
+    // Convening through the page; bad facts are refused by field.
+    let r = sec
+        .post_form(
+            &format!("/units/{factory}/meetings"),
+            &[
+                ("meeting_type", "committee_meeting"),
+                ("title", "March committee meeting"),
+                ("held_on", "2022-03-01"),
+                ("starts_at", "09:30"),
+                ("location", "Club house"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let id: i64 = r.location().rsplit('/').next().unwrap().parse().unwrap();
+    let facts = |over: Value| {
+        let mut base =
+            json!({"meeting_type": "committee_meeting", "title": "T", "held_on": "2022-03-01"});
+        for (k, v) in over.as_object().unwrap() {
+            base[k] = v.clone();
+        }
+        base
+    };
+    let path = format!("/units/{factory}/meetings");
+    for (over, field) in [
+        (json!({"meeting_type": "picnic"}), "meeting_type"),
+        (json!({"held_on": "2022-02-30"}), "held_on"),
+        (json!({"ends_on": "2022-02-28"}), "ends_on"),
+        (json!({"ends_on": "2022-04-01"}), "ends_on"),
+        (json!({"starts_at": "25:00"}), "starts_at"),
+        (json!({"quorum_percent": 100}), "quorum_percent"),
+        (json!({"title": " "}), "title"),
+    ] {
+        refused_on(
+            api(&mut sec, Method::POST, &path, Some(facts(over))).await,
+            field,
+        );
+    }
+    // Thirty-one days is the longest meeting.
+    let (s, v) = api(
+        &mut sec,
+        Method::POST,
+        &path,
+        Some(facts(json!({"ends_on": "2022-03-31"}))),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["ends_on"], "2022-03-31");
+
+    // Invitations: the unit's people who belong (not applicants, not those
+    // who left), then the units below, then nobody twice.
+    let m = format!("/meetings/{id}");
+    let (s, v) = api(
+        &mut sec,
+        Method::POST,
+        &format!("{m}/participants"),
+        Some(json!({"by": "unit", "unit_id": factory})),
+    )
+    .await;
+    assert_eq!((s, v["added"].as_i64()), (StatusCode::OK, Some(5)), "{v}");
+    let (_, v) = api(
+        &mut sec,
+        Method::POST,
+        &format!("{m}/participants"),
+        Some(json!({"by": "unit", "unit_id": factory, "subtree": true})),
+    )
+    .await;
+    assert_eq!(v["added"], 2);
+    let (_, v) = api(
+        &mut sec,
+        Method::POST,
+        &format!("{m}/participants"),
+        Some(json!({"by": "person", "person_ids": [cell_members[0]]})),
+    )
+    .await;
+    assert_eq!(v["added"], 0);
+    // Someone outside the secretary's units cannot be invited.
+    refused_on(
+        api(
+            &mut sec,
+            Method::POST,
+            &format!("{m}/participants"),
+            Some(json!({"by": "person", "person_ids": [outsider]})),
+        )
+        .await,
+        "person_ids",
+    );
+    refused_on(
+        api(
+            &mut sec,
+            Method::POST,
+            &format!("{m}/participants"),
+            Some(json!({"by": "unit", "unit_id": other})),
+        )
+        .await,
+        "unit_id",
+    );
+    refused_on(
+        api(
+            &mut sec,
+            Method::POST,
+            &format!("{m}/participants"),
+            Some(json!({"by": "mood"})),
+        )
+        .await,
+        "by",
+    );
+
+    // Attendance: 3 of 7 present is no quorum (more than half is needed),
+    // 4 of 7 is. A bad mark or a stranger writes nothing at all.
+    let marks = |n: usize| -> Value {
+        let all: Vec<i64> = members.iter().chain(cell_members.iter()).copied().collect();
+        Value::Array(
+            all.iter()
+                .enumerate()
+                .map(|(i, p)| json!({"person_id": p, "attendance": if i < n { "present" } else { "absent" }}))
+                .collect(),
+        )
+    };
+    let (s, v) = api(
+        &mut sec,
+        Method::PUT,
+        &format!("{m}/attendance"),
+        Some(marks(3)),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        (
+            v["present"].as_i64(),
+            v["absent"].as_i64(),
+            v["invited"].as_i64()
+        ),
+        (Some(3), Some(4), Some(7))
+    );
+    let (_, rec) = api(&mut sec, Method::GET, &m, None).await;
+    assert_eq!(rec["quorate"], false);
+    let mut bad = marks(7);
+    bad.as_array_mut()
+        .unwrap()
+        .push(json!({"person_id": outsider, "attendance": "present"}));
+    refused_on(
+        api(&mut sec, Method::PUT, &format!("{m}/attendance"), Some(bad)).await,
+        "person_id",
+    );
+    refused_on(
+        api(
+            &mut sec,
+            Method::PUT,
+            &format!("{m}/attendance"),
+            Some(json!([{"person_id": members[0], "attendance": "late"}])),
+        )
+        .await,
+        "attendance",
+    );
+    let (_, rec) = api(&mut sec, Method::GET, &m, None).await;
+    assert_eq!(rec["attendance"]["present"], 3, "nothing was written");
+    api(
+        &mut sec,
+        Method::PUT,
+        &format!("{m}/attendance"),
+        Some(marks(4)),
+    )
+    .await;
+    let (_, rec) = api(&mut sec, Method::GET, &m, None).await;
+    assert_eq!(rec["quorate"], true);
+
+    // The agenda; staff run the meeting.
+    let mut staff = t.login("staff").await;
+    let (s, v) = api(&mut staff, Method::POST, &format!("{m}/agenda"), Some(json!({"title": "Report on the first quarter", "duration_min": 40, "presenter_id": members[0]}))).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let report = v["id"].as_i64().unwrap();
+    let (_, v) = api(
+        &mut staff,
+        Method::POST,
+        &format!("{m}/agenda"),
+        Some(json!({"title": "Any other business"})),
+    )
+    .await;
+    let aob = v["id"].as_i64().unwrap();
+    refused_on(
+        api(
+            &mut staff,
+            Method::POST,
+            &format!("{m}/agenda"),
+            Some(json!({"title": "X", "presenter_id": outsider})),
+        )
+        .await,
+        "presenter_id",
+    );
+    refused_on(
+        api(
+            &mut staff,
+            Method::POST,
+            &format!("{m}/agenda"),
+            Some(json!({"title": "X", "duration_min": 0})),
+        )
+        .await,
+        "duration_min",
+    );
+    let (s, _) = api(
+        &mut staff,
+        Method::POST,
+        &format!("/agenda-items/{aob}/move"),
+        Some(json!({"up": true})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (_, rec) = api(&mut staff, Method::GET, &m, None).await;
+    assert_eq!(rec["agenda"][0]["item"]["id"], aob);
+    api(
+        &mut staff,
+        Method::POST,
+        &format!("/agenda-items/{aob}/move"),
+        Some(json!({"up": false})),
+    )
+    .await;
+
+    // The list of speakers: one speaker at a time.
+    let speakers = format!("/agenda-items/{report}/speakers");
+    let mut speech = Vec::new();
+    for (p, kind) in [
+        (members[0], "report"),
+        (members[1], ""),
+        (members[2], "contribution"),
+        (members[3], "contribution"),
+    ] {
+        let (s, v) = api(
+            &mut staff,
+            Method::POST,
+            &speakers,
+            Some(json!({"person_id": p, "kind": kind})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        speech.push(v["id"].as_i64().unwrap());
+    }
+    refused_on(
+        api(
+            &mut staff,
+            Method::POST,
+            &speakers,
+            Some(json!({"person_id": outsider})),
+        )
+        .await,
+        "person_id",
+    );
+    refused_on(
+        api(
+            &mut staff,
+            Method::POST,
+            &speakers,
+            Some(json!({"person_id": members[4], "kind": "heckle"})),
+        )
+        .await,
+        "kind",
+    );
+    let (s, _) = api(
+        &mut staff,
+        Method::POST,
+        &format!("/speeches/{}/start", speech[0]),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (_, rec) = api(&mut staff, Method::GET, &m, None).await;
+    assert_eq!(rec["speaking"], speech[0]);
+    api(
+        &mut staff,
+        Method::POST,
+        &format!("/speeches/{}/start", speech[1]),
+        None,
+    )
+    .await;
+    let (_, rec) = api(&mut staff, Method::GET, &m, None).await;
+    assert_eq!(rec["speaking"], speech[1]);
+    let list = rec["agenda"][0]["speeches"].as_array().unwrap().clone();
+    assert!(
+        list[0]["stopped_at"].is_string(),
+        "the first speaker stopped when the second began"
+    );
+    assert_eq!(list[1]["kind"], "contribution", "the default kind");
+    refused_on(
+        api(
+            &mut staff,
+            Method::POST,
+            &format!("/speeches/{}/start", speech[0]),
+            None,
+        )
+        .await,
+        "speech",
+    );
+    api(
+        &mut staff,
+        Method::POST,
+        &format!("/speeches/{}/stop", speech[1]),
+        None,
+    )
+    .await;
+    refused_on(
+        api(
+            &mut staff,
+            Method::POST,
+            &format!("/speeches/{}/stop", speech[1]),
+            None,
+        )
+        .await,
+        "speech",
+    );
+    let (_, rec) = api(&mut staff, Method::GET, &m, None).await;
+    assert!(rec["speaking"].is_null());
+    // Reordering and withdrawing waiting speakers; a given speech stays.
+    api(
+        &mut staff,
+        Method::POST,
+        &format!("/speeches/{}/move", speech[3]),
+        Some(json!({"up": true})),
+    )
+    .await;
+    let (_, rec) = api(&mut staff, Method::GET, &m, None).await;
+    let order: Vec<i64> = rec["agenda"][0]["speeches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(order, [speech[0], speech[1], speech[3], speech[2]]);
+    let (s, _) = api(
+        &mut staff,
+        Method::DELETE,
+        &format!("/speeches/{}", speech[2]),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    refused_on(
+        api(
+            &mut staff,
+            Method::DELETE,
+            &format!("/speeches/{}", speech[0]),
+            None,
+        )
+        .await,
+        "speech",
+    );
+    // A participant on the list cannot be removed; another can.
+    refused_on(
+        api(
+            &mut staff,
+            Method::DELETE,
+            &format!("{m}/participants/{}", members[0]),
+            None,
+        )
+        .await,
+        "person_id",
+    );
+    let (s, _) = api(
+        &mut staff,
+        Method::DELETE,
+        &format!("{m}/participants/{}", members[4]),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    // Texts, a document, minutes (through the page).
+    let (s, _) = api(&mut staff, Method::PUT, &format!("/speeches/{}", speech[0]), Some(json!({"title": "On the first quarter", "body": "Output rose by **8 %**.\n\n<script>x</script>"}))).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _) = api(
+        &mut staff,
+        Method::POST,
+        &format!("/agenda-items/{report}/documents"),
+        Some(json!({"title": "Quarterly figures", "body": "| month | output |"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    refused_on(
+        api(
+            &mut staff,
+            Method::DELETE,
+            &format!("/agenda-items/{report}"),
+            None,
+        )
+        .await,
+        "item",
+    );
+    let mut staff_page = t.login("staff").await;
+    let r = staff_page
+        .post_form(
+            &format!("/meetings/{id}/minutes"),
+            &[("minutes", "The committee heard the report.")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = staff_page.get(&m).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("<strong>8 %</strong>") && !page.body.contains("<script>x"),
+        "speech text rendered, raw HTML escaped"
+    );
+    assert!(page.body.contains("The committee heard the report."));
+    assert!(
+        page.body.contains("id=\"attendance-form\""),
+        "staff record attendance"
+    );
+    assert!(
+        !page.body.contains("id=\"close-submit\""),
+        "staff do not close"
+    );
+
+    // Staff may not close or adopt decisions; viewers may only read.
+    let (s, _) = api(&mut staff, Method::POST, &format!("{m}/close"), None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = api(
+        &mut staff,
+        Method::POST,
+        &format!("{m}/decisions"),
+        Some(json!({"title": "D", "source": "committee_meeting"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let mut viewer = t.login("viewer").await;
+    let (s, rec) = api(&mut viewer, Method::GET, &m, None).await;
+    assert_eq!(
+        (s, rec["can_edit"].as_bool()),
+        (StatusCode::OK, Some(false))
+    );
+    let (s, _) = api(
+        &mut viewer,
+        Method::PUT,
+        &format!("{m}/attendance"),
+        Some(marks(7)),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let page = viewer.get(&m).await;
+    assert!(!page.body.contains("id=\"attendance-form\""));
+
+    // A decision adopted at the meeting is the committee's decision to its
+    // subtree, linked back to the meeting.
+    let (s, v) = api(&mut sec, Method::POST, &format!("{m}/decisions"), Some(json!({"title": "On raising output", "source": "committee_meeting", "issued_on": "2022-03-01"}))).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(
+        (
+            v["decision"]["meeting_id"].as_i64(),
+            v["addressed"].as_i64()
+        ),
+        (Some(id), Some(1))
+    );
+    let (_, inbox) = api(
+        &mut sec,
+        Method::GET,
+        &format!("/units/{cell}/decisions"),
+        None,
+    )
+    .await;
+    assert_eq!(inbox["inbox"][0]["decision"]["title"], "On raising output");
+
+    // Closing locks the record.
+    let (s, v) = api(&mut sec, Method::POST, &format!("{m}/close"), None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert!(v["closed_at"].is_string());
+    let closed = |r: (StatusCode, Value)| refused_on(r, "meeting");
+    closed(
+        api(
+            &mut sec,
+            Method::PUT,
+            &format!("{m}/attendance"),
+            Some(marks(7)),
+        )
+        .await,
+    );
+    closed(
+        api(
+            &mut sec,
+            Method::POST,
+            &format!("{m}/agenda"),
+            Some(json!({"title": "Late item"})),
+        )
+        .await,
+    );
+    closed(
+        api(
+            &mut sec,
+            Method::POST,
+            &speakers,
+            Some(json!({"person_id": members[1]})),
+        )
+        .await,
+    );
+    closed(
+        api(
+            &mut sec,
+            Method::POST,
+            &format!("/speeches/{}/start", speech[3]),
+            None,
+        )
+        .await,
+    );
+    closed(
+        api(
+            &mut sec,
+            Method::PUT,
+            &format!("/speeches/{}", speech[0]),
+            Some(json!({"body": "rewritten"})),
+        )
+        .await,
+    );
+    closed(
+        api(
+            &mut sec,
+            Method::PUT,
+            &format!("{m}/minutes"),
+            Some(json!({"minutes": "rewritten"})),
+        )
+        .await,
+    );
+    closed(
+        api(
+            &mut sec,
+            Method::POST,
+            &format!("{m}/decisions"),
+            Some(json!({"title": "Late", "source": "committee_meeting"})),
+        )
+        .await,
+    );
+    closed(
+        api(
+            &mut sec,
+            Method::POST,
+            &format!("{m}/participants"),
+            Some(json!({"by": "unit", "unit_id": factory})),
+        )
+        .await,
+    );
+    closed(api(&mut sec, Method::PUT, &m, Some(facts(json!({})))).await);
+    closed(api(&mut sec, Method::POST, &format!("{m}/close"), None).await);
+    let page = sec.get(&m).await;
+    assert!(page.body.contains("id=\"meeting-closed\""));
+    assert!(
+        !page
+            .body
+            .contains("<form method=\"post\" action=\"/meetings/"),
+        "a closed meeting offers no forms"
+    );
+    let (_, rec) = api(&mut sec, Method::GET, &m, None).await;
+    assert_eq!(rec["meeting"]["minutes"], "The committee heard the report.");
+    assert_eq!(rec["attendance"]["present"], 4);
+    let actions: Vec<String> = t
+        .audit_rows(Some("meeting."))
+        .await
+        .into_iter()
+        .map(|a| a.action)
+        .collect();
+    for a in [
+        "meeting.convene",
+        "meeting.invite",
+        "meeting.attendance",
+        "meeting.speech.start",
+        "meeting.close",
+    ] {
+        assert!(actions.iter().any(|x| x == a), "{a} audited: {actions:?}");
+    }
+    // The unit page lists it; a cell member's record lists it too.
+    let page = sec.get(&format!("/units/{factory}")).await;
+    assert!(page.body.contains(&format!("href=\"/meetings/{id}\"")));
+    let (_, mine) = api(
+        &mut sec,
+        Method::GET,
+        &format!("/people/{}/meetings", cell_members[0]),
+        None,
+    )
+    .await;
+    assert_eq!(mine[0]["meeting"]["id"], id);
+    t.assert_consistent().await;
+}
+
+#[tokio::test]
+async fn the_conference_of_secretaries_is_recorded_across_the_tree_in_the_juche_era() {
+    let t = TestApp::new().await;
+    let north = t
+        .unit(
+            "North Hamgyong Provincial Committee",
+            "provincial_committee",
+            t.root,
+        )
+        .await;
+    let south = t
+        .unit(
+            "South Phyongan Provincial Committee",
+            "provincial_committee",
+            t.root,
+        )
+        .await;
+    let mut secretaries = Vec::new();
+    for (province, unit, name) in [
+        (north, "Junghung-ri Party Committee", "Choe Song Bok"),
+        (
+            north,
+            "Central Mining Research Institute Primary Committee",
+            "Kim Myong Chan",
+        ),
+        (
+            south,
+            "Namdok Youth Coal Mine Primary Committee",
+            "Kim Jong Hun",
+        ),
+    ] {
+        let u = t.unit(unit, "primary_committee", province).await;
+        let p = t.person(u, name, "member").await;
+        grassroots_app::positions::assign(&t.app, &t.cli(), u, "secretary", p, "2020-01-01")
+            .await
+            .unwrap();
+        secretaries.push((u, p));
+        // A cell secretary below is not a secretary of a primary committee.
+        let cell = t.unit(&format!("{unit} Cell"), "cell", u).await;
+        let cp = t.person(cell, &format!("{name} junior"), "member").await;
+        grassroots_app::positions::assign(&t.app, &t.cli(), cell, "secretary", cp, "2020-01-01")
+            .await
+            .unwrap();
+    }
+    let general_secretary = t.person(t.root, "General Secretary", "member").await;
+    t.user(
+        "sec_north",
+        Some(Role::Secretary),
+        north,
+        ScopeKind::Subtree,
+    )
+    .await;
+    let mut centre = t.login("root").await;
+
+    // Dates are shown in the Juche era; only the organization's
+    // administrators choose it.
+    let mut north_sec = t.login("sec_north").await;
+    let (s, _) = api(
+        &mut north_sec,
+        Method::PUT,
+        "/calendar-era",
+        Some(json!({"calendar_era": "juche"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    refused_on(
+        api(
+            &mut centre,
+            Method::PUT,
+            "/calendar-era",
+            Some(json!({"calendar_era": "mayan"})),
+        )
+        .await,
+        "calendar_era",
+    );
+    let (s, _) = api(
+        &mut centre,
+        Method::PUT,
+        "/calendar-era",
+        Some(json!({"calendar_era": "juche"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+
+    let (s, conf) = api(
+        &mut centre,
+        Method::POST,
+        &format!("/units/{}/meetings", t.root),
+        Some(json!({"meeting_type": "conference", "title": "2nd Conference of Secretaries of Primary Committees",
+                    "held_on": "2022-02-27", "ends_on": "2022-02-28"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{conf}");
+    let id = conf["id"].as_i64().unwrap();
+    let m = format!("/meetings/{id}");
+    // Every secretary of a primary committee under the centre, and nobody else.
+    let (_, v) = api(&mut centre, Method::POST, &format!("{m}/participants"),
+        Some(json!({"by": "position", "position_type": "secretary", "levels": ["primary_committee"]}))).await;
+    assert_eq!(v["added"], 3, "{v}");
+    api(
+        &mut centre,
+        Method::POST,
+        &format!("{m}/participants"),
+        Some(json!({"by": "person", "person_ids": [general_secretary]})),
+    )
+    .await;
+    refused_on(
+        api(
+            &mut centre,
+            Method::POST,
+            &format!("{m}/participants"),
+            Some(json!({"by": "position", "position_type": "chairman"})),
+        )
+        .await,
+        "position_type",
+    );
+
+    let (_, v) = api(
+        &mut centre,
+        Method::POST,
+        &format!("{m}/agenda"),
+        Some(json!({"title": "On improving the work of primary committees"})),
+    )
+    .await;
+    let item = v["id"].as_i64().unwrap();
+    let (_, v) = api(
+        &mut centre,
+        Method::POST,
+        &format!("{m}/agenda"),
+        Some(json!({"title": "Closing"})),
+    )
+    .await;
+    let closing = v["id"].as_i64().unwrap();
+    let mut order = Vec::new();
+    for (_, p) in &secretaries {
+        let (_, v) = api(
+            &mut centre,
+            Method::POST,
+            &format!("/agenda-items/{item}/speakers"),
+            Some(json!({"person_id": p})),
+        )
+        .await;
+        order.push(v["id"].as_i64().unwrap());
+    }
+    let title = "Secretaries of Primary Party Committees Should Become Genuine Political Workers of the Motherly Party";
+    let (_, v) = api(&mut centre, Method::POST, &format!("/agenda-items/{item}/speakers"),
+        Some(json!({"person_id": general_secretary, "kind": "concluding_speech", "title": title, "body": "The conclusion."}))).await;
+    order.push(v["id"].as_i64().unwrap());
+    let (_, v) = api(
+        &mut centre,
+        Method::POST,
+        &format!("/agenda-items/{closing}/speakers"),
+        Some(json!({"person_id": general_secretary, "kind": "closing_address"})),
+    )
+    .await;
+    order.push(v["id"].as_i64().unwrap());
+    for s in &order {
+        assert_eq!(
+            api(
+                &mut centre,
+                Method::POST,
+                &format!("/speeches/{s}/start"),
+                None
+            )
+            .await
+            .0,
+            StatusCode::NO_CONTENT
+        );
+    }
+    api(
+        &mut centre,
+        Method::POST,
+        &format!("/speeches/{}/stop", order[4]),
+        None,
+    )
+    .await;
+    let (_, rec) = api(&mut centre, Method::GET, &m, None).await;
+    let names: Vec<&str> = rec["agenda"][0]["speeches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["full_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "Choe Song Bok",
+            "Kim Myong Chan",
+            "Kim Jong Hun",
+            "General Secretary"
+        ]
+    );
+    assert_eq!(rec["agenda"][0]["speeches"][3]["kind"], "concluding_speech");
+    assert_eq!(rec["agenda"][0]["speeches"][3]["title"], title);
+    assert_eq!(rec["agenda"][1]["speeches"][0]["kind"], "closing_address");
+    assert!(
+        rec["agenda"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|a| a["speeches"].as_array().unwrap())
+            .all(|s| s["stopped_at"].is_string())
+    );
+
+    // A provincial secretary sees the conference their secretaries attend,
+    // with only their own participants listed, and cannot run it.
+    let (s, rec) = api(&mut north_sec, Method::GET, &m, None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(rec["full_list"], false);
+    let listed: Vec<&str> = rec["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["full_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, ["Kim Myong Chan", "Choe Song Bok"], "by unit name");
+    assert_eq!(rec["attendance"]["invited"], 4);
+    let (s, _) = api(
+        &mut north_sec,
+        Method::POST,
+        &format!("{m}/agenda"),
+        Some(json!({"title": "Intrusion"})),
+    )
+    .await;
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "readable, but the convener is above the reader's scope"
+    );
+    let page = north_sec.get(&format!("/units/{}", secretaries[0].0)).await;
+    assert!(
+        page.body.contains(&format!("href=\"/meetings/{id}\"")),
+        "listed under 'invited to'"
+    );
+
+    // The page dates the conference in the Juche era; the Minguo era too.
+    let page = centre.get(&m).await;
+    assert!(
+        page.body
+            .contains("27 February Juche 111 (2022) – 28 February Juche 111 (2022)"),
+        "{}",
+        page.body
+    );
+    api(
+        &mut centre,
+        Method::PUT,
+        "/calendar-era",
+        Some(json!({"calendar_era": "minguo"})),
+    )
+    .await;
+    let page = centre.get(&m).await;
+    assert!(page.body.contains("民國111年2月27日"));
+    let (s, _) = api(&mut centre, Method::POST, &format!("{m}/close"), None).await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, settings) = api(&mut north_sec, Method::GET, "/meeting-settings", None).await;
+    assert_eq!(settings["calendar_era"], "minguo");
+    assert_eq!(settings["types"].as_array().unwrap().len(), 5);
+    t.assert_consistent().await;
+}
+
+#[tokio::test]
+async fn cadences_are_set_by_the_organizations_administrators() {
+    let t = TestApp::new().await;
+    let p = t.unit("Province", "provincial_committee", t.root).await;
+    t.user("sec_p", Some(Role::Secretary), p, ScopeKind::Subtree)
+        .await;
+    let mut root = t.login("root").await;
+    let (s, v) = api(
+        &mut root,
+        Method::PUT,
+        "/meeting-settings/cadence",
+        Some(json!({"meeting_type": "cell_meeting", "level": "cell", "every_days": 31})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        v,
+        json!([{"meeting_type": "cell_meeting", "level": "cell", "every_days": 31}])
+    );
+    refused_on(
+        api(
+            &mut root,
+            Method::PUT,
+            "/meeting-settings/cadence",
+            Some(json!({"meeting_type": "cell_meeting", "level": "hamlet", "every_days": 31})),
+        )
+        .await,
+        "level",
+    );
+    refused_on(
+        api(
+            &mut root,
+            Method::PUT,
+            "/meeting-settings/cadence",
+            Some(json!({"meeting_type": "cell_meeting", "level": "cell", "every_days": 0})),
+        )
+        .await,
+        "every_days",
+    );
+    refused_on(
+        api(
+            &mut root,
+            Method::PUT,
+            "/meeting-settings/cadence",
+            Some(json!({"meeting_type": "dance", "level": "cell", "every_days": 7})),
+        )
+        .await,
+        "meeting_type",
+    );
+    let mut sec = t.login("sec_p").await;
+    let (s, _) = api(
+        &mut sec,
+        Method::PUT,
+        "/meeting-settings/cadence",
+        Some(json!({"meeting_type": "cell_meeting", "level": "cell", "every_days": 7})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (_, v) = api(
+        &mut root,
+        Method::PUT,
+        "/meeting-settings/cadence",
+        Some(json!({"meeting_type": "cell_meeting", "level": "cell"})),
+    )
+    .await;
+    assert_eq!(v, json!([]), "no days removes the cadence");
+}
+
+#[test]
+fn quorum_is_more_than_the_percentage() {
+    use grassroots_app::meetings::quorate;
+    use grassroots_store::meetings::Attendance;
+    let a = |present, invited| Attendance {
+        invited,
+        present,
+        ..Default::default()
+    };
+    assert!(!quorate(&a(4, 8), 50), "exactly half is not more than half");
+    assert!(quorate(&a(5, 8), 50));
+    assert!(!quorate(&a(0, 0), 0), "nobody invited, no quorum");
+    assert!(quorate(&a(1, 10), 0));
+    assert!(!quorate(&a(99, 100), 99) && quorate(&a(100, 100), 99));
+}
+
+#[tokio::test]
+async fn the_meetings_of_a_closed_unit_are_history() {
+    let t = TestApp::new().await;
+    let p = t.unit("Province", "provincial_committee", t.root).await;
+    let cell = t.unit("Disbanded Cell", "cell", p).await;
+    let cli = t.cli();
+    let m = grassroots_app::meetings::convene(
+        &t.app,
+        &cli,
+        cell,
+        grassroots_app::meetings::MeetingInput {
+            meeting_type: "cell_meeting".into(),
+            title: "Last meeting".into(),
+            held_on: "2022-01-10".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    grassroots_app::units::close(&t.app, &cli, cell)
+        .await
+        .unwrap();
+    let mut root = t.login("root").await;
+    let (s, rec) = api(&mut root, Method::GET, &format!("/meetings/{}", m.id), None).await;
+    assert_eq!(
+        (s, rec["meeting"]["title"].as_str()),
+        (StatusCode::OK, Some("Last meeting"))
+    );
+    refused_on(
+        api(
+            &mut root,
+            Method::POST,
+            &format!("/meetings/{}/agenda", m.id),
+            Some(json!({"title": "After the end"})),
+        )
+        .await,
+        "unit_id",
+    );
+}

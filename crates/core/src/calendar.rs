@@ -1,0 +1,85 @@
+//! Calendar eras for displayed dates. Stored dates are always ISO
+//! (proleptic Gregorian); the organization chooses how they are shown.
+//! The Juche and Minguo eras both count 1912 as year 1.
+
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+/// How years are numbered on screen and in print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Era {
+    /// Gregorian years: "28 February 2022".
+    #[default]
+    Gregorian,
+    /// Juche years with the Gregorian year after them:
+    /// "28 February Juche 111 (2022)".
+    Juche,
+    /// Minguo years: "民國111年2月28日".
+    Minguo,
+}
+
+/// The Gregorian year before year 1 of the Juche and Minguo eras.
+const ERA_OFFSET: i32 = 1911;
+
+impl Era {
+    /// Every era.
+    pub const ALL: [Era; 3] = [Era::Gregorian, Era::Juche, Era::Minguo];
+
+    /// Stable name used in the database and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Era::Gregorian => "gregorian",
+            Era::Juche => "juche",
+            Era::Minguo => "minguo",
+        }
+    }
+
+    /// Parses the stable name.
+    pub fn parse(s: &str) -> Option<Era> {
+        Era::ALL.into_iter().find(|e| e.as_str() == s)
+    }
+
+    /// The year of `date` in this era: `None` for the Gregorian era, and
+    /// for Juche years before 1912 (the Juche calendar shows those as
+    /// Gregorian years). Minguo years before 1912 are counted backwards
+    /// ("民國前1年" is 1911) and come back negative: 1911 is -1.
+    pub fn year(self, date: NaiveDate) -> Option<i32> {
+        let y = date.year();
+        match self {
+            Era::Gregorian => None,
+            Era::Juche => (y > ERA_OFFSET).then_some(y - ERA_OFFSET),
+            Era::Minguo if y > ERA_OFFSET => Some(y - ERA_OFFSET),
+            Era::Minguo => Some(y - ERA_OFFSET - 1),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn era_years_at_their_boundaries() {
+        assert_eq!(Era::Juche.year(d("2022-02-28")), Some(111));
+        assert_eq!(Era::Minguo.year(d("2022-02-28")), Some(111));
+        assert_eq!(Era::Juche.year(d("1912-01-01")), Some(1));
+        assert_eq!(Era::Juche.year(d("1911-12-31")), None);
+        assert_eq!(Era::Minguo.year(d("1912-01-01")), Some(1));
+        assert_eq!(Era::Minguo.year(d("1911-12-31")), Some(-1));
+        assert_eq!(Era::Minguo.year(d("1900-06-01")), Some(-12));
+        assert_eq!(Era::Gregorian.year(d("2022-02-28")), None);
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for e in Era::ALL {
+            assert_eq!(Era::parse(e.as_str()), Some(e));
+        }
+        assert_eq!(Era::parse("julian"), None);
+    }
+}
