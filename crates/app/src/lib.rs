@@ -6,8 +6,10 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod bulletins;
 pub mod cache;
 mod clock;
+pub mod commendations;
 pub mod config;
 pub mod decisions;
 pub mod demo;

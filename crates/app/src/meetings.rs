@@ -300,7 +300,7 @@ pub async fn convene(
 /// unit: the transaction holds the meeting's lock. Refuses a closed
 /// meeting, and answers `Forbidden` or `NotFound` as the reader may or may
 /// not see it.
-async fn open<C: Capability>(
+pub(crate) async fn open<C: Capability>(
     app: &App,
     actor: &Actor,
     meeting_id: i64,
@@ -419,6 +419,8 @@ pub struct MeetingRecord {
     pub speaking: Option<i64>,
     /// Decisions adopted at the meeting.
     pub decisions: Vec<Decision>,
+    /// Commendations conferred at the meeting, in order.
+    pub commendations: Vec<grassroots_store::commendations::Commendation>,
     /// Whether the reader may run the meeting (Edit at the convener).
     pub can_edit: bool,
     /// Whether the reader may change, close it or adopt decisions (Manage).
@@ -460,6 +462,7 @@ pub async fn view(app: &App, actor: &Actor, id: i64) -> AppResult<MeetingRecord>
         })
         .collect();
     let decisions = decision_store::of_meeting(&mut c, id).await?;
+    let commendations = grassroots_store::commendations::of_meeting(&mut c, id).await?;
     let can_edit =
         units::in_scope(&mut c, &actor.principal.scope::<Edit>(), meeting.unit_id).await?;
     let can_manage = can_edit
@@ -474,6 +477,7 @@ pub async fn view(app: &App, actor: &Actor, id: i64) -> AppResult<MeetingRecord>
         agenda,
         speaking,
         decisions,
+        commendations,
         can_edit,
         can_manage,
     })

@@ -260,7 +260,23 @@ pub async fn recompute(c: &mut impl DbConn) -> StoreResult<Vec<AggregateRow>> {
                 CAST(sum(CASE WHEN b.unit_id = c.ancestor_id THEN b.resolve_hours ELSE 0 END) AS BIGINT),
                 CAST(sum(b.resolve_hours) AS BIGINT)
          FROM blockers b JOIN unit_closure c ON c.descendant_id = b.unit_id
-         WHERE b.resolved_at IS NOT NULL GROUP BY c.ancestor_id"
+         WHERE b.resolved_at IS NOT NULL GROUP BY c.ancestor_id
+         UNION ALL
+         SELECT c.ancestor_id, 'commendations',
+                sum(CASE WHEN k.recipient_unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
+         FROM commendations k JOIN unit_closure c ON c.descendant_id = k.recipient_unit_id
+         GROUP BY c.ancestor_id
+         UNION ALL
+         SELECT c.ancestor_id, 'bulletin.' || CAST(r.bulletin_id AS TEXT) || '.addressed',
+                sum(CASE WHEN r.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
+         FROM bulletin_receipts r JOIN unit_closure c ON c.descendant_id = r.unit_id
+         GROUP BY c.ancestor_id, r.bulletin_id
+         UNION ALL
+         SELECT c.ancestor_id, 'bulletin.' || CAST(r.bulletin_id AS TEXT) || '.acknowledged',
+                sum(CASE WHEN r.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
+         FROM bulletin_receipts r JOIN unit_closure c ON c.descendant_id = r.unit_id
+         WHERE r.acknowledged_at IS NOT NULL
+         GROUP BY c.ancestor_id, r.bulletin_id"
     )
     .fetch_all(&mut *e)
     .await

@@ -7,8 +7,15 @@ use chrono::{DateTime, Utc};
 use grassroots_core::{Edit, Manage, Read, Scope, UnitId};
 use serde::Serialize;
 
+use crate::addressing::{self, Addressees};
 use crate::scope_sql::unit_condition;
-use crate::{DbConn, StoreError, StoreResult, Tx, aggregates, on_ex};
+use crate::{DbConn, StoreError, StoreResult, Tx, on_ex};
+
+const ADDRESSEES: Addressees = Addressees {
+    table: "decision_addressees",
+    key_column: "decision_id",
+    done: "adopted",
+};
 
 /// Sources a decision may come from.
 pub const SOURCES: &[&str] = &["congress", "plenary_meeting", "committee_meeting", "other"];
@@ -100,35 +107,15 @@ pub async fn issue(
     .bind(new.meeting_id)
     .fetch_one(&mut *e)
     .await)?;
-    let addressed = on_ex!(tx, |e| sqlx::query(
-        "INSERT INTO decision_addressees (decision_id, unit_id)
-         SELECT $1, u.id FROM unit_closure c JOIN units u ON u.id = c.descendant_id
-         WHERE c.ancestor_id = $2 AND c.depth > 0 AND u.closed_at IS NULL
-           AND ($3 = '' OR (',' || $3 || ',') LIKE ('%,' || u.level || ',%'))"
+    let addressed = addressing::address(
+        tx,
+        &ADDRESSEES,
+        decision.id,
+        new.unit_id,
+        &levels,
+        &addressed_metric(decision.id),
     )
-    .bind(decision.id)
-    .bind(new.unit_id)
-    .bind(&levels)
-    .execute(&mut *e)
-    .await
-    .map(|r| r.rows_affected()))?;
-    // Every addressee counts once in itself and in each ancestor.
-    on_ex!(tx, |e| sqlx::query(
-        "INSERT INTO unit_aggregates (unit_id, metric, own, subtree)
-         SELECT c.ancestor_id, $2,
-                sum(CASE WHEN c.ancestor_id = a.unit_id THEN 1 ELSE 0 END), count(*)
-         FROM decision_addressees a JOIN unit_closure c ON c.descendant_id = a.unit_id
-         WHERE a.decision_id = $1
-         GROUP BY c.ancestor_id
-         ON CONFLICT (unit_id, metric) DO UPDATE SET
-           own = unit_aggregates.own + excluded.own,
-           subtree = unit_aggregates.subtree + excluded.subtree"
-    )
-    .bind(decision.id)
-    .bind(addressed_metric(decision.id))
-    .execute(&mut *e)
-    .await
-    .map(|r| r.rows_affected()))?;
+    .await?;
     Ok((decision, addressed as i64))
 }
 
@@ -216,31 +203,16 @@ pub async fn adopt(
     if !crate::units::in_scope(tx, scope, unit_id).await? {
         return Err(StoreError::NotFound);
     }
-    let addressed: i64 = on_ex!(tx, |e| sqlx::query_scalar(
-        "SELECT count(*) FROM decision_addressees WHERE decision_id = $1 AND unit_id = $2"
+    addressing::answer(
+        tx,
+        &ADDRESSEES,
+        decision_id,
+        unit_id,
+        &adopted_metric(decision_id),
+        actor,
+        now,
     )
-    .bind(decision_id)
-    .bind(unit_id)
-    .fetch_one(&mut *e)
-    .await)?;
-    if addressed == 0 {
-        return Err(StoreError::NotFound);
-    }
-    let changed = on_ex!(tx, |e| sqlx::query(
-        "UPDATE decision_addressees SET adopted_at = $3, adopted_by = $4
-         WHERE decision_id = $1 AND unit_id = $2 AND adopted_at IS NULL"
-    )
-    .bind(decision_id)
-    .bind(unit_id)
-    .bind(now)
-    .bind(actor)
-    .execute(&mut *e)
     .await
-    .map(|r| r.rows_affected()))?;
-    if changed > 0 {
-        aggregates::add(tx, unit_id, &adopted_metric(decision_id), 1).await?;
-    }
-    Ok(changed > 0)
 }
 
 /// Adoption of a decision below one unit: (unit, name, addressed,
@@ -265,30 +237,23 @@ pub async fn adoption(
     decision_id: i64,
     unit_id: UnitId,
 ) -> StoreResult<(Adoption, Vec<Adoption>)> {
-    let sql = format!(
-        "SELECT u.id AS unit_id, u.name,
-                coalesce(a.subtree, 0) AS addressed, coalesce(d.subtree, 0) AS adopted
-         FROM units u
-         LEFT JOIN unit_aggregates a ON a.unit_id = u.id AND a.metric = $2
-         LEFT JOIN unit_aggregates d ON d.unit_id = u.id AND d.metric = $3
-         WHERE (u.id = $1 OR u.parent_id = $1) AND {}
-         ORDER BY CASE WHEN u.id = $1 THEN 0 ELSE 1 END, u.name, u.id",
-        unit_condition(scope, "u.id")
-    );
-    let mut rows: Vec<Adoption> = on_ex!(c, |e| sqlx::query_as::<_, Adoption>(
-        sqlx::AssertSqlSafe(sql.as_str())
+    let mut rows = addressing::rollup(
+        c,
+        scope,
+        unit_id,
+        &addressed_metric(decision_id),
+        &adopted_metric(decision_id),
     )
-    .bind(unit_id)
-    .bind(addressed_metric(decision_id))
-    .bind(adopted_metric(decision_id))
-    .fetch_all(&mut *e)
-    .await)?;
-    if rows.first().is_none_or(|r| r.unit_id != unit_id) {
-        return Err(StoreError::NotFound);
-    }
-    let top = rows.remove(0);
-    rows.retain(|r| r.addressed > 0);
-    Ok((top, rows))
+    .await?
+    .into_iter()
+    .map(|(unit_id, name, addressed, adopted)| Adoption {
+        unit_id,
+        name,
+        addressed,
+        adopted,
+    });
+    let top = rows.next().ok_or(StoreError::NotFound)?;
+    Ok((top, rows.collect()))
 }
 
 /// Addressed units below `unit_id` (inside `scope`) that have not adopted
@@ -300,22 +265,7 @@ pub async fn not_adopted(
     unit_id: UnitId,
     limit: i64,
 ) -> StoreResult<Vec<(i64, String)>> {
-    let sql = format!(
-        "SELECT u.id, u.name FROM decision_addressees a
-         JOIN unit_closure c ON c.descendant_id = a.unit_id
-         JOIN units u ON u.id = a.unit_id
-         WHERE a.decision_id = $1 AND c.ancestor_id = $2 AND a.adopted_at IS NULL AND {}
-         ORDER BY u.depth, u.name, u.id LIMIT $3",
-        unit_condition(scope, "a.unit_id")
-    );
-    Ok(on_ex!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(
-        sql.as_str()
-    ))
-    .bind(decision_id)
-    .bind(unit_id)
-    .bind(limit)
-    .fetch_all(&mut *e)
-    .await)?)
+    addressing::unanswered(c, scope, &ADDRESSEES, decision_id, unit_id, limit).await
 }
 
 /// The title of a decision (for display next to something already read

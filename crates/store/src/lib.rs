@@ -7,11 +7,14 @@
 //! transaction; reads take anything that implements [`DbConn`].
 
 pub mod accounts;
+mod addressing;
 pub mod aggregates;
 pub mod audit;
 pub mod backup;
 pub mod blockers;
+pub mod bulletins;
 pub mod check;
+pub mod commendations;
 mod db;
 pub mod decisions;
 mod error;

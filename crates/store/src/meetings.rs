@@ -667,7 +667,7 @@ pub async fn remove_item(tx: &mut Tx, item_id: i64) -> StoreResult<bool> {
 
 /// Swaps a row's `position` with its neighbour before (`up`) or after it
 /// among the rows of `table` that share `group_column`; false at an end.
-async fn swap_position(
+pub(crate) async fn swap_position(
     tx: &mut Tx,
     table: &'static str,
     group_column: &'static str,

@@ -46,6 +46,11 @@ migrations![
     (8, "decisions", "0008_decisions.sql"),
     (9, "plans", "0009_plans.sql"),
     (10, "meetings", "0010_meetings.sql"),
+    (
+        11,
+        "commendations_bulletins",
+        "0011_commendations_bulletins.sql"
+    ),
 ];
 
 /// The migrations of a dialect, in order.

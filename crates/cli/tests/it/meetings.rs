@@ -596,11 +596,20 @@ async fn a_committee_meeting_is_run_recorded_and_locked_when_closed() {
     closed(api(&mut sec, Method::POST, &format!("{m}/close"), None).await);
     let page = sec.get(&m).await;
     assert!(page.body.contains("id=\"meeting-closed\""));
+    for form in [
+        "attendance-form",
+        "agenda-form",
+        "confer-form",
+        "speaker-form-",
+    ] {
+        assert!(
+            !page.body.contains(form),
+            "a closed meeting offers no {form}"
+        );
+    }
     assert!(
-        !page
-            .body
-            .contains("<form method=\"post\" action=\"/meetings/"),
-        "a closed meeting offers no forms"
+        page.body.contains("id=\"compose-submit\""),
+        "its bulletin can be composed"
     );
     let (_, rec) = api(&mut sec, Method::GET, &m, None).await;
     assert_eq!(rec["meeting"]["minutes"], "The committee heard the report.");
@@ -634,8 +643,64 @@ async fn a_committee_meeting_is_run_recorded_and_locked_when_closed() {
     t.assert_consistent().await;
 }
 
+/// The secretaries given citations at the conference in the source
+/// document, in its order.
+const CITED: [&str; 50] = [
+    "Ri Tong Chol",
+    "Paek Hak Chol",
+    "So Hyon Chol",
+    "Kang Hyon Guk",
+    "Kim Song Man",
+    "Tong Myong Hak",
+    "Pak Song Chol",
+    "Won Chol",
+    "An Chol Rim",
+    "Kim Yong Il",
+    "Ri Chi Myong",
+    "Ryom Kyong Chun",
+    "Kim Myong Gil",
+    "Kim Jong Gwan",
+    "Ri Su Nam",
+    "Kim Jong Hun",
+    "Hong Jong Guk",
+    "Kim Kwang Chol",
+    "Choe Song Bok",
+    "Kim Myong Il",
+    "Kim Ju Chon",
+    "Paek Yong Song",
+    "O Pong Chol",
+    "Kang Yong Son",
+    "Pak Sung Hak",
+    "Ri Yong Hyop",
+    "Paek Ui Sik",
+    "Kim Man Bok",
+    "Kim Yong Gyu",
+    "Jon Kyong Su",
+    "Ryu Yong Gil",
+    "Choe Jong Gil",
+    "Choe Kyong Sam",
+    "Pak Song Jin",
+    "Kim Chol Min",
+    "Ri Un Sil",
+    "Kim Myong Chan",
+    "Kim Kwang Chol",
+    "Kim Chol",
+    "Ri Sung Chol",
+    "Ho Song Chol",
+    "Kim Jin Myong",
+    "Jong Yong Hui",
+    "Jon Yong Gil",
+    "Yun Nam Chol",
+    "Paek Kyong Il",
+    "Pak Chun Il",
+    "Pak Myong Chol",
+    "Choe Song Bong",
+    "Choe Jong Su",
+];
+
 #[tokio::test]
-async fn the_conference_of_secretaries_is_recorded_across_the_tree_in_the_juche_era() {
+async fn the_conference_of_secretaries_is_recorded_end_to_end_and_its_bulletin_dated_in_the_juche_era()
+ {
     let t = TestApp::new().await;
     let north = t
         .unit(
@@ -651,33 +716,47 @@ async fn the_conference_of_secretaries_is_recorded_across_the_tree_in_the_juche_
             t.root,
         )
         .await;
-    let mut secretaries = Vec::new();
-    for (province, unit, name) in [
-        (north, "Junghung-ri Party Committee", "Choe Song Bok"),
+    let named_units = [
+        ("Choe Song Bok", "Junghung-ri Party Committee"),
         (
-            north,
-            "Central Mining Research Institute Primary Committee",
             "Kim Myong Chan",
+            "Central Mining Research Institute Primary Committee",
         ),
-        (
-            south,
-            "Namdok Youth Coal Mine Primary Committee",
-            "Kim Jong Hun",
-        ),
-    ] {
-        let u = t.unit(unit, "primary_committee", province).await;
+        ("Kim Jong Hun", "Namdok Youth Coal Mine Primary Committee"),
+    ];
+    // Fifty primary committees, alternately in the two provinces, each with
+    // its secretary; a few have a cell whose secretary is not invited.
+    let mut secretaries = Vec::new();
+    let mut units = Vec::new();
+    for (i, name) in CITED.iter().enumerate() {
+        let province = if i % 2 == 0 { north } else { south };
+        let unit_name = named_units.iter().find(|(n, _)| n == name).map_or_else(
+            || format!("Primary Committee {}", i + 1),
+            |(_, u)| u.to_string(),
+        );
+        let u = t.unit(&unit_name, "primary_committee", province).await;
         let p = t.person(u, name, "member").await;
         grassroots_app::positions::assign(&t.app, &t.cli(), u, "secretary", p, "2020-01-01")
             .await
             .unwrap();
-        secretaries.push((u, p));
-        // A cell secretary below is not a secretary of a primary committee.
-        let cell = t.unit(&format!("{unit} Cell"), "cell", u).await;
-        let cp = t.person(cell, &format!("{name} junior"), "member").await;
-        grassroots_app::positions::assign(&t.app, &t.cli(), cell, "secretary", cp, "2020-01-01")
+        if i < 3 {
+            let cell = t.unit(&format!("{unit_name} Cell"), "cell", u).await;
+            let cp = t.person(cell, &format!("{name} junior"), "member").await;
+            grassroots_app::positions::assign(
+                &t.app,
+                &t.cli(),
+                cell,
+                "secretary",
+                cp,
+                "2020-01-01",
+            )
             .await
             .unwrap();
+        }
+        secretaries.push(p);
+        units.push(u);
     }
+    let speaker = |name: &str| secretaries[CITED.iter().position(|n| *n == name).unwrap()];
     let general_secretary = t.person(t.root, "General Secretary", "member").await;
     t.user(
         "sec_north",
@@ -686,6 +765,9 @@ async fn the_conference_of_secretaries_is_recorded_across_the_tree_in_the_juche_
         ScopeKind::Subtree,
     )
     .await;
+    let choe_unit = units[CITED.iter().position(|n| *n == "Choe Song Bok").unwrap()];
+    t.user("choe", Some(Role::Staff), choe_unit, ScopeKind::Unit)
+        .await;
     let mut centre = t.login("root").await;
 
     // Dates are shown in the Juche era; only the organization's
@@ -718,12 +800,13 @@ async fn the_conference_of_secretaries_is_recorded_across_the_tree_in_the_juche_
     .await;
     assert_eq!(s, StatusCode::OK);
 
+    // Convened by the centre, over two days.
     let (s, conf) = api(
         &mut centre,
         Method::POST,
         &format!("/units/{}/meetings", t.root),
         Some(json!({"meeting_type": "conference", "title": "2nd Conference of Secretaries of Primary Committees",
-                    "held_on": "2022-02-27", "ends_on": "2022-02-28"})),
+                    "held_on": "2022-02-27", "ends_on": "2022-02-28", "location": "Pyongyang"})),
     )
     .await;
     assert_eq!(s, StatusCode::CREATED, "{conf}");
@@ -732,7 +815,7 @@ async fn the_conference_of_secretaries_is_recorded_across_the_tree_in_the_juche_
     // Every secretary of a primary committee under the centre, and nobody else.
     let (_, v) = api(&mut centre, Method::POST, &format!("{m}/participants"),
         Some(json!({"by": "position", "position_type": "secretary", "levels": ["primary_committee"]}))).await;
-    assert_eq!(v["added"], 3, "{v}");
+    assert_eq!(v["added"], 50, "{v}");
     api(
         &mut centre,
         Method::POST,
@@ -750,7 +833,25 @@ async fn the_conference_of_secretaries_is_recorded_across_the_tree_in_the_juche_
         .await,
         "position_type",
     );
+    let everyone: Vec<Value> = secretaries
+        .iter()
+        .chain([&general_secretary])
+        .map(|p| json!({"person_id": p, "attendance": "present"}))
+        .collect();
+    let (_, a) = api(
+        &mut centre,
+        Method::PUT,
+        &format!("{m}/attendance"),
+        Some(Value::Array(everyone)),
+    )
+    .await;
+    assert_eq!(
+        (a["present"].as_i64(), a["invited"].as_i64()),
+        (Some(51), Some(51))
+    );
 
+    // The agenda, its named speakers, the concluding speech with its title
+    // and the closing address.
     let (_, v) = api(
         &mut centre,
         Method::POST,
@@ -768,27 +869,17 @@ async fn the_conference_of_secretaries_is_recorded_across_the_tree_in_the_juche_
     .await;
     let closing = v["id"].as_i64().unwrap();
     let mut order = Vec::new();
-    for (_, p) in &secretaries {
-        let (_, v) = api(
-            &mut centre,
-            Method::POST,
-            &format!("/agenda-items/{item}/speakers"),
-            Some(json!({"person_id": p})),
-        )
-        .await;
+    for name in ["Choe Song Bok", "Kim Myong Chan", "Kim Jong Hun"] {
+        let (_, v) = api(&mut centre, Method::POST, &format!("/agenda-items/{item}/speakers"),
+            Some(json!({"person_id": speaker(name), "body": format!("Experience of {name}'s committee.")}))).await;
         order.push(v["id"].as_i64().unwrap());
     }
     let title = "Secretaries of Primary Party Committees Should Become Genuine Political Workers of the Motherly Party";
     let (_, v) = api(&mut centre, Method::POST, &format!("/agenda-items/{item}/speakers"),
         Some(json!({"person_id": general_secretary, "kind": "concluding_speech", "title": title, "body": "The conclusion."}))).await;
     order.push(v["id"].as_i64().unwrap());
-    let (_, v) = api(
-        &mut centre,
-        Method::POST,
-        &format!("/agenda-items/{closing}/speakers"),
-        Some(json!({"person_id": general_secretary, "kind": "closing_address"})),
-    )
-    .await;
+    let (_, v) = api(&mut centre, Method::POST, &format!("/agenda-items/{closing}/speakers"),
+        Some(json!({"person_id": general_secretary, "kind": "closing_address", "body": "The closing address."}))).await;
     order.push(v["id"].as_i64().unwrap());
     for s in &order {
         assert_eq!(
@@ -826,31 +917,91 @@ async fn the_conference_of_secretaries_is_recorded_across_the_tree_in_the_juche_
             "General Secretary"
         ]
     );
-    assert_eq!(rec["agenda"][0]["speeches"][3]["kind"], "concluding_speech");
     assert_eq!(rec["agenda"][0]["speeches"][3]["title"], title);
     assert_eq!(rec["agenda"][1]["speeches"][0]["kind"], "closing_address");
-    assert!(
-        rec["agenda"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .flat_map(|a| a["speeches"].as_array().unwrap())
-            .all(|s| s["stopped_at"].is_string())
+
+    // Fifty citations conferred at the conference, in one transaction.
+    let citation = json!({"person_ids": secretaries, "kind": "citation", "title": "Citation of the General Secretary",
+                          "reason": "Distinguished in carrying out the policies", "meeting_id": id});
+    let mut bad = citation.clone();
+    bad["person_ids"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!(general_secretary + 1000));
+    refused_on(
+        api(
+            &mut centre,
+            Method::POST,
+            &format!("/units/{}/commendations", t.root),
+            Some(bad),
+        )
+        .await,
+        "person_ids",
     );
+    let (s, v) = api(
+        &mut centre,
+        Method::POST,
+        &format!("/units/{}/commendations", t.root),
+        Some(citation.clone()),
+    )
+    .await;
+    assert_eq!(
+        (s, v["conferred"].as_i64()),
+        (StatusCode::CREATED, Some(50)),
+        "{v}"
+    );
+    let (_, rec) = api(&mut centre, Method::GET, &m, None).await;
+    let cited: Vec<&str> = rec["commendations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["full_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(cited.len(), 50);
+    assert!(CITED.iter().all(|n| cited.contains(n)));
+    assert_eq!(
+        rec["commendations"][0]["conferred_on"], "2022-02-28",
+        "the conference's last day"
+    );
+    // The roll of honour counts them from the maintained counter.
+    let (_, roll) = api(
+        &mut centre,
+        Method::GET,
+        &format!("/units/{}/commendations", t.root),
+        None,
+    )
+    .await;
+    assert_eq!(roll["total"], 50);
+    let (_, roll) = api(
+        &mut north_sec,
+        Method::GET,
+        &format!("/units/{north}/commendations"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (
+            roll["total"].as_i64(),
+            roll["commendations"].as_array().unwrap().len()
+        ),
+        (Some(25), 25)
+    );
+    let (_, mine) = api(
+        &mut centre,
+        Method::GET,
+        &format!("/people/{}/commendations", speaker("Ri Un Sil")),
+        None,
+    )
+    .await;
+    assert_eq!(mine[0]["title"], "Citation of the General Secretary");
 
     // A provincial secretary sees the conference their secretaries attend,
     // with only their own participants listed, and cannot run it.
     let (s, rec) = api(&mut north_sec, Method::GET, &m, None).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(rec["full_list"], false);
-    let listed: Vec<&str> = rec["participants"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["full_name"].as_str().unwrap())
-        .collect();
-    assert_eq!(listed, ["Kim Myong Chan", "Choe Song Bok"], "by unit name");
-    assert_eq!(rec["attendance"]["invited"], 4);
+    assert_eq!(rec["participants"].as_array().unwrap().len(), 25);
+    assert_eq!(rec["attendance"]["invited"], 51);
     let (s, _) = api(
         &mut north_sec,
         Method::POST,
@@ -863,13 +1014,11 @@ async fn the_conference_of_secretaries_is_recorded_across_the_tree_in_the_juche_
         StatusCode::FORBIDDEN,
         "readable, but the convener is above the reader's scope"
     );
-    let page = north_sec.get(&format!("/units/{}", secretaries[0].0)).await;
+    let page = north_sec.get(&format!("/units/{choe_unit}")).await;
     assert!(
         page.body.contains(&format!("href=\"/meetings/{id}\"")),
         "listed under 'invited to'"
     );
-
-    // The page dates the conference in the Juche era; the Minguo era too.
     let page = centre.get(&m).await;
     assert!(
         page.body
@@ -877,6 +1026,186 @@ async fn the_conference_of_secretaries_is_recorded_across_the_tree_in_the_juche_
         "{}",
         page.body
     );
+
+    // Closed, the record is locked: no more citations.
+    let (s, _) = api(&mut centre, Method::POST, &format!("{m}/close"), None).await;
+    assert_eq!(s, StatusCode::OK);
+    refused_on(
+        api(
+            &mut centre,
+            Method::POST,
+            &format!("/units/{}/commendations", t.root),
+            Some(citation),
+        )
+        .await,
+        "meeting",
+    );
+
+    // The bulletin, composed from the record and dated in the Juche era.
+    let (s, b) = api(&mut centre, Method::POST, &format!("{m}/bulletin"), None).await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let bid = b["id"].as_i64().unwrap();
+    assert_eq!(
+        (b["dated_on"].as_str(), b["meeting_id"].as_i64()),
+        (Some("2022-02-28"), Some(id))
+    );
+    let (_, v) = api(&mut centre, Method::GET, &format!("/bulletins/{bid}"), None).await;
+    let headings: Vec<&str> = v["articles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["heading"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        headings[0],
+        "2nd Conference of Secretaries of Primary Committees"
+    );
+    assert!(
+        headings.contains(&format!("{title} — General Secretary").as_str()),
+        "{headings:?}"
+    );
+    assert!(
+        headings.contains(&"Closing address: General Secretary"),
+        "{headings:?}"
+    );
+    assert!(
+        headings.contains(&"Commendations conferred"),
+        "{headings:?}"
+    );
+    let summary = v["articles"][0]["body"].as_str().unwrap();
+    assert!(
+        summary.contains("51 of 51 participants were present"),
+        "{summary}"
+    );
+    let speeches = v["articles"][1]["body"].as_str().unwrap();
+    assert!(
+        speeches.contains("**Choe Song Bok**, Junghung-ri Party Committee"),
+        "{speeches}"
+    );
+    let citations = v["articles"].as_array().unwrap().last().unwrap()["body"]
+        .as_str()
+        .unwrap();
+    assert_eq!(citations.lines().count(), 50);
+    let page = centre.get(&format!("/bulletins/{bid}")).await;
+    assert!(
+        page.body.contains(
+            "<p class=\"bulletin-date\" id=\"bulletin-date\">28 February Juche 111 (2022)</p>"
+        ),
+        "{}",
+        page.body
+    );
+    let r = centre.get(&format!("/api/v1/bulletins/{bid}/export")).await;
+    assert!(
+        r.body.starts_with("# BULLETIN")
+            && r.body.contains("28 February Juche 111 (2022)")
+            && r.body.contains("Ryom Kyong Chun"),
+        "{}",
+        r.body
+    );
+    // A draft is not shown below; published to the primary committees it is.
+    let mut choe = t.login("choe").await;
+    assert_eq!(
+        api(&mut choe, Method::GET, &format!("/bulletins/{bid}"), None)
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    let (_, p) = api(
+        &mut centre,
+        Method::POST,
+        &format!("/bulletins/{bid}/publish"),
+        Some(json!({"levels": ["primary_committee"]})),
+    )
+    .await;
+    assert_eq!(p["addressed"], 50);
+    refused_on(
+        api(
+            &mut centre,
+            Method::POST,
+            &format!("/bulletins/{bid}/publish"),
+            Some(json!({})),
+        )
+        .await,
+        "bulletin",
+    );
+    refused_on(
+        api(
+            &mut centre,
+            Method::POST,
+            &format!("/bulletins/{bid}/articles"),
+            Some(json!({"heading": "Late"})),
+        )
+        .await,
+        "bulletin",
+    );
+    // Each receiving unit acknowledges, once, on its page.
+    let page = choe.get(&format!("/units/{choe_unit}")).await;
+    assert!(page.body.contains(&format!("id=\"acknowledge-{bid}\"")));
+    let r = choe
+        .post_form(
+            &format!("/bulletins/{bid}/acknowledge"),
+            &[("unit_id", &choe_unit.to_string())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let (_, again) = api(
+        &mut choe,
+        Method::POST,
+        &format!("/bulletins/{bid}/acknowledge"),
+        Some(json!({"unit_id": choe_unit})),
+    )
+    .await;
+    assert_eq!(again["acknowledged"], false);
+    refused_on(
+        api(
+            &mut north_sec,
+            Method::POST,
+            &format!("/bulletins/{bid}/acknowledge"),
+            Some(json!({"unit_id": north})),
+        )
+        .await,
+        "unit_id",
+    );
+    let (_, v) = api(&mut centre, Method::GET, &format!("/bulletins/{bid}"), None).await;
+    assert_eq!(
+        (
+            v["at"]["acknowledged"].as_i64(),
+            v["at"]["addressed"].as_i64()
+        ),
+        (Some(1), Some(50))
+    );
+    let north_row = v["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["unit_id"] == north)
+        .unwrap();
+    assert_eq!(
+        (
+            north_row["acknowledged"].as_i64(),
+            north_row["addressed"].as_i64()
+        ),
+        (Some(1), Some(25))
+    );
+    assert_eq!(v["not_acknowledged"].as_array().unwrap().len(), 49);
+    // The province reads the receipts at its own level.
+    let (_, v) = api(
+        &mut north_sec,
+        Method::GET,
+        &format!("/bulletins/{bid}"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (
+            v["at"]["unit_id"].as_i64(),
+            v["at"]["acknowledged"].as_i64(),
+            v["at"]["addressed"].as_i64()
+        ),
+        (Some(north), Some(1), Some(25))
+    );
+
+    // The Minguo era shows the same dates its own way.
     api(
         &mut centre,
         Method::PUT,
@@ -886,8 +1215,6 @@ async fn the_conference_of_secretaries_is_recorded_across_the_tree_in_the_juche_
     .await;
     let page = centre.get(&m).await;
     assert!(page.body.contains("民國111年2月27日"));
-    let (s, _) = api(&mut centre, Method::POST, &format!("{m}/close"), None).await;
-    assert_eq!(s, StatusCode::OK);
     let (_, settings) = api(&mut north_sec, Method::GET, "/meeting-settings", None).await;
     assert_eq!(settings["calendar_era"], "minguo");
     assert_eq!(settings["types"].as_array().unwrap().len(), 5);

@@ -29,6 +29,10 @@ struct World {
     b_meeting: i64,
     b_item: i64,
     b_speech: i64,
+    b_designation: i64,
+    b_draft: i64,
+    b_article: i64,
+    b_bulletin: i64,
 }
 
 async fn world() -> World {
@@ -195,8 +199,74 @@ async fn world() -> World {
     )
     .await
     .unwrap();
+    // A commendation and a model cell of B; a draft and a published
+    // bulletin of B.
+    grassroots_app::commendations::confer(
+        &t.app,
+        &cli,
+        b,
+        grassroots_app::commendations::CommendationInput {
+            person_ids: vec![b_person],
+            kind: "citation".into(),
+            title: "B's citation".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let b_designation = grassroots_app::commendations::designate(
+        &t.app,
+        &cli,
+        b,
+        grassroots_app::commendations::ModelInput {
+            unit_id: b_cell,
+            reason: "Its study group".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .id;
+    let bulletin = |title: &'static str| {
+        let (t, cli) = (&t, &cli);
+        async move {
+            let b_id = grassroots_app::bulletins::create(
+                &t.app,
+                cli,
+                b,
+                grassroots_app::bulletins::BulletinInput {
+                    title: title.into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .id;
+            let article = grassroots_app::bulletins::add_article(
+                &t.app,
+                cli,
+                b_id,
+                grassroots_app::bulletins::ArticleInput {
+                    heading: "News".into(),
+                    body: "Text".into(),
+                },
+            )
+            .await
+            .unwrap();
+            (b_id, article)
+        }
+    };
+    let (b_draft, b_article) = bulletin("B's draft").await;
+    let (b_bulletin, _) = bulletin("B's bulletin").await;
+    grassroots_app::bulletins::publish(&t.app, &cli, b_bulletin, &[])
+        .await
+        .unwrap();
     World {
         t,
+        b_designation,
+        b_draft,
+        b_article,
+        b_bulletin,
         b_meeting,
         b_item,
         b_speech,
@@ -522,6 +592,80 @@ fn page_routes(w: &World) -> Vec<PageRequest> {
             Method::POST,
             format!("/meetings/{}/close", w.b_meeting),
             vec![],
+        ),
+        (
+            Method::POST,
+            format!("/units/{b}/commendations"),
+            vec![
+                ("person_ids", w.b_person.to_string()),
+                ("kind", "citation".into()),
+                ("title", "Planted".into()),
+            ],
+        ),
+        (
+            Method::POST,
+            format!("/meetings/{}/commendations", w.b_meeting),
+            vec![
+                ("unit_id", b.to_string()),
+                ("person_ids", w.b_person.to_string()),
+                ("kind", "citation".into()),
+                ("title", "Planted".into()),
+            ],
+        ),
+        (
+            Method::POST,
+            format!("/units/{b}/model-units"),
+            vec![
+                ("unit_id", w.b_cell.to_string()),
+                ("reason", "Planted".into()),
+            ],
+        ),
+        (
+            Method::POST,
+            format!("/model-units/{}/end", w.b_designation),
+            vec![],
+        ),
+        (
+            Method::POST,
+            format!("/units/{b}/bulletins"),
+            vec![("title", "Planted".into())],
+        ),
+        (
+            Method::POST,
+            format!("/meetings/{}/bulletin", w.b_meeting),
+            vec![],
+        ),
+        (Method::GET, format!("/bulletins/{}", w.b_bulletin), vec![]),
+        (Method::GET, format!("/bulletins/{}", w.b_draft), vec![]),
+        (
+            Method::GET,
+            format!("/bulletins/{}/export.md", w.b_bulletin),
+            vec![],
+        ),
+        (
+            Method::POST,
+            format!("/bulletins/{}/articles", w.b_draft),
+            vec![("heading", "Planted".into())],
+        ),
+        (
+            Method::POST,
+            format!("/bulletins/{}/articles/{}/edit", w.b_draft, w.b_article),
+            vec![("heading", "Planted".into())],
+        ),
+        (
+            Method::POST,
+            format!("/bulletins/{}/articles/{}/remove", w.b_draft, w.b_article),
+            vec![],
+        ),
+        (
+            Method::POST,
+            format!("/bulletins/{}/publish", w.b_draft),
+            vec![],
+        ),
+        (
+            Method::POST,
+            format!("/bulletins/{}/acknowledge", w.b_bulletin),
+            vec![("unit_id", w.b_cell.to_string())],
         ),
     ]
 }
@@ -915,6 +1059,92 @@ fn api_routes(w: &World) -> Vec<(Method, String, Option<serde_json::Value>)> {
             "/api/v1/calendar-era".into(),
             Some(json!({"calendar_era": "minguo"})),
         ),
+        (
+            Method::POST,
+            format!("/api/v1/units/{b}/commendations"),
+            Some(json!({"person_ids": [w.b_person], "kind": "citation", "title": "Planted"})),
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/units/{b}/commendations"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/people/{}/commendations", w.b_person),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/units/{b}/model-units"),
+            Some(json!({"unit_id": w.b_cell, "reason": "Planted"})),
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/units/{}/model-units", w.b_cell),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/model-units/{}/end", w.b_designation),
+            Some(json!({})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/units/{b}/bulletins"),
+            Some(json!({"title": "Planted"})),
+        ),
+        (Method::GET, format!("/api/v1/units/{b}/bulletins"), None),
+        (
+            Method::POST,
+            format!("/api/v1/meetings/{}/bulletin", w.b_meeting),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/bulletins/{}", w.b_bulletin),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/bulletins/{}", w.b_draft),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/bulletins/{}/export", w.b_bulletin),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/bulletins/{}/articles", w.b_draft),
+            Some(json!({"heading": "Planted"})),
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/bulletin-articles/{}", w.b_article),
+            Some(json!({"heading": "Planted"})),
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/bulletin-articles/{}", w.b_article),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/bulletin-articles/{}/move", w.b_article),
+            Some(json!({"up": true})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/bulletins/{}/publish", w.b_draft),
+            Some(json!({})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/bulletins/{}/acknowledge", w.b_bulletin),
+            Some(json!({"unit_id": w.b_cell})),
+        ),
     ]
 }
 
@@ -1009,6 +1239,23 @@ const COVERED_OPERATIONS: &[&str] = &[
     "put /meetings/{id}/minutes",
     "post /meetings/{id}/decisions",
     "post /meetings/{id}/close",
+    "post /units/{id}/commendations",
+    "get /units/{id}/commendations",
+    "get /people/{id}/commendations",
+    "post /units/{id}/model-units",
+    "get /units/{id}/model-units",
+    "post /model-units/{id}/end",
+    "post /units/{id}/bulletins",
+    "get /units/{id}/bulletins",
+    "post /meetings/{id}/bulletin",
+    "get /bulletins/{id}",
+    "get /bulletins/{id}/export",
+    "post /bulletins/{id}/articles",
+    "put /bulletin-articles/{id}",
+    "delete /bulletin-articles/{id}",
+    "post /bulletin-articles/{id}/move",
+    "post /bulletins/{id}/publish",
+    "post /bulletins/{id}/acknowledge",
     // Organization settings: only administrators of the whole
     // organization change them (nobody in the world above is one).
     "put /meeting-settings/cadence",
@@ -1065,6 +1312,41 @@ async fn assert_b_untouched(w: &World) {
     assert!(meeting.agenda[0].speeches[0].started_at.is_none());
     assert!(meeting.agenda[0].speeches[0].body.is_empty());
     assert!(meeting.decisions.is_empty());
+    assert!(
+        meeting.commendations.is_empty(),
+        "nothing conferred at B's meeting"
+    );
+    let roll = grassroots_app::commendations::roll(&w.t.app, &w.t.cli(), w.b)
+        .await
+        .unwrap();
+    assert_eq!(roll.total, 1, "no commendation conferred in B");
+    assert_eq!(roll.model_units.len(), 1, "B's model cell still designated");
+    let cell_designations =
+        grassroots_app::commendations::designations_of(&w.t.app, &w.t.cli(), w.b_cell)
+            .await
+            .unwrap();
+    assert!(cell_designations[0].ends_on.is_none());
+    let b_bulletins = grassroots_app::bulletins::of_unit(&w.t.app, &w.t.cli(), w.b)
+        .await
+        .unwrap();
+    assert_eq!(b_bulletins.own.len(), 2, "no bulletin started for B");
+    let draft = grassroots_app::bulletins::view(&w.t.app, &w.t.cli(), w.b_draft)
+        .await
+        .unwrap();
+    assert!(
+        draft.bulletin.published_at.is_none(),
+        "B's draft unpublished"
+    );
+    assert_eq!(draft.articles.len(), 1);
+    assert_eq!(draft.articles[0].heading, "News");
+    let published = grassroots_app::bulletins::view(&w.t.app, &w.t.cli(), w.b_bulletin)
+        .await
+        .unwrap();
+    assert_eq!(
+        published.at.as_ref().map(|a| a.acknowledged),
+        Some(0),
+        "not acknowledged"
+    );
     let b_meetings = grassroots_app::meetings::of_unit(&w.t.app, &w.t.cli(), w.b)
         .await
         .unwrap();

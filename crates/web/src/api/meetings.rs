@@ -26,6 +26,13 @@ pub(super) struct CreatedId {
     id: i64,
 }
 
+impl CreatedId {
+    /// The id of something just created.
+    pub(super) fn new(id: i64) -> CreatedId {
+        CreatedId { id }
+    }
+}
+
 /// How many participants an invitation added.
 #[derive(Serialize, ToSchema)]
 pub(super) struct Invited {
@@ -36,7 +43,7 @@ pub(super) struct Invited {
 #[derive(Deserialize, ToSchema)]
 pub(super) struct MoveInput {
     /// One place up (earlier) when true, down otherwise.
-    up: bool,
+    pub(super) up: bool,
 }
 
 /// The minutes of a meeting.

@@ -32,7 +32,9 @@ use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+mod bulletins;
 mod decisions;
+mod honours;
 mod meetings;
 mod plans;
 mod structure;
@@ -123,6 +125,25 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(meetings::write_minutes))
         .routes(routes!(meetings::adopt_decision_at_meeting))
         .routes(routes!(meetings::close_meeting))
+        .routes(routes!(honours::confer, honours::roll))
+        .routes(routes!(honours::person_commendations))
+        .routes(routes!(honours::designate, honours::designations))
+        .routes(routes!(honours::end_designation))
+        .routes(routes!(
+            bulletins::create_bulletin,
+            bulletins::unit_bulletins
+        ))
+        .routes(routes!(bulletins::compose_bulletin))
+        .routes(routes!(bulletins::get_bulletin))
+        .routes(routes!(bulletins::export_bulletin))
+        .routes(routes!(bulletins::add_article))
+        .routes(routes!(
+            bulletins::update_article,
+            bulletins::remove_article
+        ))
+        .routes(routes!(bulletins::move_article))
+        .routes(routes!(bulletins::publish))
+        .routes(routes!(bulletins::acknowledge))
         .routes(routes!(get_person, update_person))
         .routes(routes!(position_types))
         .routes(routes!(unit_positions, appoint))

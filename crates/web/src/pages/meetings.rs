@@ -39,6 +39,7 @@ struct MeetingPage {
     position_types: Vec<(String, String)>,
     levels: Vec<(String, String)>,
     sources: Vec<&'static str>,
+    commendation_kinds: Vec<(String, String)>,
     open: bool,
     attendance_summary: String,
 }
@@ -174,10 +175,24 @@ async fn meeting_page(
             position_types,
             levels,
             sources: SOURCES.to_vec(),
+            commendation_kinds: commendation_kinds(p),
             open,
             attendance_summary,
         },
     ))
+}
+
+/// The commendation kinds as (key, name).
+pub fn commendation_kinds(p: &Page) -> Vec<(String, String)> {
+    grassroots_store::commendations::KINDS
+        .iter()
+        .map(|k| {
+            (
+                k.to_string(),
+                p.tr.t(&format!("commendation-kind-{}", k.replace('_', "-"))),
+            )
+        })
+        .collect()
 }
 
 /// `GET /meetings/{id}`.
@@ -420,4 +435,37 @@ pub async fn decision(
 pub async fn close(p: Page, Path(id): Path<i64>) -> WebResult<Response> {
     let result = meetings::close(&p.state.app, &p.auth.actor, id).await;
     done(&p, id, "meeting", "flash-meeting-closed", result).await
+}
+
+/// `POST /meetings/{id}/commendations`: confer commendations on the
+/// participants ticked, at the meeting.
+pub async fn confer(p: Page, Path(id): Path<i64>, body: axum::body::Bytes) -> WebResult<Response> {
+    let f = pairs(&body);
+    let result = async {
+        let unit_id = id_in(&f, "unit_id")?.ok_or_else(|| AppError::invalid("unit_id"))?;
+        let mut person_ids = Vec::new();
+        for (k, v) in &f {
+            if k == "person_ids" {
+                person_ids.push(v.parse().map_err(|_| AppError::invalid("person_ids"))?);
+            }
+        }
+        let input = grassroots_app::commendations::CommendationInput {
+            person_ids,
+            kind: field(&f, "kind"),
+            title: field(&f, "title"),
+            reason: field(&f, "reason"),
+            conferred_on: field(&f, "conferred_on"),
+            meeting_id: Some(id),
+        };
+        grassroots_app::commendations::confer(&p.state.app, &p.auth.actor, unit_id, input).await
+    }
+    .await;
+    done(
+        &p,
+        id,
+        "commendations",
+        "flash-commendation-conferred",
+        result,
+    )
+    .await
 }

@@ -4,8 +4,10 @@
 
 pub(crate) mod admin;
 mod auth;
+pub(crate) mod bulletins;
 mod decisions;
 mod form;
+mod honours;
 mod imports;
 mod me;
 mod meetings;
@@ -75,6 +77,21 @@ pub fn routes() -> Router<AppState> {
         .route("/meetings/{id}/minutes", post(meetings::minutes))
         .route("/meetings/{id}/decisions", post(meetings::decision))
         .route("/meetings/{id}/close", post(meetings::close))
+        .route("/meetings/{id}/commendations", post(meetings::confer))
+        .route("/meetings/{id}/bulletin", post(bulletins::compose))
+        .route("/units/{id}/commendations", post(honours::confer))
+        .route("/units/{id}/model-units", post(honours::designate))
+        .route("/model-units/{id}/end", post(honours::end))
+        .route("/units/{id}/bulletins", post(bulletins::create))
+        .route("/bulletins/{id}", get(bulletins::show))
+        .route("/bulletins/{id}/export.md", get(bulletins::export))
+        .route("/bulletins/{id}/articles", post(bulletins::add_article))
+        .route(
+            "/bulletins/{id}/articles/{article}/{action}",
+            post(bulletins::article_action),
+        )
+        .route("/bulletins/{id}/publish", post(bulletins::publish))
+        .route("/bulletins/{id}/acknowledge", post(bulletins::acknowledge))
         .route("/units/{id}/plans", post(plans::create_plan))
         .route("/units/{id}/dashboard", get(plans::dashboard))
         .route("/units/{id}/blockers", post(plans::open_blocker))
@@ -443,9 +460,14 @@ pub struct Dates {
 impl Dates {
     /// The organization's era, with the page's language.
     pub async fn load(p: &Page) -> Result<Dates, WebError> {
+        Dates::with(&p.state, p.tr.clone()).await
+    }
+
+    /// The organization's era, in the language of `tr`.
+    pub async fn with(state: &AppState, tr: Tr) -> Result<Dates, WebError> {
         Ok(Dates {
-            tr: p.tr.clone(),
-            era: grassroots_app::meetings::era(&p.state.app).await?,
+            tr,
+            era: grassroots_app::meetings::era(&state.app).await?,
         })
     }
 

@@ -30,6 +30,9 @@ struct PersonPage {
     transfers: Vec<grassroots_store::transfers::Transfer>,
     unit_choices: Vec<(i64, String)>,
     err: Option<FormError>,
+    commendations: Vec<grassroots_store::commendations::Commendation>,
+    meetings: Vec<grassroots_store::meetings::MeetingListing>,
+    dates: super::Dates,
 }
 
 async fn person_page(
@@ -67,6 +70,11 @@ async fn person_page(
         .map(|s| (s.id, s.name))
         .collect();
     let transfers = grassroots_app::transfers::of_person(&p.state.app, &p.auth.actor, id).await?;
+    let commendations =
+        grassroots_app::commendations::of_person(&p.state.app, &p.auth.actor, id).await?;
+    let mut meetings = grassroots_app::meetings::of_person(&p.state.app, &p.auth.actor, id).await?;
+    meetings.truncate(20);
+    let dates = super::Dates::load(p).await?;
     let unit_choices = if rec.can_edit {
         units::list(&p.state.app, &p.auth.actor, 1000, 0)
             .await?
@@ -91,6 +99,9 @@ async fn person_page(
             transfers,
             unit_choices,
             err,
+            commendations,
+            meetings,
+            dates,
         },
     ))
 }

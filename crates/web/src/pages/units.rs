@@ -66,6 +66,9 @@ struct UnitPage {
     transfers: Vec<grassroots_store::transfers::Transfer>,
     decisions: grassroots_app::decisions::UnitDecisions,
     meetings: grassroots_app::meetings::UnitMeetings,
+    bulletins: grassroots_app::bulletins::UnitBulletins,
+    honours: grassroots_app::commendations::RollOfHonour,
+    commendation_kinds: Vec<(String, String)>,
     meeting_types: Vec<(String, String)>,
     dates: super::Dates,
     sources: Vec<String>,
@@ -258,6 +261,10 @@ async fn unit_page(
     let transfers = grassroots_app::transfers::pending(&p.state.app, &p.auth.actor, id).await?;
     let decisions = grassroots_app::decisions::of_unit(&p.state.app, &p.auth.actor, id).await?;
     let meetings = grassroots_app::meetings::of_unit(&p.state.app, &p.auth.actor, id).await?;
+    let bulletins = grassroots_app::bulletins::of_unit(&p.state.app, &p.auth.actor, id).await?;
+    let mut honours = grassroots_app::commendations::roll(&p.state.app, &p.auth.actor, id).await?;
+    honours.commendations.truncate(20);
+    let commendation_kinds = super::meetings::commendation_kinds(p);
     let meeting_types = super::meetings::type_names(p).await?;
     let dates = super::Dates::load(p).await?;
     let plans = grassroots_app::plans::plans_of_unit(&p.state.app, &p.auth.actor, id).await?;
@@ -278,6 +285,9 @@ async fn unit_page(
             transfers,
             decisions,
             meetings,
+            bulletins,
+            honours,
+            commendation_kinds,
             meeting_types,
             dates,
             plans,
