@@ -145,6 +145,8 @@ pub async fn set_cadence(app: &App, actor: &Actor, input: CadenceInput) -> AppRe
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
     store::set_cadence(&mut tx, meeting_type, level, input.every_days).await?;
+    let today = now.date_naive().to_string();
+    grassroots_store::regularity::rebuild(&mut tx, meeting_type, level, &today).await?;
     let mut e = actor.entry("meeting.cadence", "meeting_type", meeting_type, Some(root));
     e.after = Some(json!({ "level": level, "every_days": input.every_days }));
     audit::append(&mut tx, now, &e).await?;
@@ -1127,7 +1129,19 @@ pub async fn adopt_decision(
 pub async fn close(app: &App, actor: &Actor, id: i64) -> AppResult<Meeting> {
     let (mut tx, meeting) = open::<Manage>(app, actor, id).await?;
     let now = app.clock.now();
-    store::close(&mut tx, id, &actor.label, now).await?;
+    // A record closed before the meeting began would count as held.
+    if meeting.held_on > now.date_naive().to_string() {
+        return Err(FieldError::new(
+            "held_on",
+            "not_yet_held",
+            format!(
+                "the meeting begins on {}; it can be closed from that day",
+                meeting.held_on
+            ),
+        )
+        .into());
+    }
+    store::close(&mut tx, &meeting, &actor.label, now).await?;
     let attendance = store::attendance(&mut tx, id).await?;
     let closed = store::for_change(&mut tx, &actor.principal.scope::<Manage>(), id).await?;
     finish(
@@ -1140,4 +1154,35 @@ pub async fn close(app: &App, actor: &Actor, id: i64) -> AppResult<Meeting> {
     )
     .await?;
     Ok(closed)
+}
+
+/// Marks units overdue whose meeting fell due before today (the server's
+/// job, every minute); returns how many (unit, type) pairs became overdue.
+pub async fn refresh_regularity(app: &App) -> AppResult<u64> {
+    let today = app.clock.now().date_naive().to_string();
+    let mut tx = app.db.begin().await?;
+    let n = grassroots_store::regularity::refresh(&mut tx, &today).await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// A subtree's meeting regularity.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Regularity {
+    /// The unit's subtree, then each open child's.
+    pub rows: Vec<grassroots_store::regularity::RegularityRow>,
+    /// Units overdue for a meeting, longest overdue first (at most 200).
+    pub overdue: Vec<grassroots_store::regularity::Overdue>,
+}
+
+/// The meeting regularity of `unit_id`'s subtree, from the maintained
+/// counters.
+pub async fn regularity(app: &App, actor: &Actor, unit_id: UnitId) -> AppResult<Regularity> {
+    crate::units::require::<Read>(app, actor, unit_id).await?;
+    let read = actor.principal.scope::<Read>();
+    let mut c = app.db.conn().await?;
+    Ok(Regularity {
+        rows: grassroots_store::regularity::rollup(&mut c, &read, unit_id).await?,
+        overdue: grassroots_store::regularity::overdue_under(&mut c, &read, unit_id, 200).await?,
+    })
 }

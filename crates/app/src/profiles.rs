@@ -162,6 +162,8 @@ async fn apply(
         }
     }
     levels::replace(&mut tx, name, &new).await?;
+    // The root may have taken a new level key, with other cadences.
+    grassroots_store::regularity::rebuild_all(&mut tx, &now.date_naive().to_string()).await?;
     let mut e = actor.entry("organization.profile", "organization", 1, Some(root));
     e.before = Some(json!(before));
     e.after = Some(json!({ "profile": name, "levels": new }));

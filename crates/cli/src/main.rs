@@ -480,6 +480,11 @@ fn spawn_plan_jobs(app: App) {
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "could not re-derive target statuses"),
             }
+            match grassroots_app::meetings::refresh_regularity(&app).await {
+                Ok(n) if n > 0 => tracing::info!(units = n, "units overdue for a meeting"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "could not mark overdue meetings"),
+            }
             match grassroots_app::plans::escalate_blockers(&app).await {
                 Ok(n) if n > 0 => tracing::info!(blockers = n, "blockers escalated"),
                 Ok(_) => {}

@@ -276,7 +276,32 @@ pub async fn recompute(c: &mut impl DbConn) -> StoreResult<Vec<AggregateRow>> {
                 sum(CASE WHEN r.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
          FROM bulletin_receipts r JOIN unit_closure c ON c.descendant_id = r.unit_id
          WHERE r.acknowledged_at IS NOT NULL
-         GROUP BY c.ancestor_id, r.bulletin_id"
+         GROUP BY c.ancestor_id, r.bulletin_id
+         UNION ALL
+         SELECT c.ancestor_id, 'meetings.expected',
+                sum(CASE WHEN g.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
+         FROM meeting_regularity g JOIN unit_closure c ON c.descendant_id = g.unit_id
+         GROUP BY c.ancestor_id
+         UNION ALL
+         SELECT c.ancestor_id, 'meetings.overdue',
+                sum(CASE WHEN g.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
+         FROM meeting_regularity g JOIN unit_closure c ON c.descendant_id = g.unit_id
+         WHERE g.overdue = 1
+         GROUP BY c.ancestor_id
+         UNION ALL
+         SELECT c.ancestor_id, 'attendance.invited',
+                sum(CASE WHEN p.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
+         FROM meeting_participants p JOIN meetings m ON m.id = p.meeting_id
+         JOIN unit_closure c ON c.descendant_id = p.unit_id
+         WHERE m.closed_at IS NOT NULL
+         GROUP BY c.ancestor_id
+         UNION ALL
+         SELECT c.ancestor_id, 'attendance.present',
+                sum(CASE WHEN p.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
+         FROM meeting_participants p JOIN meetings m ON m.id = p.meeting_id
+         JOIN unit_closure c ON c.descendant_id = p.unit_id
+         WHERE m.closed_at IS NOT NULL AND p.attendance = 'present'
+         GROUP BY c.ancestor_id"
     )
     .fetch_all(&mut *e)
     .await

@@ -98,6 +98,14 @@ impl Tx {
         }
     }
 
+    /// The engine this transaction runs on.
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            Tx::Sqlite(_) => Dialect::Sqlite,
+            Tx::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
     /// Like [`Tx::for_update`], a shared lock: others may read, not change.
     pub fn for_share(&self) -> &'static str {
         match self {

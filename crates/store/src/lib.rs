@@ -25,6 +25,7 @@ pub mod people;
 pub mod plan_load;
 pub mod plans;
 pub mod positions;
+pub mod regularity;
 pub mod reminders;
 pub mod reviews;
 pub mod roles;

@@ -952,11 +952,13 @@ pub async fn set_minutes(tx: &mut Tx, meeting_id: i64, minutes: &str) -> StoreRe
     Ok(())
 }
 
-/// Closes a meeting: a speech still running stops, and the record is
-/// locked from then on.
+/// Closes a meeting (held through [`for_change`]): a speech still running
+/// stops, the record is locked from then on, its attendance is counted at
+/// the participants' units, and its unit's next meeting of the type is
+/// due an interval after its last day.
 pub async fn close(
     tx: &mut Tx,
-    meeting_id: i64,
+    meeting: &Meeting,
     actor: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
@@ -964,7 +966,7 @@ pub async fn close(
         "UPDATE speeches SET stopped_at = $2
          WHERE meeting_id = $1 AND started_at IS NOT NULL AND stopped_at IS NULL"
     )
-    .bind(meeting_id)
+    .bind(meeting.id)
     .bind(now)
     .execute(&mut *e)
     .await
@@ -972,11 +974,26 @@ pub async fn close(
     on_ex!(tx, |e| sqlx::query(
         "UPDATE meetings SET closed_at = $2, closed_by = $3 WHERE id = $1 AND closed_at IS NULL"
     )
-    .bind(meeting_id)
+    .bind(meeting.id)
     .bind(now)
     .bind(actor)
     .execute(&mut *e)
     .await
     .map(|_| ()))?;
-    Ok(())
+    crate::regularity::count_attendance(tx, meeting.id).await?;
+    // Days are checked on the way in; a row that is not a date has no
+    // cadence to move.
+    match chrono::NaiveDate::parse_from_str(&meeting.ends_on, "%Y-%m-%d") {
+        Ok(held_on) => {
+            crate::regularity::held(
+                tx,
+                meeting.unit_id,
+                &meeting.meeting_type,
+                held_on,
+                now.date_naive(),
+            )
+            .await
+        }
+        Err(_) => Ok(()),
+    }
 }

@@ -51,6 +51,7 @@ migrations![
         "commendations_bulletins",
         "0011_commendations_bulletins.sql"
     ),
+    (12, "regularity", "0012_regularity.sql"),
 ];
 
 /// The migrations of a dialect, in order.

@@ -72,6 +72,7 @@ pub async fn create_root(
     .await
     .map(|r| r.rows_affected()))?;
     count_unit(tx, id, level, 1).await?;
+    crate::regularity::track_unit(tx, id, &now.date_naive().to_string()).await?;
     Ok(Unit {
         id,
         parent_id: None,
@@ -160,6 +161,7 @@ pub async fn create_child(
     .await
     .map(|r| r.rows_affected()))?;
     count_unit(tx, id, level, 1).await?;
+    crate::regularity::track_unit(tx, id, &now.date_naive().to_string()).await?;
     Ok(Unit {
         id,
         parent_id: Some(parent.id),
@@ -593,11 +595,15 @@ async fn carry_over(
     actor: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<(Vec<i64>, u64)> {
-    // The unit's own counts (people, positions, skills) change unit.
+    // The unit's own counts (people, positions, skills, plans) change
+    // unit; its history (meetings held, attendance, commendations) stays
+    // with it, inside the parent's subtree all the same.
     let own: Vec<(String, i64)> = on_ex!(tx, |e| sqlx::query_as(
         "SELECT metric, own FROM unit_aggregates
-         WHERE unit_id = $1 AND own <> 0 AND metric NOT IN ('units', 'cells', 'seats.vacant')
-           AND metric NOT LIKE 'decision.%'"
+         WHERE unit_id = $1 AND own <> 0
+           AND metric NOT IN ('units', 'cells', 'seats.vacant', 'commendations')
+           AND metric NOT LIKE 'decision.%' AND metric NOT LIKE 'meetings.%'
+           AND metric NOT LIKE 'attendance.%'"
     )
     .bind(from)
     .fetch_all(&mut *e)
@@ -729,6 +735,7 @@ async fn mark_closed(
     .execute(&mut *e)
     .await
     .map(|r| r.rows_affected()))?;
+    crate::regularity::untrack_unit(tx, unit.id).await?;
     // Closed after its positions ended, so every lead seat is open: the
     // unit leaves the counters as it entered them.
     count_unit(tx, unit.id, &unit.level, -1).await
@@ -979,6 +986,9 @@ pub async fn set_level(
     }
     if unit.closed_at.is_none() && will.as_deref() == Some("primary") && will != was {
         count_seats(tx, id, 1).await?;
+    }
+    if unit.closed_at.is_none() {
+        crate::regularity::track_unit(tx, id, &now.date_naive().to_string()).await?;
     }
     Ok(())
 }

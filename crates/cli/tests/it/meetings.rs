@@ -1324,9 +1324,31 @@ async fn the_meetings_of_a_closed_unit_are_history() {
     )
     .await
     .unwrap();
+    // A member cited before the cell disbanded: the citation stays in the
+    // cell's history, counted in the province's roll all the same.
+    let cited = t.person(cell, "Cited Ri", "member").await;
+    grassroots_app::commendations::confer(
+        &t.app,
+        &cli,
+        cell,
+        grassroots_app::commendations::CommendationInput {
+            person_ids: vec![cited],
+            kind: "citation".into(),
+            title: "Citation".into(),
+            reason: "Years of service".into(),
+            conferred_on: "2022-01-10".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    grassroots_app::people::set_status(&t.app, &cli, cited, "left")
+        .await
+        .unwrap();
     grassroots_app::units::close(&t.app, &cli, cell)
         .await
         .unwrap();
+    t.assert_consistent().await;
     let mut root = t.login("root").await;
     let (s, rec) = api(&mut root, Method::GET, &format!("/meetings/{}", m.id), None).await;
     assert_eq!(
@@ -1343,4 +1365,286 @@ async fn the_meetings_of_a_closed_unit_are_history() {
         .await,
         "unit_id",
     );
+}
+
+/// Moves the test clock to noon of a day, so that a test's steps never
+/// straddle midnight; returns that day.
+fn noon(t: &TestApp) -> chrono::NaiveDate {
+    let now = t.app.clock.now();
+    let to_noon = chrono::NaiveTime::from_hms_opt(12, 0, 0).unwrap() - now.time();
+    let ahead = if to_noon < chrono::Duration::zero() {
+        to_noon + chrono::Duration::days(1)
+    } else {
+        to_noon
+    };
+    t.app.clock.advance(ahead);
+    t.app.clock.now().date_naive()
+}
+
+#[tokio::test]
+async fn regularity_follows_cadences_to_the_day_and_rolls_up_attendance() {
+    use chrono::Duration;
+    let t = TestApp::new().await;
+    let start = noon(&t);
+    let day = |n: i64| (start + Duration::days(n)).to_string();
+    let p = t.unit("Province", "provincial_committee", t.root).await;
+    let f1 = t.unit("Steel Works", "primary_committee", p).await;
+    let f2 = t.unit("Rail Yard", "primary_committee", p).await;
+    let c1 = t.unit("Furnace Cell", "cell", f1).await;
+    let c2 = t.unit("Rolling Cell", "cell", f1).await;
+    let c3 = t.unit("Signal Cell", "cell", f2).await;
+    let c1_people = [
+        t.person(c1, "Furnace Ri", "member").await,
+        t.person(c1, "Furnace Kim", "member").await,
+    ];
+    t.user("sec_f1", Some(Role::Secretary), f1, ScopeKind::Subtree)
+        .await;
+    t.user("sec_f2", Some(Role::Secretary), f2, ScopeKind::Subtree)
+        .await;
+    let mut root = t.login("root").await;
+    let cadence = |days: Option<i64>| json!({"meeting_type": "cell_meeting", "level": "cell", "every_days": days});
+    let (s, v) = api(
+        &mut root,
+        Method::PUT,
+        "/meeting-settings/cadence",
+        Some(cadence(Some(30))),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let reg = format!("/units/{p}/regularity");
+    let counts = |v: &Value, i: usize| {
+        let r = &v["rows"][i];
+        (
+            r["expected"].as_i64().unwrap(),
+            r["overdue"].as_i64().unwrap(),
+            r["invited"].as_i64().unwrap(),
+            r["present"].as_i64().unwrap(),
+        )
+    };
+    let (s, v) = api(&mut root, Method::GET, &reg, None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["rows"][0]["unit_id"], p);
+    assert_eq!(counts(&v, 0), (3, 0, 0, 0), "{v}");
+    assert_eq!(
+        v["rows"].as_array().unwrap().len(),
+        3,
+        "the unit, then its two children"
+    );
+    t.assert_consistent().await;
+
+    // Due thirty days after tracking began: on the day itself a unit is
+    // not yet overdue; the day after, it is.
+    t.app.clock.advance(Duration::days(30));
+    let refreshed = grassroots_app::meetings::refresh_regularity(&t.app)
+        .await
+        .unwrap();
+    assert_eq!(refreshed, 0, "due today is not overdue");
+    t.app.clock.advance(Duration::days(1));
+    let refreshed = grassroots_app::meetings::refresh_regularity(&t.app)
+        .await
+        .unwrap();
+    assert_eq!(refreshed, 3);
+    // Sessions lapse as days pass.
+    let mut root = t.login("root").await;
+    assert_eq!(
+        grassroots_app::meetings::refresh_regularity(&t.app)
+            .await
+            .unwrap(),
+        0,
+        "nothing is counted twice"
+    );
+    let (_, v) = api(&mut root, Method::GET, &reg, None).await;
+    assert_eq!(counts(&v, 0), (3, 3, 0, 0), "{v}");
+    let overdue: Vec<(i64, &str)> = v["overdue"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["unit_id"].as_i64().unwrap(),
+                o["due_on"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let due = day(30);
+    assert_eq!(
+        overdue,
+        [(c1, due.as_str()), (c2, due.as_str()), (c3, due.as_str())]
+    );
+    t.assert_consistent().await;
+
+    // A meeting cannot be closed before the day it begins.
+    let mut sec = t.login("sec_f1").await;
+    let convene = async |sec: &mut TestClient, unit: i64, held_on: &str| {
+        let (s, v) = api(
+            sec,
+            Method::POST,
+            &format!("/units/{unit}/meetings"),
+            Some(json!({"meeting_type": "cell_meeting", "title": "Cell meeting", "held_on": held_on})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        v["id"].as_i64().unwrap()
+    };
+    let early = convene(&mut sec, c1, &day(32)).await;
+    refused_on(
+        api(
+            &mut sec,
+            Method::POST,
+            &format!("/meetings/{early}/close"),
+            None,
+        )
+        .await,
+        "held_on",
+    );
+
+    // Furnace Cell meets today with one of two present: it is regular
+    // again until thirty days from today, and its attendance rolls up.
+    let m = convene(&mut sec, c1, &day(31)).await;
+    let (s, v) = api(
+        &mut sec,
+        Method::POST,
+        &format!("/meetings/{m}/participants"),
+        Some(json!({"by": "unit", "unit_id": c1})),
+    )
+    .await;
+    assert_eq!((s, v["added"].as_i64()), (StatusCode::OK, Some(2)), "{v}");
+    let (s, v) = api(
+        &mut sec,
+        Method::PUT,
+        &format!("/meetings/{m}/attendance"),
+        Some(json!([
+            {"person_id": c1_people[0], "attendance": "present"},
+            {"person_id": c1_people[1], "attendance": "excused"}
+        ])),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = api(
+        &mut sec,
+        Method::POST,
+        &format!("/meetings/{m}/close"),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    // A meeting held long ago and closed only now does not make Rolling
+    // Cell regular: its next meeting was due long since.
+    let late = convene(&mut sec, c2, &day(-100)).await;
+    let (s, v) = api(
+        &mut sec,
+        Method::POST,
+        &format!("/meetings/{late}/close"),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, v) = api(&mut root, Method::GET, &reg, None).await;
+    assert_eq!(counts(&v, 0), (3, 2, 2, 1), "{v}");
+    let f1_row = v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|r| r["unit_id"] == f1)
+        .unwrap();
+    assert_eq!(counts(&v, f1_row), (2, 1, 2, 1), "{v}");
+    let overdue = v["overdue"].as_array().unwrap();
+    assert_eq!(overdue.len(), 2, "{v}");
+    assert_eq!(overdue[0]["unit_id"], c2, "the longest overdue first: {v}");
+    assert_eq!(overdue[0]["last_held_on"], day(-100));
+    assert_eq!(overdue[0]["due_on"], day(-70));
+    assert_eq!(overdue[1]["unit_id"], c3);
+    t.assert_consistent().await;
+
+    // Thirty days after its meeting Furnace Cell is due, not overdue.
+    t.app.clock.advance(Duration::days(30));
+    grassroots_app::meetings::refresh_regularity(&t.app)
+        .await
+        .unwrap();
+    let mut root = t.login("root").await;
+    let (_, v) = api(&mut root, Method::GET, &reg, None).await;
+    assert_eq!(counts(&v, 0).1, 2, "{v}");
+    t.app.clock.advance(Duration::days(1));
+    grassroots_app::meetings::refresh_regularity(&t.app)
+        .await
+        .unwrap();
+    let mut root = t.login("root").await;
+    let (_, v) = api(&mut root, Method::GET, &reg, None).await;
+    assert_eq!(counts(&v, 0).1, 3, "{v}");
+
+    // A closed unit leaves the counts; a new one joins, due an interval on.
+    let cli = t.cli();
+    grassroots_app::units::close(&t.app, &cli, c3)
+        .await
+        .unwrap();
+    let c4 = t.unit("New Cell", "cell", f2).await;
+    let (_, v) = api(&mut root, Method::GET, &reg, None).await;
+    assert_eq!(counts(&v, 0), (3, 2, 2, 1), "{v}");
+    t.assert_consistent().await;
+
+    // A longer cadence re-derives every due day from the last meeting.
+    let (s, _) = api(
+        &mut root,
+        Method::PUT,
+        "/meeting-settings/cadence",
+        Some(cadence(Some(90))),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, v) = api(&mut root, Method::GET, &reg, None).await;
+    assert_eq!(counts(&v, 0), (3, 1, 2, 1), "{v}");
+    assert_eq!(v["overdue"][0]["unit_id"], c2, "{v}");
+    assert_eq!(v["overdue"][0]["due_on"], day(-10), "{v}");
+    let (_, v) = api(
+        &mut root,
+        Method::GET,
+        &format!("/units/{f2}/regularity"),
+        None,
+    )
+    .await;
+    assert_eq!(counts(&v, 0), (1, 0, 0, 0), "New Cell: {v}");
+    assert!(v["overdue"].as_array().unwrap().is_empty());
+    let _ = c4;
+    t.assert_consistent().await;
+
+    // Only readers of the subtree see it: the Rail Yard's secretary reads
+    // its own, not the Steel Works' nor the province's.
+    let mut sec2 = t.login("sec_f2").await;
+    let (s, _) = api(
+        &mut sec2,
+        Method::GET,
+        &format!("/units/{f1}/regularity"),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = api(&mut sec2, Method::GET, &reg, None).await;
+    assert!(
+        matches!(s, StatusCode::NOT_FOUND | StatusCode::FORBIDDEN),
+        "{s}"
+    );
+    let (s, v) = api(
+        &mut sec2,
+        Method::GET,
+        &format!("/units/{f2}/regularity"),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    // The unit page shows the province's overdue units to those above.
+    let page = root.get(&format!("/units/{p}")).await;
+    assert!(page.body.contains("Rolling Cell"), "{}", page.body);
+
+    // Removing the cadence stops tracking.
+    let (s, _) = api(
+        &mut root,
+        Method::PUT,
+        "/meeting-settings/cadence",
+        Some(cadence(None)),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, v) = api(&mut root, Method::GET, &reg, None).await;
+    assert_eq!(counts(&v, 0), (0, 0, 2, 1), "{v}");
+    t.assert_consistent().await;
 }

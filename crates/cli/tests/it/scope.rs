@@ -937,6 +937,7 @@ fn api_routes(w: &World) -> Vec<(Method, String, Option<serde_json::Value>)> {
             Some(json!({"key": "planted", "label": "Planted"})),
         ),
         (Method::GET, format!("/api/v1/units/{b}/meetings"), None),
+        (Method::GET, format!("/api/v1/units/{b}/regularity"), None),
         (
             Method::POST,
             format!("/api/v1/units/{b}/meetings"),
@@ -1218,6 +1219,7 @@ const COVERED_OPERATIONS: &[&str] = &[
     "post /plans/{id}/review/close",
     "get /plans/{id}/review/export",
     "get /units/{id}/meetings",
+    "get /units/{id}/regularity",
     "post /units/{id}/meetings",
     "get /people/{id}/meetings",
     "get /meetings/{id}",

@@ -121,6 +121,18 @@ pub(super) async fn unit_meetings(
     Ok(Json(meetings::of_unit(&s.app, &c.actor, id).await?))
 }
 
+/// `GET /units/{id}/regularity`: the subtree's meeting regularity and
+/// attendance, and its children's, from maintained counters; units overdue.
+#[utoipa::path(get, path = "/units/{id}/regularity", tag = "meetings", params(("id" = i64, Path)), responses(
+    (status = 200, body = meetings::Regularity), (status = 404, body = ErrorBody)))]
+pub(super) async fn regularity(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<UnitId>,
+) -> WebResult<Json<meetings::Regularity>> {
+    Ok(Json(meetings::regularity(&s.app, &c.actor, id).await?))
+}
+
 /// `GET /people/{id}/meetings`: meetings a person is invited to.
 #[utoipa::path(get, path = "/people/{id}/meetings", tag = "meetings", params(("id" = i64, Path)), responses(
     (status = 200, body = Vec<MeetingListing>), (status = 404, body = ErrorBody)))]

@@ -66,6 +66,7 @@ struct UnitPage {
     transfers: Vec<grassroots_store::transfers::Transfer>,
     decisions: grassroots_app::decisions::UnitDecisions,
     meetings: grassroots_app::meetings::UnitMeetings,
+    regularity: grassroots_app::meetings::Regularity,
     bulletins: grassroots_app::bulletins::UnitBulletins,
     honours: grassroots_app::commendations::RollOfHonour,
     commendation_kinds: Vec<(String, String)>,
@@ -261,6 +262,9 @@ async fn unit_page(
     let transfers = grassroots_app::transfers::pending(&p.state.app, &p.auth.actor, id).await?;
     let decisions = grassroots_app::decisions::of_unit(&p.state.app, &p.auth.actor, id).await?;
     let meetings = grassroots_app::meetings::of_unit(&p.state.app, &p.auth.actor, id).await?;
+    let mut regularity =
+        grassroots_app::meetings::regularity(&p.state.app, &p.auth.actor, id).await?;
+    regularity.overdue.truncate(20);
     let bulletins = grassroots_app::bulletins::of_unit(&p.state.app, &p.auth.actor, id).await?;
     let mut honours = grassroots_app::commendations::roll(&p.state.app, &p.auth.actor, id).await?;
     honours.commendations.truncate(20);
@@ -285,6 +289,7 @@ async fn unit_page(
             transfers,
             decisions,
             meetings,
+            regularity,
             bulletins,
             honours,
             commendation_kinds,
@@ -600,4 +605,23 @@ pub async fn history(p: Page, Path(id): Path<UnitId>) -> WebResult<Response> {
             events,
         },
     ))
+}
+
+impl UnitPage {
+    /// A share as a percentage, or a dash when nothing was counted.
+    fn rate(&self, part: &i64, whole: &i64) -> String {
+        if *whole > 0 {
+            format!("{:.0} %", *part as f64 * 100.0 / *whole as f64)
+        } else {
+            "–".to_string()
+        }
+    }
+
+    /// The translated name of a meeting type.
+    fn meeting_type_name(&self, key: &str) -> String {
+        self.meeting_types
+            .iter()
+            .find(|(k, _)| k == key)
+            .map_or_else(|| key.to_string(), |(_, n)| n.clone())
+    }
 }

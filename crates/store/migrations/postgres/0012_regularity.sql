@@ -1,0 +1,16 @@
+-- Meeting regularity: one row per open unit and meeting type whose level
+-- has a cadence, with the day the next meeting is due. Rows past due are
+-- marked overdue by the server's job; counters meetings.expected and
+-- meetings.overdue (and attendance.invited / attendance.present, added
+-- when a meeting closes) roll it up for any subtree.
+
+CREATE TABLE meeting_regularity (
+    unit_id       BIGINT NOT NULL REFERENCES units (id),
+    meeting_type  TEXT    NOT NULL REFERENCES meeting_types (key),
+    every_days    BIGINT NOT NULL,
+    last_held_on  TEXT,
+    due_on        TEXT    NOT NULL,
+    overdue       BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (unit_id, meeting_type)
+);
+CREATE INDEX meeting_regularity_due ON meeting_regularity (overdue, due_on);

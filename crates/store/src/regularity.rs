@@ -1,0 +1,360 @@
+//! Meeting regularity: for every open unit and every meeting type with a
+//! cadence at the unit's level, the day its next meeting is due
+//! (`meeting_regularity`). A unit is overdue for a type once that day has
+//! passed without a closed meeting of the type; the server's job marks
+//! rows as the date moves. Counters (`meetings.expected`,
+//! `meetings.overdue`, and `attendance.invited` / `attendance.present`,
+//! added when a meeting closes) make any subtree's regularity a row read.
+
+use chrono::{Duration, NaiveDate};
+use grassroots_core::{Read, Scope, UnitId};
+use serde::Serialize;
+
+use crate::scope_sql::unit_condition;
+use crate::{DbConn, Dialect, StoreResult, Tx, aggregates, on_ex};
+
+/// Metric: (unit, meeting type) pairs expected to meet on a cadence.
+pub const EXPECTED: &str = "meetings.expected";
+/// Metric: of which overdue.
+pub const OVERDUE: &str = "meetings.overdue";
+/// Metric: participants of closed meetings, by the unit they came from.
+pub const INVITED: &str = "attendance.invited";
+/// Metric: of which present.
+pub const PRESENT: &str = "attendance.present";
+
+/// SQL for the ISO date `days` after the ISO date `date` (both SQL
+/// expressions), on the engine of `tx`.
+fn plus_days(tx: &Tx, date: &str, days: &str) -> String {
+    match tx.dialect() {
+        Dialect::Sqlite => format!("date({date}, '+' || {days} || ' days')"),
+        Dialect::Postgres => {
+            format!("to_char(CAST({date} AS date) + CAST({days} AS integer), 'YYYY-MM-DD')")
+        }
+    }
+}
+
+/// Adds `sign` × the rows of `meeting_regularity` matching `filter` (on
+/// `r`, and `u` = the row's unit; `$1`, `$2`, … bound to `binds`) to each
+/// `(metric, condition)` of `metrics`.
+async fn count_rows(
+    tx: &mut Tx,
+    filter: &str,
+    binds: &[&str],
+    sign: i64,
+    metrics: &[(&str, &str)],
+) -> StoreResult<()> {
+    for (metric, which) in metrics {
+        let sql = format!(
+            "INSERT INTO unit_aggregates (unit_id, metric, own, subtree)
+             SELECT c.ancestor_id, '{metric}',
+                    {sign} * sum(CASE WHEN c.ancestor_id = r.unit_id THEN 1 ELSE 0 END), {sign} * count(*)
+             FROM meeting_regularity r JOIN units u ON u.id = r.unit_id
+             JOIN unit_closure c ON c.descendant_id = r.unit_id
+             WHERE {filter} AND {which}
+             GROUP BY c.ancestor_id
+             ON CONFLICT (unit_id, metric) DO UPDATE SET
+               own = unit_aggregates.own + excluded.own,
+               subtree = unit_aggregates.subtree + excluded.subtree"
+        );
+        on_ex!(tx, |e| {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
+            for b in binds {
+                q = q.bind(*b);
+            }
+            q.execute(&mut *e).await.map(|_| ())
+        })?;
+    }
+    Ok(())
+}
+
+/// Both regularity metrics: every row, and the overdue ones.
+const BOTH: &[(&str, &str)] = &[(EXPECTED, "1 = 1"), (OVERDUE, "r.overdue = 1")];
+
+/// Inserts the rows of the open units `u` and cadences `c` matching
+/// `filter` (`$1`, `$2`, … bound to `binds`, then `today`): the next
+/// meeting is due one interval after the unit's last closed meeting of
+/// the type, or after `today` when it never held one.
+async fn insert_rows(tx: &mut Tx, filter: &str, binds: &[&str], today: &str) -> StoreResult<()> {
+    let today_bind = format!("${}", binds.len() + 1);
+    let due = plus_days(
+        tx,
+        &format!("coalesce(x.last_held_on, {today_bind})"),
+        "x.every_days",
+    );
+    let sql = format!(
+        "INSERT INTO meeting_regularity (unit_id, meeting_type, every_days, last_held_on, due_on, overdue)
+         SELECT x.id, x.meeting_type, x.every_days, x.last_held_on, {due},
+                CASE WHEN {due} < {today_bind} THEN 1 ELSE 0 END
+         FROM (SELECT u.id, c.meeting_type, c.every_days,
+                      (SELECT max(m.ends_on) FROM meetings m
+                       WHERE m.unit_id = u.id AND m.meeting_type = c.meeting_type
+                         AND m.closed_at IS NOT NULL) AS last_held_on
+               FROM units u JOIN meeting_cadences c ON c.level = u.level
+               WHERE u.closed_at IS NULL AND {filter}) x"
+    );
+    on_ex!(tx, |e| {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
+        for b in binds {
+            q = q.bind(*b);
+        }
+        q.bind(today).execute(&mut *e).await.map(|_| ())
+    })?;
+    Ok(())
+}
+
+/// Drops the rows matching `filter` (on `r` and its unit `u`) and takes
+/// them out of the counters.
+async fn delete_rows(tx: &mut Tx, filter: &str, binds: &[&str]) -> StoreResult<()> {
+    count_rows(tx, filter, binds, -1, BOTH).await?;
+    let sql = format!(
+        "DELETE FROM meeting_regularity WHERE (unit_id, meeting_type) IN
+           (SELECT r.unit_id, r.meeting_type FROM meeting_regularity r
+            JOIN units u ON u.id = r.unit_id WHERE {filter})"
+    );
+    on_ex!(tx, |e| {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
+        for b in binds {
+            q = q.bind(*b);
+        }
+        q.execute(&mut *e).await.map(|_| ())
+    })?;
+    Ok(())
+}
+
+/// Starts (or restarts, after its level changed) tracking one open unit
+/// against the cadences of its level.
+pub(crate) async fn track_unit(tx: &mut Tx, unit_id: UnitId, today: &str) -> StoreResult<()> {
+    let filter = format!("u.id = {unit_id}");
+    untrack_unit(tx, unit_id).await?;
+    insert_rows(tx, &filter, &[], today).await?;
+    count_rows(tx, &filter, &[], 1, BOTH).await
+}
+
+/// Stops tracking a unit (it closes, or its level changes).
+pub(crate) async fn untrack_unit(tx: &mut Tx, unit_id: UnitId) -> StoreResult<()> {
+    delete_rows(tx, &format!("u.id = {unit_id}"), &[]).await
+}
+
+/// Re-derives the rows of one meeting type at one level after its cadence
+/// changed or was removed.
+pub async fn rebuild(tx: &mut Tx, meeting_type: &str, level: &str, today: &str) -> StoreResult<()> {
+    delete_rows(
+        tx,
+        "r.meeting_type = $1 AND u.level = $2",
+        &[meeting_type, level],
+    )
+    .await?;
+    insert_rows(
+        tx,
+        "c.meeting_type = $1 AND u.level = $2",
+        &[meeting_type, level],
+        today,
+    )
+    .await?;
+    count_rows(
+        tx,
+        "r.meeting_type = $1 AND u.level = $2",
+        &[meeting_type, level],
+        1,
+        BOTH,
+    )
+    .await
+}
+
+/// Re-derives every row (after the organization's levels changed).
+pub async fn rebuild_all(tx: &mut Tx, today: &str) -> StoreResult<()> {
+    delete_rows(tx, "1 = 1", &[]).await?;
+    insert_rows(tx, "1 = 1", &[], today).await?;
+    count_rows(tx, "1 = 1", &[], 1, BOTH).await
+}
+
+/// Records that `unit_id` held a meeting of `meeting_type` ending on
+/// `held_on` (a meeting closed): the next one is due an interval later.
+pub(crate) async fn held(
+    tx: &mut Tx,
+    unit_id: UnitId,
+    meeting_type: &str,
+    held_on: NaiveDate,
+    today: NaiveDate,
+) -> StoreResult<()> {
+    let row: Option<(i64, Option<String>, i64)> = on_ex!(tx, |e| sqlx::query_as(
+        "SELECT every_days, last_held_on, overdue FROM meeting_regularity
+         WHERE unit_id = $1 AND meeting_type = $2"
+    )
+    .bind(unit_id)
+    .bind(meeting_type)
+    .fetch_optional(&mut *e)
+    .await)?;
+    let Some((every_days, last, overdue)) = row else {
+        return Ok(());
+    };
+    let held_text = held_on.to_string();
+    if last.as_deref().is_some_and(|l| l >= held_text.as_str()) {
+        return Ok(());
+    }
+    let due = held_on + Duration::days(every_days);
+    let now_overdue = i64::from(due < today);
+    on_ex!(tx, |e| sqlx::query(
+        "UPDATE meeting_regularity SET last_held_on = $3, due_on = $4, overdue = $5
+         WHERE unit_id = $1 AND meeting_type = $2"
+    )
+    .bind(unit_id)
+    .bind(meeting_type)
+    .bind(&held_text)
+    .bind(due.to_string())
+    .bind(now_overdue)
+    .execute(&mut *e)
+    .await
+    .map(|_| ()))?;
+    let before = i64::from(overdue != 0);
+    if now_overdue != before {
+        aggregates::add(tx, unit_id, OVERDUE, now_overdue - before).await?;
+    }
+    Ok(())
+}
+
+/// Adds the attendance of a closing meeting to the counters of the units
+/// its participants came from.
+pub(crate) async fn count_attendance(tx: &mut Tx, meeting_id: i64) -> StoreResult<()> {
+    for (metric, which) in [(INVITED, "1 = 1"), (PRESENT, "p.attendance = 'present'")] {
+        let sql = format!(
+            "INSERT INTO unit_aggregates (unit_id, metric, own, subtree)
+             SELECT c.ancestor_id, '{metric}',
+                    sum(CASE WHEN c.ancestor_id = p.unit_id THEN 1 ELSE 0 END), count(*)
+             FROM meeting_participants p JOIN unit_closure c ON c.descendant_id = p.unit_id
+             WHERE p.meeting_id = $1 AND {which}
+             GROUP BY c.ancestor_id
+             ON CONFLICT (unit_id, metric) DO UPDATE SET
+               own = unit_aggregates.own + excluded.own,
+               subtree = unit_aggregates.subtree + excluded.subtree"
+        );
+        on_ex!(tx, |e| sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(meeting_id)
+            .execute(&mut *e)
+            .await
+            .map(|_| ()))?;
+    }
+    Ok(())
+}
+
+/// Marks the rows whose due day is before `today` overdue and counts them;
+/// returns how many. Rows are claimed first (flag 2), so two servers never
+/// count one twice.
+pub async fn refresh(tx: &mut Tx, today: &str) -> StoreResult<u64> {
+    let n = on_ex!(tx, |e| sqlx::query(
+        "UPDATE meeting_regularity SET overdue = 2 WHERE overdue = 0 AND due_on < $1"
+    )
+    .bind(today)
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected()))?;
+    if n == 0 {
+        return Ok(0);
+    }
+    count_rows(tx, "1 = 1", &[], 1, &[(OVERDUE, "r.overdue = 2")]).await?;
+    on_ex!(tx, |e| sqlx::query(
+        "UPDATE meeting_regularity SET overdue = 1 WHERE overdue = 2"
+    )
+    .execute(&mut *e)
+    .await
+    .map(|_| ()))?;
+    Ok(n)
+}
+
+/// A unit overdue for a meeting type.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Overdue {
+    /// Unit.
+    pub unit_id: i64,
+    /// Its name.
+    pub name: String,
+    /// Meeting type key.
+    pub meeting_type: String,
+    /// Its last closed meeting of the type, if any.
+    pub last_held_on: Option<String>,
+    /// The day the meeting was due.
+    pub due_on: String,
+}
+
+/// Units of `unit_id`'s subtree (in `scope`) overdue for a meeting, the
+/// longest overdue first, at most `limit`.
+pub async fn overdue_under(
+    c: &mut impl DbConn,
+    scope: &Scope<Read>,
+    unit_id: UnitId,
+    limit: i64,
+) -> StoreResult<Vec<Overdue>> {
+    let sql = format!(
+        "SELECT r.unit_id, u.name, r.meeting_type, r.last_held_on, r.due_on
+         FROM meeting_regularity r JOIN units u ON u.id = r.unit_id
+         WHERE r.overdue = 1
+           AND EXISTS (SELECT 1 FROM unit_closure c WHERE c.ancestor_id = $1 AND c.descendant_id = r.unit_id)
+           AND {}
+         ORDER BY r.due_on, u.name, r.unit_id LIMIT $2",
+        unit_condition(scope, "r.unit_id")
+    );
+    Ok(on_ex!(c, |e| sqlx::query_as::<_, Overdue>(
+        sqlx::AssertSqlSafe(sql.as_str())
+    )
+    .bind(unit_id)
+    .bind(limit)
+    .fetch_all(&mut *e)
+    .await)?)
+}
+
+/// Regularity counters of one unit's subtree.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RegularityRow {
+    /// Unit.
+    pub unit_id: i64,
+    /// Its name.
+    pub name: String,
+    /// (unit, meeting type) pairs expected to meet on a cadence.
+    pub expected: i64,
+    /// Of which overdue.
+    pub overdue: i64,
+    /// Participants of closed meetings from the subtree.
+    pub invited: i64,
+    /// Of which present.
+    pub present: i64,
+}
+
+/// The counters of `unit_id` and of each of its open children in `scope`,
+/// read from the maintained aggregates.
+pub async fn rollup(
+    c: &mut impl DbConn,
+    scope: &Scope<Read>,
+    unit_id: UnitId,
+) -> StoreResult<Vec<RegularityRow>> {
+    let sql = format!(
+        "SELECT u.id, u.name,
+                coalesce(max(CASE WHEN a.metric = '{EXPECTED}' THEN a.subtree END), 0),
+                coalesce(max(CASE WHEN a.metric = '{OVERDUE}' THEN a.subtree END), 0),
+                coalesce(max(CASE WHEN a.metric = '{INVITED}' THEN a.subtree END), 0),
+                coalesce(max(CASE WHEN a.metric = '{PRESENT}' THEN a.subtree END), 0)
+         FROM units u LEFT JOIN unit_aggregates a ON a.unit_id = u.id
+              AND a.metric IN ('{EXPECTED}', '{OVERDUE}', '{INVITED}', '{PRESENT}')
+         WHERE (u.id = $1 OR (u.parent_id = $1 AND u.closed_at IS NULL)) AND {}
+         GROUP BY u.id, u.name
+         ORDER BY CASE WHEN u.id = $1 THEN 0 ELSE 1 END, u.name, u.id",
+        unit_condition(scope, "u.id")
+    );
+    let rows: Vec<(i64, String, i64, i64, i64, i64)> =
+        on_ex!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(unit_id)
+            .fetch_all(&mut *e)
+            .await)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(unit_id, name, expected, overdue, invited, present)| RegularityRow {
+                unit_id,
+                name,
+                expected,
+                overdue,
+                invited,
+                present,
+            },
+        )
+        .collect())
+}
