@@ -388,6 +388,66 @@ pub async fn of_person(app: &App, actor: &Actor, person_id: i64) -> AppResult<Ve
     Ok(store::of_person(&mut c, person_id, 200).await?)
 }
 
+/// A meeting in a calendar feed.
+#[derive(Debug, Clone)]
+pub struct CalendarEntry {
+    /// The meeting and its convener's name.
+    pub listing: MeetingListing,
+    /// Its planned length from the agenda's durations (0: unknown).
+    pub agenda_minutes: i64,
+}
+
+/// A calendar feed's meetings, newest first, at most this many.
+const FEED_LIMIT: i64 = 500;
+
+async fn calendar_entries(
+    c: &mut grassroots_store::Conn,
+    listings: Vec<MeetingListing>,
+) -> AppResult<Vec<CalendarEntry>> {
+    let ids: Vec<i64> = listings.iter().map(|l| l.meeting.id).collect();
+    let minutes = store::agenda_minutes(c, &ids).await?;
+    Ok(listings
+        .into_iter()
+        .map(|listing| CalendarEntry {
+            agenda_minutes: minutes.get(&listing.meeting.id).copied().unwrap_or(0),
+            listing,
+        })
+        .collect())
+}
+
+/// The calendar of a unit: the meetings it convened and those its people
+/// are invited to (readers of the unit), with the unit's name.
+pub async fn unit_calendar(
+    app: &App,
+    actor: &Actor,
+    unit_id: UnitId,
+) -> AppResult<(String, Vec<CalendarEntry>)> {
+    let read = actor.principal.scope::<Read>();
+    let mut c = app.db.conn().await?;
+    let unit = units::get(&mut c, &read, unit_id).await?;
+    let mut listings = store::convened_by(&mut c, &read, unit_id, FEED_LIMIT).await?;
+    listings.extend(store::invited_to(&mut c, &read, unit_id, FEED_LIMIT).await?);
+    listings.sort_by(|a, b| {
+        (&b.meeting.held_on, b.meeting.id).cmp(&(&a.meeting.held_on, a.meeting.id))
+    });
+    listings.truncate(FEED_LIMIT as usize);
+    Ok((unit.name, calendar_entries(&mut c, listings).await?))
+}
+
+/// The calendar of a person: the meetings they are invited to (readers
+/// of the person), with their name.
+pub async fn person_calendar(
+    app: &App,
+    actor: &Actor,
+    person_id: i64,
+) -> AppResult<(String, Vec<CalendarEntry>)> {
+    let mut c = app.db.conn().await?;
+    let person =
+        grassroots_store::people::get(&mut c, &actor.principal.scope::<Read>(), person_id).await?;
+    let listings = store::of_person(&mut c, person_id, FEED_LIMIT).await?;
+    Ok((person.full_name, calendar_entries(&mut c, listings).await?))
+}
+
 /// An agenda item with its list of speakers and its documents.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AgendaEntry {

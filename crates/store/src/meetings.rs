@@ -326,6 +326,34 @@ pub async fn invited_to(
     .await)?)
 }
 
+/// The planned length in minutes of each of `meeting_ids` that has an
+/// agenda with durations (the sum of its items').
+pub async fn agenda_minutes(
+    c: &mut impl DbConn,
+    meeting_ids: &[i64],
+) -> StoreResult<std::collections::HashMap<i64, i64>> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in meeting_ids.chunks(500) {
+        let marks = (1..=chunk.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT meeting_id, CAST(sum(duration_min) AS BIGINT) FROM agenda_items
+             WHERE meeting_id IN ({marks}) AND duration_min IS NOT NULL GROUP BY meeting_id"
+        );
+        let rows: Vec<(i64, i64)> = on_ex!(c, |e| {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
+            for id in chunk {
+                q = q.bind(id);
+            }
+            q.fetch_all(&mut *e).await
+        })?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
 /// Meetings a person is invited to (the caller has read the person under
 /// scope), newest first.
 pub async fn of_person(

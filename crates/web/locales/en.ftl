@@ -680,6 +680,7 @@ date-minguo-before = 民國前{ $era_year }年{ $month_number }月{ $day }日
 ## Meetings
 meetings-title = Meetings
 meetings-none = No meetings yet.
+meetings-calendar-feed = Calendar feed (iCalendar)
 meetings-invited = Invited to
 meeting-convene = Convene a meeting
 meeting-convene-submit = Convene
@@ -781,6 +782,18 @@ field-by = Invite by
 field-minutes = Minutes
 field-every-days = Every (days)
 field-calendar-era = Calendar era
+nav-meeting-settings = Meetings
+meeting-settings-title = Meeting settings
+meeting-settings-era-help = How dates are shown on meetings, bulletins and reviews. Stored dates do not change.
+meeting-settings-save = Save
+meeting-settings-cadences = Expected cadences
+meeting-settings-cadences-help = How often every open unit of a level is expected to hold a meeting of a kind. A unit is overdue the day after its meeting fell due.
+meeting-settings-no-cadences = No cadence is set: no unit is expected to meet on a schedule.
+meeting-settings-remove = Remove
+flash-meeting-settings-saved = The meeting settings were saved.
+era-gregorian = Gregorian
+era-juche = Juche
+era-minguo = Minguo
 field-body = Text
 
 ## Commendations, model units, bulletins

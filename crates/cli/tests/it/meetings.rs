@@ -1287,6 +1287,78 @@ async fn cadences_are_set_by_the_organizations_administrators() {
     )
     .await;
     assert_eq!(v, json!([]), "no days removes the cadence");
+
+    // The same through the settings page.
+    let page = root.get("/admin/meetings").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("id=\"no-cadences\""), "{}", page.body);
+    let r = root
+        .post_form(
+            "/admin/meetings/cadence",
+            &[
+                ("meeting_type", "cell_meeting"),
+                ("level", "cell"),
+                ("every_days", "30"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    for days in ["0", "often"] {
+        let r = root
+            .post_form(
+                "/admin/meetings/cadence",
+                &[
+                    ("meeting_type", "cell_meeting"),
+                    ("level", "cell"),
+                    ("every_days", days),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{days}");
+        let error = r
+            .body
+            .split("id=\"form-error\">")
+            .nth(1)
+            .unwrap_or_default();
+        assert!(
+            error.split("</p>").next().unwrap().contains("Every (days)"),
+            "the error names the field: {}",
+            r.body
+        );
+    }
+    let r = root
+        .post_form("/admin/meetings/era", &[("calendar_era", "julian")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = root
+        .post_form("/admin/meetings/era", &[("calendar_era", "juche")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = root.get("/admin/meetings").await;
+    assert!(page.body.contains("id=\"cadences-table\""), "{}", page.body);
+    assert!(
+        page.body.contains("<option value=\"juche\" selected>"),
+        "{}",
+        page.body
+    );
+    let settings = grassroots_app::meetings::settings(&t.app).await.unwrap();
+    assert_eq!(settings.calendar_era, "juche");
+    assert_eq!(settings.cadences.len(), 1);
+    assert_eq!(settings.cadences[0].every_days, 30);
+    let r = root
+        .post_form(
+            "/admin/meetings/cadence",
+            &[("meeting_type", "cell_meeting"), ("level", "cell")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(
+        grassroots_app::meetings::settings(&t.app)
+            .await
+            .unwrap()
+            .cadences
+            .is_empty()
+    );
 }
 
 #[test]
@@ -1647,4 +1719,130 @@ async fn regularity_follows_cadences_to_the_day_and_rolls_up_attendance() {
     let (_, v) = api(&mut root, Method::GET, &reg, None).await;
     assert_eq!(counts(&v, 0), (0, 0, 2, 1), "{v}");
     t.assert_consistent().await;
+}
+
+#[tokio::test]
+async fn meetings_are_published_as_icalendar_feeds_per_unit_and_person() {
+    let t = TestApp::new().await;
+    let p = t.unit("Province", "provincial_committee", t.root).await;
+    let f = t.unit("Textile Mill", "primary_committee", p).await;
+    let other = t.unit("Fishery", "primary_committee", p).await;
+    let weaver = t.person(f, "Weaver Ri", "member").await;
+    let fisher = t.person(other, "Fisher Kim", "member").await;
+    t.user("sec", Some(Role::Secretary), f, ScopeKind::Subtree)
+        .await;
+    t.user(
+        "sec_other",
+        Some(Role::Secretary),
+        other,
+        ScopeKind::Subtree,
+    )
+    .await;
+    let mut sec = t.login("sec").await;
+    let mut convene = async |body: Value| {
+        let (s, v) = api(
+            &mut sec,
+            Method::POST,
+            &format!("/units/{f}/meetings"),
+            Some(body),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        v["id"].as_i64().unwrap()
+    };
+    let timed = convene(
+        json!({"meeting_type": "committee_meeting", "title": "Committee; March, review",
+        "held_on": "2022-03-01", "starts_at": "09:30", "location": "Club house"}),
+    )
+    .await;
+    let whole_day = convene(
+        json!({"meeting_type": "general_meeting", "title": "General meeting", "held_on": "2022-03-05"}),
+    )
+    .await;
+    let several_days = convene(json!({"meeting_type": "conference", "title": "Conference",
+        "held_on": "2022-02-26", "ends_on": "2022-02-28", "starts_at": "10:00"}))
+    .await;
+    for (title, minutes) in [("Report", 45), ("Discussion", 30)] {
+        let (s, v) = api(
+            &mut sec,
+            Method::POST,
+            &format!("/meetings/{timed}/agenda"),
+            Some(json!({"title": title, "duration_min": minutes})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+    let (s, v) = api(
+        &mut sec,
+        Method::POST,
+        &format!("/meetings/{whole_day}/participants"),
+        Some(json!({"by": "person", "person_ids": [weaver]})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+
+    let r = sec.get(&format!("/api/v1/units/{f}/meetings.ics")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/calendar")
+    );
+    let ics = r.body.replace("\r\n ", "");
+    assert!(ics.starts_with("BEGIN:VCALENDAR\r\n"), "{ics}");
+    assert!(ics.contains("\r\nX-WR-CALNAME:Textile Mill\r\n"), "{ics}");
+    assert_eq!(ics.matches("BEGIN:VEVENT").count(), 3, "{ics}");
+    // The timed meeting: floating local time, its length from the agenda.
+    assert!(ics.contains("\r\nDTSTART:20220301T093000\r\n"), "{ics}");
+    assert!(ics.contains("\r\nDTEND:20220301T104500\r\n"), "{ics}");
+    assert!(
+        ics.contains("\r\nSUMMARY:Committee\\; March\\, review\r\n"),
+        "{ics}"
+    );
+    assert!(ics.contains("\r\nLOCATION:Club house\r\n"), "{ics}");
+    assert!(ics.contains(&format!("UID:meeting-{timed}@")), "{ics}");
+    // Whole days end on the day after the last.
+    assert!(ics.contains("\r\nDTSTART;VALUE=DATE:20220305\r\n"), "{ics}");
+    assert!(ics.contains("\r\nDTEND;VALUE=DATE:20220306\r\n"), "{ics}");
+    assert!(ics.contains("\r\nDTSTART;VALUE=DATE:20220226\r\n"), "{ics}");
+    assert!(ics.contains("\r\nDTEND;VALUE=DATE:20220301\r\n"), "{ics}");
+    assert!(
+        ics.contains(&format!("/meetings/{several_days}\r\n")),
+        "{ics}"
+    );
+
+    // A person's feed holds the meetings they are invited to; the page
+    // route serves the same.
+    let r = sec.get(&format!("/people/{weaver}/meetings.ics")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let ics = r.body.replace("\r\n ", "");
+    assert_eq!(ics.matches("BEGIN:VEVENT").count(), 1, "{ics}");
+    assert!(ics.contains("SUMMARY:General meeting"), "{ics}");
+    assert!(ics.contains("X-WR-CALNAME:Weaver Ri"), "{ics}");
+    let page = sec.get(&format!("/units/{f}")).await;
+    assert!(page.body.contains(&format!("/units/{f}/meetings.ics")));
+
+    // Neither feed is open to a sibling's secretary, nor to nobody.
+    let mut other_sec = t.login("sec_other").await;
+    for path in [
+        format!("/api/v1/units/{f}/meetings.ics"),
+        format!("/api/v1/people/{weaver}/meetings.ics"),
+        format!("/units/{f}/meetings.ics"),
+        format!("/people/{weaver}/meetings.ics"),
+    ] {
+        let r = other_sec.get(&path).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
+        assert!(!r.body.contains("VEVENT"));
+    }
+    let r = other_sec
+        .get(&format!("/api/v1/people/{fisher}/meetings.ics"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "their own person's feed, empty");
+    assert_eq!(r.body.matches("BEGIN:VEVENT").count(), 0);
+    let r = t
+        .client()
+        .get(&format!("/api/v1/units/{f}/meetings.ics"))
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 }

@@ -516,6 +516,12 @@ fn page_routes(w: &World) -> Vec<PageRequest> {
             vec![],
         ),
         (Method::GET, format!("/meetings/{}", w.b_meeting), vec![]),
+        (Method::GET, format!("/units/{b}/meetings.ics"), vec![]),
+        (
+            Method::GET,
+            format!("/people/{}/meetings.ics", w.b_person),
+            vec![],
+        ),
         (
             Method::POST,
             format!("/units/{b}/meetings"),
@@ -938,6 +944,12 @@ fn api_routes(w: &World) -> Vec<(Method, String, Option<serde_json::Value>)> {
         ),
         (Method::GET, format!("/api/v1/units/{b}/meetings"), None),
         (Method::GET, format!("/api/v1/units/{b}/regularity"), None),
+        (Method::GET, format!("/api/v1/units/{b}/meetings.ics"), None),
+        (
+            Method::GET,
+            format!("/api/v1/people/{}/meetings.ics", w.b_person),
+            None,
+        ),
         (
             Method::POST,
             format!("/api/v1/units/{b}/meetings"),
@@ -1220,6 +1232,8 @@ const COVERED_OPERATIONS: &[&str] = &[
     "get /plans/{id}/review/export",
     "get /units/{id}/meetings",
     "get /units/{id}/regularity",
+    "get /units/{id}/meetings.ics",
+    "get /people/{id}/meetings.ics",
     "post /units/{id}/meetings",
     "get /people/{id}/meetings",
     "get /meetings/{id}",
@@ -2373,6 +2387,34 @@ async fn skills_registry_and_talent_summary() {
         grassroots_app::units::profile(&w.t.app).await.unwrap().0,
         "party"
     );
+    // Meeting settings likewise: seen by administrators, changed only by
+    // those of the whole organization.
+    assert_eq!(
+        sec.get("/admin/meetings").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(admin_a.get("/admin/meetings").await.status, StatusCode::OK);
+    for mut c in [sec, admin_a] {
+        let r = c
+            .post_form("/admin/meetings/era", &[("calendar_era", "juche")])
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let r = c
+            .post_form(
+                "/admin/meetings/cadence",
+                &[
+                    ("meeting_type", "cell_meeting"),
+                    ("level", "cell"),
+                    ("every_days", "7"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+    }
+    let settings = grassroots_app::meetings::settings(&w.t.app).await.unwrap();
+    assert_eq!(settings.calendar_era, "gregorian");
+    assert!(settings.cadences.is_empty());
+    let mut sec = w.t.login("sec_a").await;
     assert_eq!(
         grassroots_app::skills::catalogue(&w.t.app)
             .await

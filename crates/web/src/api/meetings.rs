@@ -5,6 +5,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use grassroots_app::decisions::DecisionInput;
 use grassroots_app::meetings::{
     self, AgendaInput, AttendanceMark, CadenceInput, DocumentInput, InviteInput, MeetingInput,
@@ -19,6 +20,7 @@ use super::decisions::Issued;
 use super::{Body, Caller};
 use crate::AppState;
 use crate::error::{ErrorBody, WebResult};
+use crate::pages::calendar;
 
 /// The id of something created.
 #[derive(Serialize, ToSchema)]
@@ -131,6 +133,32 @@ pub(super) async fn regularity(
     Path(id): Path<UnitId>,
 ) -> WebResult<Json<meetings::Regularity>> {
     Ok(Json(meetings::regularity(&s.app, &c.actor, id).await?))
+}
+
+/// `GET /units/{id}/meetings.ics`: iCalendar feed of the meetings a unit
+/// convened or its people are invited to.
+#[utoipa::path(get, path = "/units/{id}/meetings.ics", tag = "meetings", params(("id" = i64, Path)), responses(
+    (status = 200, content_type = "text/calendar", body = String), (status = 404, body = ErrorBody)))]
+pub(super) async fn unit_calendar(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<UnitId>,
+) -> WebResult<Response> {
+    let tr = s.i18n.translator(&s.app.config.locale);
+    calendar::unit_feed(&s, &tr, &c.actor, id).await
+}
+
+/// `GET /people/{id}/meetings.ics`: iCalendar feed of the meetings a
+/// person is invited to.
+#[utoipa::path(get, path = "/people/{id}/meetings.ics", tag = "meetings", params(("id" = i64, Path)), responses(
+    (status = 200, content_type = "text/calendar", body = String), (status = 404, body = ErrorBody)))]
+pub(super) async fn person_calendar(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+) -> WebResult<Response> {
+    let tr = s.i18n.translator(&s.app.config.locale);
+    calendar::person_feed(&s, &tr, &c.actor, id).await
 }
 
 /// `GET /people/{id}/meetings`: meetings a person is invited to.

@@ -107,6 +107,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(meetings::convene_meeting, meetings::unit_meetings))
         .routes(routes!(meetings::person_meetings))
         .routes(routes!(meetings::regularity))
+        .routes(routes!(meetings::unit_calendar))
+        .routes(routes!(meetings::person_calendar))
         .routes(routes!(meetings::get_meeting, meetings::update_meeting))
         .routes(routes!(meetings::invite_participants))
         .routes(routes!(meetings::remove_participant))

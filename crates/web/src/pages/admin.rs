@@ -8,7 +8,7 @@ use axum::response::Response;
 use chrono::{NaiveDate, TimeZone, Utc};
 use grassroots_app::accounts::{self, AccountDetail, CreateInput};
 use grassroots_app::{AppError, audit, roles, units};
-use grassroots_core::{AccountId, Assignment, FieldError, Role, ScopeKind};
+use grassroots_core::{AccountId, Administer, Assignment, FieldError, Role, ScopeKind};
 use grassroots_store::accounts::Account;
 use grassroots_store::audit::{AuditFilter, AuditRecord};
 use serde::Deserialize;
@@ -551,6 +551,136 @@ pub async fn set_profile(p: Page, Form(f): Form<ProfileForm>) -> WebResult<Respo
             let err = FormError::from_app(&p.tr, e)?;
             let text = (f.profile.trim() == "custom").then_some(f.levels);
             profile_page(&p, StatusCode::UNPROCESSABLE_ENTITY, Some(err), text).await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "meeting_settings.html")]
+struct MeetingSettingsPage {
+    l: Layout,
+    /// (key, name, selected) of each era, with today's date shown in it.
+    eras: Vec<(String, String, bool)>,
+    types: Vec<(String, String)>,
+    levels: Vec<(String, String, String)>,
+    /// (type name, level name, type key, level key, every days).
+    cadences: Vec<(String, String, String, String, i64)>,
+    err: Option<FormError>,
+}
+
+async fn meeting_settings_page(
+    p: &Page,
+    status: StatusCode,
+    err: Option<FormError>,
+) -> WebResult<Response> {
+    if p.auth.actor.principal.scope::<Administer>().is_empty() {
+        return Err(AppError::Forbidden.into());
+    }
+    let settings = grassroots_app::meetings::settings(&p.state.app).await?;
+    let types = super::meetings::type_names(p).await?;
+    let ln = super::LevelNames::load(p).await?;
+    let today = p.state.app.clock.now().date_naive().to_string();
+    let eras = grassroots_core::calendar::Era::ALL
+        .into_iter()
+        .map(|era| {
+            let shown = super::Dates::new(p.tr.clone(), era).day(&today);
+            (
+                era.as_str().to_string(),
+                format!("{} — {shown}", p.tr.t(&format!("era-{}", era.as_str()))),
+                era.as_str() == settings.calendar_era,
+            )
+        })
+        .collect();
+    let type_name = |k: &str| {
+        types
+            .iter()
+            .find(|(key, _)| key == k)
+            .map_or_else(|| k.to_string(), |(_, n)| n.clone())
+    };
+    let cadences = settings
+        .cadences
+        .iter()
+        .map(|c| {
+            (
+                type_name(&c.meeting_type),
+                ln.name(&c.level),
+                c.meeting_type.clone(),
+                c.level.clone(),
+                c.every_days,
+            )
+        })
+        .collect();
+    let l = p.layout(p.tr.t("meeting-settings-title"), Vec::new());
+    Ok(render(
+        status,
+        &MeetingSettingsPage {
+            l,
+            eras,
+            types,
+            levels: ln.all(),
+            cadences,
+            err,
+        },
+    ))
+}
+
+/// `GET /admin/meetings`: the calendar era and the meeting cadences.
+pub async fn meeting_settings(p: Page) -> WebResult<Response> {
+    meeting_settings_page(&p, StatusCode::OK, None).await
+}
+
+/// Era form.
+#[derive(Deserialize)]
+pub struct EraForm {
+    calendar_era: String,
+}
+
+/// `POST /admin/meetings/era`.
+pub async fn set_era(p: Page, Form(f): Form<EraForm>) -> WebResult<Response> {
+    let result =
+        grassroots_app::meetings::set_era(&p.state.app, &p.auth.actor, &f.calendar_era).await;
+    settings_saved(&p, result).await
+}
+
+/// Cadence form; empty days remove the cadence.
+#[derive(Deserialize)]
+pub struct CadenceForm {
+    meeting_type: String,
+    level: String,
+    #[serde(default)]
+    every_days: String,
+}
+
+/// `POST /admin/meetings/cadence`.
+pub async fn set_cadence(p: Page, Form(f): Form<CadenceForm>) -> WebResult<Response> {
+    let days = f.every_days.trim();
+    let every_days = if days.is_empty() {
+        None
+    } else {
+        match days.parse::<i64>() {
+            Ok(n) => Some(n),
+            Err(_) => return settings_saved::<()>(&p, Err(AppError::invalid("every_days"))).await,
+        }
+    };
+    let input = grassroots_app::meetings::CadenceInput {
+        meeting_type: f.meeting_type,
+        level: f.level,
+        every_days,
+    };
+    let result = grassroots_app::meetings::set_cadence(&p.state.app, &p.auth.actor, input).await;
+    settings_saved(&p, result).await
+}
+
+async fn settings_saved<T>(p: &Page, result: grassroots_app::AppResult<T>) -> WebResult<Response> {
+    match result {
+        Ok(_) => Ok(redirect_with_flash(
+            &p.state,
+            "/admin/meetings",
+            "flash-meeting-settings-saved",
+        )),
+        Err(e) => {
+            let err = FormError::from_app(&p.tr, e)?;
+            meeting_settings_page(p, StatusCode::UNPROCESSABLE_ENTITY, Some(err)).await
         }
     }
 }

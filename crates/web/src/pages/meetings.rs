@@ -20,6 +20,7 @@ use super::decisions::markdown;
 use super::form::{field, id_in, opt, pairs};
 use super::{Dates, FormError, Layout, LevelNames, Page, render};
 use crate::error::WebResult;
+use crate::i18n::Tr;
 use crate::middleware::redirect_with_flash;
 
 #[derive(Template)]
@@ -76,9 +77,9 @@ impl MeetingPage {
 }
 
 /// The translated name of a meeting type (a custom label when set).
-pub fn type_name(p: &Page, key: &str, label: &str) -> String {
+pub fn type_name(tr: &Tr, key: &str, label: &str) -> String {
     if label.is_empty() {
-        p.tr.maybe(&format!("meeting-type-{}", key.replace('_', "-")))
+        tr.maybe(&format!("meeting-type-{}", key.replace('_', "-")))
             .unwrap_or_else(|| key.to_string())
     } else {
         label.to_string()
@@ -87,11 +88,16 @@ pub fn type_name(p: &Page, key: &str, label: &str) -> String {
 
 /// The meeting types as (key, name), in order.
 pub async fn type_names(p: &Page) -> WebResult<Vec<(String, String)>> {
-    let settings = meetings::settings(&p.state.app).await?;
+    type_names_in(&p.state.app, &p.tr).await
+}
+
+/// The meeting types as (key, name) in the words of `tr`.
+pub async fn type_names_in(app: &grassroots_app::App, tr: &Tr) -> WebResult<Vec<(String, String)>> {
+    let settings = meetings::settings(app).await?;
     Ok(settings
         .types
         .iter()
-        .map(|t| (t.key.clone(), type_name(p, &t.key, &t.label)))
+        .map(|t| (t.key.clone(), type_name(tr, &t.key, &t.label)))
         .collect())
 }
 

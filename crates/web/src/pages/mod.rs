@@ -5,6 +5,7 @@
 pub(crate) mod admin;
 mod auth;
 pub(crate) mod bulletins;
+pub(crate) mod calendar;
 mod decisions;
 mod form;
 mod honours;
@@ -63,6 +64,8 @@ pub fn routes() -> Router<AppState> {
         .route("/decisions/{id}/adopt", post(plans::adopt))
         .route("/units/{id}/meetings", post(meetings::convene))
         .route("/meetings/{id}", get(meetings::show))
+        .route("/units/{id}/meetings.ics", get(calendar::unit))
+        .route("/people/{id}/meetings.ics", get(calendar::person))
         .route("/meetings/{id}/participants", post(meetings::invite))
         .route("/meetings/{id}/attendance", post(meetings::attendance))
         .route("/meetings/{id}/agenda", post(meetings::add_item))
@@ -141,6 +144,9 @@ pub fn routes() -> Router<AppState> {
             get(admin::accounts).post(admin::create_account),
         )
         .route("/admin/accounts/{id}", get(admin::account))
+        .route("/admin/meetings", get(admin::meeting_settings))
+        .route("/admin/meetings/era", post(admin::set_era))
+        .route("/admin/meetings/cadence", post(admin::set_cadence))
         .route("/admin/accounts/{id}/roles", post(admin::assign_role))
         .route("/admin/accounts/{id}/password", post(admin::reset_password))
         .route("/admin/accounts/{id}/disabled", post(admin::set_disabled))
@@ -461,6 +467,11 @@ impl Dates {
     /// The organization's era, with the page's language.
     pub async fn load(p: &Page) -> Result<Dates, WebError> {
         Dates::with(&p.state, p.tr.clone()).await
+    }
+
+    /// A given era, in the language of `tr`.
+    pub fn new(tr: Tr, era: grassroots_core::calendar::Era) -> Dates {
+        Dates { tr, era }
     }
 
     /// The organization's era, in the language of `tr`.

@@ -1,0 +1,154 @@
+//! iCalendar feeds of meetings, per unit and per person. Times are
+//! floating (local wall-clock time, as the meeting was convened); a
+//! meeting without a start time, or spanning several days, is a
+//! whole-day event.
+
+use axum::extract::Path;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use grassroots_app::meetings::{self, CalendarEntry};
+use grassroots_core::UnitId;
+use icalendar::{Calendar, Component, Event, EventLike, EventStatus};
+
+use super::Page;
+use super::meetings::type_names_in;
+use crate::AppState;
+use crate::error::WebResult;
+use crate::i18n::Tr;
+
+/// The feed of `entries` named `name`, with links under `public_url`.
+pub fn ics(
+    name: &str,
+    entries: &[CalendarEntry],
+    type_names: &[(String, String)],
+    public_url: &str,
+    now: DateTime<Utc>,
+) -> String {
+    let base = public_url.trim_end_matches('/');
+    let host = url::Url::parse(base)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_else(|| "grassroots".into());
+    let mut cal = Calendar::empty();
+    cal.append_property(("VERSION", "2.0"))
+        .append_property(("PRODID", "-//grassroots//meetings//EN"))
+        .append_property(("CALSCALE", "GREGORIAN"))
+        .append_property(("METHOD", "PUBLISH"))
+        .name(name)
+        .ttl(&Duration::hours(1));
+    for entry in entries {
+        if let Some(event) = event(entry, type_names, base, &host, now) {
+            cal.push(event);
+        }
+    }
+    cal.to_string()
+}
+
+fn event(
+    entry: &CalendarEntry,
+    type_names: &[(String, String)],
+    base: &str,
+    host: &str,
+    now: DateTime<Utc>,
+) -> Option<Event> {
+    let m = &entry.listing.meeting;
+    // Stored days and times were checked on the way in.
+    let held_on = NaiveDate::parse_from_str(&m.held_on, "%Y-%m-%d").ok()?;
+    let ends_on = NaiveDate::parse_from_str(&m.ends_on, "%Y-%m-%d").unwrap_or(held_on);
+    let starts_at = NaiveTime::parse_from_str(&m.starts_at, "%H:%M").ok();
+    let kind = type_names
+        .iter()
+        .find(|(k, _)| *k == m.meeting_type)
+        .map_or(m.meeting_type.as_str(), |(_, n)| n.as_str());
+    let mut e = Event::new();
+    e.uid(&format!("meeting-{}@{host}", m.id))
+        .timestamp(now)
+        .summary(&m.title)
+        .description(&format!("{kind} · {}", entry.listing.unit_name))
+        .url(&format!("{base}/meetings/{}", m.id))
+        .status(EventStatus::Confirmed);
+    if !m.location.is_empty() {
+        e.location(&m.location);
+    }
+    match starts_at {
+        Some(t) if ends_on == held_on => {
+            let start = held_on.and_time(t);
+            e.starts(start);
+            if entry.agenda_minutes > 0 {
+                e.ends(start + Duration::minutes(entry.agenda_minutes));
+            }
+        }
+        _ => {
+            // DTEND of a whole-day event is the day after the last.
+            e.starts(held_on).ends(ends_on + Duration::days(1));
+        }
+    }
+    Some(e.done())
+}
+
+/// A `text/calendar` response named `file`.
+pub fn ics_response(file: &str, text: String) -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "text/calendar; charset=utf-8".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"{file}\""),
+            ),
+        ],
+        text,
+    )
+        .into_response()
+}
+
+/// The feed of a unit's meetings in the words of `tr`.
+pub async fn unit_feed(
+    state: &AppState,
+    tr: &Tr,
+    actor: &grassroots_app::Actor,
+    id: UnitId,
+) -> WebResult<Response> {
+    let (name, entries) = meetings::unit_calendar(&state.app, actor, id).await?;
+    let names = type_names_in(&state.app, tr).await?;
+    let text = ics(
+        &name,
+        &entries,
+        &names,
+        &state.app.config.public_url,
+        state.app.clock.now(),
+    );
+    Ok(ics_response(&format!("unit-{id}.ics"), text))
+}
+
+/// The feed of a person's meetings in the words of `tr`.
+pub async fn person_feed(
+    state: &AppState,
+    tr: &Tr,
+    actor: &grassroots_app::Actor,
+    id: i64,
+) -> WebResult<Response> {
+    let (name, entries) = meetings::person_calendar(&state.app, actor, id).await?;
+    let names = type_names_in(&state.app, tr).await?;
+    let text = ics(
+        &name,
+        &entries,
+        &names,
+        &state.app.config.public_url,
+        state.app.clock.now(),
+    );
+    Ok(ics_response(&format!("person-{id}.ics"), text))
+}
+
+/// `GET /units/{id}/meetings.ics`.
+pub async fn unit(p: Page, Path(id): Path<UnitId>) -> WebResult<Response> {
+    unit_feed(&p.state, &p.tr, &p.auth.actor, id).await
+}
+
+/// `GET /people/{id}/meetings.ics`.
+pub async fn person(p: Page, Path(id): Path<i64>) -> WebResult<Response> {
+    person_feed(&p.state, &p.tr, &p.auth.actor, id).await
+}
