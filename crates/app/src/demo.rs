@@ -14,6 +14,7 @@ use grassroots_store::people::NewPerson;
 use grassroots_store::{audit, people, positions, skills, units};
 use serde_json::json;
 
+use crate::demo_meetings::{SampleCell, Venues};
 use crate::setup::{DemoLogin, InitInput, demo_password, init, root_unit};
 use crate::{Actor, App, AppError, AppResult};
 
@@ -217,6 +218,8 @@ pub struct Generated {
     pub positions: usize,
     /// Plan targets.
     pub targets: usize,
+    /// Meetings.
+    pub meetings: usize,
 }
 
 struct Builder<'a> {
@@ -457,7 +460,11 @@ struct Anchors {
     primary: (UnitId, String, i64),
     cell: (UnitId, String, i64),
     member: (UnitId, String, i64),
+    cell_people: Vec<i64>,
 }
+
+/// Cells with a record of regular meetings in the demo.
+const SAMPLE_CELLS: usize = 60;
 
 /// Builds the demo organization unless it exists; returns its logins.
 /// `progress` hears the running totals after each primary committee.
@@ -553,6 +560,15 @@ pub async fn build(
             viewer_home = id;
         }
     }
+    // The centre's head, who concludes and closes its conference.
+    let head = {
+        let mut tx = app.db.begin().await?;
+        let made = b.people(&mut tx, &[(root.id, 1)]).await?;
+        let head = made[0][0].0;
+        b.appoint(&mut tx, root.id, "secretary", head, 0).await?;
+        tx.commit().await?;
+        head
+    };
     b.primary(
         root.id,
         "Ministry of Chemical Industry Primary Committee",
@@ -568,6 +584,7 @@ pub async fn build(
     )
     .await?;
     let mut anchors: Option<Anchors> = None;
+    let mut sample_cells: Vec<SampleCell> = Vec::new();
     let mut place = 0;
     for p in 0..scale.provinces {
         let province_name = match PROVINCES.get(p) {
@@ -605,13 +622,23 @@ pub async fn build(
                     )
                 };
                 let (primary, staff, cells) = b.primary(county, &name, cell_word, &scale).await?;
-                if anchors.is_none() && kind == "Machine Factory" {
+                let is_anchor = anchors.is_none() && kind == "Machine Factory";
+                for (cell, people) in cells.iter().skip(usize::from(is_anchor)) {
+                    if sample_cells.len() < SAMPLE_CELLS {
+                        sample_cells.push(SampleCell {
+                            cell: *cell,
+                            people: people.iter().map(|p| p.0).collect(),
+                        });
+                    }
+                }
+                if is_anchor {
                     let (cell, cell_people) = &cells[0];
                     anchors = Some(Anchors {
                         province: (province, province_name.clone(), province_staff[0].0),
                         primary: (primary, name.clone(), staff[0].0),
                         cell: (*cell, format!("{cell_word} 1 Cell"), cell_people[0].0),
                         member: (*cell, format!("{cell_word} 1 Cell"), cell_people[2].0),
+                        cell_people: cell_people.iter().map(|p| p.0).collect(),
                     });
                 }
             }
@@ -656,6 +683,24 @@ pub async fn build(
             (b.progress)(&b.made);
         }
     }
+    let primary_ids: Vec<UnitId> = primaries.iter().map(|(u, _)| *u).collect();
+    b.made.meetings += crate::demo_meetings::build(
+        app,
+        &actor,
+        &Venues {
+            root: root.id,
+            head,
+            primaries: &primary_ids,
+            anchor_primary: anchors.primary.0,
+            anchor_cell: &SampleCell {
+                cell: anchors.cell.0,
+                people: anchors.cell_people.clone(),
+            },
+            cells: &sample_cells,
+        },
+    )
+    .await?;
+    (b.progress)(&b.made);
     // The logins, linked to the people whose record they show.
     let mut out = vec![DemoLogin {
         username: "admin".into(),
@@ -758,6 +803,7 @@ pub async fn build(
         "people": b.made.people,
         "positions": b.made.positions,
         "targets": b.made.targets,
+        "meetings": b.made.meetings,
     }));
     audit::append(&mut tx, now, &e).await?;
     tx.commit().await?;
@@ -776,6 +822,9 @@ pub async fn build(
             "check_ins",
             "blockers",
             "progress_history",
+            "meetings",
+            "meeting_participants",
+            "meeting_regularity",
         ])
         .await?;
     (b.progress)(&b.made);

@@ -13,6 +13,7 @@ pub mod commendations;
 pub mod config;
 pub mod decisions;
 pub mod demo;
+mod demo_meetings;
 mod error;
 pub mod export;
 pub mod import;

@@ -121,17 +121,40 @@ async fn delete_rows(tx: &mut Tx, filter: &str, binds: &[&str]) -> StoreResult<(
     Ok(())
 }
 
-/// Starts (or restarts, after its level changed) tracking one open unit
-/// against the cadences of its level.
-pub(crate) async fn track_unit(tx: &mut Tx, unit_id: UnitId, today: &str) -> StoreResult<()> {
+/// Starts tracking one open unit of `level` against the cadences of its
+/// level (a new unit, or one whose level changed after [`untrack_unit`]).
+pub(crate) async fn track_unit(
+    tx: &mut Tx,
+    unit_id: UnitId,
+    level: &str,
+    today: &str,
+) -> StoreResult<()> {
+    // Most levels have no cadence; a unit of one costs a single read.
+    let cadences: i64 = on_ex!(tx, |e| sqlx::query_scalar(
+        "SELECT count(*) FROM meeting_cadences WHERE level = $1"
+    )
+    .bind(level)
+    .fetch_one(&mut *e)
+    .await)?;
+    if cadences == 0 {
+        return Ok(());
+    }
     let filter = format!("u.id = {unit_id}");
-    untrack_unit(tx, unit_id).await?;
     insert_rows(tx, &filter, &[], today).await?;
     count_rows(tx, &filter, &[], 1, BOTH).await
 }
 
 /// Stops tracking a unit (it closes, or its level changes).
 pub(crate) async fn untrack_unit(tx: &mut Tx, unit_id: UnitId) -> StoreResult<()> {
+    let rows: i64 = on_ex!(tx, |e| sqlx::query_scalar(
+        "SELECT count(*) FROM meeting_regularity WHERE unit_id = $1"
+    )
+    .bind(unit_id)
+    .fetch_one(&mut *e)
+    .await)?;
+    if rows == 0 {
+        return Ok(());
+    }
     delete_rows(tx, &format!("u.id = {unit_id}"), &[]).await
 }
 

@@ -72,7 +72,7 @@ pub async fn create_root(
     .await
     .map(|r| r.rows_affected()))?;
     count_unit(tx, id, level, 1).await?;
-    crate::regularity::track_unit(tx, id, &now.date_naive().to_string()).await?;
+    crate::regularity::track_unit(tx, id, level, &now.date_naive().to_string()).await?;
     Ok(Unit {
         id,
         parent_id: None,
@@ -161,7 +161,7 @@ pub async fn create_child(
     .await
     .map(|r| r.rows_affected()))?;
     count_unit(tx, id, level, 1).await?;
-    crate::regularity::track_unit(tx, id, &now.date_naive().to_string()).await?;
+    crate::regularity::track_unit(tx, id, level, &now.date_naive().to_string()).await?;
     Ok(Unit {
         id,
         parent_id: Some(parent.id),
@@ -988,7 +988,8 @@ pub async fn set_level(
         count_seats(tx, id, 1).await?;
     }
     if unit.closed_at.is_none() {
-        crate::regularity::track_unit(tx, id, &now.date_naive().to_string()).await?;
+        crate::regularity::untrack_unit(tx, id).await?;
+        crate::regularity::track_unit(tx, id, level, &now.date_naive().to_string()).await?;
     }
     Ok(())
 }

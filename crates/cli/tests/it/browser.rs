@@ -250,6 +250,7 @@ async fn login_open_a_unit_and_logout_in_chromium() {
         c.goto(&format!("{url}/me")).await?;
         c.wait().for_element(Locator::Id("login-submit")).await?;
         plans_scenario(&c, &url, &passwords).await?;
+        meetings_scenario(&c, &url, &passwords).await?;
         Ok::<(), fantoccini::error::CmdError>(())
     }
     .await;
@@ -438,6 +439,186 @@ async fn plans_scenario(
         png,
     )
     .ok();
+    logout(c).await?;
+    Ok(())
+}
+
+/// The Anju factory's secretary convenes a committee meeting from a phone,
+/// invites the committee, records attendance, sets the agenda, runs the
+/// list of speakers, confers a citation, closes the meeting and publishes
+/// a bulletin to its cells; a cell's secretary acknowledges it, and the
+/// factory sees the receipt.
+async fn meetings_scenario(
+    c: &fantoccini::Client,
+    url: &str,
+    passwords: &std::collections::HashMap<String, String>,
+) -> Result<(), fantoccini::error::CmdError> {
+    let text = |css: &'static str| async move { c.find(Locator::Css(css)).await?.text().await };
+    let open_details = |id: &'static str| async move {
+        c.find(Locator::Css(&format!("#{id} summary")))
+            .await?
+            .click()
+            .await
+    };
+    login(c, url, passwords, "secretary").await?;
+    click_and_load(
+        c,
+        Locator::LinkText("Anju Machine Factory Primary Committee"),
+    )
+    .await?;
+    c.wait()
+        .for_element(Locator::Css("#convene summary"))
+        .await?;
+    open_details("convene").await?;
+    c.find(Locator::Css(
+        "#meeting-type option[value='committee_meeting']",
+    ))
+    .await?
+    .click()
+    .await?;
+    c.find(Locator::Id("meeting-title"))
+        .await?
+        .send_keys("Committee meeting on the drive")
+        .await?;
+    // Today in the server's calendar (UTC), typed the way a date picker
+    // would set it.
+    c.execute(
+        "document.getElementById('meeting-held-on').value = new Date().toISOString().slice(0, 10);",
+        vec![],
+    )
+    .await?;
+    click_and_load(c, Locator::Id("convene-submit")).await?;
+    c.wait()
+        .for_element(Locator::Css("#invite summary"))
+        .await?;
+    let meeting_url = c.current_url().await?;
+    assert!(
+        meeting_url.path().starts_with("/meetings/"),
+        "{meeting_url}"
+    );
+
+    // Invite the committee's own people, then mark three present.
+    open_details("invite").await?;
+    click_and_load(c, Locator::Id("invite-unit-submit")).await?;
+    c.wait().for_element(Locator::Id("attendance-form")).await?;
+    let selects = c
+        .find_all(Locator::Css("#participant-table select"))
+        .await?;
+    assert!(selects.len() >= 3, "the committee's people are invited");
+    let mut ids = Vec::new();
+    for sel in &selects {
+        ids.push(sel.attr("id").await?.unwrap());
+    }
+    for id in ids.iter().take(3) {
+        c.find(Locator::Css(&format!("#{id} option[value='present']")))
+            .await?
+            .click()
+            .await?;
+    }
+    click_and_load(c, Locator::Id("attendance-submit")).await?;
+    c.wait()
+        .for_element(Locator::Id("attendance-summary"))
+        .await?;
+    let summary = text("#attendance-summary").await?;
+    assert!(summary.contains('3'), "{summary}");
+
+    // The agenda, a speaker, the speech started and stopped.
+    c.find(Locator::Id("item-title"))
+        .await?
+        .send_keys("Report on the drive")
+        .await?;
+    c.find(Locator::Id("item-duration"))
+        .await?
+        .send_keys("30")
+        .await?;
+    click_and_load(c, Locator::Id("item-submit")).await?;
+    c.wait()
+        .for_element(Locator::Css("[id^='speaker-submit-']"))
+        .await?;
+    click_and_load(c, Locator::Css("[id^='speaker-submit-']")).await?;
+    c.wait().for_element(Locator::Css("[id^='start-']")).await?;
+    click_and_load(c, Locator::Css("[id^='start-']")).await?;
+    c.wait().for_element(Locator::Css("[id^='stop-']")).await?;
+    click_and_load(c, Locator::Css("[id^='stop-']")).await?;
+    c.wait().for_element(Locator::Css("ol.speakers")).await?;
+    assert!(
+        c.find_all(Locator::Css("[id^='stop-']")).await?.is_empty(),
+        "nobody is speaking any more"
+    );
+
+    // A citation conferred at the meeting.
+    open_details("confer").await?;
+    c.find(Locator::Css("#confer-form input[name='person_ids']"))
+        .await?
+        .click()
+        .await?;
+    c.find(Locator::Id("commendation-title"))
+        .await?
+        .send_keys("Citation of the factory committee")
+        .await?;
+    c.find(Locator::Id("commendation-reason"))
+        .await?
+        .send_keys("Led the drive's first month")
+        .await?;
+    click_and_load(c, Locator::Id("confer-submit")).await?;
+    c.wait()
+        .for_element(Locator::Id("meeting-commendations"))
+        .await?;
+    let cited = text("#meeting-commendations").await?;
+    assert!(
+        cited.contains("Citation of the factory committee"),
+        "{cited}"
+    );
+    let overflow = c
+        .execute(
+            "return document.documentElement.scrollWidth <= window.innerWidth;",
+            vec![],
+        )
+        .await?;
+    assert_eq!(
+        overflow,
+        serde_json::json!(true),
+        "the meeting page fits a phone"
+    );
+    let png = c.screenshot().await?;
+    std::fs::write(
+        concat!(env!("CARGO_TARGET_TMPDIR"), "/browser-meeting.png"),
+        png,
+    )
+    .ok();
+
+    // Closing locks the record; a bulletin goes out to the cells.
+    click_and_load(c, Locator::Id("close-submit")).await?;
+    c.wait().for_element(Locator::Id("meeting-closed")).await?;
+    assert!(c.find_all(Locator::Id("item-submit")).await?.is_empty());
+    click_and_load(c, Locator::Id("compose-submit")).await?;
+    c.wait().for_element(Locator::Id("publish-submit")).await?;
+    let bulletin_url = c.current_url().await?;
+    c.find(Locator::Css("input[name='levels'][value='cell']"))
+        .await?
+        .click()
+        .await?;
+    click_and_load(c, Locator::Id("publish-submit")).await?;
+    c.wait().for_element(Locator::Id("receipts-total")).await?;
+    let receipts = text("#receipts-total strong").await?;
+    assert_eq!(receipts, "0");
+    logout(c).await?;
+
+    // A receiving cell acknowledges; the factory sees it.
+    login(c, url, passwords, "cell").await?;
+    c.goto(bulletin_url.as_str()).await?;
+    c.wait()
+        .for_element(Locator::Css("[id^='acknowledge-']"))
+        .await?;
+    click_and_load(c, Locator::Css("[id^='acknowledge-']")).await?;
+    c.wait()
+        .for_element(Locator::Css("[id^='acknowledged-']"))
+        .await?;
+    logout(c).await?;
+    login(c, url, passwords, "secretary").await?;
+    c.goto(bulletin_url.as_str()).await?;
+    c.wait().for_element(Locator::Id("receipts-total")).await?;
+    assert_eq!(text("#receipts-total strong").await?, "1");
     logout(c).await?;
     Ok(())
 }

@@ -1676,8 +1676,24 @@ async fn regularity_follows_cadences_to_the_day_and_rolls_up_attendance() {
     .await;
     assert_eq!(counts(&v, 0), (1, 0, 0, 0), "New Cell: {v}");
     assert!(v["overdue"].as_array().unwrap().is_empty());
-    let _ = c4;
-    t.assert_consistent().await;
+    // A unit whose level changes follows the cadences of its new level.
+    for (level, expected) in [("primary_committee", 0), ("cell", 1)] {
+        let mut tx = t.app.db.begin().await.unwrap();
+        let scope = cli.principal.scope::<grassroots_core::Manage>();
+        grassroots_store::units::set_level(&mut tx, &scope, c4, level, t.app.clock.now())
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let (_, v) = api(
+            &mut root,
+            Method::GET,
+            &format!("/units/{f2}/regularity"),
+            None,
+        )
+        .await;
+        assert_eq!(counts(&v, 0).0, expected, "{level}: {v}");
+        t.assert_consistent().await;
+    }
 
     // Only readers of the subtree see it: the Rail Yard's secretary reads
     // its own, not the Steel Works' nor the province's.

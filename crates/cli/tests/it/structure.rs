@@ -438,6 +438,45 @@ async fn demo_has_the_whole_structure_and_is_deterministic() {
             .ok()
     );
     drop(c);
+    // Its organizational life: the conference with its citations, regular
+    // meetings (some units overdue against the cadences), dates in the
+    // Juche era.
+    let reg = grassroots_app::meetings::regularity(&app, &actor, root.id)
+        .await
+        .unwrap();
+    let top = &reg.rows[0];
+    assert!(top.expected > 150, "cells and primary committees: {top:?}");
+    assert!(top.overdue > 0 && top.overdue < top.expected, "{top:?}");
+    assert!(top.present > 0 && top.present < top.invited, "{top:?}");
+    assert!(!reg.overdue.is_empty());
+    let roll = grassroots_app::commendations::roll(&app, &actor, root.id)
+        .await
+        .unwrap();
+    assert!(
+        roll.total >= 25,
+        "citations at the conference: {}",
+        roll.total
+    );
+    assert_eq!(
+        grassroots_app::meetings::era(&app).await.unwrap(),
+        grassroots_core::calendar::Era::Juche
+    );
+    let convened = grassroots_app::meetings::of_unit(&app, &actor, root.id)
+        .await
+        .unwrap()
+        .convened;
+    let conference = &convened[0].meeting;
+    assert!(conference.closed_at.is_some() && conference.ends_on == "2022-02-28");
+    let record = grassroots_app::meetings::view(&app, &actor, conference.id)
+        .await
+        .unwrap();
+    assert!(
+        record
+            .agenda
+            .iter()
+            .flat_map(|a| &a.speeches)
+            .any(|s| s.kind == "concluding_speech" && !s.title.is_empty())
+    );
     // Logins of people open their own record.
     let mut client =
         grassroots_testkit::TestClient::new(grassroots_web::router(app.clone()).unwrap());

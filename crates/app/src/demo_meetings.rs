@@ -1,0 +1,423 @@
+//! The demo's organizational life: the conference of secretaries of
+//! primary committees convened by the centre (agenda, speakers, a
+//! concluding speech with its title, a closing address, citations, and the
+//! bulletin published afterwards), regular cell and committee meetings of
+//! a sample of units (some now overdue), an open cell meeting ready to be
+//! run, the cadences every unit is held to, and dates in the Juche era.
+//! Everything goes through the services, as a secretary's clicks would.
+
+use chrono::{Duration, NaiveDate};
+use grassroots_core::UnitId;
+
+use crate::bulletins::{self, ComposeWords};
+use crate::commendations::{self, CommendationInput};
+use crate::meetings::{
+    self, AgendaInput, AttendanceMark, CadenceInput, InviteInput, MeetingInput, SpeechInput,
+};
+use crate::{Actor, App, AppResult};
+
+/// The conference's first and last day.
+const CONFERENCE: (&str, &str) = ("2022-02-27", "2022-02-28");
+
+/// Cells that hold their regular meetings in the demo, and the people of
+/// each.
+pub(crate) struct SampleCell {
+    pub(crate) cell: UnitId,
+    pub(crate) people: Vec<i64>,
+}
+
+/// Where the demo's meetings happen.
+pub(crate) struct Venues<'a> {
+    /// The centre.
+    pub(crate) root: UnitId,
+    /// The centre's head, who gives the concluding speech and the closing
+    /// address.
+    pub(crate) head: i64,
+    /// Primary committees, in order (those addressed by the bulletin).
+    pub(crate) primaries: &'a [UnitId],
+    /// The primary committee of the demo's secretary login (it does not
+    /// acknowledge the bulletin yet, so that the login can).
+    pub(crate) anchor_primary: UnitId,
+    /// The cell of the demo's cell login, with an open meeting to run.
+    pub(crate) anchor_cell: &'a SampleCell,
+    /// Other cells with a record of regular meetings.
+    pub(crate) cells: &'a [SampleCell],
+}
+
+fn day(today: NaiveDate, days_ago: i64) -> String {
+    (today - Duration::days(days_ago)).to_string()
+}
+
+/// Writes the demo's meetings; returns how many.
+pub(crate) async fn build(app: &App, actor: &Actor, v: &Venues<'_>) -> AppResult<usize> {
+    meetings::set_era(app, actor, "juche").await?;
+    let mut made = conference(app, actor, v).await?;
+    let today = app.clock.now().date_naive();
+    // Cell meetings every few weeks; the later in the sample, the longer
+    // ago the last one, so a share of the cells is overdue.
+    for (i, cell) in v.cells.iter().chain([v.anchor_cell]).enumerate() {
+        let days_ago = 3 + (i as i64 * 7) % 58;
+        held_meeting(app, actor, cell, "cell_meeting", &day(today, days_ago), i).await?;
+        made += 1;
+    }
+    open_cell_meeting(app, actor, v.anchor_cell, &day(today, 0)).await?;
+    made += 1;
+    for (cadence_type, level, every_days) in [
+        ("cell_meeting", "cell", 31),
+        ("committee_meeting", "primary_committee", 31),
+        ("general_meeting", "primary_committee", 92),
+    ] {
+        meetings::set_cadence(
+            app,
+            actor,
+            CadenceInput {
+                meeting_type: cadence_type.into(),
+                level: level.into(),
+                every_days: Some(every_days),
+            },
+        )
+        .await?;
+    }
+    Ok(made)
+}
+
+/// The conference of secretaries of primary committees.
+async fn conference(app: &App, actor: &Actor, v: &Venues<'_>) -> AppResult<usize> {
+    let m = meetings::convene(
+        app,
+        actor,
+        v.root,
+        MeetingInput {
+            meeting_type: "conference".into(),
+            title: "Conference of Secretaries of Primary Committees".into(),
+            held_on: CONFERENCE.0.into(),
+            ends_on: CONFERENCE.1.into(),
+            starts_at: "09:00".into(),
+            location: "Pyongyang".into(),
+            quorum_percent: Some(50),
+        },
+    )
+    .await?;
+    meetings::invite(
+        app,
+        actor,
+        m.id,
+        InviteInput {
+            by: "position".into(),
+            position_type: "secretary".into(),
+            levels: vec!["primary_committee".into()],
+            ..Default::default()
+        },
+    )
+    .await?;
+    meetings::invite(
+        app,
+        actor,
+        m.id,
+        InviteInput {
+            by: "person".into(),
+            person_ids: vec![v.head],
+            ..Default::default()
+        },
+    )
+    .await?;
+    let participants = {
+        let mut c = app.db.conn().await?;
+        grassroots_store::meetings::participants(&mut c, m.id, None).await?
+    };
+    let secretaries: Vec<i64> = participants
+        .iter()
+        .map(|p| p.person_id)
+        .filter(|p| *p != v.head)
+        .collect();
+    let marks = participants
+        .iter()
+        .enumerate()
+        .map(|(i, p)| AttendanceMark {
+            person_id: p.person_id,
+            attendance: Some(if i % 23 == 22 { "excused" } else { "present" }.into()),
+        })
+        .collect();
+    meetings::mark_attendance(app, actor, m.id, marks).await?;
+
+    let report = meetings::add_item(
+        app,
+        actor,
+        m.id,
+        AgendaInput {
+            title: "On strengthening the primary committees and the role of their secretaries"
+                .into(),
+            duration_min: Some(480),
+            presenter_id: Some(v.head),
+        },
+    )
+    .await?;
+    let closing = meetings::add_item(
+        app,
+        actor,
+        m.id,
+        AgendaInput {
+            title: "Closing of the conference".into(),
+            duration_min: Some(30),
+            presenter_id: Some(v.head),
+        },
+    )
+    .await?;
+    let mut speeches = Vec::new();
+    let topics = [
+        "How our committee came to know every member's family and work",
+        "Bringing the scientists' proposals into production within the year",
+        "Keeping the mine's shifts safe while raising output",
+        "Training new cell secretaries on the job",
+    ];
+    for (person, topic) in secretaries.iter().zip(topics) {
+        speeches.push(
+            meetings::request_speech(
+                app,
+                actor,
+                report,
+                SpeechInput {
+                    person_id: *person,
+                    kind: "contribution".into(),
+                    title: topic.into(),
+                    body: format!(
+                        "## {topic}\n\nWhat the committee did, what it learned, and what it will do next year.\n\n- Meetings held on schedule, with every member taking part.\n- Problems raised by the cells answered within the week."
+                    ),
+                },
+            )
+            .await?,
+        );
+    }
+    speeches.push(
+        meetings::request_speech(
+            app,
+            actor,
+            report,
+            SpeechInput {
+                person_id: v.head,
+                kind: "concluding_speech".into(),
+                title: "Secretaries of Primary Party Committees Should Become Genuine Political Workers of the Motherly Party".into(),
+                body: "## The tasks ahead\n\nThe secretary of a primary committee lives among the members, knows each of them, and leads by example.\n\n1. Hold the organizational life of every cell regularly.\n2. Solve the difficulties of the members in time.\n3. Report bottlenecks upward instead of hiding them.".into(),
+            },
+        )
+        .await?,
+    );
+    speeches.push(
+        meetings::request_speech(
+            app,
+            actor,
+            closing,
+            SpeechInput {
+                person_id: v.head,
+                kind: "closing_address".into(),
+                title: String::new(),
+                body:
+                    "The conference has finished its work. Take its conclusions back to every cell."
+                        .into(),
+            },
+        )
+        .await?,
+    );
+    for s in &speeches {
+        meetings::start_speech(app, actor, *s).await?;
+        meetings::stop_speech(app, actor, *s).await?;
+    }
+    meetings::set_minutes(
+        app,
+        actor,
+        m.id,
+        "The conference heard the report and the contributions of the secretaries, adopted the concluding speech as the guide of the primary committees' work, and conferred citations on secretaries whose committees set an example.",
+    )
+    .await?;
+    let cited: Vec<i64> = secretaries.iter().copied().take(50).collect();
+    commendations::confer(
+        app,
+        actor,
+        v.root,
+        CommendationInput {
+            person_ids: cited,
+            kind: "citation".into(),
+            title: "Citation of the Central Committee".into(),
+            reason: "For exemplary leadership of the primary committee".into(),
+            conferred_on: CONFERENCE.1.into(),
+            meeting_id: Some(m.id),
+        },
+    )
+    .await?;
+    meetings::close(app, actor, m.id).await?;
+
+    // The bulletin, composed from the record and sent to every primary
+    // committee; a share has acknowledged receipt.
+    let record = meetings::view(app, actor, m.id).await?;
+    let words = ComposeWords {
+        speeches: "Speeches".into(),
+        concluding_speech: "Concluding speech".into(),
+        closing_address: "Closing address".into(),
+        commendations: "Commendations".into(),
+        summary: "Conference convened by the Central Committee on 27–28 February Juche 111 (2022)"
+            .into(),
+        attendance: format!(
+            "{} of {} participants were present.",
+            record.attendance.present, record.attendance.invited
+        ),
+    };
+    let bulletin = bulletins::compose(app, actor, m.id, &words).await?;
+    bulletins::publish(app, actor, bulletin.id, &["primary_committee".to_string()]).await?;
+    for unit in v
+        .primaries
+        .iter()
+        .filter(|u| **u != v.anchor_primary)
+        .step_by(3)
+    {
+        bulletins::acknowledge(app, actor, bulletin.id, *unit).await?;
+    }
+    Ok(1)
+}
+
+/// A closed regular meeting of `cell` on `held_on`, most present.
+async fn held_meeting(
+    app: &App,
+    actor: &Actor,
+    cell: &SampleCell,
+    meeting_type: &str,
+    held_on: &str,
+    seed: usize,
+) -> AppResult<()> {
+    let m = meetings::convene(
+        app,
+        actor,
+        cell.cell,
+        MeetingInput {
+            meeting_type: meeting_type.into(),
+            title: "Regular cell meeting".into(),
+            held_on: held_on.into(),
+            starts_at: "18:00".into(),
+            quorum_percent: Some(50),
+            ..Default::default()
+        },
+    )
+    .await?;
+    meetings::invite(
+        app,
+        actor,
+        m.id,
+        InviteInput {
+            by: "unit".into(),
+            unit_id: Some(cell.cell),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let participants = {
+        let mut c = app.db.conn().await?;
+        grassroots_store::meetings::participants(&mut c, m.id, None).await?
+    };
+    let marks = participants
+        .iter()
+        .enumerate()
+        .map(|(i, p)| AttendanceMark {
+            person_id: p.person_id,
+            attendance: Some(
+                match (i + seed) % 11 {
+                    0 => "excused",
+                    5 => "absent",
+                    _ => "present",
+                }
+                .into(),
+            ),
+        })
+        .collect();
+    meetings::mark_attendance(app, actor, m.id, marks).await?;
+    meetings::add_item(
+        app,
+        actor,
+        m.id,
+        AgendaInput {
+            title: "Review of the cell's targets for the month".into(),
+            duration_min: Some(40),
+            presenter_id: cell.people.first().copied(),
+        },
+    )
+    .await?;
+    meetings::set_minutes(
+        app,
+        actor,
+        m.id,
+        "The cell reviewed its targets, heard each member's report and agreed who helps whom next month.",
+    )
+    .await?;
+    meetings::close(app, actor, m.id).await?;
+    Ok(())
+}
+
+/// Today's meeting of the cell login's cell: invited, with an agenda and
+/// speakers waiting, ready to be run from a phone.
+async fn open_cell_meeting(
+    app: &App,
+    actor: &Actor,
+    cell: &SampleCell,
+    today: &str,
+) -> AppResult<()> {
+    let m = meetings::convene(
+        app,
+        actor,
+        cell.cell,
+        MeetingInput {
+            meeting_type: "cell_meeting".into(),
+            title: "Cell meeting on the conference's conclusions".into(),
+            held_on: today.into(),
+            starts_at: "18:00".into(),
+            location: "Workshop rest room".into(),
+            quorum_percent: Some(50),
+            ..Default::default()
+        },
+    )
+    .await?;
+    meetings::invite(
+        app,
+        actor,
+        m.id,
+        InviteInput {
+            by: "unit".into(),
+            unit_id: Some(cell.cell),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let study = meetings::add_item(
+        app,
+        actor,
+        m.id,
+        AgendaInput {
+            title: "Studying the conclusions of the conference".into(),
+            duration_min: Some(45),
+            presenter_id: cell.people.first().copied(),
+        },
+    )
+    .await?;
+    meetings::add_item(
+        app,
+        actor,
+        m.id,
+        AgendaInput {
+            title: "Tasks of each member for the month".into(),
+            duration_min: Some(30),
+            presenter_id: None,
+        },
+    )
+    .await?;
+    for person in cell.people.iter().take(3) {
+        meetings::request_speech(
+            app,
+            actor,
+            study,
+            SpeechInput {
+                person_id: *person,
+                kind: "contribution".into(),
+                ..Default::default()
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
