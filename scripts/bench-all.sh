@@ -26,6 +26,9 @@ sqlite3 "$out/http-$scale/grassroots-demo/grassroots.db" ".backup '$out/tree.db'
 GRASSROOTS_BENCH_SCALE=$scale GRASSROOTS_BENCH_DATABASE_URL="sqlite://$out/tree.db" \
   cargo bench -q -p grassroots-app --bench tree -- skip_criterion 2>&1 | tee "$out/tree-sqlite.txt"
 
+echo "== meeting operations (SQLite, scale 10)"
+cargo bench -q -p grassroots-app --bench meetings 2>&1 | tee "$out/meetings-sqlite.txt"
+
 echo "== import of 1,000,000 people (SQLite) against sqlite3 .import"
 scripts/bench-import.sh 1000000 | tee "$out/import.txt"
 
@@ -36,6 +39,10 @@ if psql "$pg_url" -qAtc "SELECT 1" >/dev/null 2>&1; then
   trap 'psql "$pg_url" -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true' EXIT
   GRASSROOTS_BENCH_SCALE=$pg_scale GRASSROOTS_BENCH_DATABASE_URL="${pg_url%/*}/$db" \
     cargo bench -q -p grassroots-app --bench tree -- skip_criterion 2>&1 | tee "$out/tree-postgres.txt"
+  echo "== meeting operations (PostgreSQL, scale 10)"
+  psql "$pg_url" -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+  GRASSROOTS_BENCH_DATABASE_URL="${pg_url%/*}/$db" \
+    cargo bench -q -p grassroots-app --bench meetings 2>&1 | tee "$out/meetings-postgres.txt"
 else
   echo "== PostgreSQL not reachable at $pg_url: its part is skipped"
 fi

@@ -247,7 +247,7 @@ async fn conference(app: &App, actor: &Actor, v: &Venues<'_>) -> AppResult<usize
     meetings::close(app, actor, m.id).await?;
 
     // The bulletin, composed from the record and sent to every primary
-    // committee; a share has acknowledged receipt.
+    // committee; a share (at most 300) has acknowledged receipt.
     let record = meetings::view(app, actor, m.id).await?;
     let words = ComposeWords {
         speeches: "Speeches".into(),
@@ -268,6 +268,7 @@ async fn conference(app: &App, actor: &Actor, v: &Venues<'_>) -> AppResult<usize
         .iter()
         .filter(|u| **u != v.anchor_primary)
         .step_by(3)
+        .take(300)
     {
         bulletins::acknowledge(app, actor, bulletin.id, *unit).await?;
     }

@@ -107,6 +107,74 @@ pub async fn set_era(app: &App, actor: &Actor, era: &str) -> AppResult<Era> {
     Ok(era)
 }
 
+/// Meeting types shipped with names in every language.
+const BUILT_IN_TYPES: &[&str] = &[
+    "cell_meeting",
+    "committee_meeting",
+    "general_meeting",
+    "plenary_meeting",
+    "conference",
+];
+
+/// A meeting type as typed: a new key with its name, or a new name for a
+/// key (empty: a built-in type's own name again).
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct MeetingTypeInput {
+    /// Key: lowercase letters, digits and `_`, starting with a letter.
+    pub key: String,
+    /// Name shown (up to 100 characters).
+    #[serde(default)]
+    pub label: String,
+}
+
+/// Adds a meeting type or renames one (administrators of the whole
+/// organization); returns every type.
+pub async fn set_type(
+    app: &App,
+    actor: &Actor,
+    input: MeetingTypeInput,
+) -> AppResult<Vec<MeetingType>> {
+    let root = crate::profiles::require_org_admin(app, actor).await?;
+    let key = input.key.trim();
+    let valid_key = key.len() <= 40
+        && key.starts_with(|c: char| c.is_ascii_lowercase())
+        && key
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !valid_key {
+        return Err(FieldError::new(
+            "key",
+            "invalid",
+            "lowercase letters, digits and _ (up to 40), starting with a letter",
+        )
+        .into());
+    }
+    let label = input.label.trim();
+    if label.chars().count() > 100 {
+        return Err(FieldError::new("label", "too_long", "at most 100 characters").into());
+    }
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let before = store::types(&mut tx).await?;
+    let known = before.iter().find(|t| t.key == key);
+    if label.is_empty() && !BUILT_IN_TYPES.contains(&key) {
+        return Err(FieldError::new(
+            "label",
+            "required",
+            "a kind of meeting of your own needs its name",
+        )
+        .into());
+    }
+    store::set_type(&mut tx, key, label).await?;
+    let mut e = actor.entry("meeting.type", "meeting_type", key, Some(root));
+    e.before = known.map(|t| json!({ "label": t.label }));
+    e.after = Some(json!({ "label": label }));
+    audit::append(&mut tx, now, &e).await?;
+    let all = store::types(&mut tx).await?;
+    tx.commit().await?;
+    Ok(all)
+}
+
 /// A cadence as typed: `every_days` empty or absent removes it.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct CadenceInput {
@@ -307,14 +375,22 @@ pub(crate) async fn open<C: Capability>(
     actor: &Actor,
     meeting_id: i64,
 ) -> AppResult<(Tx, Meeting)> {
-    let mut tx = app.db.begin().await?;
-    match store::for_change(&mut tx, &actor.principal.scope::<C>(), meeting_id).await {
-        Ok(m) if m.closed_at.is_some() => Err(closed()),
+    let tx = app.db.begin().await?;
+    open_in::<C>(app, actor, tx, meeting_id).await
+}
+
+/// [`open`] inside a transaction already begun.
+async fn open_in<C: Capability>(
+    app: &App,
+    actor: &Actor,
+    mut tx: Tx,
+    meeting_id: i64,
+) -> AppResult<(Tx, Meeting)> {
+    match store::lock_for_change(&mut tx, &actor.principal.scope::<C>(), meeting_id).await {
+        Ok((m, _)) if m.closed_at.is_some() => Err(closed()),
         // A closed unit is history: its meetings are read, never changed.
-        Ok(m) if units::is_closed(&mut tx, m.unit_id).await? => {
-            Err(crate::units::closed_error("unit_id"))
-        }
-        Ok(m) => Ok((tx, m)),
+        Ok((_, true)) => Err(crate::units::closed_error("unit_id")),
+        Ok((m, false)) => Ok((tx, m)),
         Err(grassroots_store::StoreError::NotFound) => {
             drop(tx);
             let mut c = app.db.conn().await?;
@@ -509,17 +585,19 @@ pub async fn view(app: &App, actor: &Actor, id: i64) -> AppResult<MeetingRecord>
     let participants =
         store::participants(&mut c, id, if full_list { None } else { Some(&read) }).await?;
     let items = store::agenda(&mut c, id).await?;
-    let mut speeches = store::speeches(&mut c, id).await?;
-    let mut documents = store::documents(&mut c, id).await?;
+    let speeches = store::speeches(&mut c, id).await?;
+    let documents = store::documents(&mut c, id).await?;
     let speaking = speeches
         .iter()
         .find(|s| s.started_at.is_some() && s.stopped_at.is_none())
         .map(|s| s.id);
+    let mut speeches_of = group(speeches, |s| s.agenda_item_id);
+    let mut documents_of = group(documents, |d| d.agenda_item_id);
     let agenda = items
         .into_iter()
         .map(|item| AgendaEntry {
-            speeches: take(&mut speeches, |s| s.agenda_item_id == item.id),
-            documents: take(&mut documents, |d| d.agenda_item_id == item.id),
+            speeches: speeches_of.remove(&item.id).unwrap_or_default(),
+            documents: documents_of.remove(&item.id).unwrap_or_default(),
             item,
         })
         .collect();
@@ -545,10 +623,12 @@ pub async fn view(app: &App, actor: &Actor, id: i64) -> AppResult<MeetingRecord>
     })
 }
 
-fn take<T>(all: &mut Vec<T>, pick: impl Fn(&T) -> bool) -> Vec<T> {
-    let (taken, rest) = std::mem::take(all).into_iter().partition(|x| pick(x));
-    *all = rest;
-    taken
+fn group<T>(all: Vec<T>, key: impl Fn(&T) -> i64) -> std::collections::HashMap<i64, Vec<T>> {
+    let mut out: std::collections::HashMap<i64, Vec<T>> = std::collections::HashMap::new();
+    for x in all {
+        out.entry(key(&x)).or_default().push(x);
+    }
+    out
 }
 
 /// Who to invite, as typed.
@@ -816,14 +896,17 @@ async fn open_item<C: Capability>(
     actor: &Actor,
     item_id: i64,
 ) -> AppResult<(Tx, Meeting)> {
-    let meeting_id = store::meeting_of_item(&mut app.db.conn().await?, item_id).await?;
-    open::<C>(app, actor, meeting_id).await
+    let mut tx = app.db.begin().await?;
+    let meeting_id = store::meeting_of_item(&mut tx, item_id).await?;
+    open_in::<C>(app, actor, tx, meeting_id).await
 }
 
 /// Opens the meeting of speech `speech_id` for a change, with the speech.
 async fn open_speech(app: &App, actor: &Actor, speech_id: i64) -> AppResult<(Tx, Meeting, Speech)> {
-    let meeting_id = store::meeting_of_speech(&mut app.db.conn().await?, speech_id).await?;
-    let (mut tx, meeting) = open::<Edit>(app, actor, meeting_id).await?;
+    let mut tx = app.db.begin().await?;
+    let meeting_id = store::meeting_of_speech(&mut tx, speech_id).await?;
+    let (mut tx, meeting) = open_in::<Edit>(app, actor, tx, meeting_id).await?;
+    // Read under the meeting's lock: a concurrent change is seen.
     let speech = store::speech(&mut tx, speech_id).await?;
     Ok((tx, meeting, speech))
 }

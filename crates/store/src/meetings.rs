@@ -96,6 +96,22 @@ pub async fn types(c: &mut impl DbConn) -> StoreResult<Vec<MeetingType>> {
     .await)?)
 }
 
+/// Adds meeting type `key` at the end of the list, or renames it (an
+/// empty label shows the built-in name of a built-in type).
+pub async fn set_type(tx: &mut Tx, key: &str, label: &str) -> StoreResult<()> {
+    on_ex!(tx, |e| sqlx::query(
+        "INSERT INTO meeting_types (key, label, position)
+         VALUES ($1, $2, (SELECT coalesce(max(position), 0) + 1 FROM meeting_types))
+         ON CONFLICT (key) DO UPDATE SET label = excluded.label"
+    )
+    .bind(key)
+    .bind(label)
+    .execute(&mut *e)
+    .await
+    .map(|_| ()))?;
+    Ok(())
+}
+
 /// Every configured cadence.
 pub async fn cadences(c: &mut impl DbConn) -> StoreResult<Vec<Cadence>> {
     Ok(on_ex!(c, |e| sqlx::query_as::<_, Cadence>(
@@ -246,6 +262,38 @@ pub async fn for_change<C: Capability>(
     .fetch_optional(&mut *e)
     .await)?
     .ok_or(StoreError::NotFound)
+}
+
+/// A meeting held for a change, and whether its convening unit is closed.
+#[derive(sqlx::FromRow)]
+struct Locked {
+    #[sqlx(flatten)]
+    meeting: Meeting,
+    unit_closed: i64,
+}
+
+/// [`for_change`], also telling whether the convening unit is closed (one
+/// statement: every change to a meeting starts here).
+pub async fn lock_for_change<C: Capability>(
+    tx: &mut Tx,
+    scope: &Scope<C>,
+    id: i64,
+) -> StoreResult<(Meeting, bool)> {
+    let sql = format!(
+        "SELECT {COLUMNS}, (SELECT count(*) FROM units u
+                            WHERE u.id = m.unit_id AND u.closed_at IS NOT NULL) AS unit_closed
+         FROM meetings m WHERE m.id = $1 AND {}{}",
+        unit_condition(scope, "m.unit_id"),
+        tx.for_update()
+    );
+    let locked = on_ex!(tx, |e| sqlx::query_as::<_, Locked>(sqlx::AssertSqlSafe(
+        sql.as_str()
+    ))
+    .bind(id)
+    .fetch_optional(&mut *e)
+    .await)?
+    .ok_or(StoreError::NotFound)?;
+    Ok((locked.meeting, locked.unit_closed > 0))
 }
 
 /// The meeting an agenda item belongs to.

@@ -52,6 +52,7 @@ migrations![
         "0011_commendations_bulletins.sql"
     ),
     (12, "regularity", "0012_regularity.sql"),
+    (13, "speeches_running", "0013_speeches_running.sql"),
 ];
 
 /// The migrations of a dialect, in order.

@@ -1359,6 +1359,78 @@ async fn cadences_are_set_by_the_organizations_administrators() {
             .cadences
             .is_empty()
     );
+
+    // Kinds of meeting: one of the organization's own, a built-in renamed
+    // and back; keys and names are checked.
+    let (s, v) = api(
+        &mut root,
+        Method::PUT,
+        "/meeting-settings/types",
+        Some(json!({"key": "study_session", "label": "Study session"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        v.as_array().unwrap().last().unwrap()["key"],
+        "study_session"
+    );
+    assert_eq!(v.as_array().unwrap().len(), 6);
+    for (body, field) in [
+        (json!({"key": "Study Session", "label": "X"}), "key"),
+        (json!({"key": "9lives", "label": "X"}), "key"),
+        (json!({"key": "picnic"}), "label"),
+        (json!({"key": "picnic", "label": "x".repeat(101)}), "label"),
+    ] {
+        refused_on(
+            api(
+                &mut root,
+                Method::PUT,
+                "/meeting-settings/types",
+                Some(body),
+            )
+            .await,
+            field,
+        );
+    }
+    let r = root
+        .post_form(
+            "/admin/meetings/type",
+            &[("key", "cell_meeting"), ("label", "Cell gathering")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = root.get(&format!("/units/{p}")).await;
+    assert!(
+        page.body.contains(">Study session</option>"),
+        "the convene form offers it"
+    );
+    assert!(page.body.contains(">Cell gathering</option>"));
+    let r = root
+        .post_form(
+            "/admin/meetings/type",
+            &[("key", "cell_meeting"), ("label", "")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = root.get("/admin/meetings").await;
+    assert!(page.body.contains("<td>Cell meeting</td>"), "{}", page.body);
+    let (s, v) = api(
+        &mut root,
+        Method::POST,
+        &format!("/units/{p}/meetings"),
+        Some(json!({"meeting_type": "study_session", "title": "Study", "held_on": "2022-03-01"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let mut sec = t.login("sec_p").await;
+    let (s, _) = api(
+        &mut sec,
+        Method::PUT,
+        "/meeting-settings/types",
+        Some(json!({"key": "secret_rite", "label": "Rite"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
 }
 
 #[test]

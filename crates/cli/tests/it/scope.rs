@@ -1069,6 +1069,11 @@ fn api_routes(w: &World) -> Vec<(Method, String, Option<serde_json::Value>)> {
         ),
         (
             Method::PUT,
+            "/api/v1/meeting-settings/types".into(),
+            Some(json!({"key": "planted", "label": "Planted"})),
+        ),
+        (
+            Method::PUT,
             "/api/v1/calendar-era".into(),
             Some(json!({"calendar_era": "minguo"})),
         ),
@@ -1233,6 +1238,7 @@ const COVERED_OPERATIONS: &[&str] = &[
     "get /units/{id}/meetings",
     "get /units/{id}/regularity",
     "get /units/{id}/meetings.ics",
+    "put /meeting-settings/types",
     "get /people/{id}/meetings.ics",
     "post /units/{id}/meetings",
     "get /people/{id}/meetings",
@@ -2397,6 +2403,13 @@ async fn skills_registry_and_talent_summary() {
     for mut c in [sec, admin_a] {
         let r = c
             .post_form("/admin/meetings/era", &[("calendar_era", "juche")])
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let r = c
+            .post_form(
+                "/admin/meetings/type",
+                &[("key", "planted"), ("label", "Planted")],
+            )
             .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN);
         let r = c

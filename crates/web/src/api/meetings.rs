@@ -83,6 +83,18 @@ pub(super) async fn set_meeting_cadence(
     Ok(Json(meetings::set_cadence(&s.app, &c.actor, b).await?))
 }
 
+/// `PUT /meeting-settings/types`: add a kind of meeting, or rename one
+/// (organization administrators).
+#[utoipa::path(put, path = "/meeting-settings/types", tag = "meetings", request_body = meetings::MeetingTypeInput, responses(
+    (status = 200, body = Vec<grassroots_store::meetings::MeetingType>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn set_meeting_type(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Body(b): Body<meetings::MeetingTypeInput>,
+) -> WebResult<Json<Vec<grassroots_store::meetings::MeetingType>>> {
+    Ok(Json(meetings::set_type(&s.app, &c.actor, b).await?))
+}
+
 /// `PUT /calendar-era`: choose how dates are shown (organization administrators).
 #[utoipa::path(put, path = "/calendar-era", tag = "meetings", request_body = EraBody, responses(
     (status = 200, body = EraBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]

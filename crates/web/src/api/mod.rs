@@ -103,6 +103,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(plans::dismiss_reminder))
         .routes(routes!(meetings::meeting_settings))
         .routes(routes!(meetings::set_meeting_cadence))
+        .routes(routes!(meetings::set_meeting_type))
         .routes(routes!(meetings::set_calendar_era))
         .routes(routes!(meetings::convene_meeting, meetings::unit_meetings))
         .routes(routes!(meetings::person_meetings))

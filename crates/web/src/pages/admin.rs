@@ -671,6 +671,24 @@ pub async fn set_cadence(p: Page, Form(f): Form<CadenceForm>) -> WebResult<Respo
     settings_saved(&p, result).await
 }
 
+/// Meeting type form.
+#[derive(Deserialize)]
+pub struct MeetingTypeForm {
+    key: String,
+    #[serde(default)]
+    label: String,
+}
+
+/// `POST /admin/meetings/type`: add or rename a kind of meeting.
+pub async fn set_meeting_type(p: Page, Form(f): Form<MeetingTypeForm>) -> WebResult<Response> {
+    let input = grassroots_app::meetings::MeetingTypeInput {
+        key: f.key,
+        label: f.label,
+    };
+    let result = grassroots_app::meetings::set_type(&p.state.app, &p.auth.actor, input).await;
+    settings_saved(&p, result).await
+}
+
 async fn settings_saved<T>(p: &Page, result: grassroots_app::AppResult<T>) -> WebResult<Response> {
     match result {
         Ok(_) => Ok(redirect_with_flash(

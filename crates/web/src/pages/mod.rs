@@ -147,6 +147,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/meetings", get(admin::meeting_settings))
         .route("/admin/meetings/era", post(admin::set_era))
         .route("/admin/meetings/cadence", post(admin::set_cadence))
+        .route("/admin/meetings/type", post(admin::set_meeting_type))
         .route("/admin/accounts/{id}/roles", post(admin::assign_role))
         .route("/admin/accounts/{id}/password", post(admin::reset_password))
         .route("/admin/accounts/{id}/disabled", post(admin::set_disabled))
