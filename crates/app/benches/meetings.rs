@@ -14,13 +14,15 @@
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use grassroots_app::demo::{self, Scale};
 use grassroots_app::meetings::{
     self, AgendaInput, AttendanceMark, InviteInput, MeetingInput, SpeechInput,
 };
-use grassroots_app::{Actor, App, Config};
+use grassroots_app::{Actor, App};
 use grassroots_core::Read;
-use grassroots_store::{Db, migrate, on_ex, units};
+use grassroots_store::{on_ex, units};
+
+mod support;
+use support::{percentiles, timed};
 
 struct World {
     rt: tokio::runtime::Runtime,
@@ -96,21 +98,8 @@ fn world() -> World {
         .build()
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let url = std::env::var("GRASSROOTS_BENCH_DATABASE_URL")
-        .unwrap_or_else(|_| format!("sqlite://{}", dir.path().join("bench.db").display()));
     let (app, actor, meeting, people, cell, conference) = rt.block_on(async {
-        let db = Db::connect(&url).await.unwrap();
-        migrate::run(&db).await.unwrap();
-        eprintln!("engine: {}", db.dialect().name());
-        let app = App::new(db, Config::default());
-        let label = std::env::var("GRASSROOTS_BENCH_SCALE").unwrap_or_else(|_| "10".into());
-        let scale = Scale::parse(&label).expect("GRASSROOTS_BENCH_SCALE: national or a number");
-        let started = Instant::now();
-        demo::build(&app, scale, &|_| {}).await.unwrap();
-        eprintln!(
-            "demo organization (scale {label}) built in {:?}",
-            started.elapsed()
-        );
+        let app = support::demo_app(dir.path()).await;
         let root = grassroots_app::setup::root_unit(&app)
             .await
             .unwrap()
@@ -163,19 +152,6 @@ fn world() -> World {
         conference,
         _dir: dir,
     }
-}
-
-/// Prints p50, p99 and the maximum of `runs` timings returned by `f`.
-fn percentiles(label: &str, runs: usize, mut f: impl FnMut() -> Duration) {
-    let mut samples: Vec<Duration> = (0..runs).map(|_| f()).collect();
-    samples.sort();
-    let at = |q: f64| samples[((runs as f64 * q) as usize).min(runs - 1)];
-    eprintln!(
-        "{label}: p50 {:?}, p99 {:?}, max {:?} ({runs} runs)",
-        at(0.50),
-        at(0.99),
-        samples[runs - 1]
-    );
 }
 
 /// Where the timed writes add speakers: 20 per agenda item, 10 items per
@@ -282,12 +258,6 @@ fn marks(w: &World, k: usize, take: usize) -> Vec<AttendanceMark> {
             ),
         })
         .collect()
-}
-
-fn timed(f: impl FnOnce()) -> Duration {
-    let started = Instant::now();
-    f();
-    started.elapsed()
 }
 
 fn benches(c: &mut Criterion) {

@@ -15,12 +15,13 @@
 
 use std::time::Duration;
 
+mod support;
+
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use grassroots_app::demo::{self, Scale};
-use grassroots_app::{Actor, App, Config};
+use grassroots_app::{Actor, App};
 use grassroots_core::{Edit, Manage, Read};
 use grassroots_store::people::NewPerson;
-use grassroots_store::{Db, Dialect, aggregates, migrate, on_ex, people, units};
+use grassroots_store::{Dialect, aggregates, on_ex, people, units};
 
 struct World {
     rt: tokio::runtime::Runtime,
@@ -39,23 +40,9 @@ fn world() -> World {
         .build()
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let url = std::env::var("GRASSROOTS_BENCH_DATABASE_URL")
-        .unwrap_or_else(|_| format!("sqlite://{}", dir.path().join("bench.db").display()));
     let (app, actor, levels, mover, parents) = rt.block_on(async {
-        let db = Db::connect(&url).await.unwrap();
-        migrate::run(&db).await.unwrap();
-        eprintln!("engine: {}", db.dialect().name());
-        let app = App::new(db, Config::default());
-        let started = std::time::Instant::now();
         // GRASSROOTS_BENCH_SCALE=national (or a number) for other sizes.
-        let label = std::env::var("GRASSROOTS_BENCH_SCALE").unwrap_or_else(|_| "10".into());
-        let scale = Scale::parse(&label).expect("GRASSROOTS_BENCH_SCALE: national or a number");
-        // Returns at once when the database already holds the demo.
-        demo::build(&app, scale, &|_| {}).await.unwrap();
-        eprintln!(
-            "demo organization (scale {label}) built in {:?}",
-            started.elapsed()
-        );
+        let app = support::demo_app(dir.path()).await;
         let root = grassroots_app::setup::root_unit(&app)
             .await
             .unwrap()
@@ -187,21 +174,7 @@ const RECURSIVE_PLAN: &str = "WITH RECURSIVE sub(id) AS (
 
 /// Prints p50, p99 and the maximum of `runs` timed calls of `f`.
 fn percentiles(label: &str, runs: usize, mut f: impl FnMut()) {
-    let mut samples: Vec<Duration> = (0..runs)
-        .map(|_| {
-            let started = std::time::Instant::now();
-            f();
-            started.elapsed()
-        })
-        .collect();
-    samples.sort();
-    let at = |q: f64| samples[((runs as f64 * q) as usize).min(runs - 1)];
-    eprintln!(
-        "{label}: p50 {:?}, p99 {:?}, max {:?} ({runs} runs)",
-        at(0.50),
-        at(0.99),
-        samples[runs - 1]
-    );
+    support::percentiles(label, runs, || support::timed(&mut f));
 }
 
 fn plan_benches(c: &mut Criterion, w: &World) {

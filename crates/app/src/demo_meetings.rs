@@ -275,26 +275,22 @@ async fn conference(app: &App, actor: &Actor, v: &Venues<'_>) -> AppResult<usize
     Ok(1)
 }
 
-/// A closed regular meeting of `cell` on `held_on`, most present.
-async fn held_meeting(
+/// Convenes a meeting of `cell` at six in the evening with the usual
+/// quorum, and invites the cell's people.
+async fn convene_cell(
     app: &App,
     actor: &Actor,
     cell: &SampleCell,
-    meeting_type: &str,
-    held_on: &str,
-    seed: usize,
-) -> AppResult<()> {
+    input: MeetingInput,
+) -> AppResult<grassroots_store::meetings::Meeting> {
     let m = meetings::convene(
         app,
         actor,
         cell.cell,
         MeetingInput {
-            meeting_type: meeting_type.into(),
-            title: "Regular cell meeting".into(),
-            held_on: held_on.into(),
             starts_at: "18:00".into(),
             quorum_percent: Some(50),
-            ..Default::default()
+            ..input
         },
     )
     .await?;
@@ -305,6 +301,30 @@ async fn held_meeting(
         InviteInput {
             by: "unit".into(),
             unit_id: Some(cell.cell),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(m)
+}
+
+/// A closed regular meeting of `cell` on `held_on`, most present.
+async fn held_meeting(
+    app: &App,
+    actor: &Actor,
+    cell: &SampleCell,
+    meeting_type: &str,
+    held_on: &str,
+    seed: usize,
+) -> AppResult<()> {
+    let m = convene_cell(
+        app,
+        actor,
+        cell,
+        MeetingInput {
+            meeting_type: meeting_type.into(),
+            title: "Regular cell meeting".into(),
+            held_on: held_on.into(),
             ..Default::default()
         },
     )
@@ -359,28 +379,15 @@ async fn open_cell_meeting(
     cell: &SampleCell,
     today: &str,
 ) -> AppResult<()> {
-    let m = meetings::convene(
+    let m = convene_cell(
         app,
         actor,
-        cell.cell,
+        cell,
         MeetingInput {
             meeting_type: "cell_meeting".into(),
             title: "Cell meeting on the conference's conclusions".into(),
             held_on: today.into(),
-            starts_at: "18:00".into(),
             location: "Workshop rest room".into(),
-            quorum_percent: Some(50),
-            ..Default::default()
-        },
-    )
-    .await?;
-    meetings::invite(
-        app,
-        actor,
-        m.id,
-        InviteInput {
-            by: "unit".into(),
-            unit_id: Some(cell.cell),
             ..Default::default()
         },
     )

@@ -225,23 +225,7 @@ async fn login_open_a_unit_and_logout_in_chromium() {
             "so does the position"
         );
         // The page fits a 360-px-wide phone: nothing scrolls sideways.
-        let overflow = c
-            .execute(
-                "return document.documentElement.scrollWidth <= window.innerWidth;",
-                vec![],
-            )
-            .await?;
-        assert_eq!(
-            overflow,
-            serde_json::json!(true),
-            "the page is wider than the phone screen"
-        );
-        let png = c.screenshot().await?;
-        std::fs::write(
-            concat!(env!("CARGO_TARGET_TMPDIR"), "/browser-unit.png"),
-            png,
-        )
-        .ok();
+        fits_phone(&c, "the unit page", "browser-unit.png").await?;
         // Log out.
         click_and_load(&c, Locator::Id("logout")).await?;
         c.wait().for_element(Locator::Id("login-submit")).await?;
@@ -262,6 +246,29 @@ async fn login_open_a_unit_and_logout_in_chromium() {
         "ok",
     )
     .unwrap();
+}
+
+/// Asserts that the page fits a 360-px-wide phone (nothing scrolls
+/// sideways) and keeps a screenshot named `name` in the target folder.
+async fn fits_phone(
+    c: &fantoccini::Client,
+    what: &str,
+    name: &str,
+) -> Result<(), fantoccini::error::CmdError> {
+    let overflow = c
+        .execute(
+            "return document.documentElement.scrollWidth <= window.innerWidth;",
+            vec![],
+        )
+        .await?;
+    assert_eq!(
+        overflow,
+        serde_json::json!(true),
+        "{what} is wider than the phone screen"
+    );
+    let png = c.screenshot().await?;
+    std::fs::write(format!("{}/{name}", env!("CARGO_TARGET_TMPDIR")), png).ok();
+    Ok(())
 }
 
 /// Clicks what `locator` finds and waits until the browser has left the
@@ -422,23 +429,7 @@ async fn plans_scenario(
         adoption.contains("On the autumn machine-tool drive"),
         "{adoption}"
     );
-    let overflow = c
-        .execute(
-            "return document.documentElement.scrollWidth <= window.innerWidth;",
-            vec![],
-        )
-        .await?;
-    assert_eq!(
-        overflow,
-        serde_json::json!(true),
-        "the dashboard fits a phone"
-    );
-    let png = c.screenshot().await?;
-    std::fs::write(
-        concat!(env!("CARGO_TARGET_TMPDIR"), "/browser-dashboard.png"),
-        png,
-    )
-    .ok();
+    fits_phone(c, "the dashboard", "browser-dashboard.png").await?;
     logout(c).await?;
     Ok(())
 }
@@ -569,23 +560,7 @@ async fn meetings_scenario(
         cited.contains("Citation of the factory committee"),
         "{cited}"
     );
-    let overflow = c
-        .execute(
-            "return document.documentElement.scrollWidth <= window.innerWidth;",
-            vec![],
-        )
-        .await?;
-    assert_eq!(
-        overflow,
-        serde_json::json!(true),
-        "the meeting page fits a phone"
-    );
-    let png = c.screenshot().await?;
-    std::fs::write(
-        concat!(env!("CARGO_TARGET_TMPDIR"), "/browser-meeting.png"),
-        png,
-    )
-    .ok();
+    fits_phone(c, "the meeting page", "browser-meeting.png").await?;
 
     // Closing locks the record; a bulletin goes out to the cells.
     click_and_load(c, Locator::Id("close-submit")).await?;

@@ -112,16 +112,8 @@ pub async fn unit_feed(
     actor: &grassroots_app::Actor,
     id: UnitId,
 ) -> WebResult<Response> {
-    let (name, entries) = meetings::unit_calendar(&state.app, actor, id).await?;
-    let names = type_names_in(&state.app, tr).await?;
-    let text = ics(
-        &name,
-        &entries,
-        &names,
-        &state.app.config.public_url,
-        state.app.clock.now(),
-    );
-    Ok(ics_response(&format!("unit-{id}.ics"), text))
+    let named = meetings::unit_calendar(&state.app, actor, id).await?;
+    feed(state, tr, named, &format!("unit-{id}.ics")).await
 }
 
 /// The feed of a person's meetings in the words of `tr`.
@@ -131,7 +123,16 @@ pub async fn person_feed(
     actor: &grassroots_app::Actor,
     id: i64,
 ) -> WebResult<Response> {
-    let (name, entries) = meetings::person_calendar(&state.app, actor, id).await?;
+    let named = meetings::person_calendar(&state.app, actor, id).await?;
+    feed(state, tr, named, &format!("person-{id}.ics")).await
+}
+
+async fn feed(
+    state: &AppState,
+    tr: &Tr,
+    (name, entries): (String, Vec<CalendarEntry>),
+    file: &str,
+) -> WebResult<Response> {
     let names = type_names_in(&state.app, tr).await?;
     let text = ics(
         &name,
@@ -140,7 +141,7 @@ pub async fn person_feed(
         &state.app.config.public_url,
         state.app.clock.now(),
     );
-    Ok(ics_response(&format!("person-{id}.ics"), text))
+    Ok(ics_response(file, text))
 }
 
 /// `GET /units/{id}/meetings.ics`.

@@ -1,0 +1,52 @@
+//! What the benchmarks share: the database they measure (a fresh SQLite
+//! file, or the one `GRASSROOTS_BENCH_DATABASE_URL` names) holding the
+//! demo organization, and percentiles of timed runs.
+
+use std::time::{Duration, Instant};
+
+use grassroots_app::demo::{self, Scale};
+use grassroots_app::{App, Config};
+use grassroots_store::{Db, migrate};
+
+/// Opens the benchmark database (a fresh SQLite file in `dir` unless
+/// `GRASSROOTS_BENCH_DATABASE_URL` is set), migrates it and builds the
+/// demo organization of `GRASSROOTS_BENCH_SCALE` (default 10) unless it
+/// is there already.
+pub async fn demo_app(dir: &std::path::Path) -> App {
+    let url = std::env::var("GRASSROOTS_BENCH_DATABASE_URL")
+        .unwrap_or_else(|_| format!("sqlite://{}", dir.join("bench.db").display()));
+    let db = Db::connect(&url).await.unwrap();
+    migrate::run(&db).await.unwrap();
+    eprintln!("engine: {}", db.dialect().name());
+    let app = App::new(db, Config::default());
+    let label = std::env::var("GRASSROOTS_BENCH_SCALE").unwrap_or_else(|_| "10".into());
+    let scale = Scale::parse(&label).expect("GRASSROOTS_BENCH_SCALE: national or a number");
+    let started = Instant::now();
+    // Returns at once when the database already holds the demo.
+    demo::build(&app, scale, &|_| {}).await.unwrap();
+    eprintln!(
+        "demo organization (scale {label}) built in {:?}",
+        started.elapsed()
+    );
+    app
+}
+
+/// Prints p50, p99 and the maximum of `runs` timings returned by `f`.
+pub fn percentiles(label: &str, runs: usize, mut f: impl FnMut() -> Duration) {
+    let mut samples: Vec<Duration> = (0..runs).map(|_| f()).collect();
+    samples.sort();
+    let at = |q: f64| samples[((runs as f64 * q) as usize).min(runs - 1)];
+    eprintln!(
+        "{label}: p50 {:?}, p99 {:?}, max {:?} ({runs} runs)",
+        at(0.50),
+        at(0.99),
+        samples[runs - 1]
+    );
+}
+
+/// How long `f` takes.
+pub fn timed(f: impl FnOnce()) -> Duration {
+    let started = Instant::now();
+    f();
+    started.elapsed()
+}
