@@ -153,6 +153,11 @@ pub async fn set_type(
     if label.chars().count() > 100 {
         return Err(FieldError::new("label", "too_long", "at most 100 characters").into());
     }
+    if label.chars().any(char::is_control) {
+        return Err(
+            FieldError::new("label", "invalid", "no line breaks or control characters").into(),
+        );
+    }
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
     let before = store::types(&mut tx).await?;

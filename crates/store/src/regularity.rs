@@ -70,10 +70,10 @@ async fn count_rows(
 /// Both regularity metrics: every row, and the overdue ones.
 const BOTH: &[(&str, &str)] = &[(EXPECTED, "1 = 1"), (OVERDUE, "r.overdue = 1")];
 
-/// Inserts the rows of the open units `u` and cadences `c` matching
-/// `filter` (`$1`, `$2`, … bound to `binds`, then `today`): the next
-/// meeting is due one interval after the unit's last closed meeting of
-/// the type, or after `today` when it never held one.
+/// Inserts the missing rows of the open units `u` and cadences `c`
+/// matching `filter` (`$1`, `$2`, … bound to `binds`, then `today`): each
+/// is expected from `today`, so its next meeting is due one interval after
+/// its last closed meeting of the type, or after `today`.
 async fn insert_rows(tx: &mut Tx, filter: &str, binds: &[&str], today: &str) -> StoreResult<()> {
     let today_bind = format!("${}", binds.len() + 1);
     let due = plus_days(
@@ -82,15 +82,17 @@ async fn insert_rows(tx: &mut Tx, filter: &str, binds: &[&str], today: &str) -> 
         "x.every_days",
     );
     let sql = format!(
-        "INSERT INTO meeting_regularity (unit_id, meeting_type, every_days, last_held_on, due_on, overdue)
-         SELECT x.id, x.meeting_type, x.every_days, x.last_held_on, {due},
+        "INSERT INTO meeting_regularity (unit_id, meeting_type, since, every_days, last_held_on, due_on, overdue)
+         SELECT x.id, x.meeting_type, {today_bind}, x.every_days, x.last_held_on, {due},
                 CASE WHEN {due} < {today_bind} THEN 1 ELSE 0 END
          FROM (SELECT u.id, c.meeting_type, c.every_days,
                       (SELECT max(m.ends_on) FROM meetings m
                        WHERE m.unit_id = u.id AND m.meeting_type = c.meeting_type
                          AND m.closed_at IS NOT NULL) AS last_held_on
                FROM units u JOIN meeting_cadences c ON c.level = u.level
-               WHERE u.closed_at IS NULL AND {filter}) x"
+               WHERE u.closed_at IS NULL AND {filter}
+                 AND NOT EXISTS (SELECT 1 FROM meeting_regularity g
+                                 WHERE g.unit_id = u.id AND g.meeting_type = c.meeting_type)) x"
     );
     on_ex!(tx, |e| {
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
@@ -102,23 +104,98 @@ async fn insert_rows(tx: &mut Tx, filter: &str, binds: &[&str], today: &str) -> 
     Ok(())
 }
 
-/// Drops the rows matching `filter` (on `r` and its unit `u`) and takes
-/// them out of the counters.
-async fn delete_rows(tx: &mut Tx, filter: &str, binds: &[&str]) -> StoreResult<()> {
-    count_rows(tx, filter, binds, -1, BOTH).await?;
-    let sql = format!(
-        "DELETE FROM meeting_regularity WHERE (unit_id, meeting_type) IN
-           (SELECT r.unit_id, r.meeting_type FROM meeting_regularity r
-            JOIN units u ON u.id = r.unit_id WHERE {filter})"
-    );
+/// Runs `sql` (an UPDATE or DELETE of `meeting_regularity` whose rows are
+/// those of `(unit_id, meeting_type) IN ({rows})`) with `binds`.
+async fn change_rows(tx: &mut Tx, sql: &str, binds: &[&str]) -> StoreResult<()> {
     on_ex!(tx, |e| {
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for b in binds {
             q = q.bind(*b);
         }
         q.execute(&mut *e).await.map(|_| ())
     })?;
     Ok(())
+}
+
+/// The rows matching `filter` (on `r` and its unit `u`), as a subquery of
+/// (unit, type) pairs.
+fn rows_of(filter: &str) -> String {
+    format!(
+        "SELECT r.unit_id, r.meeting_type FROM meeting_regularity r
+         JOIN units u ON u.id = r.unit_id WHERE {filter}"
+    )
+}
+
+/// Takes the row locks of the rows matching `filter` before they are
+/// counted and changed: the job that marks rows overdue cannot change one
+/// in between (on SQLite the write transaction already excludes it).
+async fn lock_rows(tx: &mut Tx, filter: &str, binds: &[&str]) -> StoreResult<()> {
+    if tx.dialect() == Dialect::Postgres {
+        let sql = format!(
+            "UPDATE meeting_regularity SET overdue = overdue
+             WHERE (unit_id, meeting_type) IN ({})",
+            rows_of(filter)
+        );
+        change_rows(tx, &sql, binds).await?;
+    }
+    Ok(())
+}
+
+/// Drops the rows matching `filter` (on `r` and its unit `u`) and takes
+/// them out of the counters.
+async fn delete_rows(tx: &mut Tx, filter: &str, binds: &[&str]) -> StoreResult<()> {
+    lock_rows(tx, filter, binds).await?;
+    count_rows(tx, filter, binds, -1, BOTH).await?;
+    let sql = format!(
+        "DELETE FROM meeting_regularity WHERE (unit_id, meeting_type) IN ({})",
+        rows_of(filter)
+    );
+    change_rows(tx, &sql, binds).await
+}
+
+/// Brings the rows matching `filter` (on `r`/`u`; `filter_new`, the same
+/// on units `u` and cadences `c`) in line with the cadences: rows without
+/// a cadence any more go, the others take the cadence's interval and their
+/// due day again from their last meeting or the day they were first
+/// expected, and units newly held to a cadence get their rows from
+/// `today`.
+async fn reconcile(
+    tx: &mut Tx,
+    filter: &str,
+    filter_new: &str,
+    binds: &[&str],
+    today: &str,
+) -> StoreResult<()> {
+    lock_rows(tx, filter, binds).await?;
+    count_rows(tx, filter, binds, -1, BOTH).await?;
+    let gone = format!(
+        "DELETE FROM meeting_regularity WHERE (unit_id, meeting_type) IN ({} AND (u.closed_at IS NOT NULL
+            OR NOT EXISTS (SELECT 1 FROM meeting_cadences c
+                           WHERE c.meeting_type = r.meeting_type AND c.level = u.level)))",
+        rows_of(filter)
+    );
+    change_rows(tx, &gone, binds).await?;
+    let interval = format!(
+        "UPDATE meeting_regularity SET every_days =
+           (SELECT c.every_days FROM meeting_cadences c JOIN units u ON u.level = c.level
+            WHERE u.id = meeting_regularity.unit_id AND c.meeting_type = meeting_regularity.meeting_type)
+         WHERE (unit_id, meeting_type) IN ({})",
+        rows_of(filter)
+    );
+    change_rows(tx, &interval, binds).await?;
+    let today_bind = format!("${}", binds.len() + 1);
+    let due = plus_days(tx, "coalesce(last_held_on, since)", "every_days");
+    let due_day = format!(
+        "UPDATE meeting_regularity SET due_on = {due},
+                overdue = CASE WHEN {due} < {today_bind} THEN 1 ELSE 0 END
+         WHERE (unit_id, meeting_type) IN ({})",
+        rows_of(filter)
+    );
+    let mut with_today: Vec<&str> = binds.to_vec();
+    with_today.push(today);
+    change_rows(tx, &due_day, &with_today).await?;
+    insert_rows(tx, filter_new, binds, today).await?;
+    count_rows(tx, filter, binds, 1, BOTH).await
 }
 
 /// Starts tracking one open unit of `level` against the cadences of its
@@ -159,36 +236,22 @@ pub(crate) async fn untrack_unit(tx: &mut Tx, unit_id: UnitId) -> StoreResult<()
 }
 
 /// Re-derives the rows of one meeting type at one level after its cadence
-/// changed or was removed.
+/// changed or was removed. A unit keeps the day it was first expected to
+/// hold the meeting: changing the interval never wipes an overdue unit.
 pub async fn rebuild(tx: &mut Tx, meeting_type: &str, level: &str, today: &str) -> StoreResult<()> {
-    delete_rows(
+    reconcile(
         tx,
         "r.meeting_type = $1 AND u.level = $2",
-        &[meeting_type, level],
-    )
-    .await?;
-    insert_rows(
-        tx,
         "c.meeting_type = $1 AND u.level = $2",
         &[meeting_type, level],
         today,
-    )
-    .await?;
-    count_rows(
-        tx,
-        "r.meeting_type = $1 AND u.level = $2",
-        &[meeting_type, level],
-        1,
-        BOTH,
     )
     .await
 }
 
 /// Re-derives every row (after the organization's levels changed).
 pub async fn rebuild_all(tx: &mut Tx, today: &str) -> StoreResult<()> {
-    delete_rows(tx, "1 = 1", &[]).await?;
-    insert_rows(tx, "1 = 1", &[], today).await?;
-    count_rows(tx, "1 = 1", &[], 1, BOTH).await
+    reconcile(tx, "1 = 1", "1 = 1", &[], today).await
 }
 
 /// Records that `unit_id` held a meeting of `meeting_type` ending on
@@ -200,14 +263,18 @@ pub(crate) async fn held(
     held_on: NaiveDate,
     today: NaiveDate,
 ) -> StoreResult<()> {
-    let row: Option<(i64, Option<String>, i64)> = on_ex!(tx, |e| sqlx::query_as(
+    // Locked: the job marking rows overdue must not change it in between.
+    let sql = format!(
         "SELECT every_days, last_held_on, overdue FROM meeting_regularity
-         WHERE unit_id = $1 AND meeting_type = $2"
-    )
-    .bind(unit_id)
-    .bind(meeting_type)
-    .fetch_optional(&mut *e)
-    .await)?;
+         WHERE unit_id = $1 AND meeting_type = $2{}",
+        tx.for_update()
+    );
+    let row: Option<(i64, Option<String>, i64)> =
+        on_ex!(tx, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(unit_id)
+            .bind(meeting_type)
+            .fetch_optional(&mut *e)
+            .await)?;
     let Some((every_days, last, overdue)) = row else {
         return Ok(());
     };

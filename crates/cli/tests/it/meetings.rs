@@ -1380,6 +1380,7 @@ async fn cadences_are_set_by_the_organizations_administrators() {
         (json!({"key": "9lives", "label": "X"}), "key"),
         (json!({"key": "picnic"}), "label"),
         (json!({"key": "picnic", "label": "x".repeat(101)}), "label"),
+        (json!({"key": "picnic", "label": "Pic\r\nnic"}), "label"),
     ] {
         refused_on(
             api(
@@ -1616,6 +1617,22 @@ async fn regularity_follows_cadences_to_the_day_and_rolls_up_attendance() {
         [(c1, due.as_str()), (c2, due.as_str()), (c3, due.as_str())]
     );
     t.assert_consistent().await;
+    // Changing the interval re-derives due days from the day each unit was
+    // first expected to meet: overdue units that never met stay overdue.
+    for (days, due) in [(29, day(29)), (30, day(30))] {
+        let (s, _) = api(
+            &mut root,
+            Method::PUT,
+            "/meeting-settings/cadence",
+            Some(cadence(Some(days))),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK);
+        let (_, v) = api(&mut root, Method::GET, &reg, None).await;
+        assert_eq!(counts(&v, 0), (3, 3, 0, 0), "{v}");
+        assert_eq!(v["overdue"][0]["due_on"], due, "{v}");
+        t.assert_consistent().await;
+    }
 
     // A meeting cannot be closed before the day it begins.
     let mut sec = t.login("sec_f1").await;
@@ -1813,7 +1830,9 @@ async fn regularity_follows_cadences_to_the_day_and_rolls_up_attendance() {
 async fn meetings_are_published_as_icalendar_feeds_per_unit_and_person() {
     let t = TestApp::new().await;
     let p = t.unit("Province", "provincial_committee", t.root).await;
-    let f = t.unit("Textile Mill", "primary_committee", p).await;
+    let f = t
+        .unit("Textile Mill; Weaving, No. 2", "primary_committee", p)
+        .await;
     let other = t.unit("Fishery", "primary_committee", p).await;
     let weaver = t.person(f, "Weaver Ri", "member").await;
     let fisher = t.person(other, "Fisher Kim", "member").await;
@@ -1850,6 +1869,11 @@ async fn meetings_are_published_as_icalendar_feeds_per_unit_and_person() {
     let several_days = convene(json!({"meeting_type": "conference", "title": "Conference",
         "held_on": "2022-02-26", "ends_on": "2022-02-28", "starts_at": "10:00"}))
     .await;
+    convene(
+        json!({"meeting_type": "cell_meeting", "title": "Evening study",
+        "held_on": "2022-03-07", "starts_at": "18:00"}),
+    )
+    .await;
     for (title, minutes) in [("Report", 45), ("Discussion", 30)] {
         let (s, v) = api(
             &mut sec,
@@ -1879,8 +1903,24 @@ async fn meetings_are_published_as_icalendar_feeds_per_unit_and_person() {
     );
     let ics = r.body.replace("\r\n ", "");
     assert!(ics.starts_with("BEGIN:VCALENDAR\r\n"), "{ics}");
-    assert!(ics.contains("\r\nX-WR-CALNAME:Textile Mill\r\n"), "{ics}");
-    assert_eq!(ics.matches("BEGIN:VEVENT").count(), 3, "{ics}");
+    assert!(
+        ics.contains("\r\nX-WR-CALNAME:Textile Mill\\; Weaving\\, No. 2\r\n"),
+        "{ics}"
+    );
+    assert_eq!(ics.matches("BEGIN:VEVENT").count(), 4, "{ics}");
+    // Without planned minutes, an hour.
+    let evening = ics
+        .split("BEGIN:VEVENT")
+        .find(|e| e.contains("Evening study"))
+        .unwrap();
+    assert!(
+        evening.contains("\r\nDTSTART:20220307T180000\r\n"),
+        "{evening}"
+    );
+    assert!(
+        evening.contains("\r\nDTEND:20220307T190000\r\n"),
+        "{evening}"
+    );
     // The timed meeting: floating local time, its length from the agenda.
     assert!(ics.contains("\r\nDTSTART:20220301T093000\r\n"), "{ics}");
     assert!(ics.contains("\r\nDTEND:20220301T104500\r\n"), "{ics}");

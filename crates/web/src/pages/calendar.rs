@@ -1,7 +1,8 @@
 //! iCalendar feeds of meetings, per unit and per person. Times are
 //! floating (local wall-clock time, as the meeting was convened); a
 //! meeting without a start time, or spanning several days, is a
-//! whole-day event.
+//! whole-day event; a timed one lasts its agenda's planned minutes (an
+//! hour when none are planned).
 
 use axum::extract::Path;
 use axum::http::header;
@@ -16,6 +17,9 @@ use super::meetings::type_names_in;
 use crate::AppState;
 use crate::error::WebResult;
 use crate::i18n::Tr;
+
+/// How long a timed meeting without an agenda's durations is shown.
+const DEFAULT_MINUTES: i64 = 60;
 
 /// The feed of `entries` named `name`, with links under `public_url`.
 pub fn ics(
@@ -35,7 +39,9 @@ pub fn ics(
         .append_property(("PRODID", "-//grassroots//meetings//EN"))
         .append_property(("CALSCALE", "GREGORIAN"))
         .append_property(("METHOD", "PUBLISH"))
-        .name(name)
+        // The calendar's name as most clients read it; the crate escapes
+        // this property's text (not that of RFC 7986's NAME).
+        .append_property(("X-WR-CALNAME", name))
         .ttl(&Duration::hours(1));
     for entry in entries {
         if let Some(event) = event(entry, type_names, base, &host, now) {
@@ -74,10 +80,14 @@ fn event(
     match starts_at {
         Some(t) if ends_on == held_on => {
             let start = held_on.and_time(t);
-            e.starts(start);
-            if entry.agenda_minutes > 0 {
-                e.ends(start + Duration::minutes(entry.agenda_minutes));
-            }
+            // Without planned minutes a meeting is shown an hour long,
+            // not as a moment.
+            let minutes = if entry.agenda_minutes > 0 {
+                entry.agenda_minutes
+            } else {
+                DEFAULT_MINUTES
+            };
+            e.starts(start).ends(start + Duration::minutes(minutes));
         }
         _ => {
             // DTEND of a whole-day event is the day after the last.
