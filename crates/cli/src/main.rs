@@ -252,9 +252,13 @@ fn load_config(cli: &Cli, demo: bool) -> Result<(Sources, Config)> {
 fn init_logging(filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Logs go to standard error: standard output carries what a command
+    // prints for its user (the demo's URL and logins, a token), which
+    // scripts read.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
+        .with_writer(std::io::stderr)
         .try_init();
 }
 
