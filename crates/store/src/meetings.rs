@@ -250,18 +250,7 @@ pub async fn for_change<C: Capability>(
     scope: &Scope<C>,
     id: i64,
 ) -> StoreResult<Meeting> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM meetings m WHERE m.id = $1 AND {}{}",
-        unit_condition(scope, "m.unit_id"),
-        tx.for_update()
-    );
-    on_ex!(tx, |e| sqlx::query_as::<_, Meeting>(sqlx::AssertSqlSafe(
-        sql.as_str()
-    ))
-    .bind(id)
-    .fetch_optional(&mut *e)
-    .await)?
-    .ok_or(StoreError::NotFound)
+    Ok(lock_for_change(tx, scope, id).await?.0)
 }
 
 /// A meeting held for a change, and whether its convening unit is closed.
@@ -382,21 +371,15 @@ pub async fn agenda_minutes(
 ) -> StoreResult<std::collections::HashMap<i64, i64>> {
     let mut out = std::collections::HashMap::new();
     for chunk in meeting_ids.chunks(500) {
-        let marks = (1..=chunk.len())
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
         let sql = format!(
             "SELECT meeting_id, CAST(sum(duration_min) AS BIGINT) FROM agenda_items
-             WHERE meeting_id IN ({marks}) AND duration_min IS NOT NULL GROUP BY meeting_id"
+             WHERE meeting_id IN ({}) AND duration_min IS NOT NULL GROUP BY meeting_id",
+            crate::scope_sql::join(chunk)
         );
-        let rows: Vec<(i64, i64)> = on_ex!(c, |e| {
-            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
-            for id in chunk {
-                q = q.bind(id);
-            }
-            q.fetch_all(&mut *e).await
-        })?;
+        let rows: Vec<(i64, i64)> =
+            on_ex!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                .fetch_all(&mut *e)
+                .await)?;
         out.extend(rows);
     }
     Ok(out)

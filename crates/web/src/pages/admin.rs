@@ -421,14 +421,7 @@ struct SkillsPage {
 }
 
 async fn skills_page(p: &Page, status: StatusCode, err: Option<FormError>) -> WebResult<Response> {
-    if p.auth
-        .actor
-        .principal
-        .scope::<grassroots_core::Administer>()
-        .is_empty()
-    {
-        return Err(AppError::Forbidden.into());
-    }
+    administrators_only(p)?;
     let skills = grassroots_app::skills::catalogue(&p.state.app).await?;
     let l = p.layout(p.tr.t("skills-title"), Vec::new());
     Ok(render(status, &SkillsPage { l, skills, err }))
@@ -479,14 +472,7 @@ async fn profile_page(
     err: Option<FormError>,
     custom_text: Option<String>,
 ) -> WebResult<Response> {
-    if p.auth
-        .actor
-        .principal
-        .scope::<grassroots_core::Administer>()
-        .is_empty()
-    {
-        return Err(AppError::Forbidden.into());
-    }
+    administrators_only(p)?;
     let (profile, _) = grassroots_app::units::profile(&p.state.app).await?;
     let ln = super::LevelNames::load(p).await?;
     let levels = ln.all();
@@ -568,14 +554,22 @@ struct MeetingSettingsPage {
     err: Option<FormError>,
 }
 
+/// Refuses anyone who administers no unit (the settings pages are theirs;
+/// changing the organization's settings needs more, checked by the
+/// services).
+fn administrators_only(p: &Page) -> WebResult<()> {
+    if p.auth.actor.principal.scope::<Administer>().is_empty() {
+        return Err(AppError::Forbidden.into());
+    }
+    Ok(())
+}
+
 async fn meeting_settings_page(
     p: &Page,
     status: StatusCode,
     err: Option<FormError>,
 ) -> WebResult<Response> {
-    if p.auth.actor.principal.scope::<Administer>().is_empty() {
-        return Err(AppError::Forbidden.into());
-    }
+    administrators_only(p)?;
     let settings = grassroots_app::meetings::settings(&p.state.app).await?;
     let types = super::meetings::type_names(p).await?;
     let ln = super::LevelNames::load(p).await?;
