@@ -5,8 +5,10 @@
 # check-ins POSTed on a province's targets; CONNECTIONS clients (default
 # 64) for DURATION (default 20s) each. Then the server's peak memory.
 # The demo organization of SCALE (a number or `national`, default 10) is
-# built first, or reused from WORK_DIR when it is there.
-# Usage: scripts/bench-http.sh [SCALE]
+# built first, or reused from WORK_DIR when it is there; with DATABASE_URL
+# (postgres://…) it is built in that PostgreSQL database (empty, or
+# holding the demo already) instead of the embedded one.
+# Usage: [DATABASE_URL=postgres://…] scripts/bench-http.sh [SCALE]
 set -euo pipefail
 scale=${1:-10}
 conns=${CONNECTIONS:-64}
@@ -14,7 +16,12 @@ duration=${DURATION:-20s}
 port=${PORT:-18080}
 root=$(cd "$(dirname "$0")/.." && pwd)
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
-command -v sqlite3 >/dev/null || { echo "sqlite3 is needed (apt-get install sqlite3)" >&2; exit 1; }
+db_url=${DATABASE_URL:-}
+if [ -n "$db_url" ]; then
+  command -v psql >/dev/null || { echo "psql is needed (apt-get install postgresql-client)" >&2; exit 1; }
+else
+  command -v sqlite3 >/dev/null || { echo "sqlite3 is needed (apt-get install sqlite3)" >&2; exit 1; }
+fi
 cargo build --release -q --manifest-path "$root/Cargo.toml"
 bin="$root/target/release/grassroots"
 work=${WORK_DIR:-$(mktemp -d)}
@@ -22,8 +29,18 @@ mkdir -p "$work"
 db="$work/grassroots-demo/grassroots.db"
 base="http://127.0.0.1:$port"
 
+if [ -n "$db_url" ]; then
+  engine=(--database-url "$db_url")
+  engine_name=PostgreSQL
+  q() { psql "$db_url" -qAtc "$1"; }
+else
+  engine=()
+  engine_name=SQLite
+  q() { sqlite3 "$db" "$1"; }
+fi
+
 cd "$work"
-"$bin" demo --scale "$scale" --listen "127.0.0.1:$port" --log warn > server.out 2> server.err &
+"$bin" demo --scale "$scale" "${engine[@]}" --listen "127.0.0.1:$port" --log warn > server.out 2> server.err &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 started=$(date +%s)
@@ -31,14 +48,13 @@ until curl -fs "$base/healthz" >/dev/null 2>&1; do
   kill -0 $server 2>/dev/null || { cat server.err >&2; exit 1; }
   sleep 2
 done
-echo "server ready after $(( $(date +%s) - started )) s (demo scale $scale)"
+echo "server ready after $(( $(date +%s) - started )) s (demo scale $scale, $engine_name)"
 
-q() { sqlite3 "$db" "$1"; }
 province=$(q "SELECT id FROM units WHERE level = 'provincial_committee' ORDER BY id LIMIT 1")
 county=$(q "SELECT u.id FROM units u JOIN unit_closure c ON c.descendant_id = u.id
             WHERE c.ancestor_id = $province AND u.level IN ('county_committee', 'city_committee')
             ORDER BY u.id LIMIT 1")
-token=$("$bin" --database-url "sqlite://$db" token create --user province --name "bench $(date +%s%N)" \
+token=$("$bin" --database-url "${db_url:-sqlite://$db}" token create --user province --name "bench $(date +%s%N)" \
   --role secretary --unit "$province" --scope subtree | sed -n 2p)
 [ -n "$token" ] || { echo "no token created" >&2; exit 1; }
 # Check-ins go to 500 cells' output shares in the province.

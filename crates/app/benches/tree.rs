@@ -344,6 +344,75 @@ fn plan_cache_modes(w: &World) {
     drop(conn);
 }
 
+/// p50/p99 of the people roll-up (maintained counters and the recursive
+/// baseline) at each level, of adding a person through the service, and
+/// of moving the 1,000-unit subtree: printed even when criterion's groups
+/// are skipped (the national run).
+fn people_and_writes_timed(w: &World) {
+    let read = w.actor.principal.scope::<Read>();
+    for (label, unit) in &w.levels {
+        percentiles(&format!("people/maintained/{label}"), 2000, || {
+            w.rt.block_on(async {
+                let mut c = w.app.db.conn().await.unwrap();
+                aggregates::of_unit(&mut c, &read, *unit).await.unwrap();
+            })
+        });
+        let runs = if *label == "root" { 20 } else { 200 };
+        percentiles(&format!("people/recursive/{label}"), runs, || {
+            w.rt.block_on(async {
+                let mut c = w.app.db.conn().await.unwrap();
+                let _: i64 = on_ex!(&mut c, |e| sqlx::query_scalar(RECURSIVE_PEOPLE)
+                    .bind(*unit)
+                    .fetch_one(&mut *e)
+                    .await)
+                .unwrap();
+            })
+        });
+    }
+    // A person added to a cell of the primary committee, as the form or
+    // the API adds one (checks, the row, history, counters to the root,
+    // audit).
+    let cell = w.rt.block_on(async {
+        let mut c = w.app.db.conn().await.unwrap();
+        units::children(&mut c, &read, w.levels[3].1)
+            .await
+            .unwrap()
+            .first()
+            .map_or(w.levels[3].1, |u| u.id)
+    });
+    let mut n = 0;
+    percentiles("write/add_person", 1000, || {
+        n += 1;
+        w.rt.block_on(async {
+            grassroots_app::people::create(
+                &w.app,
+                &w.actor,
+                cell,
+                grassroots_app::people::PersonInput {
+                    full_name: format!("Bench Person {n}"),
+                    status: "member".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        })
+    });
+    let manage = w.actor.principal.scope::<Manage>();
+    let mut flip = 0;
+    percentiles("write/move_1000_units", 40, || {
+        flip = 1 - flip;
+        let to = w.parents[flip];
+        w.rt.block_on(async {
+            let mut tx = w.app.db.begin().await.unwrap();
+            units::move_to(&mut tx, &manage, w.mover, to, w.app.clock.now())
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+        })
+    });
+}
+
 fn benches(c: &mut Criterion) {
     let w = world();
     plan_cache_modes(&w);
@@ -351,6 +420,7 @@ fn benches(c: &mut Criterion) {
     let read = w.actor.principal.scope::<Read>();
     // One connection held throughout: the figures are the reads alone.
     let mut conn = w.rt.block_on(w.app.db.conn()).unwrap();
+    people_and_writes_timed(&w);
     let mut g = c.benchmark_group("people_in_subtree");
     for (label, unit) in &w.levels {
         g.bench_with_input(

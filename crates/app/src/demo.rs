@@ -229,12 +229,36 @@ struct Builder<'a> {
     skill_ids: Vec<i64>,
     type_ids: std::collections::HashMap<String, i64>,
     next_person: usize,
+    /// People made but not yet written; their place here is how the
+    /// skills and appointments below refer to them until they have ids.
+    people: Vec<PendingPerson>,
+    /// Skills not yet written: (person's place, skill, level, until).
+    skills: Vec<(usize, i64, i32, Option<String>)>,
+    /// Appointments not yet written: (unit, position type, person's
+    /// place, from).
+    appointments: Vec<(UnitId, i64, usize, String)>,
     made: Generated,
+    /// Units and targets made when the planner's statistics were last
+    /// brought up to date.
+    analyzed_at: (usize, usize),
     progress: &'a (dyn Fn(&Generated) + Send + Sync),
+}
+
+/// A person of the demo before it is written.
+struct PendingPerson {
+    unit: UnitId,
+    name: String,
+    status: &'static str,
+    joined: String,
+    external_id: String,
 }
 
 /// People made in one unit: (person id, name) in the order given.
 type Made = Vec<(i64, String)>;
+
+/// A primary committee as made: its id, its staff, its cells with their
+/// people.
+type Primary = (UnitId, Made, Vec<(UnitId, Made)>);
 
 impl Builder<'_> {
     fn date(&mut self, from_year: usize, to_year: usize) -> String {
@@ -256,64 +280,32 @@ impl Builder<'_> {
         }
     }
 
-    /// Adds people to units in one batch: `(unit, count, first status)`.
-    /// The first person of each unit takes `first` (staff who will hold
-    /// positions are members).
-    async fn people(
-        &mut self,
-        tx: &mut grassroots_store::Tx,
-        wanted: &[(UnitId, usize)],
-    ) -> AppResult<Vec<Made>> {
-        let now = self.app.clock.now();
-        let mut rows: Vec<(UnitId, String, String, String, String)> = Vec::new();
+    /// Makes people for units, `(unit, count)`, with some talents; the
+    /// first three of each unit are members (staff who will hold
+    /// positions). Returns their places, per unit; written by
+    /// [`Builder::flush`].
+    fn people(&mut self, wanted: &[(UnitId, usize)]) -> Vec<Vec<usize>> {
+        let first = self.people.len();
+        let mut out = Vec::new();
         for (unit, n) in wanted {
+            let mut places = Vec::with_capacity(*n);
             for i in 0..*n {
                 self.next_person += 1;
                 let status = if i < 3 { "member" } else { self.status() };
                 let joined = self.date(1975, 2026);
-                rows.push((
-                    *unit,
-                    person_name(&mut self.rng),
-                    status.to_string(),
+                places.push(self.people.len());
+                self.people.push(PendingPerson {
+                    unit: *unit,
+                    name: person_name(&mut self.rng),
+                    status,
                     joined,
-                    format!("D{:07}", self.next_person),
-                ));
+                    external_id: format!("D{:07}", self.next_person),
+                });
             }
+            out.push(places);
         }
-        let new: Vec<NewPerson<'_>> = rows
-            .iter()
-            .map(|(unit, name, status, joined, ext)| NewPerson {
-                unit_id: *unit,
-                full_name: name,
-                contact: "",
-                status,
-                joined_on: Some(joined),
-                external_id: Some(ext),
-            })
-            .collect();
-        let scope = self.actor.principal.scope::<Edit>();
-        people::insert_batch(tx, &scope, &new, "demo", now, |_| {}).await?;
-        let exts: Vec<String> = rows.iter().map(|r| r.4.clone()).collect();
-        let found = people::by_external_ids(tx, &exts).await?;
-        let id_of: std::collections::HashMap<&str, i64> = found
-            .iter()
-            .filter_map(|p| p.external_id.as_deref().map(|e| (e, p.id)))
-            .collect();
-        let mut out: Vec<Made> = Vec::new();
-        let mut at = 0;
-        for (_, n) in wanted {
-            out.push(
-                rows[at..at + n]
-                    .iter()
-                    .map(|r| (id_of[r.4.as_str()], r.1.clone()))
-                    .collect(),
-            );
-            at += n;
-        }
-        self.made.people += rows.len();
         // Some talents, with certifications of every state.
-        let mut talents: Vec<(i64, i64, i32, Option<String>)> = Vec::new();
-        for (id, _) in out.iter().flatten() {
+        for place in first..self.people.len() {
             if self.rng.chance(4) {
                 let skill = self.skill_ids[self.rng.below(self.skill_ids.len())];
                 let until = match self.rng.below(4) {
@@ -323,36 +315,18 @@ impl Builder<'_> {
                     _ => None,
                 };
                 let level = self.rng.between(1, 5) as i32;
-                talents.push((*id, skill, level, until));
+                self.skills.push((place, skill, level, until));
             }
         }
-        let talents: Vec<skills::NewPersonSkill<'_>> = talents
-            .iter()
-            .map(
-                |(person_id, skill_id, level, until)| skills::NewPersonSkill {
-                    person_id: *person_id,
-                    skill_id: *skill_id,
-                    level: *level,
-                    certified_until: until.as_deref(),
-                },
-            )
-            .collect();
-        skills::add_many(tx, &self.actor.principal.scope::<Edit>(), &talents).await?;
-        Ok(out)
+        out
     }
 
-    /// Appoints `person` to `key` in `unit` (unless this seat is left
-    /// vacant, one time in `vacant_one_in`).
-    async fn appoint(
-        &mut self,
-        tx: &mut grassroots_store::Tx,
-        unit: UnitId,
-        key: &str,
-        person: i64,
-        vacant_one_in: usize,
-    ) -> AppResult<bool> {
+    /// Appoints the person at `place` to `key` in `unit` (unless this
+    /// seat is left vacant, one time in `vacant_one_in`); written by
+    /// [`Builder::flush`].
+    fn appoint(&mut self, unit: UnitId, key: &str, place: usize, vacant_one_in: usize) {
         if vacant_one_in > 0 && self.rng.chance(vacant_one_in) {
-            return Ok(false);
+            return;
         }
         // A few recent appointments, most long-serving.
         let started = if self.rng.chance(5) {
@@ -360,97 +334,229 @@ impl Builder<'_> {
         } else {
             self.date(2005, 2024)
         };
-        let scope = self.actor.principal.scope::<Manage>();
-        positions::assign(
-            tx,
-            &scope,
-            unit,
-            self.type_ids[key],
-            person,
-            &started,
-            self.app.clock.now(),
-        )
-        .await?;
-        self.made.positions += 1;
-        Ok(true)
+        self.appointments
+            .push((unit, self.type_ids[key], place, started));
     }
 
-    async fn unit(
-        &mut self,
-        tx: &mut grassroots_store::Tx,
-        parent: UnitId,
-        name: &str,
-        level: &str,
-    ) -> AppResult<UnitId> {
-        let scope = self.actor.principal.scope::<Manage>();
-        let u = units::create_child(tx, &scope, parent, name, level, None, self.app.clock.now())
-            .await?;
-        self.made.units += 1;
-        Ok(u.id)
+    /// Writes the people, skills and appointments made since the last
+    /// call, each kind in one batch; returns the people's ids by place.
+    async fn flush(&mut self, tx: &mut grassroots_store::Tx) -> AppResult<Vec<i64>> {
+        let now = self.app.clock.now();
+        let made = std::mem::take(&mut self.people);
+        let new: Vec<NewPerson<'_>> = made
+            .iter()
+            .map(|p| NewPerson {
+                unit_id: p.unit,
+                full_name: &p.name,
+                contact: "",
+                status: p.status,
+                joined_on: Some(&p.joined),
+                external_id: Some(&p.external_id),
+            })
+            .collect();
+        let edit = self.actor.principal.scope::<Edit>();
+        let ids = people::insert_batch(tx, &edit, &new, "demo", now, |_| {}).await?;
+        self.made.people += ids.len();
+        let talents = std::mem::take(&mut self.skills);
+        let talents: Vec<skills::NewPersonSkill<'_>> = talents
+            .iter()
+            .map(|(place, skill_id, level, until)| skills::NewPersonSkill {
+                person_id: ids[*place],
+                skill_id: *skill_id,
+                level: *level,
+                certified_until: until.as_deref(),
+            })
+            .collect();
+        skills::add_many(tx, &edit, &talents).await?;
+        let pending = std::mem::take(&mut self.appointments);
+        let rows: Vec<positions::NewPosition<'_>> = pending
+            .iter()
+            .map(
+                |(unit_id, position_type_id, place, started_on)| positions::NewPosition {
+                    unit_id: *unit_id,
+                    position_type_id: *position_type_id,
+                    person_id: ids[*place],
+                    started_on,
+                },
+            )
+            .collect();
+        let manage = self.actor.principal.scope::<Manage>();
+        positions::assign_many(tx, &manage, &rows, now).await?;
+        self.made.positions += rows.len();
+        Ok(ids)
+    }
+
+    /// The people at `places` as (id, name), once written.
+    fn resolve(&self, ids: &[i64], names: &[String], places: &[usize]) -> Made {
+        places
+            .iter()
+            .map(|p| (ids[*p], names[*p].clone()))
+            .collect()
+    }
+
+    /// Names of the pending people, by place (kept before a flush).
+    fn pending_names(&self) -> Vec<String> {
+        self.people.iter().map(|p| p.name.clone()).collect()
+    }
+
+    /// Brings PostgreSQL's planner statistics up to date whenever the
+    /// tables have doubled since the last time: the bulk statements join
+    /// the growing closure and counter tables, and planned on the sizes of
+    /// an empty database they scan them whole (autovacuum may be off, and
+    /// it lags a load anyway). Nothing on SQLite.
+    async fn keep_statistics(&mut self) -> AppResult<()> {
+        let (units, targets) = self.analyzed_at;
+        let grown = |now: usize, then: usize| now >= 1_000 && now >= 2 * then.max(1);
+        if grown(self.made.units, units) {
+            self.app
+                .db
+                .analyze(&[
+                    "units",
+                    "unit_closure",
+                    "unit_aggregates",
+                    "people",
+                    "person_status_history",
+                    "positions",
+                    "person_skills",
+                ])
+                .await?;
+            self.analyzed_at.0 = self.made.units;
+        }
+        if grown(self.made.targets, targets) {
+            self.app
+                .db
+                .analyze(&[
+                    "plans",
+                    "targets",
+                    "check_ins",
+                    "blockers",
+                    "progress_history",
+                    "unit_aggregates",
+                    "decision_addressees",
+                ])
+                .await?;
+            self.analyzed_at.1 = self.made.targets;
+        }
+        Ok(())
     }
 
     /// A committee body (province, city, county) with its staff and
     /// secretary.
     async fn body(&mut self, parent: UnitId, name: &str, level: &str) -> AppResult<(UnitId, Made)> {
         let mut tx = self.app.db.begin().await?;
-        let id = self.unit(&mut tx, parent, name, level).await?;
-        let staff = self.people(&mut tx, &[(id, 4)]).await?.remove(0);
-        self.appoint(&mut tx, id, "secretary", staff[0].0, 0)
-            .await?;
-        self.appoint(&mut tx, id, "vice_secretary", staff[1].0, 0)
-            .await?;
+        let scope = self.actor.principal.scope::<Manage>();
+        let id = units::create_many(
+            &mut tx,
+            &scope,
+            &[units::NewChild {
+                parent_id: parent,
+                name,
+                level,
+                external_id: None,
+            }],
+            self.app.clock.now(),
+        )
+        .await?[0];
+        self.made.units += 1;
+        let staff = self.people(&[(id, 4)]).remove(0);
+        self.appoint(id, "secretary", staff[0], 0);
+        self.appoint(id, "vice_secretary", staff[1], 0);
+        let names = self.pending_names();
+        let ids = self.flush(&mut tx).await?;
         tx.commit().await?;
-        Ok((id, staff))
+        Ok((id, self.resolve(&ids, &names, &staff)))
     }
 
-    /// A primary committee with its cells, people and positions; returns
-    /// its id, its staff and its cells with their people.
-    async fn primary(
+    /// The primary committees of one city or county, `(name, word for
+    /// its cells)`, with their cells, people and positions, in one
+    /// transaction.
+    async fn primaries(
         &mut self,
         parent: UnitId,
-        name: &str,
-        cell_word: &str,
+        wanted: &[(String, &str)],
         scale: &Scale,
-    ) -> AppResult<(UnitId, Made, Vec<(UnitId, Made)>)> {
+    ) -> AppResult<Vec<Primary>> {
         let mut tx = self.app.db.begin().await?;
-        let id = self
-            .unit(&mut tx, parent, name, "primary_committee")
-            .await?;
-        let cells = self.rng.between(scale.cells_min, scale.cells_max);
-        let mut cell_ids = Vec::new();
-        for i in 1..=cells {
-            cell_ids.push(
-                self.unit(&mut tx, id, &format!("{cell_word} {i} Cell"), "cell")
-                    .await?,
-            );
+        let scope = self.actor.principal.scope::<Manage>();
+        let now = self.app.clock.now();
+        let new: Vec<units::NewChild<'_>> = wanted
+            .iter()
+            .map(|(name, _)| units::NewChild {
+                parent_id: parent,
+                name,
+                level: "primary_committee",
+                external_id: None,
+            })
+            .collect();
+        let ids = units::create_many(&mut tx, &scope, &new, now).await?;
+        let cell_names: Vec<Vec<String>> = wanted
+            .iter()
+            .map(|(_, word)| {
+                let cells = self.rng.between(scale.cells_min, scale.cells_max);
+                (1..=cells).map(|i| format!("{word} {i} Cell")).collect()
+            })
+            .collect();
+        let new: Vec<units::NewChild<'_>> = ids
+            .iter()
+            .zip(&cell_names)
+            .flat_map(|(id, names)| {
+                names.iter().map(|name| units::NewChild {
+                    parent_id: *id,
+                    name,
+                    level: "cell",
+                    external_id: None,
+                })
+            })
+            .collect();
+        let all_cells = units::create_many(&mut tx, &scope, &new, now).await?;
+        self.made.units += ids.len() + all_cells.len();
+        let mut cells_of: Vec<Vec<UnitId>> = Vec::new();
+        let mut at = 0;
+        for names in &cell_names {
+            cells_of.push(all_cells[at..at + names.len()].to_vec());
+            at += names.len();
         }
-        let mut wanted = vec![(id, 5)];
-        for c in &cell_ids {
-            wanted.push((*c, self.rng.between(scale.people_min, scale.people_max)));
+        let mut placed: Vec<(Vec<usize>, Vec<Vec<usize>>)> = Vec::new();
+        for (id, cells) in ids.iter().zip(&cells_of) {
+            let mut wanted = vec![(*id, 5)];
+            for c in cells {
+                wanted.push((*c, self.rng.between(scale.people_min, scale.people_max)));
+            }
+            let mut made = self.people(&wanted);
+            let staff = made.remove(0);
+            // The lead trio (some seats vacant), a vice-secretary and a
+            // committee drawn from the cells.
+            self.appoint(*id, "secretary", staff[0], 12);
+            self.appoint(*id, "administrative_head", staff[1], 8);
+            self.appoint(*id, "technical_head", staff[2], 5);
+            self.appoint(*id, "vice_secretary", staff[3], 0);
+            for people in made.iter().take(3) {
+                self.appoint(*id, "committee_member", people[1], 0);
+            }
+            for (cell, people) in cells.iter().zip(&made) {
+                self.appoint(*cell, "cell_secretary", people[0], 10);
+            }
+            placed.push((staff, made));
         }
-        let mut made = self.people(&mut tx, &wanted).await?;
-        let staff = made.remove(0);
-        // The lead trio (some seats vacant), a vice-secretary and a
-        // committee drawn from the cells.
-        self.appoint(&mut tx, id, "secretary", staff[0].0, 12)
-            .await?;
-        self.appoint(&mut tx, id, "administrative_head", staff[1].0, 8)
-            .await?;
-        self.appoint(&mut tx, id, "technical_head", staff[2].0, 5)
-            .await?;
-        self.appoint(&mut tx, id, "vice_secretary", staff[3].0, 0)
-            .await?;
-        for people in made.iter().take(3) {
-            self.appoint(&mut tx, id, "committee_member", people[1].0, 0)
-                .await?;
-        }
-        for (cell, people) in cell_ids.iter().zip(&made) {
-            self.appoint(&mut tx, *cell, "cell_secretary", people[0].0, 10)
-                .await?;
-        }
+        let names = self.pending_names();
+        let people_ids = self.flush(&mut tx).await?;
         tx.commit().await?;
+        self.keep_statistics().await?;
         (self.progress)(&self.made);
-        Ok((id, staff, cell_ids.into_iter().zip(made).collect()))
+        Ok(ids
+            .iter()
+            .zip(cells_of)
+            .zip(placed)
+            .map(|((id, cells), (staff, made))| {
+                let staff = self.resolve(&people_ids, &names, &staff);
+                let cells = cells
+                    .into_iter()
+                    .zip(made)
+                    .map(|(cell, places)| (cell, self.resolve(&people_ids, &names, &places)))
+                    .collect();
+                (*id, staff, cells)
+            })
+            .collect())
     }
 }
 
@@ -526,6 +632,10 @@ pub async fn build(
         skill_ids: Vec::new(),
         type_ids: Default::default(),
         next_person: 0,
+        people: Vec::new(),
+        skills: Vec::new(),
+        appointments: Vec::new(),
+        analyzed_at: (0, 0),
         made: Generated {
             units: 1,
             ..Default::default()
@@ -563,23 +673,24 @@ pub async fn build(
     // The centre's head, who concludes and closes its conference.
     let head = {
         let mut tx = app.db.begin().await?;
-        let made = b.people(&mut tx, &[(root.id, 1)]).await?;
-        let head = made[0][0].0;
-        b.appoint(&mut tx, root.id, "secretary", head, 0).await?;
+        let made = b.people(&[(root.id, 1)]);
+        b.appoint(root.id, "secretary", made[0][0], 0);
+        let ids = b.flush(&mut tx).await?;
         tx.commit().await?;
-        head
+        ids[made[0][0]]
     };
-    b.primary(
+    b.primaries(
         root.id,
-        "Ministry of Chemical Industry Primary Committee",
-        "Bureau",
-        &scale,
-    )
-    .await?;
-    b.primary(
-        root.id,
-        "State Academy of Sciences Mining Research Institute Primary Committee",
-        "Laboratory",
+        &[
+            (
+                "Ministry of Chemical Industry Primary Committee".to_string(),
+                "Bureau",
+            ),
+            (
+                "State Academy of Sciences Mining Research Institute Primary Committee".to_string(),
+                "Laboratory",
+            ),
+        ],
         &scale,
     )
     .await?;
@@ -611,18 +722,27 @@ pub async fn build(
             let (county, _) = b
                 .body(province, &format!("{town} {word} Committee"), level)
                 .await?;
-            for j in 0..scale.primaries {
-                let (kind, cell_word) = KINDS[(j + k) % KINDS.len()];
-                let name = if j < KINDS.len() {
-                    format!("{town} {kind} Primary Committee")
-                } else {
-                    format!(
-                        "{town} {kind} No. {} Primary Committee",
-                        j / KINDS.len() + 1
-                    )
-                };
-                let (primary, staff, cells) = b.primary(county, &name, cell_word, &scale).await?;
-                let is_anchor = anchors.is_none() && kind == "Machine Factory";
+            let wanted: Vec<(String, &str, &str)> = (0..scale.primaries)
+                .map(|j| {
+                    let (kind, cell_word) = KINDS[(j + k) % KINDS.len()];
+                    let name = if j < KINDS.len() {
+                        format!("{town} {kind} Primary Committee")
+                    } else {
+                        format!(
+                            "{town} {kind} No. {} Primary Committee",
+                            j / KINDS.len() + 1
+                        )
+                    };
+                    (name, kind, cell_word)
+                })
+                .collect();
+            let named: Vec<(String, &str)> = wanted
+                .iter()
+                .map(|(name, _, word)| (name.clone(), *word))
+                .collect();
+            let made = b.primaries(county, &named, &scale).await?;
+            for ((name, kind, cell_word), (primary, staff, cells)) in wanted.iter().zip(made) {
+                let is_anchor = anchors.is_none() && *kind == "Machine Factory";
                 for (cell, people) in cells.iter().skip(usize::from(is_anchor)) {
                     if sample_cells.len() < SAMPLE_CELLS {
                         sample_cells.push(SampleCell {
@@ -674,12 +794,29 @@ pub async fn build(
     let anchors = anchors.ok_or_else(|| AppError::Internal("the demo has no factory".into()))?;
     // Every primary committee has a plan for this year; two in three (and
     // the anchor factory) adopt the decision with it.
+    // Written a few hundred primary committees at a time.
+    let (mut plans_in, mut targets) = (Vec::new(), Vec::new());
     for (i, (unit, _)) in primaries.iter().enumerate() {
         let anchor = *unit == anchors.primary.0;
         let adopts = (i % 3 != 2 || anchor).then_some(decision.id);
         let late_cell = anchor.then_some(anchors.cell.0);
-        b.made.targets += plan_demo(app, &actor, adopts, *unit, i, late_cell).await?;
-        if i % 100 == 99 {
+        let (more_plans, more_targets) =
+            plan_demo(app, &actor, adopts, *unit, i, late_cell).await?;
+        let (plan_base, target_base) = (plans_in.len(), targets.len());
+        plans_in.extend(more_plans);
+        targets.extend(more_targets.into_iter().map(|mut t| {
+            t.plan += plan_base;
+            t.parent = t.parent.map(|p| p + target_base);
+            t
+        }));
+        if plans_in.len() >= 2_000 || i + 1 == primaries.len() {
+            b.made.targets += crate::plans::load(app, &actor, &plans_in, &targets)
+                .await?
+                .targets
+                .len();
+            plans_in.clear();
+            targets.clear();
+            b.keep_statistics().await?;
             (b.progress)(&b.made);
         }
     }
@@ -837,7 +974,7 @@ pub async fn build(
 /// a safety milestone of its own, and each cell's own targets (meetings,
 /// innovation proposals, safety training); the cells report with paces
 /// that give every status, some with a blocker; `late_cell`, when given,
-/// misses the study milestone. Written in one load.
+/// misses the study milestone. The caller loads several at once.
 async fn plan_demo(
     app: &App,
     actor: &Actor,
@@ -845,7 +982,10 @@ async fn plan_demo(
     primary: UnitId,
     index: usize,
     late_cell: Option<UnitId>,
-) -> AppResult<usize> {
+) -> AppResult<(
+    Vec<grassroots_store::plan_load::LoadPlan<'static>>,
+    Vec<grassroots_store::plan_load::LoadTarget<'static>>,
+)> {
     use grassroots_store::plan_load::{LoadCheckIn, LoadPlan, LoadTarget};
     let today = crate::plans::today(app);
     let (start, end) = crate::plans::period("year", today, None)?;
@@ -1039,6 +1179,5 @@ async fn plan_demo(
             targets.push(own);
         }
     }
-    let loaded = crate::plans::load(app, actor, &plans_in, &targets).await?;
-    Ok(loaded.targets.len())
+    Ok((plans_in, targets))
 }

@@ -47,6 +47,7 @@ pub(crate) async fn address(
         .await
         .map(|r| r.rows_affected()))?;
     // Every addressee counts once in itself and in each ancestor.
+    crate::aggregates::serialize_counters(tx).await?;
     let sql = format!(
         "INSERT INTO unit_aggregates (unit_id, metric, own, subtree)
          SELECT c.ancestor_id, $2,

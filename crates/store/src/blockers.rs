@@ -150,6 +150,88 @@ async fn open_checked(
     Ok(blocker)
 }
 
+/// Raises many blockers without owners, in units the caller has checked
+/// against its scope (a plan load), and counts them; returns their ids in
+/// the order given.
+pub(crate) async fn open_many_checked(
+    tx: &mut Tx,
+    rows: &[NewBlocker<'_>],
+    actor: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<i64>> {
+    if rows.iter().any(|r| r.owner_person_id.is_some()) {
+        return Err(StoreError::Conflict {
+            field: "owner_person_id",
+        });
+    }
+    let opened_day = epoch_day(now.date_naive());
+    let ids = match tx {
+        Tx::Sqlite(t) => {
+            let at = crate::sqlite_direct::timestamp(now);
+            crate::sqlite_direct::run_in_tx(t, |c| {
+                let mut insert = c.prepare_cached(
+                    "INSERT INTO blockers (origin_unit_id, unit_id, target_id, title,
+                         deadline_on, opened_day, opened_at, opened_by)
+                     VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )?;
+                rows.iter()
+                    .map(|r| {
+                        insert.execute(rusqlite::params![
+                            r.unit_id,
+                            r.target_id,
+                            r.title,
+                            ymd(r.deadline_on),
+                            opened_day,
+                            at,
+                            actor
+                        ])?;
+                        Ok(c.last_insert_rowid())
+                    })
+                    .collect::<rusqlite::Result<Vec<i64>>>()
+            })
+            .await?
+        }
+        Tx::Postgres(t) => {
+            let ids = crate::db::reserve_ids(t, "blockers", rows.len()).await?;
+            for (chunk, chunk_ids) in rows
+                .chunks(crate::db::PG_ROWS)
+                .zip(ids.chunks(crate::db::PG_ROWS))
+            {
+                sqlx::query(
+                    "INSERT INTO blockers (id, origin_unit_id, unit_id, target_id, title,
+                         deadline_on, opened_day, opened_at, opened_by)
+                     SELECT v.id, v.unit_id, v.unit_id, v.target_id, v.title, v.deadline_on,
+                            $6, $7, $8
+                     FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[])
+                          AS v (id, unit_id, target_id, title, deadline_on)",
+                )
+                .bind(chunk_ids)
+                .bind(chunk.iter().map(|r| r.unit_id).collect::<Vec<_>>())
+                .bind(chunk.iter().map(|r| r.target_id).collect::<Vec<_>>())
+                .bind(chunk.iter().map(|r| r.title).collect::<Vec<_>>())
+                .bind(chunk.iter().map(|r| ymd(r.deadline_on)).collect::<Vec<_>>())
+                .bind(opened_day)
+                .bind(now)
+                .bind(actor)
+                .execute(&mut **t)
+                .await?;
+            }
+            ids
+        }
+    };
+    let deltas: Vec<(UnitId, &str, i64)> = rows
+        .iter()
+        .flat_map(|r| {
+            [
+                (r.unit_id, BLOCKERS_OPEN, 1),
+                (r.unit_id, BLOCKERS_OPEN_DAYS, opened_day),
+            ]
+        })
+        .collect();
+    aggregates::add_bulk(tx, &deltas).await?;
+    Ok(ids)
+}
+
 /// A blocker whose current or originating unit lies in `scope`.
 pub async fn get<C: Capability>(
     c: &mut impl DbConn,
@@ -185,6 +267,8 @@ pub async fn get_owned(c: &mut impl DbConn, person_id: i64, id: i64) -> StoreRes
 }
 
 async fn lock(tx: &mut Tx, id: i64) -> StoreResult<Blocker> {
+    // The counters lock first, as every row lock before a count.
+    crate::aggregates::serialize_counters(tx).await?;
     let sql = format!(
         "SELECT {COLUMNS} FROM blockers b WHERE b.id = $1{}",
         tx.for_update()

@@ -305,3 +305,24 @@ pub fn redact_url(url: &str) -> String {
         _ => url.to_string(),
     }
 }
+
+/// `n` new ids of `table`'s identity column (PostgreSQL), taken before
+/// the rows are written so that rows pointing at each other go in one
+/// statement.
+pub(crate) async fn reserve_ids(
+    conn: &mut sqlx::PgConnection,
+    table: &str,
+    n: usize,
+) -> StoreResult<Vec<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT nextval(pg_get_serial_sequence($1, 'id')) FROM generate_series(1, $2)",
+    )
+    .bind(table)
+    .bind(n as i64)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Rows per statement of PostgreSQL bulk writes, which send whole columns
+/// as arrays (`UNNEST`): one round trip per few thousand rows.
+pub(crate) const PG_ROWS: usize = 5_000;

@@ -224,19 +224,25 @@ pub async fn list(
     unit_id: UnitId,
     f: &PeopleFilter,
 ) -> StoreResult<Vec<Person>> {
+    // The scope is checked once per unit of the subtree, not once per
+    // person: a county has a few hundred units and tens of thousands of
+    // people.
     let place = if f.subtree {
-        "p.unit_id IN (SELECT descendant_id FROM unit_closure WHERE ancestor_id = $1)"
+        format!(
+            "p.unit_id IN (SELECT sub.descendant_id FROM unit_closure sub
+                           WHERE sub.ancestor_id = $1 AND {})",
+            unit_condition(scope, "sub.descendant_id")
+        )
     } else {
-        "p.unit_id = $1"
+        format!("p.unit_id = $1 AND {}", unit_condition(scope, "p.unit_id"))
     };
     let sql = format!(
         "SELECT {COLUMNS} FROM people p
-         WHERE {place} AND {}
+         WHERE {place}
            AND ($2 IS NULL OR lower(p.full_name) LIKE $2 ESCAPE '\\')
            AND ($3 IS NULL OR p.status = $3)
            AND ($6 IS NULL OR EXISTS (SELECT 1 FROM person_skills ps WHERE ps.person_id = p.id AND ps.skill_id = $6))
-         ORDER BY p.full_name, p.id LIMIT $4 OFFSET $5",
-        unit_condition(scope, "p.unit_id")
+         ORDER BY p.full_name, p.id LIMIT $4 OFFSET $5"
     );
     let pattern = f.name.as_deref().map(crate::units::contains_pattern);
     Ok(on_ex!(c, |e| sqlx::query_as::<_, Person>(
@@ -379,10 +385,10 @@ pub async fn by_external_ids(c: &mut impl DbConn, ids: &[String]) -> StoreResult
     Ok(out)
 }
 
-/// Inserts many people at once (the import path): multi-row inserts, one
-/// history entry each, and the unit counters applied once per unit and
-/// status instead of once per person. Every unit must lie inside `scope`
-/// (checked per distinct unit). Returns the number inserted.
+/// Inserts many people at once (the import path): bulk inserts, one
+/// history entry each, and the unit counters applied in a few statements
+/// instead of once per person. Every unit must lie inside `scope`.
+/// Returns the new people's ids in the order given.
 pub async fn insert_batch(
     tx: &mut Tx,
     scope: &Scope<Edit>,
@@ -390,49 +396,96 @@ pub async fn insert_batch(
     actor: &str,
     now: DateTime<Utc>,
     mut progress: impl FnMut(usize),
-) -> StoreResult<u64> {
-    let mut units: Vec<UnitId> = rows.iter().map(|r| r.unit_id).collect();
-    units.sort_unstable();
-    units.dedup();
-    for u in &units {
-        if !crate::units::in_scope(tx, scope, *u).await? {
-            return Err(StoreError::NotFound);
-        }
+) -> StoreResult<Vec<i64>> {
+    let units: Vec<UnitId> = rows.iter().map(|r| r.unit_id).collect();
+    if !crate::units::all_in_scope(tx, scope, &units).await? {
+        return Err(StoreError::NotFound);
     }
     let mut counts: std::collections::BTreeMap<(UnitId, String), i64> = Default::default();
     let mut done = 0;
+    let mut ids: Vec<i64> = Vec::with_capacity(rows.len());
     if let Tx::Sqlite(t) = tx {
         // One prepared insert stepped per row on the connection's own
         // handle (see `sqlite_direct`): several times faster than
         // multi-row statements through the driver.
         let at = crate::sqlite_direct::timestamp(now);
-        for chunk in rows.chunks(crate::sqlite_direct::ROWS_PER_LOCK) {
-            crate::sqlite_direct::run_in_tx(t, |c| {
-                let mut person = c.prepare_cached(
-                    "INSERT INTO people (unit_id, full_name, contact, status, joined_on, external_id, created_at, updated_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
-                )?;
-                let mut history = c.prepare_cached(
-                    "INSERT INTO person_status_history (person_id, status, unit_id, changed_at, changed_by)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                )?;
+        let large = rows.len() >= crate::sqlite_direct::LARGE_LOAD;
+        if large {
+            crate::sqlite_direct::set_cache_kib(t, crate::sqlite_direct::BULK_CACHE_KIB).await?;
+        }
+        let written: StoreResult<()> = async {
+            for chunk in rows.chunks(crate::sqlite_direct::ROWS_PER_LOCK) {
+                crate::sqlite_direct::run_in_tx(t, |c| {
+                    let mut person = c.prepare_cached(
+                        "INSERT INTO people (unit_id, full_name, contact, status, joined_on, external_id, created_at, updated_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+                    )?;
+                    let mut history = c.prepare_cached(
+                        "INSERT INTO person_status_history (person_id, status, unit_id, changed_at, changed_by)
+                         VALUES (?1, ?2, ?3, ?4, ?5)",
+                    )?;
+                    for r in chunk {
+                        person.execute(rusqlite::params![
+                            r.unit_id,
+                            r.full_name,
+                            r.contact,
+                            r.status,
+                            r.joined_on,
+                            r.external_id,
+                            at
+                        ])?;
+                        let id = c.last_insert_rowid();
+                        history.execute(rusqlite::params![id, r.status, r.unit_id, at, actor])?;
+                        ids.push(id);
+                    }
+                    Ok(())
+                })
+                .await
+                .map_err(|e| e.conflict_on("external_id"))?;
                 for r in chunk {
-                    person.execute(rusqlite::params![
-                        r.unit_id,
-                        r.full_name,
-                        r.contact,
-                        r.status,
-                        r.joined_on,
-                        r.external_id,
-                        at
-                    ])?;
-                    let id = c.last_insert_rowid();
-                    history.execute(rusqlite::params![id, r.status, r.unit_id, at, actor])?;
+                    *counts.entry((r.unit_id, r.status.to_string())).or_default() += 1;
                 }
-                Ok(())
-            })
+                done += chunk.len();
+                progress(done);
+            }
+            Ok(())
+        }
+        .await;
+        if large {
+            crate::sqlite_direct::set_cache_kib(t, crate::sqlite_direct::DEFAULT_CACHE_KIB).await?;
+        }
+        written?;
+    }
+    // PostgreSQL: whole columns as arrays, ids taken first so that they
+    // come back in the order given.
+    if let Tx::Postgres(t) = tx {
+        ids = crate::db::reserve_ids(t, "people", rows.len()).await?;
+        for (chunk, chunk_ids) in rows
+            .chunks(crate::db::PG_ROWS)
+            .zip(ids.chunks(crate::db::PG_ROWS))
+        {
+            sqlx::query(
+                "WITH new AS (
+                   INSERT INTO people (id, unit_id, full_name, contact, status, joined_on,
+                       external_id, created_at, updated_at)
+                   SELECT v.*, $8, $8 FROM UNNEST($1::bigint[], $2::bigint[], $3::text[],
+                       $4::text[], $5::text[], $6::text[], $7::text[]) AS v
+                   RETURNING id, unit_id, status)
+                 INSERT INTO person_status_history (person_id, status, unit_id, changed_at, changed_by)
+                 SELECT id, status, unit_id, $8, $9 FROM new",
+            )
+            .bind(chunk_ids)
+            .bind(chunk.iter().map(|r| r.unit_id).collect::<Vec<_>>())
+            .bind(chunk.iter().map(|r| r.full_name).collect::<Vec<_>>())
+            .bind(chunk.iter().map(|r| r.contact).collect::<Vec<_>>())
+            .bind(chunk.iter().map(|r| r.status).collect::<Vec<_>>())
+            .bind(chunk.iter().map(|r| r.joined_on).collect::<Vec<_>>())
+            .bind(chunk.iter().map(|r| r.external_id).collect::<Vec<_>>())
+            .bind(now)
+            .bind(actor)
+            .execute(&mut **t)
             .await
-            .map_err(|e| e.conflict_on("external_id"))?;
+            .map_err(|e| StoreError::from(e).conflict_on("external_id"))?;
             for r in chunk {
                 *counts.entry((r.unit_id, r.status.to_string())).or_default() += 1;
             }
@@ -440,78 +493,16 @@ pub async fn insert_batch(
             progress(done);
         }
     }
-    // PostgreSQL: multi-row statements (each is a round trip).
-    let remaining = if matches!(tx, Tx::Sqlite(_)) {
-        &rows[..0]
-    } else {
-        rows
-    };
-    // Measured on SQLite (100,000 rows): 50 rows a statement beat 20 (too
-    // many statements) and 400 (large statements cost more per row).
-    for chunk in remaining.chunks(50) {
-        let values = (0..chunk.len())
-            .map(|i| {
-                let b = i * 6;
-                format!(
-                    "(${}, ${}, ${}, ${}, ${}, ${}, $1, $1)",
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5,
-                    b + 6,
-                    b + 7
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
-            "INSERT INTO people (unit_id, full_name, contact, status, joined_on, external_id, created_at, updated_at)
-             VALUES {values} RETURNING id, unit_id, status"
-        );
-        let inserted: Vec<(i64, i64, String)> = on_ex!(tx, |e| {
-            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(now);
-            for r in chunk {
-                q = q
-                    .bind(r.unit_id)
-                    .bind(r.full_name)
-                    .bind(r.contact)
-                    .bind(r.status)
-                    .bind(r.joined_on)
-                    .bind(r.external_id);
-            }
-            q.fetch_all(&mut *e).await
-        })
-        .map_err(|e| StoreError::from(e).conflict_on("external_id"))?;
-        let values = (0..inserted.len())
-            .map(|i| {
-                let b = i * 3;
-                format!("(${}, ${}, ${}, $1, $2)", b + 3, b + 4, b + 5)
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
-            "INSERT INTO person_status_history (person_id, status, unit_id, changed_at, changed_by)
-             VALUES {values}"
-        );
-        on_ex!(tx, |e| {
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
-                .bind(now)
-                .bind(actor);
-            for (id, unit, status) in &inserted {
-                q = q.bind(id).bind(status).bind(unit);
-            }
-            q.execute(&mut *e).await.map(|r| r.rows_affected())
-        })?;
-        for (_, unit, status) in inserted {
-            *counts.entry((unit, status)).or_default() += 1;
-        }
-        done += chunk.len();
-        progress(done);
-    }
-    for ((unit, status), n) in counts {
-        aggregates::add(tx, unit, &people_metric(&status), n).await?;
-    }
-    Ok(done as u64)
+    let metrics: Vec<(UnitId, String, i64)> = counts
+        .into_iter()
+        .map(|((unit, status), n)| (unit, people_metric(&status), n))
+        .collect();
+    let deltas: Vec<(UnitId, &str, i64)> = metrics
+        .iter()
+        .map(|(unit, metric, n)| (*unit, metric.as_str(), *n))
+        .collect();
+    aggregates::add_bulk(tx, &deltas).await?;
+    Ok(ids)
 }
 
 /// Changes a person's name, contact and date joined.

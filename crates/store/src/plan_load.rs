@@ -11,7 +11,7 @@ use grassroots_core::progress::Measure;
 use grassroots_core::{Edit, Scope, UnitId};
 
 use crate::blockers::{self, NewBlocker};
-use crate::plans::{NEVER, Target, contributions, derive, snapshot, ymd};
+use crate::plans::{NEVER, Target, contributions, derive, snapshot_many, ymd};
 use crate::{StoreError, StoreResult, Tx, aggregates, decisions, on_ex};
 
 /// A plan to write.
@@ -117,15 +117,13 @@ pub async fn load(
     now: DateTime<Utc>,
     today: NaiveDate,
 ) -> StoreResult<Loaded> {
-    let units: BTreeSet<UnitId> = plans.iter().map(|p| p.unit_id).collect();
-    for unit in &units {
-        if !crate::units::in_scope(tx, scope, *unit).await? {
-            return Err(StoreError::NotFound);
-        }
-        // A closed unit is history: nothing is added to it.
-        if crate::units::is_closed(tx, *unit).await? {
-            return Err(StoreError::Conflict { field: "unit_id" });
-        }
+    let units: Vec<UnitId> = plans.iter().map(|p| p.unit_id).collect();
+    if !crate::units::all_in_scope(tx, scope, &units).await? {
+        return Err(StoreError::NotFound);
+    }
+    // A closed unit is history: nothing is added to it.
+    if any_closed(tx, &units).await? {
+        return Err(StoreError::Conflict { field: "unit_id" });
     }
     let rows = derive_all(plans, targets, today)?;
     // A share goes down the tree: checked once per pair of units.
@@ -136,26 +134,14 @@ pub async fn load(
                 .map(|p| (plans[targets[p].plan].unit_id, plans[t.plan].unit_id))
         })
         .collect();
-    for (from, to) in pairs {
-        if from == to || !crate::units::is_within(tx, from, to).await? {
-            return Err(StoreError::Conflict { field: "parent_id" });
-        }
+    if pairs.iter().any(|(from, to)| from == to) || !all_within(tx, &pairs).await? {
+        return Err(StoreError::Conflict { field: "parent_id" });
     }
-    let mut out = Loaded::default();
+    let mut out = Loaded {
+        plans: insert_plans(tx, plans, actor, now).await?,
+        ..Loaded::default()
+    };
     for p in plans {
-        let id: i64 = on_ex!(tx, |e| sqlx::query_scalar(INSERT_PLAN)
-            .bind(p.unit_id)
-            .bind(p.title)
-            .bind(p.period_kind)
-            .bind(ymd(p.starts_on))
-            .bind(ymd(p.ends_on))
-            .bind(p.cadence)
-            .bind(p.decision_id)
-            .bind(now)
-            .bind(actor)
-            .fetch_one(&mut *e)
-            .await)?;
-        out.plans.push(id);
         if let Some(decision) = p.decision_id
             && !decisions::adopt(tx, scope, decision, p.unit_id, actor, now).await?
         {
@@ -165,26 +151,32 @@ pub async fn load(
         }
     }
     out.targets = insert_targets(tx, &rows, targets, &out.plans, actor, now).await?;
-    // Blockers go through their own path (scope, counters); the check-ins
-    // that raised them point at them.
+    // Blockers (their units were checked above) are written first: the
+    // check-ins that raised them point at them.
+    let mut raised = Vec::new();
+    let mut raised_by = Vec::new();
+    for (i, t) in targets.iter().enumerate() {
+        for (j, k) in t.check_ins.iter().enumerate() {
+            if let Some((title, deadline_on)) = k.blocker {
+                raised.push(NewBlocker {
+                    unit_id: rows[i].unit_id,
+                    target_id: Some(out.targets[i]),
+                    title,
+                    owner_person_id: None,
+                    deadline_on,
+                });
+                raised_by.push((i, j));
+            }
+        }
+    }
+    let blocker_ids = blockers::open_many_checked(tx, &raised, actor, now).await?;
+    out.blockers = blocker_ids.len();
+    let blocker_of: BTreeMap<(usize, usize), i64> =
+        raised_by.into_iter().zip(blocker_ids).collect();
     let mut check_ins = Vec::new();
     for (i, t) in targets.iter().enumerate() {
-        for k in &t.check_ins {
-            let blocker_id = match k.blocker {
-                Some((title, deadline_on)) => {
-                    let new = NewBlocker {
-                        unit_id: rows[i].unit_id,
-                        target_id: Some(out.targets[i]),
-                        title,
-                        owner_person_id: None,
-                        deadline_on,
-                    };
-                    out.blockers += 1;
-                    Some(blockers::open(tx, scope, &new, actor, now).await?.id)
-                }
-                None => None,
-            };
-            check_ins.push((out.targets[i], k, blocker_id));
+        for (j, k) in t.check_ins.iter().enumerate() {
+            check_ins.push((out.targets[i], k, blocker_of.get(&(i, j)).copied()));
         }
     }
     out.check_ins = insert_check_ins(tx, &check_ins, actor, now).await?;
@@ -203,14 +195,131 @@ pub async fn load(
                 .or_default() += n;
         }
     }
-    for (unit, metrics) in deltas {
-        let metrics: Vec<(String, i64)> = metrics.into_iter().filter(|(_, n)| *n != 0).collect();
-        aggregates::add_many(tx, unit, &metrics).await?;
-    }
+    let deltas: Vec<(UnitId, &str, i64)> = deltas
+        .iter()
+        .flat_map(|(unit, metrics)| metrics.iter().map(|(m, n)| (*unit, m.as_str(), *n)))
+        .collect();
+    aggregates::add_bulk(tx, &deltas).await?;
+    let mut by_year: BTreeMap<String, Vec<UnitId>> = BTreeMap::new();
     for (unit, year) in history {
-        snapshot(tx, unit, &year, today).await?;
+        by_year.entry(year).or_default().push(unit);
+    }
+    for (year, units) in by_year {
+        snapshot_many(tx, &units, &year, today).await?;
     }
     Ok(out)
+}
+
+/// Whether any of `units` is closed.
+async fn any_closed(tx: &mut Tx, units: &[UnitId]) -> StoreResult<bool> {
+    for chunk in units.chunks(500) {
+        let sql = format!(
+            "SELECT count(*) FROM units WHERE id IN ({}) AND closed_at IS NOT NULL",
+            crate::scope_sql::join(chunk)
+        );
+        let n: i64 = on_ex!(tx, |e| sqlx::query_scalar(sqlx::AssertSqlSafe(
+            sql.as_str()
+        ))
+        .fetch_one(&mut *e)
+        .await)?;
+        if n > 0 {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Whether the second unit of every pair lies below the first.
+async fn all_within(tx: &mut Tx, pairs: &BTreeSet<(UnitId, UnitId)>) -> StoreResult<bool> {
+    let pairs: Vec<&(UnitId, UnitId)> = pairs.iter().collect();
+    for chunk in pairs.chunks(500) {
+        let values = chunk
+            .iter()
+            .map(|(from, to)| format!("({from}, {to})"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT count(*) FROM (VALUES {values}) AS v
+             JOIN unit_closure c ON c.ancestor_id = v.column1 AND c.descendant_id = v.column2"
+        );
+        let n: i64 = on_ex!(tx, |e| sqlx::query_scalar(sqlx::AssertSqlSafe(
+            sql.as_str()
+        ))
+        .fetch_one(&mut *e)
+        .await)?;
+        if n != chunk.len() as i64 {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+async fn insert_plans(
+    tx: &mut Tx,
+    plans: &[LoadPlan<'_>],
+    actor: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<i64>> {
+    match tx {
+        Tx::Sqlite(t) => {
+            let at = crate::sqlite_direct::timestamp(now);
+            let mut ids = Vec::with_capacity(plans.len());
+            for chunk in plans.chunks(crate::sqlite_direct::ROWS_PER_LOCK) {
+                let mut made = crate::sqlite_direct::run_in_tx(t, |c| {
+                    let mut insert = c.prepare_cached(INSERT_PLAN)?;
+                    chunk
+                        .iter()
+                        .map(|p| {
+                            insert.query_row(
+                                rusqlite::params![
+                                    p.unit_id,
+                                    p.title,
+                                    p.period_kind,
+                                    ymd(p.starts_on),
+                                    ymd(p.ends_on),
+                                    p.cadence,
+                                    p.decision_id,
+                                    at,
+                                    actor
+                                ],
+                                |row| row.get::<_, i64>(0),
+                            )
+                        })
+                        .collect::<rusqlite::Result<Vec<i64>>>()
+                })
+                .await?;
+                ids.append(&mut made);
+            }
+            Ok(ids)
+        }
+        Tx::Postgres(t) => {
+            let ids = crate::db::reserve_ids(t, "plans", plans.len()).await?;
+            for (chunk, chunk_ids) in plans
+                .chunks(crate::db::PG_ROWS)
+                .zip(ids.chunks(crate::db::PG_ROWS))
+            {
+                sqlx::query(
+                    "INSERT INTO plans (id, unit_id, title, period_kind, starts_on, ends_on,
+                         cadence, decision_id, created_at, created_by)
+                     SELECT v.*, $9, $10 FROM UNNEST($1::bigint[], $2::bigint[], $3::text[],
+                         $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[]) AS v",
+                )
+                .bind(chunk_ids)
+                .bind(chunk.iter().map(|p| p.unit_id).collect::<Vec<_>>())
+                .bind(chunk.iter().map(|p| p.title).collect::<Vec<_>>())
+                .bind(chunk.iter().map(|p| p.period_kind).collect::<Vec<_>>())
+                .bind(chunk.iter().map(|p| ymd(p.starts_on)).collect::<Vec<_>>())
+                .bind(chunk.iter().map(|p| ymd(p.ends_on)).collect::<Vec<_>>())
+                .bind(chunk.iter().map(|p| p.cadence).collect::<Vec<_>>())
+                .bind(chunk.iter().map(|p| p.decision_id).collect::<Vec<_>>())
+                .bind(now)
+                .bind(actor)
+                .execute(&mut **t)
+                .await?;
+            }
+            Ok(ids)
+        }
+    }
 }
 
 /// Every target's row with its derived state (ids not yet known).
@@ -315,35 +424,100 @@ async fn insert_targets(
         }
         return Ok(ids);
     }
-    for (r, t) in rows.iter().zip(targets) {
-        let parent = t.parent.map(|p| ids[p]);
-        let id: i64 = on_ex!(tx, |e| sqlx::query_scalar(INSERT_TARGET)
-            .bind(plan_ids[t.plan])
-            .bind(r.unit_id)
-            .bind(parent)
-            .bind(&r.title)
-            .bind(&r.category)
-            .bind(&r.kind)
-            .bind(r.baseline)
-            .bind(r.target_value)
-            .bind(&r.measure_unit)
-            .bind(&r.starts_on)
-            .bind(&r.due_on)
-            .bind(r.weight)
-            .bind(&r.rollup)
-            .bind(r.children)
-            .bind(&r.status)
-            .bind(r.completion_ppm)
-            .bind(&r.last_on)
-            .bind(r.last_value)
-            .bind(r.last_done)
-            .bind(&r.next_check_on)
-            .bind(now)
-            .bind(actor)
-            .fetch_one(&mut *e)
-            .await)
+    let Tx::Postgres(t) = tx else {
+        unreachable!("SQLite returned above")
+    };
+    let ids = crate::db::reserve_ids(t, "targets", rows.len()).await?;
+    let all: Vec<(usize, (&Target, &LoadTarget<'_>))> =
+        rows.iter().zip(targets).enumerate().collect();
+    for chunk in all.chunks(crate::db::PG_ROWS) {
+        let col = |f: &dyn Fn(&Target) -> Option<String>| -> Vec<Option<String>> {
+            chunk.iter().map(|(_, (r, _))| f(r)).collect()
+        };
+        // Parents come earlier: in an earlier statement or in this one
+        // (checked at its end).
+        sqlx::query(
+            "INSERT INTO targets (id, plan_id, unit_id, parent_id, title, category, kind,
+                 baseline, target_value, measure_unit, starts_on, due_on, weight, rollup,
+                 children, status, completion_ppm, last_on, last_value, last_done,
+                 next_check_on, created_at, created_by)
+             SELECT v.*, $22, $23 FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[],
+                 $4::bigint[], $5::text[], $6::text[], $7::text[], $8::float8[], $9::float8[],
+                 $10::text[], $11::text[], $12::text[], $13::bigint[], $14::text[],
+                 $15::bigint[], $16::text[], $17::bigint[], $18::text[], $19::float8[],
+                 $20::bool[], $21::text[]) AS v",
+        )
+        .bind(chunk.iter().map(|(i, _)| ids[*i]).collect::<Vec<_>>())
+        .bind(
+            chunk
+                .iter()
+                .map(|(_, (_, t))| plan_ids[t.plan])
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            chunk
+                .iter()
+                .map(|(_, (r, _))| r.unit_id)
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            chunk
+                .iter()
+                .map(|(_, (_, t))| t.parent.map(|p| ids[p]))
+                .collect::<Vec<_>>(),
+        )
+        .bind(col(&|r| Some(r.title.clone())))
+        .bind(col(&|r| Some(r.category.clone())))
+        .bind(col(&|r| Some(r.kind.clone())))
+        .bind(
+            chunk
+                .iter()
+                .map(|(_, (r, _))| r.baseline)
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            chunk
+                .iter()
+                .map(|(_, (r, _))| r.target_value)
+                .collect::<Vec<_>>(),
+        )
+        .bind(col(&|r| Some(r.measure_unit.clone())))
+        .bind(col(&|r| Some(r.starts_on.clone())))
+        .bind(col(&|r| Some(r.due_on.clone())))
+        .bind(chunk.iter().map(|(_, (r, _))| r.weight).collect::<Vec<_>>())
+        .bind(col(&|r| Some(r.rollup.clone())))
+        .bind(
+            chunk
+                .iter()
+                .map(|(_, (r, _))| r.children)
+                .collect::<Vec<_>>(),
+        )
+        .bind(col(&|r| Some(r.status.clone())))
+        .bind(
+            chunk
+                .iter()
+                .map(|(_, (r, _))| r.completion_ppm)
+                .collect::<Vec<_>>(),
+        )
+        .bind(col(&|r| r.last_on.clone()))
+        .bind(
+            chunk
+                .iter()
+                .map(|(_, (r, _))| r.last_value)
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            chunk
+                .iter()
+                .map(|(_, (r, _))| r.last_done)
+                .collect::<Vec<_>>(),
+        )
+        .bind(col(&|r| Some(r.next_check_on.clone())))
+        .bind(now)
+        .bind(actor)
+        .execute(&mut **t)
+        .await
         .map_err(|e| StoreError::from(e).conflict_on("category"))?;
-        ids.push(id);
     }
     Ok(ids)
 }
@@ -378,20 +552,42 @@ async fn insert_check_ins(
         }
         return Ok(rows.len());
     }
-    for (target, k, blocker) in rows {
-        on_ex!(tx, |e| sqlx::query(INSERT_CHECK_IN)
-            .bind(target)
-            .bind(ymd(k.reported_on))
-            .bind(k.value)
-            .bind(k.done)
-            .bind(k.narrative)
-            .bind(k.confidence)
-            .bind(blocker)
-            .bind(now)
-            .bind(actor)
-            .execute(&mut *e)
-            .await
-            .map(|r| r.rows_affected()))?;
+    let Tx::Postgres(t) = tx else {
+        unreachable!("SQLite returned above")
+    };
+    for chunk in rows.chunks(crate::db::PG_ROWS) {
+        sqlx::query(
+            "INSERT INTO check_ins (target_id, reported_on, value, done, narrative, confidence,
+                 blocker_id, created_at, created_by)
+             SELECT v.*, $8, $9 FROM UNNEST($1::bigint[], $2::text[], $3::float8[], $4::bool[],
+                 $5::text[], $6::text[], $7::bigint[]) AS v",
+        )
+        .bind(chunk.iter().map(|(t, _, _)| *t).collect::<Vec<_>>())
+        .bind(
+            chunk
+                .iter()
+                .map(|(_, k, _)| ymd(k.reported_on))
+                .collect::<Vec<_>>(),
+        )
+        .bind(chunk.iter().map(|(_, k, _)| k.value).collect::<Vec<_>>())
+        .bind(chunk.iter().map(|(_, k, _)| k.done).collect::<Vec<_>>())
+        .bind(
+            chunk
+                .iter()
+                .map(|(_, k, _)| k.narrative)
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            chunk
+                .iter()
+                .map(|(_, k, _)| k.confidence)
+                .collect::<Vec<_>>(),
+        )
+        .bind(chunk.iter().map(|(_, _, b)| *b).collect::<Vec<_>>())
+        .bind(now)
+        .bind(actor)
+        .execute(&mut **t)
+        .await?;
     }
     Ok(rows.len())
 }

@@ -260,6 +260,7 @@ pub(crate) async fn snapshot(
     today: NaiveDate,
 ) -> StoreResult<()> {
     let y: i64 = year.parse().unwrap_or(0);
+    crate::aggregates::serialize_counters(tx).await?;
     on_ex!(tx, |e| sqlx::query(
         "INSERT INTO progress_history (unit_id, year, day, weight, completion)
          SELECT c.ancestor_id, $2, $3, coalesce(w.subtree, 0), coalesce(x.subtree, 0)
@@ -278,6 +279,41 @@ pub(crate) async fn snapshot(
     .execute(&mut *e)
     .await
     .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// [`snapshot`] for many units of one year at once: every ancestor of any
+/// of them is written once, from its aggregates as they stand.
+pub(crate) async fn snapshot_many(
+    tx: &mut Tx,
+    units: &[UnitId],
+    year: &str,
+    today: NaiveDate,
+) -> StoreResult<()> {
+    let y: i64 = year.parse().unwrap_or(0);
+    crate::aggregates::serialize_counters(tx).await?;
+    for chunk in units.chunks(500) {
+        let sql = format!(
+            "INSERT INTO progress_history (unit_id, year, day, weight, completion)
+             SELECT a.id, $1, $2, coalesce(w.subtree, 0), coalesce(x.subtree, 0)
+             FROM (SELECT DISTINCT c.ancestor_id AS id FROM unit_closure c
+                   WHERE c.descendant_id IN ({})) a
+             LEFT JOIN unit_aggregates w ON w.unit_id = a.id AND w.metric = $3
+             LEFT JOIN unit_aggregates x ON x.unit_id = a.id AND x.metric = $4
+             WHERE true
+             ON CONFLICT (unit_id, year, day) DO UPDATE SET
+               weight = excluded.weight, completion = excluded.completion",
+            crate::scope_sql::join(chunk)
+        );
+        on_ex!(tx, |e| sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(y)
+            .bind(ymd(today))
+            .bind(weight_metric(year))
+            .bind(completion_metric(year))
+            .execute(&mut *e)
+            .await
+            .map(|r| r.rows_affected()))?;
+    }
     Ok(())
 }
 
@@ -699,7 +735,10 @@ pub async fn get_owned_target(c: &mut impl DbConn, person_id: i64, id: i64) -> S
 
 async fn fetch_target(tx: &mut Tx, id: i64) -> StoreResult<Target> {
     // A row lock on PostgreSQL, so two servers re-deriving the same target
-    // apply its change once (the second sees the first one's result).
+    // apply its change once (the second sees the first one's result),
+    // taken after the counters lock: a change walks up to parent targets
+    // and counts, and rows locked in between could deadlock.
+    crate::aggregates::serialize_counters(tx).await?;
     let sql = format!(
         "SELECT {TARGET_COLUMNS} FROM targets t WHERE t.id = $1{}",
         tx.for_update()

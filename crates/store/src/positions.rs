@@ -227,6 +227,139 @@ pub async fn assign(
     get_any(tx, &unit_condition(scope, "p.unit_id"), id).await
 }
 
+/// One appointment for [`assign_many`].
+pub struct NewPosition<'a> {
+    /// Unit.
+    pub unit_id: UnitId,
+    /// Position type.
+    pub position_type_id: i64,
+    /// Person appointed.
+    pub person_id: i64,
+    /// First day of the term.
+    pub started_on: &'a str,
+}
+
+/// Makes several appointments as [`assign`] would one by one (the same
+/// checks, the same counters), in a few statements: bulk loads.
+pub async fn assign_many(
+    tx: &mut Tx,
+    scope: &Scope<Manage>,
+    rows: &[NewPosition<'_>],
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    use std::collections::{HashMap, HashSet};
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let units: Vec<UnitId> = rows.iter().map(|r| r.unit_id).collect();
+    if !crate::units::all_in_scope(tx, scope, &units).await? {
+        return Err(StoreError::NotFound);
+    }
+    // Each person belongs to the unit or a unit below it (one closure
+    // row at most per pair).
+    for chunk in rows.chunks(500) {
+        let pairs = chunk
+            .iter()
+            .map(|r| format!("({}, {})", r.person_id, r.unit_id))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let found: i64 = on_ex!(tx, |e| sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT count(*) FROM (VALUES {pairs}) AS v
+             JOIN people pe ON pe.id = v.column1
+             JOIN unit_closure c ON c.descendant_id = pe.unit_id AND c.ancestor_id = v.column2"
+        )))
+        .fetch_one(&mut *e)
+        .await)?;
+        if found != chunk.len() as i64 {
+            return Err(StoreError::Conflict { field: "person_id" });
+        }
+    }
+    let leads: HashMap<i64, bool> = on_ex!(tx, |e| sqlx::query_as::<_, (i64, bool)>(
+        "SELECT id, lead IS NOT NULL FROM position_types"
+    )
+    .fetch_all(&mut *e)
+    .await)?
+    .into_iter()
+    .collect();
+    // Seats already taken, in the database and earlier in the batch.
+    let mut distinct = units.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let mut held: HashSet<(UnitId, i64, Option<i64>)> = HashSet::new();
+    let mut primary_open: HashSet<UnitId> = HashSet::new();
+    for chunk in distinct.chunks(500) {
+        let list = crate::scope_sql::join(chunk);
+        let current: Vec<(UnitId, i64, i64)> =
+            on_ex!(tx, |e| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT unit_id, position_type_id, person_id FROM positions
+                 WHERE ended_on IS NULL AND unit_id IN ({list})"
+            )))
+            .fetch_all(&mut *e)
+            .await)?;
+        for (unit, kind, person) in current {
+            held.insert((unit, kind, None));
+            held.insert((unit, kind, Some(person)));
+        }
+        let primaries: Vec<UnitId> =
+            on_ex!(tx, |e| sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT u.id FROM units u JOIN unit_levels l ON l.key = u.level
+                 WHERE u.id IN ({list}) AND l.kind = 'primary' AND u.closed_at IS NULL"
+            )))
+            .fetch_all(&mut *e)
+            .await)?;
+        primary_open.extend(primaries);
+    }
+    let mut deltas: Vec<(UnitId, &str, i64)> = Vec::new();
+    for r in rows {
+        let Some(lead) = leads.get(&r.position_type_id) else {
+            return Err(StoreError::Conflict {
+                field: "position_type_id",
+            });
+        };
+        let key = (
+            r.unit_id,
+            r.position_type_id,
+            (!lead).then_some(r.person_id),
+        );
+        if held.contains(&key) {
+            return Err(StoreError::Conflict {
+                field: "position_type_id",
+            });
+        }
+        held.insert(key);
+        held.insert((r.unit_id, r.position_type_id, None));
+        deltas.push((r.unit_id, CURRENT, 1));
+        if *lead && primary_open.contains(&r.unit_id) {
+            deltas.push((r.unit_id, SEATS_VACANT, -1));
+        }
+    }
+    for chunk in rows.chunks(200) {
+        let values = (0..chunk.len())
+            .map(|i| {
+                let b = 4 * i;
+                format!("(${}, ${}, ${}, ${}, NULL, $1)", b + 2, b + 3, b + 4, b + 5)
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO positions (unit_id, position_type_id, person_id, started_on, ended_on, created_at)
+             VALUES {values}"
+        );
+        on_ex!(tx, |e| {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(now);
+            for r in chunk {
+                q = q
+                    .bind(r.unit_id)
+                    .bind(r.position_type_id)
+                    .bind(r.person_id)
+                    .bind(r.started_on);
+            }
+            q.execute(&mut *e).await.map(|r| r.rows_affected())
+        })?;
+    }
+    aggregates::add_bulk(tx, &deltas).await
+}
+
 /// Ends a current position in a unit inside `scope` on `ended_on`;
 /// returns it as before and after.
 pub async fn end(

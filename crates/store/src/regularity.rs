@@ -43,6 +43,7 @@ async fn count_rows(
     sign: i64,
     metrics: &[(&str, &str)],
 ) -> StoreResult<()> {
+    crate::aggregates::serialize_counters(tx).await?;
     for (metric, which) in metrics {
         let sql = format!(
             "INSERT INTO unit_aggregates (unit_id, metric, own, subtree)
@@ -131,6 +132,7 @@ fn rows_of(filter: &str) -> String {
 /// in between (on SQLite the write transaction already excludes it).
 async fn lock_rows(tx: &mut Tx, filter: &str, binds: &[&str]) -> StoreResult<()> {
     if tx.dialect() == Dialect::Postgres {
+        crate::aggregates::serialize_counters(tx).await?;
         let sql = format!(
             "UPDATE meeting_regularity SET overdue = overdue
              WHERE (unit_id, meeting_type) IN ({})",
@@ -221,6 +223,26 @@ pub(crate) async fn track_unit(
     count_rows(tx, &filter, &[], 1, BOTH).await
 }
 
+/// [`track_unit`] for several new units at once.
+pub(crate) async fn track_units(tx: &mut Tx, ids: &[UnitId], today: &str) -> StoreResult<()> {
+    for chunk in ids.chunks(500) {
+        let list = crate::scope_sql::join(chunk);
+        let cadences: i64 = on_ex!(tx, |e| sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT count(*) FROM meeting_cadences c
+             WHERE c.level IN (SELECT u.level FROM units u WHERE u.id IN ({list}))"
+        )))
+        .fetch_one(&mut *e)
+        .await)?;
+        if cadences == 0 {
+            continue;
+        }
+        let filter = format!("u.id IN ({list})");
+        insert_rows(tx, &filter, &[], today).await?;
+        count_rows(tx, &filter, &[], 1, BOTH).await?;
+    }
+    Ok(())
+}
+
 /// Stops tracking a unit (it closes, or its level changes).
 pub(crate) async fn untrack_unit(tx: &mut Tx, unit_id: UnitId) -> StoreResult<()> {
     let rows: i64 = on_ex!(tx, |e| sqlx::query_scalar(
@@ -263,7 +285,9 @@ pub(crate) async fn held(
     held_on: NaiveDate,
     today: NaiveDate,
 ) -> StoreResult<()> {
-    // Locked: the job marking rows overdue must not change it in between.
+    // Locked: the job marking rows overdue must not change it in between
+    // (after the counters lock, as every row lock before a count).
+    crate::aggregates::serialize_counters(tx).await?;
     let sql = format!(
         "SELECT every_days, last_held_on, overdue FROM meeting_regularity
          WHERE unit_id = $1 AND meeting_type = $2{}",
@@ -306,6 +330,7 @@ pub(crate) async fn held(
 /// Adds the attendance of a closing meeting to the counters of the units
 /// its participants came from.
 pub(crate) async fn count_attendance(tx: &mut Tx, meeting_id: i64) -> StoreResult<()> {
+    crate::aggregates::serialize_counters(tx).await?;
     for (metric, which) in [(INVITED, "1 = 1"), (PRESENT, "p.attendance = 'present'")] {
         let sql = format!(
             "INSERT INTO unit_aggregates (unit_id, metric, own, subtree)

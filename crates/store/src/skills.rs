@@ -168,19 +168,16 @@ pub async fn add_many(
         })
         .map_err(|e| StoreError::from(e).conflict_on("skill_id"))?;
     }
-    // One counter statement per unit, for all its new skills.
-    let mut deltas: BTreeMap<UnitId, BTreeMap<i64, i64>> = BTreeMap::new();
-    for r in rows {
-        *deltas
-            .entry(unit_of[&r.person_id])
-            .or_default()
-            .entry(r.skill_id)
-            .or_default() += 1;
-    }
-    for (unit, by_skill) in deltas {
-        let d: Vec<(String, i64)> = by_skill.into_iter().map(|(s, n)| (metric(s), n)).collect();
-        aggregates::add_many(tx, unit, &d).await?;
-    }
+    // The counters of all units in a few statements.
+    let metrics: BTreeMap<i64, String> = rows
+        .iter()
+        .map(|r| (r.skill_id, metric(r.skill_id)))
+        .collect();
+    let deltas: Vec<(UnitId, &str, i64)> = rows
+        .iter()
+        .map(|r| (unit_of[&r.person_id], metrics[&r.skill_id].as_str(), 1))
+        .collect();
+    aggregates::add_bulk(tx, &deltas).await?;
     Ok(())
 }
 

@@ -174,6 +174,160 @@ pub async fn create_child(
     })
 }
 
+/// One new unit for [`create_many`].
+pub struct NewChild<'a> {
+    /// Parent unit.
+    pub parent_id: UnitId,
+    /// Name, unique among its siblings.
+    pub name: &'a str,
+    /// Level key.
+    pub level: &'a str,
+    /// External id, unique across units.
+    pub external_id: Option<&'a str>,
+}
+
+/// Creates several units (each under an open parent inside `scope`) as
+/// [`create_child`] would one by one, in a few statements: the units,
+/// their closure rows, their counters and their regularity rows. A parent
+/// must exist before the call. Returns the new ids in the order given.
+pub async fn create_many(
+    tx: &mut Tx,
+    scope: &Scope<Manage>,
+    children: &[NewChild<'_>],
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<UnitId>> {
+    use std::collections::{HashMap, HashSet};
+    if children.is_empty() {
+        return Ok(Vec::new());
+    }
+    // The parents: inside the scope, open; their depth.
+    let mut parents: Vec<UnitId> = children.iter().map(|c| c.parent_id).collect();
+    parents.sort_unstable();
+    parents.dedup();
+    let mut depth_of: HashMap<UnitId, i64> = HashMap::new();
+    for chunk in parents.chunks(500) {
+        let sql = format!(
+            "SELECT u.id, CAST(u.depth AS BIGINT) FROM units u
+             WHERE u.id IN ({}) AND u.closed_at IS NULL AND {}",
+            crate::scope_sql::join(chunk),
+            unit_condition(scope, "u.id")
+        );
+        let found: Vec<(UnitId, i64)> =
+            on_ex!(tx, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                .fetch_all(&mut *e)
+                .await)?;
+        depth_of.extend(found);
+    }
+    if depth_of.len() != parents.len() {
+        // Outside the scope (or missing) reads as not found; closed as a
+        // conflict, as for one child.
+        let all_in = all_in_scope(tx, scope, &parents).await?;
+        return Err(if all_in {
+            StoreError::Conflict { field: "parent_id" }
+        } else {
+            StoreError::NotFound
+        });
+    }
+    let mut names = HashSet::new();
+    if !children.iter().all(|c| names.insert((c.parent_id, c.name))) {
+        return Err(StoreError::Conflict { field: "name" });
+    }
+    let exts: Vec<String> = children
+        .iter()
+        .filter_map(|c| c.external_id.map(str::to_string))
+        .collect();
+    let distinct: HashSet<&String> = exts.iter().collect();
+    if distinct.len() != exts.len() || !external_ids_taken(tx, &exts).await?.is_empty() {
+        return Err(StoreError::Conflict {
+            field: "external_id",
+        });
+    }
+    let mut ids = Vec::with_capacity(children.len());
+    for chunk in children.chunks(200) {
+        let values = (0..chunk.len())
+            .map(|i| {
+                let b = 5 * i;
+                format!(
+                    "(${}, ${}, ${}, ${}, $1, $1, ${})",
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        // Names are unique among siblings: they tell which id is whose.
+        let sql = format!(
+            "INSERT INTO units (parent_id, name, level, depth, created_at, updated_at, external_id)
+             VALUES {values} RETURNING id, parent_id, name"
+        );
+        let made: Vec<(UnitId, UnitId, String)> = on_ex!(tx, |e| {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(now);
+            for c in chunk {
+                q = q
+                    .bind(c.parent_id)
+                    .bind(c.name)
+                    .bind(c.level)
+                    .bind(depth_of[&c.parent_id] + 1)
+                    .bind(c.external_id);
+            }
+            q.fetch_all(&mut *e).await
+        })
+        .map_err(|e| StoreError::from(e).conflict_on("name"))?;
+        let id_of: HashMap<(UnitId, String), UnitId> = made
+            .into_iter()
+            .map(|(id, parent, name)| ((parent, name), id))
+            .collect();
+        ids.extend(
+            chunk
+                .iter()
+                .map(|c| id_of[&(c.parent_id, c.name.to_string())]),
+        );
+    }
+    for chunk in ids.chunks(500) {
+        let list = crate::scope_sql::join(chunk);
+        on_ex!(tx, |e| sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO unit_closure (ancestor_id, descendant_id, depth)
+             SELECT c.ancestor_id, u.id, c.depth + 1
+             FROM units u JOIN unit_closure c ON c.descendant_id = u.parent_id
+             WHERE u.id IN ({list})
+             UNION ALL SELECT u.id, u.id, 0 FROM units u WHERE u.id IN ({list})"
+        )))
+        .execute(&mut *e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    }
+    // Counters: every unit counts itself; cells and primary units' open
+    // lead seats as in `count_unit` (a new unit holds no position yet).
+    let mut kinds: HashMap<&str, Option<String>> = Default::default();
+    for c in children {
+        if !kinds.contains_key(c.level) {
+            kinds.insert(c.level, crate::levels::kind_of(tx, c.level).await?);
+        }
+    }
+    let mut seats = None;
+    let mut deltas: Vec<(UnitId, &str, i64)> = Vec::new();
+    for (c, id) in children.iter().zip(&ids) {
+        deltas.push((*id, aggregates::UNITS, 1));
+        match kinds[c.level].as_deref() {
+            Some("cell") => deltas.push((*id, aggregates::CELLS, 1)),
+            Some("primary") => {
+                let open = match seats {
+                    Some(n) => n,
+                    None => *seats.insert(crate::positions::open_seats(tx, *id).await?),
+                };
+                deltas.push((*id, crate::positions::SEATS_VACANT, open));
+            }
+            _ => {}
+        }
+    }
+    aggregates::add_bulk(tx, &deltas).await?;
+    crate::regularity::track_units(tx, &ids, &now.date_naive().to_string()).await?;
+    Ok(ids)
+}
+
 /// Renames a unit inside `scope`; returns the unit before and after.
 pub async fn rename(
     tx: &mut Tx,
@@ -235,6 +389,32 @@ pub async fn in_scope<C: Capability>(
         .fetch_one(&mut *e)
         .await)?;
     Ok(n > 0)
+}
+
+/// Whether every unit of `ids` lies inside `scope`: one statement per
+/// few hundred units (bulk writes check their units this way).
+pub async fn all_in_scope<C: Capability>(
+    c: &mut impl DbConn,
+    scope: &Scope<C>,
+    ids: &[UnitId],
+) -> StoreResult<bool> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    for chunk in ids.chunks(500) {
+        let sql = format!(
+            "SELECT count(*) FROM units u WHERE u.id IN ({}) AND {}",
+            crate::scope_sql::join(chunk),
+            unit_condition(scope, "u.id")
+        );
+        let n: i64 = on_ex!(c, |e| sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str()))
+            .fetch_one(&mut *e)
+            .await)?;
+        if n != chunk.len() as i64 {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// The ids of `id` and all its ancestors, nearest first. Used to evaluate

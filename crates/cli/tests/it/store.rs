@@ -1153,3 +1153,297 @@ async fn skills_in_bulk_on_postgres() {
     };
     skills_in_bulk_scenario(postgres_db(&url).await).await;
 }
+
+/// Units and appointments in bulk (the generator's paths): the same
+/// checks as one at a time, nothing written when one row is refused, and
+/// counters that `grassroots check` recomputes to the same values.
+async fn units_and_positions_in_bulk_scenario(db: Db) {
+    use grassroots_store::positions::{self, NewPosition};
+    use grassroots_store::units::NewChild;
+    use grassroots_store::{StoreError, aggregates};
+    let (app, root, actor) = organization(db).await;
+    let manage = actor.principal.scope::<grassroots_core::Manage>();
+    let now = chrono::Utc::now();
+    let child = |parent_id, name| NewChild {
+        parent_id,
+        name,
+        level: "primary_committee",
+        external_id: None,
+    };
+    let cell = |parent_id, name| NewChild {
+        parent_id,
+        name,
+        level: "cell",
+        external_id: None,
+    };
+    let mut tx = app.db.begin().await.unwrap();
+    let made = units::create_many(
+        &mut tx,
+        &manage,
+        &[child(root.id, "Mine"), child(root.id, "Mill")],
+        now,
+    )
+    .await
+    .unwrap();
+    let (mine, mill) = (made[0], made[1]);
+    let cells = units::create_many(
+        &mut tx,
+        &manage,
+        &[
+            cell(mine, "Shaft 1 Cell"),
+            cell(mine, "Shaft 2 Cell"),
+            cell(mill, "Shaft 1 Cell"),
+        ],
+        now,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(cells.len(), 3);
+
+    // Each refusal leaves nothing behind: the transaction is dropped.
+    let of_mine = Principal::new(
+        1,
+        vec![Assignment {
+            role: Role::Secretary,
+            unit_id: mine,
+            scope: ScopeKind::Subtree,
+        }],
+    );
+    let mine_manage = of_mine.scope::<grassroots_core::Manage>();
+    let refused = |scope: grassroots_core::Scope<grassroots_core::Manage>,
+                   rows: Vec<NewChild<'static>>| {
+        let app = &app;
+        async move {
+            let mut tx = app.db.begin().await.unwrap();
+            units::create_many(&mut tx, &scope, &rows, now)
+                .await
+                .unwrap_err()
+        }
+    };
+    // A sibling's subtree is out of reach, even beside an allowed row.
+    let err = refused(
+        mine_manage.clone(),
+        vec![cell(mine, "Shaft 3 Cell"), cell(mill, "Shaft 9 Cell")],
+    )
+    .await;
+    assert!(matches!(err, StoreError::NotFound), "{err:?}");
+    // Twice the same name under one parent, or a name already taken.
+    let err = refused(
+        manage.clone(),
+        vec![cell(mine, "Shaft 3 Cell"), cell(mine, "Shaft 3 Cell")],
+    )
+    .await;
+    assert!(
+        matches!(err, StoreError::Conflict { field: "name" }),
+        "{err:?}"
+    );
+    let err = refused(manage.clone(), vec![cell(mine, "Shaft 1 Cell")]).await;
+    assert!(
+        matches!(err, StoreError::Conflict { field: "name" }),
+        "{err:?}"
+    );
+
+    let person = |u: i64, name: &'static str| {
+        let (app, actor) = (&app, &actor);
+        async move {
+            grassroots_app::people::create(
+                app,
+                actor,
+                u,
+                grassroots_app::people::PersonInput {
+                    full_name: name.into(),
+                    status: "member".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .id
+        }
+    };
+    let (kim, ri, pak) = (
+        person(mine, "Kim").await,
+        person(cells[0], "Ri").await,
+        person(mill, "Pak").await,
+    );
+    let types: std::collections::HashMap<String, i64> = {
+        let mut c = app.db.conn().await.unwrap();
+        positions::types(&mut c)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|t| (t.key, t.id))
+            .collect()
+    };
+    let seat = |unit_id, key: &str, person_id| NewPosition {
+        unit_id,
+        position_type_id: types[key],
+        person_id,
+        started_on: "2022-02-28",
+    };
+    let attempt = |scope: grassroots_core::Scope<grassroots_core::Manage>,
+                   rows: Vec<NewPosition<'static>>| {
+        let app = &app;
+        async move {
+            let mut tx = app.db.begin().await.unwrap();
+            let r = positions::assign_many(&mut tx, &scope, &rows, now).await;
+            if r.is_ok() {
+                tx.commit().await.unwrap();
+            }
+            r
+        }
+    };
+    // The mine's secretary may not appoint in the mill.
+    let err = attempt(
+        mine_manage.clone(),
+        vec![seat(mine, "secretary", kim), seat(mill, "secretary", pak)],
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound), "{err:?}");
+    // A person from outside the unit's subtree.
+    let err = attempt(manage.clone(), vec![seat(mine, "secretary", pak)])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict { field: "person_id" }),
+        "{err:?}"
+    );
+    // One lead seat filled twice in the same batch.
+    let err = attempt(
+        manage.clone(),
+        vec![seat(mine, "secretary", kim), seat(mine, "secretary", ri)],
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::Conflict {
+                field: "position_type_id"
+            }
+        ),
+        "{err:?}"
+    );
+    attempt(
+        manage.clone(),
+        vec![
+            seat(mine, "secretary", kim),
+            seat(cells[0], "cell_secretary", ri),
+            seat(mill, "administrative_head", pak),
+        ],
+    )
+    .await
+    .unwrap();
+    // The seat is taken now, in the database.
+    let err = attempt(manage.clone(), vec![seat(mine, "secretary", ri)])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::Conflict {
+                field: "position_type_id"
+            }
+        ),
+        "{err:?}"
+    );
+
+    let mut c = app.db.conn().await.unwrap();
+    let read = actor.principal.scope::<Read>();
+    let counts = aggregates::of_unit(&mut c, &read, root.id).await.unwrap();
+    assert_eq!(counts.get(aggregates::UNITS).map(|v| v.1), Some(6));
+    assert_eq!(counts.get(aggregates::CELLS).map(|v| v.1), Some(3));
+    assert_eq!(counts.get(positions::CURRENT).map(|v| v.1), Some(3));
+    let mine_counts = aggregates::of_unit(&mut c, &read, mine).await.unwrap();
+    // Three lead seats, one filled.
+    assert_eq!(mine_counts.get(positions::SEATS_VACANT), Some(&(2, 2)));
+    let report = grassroots_store::check::run(&mut c, now.date_naive())
+        .await
+        .unwrap();
+    assert!(report.ok(), "{report:?}");
+}
+
+#[tokio::test]
+async fn units_and_positions_in_bulk_on_sqlite() {
+    let (db, _dir) = sqlite_db().await;
+    units_and_positions_in_bulk_scenario(db).await;
+}
+
+#[tokio::test]
+async fn units_and_positions_in_bulk_on_postgres() {
+    let Some(url) = postgres_url() else {
+        eprintln!("TEST_DATABASE_URL not set: PostgreSQL scenario not run");
+        return;
+    };
+    units_and_positions_in_bulk_scenario(postgres_db(&url).await).await;
+}
+
+/// Check-ins arriving together on many cells' shares of cascaded targets
+/// all succeed, and the counters stay exact: on PostgreSQL, transactions
+/// that change counters wait for each other instead of deadlocking over
+/// the rows of shared ancestors.
+async fn concurrent_check_ins_scenario(db: Db) {
+    use grassroots_app::plans::{self, CheckInInput};
+    let app = App::new(db, Config::default());
+    grassroots_app::demo::build(&app, grassroots_app::demo::Scale::of(1), &|_| {})
+        .await
+        .unwrap();
+    let root = setup::root_unit(&app).await.unwrap().unwrap();
+    let actor = Actor::cli(root.id);
+    let shares: Vec<i64> = {
+        let mut c = app.db.conn().await.unwrap();
+        grassroots_store::on_ex!(&mut c, |e| sqlx::query_scalar(
+            "SELECT id FROM targets
+             WHERE parent_id IS NOT NULL AND children = 0 AND kind = 'numeric'
+               AND deleted_at IS NULL
+             ORDER BY id LIMIT 24"
+        )
+        .fetch_all(&mut *e)
+        .await)
+        .unwrap()
+    };
+    assert_eq!(shares.len(), 24);
+    let mut running = tokio::task::JoinSet::new();
+    for (i, target) in shares.into_iter().enumerate() {
+        let (app, actor) = (app.clone(), actor.clone());
+        running.spawn(async move {
+            plans::check_in(
+                &app,
+                &actor,
+                target,
+                CheckInInput {
+                    value: Some(10.0 + i as f64),
+                    narrative: "Shift report".into(),
+                    confidence: Some("high".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+        });
+    }
+    while let Some(done) = running.join_next().await {
+        done.unwrap().unwrap();
+    }
+    let mut c = app.db.conn().await.unwrap();
+    let report = grassroots_store::check::run(&mut c, chrono::Utc::now().date_naive())
+        .await
+        .unwrap();
+    assert!(report.ok(), "{report:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_check_ins_on_sqlite() {
+    let (db, _dir) = sqlite_db().await;
+    concurrent_check_ins_scenario(db).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_check_ins_on_postgres() {
+    let Some(url) = postgres_url() else {
+        eprintln!("TEST_DATABASE_URL not set: PostgreSQL scenario not run");
+        return;
+    };
+    concurrent_check_ins_scenario(postgres_db(&url).await).await;
+}
