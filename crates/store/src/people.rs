@@ -409,13 +409,8 @@ pub async fn insert_batch(
         // handle (see `sqlite_direct`): several times faster than
         // multi-row statements through the driver.
         let at = crate::sqlite_direct::timestamp(now);
-        let large = rows.len() >= crate::sqlite_direct::LARGE_LOAD;
-        if large {
-            crate::sqlite_direct::set_cache_kib(t, crate::sqlite_direct::BULK_CACHE_KIB).await?;
-        }
-        let written: StoreResult<()> = async {
-            for chunk in rows.chunks(crate::sqlite_direct::ROWS_PER_LOCK) {
-                crate::sqlite_direct::run_in_tx(t, |c| {
+        for chunk in rows.chunks(crate::sqlite_direct::ROWS_PER_LOCK) {
+            crate::sqlite_direct::run_in_tx(t, |c| {
                     let mut person = c.prepare_cached(
                         "INSERT INTO people (unit_id, full_name, contact, status, joined_on, external_id, created_at, updated_at)
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
@@ -442,19 +437,12 @@ pub async fn insert_batch(
                 })
                 .await
                 .map_err(|e| e.conflict_on("external_id"))?;
-                for r in chunk {
-                    *counts.entry((r.unit_id, r.status.to_string())).or_default() += 1;
-                }
-                done += chunk.len();
-                progress(done);
+            for r in chunk {
+                *counts.entry((r.unit_id, r.status.to_string())).or_default() += 1;
             }
-            Ok(())
+            done += chunk.len();
+            progress(done);
         }
-        .await;
-        if large {
-            crate::sqlite_direct::set_cache_kib(t, crate::sqlite_direct::DEFAULT_CACHE_KIB).await?;
-        }
-        written?;
     }
     // PostgreSQL: whole columns as arrays, ids taken first so that they
     // come back in the order given.

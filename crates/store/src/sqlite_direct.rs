@@ -62,29 +62,6 @@ pub(crate) async fn read<R>(
     .await
 }
 
-/// Loads of at least this many rows write with [`BULK_CACHE_KIB`].
-pub(crate) const LARGE_LOAD: usize = 10_000;
-
-/// Page cache of one connection during a large load, in KiB. SQLite's
-/// default (2 MB) is far smaller than the indexes a load inserts into in
-/// no particular order (a million people's names and external ids take
-/// tens of megabytes): each insertion then reads its index pages back
-/// from the operating system and the transaction spills dirty pages to
-/// the log before it commits. The cache is given back after the load.
-pub(crate) const BULK_CACHE_KIB: i64 = 262_144;
-
-/// SQLite's default page cache, in KiB, which connections keep otherwise
-/// (it bounds the server's memory: several connections each have one).
-pub(crate) const DEFAULT_CACHE_KIB: i64 = 2_000;
-
-/// Sets the page cache of `conn` to `kib` KiB (lowering it frees pages).
-pub(crate) async fn set_cache_kib(conn: &mut SqliteConnection, kib: i64) -> StoreResult<()> {
-    with_handle(conn, |direct| {
-        Ok(direct.execute_batch(&format!("PRAGMA cache_size = -{kib}"))?)
-    })
-    .await
-}
-
 async fn with_handle<R>(
     conn: &mut SqliteConnection,
     f: impl FnOnce(&rusqlite::Connection) -> StoreResult<R>,
