@@ -283,6 +283,12 @@ fn plan_cache_modes(w: &World) {
     if w.app.db.dialect() != Dialect::Postgres {
         return;
     }
+    // At national scale the lists of the root under a generic plan take
+    // seconds each, hundreds of times: the comparison is made at scale 10.
+    if std::env::var("GRASSROOTS_BENCH_SCALE").as_deref() == Ok("national") {
+        eprintln!("plan cache modes: compared at scale 10 only");
+        return;
+    }
     let read = w.actor.principal.scope::<Read>();
     let today = grassroots_app::plans::today(&w.app);
     let year = today.format("%Y").to_string();
