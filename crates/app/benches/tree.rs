@@ -34,6 +34,47 @@ struct World {
     _dir: tempfile::TempDir,
 }
 
+impl World {
+    /// Every counter of `unit`'s subtree (maintained aggregates).
+    fn people_counters(&self, unit: i64) {
+        let read = self.actor.principal.scope::<Read>();
+        self.rt.block_on(async {
+            let mut c = self.app.db.conn().await.unwrap();
+            aggregates::of_unit(&mut c, &read, unit).await.unwrap();
+        })
+    }
+
+    /// The people of `unit`'s subtree counted over parent links.
+    fn people_recursive(&self, unit: i64) -> i64 {
+        self.rt.block_on(async {
+            let mut c = self.app.db.conn().await.unwrap();
+            on_ex!(&mut c, |e| sqlx::query_scalar(RECURSIVE_PEOPLE)
+                .bind(unit)
+                .fetch_one(&mut *e)
+                .await)
+            .unwrap()
+        })
+    }
+
+    /// Moves the 1,000-unit subtree under `parents[to]`.
+    fn move_mover(&self, to: usize) {
+        let manage = self.actor.principal.scope::<Manage>();
+        self.rt.block_on(async {
+            let mut tx = self.app.db.begin().await.unwrap();
+            units::move_to(
+                &mut tx,
+                &manage,
+                self.mover,
+                self.parents[to],
+                self.app.clock.now(),
+            )
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+        })
+    }
+}
+
 fn world() -> World {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -358,21 +399,11 @@ fn people_and_writes_timed(w: &World) {
     let read = w.actor.principal.scope::<Read>();
     for (label, unit) in &w.levels {
         percentiles(&format!("people/maintained/{label}"), 2000, || {
-            w.rt.block_on(async {
-                let mut c = w.app.db.conn().await.unwrap();
-                aggregates::of_unit(&mut c, &read, *unit).await.unwrap();
-            })
+            w.people_counters(*unit);
         });
         let runs = if *label == "root" { 20 } else { 200 };
         percentiles(&format!("people/recursive/{label}"), runs, || {
-            w.rt.block_on(async {
-                let mut c = w.app.db.conn().await.unwrap();
-                let _: i64 = on_ex!(&mut c, |e| sqlx::query_scalar(RECURSIVE_PEOPLE)
-                    .bind(*unit)
-                    .fetch_one(&mut *e)
-                    .await)
-                .unwrap();
-            })
+            w.people_recursive(*unit);
         });
     }
     // A person added to a cell of the primary committee, as the form or
@@ -404,18 +435,10 @@ fn people_and_writes_timed(w: &World) {
             .unwrap();
         })
     });
-    let manage = w.actor.principal.scope::<Manage>();
     let mut flip = 0;
     percentiles("write/move_1000_units", 40, || {
         flip = 1 - flip;
-        let to = w.parents[flip];
-        w.rt.block_on(async {
-            let mut tx = w.app.db.begin().await.unwrap();
-            units::move_to(&mut tx, &manage, w.mover, to, w.app.clock.now())
-                .await
-                .unwrap();
-            tx.commit().await.unwrap();
-        })
+        w.move_mover(flip);
     });
 }
 
@@ -423,7 +446,6 @@ fn benches(c: &mut Criterion) {
     let w = world();
     plan_cache_modes(&w);
     plan_benches(c, &w);
-    let read = w.actor.principal.scope::<Read>();
     // One connection held throughout: the figures are the reads alone.
     let mut conn = w.rt.block_on(w.app.db.conn()).unwrap();
     people_and_writes_timed(&w);
@@ -432,31 +454,12 @@ fn benches(c: &mut Criterion) {
         g.bench_with_input(
             BenchmarkId::new("maintained_counters", label),
             unit,
-            |b, unit| {
-                b.iter(|| {
-                    w.rt.block_on(async {
-                        let mut c = w.app.db.conn().await.unwrap();
-                        aggregates::of_unit(&mut c, &read, *unit).await.unwrap()
-                    })
-                })
-            },
+            |b, unit| b.iter(|| w.people_counters(*unit)),
         );
         g.bench_with_input(
             BenchmarkId::new("recursive_query", label),
             unit,
-            |b, unit| {
-                b.iter(|| {
-                    w.rt.block_on(async {
-                        let mut c = w.app.db.conn().await.unwrap();
-                        let n: i64 = on_ex!(&mut c, |e| sqlx::query_scalar(RECURSIVE_PEOPLE)
-                            .bind(*unit)
-                            .fetch_one(&mut *e)
-                            .await)
-                        .unwrap();
-                        n
-                    })
-                })
-            },
+            |b, unit| b.iter(|| w.people_recursive(*unit)),
         );
     }
     // The driver's floor: the smallest statement, on the same connection.
@@ -480,19 +483,11 @@ fn benches(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("move");
     g.sample_size(20).measurement_time(Duration::from_secs(20));
-    let manage = w.actor.principal.scope::<Manage>();
     let mut flip = 0;
     g.bench_function("subtree_of_1000_units", |b| {
         b.iter(|| {
             flip = 1 - flip;
-            let to = w.parents[flip];
-            w.rt.block_on(async {
-                let mut tx = w.app.db.begin().await.unwrap();
-                units::move_to(&mut tx, &manage, w.mover, to, w.app.clock.now())
-                    .await
-                    .unwrap();
-                tx.commit().await.unwrap();
-            })
+            w.move_mover(flip);
         })
     });
     g.finish();

@@ -408,33 +408,11 @@ impl Builder<'_> {
         let (units, targets) = self.analyzed_at;
         let grown = |now: usize, then: usize| now >= 1_000 && now >= 2 * then.max(1);
         if grown(self.made.units, units) {
-            self.app
-                .db
-                .analyze(&[
-                    "units",
-                    "unit_closure",
-                    "unit_aggregates",
-                    "people",
-                    "person_status_history",
-                    "positions",
-                    "person_skills",
-                ])
-                .await?;
+            self.app.db.analyze(STRUCTURE_TABLES).await?;
             self.analyzed_at.0 = self.made.units;
         }
         if grown(self.made.targets, targets) {
-            self.app
-                .db
-                .analyze(&[
-                    "plans",
-                    "targets",
-                    "check_ins",
-                    "blockers",
-                    "progress_history",
-                    "unit_aggregates",
-                    "decision_addressees",
-                ])
-                .await?;
+            self.app.db.analyze(PLAN_TABLES).await?;
             self.analyzed_at.1 = self.made.targets;
         }
         Ok(())
@@ -568,6 +546,29 @@ struct Anchors {
     member: (UnitId, String, i64),
     cell_people: Vec<i64>,
 }
+
+/// Tables the demo's structure fills (units, people, their positions and
+/// skills), its plans, and its meetings: analyzed as they grow and at the
+/// end (PostgreSQL).
+const STRUCTURE_TABLES: &[&str] = &[
+    "units",
+    "unit_closure",
+    "unit_aggregates",
+    "people",
+    "person_status_history",
+    "positions",
+    "person_skills",
+];
+const PLAN_TABLES: &[&str] = &[
+    "plans",
+    "targets",
+    "check_ins",
+    "blockers",
+    "progress_history",
+    "unit_aggregates",
+    "decision_addressees",
+];
+const MEETING_TABLES: &[&str] = &["meetings", "meeting_participants", "meeting_regularity"];
 
 /// Cells with a record of regular meetings in the demo.
 const SAMPLE_CELLS: usize = 60;
@@ -944,26 +945,9 @@ pub async fn build(
     }));
     audit::append(&mut tx, now, &e).await?;
     tx.commit().await?;
-    app.db
-        .analyze(&[
-            "units",
-            "unit_closure",
-            "unit_aggregates",
-            "people",
-            "person_status_history",
-            "person_skills",
-            "positions",
-            "decision_addressees",
-            "plans",
-            "targets",
-            "check_ins",
-            "blockers",
-            "progress_history",
-            "meetings",
-            "meeting_participants",
-            "meeting_regularity",
-        ])
-        .await?;
+    for tables in [STRUCTURE_TABLES, PLAN_TABLES, MEETING_TABLES] {
+        app.db.analyze(tables).await?;
+    }
     (b.progress)(&b.made);
     Ok(out)
 }

@@ -259,27 +259,15 @@ pub(crate) async fn snapshot(
     year: &str,
     today: NaiveDate,
 ) -> StoreResult<()> {
-    let y: i64 = year.parse().unwrap_or(0);
-    crate::aggregates::serialize_counters(tx).await?;
-    on_ex!(tx, |e| sqlx::query(
-        "INSERT INTO progress_history (unit_id, year, day, weight, completion)
-         SELECT c.ancestor_id, $2, $3, coalesce(w.subtree, 0), coalesce(x.subtree, 0)
-         FROM unit_closure c
-         LEFT JOIN unit_aggregates w ON w.unit_id = c.ancestor_id AND w.metric = $4
-         LEFT JOIN unit_aggregates x ON x.unit_id = c.ancestor_id AND x.metric = $5
-         WHERE c.descendant_id = $1
-         ON CONFLICT (unit_id, year, day) DO UPDATE SET
-           weight = excluded.weight, completion = excluded.completion"
+    // The unit is bound: a check-in's statement stays one prepared text.
+    write_history(
+        tx,
+        "SELECT ancestor_id AS id FROM unit_closure WHERE descendant_id = $5",
+        Some(unit_id),
+        year,
+        today,
     )
-    .bind(unit_id)
-    .bind(y)
-    .bind(ymd(today))
-    .bind(weight_metric(year))
-    .bind(completion_metric(year))
-    .execute(&mut *e)
     .await
-    .map(|r| r.rows_affected()))?;
-    Ok(())
 }
 
 /// [`snapshot`] for many units of one year at once: every ancestor of any
@@ -290,30 +278,49 @@ pub(crate) async fn snapshot_many(
     year: &str,
     today: NaiveDate,
 ) -> StoreResult<()> {
-    let y: i64 = year.parse().unwrap_or(0);
-    crate::aggregates::serialize_counters(tx).await?;
     for chunk in units.chunks(500) {
-        let sql = format!(
-            "INSERT INTO progress_history (unit_id, year, day, weight, completion)
-             SELECT a.id, $1, $2, coalesce(w.subtree, 0), coalesce(x.subtree, 0)
-             FROM (SELECT DISTINCT c.ancestor_id AS id FROM unit_closure c
-                   WHERE c.descendant_id IN ({})) a
-             LEFT JOIN unit_aggregates w ON w.unit_id = a.id AND w.metric = $3
-             LEFT JOIN unit_aggregates x ON x.unit_id = a.id AND x.metric = $4
-             WHERE true
-             ON CONFLICT (unit_id, year, day) DO UPDATE SET
-               weight = excluded.weight, completion = excluded.completion",
+        let ancestors = format!(
+            "SELECT DISTINCT ancestor_id AS id FROM unit_closure WHERE descendant_id IN ({})",
             crate::scope_sql::join(chunk)
         );
-        on_ex!(tx, |e| sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+        write_history(tx, &ancestors, None, year, today).await?;
+    }
+    Ok(())
+}
+
+/// Writes today's completion of `year` for each unit `ancestors` (a query
+/// of distinct ids, named `id`; integers only, or `$5` bound to `unit`)
+/// selects.
+async fn write_history(
+    tx: &mut Tx,
+    ancestors: &str,
+    unit: Option<UnitId>,
+    year: &str,
+    today: NaiveDate,
+) -> StoreResult<()> {
+    let y: i64 = year.parse().unwrap_or(0);
+    crate::aggregates::serialize_counters(tx).await?;
+    let sql = format!(
+        "INSERT INTO progress_history (unit_id, year, day, weight, completion)
+         SELECT a.id, $1, $2, coalesce(w.subtree, 0), coalesce(x.subtree, 0)
+         FROM ({ancestors}) a
+         LEFT JOIN unit_aggregates w ON w.unit_id = a.id AND w.metric = $3
+         LEFT JOIN unit_aggregates x ON x.unit_id = a.id AND x.metric = $4
+         WHERE true
+         ON CONFLICT (unit_id, year, day) DO UPDATE SET
+           weight = excluded.weight, completion = excluded.completion"
+    );
+    on_ex!(tx, |e| {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
             .bind(y)
             .bind(ymd(today))
             .bind(weight_metric(year))
-            .bind(completion_metric(year))
-            .execute(&mut *e)
-            .await
-            .map(|r| r.rows_affected()))?;
-    }
+            .bind(completion_metric(year));
+        if let Some(unit) = unit {
+            q = q.bind(unit);
+        }
+        q.execute(&mut *e).await.map(|r| r.rows_affected())
+    })?;
     Ok(())
 }
 

@@ -18,6 +18,23 @@ impl Lcg {
     }
 }
 
+/// A member named `name` added to `unit` through the service.
+async fn member(app: &App, actor: &Actor, unit: i64, name: &str) -> i64 {
+    grassroots_app::people::create(
+        app,
+        actor,
+        unit,
+        grassroots_app::people::PersonInput {
+            full_name: name.into(),
+            status: "member".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .id
+}
+
 /// An initialized organization on `db` and the command-line actor.
 async fn organization(db: Db) -> (App, grassroots_store::units::Unit, Actor) {
     let app = App::new(db, Config::default());
@@ -1035,24 +1052,7 @@ async fn skills_in_bulk_scenario(db: Db) {
         }
     };
     let (a, b) = (unit("A").await, unit("B").await);
-    let person = |u: i64, name: &'static str| {
-        let (app, actor) = (&app, &actor);
-        async move {
-            grassroots_app::people::create(
-                app,
-                actor,
-                u,
-                grassroots_app::people::PersonInput {
-                    full_name: name.into(),
-                    status: "member".into(),
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap()
-            .id
-        }
-    };
+    let person = |u: i64, name: &'static str| member(&app, &actor, u, name);
     let (a1, a2, b1) = (
         person(a, "Kim").await,
         person(a, "Ri").await,
@@ -1244,24 +1244,7 @@ async fn units_and_positions_in_bulk_scenario(db: Db) {
         "{err:?}"
     );
 
-    let person = |u: i64, name: &'static str| {
-        let (app, actor) = (&app, &actor);
-        async move {
-            grassroots_app::people::create(
-                app,
-                actor,
-                u,
-                grassroots_app::people::PersonInput {
-                    full_name: name.into(),
-                    status: "member".into(),
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap()
-            .id
-        }
-    };
+    let person = |u: i64, name: &'static str| member(&app, &actor, u, name);
     let (kim, ri, pak) = (
         person(mine, "Kim").await,
         person(cells[0], "Ri").await,
