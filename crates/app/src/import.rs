@@ -198,32 +198,30 @@ impl Problems {
     }
 }
 
-/// Column positions of the mapped fields.
+/// Column positions and labels of the mapped fields (a handful: a list
+/// is looked up faster than a hash map, once per cell of the file).
 struct Columns {
-    index: HashMap<&'static str, usize>,
-    label: HashMap<&'static str, String>,
+    mapped: Vec<(&'static str, usize, String)>,
 }
 
 impl Columns {
     fn get<'r>(&self, row: &'r [String], field: &str) -> &'r str {
-        self.index
-            .get(field)
-            .and_then(|i| row.get(*i))
+        self.mapped
+            .iter()
+            .find(|(f, _, _)| *f == field)
+            .and_then(|(_, i, _)| row.get(*i))
             .map_or("", String::as_str)
     }
     fn label(&self, field: &str) -> String {
-        self.label
-            .get(field)
-            .cloned()
-            .unwrap_or_else(|| field.to_string())
+        self.mapped
+            .iter()
+            .find(|(f, _, _)| *f == field)
+            .map_or_else(|| field.to_string(), |(_, _, label)| label.clone())
     }
 }
 
 fn resolve_columns(kind: Kind, table: &Table, mapping: &Mapping, p: &mut Problems) -> Columns {
-    let mut cols = Columns {
-        index: HashMap::new(),
-        label: HashMap::new(),
-    };
+    let mut cols = Columns { mapped: Vec::new() };
     for (field, required) in kind.fields() {
         let header = mapping.get(*field).map(|h| h.trim()).unwrap_or("");
         if header.is_empty() {
@@ -249,9 +247,8 @@ fn resolve_columns(kind: Kind, table: &Table, mapping: &Mapping, p: &mut Problem
             .collect();
         match found[..] {
             [i] => {
-                cols.index.insert(field, i);
-                cols.label
-                    .insert(field, format!("{} ({header})", tabular::column_letter(i)));
+                let label = format!("{} ({header})", tabular::column_letter(i));
+                cols.mapped.push((field, i, label));
             }
             [] => p.add(
                 0,
@@ -914,7 +911,7 @@ async fn check_people(
         .iter()
         .any(|u| u.unit.id == target && u.unit.closed_at.is_some());
     let mut rows = Vec::with_capacity(table.rows.len());
-    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut seen: HashMap<String, usize> = HashMap::with_capacity(table.rows.len());
     for (line, cells) in &table.rows {
         let line = *line;
         let name_raw = cols.get(cells, "full_name");

@@ -45,6 +45,22 @@ pub(crate) fn date(raw: &str) -> AppResult<Option<String>> {
     if d.is_empty() {
         return Ok(None);
     }
+    // Most dates arrive already written as they are stored: checked
+    // digit by digit, then as a calendar day, without a format string.
+    let b = d.as_bytes();
+    if b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+    {
+        let number = |r: std::ops::Range<usize>| d[r].parse::<u32>().unwrap_or(0);
+        let year = number(0..4) as i32;
+        if chrono::NaiveDate::from_ymd_opt(year, number(5..7), number(8..10)).is_some() {
+            return Ok(Some(d.to_string()));
+        }
+    }
     chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
         .map(|v| Some(v.format("%Y-%m-%d").to_string()))
         .map_err(|_| FieldError::new("joined_on", "invalid", "must be a date YYYY-MM-DD").into())
@@ -190,4 +206,25 @@ pub async fn list(
         ..filter
     };
     Ok(people::list(&mut c, &read, unit_id, &filter).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::date;
+
+    #[test]
+    fn dates_are_checked_and_stored_one_way() {
+        assert_eq!(date("2019-04-15").unwrap().as_deref(), Some("2019-04-15"));
+        assert_eq!(date(" 2019-4-5 ").unwrap().as_deref(), Some("2019-04-05"));
+        assert_eq!(date("").unwrap(), None);
+        for bad in [
+            "2019-02-30",
+            "2019-13-01",
+            "2019-00-10",
+            "31/12/2020",
+            "2019-04-1x",
+        ] {
+            assert!(date(bad).is_err(), "{bad} was accepted");
+        }
+    }
 }

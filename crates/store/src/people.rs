@@ -405,38 +405,90 @@ pub async fn insert_batch(
     let mut done = 0;
     let mut ids: Vec<i64> = Vec::with_capacity(rows.len());
     if let Tx::Sqlite(t) = tx {
-        // One prepared insert stepped per row on the connection's own
-        // handle (see `sqlite_direct`): several times faster than
-        // multi-row statements through the driver.
+        // Multi-row statements stepped on the connection's own handle (see
+        // `sqlite_direct`), ids given from the table's highest: the write
+        // transaction holds SQLite's only write lock, so no one else takes
+        // them, and they come back in the order given.
+        use crate::sqlite_direct::{ROWS_PER_STATEMENT, multi_row_insert};
+        use rusqlite::types::ToSql;
         let at = crate::sqlite_direct::timestamp(now);
+        let person_sql = |n| {
+            multi_row_insert(
+                "INSERT INTO people (id, unit_id, full_name, contact, status, joined_on, external_id, created_at, updated_at)",
+                n,
+                7,
+                1,
+                "?1, ?1",
+            )
+        };
+        let history_sql = |n| {
+            multi_row_insert(
+                "INSERT INTO person_status_history (person_id, status, unit_id, changed_at, changed_by)",
+                n,
+                3,
+                2,
+                "?1, ?2",
+            )
+        };
+        let (full_person, full_history) = (
+            person_sql(ROWS_PER_STATEMENT),
+            history_sql(ROWS_PER_STATEMENT),
+        );
+        let mut next_id: Option<i64> = None;
         for chunk in rows.chunks(crate::sqlite_direct::ROWS_PER_LOCK) {
             crate::sqlite_direct::run_in_tx(t, |c| {
-                    let mut person = c.prepare_cached(
-                        "INSERT INTO people (unit_id, full_name, contact, status, joined_on, external_id, created_at, updated_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
-                    )?;
-                    let mut history = c.prepare_cached(
-                        "INSERT INTO person_status_history (person_id, status, unit_id, changed_at, changed_by)
-                         VALUES (?1, ?2, ?3, ?4, ?5)",
-                    )?;
-                    for r in chunk {
-                        person.execute(rusqlite::params![
-                            r.unit_id,
-                            r.full_name,
-                            r.contact,
-                            r.status,
-                            r.joined_on,
-                            r.external_id,
-                            at
-                        ])?;
-                        let id = c.last_insert_rowid();
-                        history.execute(rusqlite::params![id, r.status, r.unit_id, at, actor])?;
-                        ids.push(id);
+                let mut id = match next_id {
+                    Some(id) => id,
+                    None => {
+                        c.query_row("SELECT coalesce(max(id), 0) + 1 FROM people", [], |r| {
+                            r.get(0)
+                        })?
                     }
-                    Ok(())
-                })
-                .await
-                .map_err(|e| e.conflict_on("external_id"))?;
+                };
+                let mut full = (
+                    c.prepare_cached(&full_person)?,
+                    c.prepare_cached(&full_history)?,
+                );
+                for part in chunk.chunks(ROWS_PER_STATEMENT) {
+                    let mut short;
+                    let (person, history) = if part.len() == ROWS_PER_STATEMENT {
+                        (&mut *full.0, &mut *full.1)
+                    } else {
+                        short = (
+                            c.prepare(&person_sql(part.len()))?,
+                            c.prepare(&history_sql(part.len()))?,
+                        );
+                        (&mut short.0, &mut short.1)
+                    };
+                    let part_ids: Vec<i64> = (id..id + part.len() as i64).collect();
+                    id += part.len() as i64;
+                    let mut values: Vec<&dyn ToSql> = Vec::with_capacity(1 + 7 * part.len());
+                    values.push(&at);
+                    for (r, id) in part.iter().zip(&part_ids) {
+                        values.extend([
+                            id as &dyn ToSql,
+                            &r.unit_id,
+                            &r.full_name,
+                            &r.contact,
+                            &r.status,
+                            &r.joined_on,
+                            &r.external_id,
+                        ]);
+                    }
+                    person.execute(values.as_slice())?;
+                    let mut values: Vec<&dyn ToSql> = Vec::with_capacity(2 + 3 * part.len());
+                    values.extend([&at as &dyn ToSql, &actor]);
+                    for (r, id) in part.iter().zip(&part_ids) {
+                        values.extend([id as &dyn ToSql, &r.status, &r.unit_id]);
+                    }
+                    history.execute(values.as_slice())?;
+                    ids.extend(part_ids);
+                }
+                next_id = Some(id);
+                Ok(())
+            })
+            .await
+            .map_err(|e| e.conflict_on("external_id"))?;
             for r in chunk {
                 *counts.entry((r.unit_id, r.status.to_string())).or_default() += 1;
             }

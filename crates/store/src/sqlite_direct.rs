@@ -92,3 +92,53 @@ pub(crate) fn is_unique_violation(e: &rusqlite::Error) -> bool {
         Some(rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY)
     )
 }
+
+/// Rows per multi-row `INSERT` on the bulk paths: a statement's fixed cost
+/// (reset, cursors, and for a `CHECK (x IN (…))` a lookup table built
+/// each time it runs) is paid once per this many rows instead of per row.
+pub(crate) const ROWS_PER_STATEMENT: usize = 25;
+
+/// `{head} VALUES (…), (…)` for `rows` rows: each row is `width` numbered
+/// parameters, starting after the `shared` ones (`?1`…`?shared`, bound
+/// once per statement), followed by `tail` (which may name the shared
+/// ones, e.g. `?1, ?1`).
+pub(crate) fn multi_row_insert(
+    head: &str,
+    rows: usize,
+    width: usize,
+    shared: usize,
+    tail: &str,
+) -> String {
+    use std::fmt::Write;
+    let mut sql = format!("{head} VALUES ");
+    let mut n = shared;
+    for r in 0..rows {
+        sql.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..width {
+            n += 1;
+            let _ = write!(sql, "{}?{n}", if c == 0 { "" } else { ", " });
+        }
+        if !tail.is_empty() {
+            let _ = write!(sql, ", {tail}");
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+#[cfg(test)]
+mod tests {
+    use super::multi_row_insert;
+
+    #[test]
+    fn multi_row_insert_numbers_rows_after_the_shared_parameters() {
+        assert_eq!(
+            multi_row_insert("INSERT INTO t (a, b, at)", 2, 2, 1, "?1"),
+            "INSERT INTO t (a, b, at) VALUES (?2, ?3, ?1), (?4, ?5, ?1)"
+        );
+        assert_eq!(
+            multi_row_insert("INSERT INTO t (a)", 1, 1, 0, ""),
+            "INSERT INTO t (a) VALUES (?1)"
+        );
+    }
+}
