@@ -10,8 +10,10 @@
 //! while one caller reads an aged result anew, the others are served the
 //! aged one (never one older than a write made here).
 //! Callers check what the reader may see on every request before looking
-//! here; sign-ins (who a session or token is) are kept under the same
-//! rule, so a revoked token or role is refused from the next request on.
+//! here; sign-ins (who a session or token is) and units' ancestors (what
+//! a dashboard's reader is checked against) are kept under the same rule,
+//! so a revoked token or role, or a unit moved, counts from the next
+//! request on when done here, within the configured seconds otherwise.
 
 use std::collections::HashMap;
 use std::hash::Hash;

@@ -548,8 +548,8 @@ struct Anchors {
 }
 
 /// Tables the demo's structure fills (units, people, their positions and
-/// skills), its plans, and its meetings: analyzed as they grow and at the
-/// end (PostgreSQL).
+/// skills), its plans, and its meetings: analyzed as they grow, vacuumed
+/// and analyzed at the end (PostgreSQL).
 const STRUCTURE_TABLES: &[&str] = &[
     "units",
     "unit_closure",
@@ -946,7 +946,7 @@ pub async fn build(
     audit::append(&mut tx, now, &e).await?;
     tx.commit().await?;
     for tables in [STRUCTURE_TABLES, PLAN_TABLES, MEETING_TABLES] {
-        app.db.analyze(tables).await?;
+        app.db.vacuum_analyze(tables).await?;
     }
     (b.progress)(&b.made);
     Ok(out)

@@ -57,6 +57,8 @@ pub struct App {
     pub dashboards: Arc<plans::KeptDashboards>,
     /// Sessions and API tokens resolved, kept while nothing changed.
     pub sign_ins: Arc<auth::KeptSignIns>,
+    /// Units' ancestors, kept under the same rule as sign-ins.
+    pub unit_paths: Arc<units::KeptPaths>,
 }
 
 impl App {
@@ -66,6 +68,7 @@ impl App {
             db,
             dashboards: Arc::new(plans::kept_dashboards(&config)),
             sign_ins: Arc::new(auth::KeptSignIns::new(&config)),
+            unit_paths: Arc::new(units::kept_paths(&config)),
             config: Arc::new(config),
             clock: Clock::default(),
         }

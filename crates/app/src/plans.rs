@@ -1261,15 +1261,16 @@ pub fn kept_dashboards(config: &crate::Config) -> KeptDashboards {
 }
 
 /// The dashboard of `unit_id`'s subtree for `year` (default: this year).
-/// Authorization is checked on every call; the figures are read anew
-/// after any write (see [`crate::cache`]).
+/// Authorization is checked on every call (against the unit's kept
+/// ancestors); the figures are read anew after any write (see
+/// [`crate::cache`]).
 pub async fn dashboard(
     app: &App,
     actor: &Actor,
     unit_id: UnitId,
     year: Option<i32>,
 ) -> AppResult<Arc<DashboardView>> {
-    crate::units::require::<Read>(app, actor, unit_id).await?;
+    crate::units::require_read_kept(app, actor, unit_id).await?;
     let today = today(app);
     let year = year.unwrap_or(today.year());
     if !(1900..=2999).contains(&year) {

@@ -160,6 +160,36 @@ pub async fn get(app: &App, actor: &Actor, id: UnitId) -> AppResult<Unit> {
     Ok(units::get(&mut c, &actor.principal.scope::<Read>(), id).await?)
 }
 
+/// Units' ancestor ids (the unit first), kept between requests.
+pub type KeptPaths = crate::cache::Kept<UnitId, Vec<UnitId>>;
+
+/// The ancestor cache of a server with `config`: a few ids per unit, so
+/// 16,384 units take well under a megabyte.
+pub fn kept_paths(config: &crate::Config) -> KeptPaths {
+    crate::cache::Kept::configured(16_384, config)
+}
+
+/// [`require`] for reading, with the unit's ancestors kept between
+/// requests under the rule that keeps sign-ins (see [`crate::cache`]): a
+/// move made by this process is seen at once, one made by another process
+/// within `cache.fresh_seconds`, as a revoked role is. For reads served
+/// from memory (a kept dashboard), which would otherwise cost a statement
+/// each for the check alone.
+pub(crate) async fn require_read_kept(app: &App, actor: &Actor, id: UnitId) -> AppResult<()> {
+    let path = app
+        .unit_paths
+        .get_or_read(id, || async {
+            let mut c = app.db.conn().await?;
+            Ok::<_, AppError>(units::ancestor_ids(&mut c, id).await?)
+        })
+        .await?;
+    if actor.principal.scope::<Read>().allows(id, &path) {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
 /// Refuses unless the actor holds capability `C` at the unit: `Forbidden`
 /// when the unit is readable but the capability is missing, `NotFound` when
 /// it is not even readable (so its existence is not revealed).

@@ -475,11 +475,11 @@ pub async fn open_in_subtree_by(
          WHERE EXISTS (SELECT 1 FROM unit_closure c
                        WHERE c.descendant_id = b.unit_id AND c.ancestor_id = $1)"
     };
+    let inside = crate::scope_sql::condition_below(c, scope, unit_id, "b.unit_id").await?;
     let sql = format!(
         "SELECT {COLUMNS}, u.name AS unit_name, o.name AS origin_name
-         FROM {from} AND b.resolved_at IS NULL AND {}
-         ORDER BY b.opened_at, b.id LIMIT $2",
-        unit_condition(scope, "b.unit_id")
+         FROM {from} AND b.resolved_at IS NULL AND {inside}
+         ORDER BY b.opened_at, b.id LIMIT $2"
     );
     Ok(on_ex!(c, |e| sqlx::query_as::<_, BlockerListing>(
         sqlx::AssertSqlSafe(sql.as_str())

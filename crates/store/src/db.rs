@@ -252,6 +252,24 @@ impl Db {
         Ok(())
     }
 
+    /// After a bulk load (PostgreSQL): `VACUUM (ANALYZE)` of `tables`, what
+    /// autovacuum would do some time later. Counters upserted many times
+    /// over leave dead row versions that every read of them steps over
+    /// (12 ms against 3 ms for a province's children at national scale),
+    /// and index-only scans need the pages marked all-visible.
+    pub async fn vacuum_analyze(&self, tables: &[&str]) -> StoreResult<()> {
+        if let Db::Postgres(p) = self {
+            for table in tables {
+                // Table names are the caller's constants, never input.
+                debug_assert!(table.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+                sqlx::query(sqlx::AssertSqlSafe(format!("VACUUM (ANALYZE) {table}")))
+                    .execute(p)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Closes every connection of the pool.
     pub async fn close(&self) {
         match self {

@@ -53,6 +53,7 @@ migrations![
     ),
     (12, "regularity", "0012_regularity.sql"),
     (13, "speeches_running", "0013_speeches_running.sql"),
+    (14, "listing_order", "0014_listing_order.sql"),
 ];
 
 /// The migrations of a dialect, in order.

@@ -1484,6 +1484,7 @@ pub async fn in_subtree_with_status_by(
     if list.is_empty() {
         return Ok(Vec::new());
     }
+    let inside = crate::scope_sql::condition_below(c, scope, unit_id, "t.unit_id").await?;
     let sql = if walk {
         // A small subtree: walk it.
         format!(
@@ -1491,9 +1492,8 @@ pub async fn in_subtree_with_status_by(
              FROM unit_closure c JOIN targets t ON t.unit_id = c.descendant_id
              JOIN units u ON u.id = t.unit_id
              WHERE c.ancestor_id = $1 AND t.status IN ({list}) AND t.deleted_at IS NULL
-               AND t.due_on >= $2 AND t.due_on <= $3 AND {}
-             ORDER BY t.due_on, t.id LIMIT $4",
-            unit_condition(scope, "t.unit_id")
+               AND t.due_on >= $2 AND t.due_on <= $3 AND {inside}
+             ORDER BY t.due_on, t.id LIMIT $4"
         )
     } else {
         // A large one: take the targets of one status in due order (the
@@ -1512,9 +1512,8 @@ pub async fn in_subtree_with_status_by(
                    AND t.due_on >= $2 AND t.due_on <= $3
                    AND EXISTS (SELECT 1 FROM unit_closure c
                                WHERE c.descendant_id = t.unit_id AND c.ancestor_id = $1)
-                   AND {}
-                 ORDER BY t.due_on, t.id LIMIT $4",
-                unit_condition(scope, "t.unit_id")
+                   AND {inside}
+                 ORDER BY t.due_on, t.id LIMIT $4"
             );
             rows.extend(listing(c, &sql, unit_id, year, limit).await?);
         }

@@ -2739,6 +2739,33 @@ async fn transfers_are_issued_acknowledged_and_expire() {
 }
 
 #[tokio::test]
+async fn a_dashboard_is_refused_from_the_request_after_its_unit_moves_away() {
+    let w = world().await;
+    let mut sec_a = w.t.login("sec_a").await;
+    let mut sec_b = w.t.login("sec_b").await;
+    let path = format!("/api/v1/units/{}/dashboard", w.a_cell);
+    // Read once: the cell's ancestors and its dashboard are kept now.
+    let r = sec_a.json(Method::GET, &path, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = sec_b.json(Method::GET, &path, None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // The cell moves from A to B: the kept ancestors end with the commit.
+    grassroots_app::units::move_unit(&w.t.app, &w.t.cli(), w.a_cell, w.b)
+        .await
+        .unwrap();
+    let r = sec_a.json(Method::GET, &path, None).await;
+    assert_eq!(
+        r.status,
+        StatusCode::NOT_FOUND,
+        "A still reads the moved cell"
+    );
+    let r = sec_a.get(&format!("/units/{}/dashboard", w.a_cell)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "page dashboard");
+    let r = sec_b.json(Method::GET, &path, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
+
+#[tokio::test]
 async fn a_kept_dashboard_is_served_only_to_readers_of_its_unit() {
     let w = world().await;
     // B's secretary and the organization's administrator read dashboards
