@@ -72,8 +72,8 @@ SQL
 fi
 "$bin" check >/dev/null
 
-awk -v n="$n" -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" -v e="${t4:-0}" -v f="${t5:-0}" -v base_name="$baseline" 'BEGIN {
-  ours = b - a; base = d - c;
+BASE_NAME="$baseline" awk -v n="$n" -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" -v e="${t4:-0}" -v f="${t5:-0}" 'BEGIN {
+  ours = b - a; base = d - c; base_name = ENVIRON["BASE_NAME"];
   printf "rows: %d\n", n
   printf "grassroots import: %.2f s (%.0f rows/s, process start included)\n", ours, n / ours
   printf "%-17s  %.2f s (%.0f rows/s)\n", base_name ":", base, n / base
