@@ -35,8 +35,9 @@ scripts/bench-import.sh 1000000 | tee "$out/import-sqlite.txt"
 
 if psql "$pg_url" -qAtc "SELECT 1" >/dev/null 2>&1; then
   echo "== PostgreSQL: $(psql "$pg_url" -qAtc "SELECT version()" | cut -d, -f1)"
-  psql "$pg_url" -qAtc "SELECT name || ' = ' || setting || coalesce(unit, '') FROM pg_settings
-    WHERE name IN ('shared_buffers', 'max_wal_size', 'checkpoint_timeout', 'synchronous_commit')"
+  psql "$pg_url" -qAtc "SELECT name || ' = ' || current_setting(name) FROM pg_settings
+    WHERE name IN ('shared_buffers', 'max_wal_size', 'checkpoint_timeout', 'effective_cache_size',
+                   'maintenance_work_mem', 'synchronous_commit', 'autovacuum')"
   db="gr_bench_$$"
   base="${pg_url%/*}"
   trap 'psql "$pg_url" -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true' EXIT

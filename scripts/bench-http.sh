@@ -40,15 +40,23 @@ else
 fi
 
 cd "$work"
-"$bin" demo --scale "$scale" "${engine[@]}" --listen "127.0.0.1:$port" --log warn > server.out 2> server.err &
-server=$!
+serve() {
+  "$bin" demo --scale "$scale" "${engine[@]}" --listen "127.0.0.1:$port" --log warn > server.out 2> server.err &
+  server=$!
+  until curl -fs "$base/healthz" >/dev/null 2>&1; do
+    kill -0 $server 2>/dev/null || { cat server.err >&2; exit 1; }
+    sleep 2
+  done
+}
 trap 'kill $server 2>/dev/null || true' EXIT
 started=$(date +%s)
-until curl -fs "$base/healthz" >/dev/null 2>&1; do
-  kill -0 $server 2>/dev/null || { cat server.err >&2; exit 1; }
-  sleep 2
-done
+serve
 echo "server ready after $(( $(date +%s) - started )) s (demo scale $scale, $engine_name)"
+# The load runs against a server started on the built database, so that
+# its memory is the serving server's, not the generator's.
+kill $server
+wait $server 2>/dev/null || true
+serve
 
 province=$(q "SELECT id FROM units WHERE level = 'provincial_committee' ORDER BY id LIMIT 1")
 county=$(q "SELECT u.id FROM units u JOIN unit_closure c ON c.descendant_id = u.id
