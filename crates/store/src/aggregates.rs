@@ -80,13 +80,7 @@ pub async fn add_many(tx: &mut Tx, unit_id: UnitId, deltas: &[(String, i64)]) ->
         return Ok(());
     }
     serialize_counters(tx).await?;
-    let mut values = String::new();
-    for i in 0..deltas.len() {
-        if i > 0 {
-            values.push_str(", ");
-        }
-        values.push_str(&format!("(${}, ${})", 2 + 2 * i, 3 + 2 * i));
-    }
+    let values = crate::db::numbered_rows(deltas.len(), 2, 1, "", '$');
     // VALUES in FROM names its columns column1, column2 on both engines.
     let sql = format!(
         "INSERT INTO unit_aggregates (unit_id, metric, own, subtree)
@@ -124,10 +118,7 @@ pub async fn add_bulk(tx: &mut Tx, deltas: &[(UnitId, &str, i64)]) -> StoreResul
     serialize_counters(tx).await?;
     let summed: Vec<((UnitId, &str), i64)> = summed.into_iter().collect();
     for chunk in summed.chunks(BULK_DELTAS) {
-        let values = (0..chunk.len())
-            .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let values = crate::db::numbered_rows(chunk.len(), 3, 0, "", '$');
         // Grouped by (ancestor, metric) so that no row is upserted twice
         // by one statement (PostgreSQL refuses that).
         let sql = format!(

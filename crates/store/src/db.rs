@@ -240,16 +240,7 @@ impl Db {
     /// (measured: a subtree list 129 ms before, 0.17 ms after). SQLite here
     /// plans without statistics, as it always has, so nothing is done.
     pub async fn analyze(&self, tables: &[&str]) -> StoreResult<()> {
-        if let Db::Postgres(p) = self {
-            for table in tables {
-                // Table names are the caller's constants, never input.
-                debug_assert!(table.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
-                sqlx::query(sqlx::AssertSqlSafe(format!("ANALYZE {table}")))
-                    .execute(p)
-                    .await?;
-            }
-        }
-        Ok(())
+        self.on_each_postgres_table("ANALYZE", tables).await
     }
 
     /// After a bulk load (PostgreSQL): `VACUUM (ANALYZE)` of `tables`, what
@@ -258,11 +249,18 @@ impl Db {
     /// (12 ms against 3 ms for a province's children at national scale),
     /// and index-only scans need the pages marked all-visible.
     pub async fn vacuum_analyze(&self, tables: &[&str]) -> StoreResult<()> {
+        self.on_each_postgres_table("VACUUM (ANALYZE)", tables)
+            .await
+    }
+
+    /// Runs `command table` for each of `tables` on PostgreSQL (nothing on
+    /// SQLite).
+    async fn on_each_postgres_table(&self, command: &str, tables: &[&str]) -> StoreResult<()> {
         if let Db::Postgres(p) = self {
             for table in tables {
                 // Table names are the caller's constants, never input.
                 debug_assert!(table.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
-                sqlx::query(sqlx::AssertSqlSafe(format!("VACUUM (ANALYZE) {table}")))
+                sqlx::query(sqlx::AssertSqlSafe(format!("{command} {table}")))
                     .execute(p)
                     .await?;
             }
@@ -344,3 +342,46 @@ pub(crate) async fn reserve_ids(
 /// Rows per statement of PostgreSQL bulk writes, which send whole columns
 /// as arrays (`UNNEST`): one round trip per few thousand rows.
 pub(crate) const PG_ROWS: usize = 5_000;
+
+/// The rows of a multi-row `VALUES` list, `(…), (…)`: each row is `width`
+/// parameters numbered after the `shared` ones (bound once per statement)
+/// and written with `marker` (`$` for sqlx on both engines, `?` for
+/// rusqlite), followed by `tail` (which may name the shared ones, e.g.
+/// `$1`).
+pub(crate) fn numbered_rows(
+    rows: usize,
+    width: usize,
+    shared: usize,
+    tail: &str,
+    marker: char,
+) -> String {
+    use std::fmt::Write;
+    let mut sql = String::new();
+    let mut n = shared;
+    for r in 0..rows {
+        sql.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..width {
+            n += 1;
+            let _ = write!(sql, "{}{marker}{n}", if c == 0 { "" } else { ", " });
+        }
+        if !tail.is_empty() {
+            let _ = write!(sql, ", {tail}");
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+#[cfg(test)]
+mod numbered_rows_tests {
+    use super::numbered_rows;
+
+    #[test]
+    fn rows_are_numbered_after_the_shared_parameters() {
+        assert_eq!(
+            numbered_rows(2, 2, 1, "$1", '$'),
+            "($2, $3, $1), ($4, $5, $1)"
+        );
+        assert_eq!(numbered_rows(1, 3, 0, "", '?'), "(?1, ?2, ?3)");
+    }
+}

@@ -334,13 +334,7 @@ pub async fn assign_many(
         }
     }
     for chunk in rows.chunks(200) {
-        let values = (0..chunk.len())
-            .map(|i| {
-                let b = 4 * i;
-                format!("(${}, ${}, ${}, ${}, NULL, $1)", b + 2, b + 3, b + 4, b + 5)
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
+        let values = crate::db::numbered_rows(chunk.len(), 4, 1, "NULL, $1", '$');
         let sql = format!(
             "INSERT INTO positions (unit_id, position_type_id, person_id, started_on, ended_on, created_at)
              VALUES {values}"

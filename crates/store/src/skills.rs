@@ -140,18 +140,7 @@ pub async fn add_many(
         return Err(StoreError::Conflict { field: "skill_id" });
     }
     for chunk in rows.chunks(200) {
-        let values = (0..chunk.len())
-            .map(|i| {
-                format!(
-                    "(${}, ${}, ${}, ${})",
-                    4 * i + 1,
-                    4 * i + 2,
-                    4 * i + 3,
-                    4 * i + 4
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
+        let values = crate::db::numbered_rows(chunk.len(), 4, 0, "", '$');
         let sql = format!(
             "INSERT INTO person_skills (person_id, skill_id, level, certified_until) VALUES {values}"
         );

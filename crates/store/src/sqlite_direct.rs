@@ -98,10 +98,8 @@ pub(crate) fn is_unique_violation(e: &rusqlite::Error) -> bool {
 /// each time it runs) is paid once per this many rows instead of per row.
 pub(crate) const ROWS_PER_STATEMENT: usize = 25;
 
-/// `{head} VALUES (…), (…)` for `rows` rows: each row is `width` numbered
-/// parameters, starting after the `shared` ones (`?1`…`?shared`, bound
-/// once per statement), followed by `tail` (which may name the shared
-/// ones, e.g. `?1, ?1`).
+/// `{head} VALUES (…), (…)` for `rows` rows of `width` parameters after
+/// the `shared` ones, each followed by `tail` (see [`crate::db::numbered_rows`]).
 pub(crate) fn multi_row_insert(
     head: &str,
     rows: usize,
@@ -109,21 +107,10 @@ pub(crate) fn multi_row_insert(
     shared: usize,
     tail: &str,
 ) -> String {
-    use std::fmt::Write;
-    let mut sql = format!("{head} VALUES ");
-    let mut n = shared;
-    for r in 0..rows {
-        sql.push_str(if r == 0 { "(" } else { ", (" });
-        for c in 0..width {
-            n += 1;
-            let _ = write!(sql, "{}?{n}", if c == 0 { "" } else { ", " });
-        }
-        if !tail.is_empty() {
-            let _ = write!(sql, ", {tail}");
-        }
-        sql.push(')');
-    }
-    sql
+    format!(
+        "{head} VALUES {}",
+        crate::db::numbered_rows(rows, width, shared, tail, '?')
+    )
 }
 
 #[cfg(test)]

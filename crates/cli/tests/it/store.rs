@@ -117,6 +117,16 @@ async fn scope_scenario(db: Db, seed: u64) {
     assert_eq!(report.audit.rows as usize, 3 + 40);
 }
 
+/// A fresh PostgreSQL database when `TEST_DATABASE_URL` names a server;
+/// otherwise `None`, saying the scenario was not run.
+async fn postgres_or_skip() -> Option<Db> {
+    let Some(url) = postgres_url() else {
+        eprintln!("TEST_DATABASE_URL not set: PostgreSQL scenario not run");
+        return None;
+    };
+    Some(postgres_db(&url).await)
+}
+
 #[tokio::test]
 async fn scope_filter_matches_policy_on_sqlite() {
     let (db, _dir) = sqlite_db().await;
@@ -125,11 +135,10 @@ async fn scope_filter_matches_policy_on_sqlite() {
 
 #[tokio::test]
 async fn scope_filter_matches_policy_on_postgres() {
-    let Some(url) = postgres_url() else {
-        eprintln!("TEST_DATABASE_URL not set: PostgreSQL scenario not run");
+    let Some(db) = postgres_or_skip().await else {
         return;
     };
-    scope_scenario(postgres_db(&url).await, 7).await;
+    scope_scenario(db, 7).await;
 }
 
 #[tokio::test]
@@ -1017,11 +1026,10 @@ async fn plan_load_equals_entry_one_at_a_time_on_sqlite() {
 
 #[tokio::test]
 async fn plan_load_equals_entry_one_at_a_time_on_postgres() {
-    let Some(url) = postgres_url() else {
-        eprintln!("TEST_DATABASE_URL not set: PostgreSQL scenario not run");
+    let Some(db) = postgres_or_skip().await else {
         return;
     };
-    let db = postgres_db(&url).await;
+    let db = db;
     // Statements are planned for their values, never with a generic plan.
     let mut c = db.conn().await.unwrap();
     let grassroots_store::Conn::Postgres(pg) = &mut c else {
@@ -1147,11 +1155,10 @@ async fn skills_in_bulk_on_sqlite() {
 
 #[tokio::test]
 async fn skills_in_bulk_on_postgres() {
-    let Some(url) = postgres_url() else {
-        eprintln!("TEST_DATABASE_URL not set: PostgreSQL scenario not run");
+    let Some(db) = postgres_or_skip().await else {
         return;
     };
-    skills_in_bulk_scenario(postgres_db(&url).await).await;
+    skills_in_bulk_scenario(db).await;
 }
 
 /// Units and appointments in bulk (the generator's paths): the same
@@ -1356,11 +1363,10 @@ async fn units_and_positions_in_bulk_on_sqlite() {
 
 #[tokio::test]
 async fn units_and_positions_in_bulk_on_postgres() {
-    let Some(url) = postgres_url() else {
-        eprintln!("TEST_DATABASE_URL not set: PostgreSQL scenario not run");
+    let Some(db) = postgres_or_skip().await else {
         return;
     };
-    units_and_positions_in_bulk_scenario(postgres_db(&url).await).await;
+    units_and_positions_in_bulk_scenario(db).await;
 }
 
 /// Check-ins arriving together on many cells' shares of cascaded targets
@@ -1424,9 +1430,8 @@ async fn concurrent_check_ins_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_check_ins_on_postgres() {
-    let Some(url) = postgres_url() else {
-        eprintln!("TEST_DATABASE_URL not set: PostgreSQL scenario not run");
+    let Some(db) = postgres_or_skip().await else {
         return;
     };
-    concurrent_check_ins_scenario(postgres_db(&url).await).await;
+    concurrent_check_ins_scenario(db).await;
 }
