@@ -427,13 +427,17 @@ async fn insert_targets(
     let Tx::Postgres(t) = tx else {
         unreachable!("SQLite returned above")
     };
+    /// One column of a chunk of targets, for `UNNEST`.
+    fn column<'a, T>(
+        chunk: &[(usize, (&'a Target, &LoadTarget<'_>))],
+        f: impl Fn(&'a Target) -> T,
+    ) -> Vec<T> {
+        chunk.iter().map(|(_, (r, _))| f(r)).collect()
+    }
     let ids = crate::db::reserve_ids(t, "targets", rows.len()).await?;
     let all: Vec<(usize, (&Target, &LoadTarget<'_>))> =
         rows.iter().zip(targets).enumerate().collect();
     for chunk in all.chunks(crate::db::PG_ROWS) {
-        let col = |f: &dyn Fn(&Target) -> Option<String>| -> Vec<Option<String>> {
-            chunk.iter().map(|(_, (r, _))| f(r)).collect()
-        };
         // Parents come earlier: in an earlier statement or in this one
         // (checked at its end).
         sqlx::query(
@@ -454,65 +458,30 @@ async fn insert_targets(
                 .map(|(_, (_, t))| plan_ids[t.plan])
                 .collect::<Vec<_>>(),
         )
-        .bind(
-            chunk
-                .iter()
-                .map(|(_, (r, _))| r.unit_id)
-                .collect::<Vec<_>>(),
-        )
+        .bind(column(chunk, |r| r.unit_id))
         .bind(
             chunk
                 .iter()
                 .map(|(_, (_, t))| t.parent.map(|p| ids[p]))
                 .collect::<Vec<_>>(),
         )
-        .bind(col(&|r| Some(r.title.clone())))
-        .bind(col(&|r| Some(r.category.clone())))
-        .bind(col(&|r| Some(r.kind.clone())))
-        .bind(
-            chunk
-                .iter()
-                .map(|(_, (r, _))| r.baseline)
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            chunk
-                .iter()
-                .map(|(_, (r, _))| r.target_value)
-                .collect::<Vec<_>>(),
-        )
-        .bind(col(&|r| Some(r.measure_unit.clone())))
-        .bind(col(&|r| Some(r.starts_on.clone())))
-        .bind(col(&|r| Some(r.due_on.clone())))
-        .bind(chunk.iter().map(|(_, (r, _))| r.weight).collect::<Vec<_>>())
-        .bind(col(&|r| Some(r.rollup.clone())))
-        .bind(
-            chunk
-                .iter()
-                .map(|(_, (r, _))| r.children)
-                .collect::<Vec<_>>(),
-        )
-        .bind(col(&|r| Some(r.status.clone())))
-        .bind(
-            chunk
-                .iter()
-                .map(|(_, (r, _))| r.completion_ppm)
-                .collect::<Vec<_>>(),
-        )
-        .bind(col(&|r| r.last_on.clone()))
-        .bind(
-            chunk
-                .iter()
-                .map(|(_, (r, _))| r.last_value)
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            chunk
-                .iter()
-                .map(|(_, (r, _))| r.last_done)
-                .collect::<Vec<_>>(),
-        )
-        .bind(col(&|r| Some(r.next_check_on.clone())))
+        .bind(column(chunk, |r| r.title.as_str()))
+        .bind(column(chunk, |r| r.category.as_str()))
+        .bind(column(chunk, |r| r.kind.as_str()))
+        .bind(column(chunk, |r| r.baseline))
+        .bind(column(chunk, |r| r.target_value))
+        .bind(column(chunk, |r| r.measure_unit.as_str()))
+        .bind(column(chunk, |r| r.starts_on.as_str()))
+        .bind(column(chunk, |r| r.due_on.as_str()))
+        .bind(column(chunk, |r| r.weight))
+        .bind(column(chunk, |r| r.rollup.as_str()))
+        .bind(column(chunk, |r| r.children))
+        .bind(column(chunk, |r| r.status.as_str()))
+        .bind(column(chunk, |r| r.completion_ppm))
+        .bind(column(chunk, |r| r.last_on.as_deref()))
+        .bind(column(chunk, |r| r.last_value))
+        .bind(column(chunk, |r| r.last_done))
+        .bind(column(chunk, |r| r.next_check_on.as_str()))
         .bind(now)
         .bind(actor)
         .execute(&mut **t)
