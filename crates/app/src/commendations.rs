@@ -78,9 +78,14 @@ pub async fn confer(
     }
     let title = display_name("title", &input.title)?;
     let reason = reason(&input.reason)?;
-    let mut ids = input.person_ids.clone();
-    ids.sort_unstable();
-    ids.dedup();
+    // The order given is the order of conferral (a bulletin lists them so).
+    let mut seen = std::collections::HashSet::new();
+    let ids: Vec<i64> = input
+        .person_ids
+        .iter()
+        .copied()
+        .filter(|p| seen.insert(*p))
+        .collect();
     if ids.is_empty() || ids.len() > 1000 {
         return Err(FieldError::new("person_ids", "invalid", "name 1 to 1,000 people").into());
     }

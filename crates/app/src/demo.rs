@@ -229,6 +229,10 @@ struct Builder<'a> {
     skill_ids: Vec<i64>,
     type_ids: std::collections::HashMap<String, i64>,
     next_person: usize,
+    /// Committees and primary committees made so far: their register
+    /// codes (`R000001`, …) count them. Cells carry none, as in a
+    /// register that lists committees only.
+    next_register_code: usize,
     /// People made but not yet written; their place here is how the
     /// skills and appointments below refer to them until they have ids.
     people: Vec<PendingPerson>,
@@ -420,9 +424,16 @@ impl Builder<'_> {
 
     /// A committee body (province, city, county) with its staff and
     /// secretary.
+    /// The next register code of a committee.
+    fn register_code(&mut self) -> String {
+        self.next_register_code += 1;
+        format!("R{:06}", self.next_register_code)
+    }
+
     async fn body(&mut self, parent: UnitId, name: &str, level: &str) -> AppResult<(UnitId, Made)> {
         let mut tx = self.app.db.begin().await?;
         let scope = self.actor.principal.scope::<Manage>();
+        let code = self.register_code();
         let id = units::create_many(
             &mut tx,
             &scope,
@@ -430,7 +441,7 @@ impl Builder<'_> {
                 parent_id: parent,
                 name,
                 level,
-                external_id: None,
+                external_id: Some(&code),
             }],
             self.app.clock.now(),
         )
@@ -457,13 +468,15 @@ impl Builder<'_> {
         let mut tx = self.app.db.begin().await?;
         let scope = self.actor.principal.scope::<Manage>();
         let now = self.app.clock.now();
+        let codes: Vec<String> = wanted.iter().map(|_| self.register_code()).collect();
         let new: Vec<units::NewChild<'_>> = wanted
             .iter()
-            .map(|(name, _)| units::NewChild {
+            .zip(&codes)
+            .map(|((name, _), code)| units::NewChild {
                 parent_id: parent,
                 name,
                 level: "primary_committee",
-                external_id: None,
+                external_id: Some(code),
             })
             .collect();
         let ids = units::create_many(&mut tx, &scope, &new, now).await?;
@@ -633,6 +646,7 @@ pub async fn build(
         skill_ids: Vec::new(),
         type_ids: Default::default(),
         next_person: 0,
+        next_register_code: 0,
         people: Vec::new(),
         skills: Vec::new(),
         appointments: Vec::new(),

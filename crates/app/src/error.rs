@@ -83,12 +83,32 @@ impl From<StoreError> for AppError {
         match e {
             StoreError::NotFound => AppError::NotFound,
             StoreError::Conflict { field } => AppError::Conflict { field },
+            StoreError::Placement {
+                level,
+                parent_level,
+                allowed,
+            } => AppError::Invalid(FieldError::new(
+                "level",
+                "placement",
+                placement_message(&level, &parent_level, &allowed),
+            )),
             other => {
                 tracing::error!(error = %other, "storage error");
                 AppError::Internal(other.to_string())
             }
         }
     }
+}
+
+/// Why a unit of `level` cannot sit under one of `parent_level`, and where
+/// it may.
+pub fn placement_message(level: &str, parent_level: &str, allowed: &[String]) -> String {
+    let where_ = if allowed.is_empty() {
+        "it can only be the organization itself".to_string()
+    } else {
+        format!("it may sit under: {}", allowed.join(", "))
+    };
+    format!("a unit of level `{level}` cannot sit under a unit of level `{parent_level}`; {where_}")
 }
 
 /// The refusal of something the caller may not change: `Forbidden` when

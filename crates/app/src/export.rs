@@ -1,6 +1,9 @@
 //! Exporting the units and people of a subtree, within the reader's
 //! scope, in the same columns the import reads (so a file can go out,
-//! be corrected and come back).
+//! be corrected and come back). Every row carries grassroots' own ids
+//! (`id`, `parent_id`, `unit_id`) beside the external ones, so that a
+//! file re-imported unchanged changes nothing even where no external id
+//! was ever given.
 
 use grassroots_core::{Read, UnitId};
 use grassroots_store::audit;
@@ -32,6 +35,7 @@ pub const PEOPLE_COLUMNS: &[&str] = &[
     "joined_on",
     "unit_id",
     "unit_name",
+    "id",
 ];
 
 /// An exported file.
@@ -90,6 +94,7 @@ pub async fn export(
                         p.person.joined_on.unwrap_or_default(),
                         p.person.unit_id.to_string(),
                         p.unit_name,
+                        p.person.id.to_string(),
                     ]
                 })
                 .collect();

@@ -15,7 +15,7 @@ use grassroots_core::{Edit, FieldError, Manage, UnitId};
 use grassroots_store::audit;
 use grassroots_store::levels;
 use grassroots_store::people::{self, NewPerson, STATUSES};
-use grassroots_store::units::{self, IndexedUnit};
+use grassroots_store::units::{self, IndexedUnit, Placement};
 use grassroots_store::uploads;
 use grassroots_store::{StoreError, Tx};
 use serde::{Deserialize, Serialize};
@@ -29,9 +29,10 @@ use crate::{Actor, App, AppError, AppResult};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
-    /// Units, each with an external id and optionally its parent's.
+    /// Units, each named by an external id or by its grassroots id (as
+    /// exported), optionally with its parent's.
     Units,
-    /// People, optionally with their unit's external id.
+    /// People, optionally with their unit's external id or id.
     People,
 }
 
@@ -57,10 +58,12 @@ impl Kind {
     pub fn fields(self) -> &'static [(&'static str, bool)] {
         match self {
             Kind::Units => &[
-                ("external_id", true),
+                ("external_id", false),
                 ("name", true),
                 ("level", true),
                 ("parent_external_id", false),
+                ("id", false),
+                ("parent_id", false),
             ],
             Kind::People => &[
                 ("full_name", true),
@@ -69,6 +72,8 @@ impl Kind {
                 ("contact", false),
                 ("joined_on", false),
                 ("external_id", false),
+                ("id", false),
+                ("unit_id", false),
             ],
         }
     }
@@ -92,13 +97,15 @@ fn normalize(header: &str) -> String {
 /// Other names a header may give a field.
 fn synonyms(field: &str) -> &'static [&'static str] {
     match field {
-        "external_id" => &["id", "ext_id", "code", "register", "register_id"],
+        // `id`, `unit_id` and `parent_id` are grassroots' own ids, as
+        // exported; a register's codes are external ids.
+        "external_id" => &["ext_id", "code", "register", "register_id"],
         "name" => &["unit", "unit_name", "title"],
         "level" => &["type", "unit_level"],
-        "parent_external_id" => &["parent", "parent_id", "parent_code"],
+        "parent_external_id" => &["parent", "parent_code"],
         "full_name" => &["name", "person", "person_name"],
         "status" => &["membership", "membership_status"],
-        "unit_external_id" => &["unit", "unit_id", "unit_code"],
+        "unit_external_id" => &["unit", "unit_code"],
         "contact" => &["phone", "email", "e_mail", "address"],
         "joined_on" => &["joined", "date_joined", "join_date"],
         _ => &[],
@@ -331,12 +338,15 @@ enum Node {
 
 struct UnitRow {
     row: usize,
+    /// The external id in the file (empty: none given).
     ext: String,
     name: String,
     level: String,
     /// `None` = the import's unit.
     parent: Option<Node>,
     existing: Option<IndexedUnit>,
+    /// A stored unit named by its id takes this external id.
+    new_ext: Option<String>,
 }
 
 struct PersonRow {
@@ -347,7 +357,49 @@ struct PersonRow {
     contact: String,
     joined_on: Option<String>,
     external_id: Option<String>,
+    /// The grassroots id in the file, if any.
+    id: Option<i64>,
     existing: Option<people::Person>,
+}
+
+/// A grassroots id from a cell: empty is none; anything but a whole
+/// number is a problem.
+fn check_number(p: &mut Problems, row: usize, column: String, value: &str) -> Option<i64> {
+    if value.is_empty() {
+        return None;
+    }
+    match value.parse::<i64>() {
+        Ok(n) if n > 0 => Some(n),
+        _ => {
+            p.add(
+                row,
+                column,
+                value,
+                "not an id: ids are whole numbers, as exported",
+            );
+            None
+        }
+    }
+}
+
+/// Records the row of each id met and reports repeats.
+fn unique_number(
+    p: &mut Problems,
+    seen: &mut HashMap<i64, usize>,
+    row: usize,
+    column: String,
+    id: i64,
+) {
+    if let Some(first) = seen.get(&id) {
+        p.add(
+            row,
+            column,
+            &id.to_string(),
+            format!("duplicate id: row {first} has the same id"),
+        );
+    } else {
+        seen.insert(id, row);
+    }
 }
 
 /// What the import needs to know about the file.
@@ -468,7 +520,16 @@ pub async fn run(
             close_import(tx, actor, target, file, &report, dry_run, now).await?;
         }
         Kind::People => {
-            let rows = check_people(&mut c, &table, &cols, &index, target, &mut problems).await?;
+            let rows = check_people(
+                &mut c,
+                &actor.principal.scope::<Edit>(),
+                &table,
+                &cols,
+                &index,
+                target,
+                &mut problems,
+            )
+            .await?;
             tracing::debug!(
                 ms = started.elapsed().as_millis() as u64,
                 "import: rows checked"
@@ -548,38 +609,39 @@ async fn check_units(
     target: UnitId,
     p: &mut Problems,
 ) -> AppResult<Vec<UnitRow>> {
-    let known_levels: Vec<String> = levels::active(c)
-        .await?
-        .into_iter()
-        .map(|l| l.key)
-        .collect();
+    let profile = levels::active(c).await?;
+    let known_levels: Vec<&str> = profile.iter().map(|l| l.key.as_str()).collect();
     let by_ext: HashMap<&str, &IndexedUnit> = index
         .iter()
         .filter_map(|u| u.unit.external_id.as_deref().map(|e| (e, u)))
         .collect();
+    let by_id: HashMap<UnitId, &IndexedUnit> = index.iter().map(|u| (u.unit.id, u)).collect();
     let parents: HashMap<UnitId, Option<UnitId>> = index
         .iter()
         .map(|u| (u.unit.id, u.unit.parent_id))
         .collect();
     let mut rows: Vec<UnitRow> = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
-    let mut parent_exts: Vec<Option<String>> = Vec::new();
+    let mut seen_ids: HashMap<i64, usize> = HashMap::new();
+    // Per row: the parent as the file names it (external id, id).
+    let mut named_parents: Vec<(Option<String>, Option<i64>)> = Vec::new();
     for (line, cells) in &table.rows {
         let line = *line;
+        let id = check_number(p, line, cols.label("id"), cols.get(cells, "id"));
         let ext = check_id(
             p,
             Some(&mut seen),
             line,
             cols.label("external_id"),
             cols.get(cells, "external_id"),
-            true,
+            false,
         );
         let name_raw = cols.get(cells, "name");
         let name = display_name("name", name_raw)
             .map_err(|e| p.add(line, cols.label("name"), name_raw, e.message))
             .ok();
         let level_raw = cols.get(cells, "level");
-        if !known_levels.iter().any(|l| l == level_raw) {
+        if !known_levels.contains(&level_raw) {
             p.add(
                 line,
                 cols.label("level"),
@@ -595,15 +657,44 @@ async fn check_units(
             cols.get(cells, "parent_external_id"),
             false,
         );
+        let parent_id = check_number(
+            p,
+            line,
+            cols.label("parent_id"),
+            cols.get(cells, "parent_id"),
+        );
+        let mut existing = None;
+        if let Some(id) = id {
+            unique_number(p, &mut seen_ids, line, cols.label("id"), id);
+            match by_id.get(&id) {
+                Some(u) => existing = Some((*u).clone()),
+                None => p.add(
+                    line,
+                    cols.label("id"),
+                    &id.to_string(),
+                    "unknown unit: no unit with this id below the unit imported into",
+                ),
+            }
+        } else if ext.is_none() && !cols.get(cells, "external_id").is_empty() {
+            // The external id itself was refused above.
+        } else if ext.is_none() {
+            p.add(
+                line,
+                cols.label("external_id"),
+                "",
+                "required: every unit needs an external_id, or the id of a unit below this one (as exported)",
+            );
+        }
         rows.push(UnitRow {
             row: line,
             ext: ext.unwrap_or_default(),
             name: name.unwrap_or_default(),
             level: level_raw.to_string(),
             parent: None,
-            existing: None,
+            existing,
+            new_ext: None,
         });
-        parent_exts.push(parent_ext);
+        named_parents.push((parent_ext, parent_id));
     }
     // Ids that exist outside the import's subtree cannot be reused.
     let unknown: Vec<String> = rows
@@ -618,44 +709,80 @@ async fn check_units(
         .filter(|(_, r)| !r.ext.is_empty())
         .map(|(i, r)| (r.ext.clone(), i))
         .collect();
-    for (i, r) in rows.iter_mut().enumerate() {
-        if let Some(u) = by_ext.get(r.ext.as_str()) {
-            if u.unit.id == target {
-                p.add(
-                    r.row,
-                    cols.label("external_id"),
-                    &r.ext,
-                    "this is the unit the import goes into; it cannot be in the file",
-                );
-            } else if u.unit.closed_at.is_some() {
-                p.add(
-                    r.row,
-                    cols.label("external_id"),
-                    &r.ext,
-                    "the unit is closed",
-                );
+    for r in rows.iter_mut() {
+        let by_ext_unit = by_ext.get(r.ext.as_str());
+        match (&r.existing, by_ext_unit) {
+            // Named by id: the external id in the file is the one it keeps.
+            (Some(u), Some(other)) if !r.ext.is_empty() && other.unit.id != u.unit.id => p.add(
+                r.row,
+                cols.label("external_id"),
+                &r.ext,
+                format!(
+                    "the external id belongs to another unit (id {}, {})",
+                    other.unit.id, other.unit.name
+                ),
+            ),
+            (Some(u), _) if !r.ext.is_empty() && u.unit.external_id.as_deref() != Some(&r.ext) => {
+                if taken.contains(&r.ext) {
+                    p.add(
+                        r.row,
+                        cols.label("external_id"),
+                        &r.ext,
+                        "the external id is used by a unit outside the unit imported into",
+                    );
+                }
+                r.new_ext = Some(r.ext.clone());
             }
-            r.existing = Some((*u).clone());
-        } else if taken.contains(&r.ext) {
-            p.add(
+            (Some(_), _) => {}
+            (None, Some(u)) => r.existing = Some((*u).clone()),
+            (None, None) if taken.contains(&r.ext) => p.add(
                 r.row,
                 cols.label("external_id"),
                 &r.ext,
                 "the external id is used by a unit outside the unit imported into",
-            );
+            ),
+            (None, None) => {}
         }
-        r.parent = match &parent_exts[i] {
+        if let Some(u) = &r.existing {
+            let column = if by_ext_unit.is_some() {
+                cols.label("external_id")
+            } else {
+                cols.label("id")
+            };
+            if u.unit.id == target {
+                p.add(
+                    r.row,
+                    column,
+                    &u.unit.id.to_string(),
+                    "this is the unit the import goes into; it cannot be in the file",
+                );
+            } else if u.unit.closed_at.is_some() {
+                p.add(r.row, column, &u.unit.name, "the unit is closed");
+            }
+        }
+    }
+    same_record_twice(
+        p,
+        rows.iter()
+            .map(|r| (r.row, r.existing.as_ref().map(|u| u.unit.id))),
+        "unit",
+    );
+    for (i, (parent_ext, parent_id)) in named_parents.iter().enumerate() {
+        let own_id = rows[i].existing.as_ref().map(|u| u.unit.id);
+        let r = &rows[i];
+        // The parent named by external id: a row of the file or a unit.
+        let by_ext_parent: Option<Option<Node>> = match parent_ext {
             None => None,
-            Some(pe) if pe == &r.ext => {
+            Some(pe) if *pe == r.ext => {
                 p.add(
                     r.row,
                     cols.label("parent_external_id"),
                     pe,
                     "cycle: a unit cannot be its own parent",
                 );
-                None
+                Some(None)
             }
-            Some(pe) => match (row_of.get(pe), by_ext.get(pe.as_str())) {
+            Some(pe) => Some(match (row_of.get(pe), by_ext.get(pe.as_str())) {
                 (Some(j), _) => Some(Node::Row(*j)),
                 (None, Some(u)) if u.unit.closed_at.is_some() => {
                     p.add(
@@ -677,8 +804,71 @@ async fn check_units(
                     );
                     None
                 }
-            },
+            }),
         };
+        // The parent named by id: the import's unit or a unit below it.
+        let by_id_parent: Option<Option<Node>> = match parent_id {
+            None => None,
+            Some(pid) if Some(*pid) == own_id => {
+                p.add(
+                    r.row,
+                    cols.label("parent_id"),
+                    &pid.to_string(),
+                    "cycle: a unit cannot be its own parent",
+                );
+                Some(None)
+            }
+            Some(pid) if *pid == target => Some(None),
+            Some(pid) => Some(match by_id.get(pid) {
+                Some(u) if u.unit.closed_at.is_some() => {
+                    p.add(
+                        r.row,
+                        cols.label("parent_id"),
+                        &pid.to_string(),
+                        "the parent unit is closed",
+                    );
+                    None
+                }
+                Some(u) => Some(Node::Stored(u.unit.id)),
+                None => {
+                    p.add(
+                        r.row,
+                        cols.label("parent_id"),
+                        &pid.to_string(),
+                        "unknown unit: no unit with this id is the unit imported into or below it",
+                    );
+                    None
+                }
+            }),
+        };
+        let parent = match (by_ext_parent, by_id_parent) {
+            (Some(a), Some(b)) => {
+                // Both columns given: they must name the same unit.
+                let unit_of = |n: Option<Node>| match n {
+                    None => Some(target),
+                    Some(Node::Stored(id)) => Some(id),
+                    Some(Node::Row(j)) => rows[j].existing.as_ref().map(|u| u.unit.id),
+                };
+                if unit_of(a) != unit_of(b)
+                    || (matches!(a, Some(Node::Row(_))) && unit_of(a).is_none())
+                {
+                    p.add(
+                        r.row,
+                        cols.label("parent_id"),
+                        &parent_id.map(|v| v.to_string()).unwrap_or_default(),
+                        format!(
+                            "parent_id and parent_external_id `{}` name different units",
+                            parent_ext.as_deref().unwrap_or("")
+                        ),
+                    );
+                }
+                a
+            }
+            (Some(a), None) => a,
+            (None, Some(b)) => b,
+            (None, None) => None,
+        };
+        rows[i].parent = parent;
     }
     if p.count > 0 {
         return Ok(rows);
@@ -730,10 +920,21 @@ async fn check_units(
                 }) else {
                     break;
                 };
+                let (field, value) = if cols
+                    .get(&table.rows[first].1, "parent_external_id")
+                    .is_empty()
+                {
+                    ("parent_id", cols.get(&table.rows[first].1, "parent_id"))
+                } else {
+                    (
+                        "parent_external_id",
+                        cols.get(&table.rows[first].1, "parent_external_id"),
+                    )
+                };
                 p.add(
                     rows[first].row,
-                    cols.label("parent_external_id"),
-                    cols.get(&table.rows[first].1, "parent_external_id"),
+                    cols.label(field),
+                    value,
                     format!("cycle: {} → back to {}", cycle.join(" → "), cycle[0]),
                 );
                 break;
@@ -749,7 +950,110 @@ async fn check_units(
             reaches.extend(on_path.into_keys());
         }
     }
+    if p.count > 0 {
+        return Ok(rows);
+    }
+    check_placements(&profile, &rows, index, target, &stored_row, cols, p);
     Ok(rows)
+}
+
+/// Every row's level must be allowed under its final parent's, and the
+/// open units left below a stored unit whose level changes must be
+/// allowed under its new level (the organization profile's rules).
+fn check_placements(
+    profile: &[levels::Level],
+    rows: &[UnitRow],
+    index: &[IndexedUnit],
+    target: UnitId,
+    stored_row: &HashMap<UnitId, usize>,
+    cols: &Columns,
+    p: &mut Problems,
+) {
+    let by_id: HashMap<UnitId, &IndexedUnit> = index.iter().map(|u| (u.unit.id, u)).collect();
+    let level_of_stored = |id: UnitId| -> &str {
+        match stored_row.get(&id) {
+            Some(j) => rows[*j].level.as_str(),
+            None => by_id.get(&id).map_or("", |u| u.unit.level.as_str()),
+        }
+    };
+    let refuse = |p: &mut Problems, row: usize, child: &str, parent: &str, value: &str| {
+        let allowed: Vec<String> = profile
+            .iter()
+            .find(|l| l.key == child)
+            .map(|l| {
+                l.allowed_parents(profile)
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
+        p.add(
+            row,
+            cols.label("level"),
+            value,
+            crate::error::placement_message(child, parent, &allowed),
+        );
+    };
+    for r in rows {
+        let parent_level = match r.parent {
+            None => level_of_stored(target),
+            Some(Node::Row(j)) => rows[j].level.as_str(),
+            Some(Node::Stored(id)) => level_of_stored(id),
+        };
+        if !levels::may_sit_under(profile, &r.level, parent_level) {
+            refuse(p, r.row, &r.level, parent_level, &r.level);
+        }
+    }
+    // Stored children that stay where they are, under a unit whose level
+    // the file changes.
+    let changed: HashMap<UnitId, usize> = rows
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            r.existing
+                .as_ref()
+                .filter(|u| u.unit.level != r.level)
+                .map(|u| (u.unit.id, i))
+        })
+        .collect();
+    if changed.is_empty() {
+        return;
+    }
+    for u in index {
+        let Some(parent) = u.unit.parent_id else {
+            continue;
+        };
+        let Some(i) = changed.get(&parent) else {
+            continue;
+        };
+        if u.unit.closed_at.is_some() || stored_row.contains_key(&u.unit.id) {
+            continue;
+        }
+        let r = &rows[*i];
+        if !levels::may_sit_under(profile, &u.unit.level, &r.level) {
+            let allowed: Vec<String> = profile
+                .iter()
+                .find(|l| l.key == u.unit.level)
+                .map(|l| {
+                    l.allowed_parents(profile)
+                        .into_iter()
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default();
+            p.add(
+                r.row,
+                cols.label("level"),
+                &r.level,
+                format!(
+                    "{} ({}) below this unit: {}",
+                    u.unit.name,
+                    u.unit.id,
+                    crate::error::placement_message(&u.unit.level, &r.level, &allowed)
+                ),
+            );
+        }
+    }
 }
 
 /// The final depth of each row below the import's unit, so that parents
@@ -782,6 +1086,23 @@ fn placement_order(rows: &[UnitRow]) -> Vec<usize> {
 
 type RowProblem = (usize, String, String, String);
 
+/// A rule the written tree breaks, reported for the file as a whole.
+fn conflict_of_file(e: StoreError) -> AppResult<RowProblem> {
+    match e {
+        StoreError::Placement {
+            level,
+            parent_level,
+            allowed,
+        } => Ok((
+            0,
+            "file".into(),
+            String::new(),
+            crate::error::placement_message(&level, &parent_level, &allowed),
+        )),
+        other => Err(other.into()),
+    }
+}
+
 async fn write_units(
     tx: &mut Tx,
     app: &App,
@@ -797,6 +1118,16 @@ async fn write_units(
     let (mut created, mut updated, mut unchanged) = (0, 0, 0);
     let conflict = |r: &UnitRow, e: StoreError| -> AppResult<RowProblem> {
         match e {
+            StoreError::Placement {
+                level,
+                parent_level,
+                allowed,
+            } => Ok((
+                r.row,
+                "level".into(),
+                r.level.clone(),
+                crate::error::placement_message(&level, &parent_level, &allowed),
+            )),
             StoreError::Conflict { field: "name" } => Ok((
                 r.row,
                 "name".into(),
@@ -850,10 +1181,13 @@ async fn write_units(
                 ids.insert(i, id);
                 let mut changed = false;
                 if old.unit.parent_id != Some(parent) {
-                    let (before, after) = match units::move_to(tx, &scope, id, parent, now).await {
-                        Ok(v) => v,
-                        Err(e) => return Ok(Err(conflict(r, e)?)),
-                    };
+                    let (before, after) =
+                        match units::move_subtree(tx, &scope, id, parent, now, Placement::Deferred)
+                            .await
+                        {
+                            Ok(v) => v,
+                            Err(e) => return Ok(Err(conflict(r, e)?)),
+                        };
                     let mut e = actor.entry("unit.move", "unit", id, Some(id));
                     e.before = Some(json!({ "parent_id": before.parent_id }));
                     e.after = Some(json!({ "parent_id": after.parent_id }));
@@ -871,8 +1205,20 @@ async fn write_units(
                     audit::append(tx, now, &e).await?;
                     changed = true;
                 }
+                if let Some(ext) = &r.new_ext {
+                    let (before, after) =
+                        match units::set_external_id(tx, &scope, id, Some(ext), now).await {
+                            Ok(v) => v,
+                            Err(e) => return Ok(Err(conflict(r, e)?)),
+                        };
+                    let mut e = actor.entry("unit.external_id", "unit", id, Some(id));
+                    e.before = Some(json!({ "external_id": before.external_id }));
+                    e.after = Some(json!({ "external_id": after.external_id }));
+                    audit::append(tx, now, &e).await?;
+                    changed = true;
+                }
                 if old.unit.level != r.level {
-                    units::set_level(tx, &scope, id, &r.level, now).await?;
+                    units::set_level(tx, &scope, id, &r.level, now, Placement::Deferred).await?;
                     let mut e = actor.entry("unit.level", "unit", id, Some(id));
                     e.before = Some(json!({ "level": old.unit.level }));
                     e.after = Some(json!({ "level": r.level }));
@@ -890,12 +1236,19 @@ async fn write_units(
             progress(done + 1, rows.len());
         }
     }
+    // Moves and level changes were checked against the profile's rules
+    // as a whole, before writing; the tree as written is checked again.
+    let touched: Vec<UnitId> = ids.values().copied().collect();
+    if let Err(e) = units::check_placements(tx, &touched).await {
+        return Ok(Err(conflict_of_file(e)?));
+    }
     progress(rows.len(), rows.len());
     Ok(Ok((created, updated, unchanged)))
 }
 
 async fn check_people(
     c: &mut grassroots_store::Conn,
+    scope: &grassroots_core::Scope<Edit>,
     table: &Table,
     cols: &Columns,
     index: &[IndexedUnit],
@@ -906,12 +1259,13 @@ async fn check_people(
         .iter()
         .filter_map(|u| u.unit.external_id.as_deref().map(|e| (e, u)))
         .collect();
-    let in_subtree: HashSet<UnitId> = index.iter().map(|u| u.unit.id).collect();
+    let by_id: HashMap<UnitId, &IndexedUnit> = index.iter().map(|u| (u.unit.id, u)).collect();
     let target_closed = index
         .iter()
         .any(|u| u.unit.id == target && u.unit.closed_at.is_some());
     let mut rows = Vec::with_capacity(table.rows.len());
     let mut seen: HashMap<String, usize> = HashMap::with_capacity(table.rows.len());
+    let mut seen_ids: HashMap<i64, usize> = HashMap::new();
     for (line, cells) in &table.rows {
         let line = *line;
         let name_raw = cols.get(cells, "full_name");
@@ -928,38 +1282,62 @@ async fn check_people(
             );
         }
         let unit_ext = cols.get(cells, "unit_external_id");
-        let unit_id = if unit_ext.is_empty() {
-            if target_closed {
+        let unit_id_raw = cols.get(cells, "unit_id");
+        let named_by_id = check_number(p, line, cols.label("unit_id"), unit_id_raw);
+        // The unit named by external id, by id, or the import's own.
+        let by_ext_unit = (!unit_ext.is_empty()).then(|| match by_ext.get(unit_ext) {
+            Some(u) => Some(*u),
+            None => {
                 p.add(
                     line,
                     cols.label("unit_external_id"),
                     unit_ext,
+                    "unknown unit: no unit with this external id below the unit imported into",
+                );
+                None
+            }
+        });
+        let by_id_unit = named_by_id.map(|id| match by_id.get(&id) {
+            Some(u) => Some(*u),
+            None => {
+                p.add(
+                    line,
+                    cols.label("unit_id"),
+                    unit_id_raw,
+                    "unknown unit: no unit with this id is the unit imported into or below it",
+                );
+                None
+            }
+        });
+        let unit = match (by_ext_unit, by_id_unit) {
+            (Some(Some(a)), Some(Some(b))) if a.unit.id != b.unit.id => {
+                p.add(
+                    line,
+                    cols.label("unit_id"),
+                    unit_id_raw,
+                    format!("unit_id and unit_external_id `{unit_ext}` name different units"),
+                );
+                None
+            }
+            (Some(u), _) | (None, Some(u)) => u,
+            (None, None) => by_id.get(&target).copied(),
+        };
+        let unit_id = match unit {
+            Some(u) if u.unit.closed_at.is_some() || (u.unit.id == target && target_closed) => {
+                p.add(
+                    line,
+                    cols.label(if unit_ext.is_empty() {
+                        "unit_id"
+                    } else {
+                        "unit_external_id"
+                    }),
+                    &u.unit.name,
                     "the unit is closed",
                 );
+                0
             }
-            target
-        } else {
-            match by_ext.get(unit_ext) {
-                Some(u) if u.unit.closed_at.is_some() => {
-                    p.add(
-                        line,
-                        cols.label("unit_external_id"),
-                        unit_ext,
-                        "the unit is closed",
-                    );
-                    0
-                }
-                Some(u) => u.unit.id,
-                None => {
-                    p.add(
-                        line,
-                        cols.label("unit_external_id"),
-                        unit_ext,
-                        "unknown unit: no unit with this external id below the unit imported into",
-                    );
-                    0
-                }
-            }
+            Some(u) => u.unit.id,
+            None => 0,
         };
         let contact = cols.get(cells, "contact");
         if let Err(e) = crate::people::optional(contact, "contact", 200) {
@@ -977,6 +1355,10 @@ async fn check_people(
             cols.get(cells, "external_id"),
             false,
         );
+        let id = check_number(p, line, cols.label("id"), cols.get(cells, "id"));
+        if let Some(id) = id {
+            unique_number(p, &mut seen_ids, line, cols.label("id"), id);
+        }
         rows.push(PersonRow {
             row: line,
             full_name,
@@ -985,9 +1367,23 @@ async fn check_people(
             contact: contact.to_string(),
             joined_on,
             external_id,
+            id,
             existing: None,
         });
     }
+    let in_subtree = |person: &people::Person| by_id.contains_key(&person.unit_id);
+    // People named by id: they must be below the import's unit.
+    let ids: Vec<i64> = rows.iter().filter_map(|r| r.id).collect();
+    let by_person_id: HashMap<i64, people::Person> = if ids.is_empty() {
+        HashMap::new()
+    } else {
+        people::by_ids(c, scope, &ids)
+            .await?
+            .into_iter()
+            .filter(|p| in_subtree(p))
+            .map(|p| (p.id, p))
+            .collect()
+    };
     let exts: Vec<String> = rows.iter().filter_map(|r| r.external_id.clone()).collect();
     let existing: HashMap<String, people::Person> = people::by_external_ids(c, &exts)
         .await?
@@ -995,9 +1391,34 @@ async fn check_people(
         .filter_map(|p| p.external_id.clone().map(|e| (e, p)))
         .collect();
     for r in &mut rows {
+        let by_ext_person = r.external_id.as_ref().and_then(|e| existing.get(e));
+        if let Some(id) = r.id {
+            let Some(person) = by_person_id.get(&id) else {
+                p.add(
+                    r.row,
+                    cols.label("id"),
+                    &id.to_string(),
+                    "unknown person: no person with this id below the unit imported into",
+                );
+                continue;
+            };
+            if let Some(other) = by_ext_person.filter(|o| o.id != id) {
+                p.add(
+                    r.row,
+                    cols.label("external_id"),
+                    other.external_id.as_deref().unwrap_or(""),
+                    format!(
+                        "the external id belongs to another person (id {})",
+                        other.id
+                    ),
+                );
+            }
+            r.existing = Some(person.clone());
+            continue;
+        }
         let Some(ext) = &r.external_id else { continue };
-        if let Some(person) = existing.get(ext) {
-            if in_subtree.contains(&person.unit_id) {
+        if let Some(person) = by_ext_person {
+            if in_subtree(person) {
                 r.existing = Some(person.clone());
             } else {
                 p.add(
@@ -1009,7 +1430,36 @@ async fn check_people(
             }
         }
     }
+    same_record_twice(
+        p,
+        rows.iter()
+            .map(|r| (r.row, r.existing.as_ref().map(|x| x.id))),
+        "person",
+    );
     Ok(rows)
+}
+
+/// Refuses a stored record named by two rows (once by id, once by
+/// external id).
+fn same_record_twice(
+    p: &mut Problems,
+    rows: impl Iterator<Item = (usize, Option<i64>)>,
+    what: &str,
+) {
+    let mut first_row: HashMap<i64, usize> = HashMap::new();
+    for (row, id) in rows {
+        let Some(id) = id else { continue };
+        if let Some(first) = first_row.get(&id) {
+            p.add(
+                row,
+                "id".into(),
+                &id.to_string(),
+                format!("row {first} names the same {what} (id {id})"),
+            );
+        } else {
+            first_row.insert(id, row);
+        }
+    }
 }
 
 async fn write_people(
@@ -1058,6 +1508,12 @@ async fn write_people(
         }
         if old.status != r.status {
             people::set_status(tx, &scope, old.id, &r.status, &actor.label, now).await?;
+            changed = true;
+        }
+        // A person named by id takes the external id of the file (an
+        // empty cell keeps the one stored).
+        if r.external_id.is_some() && old.external_id != r.external_id {
+            people::set_external_id(tx, &scope, old.id, r.external_id.as_deref(), now).await?;
             changed = true;
         }
         if old.unit_id != r.unit_id {

@@ -57,14 +57,22 @@ pub fn parse_custom(text: &str) -> AppResult<Vec<Level>> {
         FieldError::new("levels", "bad_line", format!("line {line}: {msg}")).into()
     };
     let mut out: Vec<Level> = Vec::new();
+    let mut parent_lists: Vec<Option<(usize, Vec<String>)>> = Vec::new();
     for (i, raw) in text.lines().enumerate() {
         let line = i + 1;
         if raw.trim().is_empty() {
             continue;
         }
         let parts: Vec<&str> = raw.split('|').map(str::trim).collect();
-        let [key, label, kind] = parts[..] else {
-            return Err(bad(line, "expected `key | label | kind`".into()));
+        let (key, label, kind, parents) = match parts[..] {
+            [key, label, kind] => (key, label, kind, None),
+            [key, label, kind, parents] => (key, label, kind, Some(parents)),
+            _ => {
+                return Err(bad(
+                    line,
+                    "expected `key | label | kind`, optionally `| parent keys`".into(),
+                ));
+            }
         };
         let key_ok = !key.is_empty()
             && key.len() <= 40
@@ -87,15 +95,44 @@ pub fn parse_custom(text: &str) -> AppResult<Vec<Level>> {
                 format!("kind `{kind}` must be one of: {}", KINDS.join(", ")),
             ));
         }
+        // Checked once every level is known: a level may sit under any
+        // level of the profile, itself included (a branch of a branch).
+        let parents = parents.map(|list| {
+            let mut keys: Vec<String> = Vec::new();
+            for p in list.split([',', ' ']).filter(|p| !p.is_empty()) {
+                if !keys.iter().any(|k| k == p) {
+                    keys.push(p.to_string());
+                }
+            }
+            (line, keys)
+        });
+        parent_lists.push(parents);
         out.push(Level {
             key: key.to_string(),
             label: Some(label),
             rank: (out.len() as i32 + 1) * 10,
             kind: kind.to_string(),
+            parents: None,
         });
     }
     if out.is_empty() {
         return Err(FieldError::new("levels", "required", "at least one level is needed").into());
+    }
+    let known: Vec<String> = out.iter().map(|l| l.key.clone()).collect();
+    for (level, parents) in out.iter_mut().zip(parent_lists) {
+        let Some((line, keys)) = parents else {
+            continue;
+        };
+        if let Some(unknown) = keys.iter().find(|k| !known.contains(k)) {
+            return Err(bad(
+                line,
+                format!(
+                    "parent `{unknown}` is not a level of this profile (levels: {})",
+                    known.join(", ")
+                ),
+            ));
+        }
+        level.parents = Some(keys);
     }
     Ok(out)
 }
@@ -159,6 +196,38 @@ async fn apply(
                 .into());
             }
             Some(_) => {}
+        }
+    }
+    // Every open unit must still be allowed under its parent.
+    let root_level_after = new.first().map(|l| l.key.as_str()).unwrap_or("");
+    for placed in levels::placements_in_use(&mut tx).await? {
+        let (child, count) = (placed.level, placed.units);
+        // The root takes the new top level.
+        let parent = if placed.parent_is_root {
+            root_level_after.to_string()
+        } else {
+            placed.parent_level
+        };
+        if !levels::may_sit_under(&new, &child, &parent) {
+            let allowed = new
+                .iter()
+                .find(|l| l.key == child)
+                .map(|l| {
+                    l.allowed_parents(&new)
+                        .into_iter()
+                        .map(str::to_string)
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default();
+            return Err(FieldError::new(
+                "profile",
+                "placement",
+                format!(
+                    "{count} units would break the new profile: {}",
+                    crate::error::placement_message(&child, &parent, &allowed)
+                ),
+            )
+            .into());
         }
     }
     levels::replace(&mut tx, name, &new).await?;

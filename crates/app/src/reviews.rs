@@ -364,47 +364,46 @@ pub async fn close(app: &App, actor: &Actor, id: i64) -> AppResult<ReviewView> {
 /// The review as CSV: one row per target, then the overall score.
 pub async fn csv(app: &App, actor: &Actor, id: i64) -> AppResult<(String, Vec<u8>)> {
     let v = view(app, actor, id).await?;
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let fail = |e: csv::Error| AppError::Internal(e.to_string());
-    w.write_record([
-        "target",
-        "category",
-        "status",
-        "completion",
-        "score",
-        "weight",
-        "due_on",
-        "comment",
-    ])
-    .map_err(fail)?;
     let share = |v: Option<f64>| v.map(|s| format!("{s:.3}")).unwrap_or_default();
-    for i in &v.items {
-        w.write_record([
-            i.target.title.as_str(),
-            i.target.category.as_str(),
-            i.target.status.as_str(),
-            &share(i.target.completion()),
-            &share(i.score),
-            &i.target.weight.to_string(),
-            i.target.due_on.as_str(),
-            i.comment.as_str(),
-        ])
-        .map_err(fail)?;
-    }
-    w.write_record([
-        "overall",
-        "",
-        "",
-        &share(v.facts.completion),
-        &share(v.overall),
-        "",
-        "",
-        "",
-    ])
-    .map_err(fail)?;
-    let bytes = w
-        .into_inner()
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let mut rows: Vec<Vec<String>> = v
+        .items
+        .iter()
+        .map(|i| {
+            vec![
+                i.target.title.clone(),
+                i.target.category.clone(),
+                i.target.status.to_string(),
+                share(i.target.completion()),
+                share(i.score),
+                i.target.weight.to_string(),
+                i.target.due_on.clone(),
+                i.comment.clone(),
+            ]
+        })
+        .collect();
+    rows.push(vec![
+        "overall".into(),
+        String::new(),
+        String::new(),
+        share(v.facts.completion),
+        share(v.overall),
+        String::new(),
+        String::new(),
+        String::new(),
+    ]);
+    let bytes = crate::tabular::write_csv(
+        &[
+            "target",
+            "category",
+            "status",
+            "completion",
+            "score",
+            "weight",
+            "due_on",
+            "comment",
+        ],
+        &rows,
+    );
     let name = format!("review-{}-{}.csv", v.plan.id, v.plan.starts_on);
     Ok((name, bytes))
 }

@@ -96,7 +96,10 @@ fn read_csv(bytes: &[u8]) -> Result<Table, FieldError> {
             file_error("malformed", format!("line {line}: {e}"))
         })?;
         let line = record.position().map_or(0, |p| p.line()) as usize;
-        let cells: Vec<String> = record.iter().map(|c| c.trim().to_string()).collect();
+        let cells: Vec<String> = record
+            .iter()
+            .map(|c| csv_cell_in(c.trim()).to_string())
+            .collect();
         if cells.iter().all(String::is_empty) {
             continue;
         }
@@ -191,14 +194,47 @@ fn read_xlsx(bytes: &[u8]) -> Result<Table, FieldError> {
     Ok(table)
 }
 
-/// Writes a table as CSV (UTF-8, with a header row).
+/// Characters that make a spreadsheet program read a CSV cell as a formula
+/// (OWASP "CSV injection"), and the quote that protects them.
+const FORMULA_STARTS: &[char] = &['=', '+', '-', '@', '\t', '\r'];
+const TEXT_MARK: char = '\'';
+
+/// A cell as written to CSV: one that a spreadsheet would read as a
+/// formula gets a leading `'`, which spreadsheets take as "this is text".
+/// A cell already starting with `'` gets one too, so that [`csv_cell_in`]
+/// can take exactly one off and every value comes back as it was.
+pub fn csv_cell_out(value: &str) -> std::borrow::Cow<'_, str> {
+    if value.starts_with(FORMULA_STARTS) || value.starts_with(TEXT_MARK) {
+        format!("{TEXT_MARK}{value}").into()
+    } else {
+        value.into()
+    }
+}
+
+/// A CSV cell as read: the `'` that [`csv_cell_out`] put before a formula
+/// character or another `'` comes off; any other text stays as it is.
+pub fn csv_cell_in(cell: &str) -> &str {
+    match cell.strip_prefix(TEXT_MARK) {
+        Some(rest) if rest.starts_with(FORMULA_STARTS) || rest.starts_with(TEXT_MARK) => rest,
+        _ => cell,
+    }
+}
+
+/// Writes a table as CSV (UTF-8, with a header row); cells are protected
+/// against formula injection with [`csv_cell_out`].
 pub fn write_csv(headers: &[&str], rows: &[Vec<String>]) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
     // Writing to memory cannot fail but for a row of the wrong length,
     // which the callers never build.
-    let _ = w.write_record(headers);
+    let mut write = |cells: &mut dyn Iterator<Item = &str>| {
+        for c in cells {
+            let _ = w.write_field(csv_cell_out(c).as_bytes());
+        }
+        let _ = w.write_record(None::<&[u8]>);
+    };
+    write(&mut headers.iter().copied());
     for r in rows {
-        let _ = w.write_record(r);
+        write(&mut r.iter().map(String::as_str));
     }
     w.into_inner().unwrap_or_default()
 }
@@ -269,6 +305,45 @@ mod tests {
         let err = read(latin1, Format::Csv).unwrap_err();
         assert_eq!(err.code, "encoding");
         assert!(err.message.contains("line 2"), "{}", err.message);
+    }
+
+    #[test]
+    fn csv_cells_that_look_like_formulas_are_text_and_come_back_unchanged() {
+        let values = [
+            "=HYPERLINK(\"http://x\",\"y\")",
+            "+1",
+            "-2",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+            "'",
+            "'=1",
+            "''x",
+            "'plain",
+            "plain",
+            "a=b",
+            "",
+        ];
+        let row: Vec<String> = values.iter().map(|v| v.to_string()).collect();
+        let bytes = write_csv(&["a"; 13], &[row]);
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        let data = text.lines().skip(1).collect::<Vec<_>>().join("\n");
+        for bad in ["=HYP", "+1", "-2", "@SUM"] {
+            assert!(
+                !data.contains(&format!(",{bad}")) && !data.starts_with(bad),
+                "{bad} written as a formula: {data}"
+            );
+        }
+        let mut c = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .from_reader(bytes.as_slice());
+        let raw = c.records().next().unwrap().unwrap();
+        assert_eq!(&raw[0], "'=HYPERLINK(\"http://x\",\"y\")");
+        assert_eq!(&raw[10], "plain");
+        let read: Vec<&str> = raw.iter().map(csv_cell_in).collect();
+        assert_eq!(read, values, "every value comes back as it was");
+        // A foreign file's leading quote before ordinary text is kept.
+        assert_eq!(csv_cell_in("'abc"), "'abc");
     }
 
     #[test]

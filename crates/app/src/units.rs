@@ -222,9 +222,29 @@ pub async fn create_child(
     name: &str,
     level_key: &str,
 ) -> AppResult<Unit> {
+    create(app, actor, parent_id, name, level_key, "").await
+}
+
+/// An external id as typed: empty for none, else at most 100 printable
+/// characters.
+fn external_id(raw: &str) -> AppResult<Option<String>> {
+    crate::people::optional(raw, "external_id", 100)
+}
+
+/// Creates a child unit carrying an external id (empty: none), the code
+/// of the unit in another register that imports match on.
+pub async fn create(
+    app: &App,
+    actor: &Actor,
+    parent_id: UnitId,
+    name: &str,
+    level_key: &str,
+    external_id_raw: &str,
+) -> AppResult<Unit> {
     require::<Manage>(app, actor, parent_id).await?;
     let name = display_name("name", name)?;
     let level = level(&mut app.db.conn().await?, level_key).await?;
+    let ext = external_id(external_id_raw)?;
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
     let unit = units::create_child(
@@ -233,7 +253,7 @@ pub async fn create_child(
         parent_id,
         &name,
         &level.key,
-        None,
+        ext.as_deref(),
         now,
     )
     .await?;
@@ -258,6 +278,43 @@ pub async fn rename(app: &App, actor: &Actor, id: UnitId, name: &str) -> AppResu
     audit::append(&mut tx, now, &e).await?;
     tx.commit().await?;
     Ok(after)
+}
+
+/// Renames a unit and sets its external id (`None` leaves either as it
+/// is; an empty external id clears it), in one change.
+pub async fn update(
+    app: &App,
+    actor: &Actor,
+    id: UnitId,
+    name: Option<&str>,
+    external_id_raw: Option<&str>,
+) -> AppResult<Unit> {
+    require::<Manage>(app, actor, id).await?;
+    let name = name.map(|n| display_name("name", n)).transpose()?;
+    let ext = external_id_raw.map(external_id).transpose()?;
+    let scope = actor.principal.scope::<Manage>();
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let mut unit = units::get(&mut tx, &scope, id).await?;
+    if let Some(name) = name.filter(|n| *n != unit.name) {
+        let (before, after) = units::rename(&mut tx, &scope, id, &name, now).await?;
+        let mut e = actor.entry("unit.rename", "unit", id, Some(id));
+        e.before = Some(json!(before));
+        e.after = Some(json!(after));
+        audit::append(&mut tx, now, &e).await?;
+        unit = after;
+    }
+    if let Some(ext) = ext.filter(|e| *e != unit.external_id) {
+        let (before, after) =
+            units::set_external_id(&mut tx, &scope, id, ext.as_deref(), now).await?;
+        let mut e = actor.entry("unit.external_id", "unit", id, Some(id));
+        e.before = Some(json!({ "external_id": before.external_id }));
+        e.after = Some(json!({ "external_id": after.external_id }));
+        audit::append(&mut tx, now, &e).await?;
+        unit = after;
+    }
+    tx.commit().await?;
+    Ok(unit)
 }
 
 /// Moves a unit with its subtree under another unit. The actor must manage

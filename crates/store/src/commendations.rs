@@ -115,13 +115,23 @@ pub async fn confer(
     if !crate::units::in_scope(tx, scope, new.unit_id).await? {
         return Err(StoreError::NotFound);
     }
+    // One row per person in the order given, so that ids (and every list
+    // ordered by them) keep the order in which they were conferred.
+    let rows = new
+        .person_ids
+        .iter()
+        .map(|p| {
+            format!(
+                "({p}, (SELECT unit_id FROM people WHERE id = {p}), $1, $2, $3, $4, $5, $6, $7, $8)"
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
     let sql = format!(
         "INSERT INTO commendations (person_id, recipient_unit_id, unit_id, meeting_id, kind, title,
                                     reason, conferred_on, created_at, created_by)
-         SELECT p.id, p.unit_id, $1, $2, $3, $4, $5, $6, $7, $8 FROM people p
-         WHERE p.id IN ({})
-         RETURNING recipient_unit_id",
-        join(new.person_ids)
+         VALUES {rows}
+         RETURNING recipient_unit_id"
     );
     let units: Vec<i64> = on_ex!(tx, |e| sqlx::query_scalar(sqlx::AssertSqlSafe(
         sql.as_str()

@@ -13,6 +13,17 @@ pub enum StoreError {
         /// The field at fault.
         field: &'static str,
     },
+    /// The organization profile does not let a unit of `level` sit
+    /// directly under one of `parent_level`.
+    #[error("a unit of level `{level}` cannot sit under a unit of level `{parent_level}`")]
+    Placement {
+        /// The level of the unit being placed.
+        level: String,
+        /// The level of the unit it would sit under.
+        parent_level: String,
+        /// The levels it may sit under.
+        allowed: Vec<String>,
+    },
     /// The database URL is not usable.
     #[error("invalid database URL: {0}")]
     BadUrl(String),

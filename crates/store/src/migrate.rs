@@ -54,6 +54,11 @@ migrations![
     (12, "regularity", "0012_regularity.sql"),
     (13, "speeches_running", "0013_speeches_running.sql"),
     (14, "listing_order", "0014_listing_order.sql"),
+    (
+        15,
+        "placement_and_given_speeches",
+        "0015_placement_and_given_speeches.sql"
+    ),
 ];
 
 /// The migrations of a dialect, in order.

@@ -385,6 +385,56 @@ pub async fn by_external_ids(c: &mut impl DbConn, ids: &[String]) -> StoreResult
     Ok(out)
 }
 
+/// People with one of the ids `ids` inside `scope` (an import reads back
+/// the ids of its own exports); ids outside the scope are left out.
+pub async fn by_ids<C: Capability>(
+    c: &mut impl DbConn,
+    scope: &Scope<C>,
+    ids: &[i64],
+) -> StoreResult<Vec<Person>> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(1000) {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM people p WHERE p.id IN ({}) AND {}",
+            crate::scope_sql::join(chunk),
+            unit_condition(scope, "p.unit_id")
+        );
+        let mut rows = on_ex!(c, |e| sqlx::query_as::<_, Person>(sqlx::AssertSqlSafe(
+            sql.as_str()
+        ))
+        .fetch_all(&mut *e)
+        .await)?;
+        out.append(&mut rows);
+    }
+    Ok(out)
+}
+
+/// Sets or clears a person's external id (inside `scope`); another
+/// person's id is a conflict on `external_id`.
+pub async fn set_external_id(
+    tx: &mut Tx,
+    scope: &Scope<Edit>,
+    id: i64,
+    external_id: Option<&str>,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    get(tx, scope, id).await?;
+    on_ex!(tx, |e| sqlx::query(
+        "UPDATE people SET external_id = $1, updated_at = $2 WHERE id = $3"
+    )
+    .bind(external_id)
+    .bind(now)
+    .bind(id)
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected()))
+    .map_err(|e| StoreError::from(e).conflict_on("external_id"))?;
+    Ok(())
+}
+
 /// Inserts many people at once (the import path): bulk inserts, one
 /// history entry each, and the unit counters applied in a few statements
 /// instead of once per person. Every unit must lie inside `scope`.

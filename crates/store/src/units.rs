@@ -129,6 +129,7 @@ pub async fn create_child(
     if parent.closed_at.is_some() {
         return Err(StoreError::Conflict { field: "parent_id" });
     }
+    crate::levels::check_placement(tx, level, &parent.level).await?;
     if let Some(ext) = external_id
         && exists_external_id(tx, ext).await?
     {
@@ -205,18 +206,22 @@ pub async fn create_many(
     parents.sort_unstable();
     parents.dedup();
     let mut depth_of: HashMap<UnitId, i64> = HashMap::new();
+    let mut level_of: HashMap<UnitId, String> = HashMap::new();
     for chunk in parents.chunks(500) {
         let sql = format!(
-            "SELECT u.id, CAST(u.depth AS BIGINT) FROM units u
+            "SELECT u.id, CAST(u.depth AS BIGINT), u.level FROM units u
              WHERE u.id IN ({}) AND u.closed_at IS NULL AND {}",
             crate::scope_sql::join(chunk),
             unit_condition(scope, "u.id")
         );
-        let found: Vec<(UnitId, i64)> =
+        let found: Vec<(UnitId, i64, String)> =
             on_ex!(tx, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
                 .fetch_all(&mut *e)
                 .await)?;
-        depth_of.extend(found);
+        for (id, depth, level) in found {
+            depth_of.insert(id, depth);
+            level_of.insert(id, level);
+        }
     }
     if depth_of.len() != parents.len() {
         // Outside the scope (or missing) reads as not found; closed as a
@@ -227,6 +232,17 @@ pub async fn create_many(
         } else {
             StoreError::NotFound
         });
+    }
+    let levels = crate::levels::active(tx).await?;
+    for c in children {
+        let parent_level = &level_of[&c.parent_id];
+        if !crate::levels::may_sit_under(&levels, c.level, parent_level) {
+            return Err(crate::levels::placement_error(
+                &levels,
+                c.level,
+                parent_level,
+            ));
+        }
     }
     let mut names = HashSet::new();
     if !children.iter().all(|c| names.insert((c.parent_id, c.name))) {
@@ -571,6 +587,30 @@ pub async fn move_to(
     new_parent: UnitId,
     now: DateTime<Utc>,
 ) -> StoreResult<(Unit, Unit)> {
+    move_subtree(tx, scope, id, new_parent, now, Placement::Check).await
+}
+
+/// Whether a change checks the profile's placement rules at once, or the
+/// caller checks the final tree with [`check_placements`] before it
+/// commits (an import reshaping several levels passes through states the
+/// rules refuse).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// Check now.
+    Check,
+    /// The caller calls [`check_placements`] on every unit it changed.
+    Deferred,
+}
+
+/// [`move_to`], with the placement check deferred when asked.
+pub async fn move_subtree(
+    tx: &mut Tx,
+    scope: &Scope<Manage>,
+    id: UnitId,
+    new_parent: UnitId,
+    now: DateTime<Utc>,
+    placement: Placement,
+) -> StoreResult<(Unit, Unit)> {
     let before = get(tx, scope, id).await?;
     let old_parent = before
         .parent_id
@@ -585,6 +625,9 @@ pub async fn move_to(
     }
     if old_parent == new_parent {
         return Ok((before.clone(), before));
+    }
+    if placement == Placement::Check {
+        crate::levels::check_placement(tx, &before.level, &target.level).await?;
     }
     aggregates::shift_subtree(tx, id, -1).await?;
     // Cut the subtree from its old ancestors, then hang it under the new.
@@ -1140,10 +1183,14 @@ pub async fn set_level(
     id: UnitId,
     level: &str,
     now: DateTime<Utc>,
+    placement: Placement,
 ) -> StoreResult<()> {
     let unit = get(tx, scope, id).await?;
     if unit.level == level {
         return Ok(());
+    }
+    if unit.closed_at.is_none() && placement == Placement::Check {
+        check_level_fits(tx, &unit, level).await?;
     }
     let was = crate::levels::kind_of(tx, &unit.level).await?;
     let will = crate::levels::kind_of(tx, level).await?;
@@ -1172,6 +1219,95 @@ pub async fn set_level(
         crate::regularity::track_unit(tx, id, level, &now.date_naive().to_string()).await?;
     }
     Ok(())
+}
+
+/// Refuses `level` for an open unit unless it may sit under the unit's
+/// parent and each level of its open children may sit under it.
+async fn check_level_fits(tx: &mut Tx, unit: &Unit, level: &str) -> StoreResult<()> {
+    let levels = crate::levels::active(tx).await?;
+    if let Some(parent) = unit.parent_id {
+        let parent_level: String = on_ex!(tx, |e| sqlx::query_scalar(
+            "SELECT level FROM units WHERE id = $1"
+        )
+        .bind(parent)
+        .fetch_one(&mut *e)
+        .await)?;
+        if !crate::levels::may_sit_under(&levels, level, &parent_level) {
+            return Err(crate::levels::placement_error(
+                &levels,
+                level,
+                &parent_level,
+            ));
+        }
+    }
+    let child_levels: Vec<String> =
+        on_ex!(tx, |e| {
+            sqlx::query_scalar(
+        "SELECT DISTINCT level FROM units WHERE parent_id = $1 AND closed_at IS NULL ORDER BY level"
+    )
+    .bind(unit.id)
+    .fetch_all(&mut *e)
+    .await
+        })?;
+    for child in child_levels {
+        if !crate::levels::may_sit_under(&levels, &child, level) {
+            return Err(crate::levels::placement_error(&levels, &child, level));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses unless each open unit of `ids`, and each open child of one,
+/// may sit under its parent by the active profile (the check deferred
+/// with [`Placement::Deferred`]).
+pub async fn check_placements(tx: &mut Tx, ids: &[UnitId]) -> StoreResult<()> {
+    let levels = crate::levels::active(tx).await?;
+    for chunk in ids.chunks(500) {
+        let list = crate::scope_sql::join(chunk);
+        let pairs: Vec<(String, String)> =
+            on_ex!(tx, |e| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT DISTINCT u.level, p.level FROM units u JOIN units p ON p.id = u.parent_id
+                 WHERE u.closed_at IS NULL AND (u.id IN ({list}) OR u.parent_id IN ({list}))"
+            )))
+            .fetch_all(&mut *e)
+            .await)?;
+        for (child, parent) in pairs {
+            if !crate::levels::may_sit_under(&levels, &child, &parent) {
+                return Err(crate::levels::placement_error(&levels, &child, &parent));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Sets or clears the external id of a unit inside `scope`; returns the
+/// unit before and after. An id another unit carries is a conflict.
+pub async fn set_external_id(
+    tx: &mut Tx,
+    scope: &Scope<Manage>,
+    id: UnitId,
+    external_id: Option<&str>,
+    now: DateTime<Utc>,
+) -> StoreResult<(Unit, Unit)> {
+    let before = get(tx, scope, id).await?;
+    if before.external_id.as_deref() == external_id {
+        return Ok((before.clone(), before));
+    }
+    on_ex!(tx, |e| sqlx::query(
+        "UPDATE units SET external_id = $1, updated_at = $2 WHERE id = $3"
+    )
+    .bind(external_id)
+    .bind(now)
+    .bind(id)
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected()))
+    .map_err(|e| StoreError::from(e).conflict_on("external_id"))?;
+    let after = Unit {
+        external_id: external_id.map(str::to_string),
+        ..before.clone()
+    };
+    Ok((before, after))
 }
 
 /// Positions that merging `from` into `into` would end (held by people of

@@ -25,6 +25,22 @@ pub fn postgres_url() -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
+/// Makes the active profile the party's levels with every level allowed
+/// under every other, itself included: for scenarios that build trees of
+/// any shape at random (the profile's placement rules have tests of their
+/// own).
+pub async fn allow_any_shape(app: &App, actor: &Actor) {
+    let levels = grassroots_store::levels::builtin("party").expect("party profile");
+    let keys: Vec<&str> = levels.iter().map(|l| l.key.as_str()).collect();
+    let text: Vec<String> = levels
+        .iter()
+        .map(|l| format!("{} | {} | {} | {}", l.key, l.key, l.kind, keys.join(" ")))
+        .collect();
+    grassroots_app::profiles::set_custom(app, actor, &text.join("\n"))
+        .await
+        .expect("any-shape profile");
+}
+
 /// A fresh, migrated database: a temporary SQLite file.
 pub async fn sqlite_db() -> (Db, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -107,6 +123,44 @@ impl TestApp {
             root: root.id,
             _dir: dir,
         }
+    }
+
+    /// The demo organization (scale 1) on the engine chosen by
+    /// `TEST_DATABASE_URL`: data shaped like what people really keep.
+    /// Its logins sign in with [`TestApp::login_demo`].
+    pub async fn demo() -> TestApp {
+        let (db, dir) = match postgres_url() {
+            Some(url) => (postgres_db(&url).await, None),
+            None => {
+                let (db, dir) = sqlite_db().await;
+                (db, Some(dir))
+            }
+        };
+        let app = App::new(db, Config::default());
+        grassroots_app::demo::build(&app, grassroots_app::demo::Scale::of(1), &|_| {})
+            .await
+            .expect("demo");
+        let root = setup::root_unit(&app)
+            .await
+            .expect("root")
+            .expect("initialized");
+        let router = grassroots_web::router(app.clone()).expect("router");
+        TestApp {
+            app,
+            router,
+            root: root.id,
+            _dir: dir,
+        }
+    }
+
+    /// A client signed in as one of the demo's logins.
+    pub async fn login_demo(&self, username: &str) -> TestClient {
+        let mut c = self.client();
+        let r = c
+            .login(username, &grassroots_app::setup::demo_password(username))
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "demo login {username}");
+        c
     }
 
     /// A second server on the same database: its own connection pool and

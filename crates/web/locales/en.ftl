@@ -41,10 +41,10 @@ unit-level = Level
 unit-name = Name
 unit-create-child = Add a unit below
 unit-create-submit = Add unit
-unit-rename = Rename
-unit-rename-submit = Save name
+unit-rename = Name and external id
+unit-rename-submit = Save
 flash-unit-created = The unit was added.
-flash-unit-renamed = The unit was renamed.
+flash-unit-renamed = The unit was saved.
 
 ## Levels
 level-central-committee = Central committee
@@ -335,6 +335,7 @@ validation-closed = is no longer pending
 
 ## Unit lifecycle
 unit-external-id = External id
+unit-external-id-help = The unit's code in another register, if it has one; imports find the unit by it. Leave empty for none.
 unit-history = History
 unit-history-of = History of { $unit }
 unit-history-none = No changes are recorded.
@@ -378,7 +379,7 @@ profile-party = Party
 profile-trade-union = Trade union
 profile-cooperative = Cooperative
 profile-custom = Custom profile
-profile-custom-help = One level per line, top first: key | name | kind (body, primary or cell). Keys used by units must stay.
+profile-custom-help = One level per line, top first: key | name | kind (body, primary or cell), and optionally | the keys of the levels its units may sit directly under (itself included, for units nested in units of their own level; without them: any level above). Keys used by units must stay, and every unit must stay allowed under its parent.
 profile-apply = Apply
 flash-profile-saved = The profile was saved.
 level-confederation = Confederation

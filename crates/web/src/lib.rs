@@ -6,6 +6,7 @@ pub mod api;
 pub mod assets;
 pub mod error;
 pub mod i18n;
+pub mod markdown;
 pub mod middleware;
 pub mod pages;
 

@@ -277,7 +277,8 @@ async fn tamper(t: &TestApp) -> i64 {
 async fn check_names_the_first_edited_audit_row() {
     let t = TestApp::new().await;
     for i in 0..5 {
-        t.unit(&format!("Unit {i}"), "cell", t.root).await;
+        t.unit(&format!("Unit {i}"), "provincial_committee", t.root)
+            .await;
     }
     // The log refuses edits through SQL while its trigger stands.
     let refused = match &t.app.db {

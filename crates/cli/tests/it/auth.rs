@@ -276,9 +276,12 @@ async fn unsafe_requests_need_a_csrf_token_and_our_origin() {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     // Right token but a foreign origin.
     let token = c.csrf.clone().unwrap();
-    let body =
-        serde_urlencoded::to_string([("name", "X"), ("level", "cell"), ("_csrf", token.as_str())])
-            .unwrap();
+    let body = serde_urlencoded::to_string([
+        ("name", "X"),
+        ("level", "provincial_committee"),
+        ("_csrf", token.as_str()),
+    ])
+    .unwrap();
     let r = c
         .send(
             Method::POST,

@@ -46,11 +46,12 @@ fn reasons(report: &serde_json::Value) -> Vec<String> {
 #[tokio::test]
 async fn people_import_dry_run_commit_and_reimport_by_external_id() {
     let t = TestApp::new().await;
-    let village = t
-        .unit("Village Primary Committee", "primary_committee", t.root)
+    let province = t
+        .unit("South Phyongan", "provincial_committee", t.root)
         .await;
+    let village = t.unit("Anju County", "county_committee", province).await;
     let mut admin = t.login("root").await;
-    // Units first: cells of the village, child listed before its parent.
+    // Units first: a farm and its cells, child listed before its parent.
     let units = "external_id,name,level,parent_external_id\nC2,Cell 2,cell,V\nV,Farm brigade,primary_committee,\nC1,Cell 1,cell,V\n";
     let (status, rep) = import(
         &mut admin,
@@ -456,4 +457,236 @@ async fn import_through_the_pages_with_mapping_and_check() {
     let r = other.post_form(&format!("{at}/commit"), &mapping).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(people_total(&t).await, 2);
+}
+
+/// Everything an import could change below `root`: each unit (parent,
+/// name, level, external id, open or closed), each person (unit, name,
+/// status, contact, date joined, external id) and every position, held
+/// or past.
+async fn state_below(t: &TestApp, root: i64) -> serde_json::Value {
+    use grassroots_core::Read;
+    let read = t.cli().principal.scope::<Read>();
+    let mut c = t.app.db.conn().await.unwrap();
+    let units = grassroots_store::units::subtree_index(&mut c, &read, root)
+        .await
+        .unwrap();
+    let people = grassroots_store::people::export(&mut c, &read, root)
+        .await
+        .unwrap();
+    let mut positions = Vec::new();
+    for u in &units {
+        positions.extend(
+            grassroots_store::positions::of_unit(&mut c, &read, u.unit.id, true)
+                .await
+                .unwrap(),
+        );
+    }
+    serde_json::json!({ "units": units, "people": people, "positions": positions })
+}
+
+/// The unit where a demo login holds its role.
+async fn unit_of_login(t: &TestApp, username: &str) -> i64 {
+    let account = t.account_id(username).await;
+    let mut c = t.app.db.conn().await.unwrap();
+    grassroots_store::roles::of_account(&mut c, account)
+        .await
+        .unwrap()[0]
+        .unit_id
+}
+
+/// Exports `kind` below `unit` as `fmt` and imports the file unchanged;
+/// the import must find every row unchanged.
+async fn round_trip(c: &mut TestClient, unit: i64, kind: &str, fmt: &str) {
+    let r = c
+        .get(&format!(
+            "/api/v1/units/{unit}/export?kind={kind}&format={fmt}"
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{kind} {fmt}: {}", r.body);
+    let ct = r.headers["content-type"].to_str().unwrap().to_string();
+    let back = c
+        .post_bytes(
+            &format!("/api/v1/units/{unit}/import?kind={kind}&format={fmt}&dry_run=false"),
+            &ct,
+            &r.raw,
+        )
+        .await;
+    assert_eq!(back.status, StatusCode::OK, "{kind} {fmt}: {}", back.body);
+    let rep = back.json();
+    assert!(rep["rows"].as_i64().unwrap() > 0, "{kind} {fmt}: {rep}");
+    assert_eq!(
+        (
+            rep["created"].as_i64(),
+            rep["updated"].as_i64(),
+            rep["unchanged"].as_i64()
+        ),
+        (Some(0), Some(0), rep["rows"].as_i64()),
+        "{kind} {fmt}: {rep}"
+    );
+}
+
+/// The demo's primary committee and county, exported and imported back
+/// unchanged as CSV and as XLSX, keep every unit, person and position as
+/// they were: people in cells stay in their cells (their units have no
+/// external id), cell secretaries keep their terms, and values that look
+/// like spreadsheet formulas come back as typed.
+#[tokio::test]
+async fn unchanged_exports_of_demo_data_reimport_without_changing_anything() {
+    let t = TestApp::demo().await;
+    let primary = unit_of_login(&t, "secretary").await;
+    let county = grassroots_app::units::get(&t.app, &t.cli(), primary)
+        .await
+        .unwrap()
+        .parent_id
+        .unwrap();
+    let cell = unit_of_login(&t, "cell").await;
+    // A person without an external id, and values a spreadsheet would
+    // read as formulas.
+    grassroots_app::people::create(
+        &t.app,
+        &t.cli(),
+        cell,
+        grassroots_app::people::PersonInput {
+            full_name: "=Ri Without Register".into(),
+            contact: "+850-2-381-1111".into(),
+            status: "member".into(),
+            joined_on: String::new(),
+            external_id: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    t.person(cell, "@Kim Jong Suk", "candidate").await;
+    let before = state_below(&t, county).await;
+    assert!(
+        before["positions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["unit_id"] == cell && p["ended_on"].is_null()),
+        "the cell has a secretary in office"
+    );
+    let mut sec = t.login_demo("secretary").await;
+    let mut province = t.login_demo("province").await;
+    for fmt in ["csv", "xlsx"] {
+        round_trip(&mut sec, primary, "people", fmt).await;
+        round_trip(&mut sec, primary, "units", fmt).await;
+        round_trip(&mut province, county, "units", fmt).await;
+        round_trip(&mut province, county, "people", fmt).await;
+    }
+    assert_eq!(state_below(&t, county).await, before);
+    t.assert_consistent().await;
+}
+
+/// Rows name their records by grassroots id as well as by external id;
+/// ids that name nothing below the unit, or two columns that disagree,
+/// are problems with their row and column, and nothing is written.
+#[tokio::test]
+async fn ids_in_import_files_are_checked_like_external_ids() {
+    let t = TestApp::new().await;
+    let province = t.unit("Province", "provincial_committee", t.root).await;
+    let county = t.unit("County", "county_committee", province).await;
+    let farm = t.unit("Farm", "primary_committee", county).await;
+    let cell = t.unit("Cell 1", "cell", farm).await;
+    let other = t.unit("Other County", "county_committee", province).await;
+    let elsewhere = t.person(other, "Elsewhere Pak", "member").await;
+    let kim = t.person(cell, "Kim", "member").await;
+    let mut admin = t.login("root").await;
+    // A unit gets an external id through the API and the page, and loses
+    // it again; another unit's id is a conflict.
+    let r = admin
+        .json(
+            axum::http::Method::PATCH,
+            &format!("/api/v1/units/{farm}"),
+            Some(serde_json::json!({ "external_id": "F-1" })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["external_id"], "F-1");
+    assert_eq!(r.json()["name"], "Farm", "an absent name stays");
+    let r = admin
+        .json(
+            axum::http::Method::PATCH,
+            &format!("/api/v1/units/{cell}"),
+            Some(serde_json::json!({ "external_id": "F-1" })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    let r = admin
+        .post_form(
+            &format!("/units/{cell}/rename"),
+            &[("name", "Cell 1"), ("external_id", "C-1")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = admin.get(&format!("/units/{cell}")).await;
+    assert!(page.body.contains("value=\"C-1\""), "{}", page.body);
+    let r = admin
+        .json(
+            axum::http::Method::POST,
+            &format!("/api/v1/units/{farm}/children"),
+            Some(serde_json::json!({ "name": "Cell 2", "level": "cell", "external_id": "C-2" })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.json()["external_id"], "C-2");
+
+    let people = format!(
+        "full_name,status,unit_external_id,unit_id,id,external_id\n\
+         Kim,member,C-1,{farm},{kim},\n\
+         Kim,member,,999999,{kim},\n\
+         Pak,member,,{cell},{elsewhere},\n\
+         Ri,member,,x,,\n\
+         Kim Again,member,,{cell},{kim},\n"
+    );
+    let (status, rep) = import(
+        &mut admin,
+        county,
+        "kind=people&format=csv&dry_run=false",
+        people.as_bytes(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{rep}");
+    let found = reasons(&rep);
+    for want in [
+        "2 D (unit_id) unit_id and unit_external_id `C-1` name different units",
+        "3 D (unit_id) unknown unit",
+        "4 E (id) unknown person: no person with this id below the unit imported into",
+        "5 D (unit_id) not an id",
+        "6 E (id) duplicate id: row 2 has the same id",
+    ] {
+        assert!(
+            found.iter().any(|f| f.starts_with(want)),
+            "{want} missing from {found:?}"
+        );
+    }
+    let units = format!(
+        "external_id,name,level,parent_external_id,id,parent_id\n\
+         F-1,Farm,primary_committee,,{farm},{province}\n\
+         ,Cell 1,cell,F-1,{cell},{county}\n"
+    );
+    let (status, rep) = import(
+        &mut admin,
+        county,
+        "kind=units&format=csv&dry_run=false",
+        units.as_bytes(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{rep}");
+    let found = reasons(&rep);
+    for want in [
+        "2 F (parent_id) unknown unit",
+        "3 F (parent_id) parent_id and parent_external_id `F-1` name different units",
+    ] {
+        assert!(
+            found.iter().any(|f| f.starts_with(want)),
+            "{want} missing from {found:?}"
+        );
+    }
+    // Nothing was written; Kim is still in the cell.
+    let kim_now = grassroots_app::people::open(&t.app, &t.cli(), kim)
+        .await
+        .unwrap();
+    assert_eq!(kim_now.person.unit_id, cell);
+    t.assert_consistent().await;
 }

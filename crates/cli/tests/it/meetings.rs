@@ -1454,7 +1454,8 @@ fn quorum_is_more_than_the_percentage() {
 async fn the_meetings_of_a_closed_unit_are_history() {
     let t = TestApp::new().await;
     let p = t.unit("Province", "provincial_committee", t.root).await;
-    let cell = t.unit("Disbanded Cell", "cell", p).await;
+    let factory = t.unit("Factory", "primary_committee", p).await;
+    let cell = t.unit("Disbanded Cell", "cell", factory).await;
     let cli = t.cli();
     let m = grassroots_app::meetings::convene(
         &t.app,
@@ -1765,13 +1766,22 @@ async fn regularity_follows_cadences_to_the_day_and_rolls_up_attendance() {
     .await;
     assert_eq!(counts(&v, 0), (1, 0, 0, 0), "New Cell: {v}");
     assert!(v["overdue"].as_array().unwrap().is_empty());
-    // A unit whose level changes follows the cadences of its new level.
+    // A unit whose level changes follows the cadences of its new level
+    // (a primary unit inside a primary unit breaks the party profile's
+    // placement rules, which are not what this checks: deferred).
     for (level, expected) in [("primary_committee", 0), ("cell", 1)] {
         let mut tx = t.app.db.begin().await.unwrap();
         let scope = cli.principal.scope::<grassroots_core::Manage>();
-        grassroots_store::units::set_level(&mut tx, &scope, c4, level, t.app.clock.now())
-            .await
-            .unwrap();
+        grassroots_store::units::set_level(
+            &mut tx,
+            &scope,
+            c4,
+            level,
+            t.app.clock.now(),
+            grassroots_store::units::Placement::Deferred,
+        )
+        .await
+        .unwrap();
         tx.commit().await.unwrap();
         let (_, v) = api(
             &mut root,

@@ -59,6 +59,7 @@ async fn organization(db: Db) -> (App, grassroots_store::units::Unit, Actor) {
 /// assignments, and that the closure table is consistent.
 async fn scope_scenario(db: Db, seed: u64) {
     let (app, root, actor) = organization(db).await;
+    grassroots_testkit::allow_any_shape(&app, &actor).await;
     let mut rng = Lcg(seed);
     let mut ids = vec![root.id];
     for i in 0..40 {
@@ -114,7 +115,8 @@ async fn scope_scenario(db: Db, seed: u64) {
         .await
         .unwrap();
     assert!(report.ok(), "{report:?}");
-    assert_eq!(report.audit.rows as usize, 3 + 40);
+    // Set-up, the any-shape profile, then one row per unit.
+    assert_eq!(report.audit.rows as usize, 3 + 1 + 40);
 }
 
 /// A fresh PostgreSQL database when `TEST_DATABASE_URL` names a server;
@@ -180,14 +182,18 @@ async fn migrations_are_idempotent_and_detect_edits() {
 async fn sibling_names_are_unique_and_tree_changes_are_atomic() {
     let t = grassroots_testkit::TestApp::new().await;
     let a = t
-        .unit("Anju City Committee", "city_committee", t.root)
+        .unit(
+            "South Phyongan Provincial Committee",
+            "provincial_committee",
+            t.root,
+        )
         .await;
     let err = grassroots_app::units::create_child(
         &t.app,
         &t.cli(),
         t.root,
-        "Anju City Committee",
-        "city_committee",
+        "South Phyongan Provincial Committee",
+        "provincial_committee",
     )
     .await
     .unwrap_err();
@@ -217,6 +223,7 @@ async fn sibling_names_are_unique_and_tree_changes_are_atomic() {
 async fn tree_and_counters_scenario(db: Db, seed: u64) {
     use grassroots_app::people::{self, PersonInput};
     let (app, root, actor) = organization(db).await;
+    grassroots_testkit::allow_any_shape(&app, &actor).await;
     let mut rng = Lcg(seed);
     let mut units_made = vec![root.id];
     let mut persons = Vec::new();
@@ -429,6 +436,7 @@ async fn plans_scenario(db: Db, seed: u64) {
         self, BlockerInput, CascadeInput, CascadePart, CheckInInput, PlanInput, TargetInput,
     };
     let (app, root, actor) = organization(db).await;
+    grassroots_testkit::allow_any_shape(&app, &actor).await;
     let mut rng = Lcg(seed);
     let mut units_made = vec![root.id];
     for i in 0..14 {

@@ -9,7 +9,10 @@ use serde_json::json;
 #[tokio::test]
 async fn merge_carries_people_positions_and_children_and_keeps_history() {
     let t = TestApp::new().await;
-    let county = t.unit("Kangdong County", "county_committee", t.root).await;
+    let province = t.unit("Pyongyang", "provincial_committee", t.root).await;
+    let county = t
+        .unit("Kangdong County", "county_committee", province)
+        .await;
     let mine = t.unit("Coal Mine", "primary_committee", county).await;
     let factory = t.unit("Factory", "primary_committee", county).await;
     let cell = t.unit("Shaft 2 Cell", "cell", mine).await;
@@ -626,4 +629,230 @@ async fn pickers_search_units_and_people_by_name() {
         .get(&format!("/units/{primary}?person_q=nobody"))
         .await;
     assert!(!page.body.contains("id=\"pos-person\""));
+}
+
+/// A refusal of a unit where its level may not sit: 422 on the `level`
+/// field, naming both levels.
+fn assert_placement_refused(r: &grassroots_testkit::TestResponse, level: &str, parent: &str) {
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let v = r.json();
+    assert_eq!(v["field"], "level", "{v}");
+    let msg = v["message"].as_str().unwrap();
+    assert!(
+        msg.contains(&format!("`{level}`")) && msg.contains(&format!("`{parent}`")),
+        "{msg}"
+    );
+}
+
+/// The organization profile says which levels may sit under which;
+/// creation, move, merge, import and a change of profile refuse a unit
+/// where its level may not sit, through the API and the pages, and leave
+/// nothing half-written.
+#[tokio::test]
+async fn units_sit_only_under_the_levels_the_profile_allows() {
+    let t = TestApp::new().await;
+    let province = t.unit("Province", "provincial_committee", t.root).await;
+    let county = t.unit("County", "county_committee", province).await;
+    let farm = t.unit("Farm", "primary_committee", county).await;
+    let mine = t.unit("Mine", "primary_committee", county).await;
+    let cell = t.unit("Cell", "cell", farm).await;
+    let mut admin = t.login("root").await;
+    let units_before = grassroots_app::units::list(&t.app, &t.cli(), 1000, 0)
+        .await
+        .unwrap()
+        .len();
+    // Creation through the API.
+    for (parent, level, parent_level) in [
+        (farm, "primary_committee", "primary_committee"),
+        (cell, "provincial_committee", "cell"),
+        (cell, "cell", "cell"),
+        (t.root, "cell", "central_committee"),
+    ] {
+        let r = admin
+            .json(
+                Method::POST,
+                &format!("/api/v1/units/{parent}/children"),
+                Some(json!({"name": "New", "level": level})),
+            )
+            .await;
+        assert_placement_refused(&r, level, parent_level);
+    }
+    // Creation through the page: the form comes back with the message,
+    // and only allowed levels are offered.
+    let r = admin
+        .post_form(
+            &format!("/units/{farm}/children"),
+            &[("name", "New"), ("level", "primary_committee")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body
+            .contains("cannot sit under a unit of level `primary_committee`"),
+        "{}",
+        r.body
+    );
+    let page = admin.get(&format!("/units/{farm}")).await;
+    assert!(page.body.contains("<option value=\"cell\">"));
+    assert!(!page.body.contains("<option value=\"primary_committee\">"));
+    // Moves: a cell under a county, a primary committee under a cell.
+    let r = admin
+        .json(
+            Method::POST,
+            &format!("/api/v1/units/{cell}/move"),
+            Some(json!({"parent_id": county})),
+        )
+        .await;
+    assert_placement_refused(&r, "cell", "county_committee");
+    let r = admin
+        .post_form(
+            &format!("/units/{mine}/move"),
+            &[("parent_id", &cell.to_string())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("`primary_committee`"), "{}", r.body);
+    // A merge whose children could not sit under the surviving unit.
+    let r = admin
+        .json(
+            Method::POST,
+            &format!("/api/v1/units/{farm}/merge"),
+            Some(json!({"into_id": county})),
+        )
+        .await;
+    assert_placement_refused(&r, "cell", "county_committee");
+    // An import: row and column named, nothing written.
+    let file = "external_id,name,level,parent_external_id\nP1,Works,primary_committee,\nP2,Works Shop,primary_committee,P1\nC1,Shop Cell,cell,P2\n";
+    let r = admin
+        .post_bytes(
+            &format!("/api/v1/units/{county}/import?kind=units&format=csv&dry_run=false"),
+            "text/csv",
+            file.as_bytes(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let problems = r.json()["problems"].clone();
+    assert_eq!(problems.as_array().unwrap().len(), 1, "{problems}");
+    assert_eq!(problems[0]["row"], 3);
+    assert_eq!(problems[0]["column"], "C (level)");
+    assert!(
+        problems[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("`primary_committee` cannot sit under a unit of level `primary_committee`")
+    );
+    // An import that reshapes in one go is judged on the tree it leaves:
+    // the farm becomes a county of its own... which a county may not
+    // hold; as a primary committee under the province it may.
+    let file = format!(
+        "external_id,name,level,parent_external_id,id,parent_id\n,Farm,primary_committee,,{farm},{province}\n"
+    );
+    let r = admin
+        .post_bytes(
+            &format!("/api/v1/units/{province}/import?kind=units&format=csv&dry_run=false"),
+            "text/csv",
+            file.as_bytes(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["updated"], 1);
+    let file = format!(
+        "external_id,name,level,parent_external_id,id,parent_id\n,Farm,county_committee,,{farm},{province}\n"
+    );
+    let r = admin
+        .post_bytes(
+            &format!("/api/v1/units/{province}/import?kind=units&format=csv&dry_run=false"),
+            "text/csv",
+            file.as_bytes(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body.contains("Cell (")
+            && r.body
+                .contains("`cell` cannot sit under a unit of level `county_committee`"),
+        "the cell left below the farm is named: {}",
+        r.body
+    );
+    assert_eq!(
+        grassroots_app::units::list(&t.app, &t.cli(), 1000, 0)
+            .await
+            .unwrap()
+            .len(),
+        units_before,
+        "nothing was created"
+    );
+    // A profile whose rules the tree breaks is refused, naming them.
+    let r = admin
+        .json(
+            Method::PUT,
+            "/api/v1/organization/profile",
+            Some(json!({"profile": "custom", "levels": [
+                {"key": "central_committee", "label": "Centre", "kind": "body"},
+                {"key": "provincial_committee", "label": "Province", "kind": "body"},
+                {"key": "county_committee", "label": "County", "kind": "body"},
+                {"key": "primary_committee", "label": "Primary", "kind": "primary",
+                 "parents": ["county_committee"]},
+                {"key": "cell", "label": "Cell", "kind": "cell", "parents": ["primary_committee", "cell"]},
+            ]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body.contains("1 units would break the new profile")
+            && r.body.contains(
+                "`primary_committee` cannot sit under a unit of level `provincial_committee`"
+            ),
+        "{}",
+        r.body
+    );
+    // Put the farm back under the county: the same profile is accepted,
+    // and its own rules hold from then on (cells in cells are allowed).
+    grassroots_app::units::move_unit(&t.app, &t.cli(), farm, county)
+        .await
+        .unwrap();
+    let r = admin
+        .json(
+            Method::PUT,
+            "/api/v1/organization/profile",
+            Some(json!({"profile": "custom", "levels": [
+                {"key": "central_committee", "label": "Centre", "kind": "body"},
+                {"key": "provincial_committee", "label": "Province", "kind": "body"},
+                {"key": "county_committee", "label": "County", "kind": "body"},
+                {"key": "primary_committee", "label": "Primary", "kind": "primary",
+                 "parents": ["county_committee"]},
+                {"key": "cell", "label": "Cell", "kind": "cell", "parents": ["primary_committee", "cell"]},
+            ]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        r.json()["levels"][4]["parents"],
+        json!(["primary_committee", "cell"])
+    );
+    let r = admin
+        .json(
+            Method::POST,
+            &format!("/api/v1/units/{cell}/children"),
+            Some(json!({"name": "Group", "level": "cell"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = admin
+        .json(
+            Method::POST,
+            &format!("/api/v1/units/{province}/children"),
+            Some(json!({"name": "Works", "level": "primary_committee"})),
+        )
+        .await;
+    assert_placement_refused(&r, "primary_committee", "provincial_committee");
+    // A parent that is not a level of the profile is named with its line.
+    let err =
+        grassroots_app::profiles::parse_custom("top | Top | body\nleaf | Leaf | cell | nowhere")
+            .unwrap_err();
+    assert!(
+        err.to_string().contains("line 2") && err.to_string().contains("`nowhere`"),
+        "{err}"
+    );
+    t.assert_consistent().await;
 }

@@ -379,8 +379,12 @@ async fn get_unit(
 #[derive(Deserialize, ToSchema)]
 struct NewUnit {
     name: String,
-    /// Level key, for example `primary_committee` or `cell`.
+    /// Level key, for example `primary_committee` or `cell`; the
+    /// organization profile says which levels may sit under the parent's.
     level: String,
+    /// Code of the unit in another register (imports match on it).
+    #[serde(default)]
+    external_id: String,
 }
 
 /// `POST /units/{id}/children`.
@@ -392,26 +396,40 @@ async fn create_child(
     Path(id): Path<UnitId>,
     Body(b): Body<NewUnit>,
 ) -> WebResult<(StatusCode, Json<Unit>)> {
-    let unit = units::create_child(&s.app, &c.actor, id, &b.name, &b.level).await?;
+    let unit = units::create(&s.app, &c.actor, id, &b.name, &b.level, &b.external_id).await?;
     Ok((StatusCode::CREATED, Json(unit)))
 }
 
-/// Unit changes.
+/// Unit changes: each field given is changed, the others stay.
 #[derive(Deserialize, ToSchema)]
 struct UnitPatch {
-    name: String,
+    #[serde(default)]
+    name: Option<String>,
+    /// Code of the unit in another register; empty clears it.
+    #[serde(default)]
+    external_id: Option<String>,
 }
 
-/// `PATCH /units/{id}`: rename.
+/// `PATCH /units/{id}`: rename, set or clear the external id.
 #[utoipa::path(patch, path = "/units/{id}", tag = "units", params(("id" = i64, Path)), request_body = UnitPatch, responses(
-    (status = 200, body = Unit), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    (status = 200, body = Unit), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    (status = 409, description = "Another unit has this external id", body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn rename_unit(
     State(s): State<AppState>,
     Caller(c): Caller,
     Path(id): Path<UnitId>,
     Body(b): Body<UnitPatch>,
 ) -> WebResult<Json<Unit>> {
-    Ok(Json(units::rename(&s.app, &c.actor, id, &b.name).await?))
+    Ok(Json(
+        units::update(
+            &s.app,
+            &c.actor,
+            id,
+            b.name.as_deref(),
+            b.external_id.as_deref(),
+        )
+        .await?,
+    ))
 }
 
 /// `GET /accounts`: accounts the caller administers.

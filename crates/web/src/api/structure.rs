@@ -88,6 +88,11 @@ pub(super) struct CustomLevel {
     label: String,
     /// `body`, `primary` or `cell`.
     kind: String,
+    /// Keys of the levels its units may sit directly under (its own key
+    /// included, for units nested in units of their level); absent for
+    /// any level above.
+    #[serde(default)]
+    parents: Option<Vec<String>>,
 }
 
 /// `GET /organization/profile`: the level names in use.
@@ -115,7 +120,13 @@ pub(super) async fn set_profile(
         let text: Vec<String> = b
             .levels
             .iter()
-            .map(|l| format!("{} | {} | {}", l.key, l.label.replace('|', "/"), l.kind))
+            .map(|l| {
+                let line = format!("{} | {} | {}", l.key, l.label.replace('|', "/"), l.kind);
+                match &l.parents {
+                    Some(p) => format!("{line} | {}", p.join(" ").replace('|', "/")),
+                    None => line,
+                }
+            })
             .collect();
         profiles::set_custom(&s.app, &c.actor, &text.join("\n")).await?
     } else {

@@ -479,7 +479,11 @@ async fn profile_page(
     let custom_text = custom_text.unwrap_or_else(|| {
         levels
             .iter()
-            .map(|(k, name, kind)| format!("{k} | {name} | {kind}"))
+            .zip(ln.levels())
+            .map(|((k, name, kind), level)| match &level.parents {
+                Some(p) => format!("{k} | {name} | {kind} | {}", p.join(" ")),
+                None => format!("{k} | {name} | {kind}"),
+            })
             .collect::<Vec<_>>()
             .join("\n")
     });

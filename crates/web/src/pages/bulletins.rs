@@ -12,12 +12,12 @@ use grassroots_app::meetings::MeetingRecord;
 use grassroots_app::{AppError, AppResult};
 use grassroots_core::UnitId;
 
-use super::decisions::markdown;
 use super::form::{field, pairs};
 use super::{Dates, FormError, Layout, LevelNames, Page, render};
 use crate::AppState;
 use crate::error::WebResult;
 use crate::i18n::Tr;
+use crate::markdown::to_html as markdown;
 use crate::middleware::redirect_with_flash;
 
 /// The words of a bulletin composed from `r`, in the language of `tr`.

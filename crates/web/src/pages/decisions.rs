@@ -13,19 +13,6 @@ use super::{Layout, Page, render};
 use crate::error::WebResult;
 use crate::middleware::redirect_with_flash;
 
-/// Markdown to HTML for display. Raw HTML in the source is shown as text,
-/// never passed through.
-pub fn markdown(source: &str) -> String {
-    use pulldown_cmark::{Event, Parser, html};
-    let events = Parser::new(source).map(|e| match e {
-        Event::Html(t) | Event::InlineHtml(t) => Event::Text(t),
-        other => other,
-    });
-    let mut out = String::new();
-    html::push_html(&mut out, events);
-    out
-}
-
 #[derive(Template)]
 #[template(path = "decision.html")]
 struct DecisionPage {
@@ -50,7 +37,7 @@ pub async fn show(p: Page, Path(id): Path<i64>, Query(q): Query<AtQuery>) -> Web
             .await
             .map(|u| u.name)
             .unwrap_or_default();
-    let body_html = markdown(&view.decision.body);
+    let body_html = crate::markdown::to_html(&view.decision.body);
     let source_name = p.tr.t(&format!(
         "decision-source-{}",
         view.decision.source.replace('_', "-")

@@ -16,11 +16,11 @@ use grassroots_core::UnitId;
 use grassroots_store::decisions::SOURCES;
 use grassroots_store::meetings::{ATTENDANCE, SPEECH_KINDS};
 
-use super::decisions::markdown;
 use super::form::{field, id_in, opt, pairs};
 use super::{Dates, FormError, Layout, LevelNames, Page, render};
 use crate::error::WebResult;
 use crate::i18n::Tr;
+use crate::markdown::to_html as markdown;
 use crate::middleware::redirect_with_flash;
 
 #[derive(Template)]

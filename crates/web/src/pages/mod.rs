@@ -339,15 +339,19 @@ impl LevelNames {
             .map_or("body", |l| l.kind.as_str())
     }
 
-    /// The levels ranked below `key`, top first, as (key, name); every
-    /// level when `key` is not in the profile.
+    /// The levels whose units may sit directly under a unit of level
+    /// `key`, top first, as (key, name).
     pub fn below(&self, key: &str) -> Vec<(String, String)> {
-        let rank = self.levels.iter().find(|l| l.key == key).map(|l| l.rank);
         self.levels
             .iter()
-            .filter(|l| rank.is_none_or(|r| l.rank > r))
+            .filter(|l| grassroots_store::levels::may_sit_under(&self.levels, &l.key, key))
             .map(|l| (l.key.clone(), self.name(&l.key)))
             .collect()
+    }
+
+    /// The active profile's levels, top first.
+    pub fn levels(&self) -> &[grassroots_store::levels::Level] {
+        &self.levels
     }
 
     /// Every level, top first, as (key, name, kind).

@@ -116,7 +116,7 @@ async fn unit_page(
     if let Some(last) = crumbs.last_mut() {
         last.1 = None;
     }
-    // Offer the levels below the unit's own, nearest first.
+    // Offer the levels that may sit under the unit, nearest first.
     let ln = LevelNames::load(p).await?;
     let levels = ln.below(&view.unit.level);
     let closed_children = svc::closed_children(&p.state.app, &p.auth.actor, id).await?;
@@ -430,6 +430,8 @@ pub async fn move_unit(
 pub struct ChildForm {
     name: String,
     level: String,
+    #[serde(default)]
+    external_id: String,
 }
 
 /// `POST /units/{id}/children`.
@@ -438,7 +440,16 @@ pub async fn create_child(
     Path(id): Path<UnitId>,
     Form(f): Form<ChildForm>,
 ) -> WebResult<Response> {
-    match svc::create_child(&p.state.app, &p.auth.actor, id, &f.name, &f.level).await {
+    match svc::create(
+        &p.state.app,
+        &p.auth.actor,
+        id,
+        &f.name,
+        &f.level,
+        &f.external_id,
+    )
+    .await
+    {
         Ok(unit) => Ok(redirect_with_flash(
             &p.state,
             &format!("/units/{}", unit.id),
@@ -448,19 +459,29 @@ pub async fn create_child(
     }
 }
 
-/// Form to rename a unit.
+/// Form to rename a unit and set its external id.
 #[derive(Deserialize)]
 pub struct RenameForm {
     name: String,
+    /// Absent leaves the external id as it is; empty clears it.
+    #[serde(default)]
+    external_id: Option<String>,
 }
 
-/// `POST /units/{id}/rename`.
+/// `POST /units/{id}/rename`: name and external id.
 pub async fn rename(
     p: Page,
     Path(id): Path<UnitId>,
     Form(f): Form<RenameForm>,
 ) -> WebResult<Response> {
-    let result = svc::rename(&p.state.app, &p.auth.actor, id, &f.name).await;
+    let result = svc::update(
+        &p.state.app,
+        &p.auth.actor,
+        id,
+        Some(&f.name),
+        f.external_id.as_deref(),
+    )
+    .await;
     after_form(&p, id, result, "flash-unit-renamed").await
 }
 
