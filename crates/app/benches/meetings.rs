@@ -125,6 +125,7 @@ fn world() -> World {
                         title: format!("Contribution {k}"),
                         body: "What the workshop did this month, and what it will do next.\n\n"
                             .repeat(12),
+                        given: false,
                     },
                 )
                 .await

@@ -49,10 +49,16 @@ pub struct ComposeWords {
     /// Heading of the commendations article.
     pub commendations: String,
     /// The summary's first line, with the meeting already described:
-    /// "{kind} convened by {unit}, {dates}".
+    /// "{kind} convened by {unit}, {dates}" (dates as
+    /// [`grassroots_core::calendar::span_token`], shown in the era of the
+    /// day the bulletin is read).
     pub summary: String,
-    /// "{present} of {invited} participants were present."
-    pub attendance: String,
+    /// The attendance as recorded ("{present} of {invited} participants
+    /// were present."); `None` when attendance was not taken, so that the
+    /// bulletin says nothing about it.
+    pub attendance: Option<String>,
+    /// "Also on the list of speakers, not recorded as having spoken:"
+    pub not_given: String,
 }
 
 fn check_article(input: &ArticleInput) -> AppResult<(String, String)> {
@@ -149,7 +155,11 @@ pub async fn compose(
 /// The articles of a bulletin reporting `r`.
 fn articles_of(r: &MeetingRecord, w: &ComposeWords) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    let mut summary = format!("{}\n\n{}", w.summary, w.attendance);
+    let mut summary = w.summary.clone();
+    if let Some(attendance) = &w.attendance {
+        summary.push_str("\n\n");
+        summary.push_str(attendance);
+    }
     if !r.meeting.minutes.trim().is_empty() {
         summary.push_str("\n\n");
         summary.push_str(r.meeting.minutes.trim());
@@ -159,11 +169,17 @@ fn articles_of(r: &MeetingRecord, w: &ComposeWords) -> Vec<(String, String)> {
         let ordinary: Vec<_> = a
             .speeches
             .iter()
-            .filter(|s| {
-                s.started_at.is_some() && matches!(s.kind.as_str(), "report" | "contribution")
-            })
+            .filter(|s| s.given && matches!(s.kind.as_str(), "report" | "contribution"))
             .collect();
-        if !ordinary.is_empty() {
+        // Speakers left on the list are named as such, never dropped
+        // silently and never reported as having spoken.
+        let not_given: Vec<String> = a
+            .speeches
+            .iter()
+            .filter(|s| !s.given)
+            .map(|s| format!("{}, {}", s.full_name, s.unit_name))
+            .collect();
+        if !ordinary.is_empty() || !not_given.is_empty() {
             let mut body = String::new();
             for s in &ordinary {
                 body.push_str(&format!("- **{}**, {}", s.full_name, s.unit_name));
@@ -175,11 +191,16 @@ fn articles_of(r: &MeetingRecord, w: &ComposeWords) -> Vec<(String, String)> {
             for s in ordinary.iter().filter(|s| !s.body.trim().is_empty()) {
                 body.push_str(&format!("\n### {}\n\n{}\n", s.full_name, s.body.trim()));
             }
+            if !not_given.is_empty() {
+                if !body.is_empty() {
+                    body.push('\n');
+                }
+                body.push_str(&format!("{} {}.\n", w.not_given, not_given.join("; ")));
+            }
             out.push((format!("{} — {}", a.item.title, w.speeches), body));
         }
         for s in a.speeches.iter().filter(|s| {
-            s.started_at.is_some()
-                && matches!(s.kind.as_str(), "concluding_speech" | "closing_address")
+            s.given && matches!(s.kind.as_str(), "concluding_speech" | "closing_address")
         }) {
             let label = if s.kind == "closing_address" {
                 &w.closing_address

@@ -183,6 +183,7 @@ async fn conference(app: &App, actor: &Actor, v: &Venues<'_>) -> AppResult<usize
                     body: format!(
                         "## {topic}\n\nWhat the committee did, what it learned, and what it will do next year.\n\n- Meetings held on schedule, with every member taking part.\n- Problems raised by the cells answered within the week."
                     ),
+                    given: true,
                 },
             )
             .await?,
@@ -198,6 +199,7 @@ async fn conference(app: &App, actor: &Actor, v: &Venues<'_>) -> AppResult<usize
                 kind: "concluding_speech".into(),
                 title: "Secretaries of Primary Party Committees Should Become Genuine Political Workers of the Motherly Party".into(),
                 body: "## The tasks ahead\n\nThe secretary of a primary committee lives among the members, knows each of them, and leads by example.\n\n1. Hold the organizational life of every cell regularly.\n2. Solve the difficulties of the members in time.\n3. Report bottlenecks upward instead of hiding them.".into(),
+                given: true,
             },
         )
         .await?,
@@ -214,14 +216,13 @@ async fn conference(app: &App, actor: &Actor, v: &Venues<'_>) -> AppResult<usize
                 body:
                     "The conference has finished its work. Take its conclusions back to every cell."
                         .into(),
+                given: true,
             },
         )
         .await?,
     );
-    for s in &speeches {
-        meetings::start_speech(app, actor, *s).await?;
-        meetings::stop_speech(app, actor, *s).await?;
-    }
+    // A conference of 2022 recorded now: its speeches are given, without
+    // the times of a live list of speakers (none were taken).
     meetings::set_minutes(
         app,
         actor,
@@ -254,12 +255,16 @@ async fn conference(app: &App, actor: &Actor, v: &Venues<'_>) -> AppResult<usize
         concluding_speech: "Concluding speech".into(),
         closing_address: "Closing address".into(),
         commendations: "Commendations".into(),
-        summary: "Conference convened by the Central Committee on 27–28 February Juche 111 (2022)"
-            .into(),
-        attendance: format!(
-            "{} of {} participants were present.",
-            record.attendance.present, record.attendance.invited
+        summary: format!(
+            "Conference convened by the Central Committee, {}.",
+            grassroots_core::calendar::span_token(&record.meeting.held_on, &record.meeting.ends_on)
         ),
+        attendance: {
+            let a = record.attendance;
+            (a.present + a.excused + a.absent > 0)
+                .then(|| format!("{} of {} participants were present.", a.present, a.invited))
+        },
+        not_given: "Also on the list of speakers, not recorded as having spoken:".into(),
     };
     let bulletin = bulletins::compose(app, actor, m.id, &words).await?;
     bulletins::publish(app, actor, bulletin.id, &["primary_committee".to_string()]).await?;

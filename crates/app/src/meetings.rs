@@ -999,6 +999,10 @@ pub struct SpeechInput {
     /// Its text, Markdown (optional; may be added later).
     #[serde(default)]
     pub body: String,
+    /// Recorded as already given, for a meeting written up after it was
+    /// held (no floor to give and stop live; the speech has no times).
+    #[serde(default)]
+    pub given: bool,
 }
 
 fn check_kind(raw: &str) -> AppResult<&'static str> {
@@ -1055,6 +1059,7 @@ pub async fn request_speech(
             kind,
             title: &title,
             body: &body,
+            given: input.given,
         },
         now,
     )
@@ -1065,7 +1070,7 @@ pub async fn request_speech(
         tx,
         &meeting,
         "meeting.speaker.add",
-        json!({ "speech_id": speech, "item_id": item_id, "person_id": input.person_id, "kind": kind, "title": title }),
+        json!({ "speech_id": speech, "item_id": item_id, "person_id": input.person_id, "kind": kind, "title": title, "given": input.given }),
     )
     .await?;
     Ok(speech)
@@ -1074,6 +1079,14 @@ pub async fn request_speech(
 /// Starts a speech; whoever was speaking stops.
 pub async fn start_speech(app: &App, actor: &Actor, speech_id: i64) -> AppResult<()> {
     let (mut tx, meeting, speech) = open_speech(app, actor, speech_id).await?;
+    if speech.given && speech.started_at.is_none() {
+        return Err(FieldError::new(
+            "speech",
+            "already_given",
+            "this speech is recorded as given; it cannot take the floor again",
+        )
+        .into());
+    }
     if speech.started_at.is_some() {
         return Err(
             FieldError::new("speech", "already_started", "this speech has already begun").into(),
@@ -1086,6 +1099,26 @@ pub async fn start_speech(app: &App, actor: &Actor, speech_id: i64) -> AppResult
         tx,
         &meeting,
         "meeting.speech.start",
+        json!({ "speech_id": speech_id }),
+    )
+    .await
+}
+
+/// Records a speech on the list as given, for a meeting written up after
+/// it was held: no times are stored, since none were taken.
+pub async fn mark_given(app: &App, actor: &Actor, speech_id: i64) -> AppResult<()> {
+    let (mut tx, meeting, _) = open_speech(app, actor, speech_id).await?;
+    if !store::mark_given(&mut tx, speech_id).await? {
+        return Err(
+            FieldError::new("speech", "already_given", "this speech is already given").into(),
+        );
+    }
+    finish(
+        app,
+        actor,
+        tx,
+        &meeting,
+        "meeting.speech.given",
         json!({ "speech_id": speech_id }),
     )
     .await
@@ -1169,14 +1202,14 @@ pub async fn move_speech(app: &App, actor: &Actor, speech_id: i64, up: bool) -> 
     Ok(())
 }
 
-/// Withdraws a request to speak that has not begun.
+/// Withdraws a request to speak that was not given.
 pub async fn withdraw_speech(app: &App, actor: &Actor, speech_id: i64) -> AppResult<()> {
     let (mut tx, meeting, _) = open_speech(app, actor, speech_id).await?;
     if !store::withdraw_speech(&mut tx, speech_id).await? {
         return Err(FieldError::new(
             "speech",
             "already_started",
-            "a speech that has begun stays on the record",
+            "a speech that was given stays on the record",
         )
         .into());
     }

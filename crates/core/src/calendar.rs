@@ -55,6 +55,49 @@ impl Era {
     }
 }
 
+/// A day written into generated text (a bulletin composed from a meeting)
+/// as `{date:YYYY-MM-DD}`: shown in the organization's era when the text
+/// is read, so the text follows the setting when it changes.
+pub fn date_token(iso: &str) -> String {
+    format!("{{date:{iso}}}")
+}
+
+/// A span of days as tokens: one day, or "first – last".
+pub fn span_token(from: &str, to: &str) -> String {
+    if from == to {
+        date_token(from)
+    } else {
+        format!("{} – {}", date_token(from), date_token(to))
+    }
+}
+
+/// `text` with every `{date:YYYY-MM-DD}` holding a real date replaced by
+/// `show(date)`; anything else is left as written.
+pub fn expand_date_tokens(text: &str, show: impl Fn(&str) -> String) -> String {
+    const OPEN: &str = "{date:";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(OPEN) {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + OPEN.len()..];
+        let iso = after.get(..10).filter(|d| {
+            after[10..].starts_with('}') && NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok()
+        });
+        match iso {
+            Some(d) => {
+                out.push_str(&show(d));
+                rest = &after[11..];
+            }
+            None => {
+                out.push_str(OPEN);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,6 +116,24 @@ mod tests {
         assert_eq!(Era::Minguo.year(d("1911-12-31")), Some(-1));
         assert_eq!(Era::Minguo.year(d("1900-06-01")), Some(-12));
         assert_eq!(Era::Gregorian.year(d("2022-02-28")), None);
+    }
+
+    #[test]
+    fn date_tokens_expand_when_read() {
+        let text = format!(
+            "Held {}; {{date:2022-13-01}} and {{date:x}} stay; {{date:2022-02-2",
+            span_token("2022-02-27", "2022-02-28")
+        );
+        let shown = expand_date_tokens(&text, |d| format!("<{d}>"));
+        assert_eq!(
+            shown,
+            "Held <2022-02-27> – <2022-02-28>; {date:2022-13-01} and {date:x} stay; {date:2022-02-2"
+        );
+        assert_eq!(span_token("2022-02-28", "2022-02-28"), "{date:2022-02-28}");
+        assert_eq!(
+            expand_date_tokens("눈 {date:2022-02-28}", |_| "d".into()),
+            "눈 d"
+        );
     }
 
     #[test]

@@ -353,11 +353,11 @@ pub async fn recompute(c: &mut impl DbConn) -> StoreResult<Vec<AggregateRow>> {
          WHERE g.overdue = 1
          GROUP BY c.ancestor_id
          UNION ALL
-         SELECT c.ancestor_id, 'attendance.invited',
+         SELECT c.ancestor_id, 'attendance.marked',
                 sum(CASE WHEN p.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
          FROM meeting_participants p JOIN meetings m ON m.id = p.meeting_id
          JOIN unit_closure c ON c.descendant_id = p.unit_id
-         WHERE m.closed_at IS NOT NULL
+         WHERE m.closed_at IS NOT NULL AND p.attendance IS NOT NULL
          GROUP BY c.ancestor_id
          UNION ALL
          SELECT c.ancestor_id, 'attendance.present',

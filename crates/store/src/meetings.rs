@@ -794,6 +794,9 @@ pub struct Speech {
     pub started_at: Option<DateTime<Utc>>,
     /// When it ended.
     pub stopped_at: Option<DateTime<Utc>>,
+    /// Whether it was given: heard live, or recorded as given after the
+    /// meeting (then without times).
+    pub given: bool,
 }
 
 /// The speeches of a meeting, by agenda item and list order.
@@ -801,7 +804,7 @@ pub async fn speeches(c: &mut impl DbConn, meeting_id: i64) -> StoreResult<Vec<S
     Ok(on_ex!(c, |e| sqlx::query_as::<_, Speech>(
         "SELECT s.id, s.meeting_id, s.agenda_item_id, s.person_id, p.full_name,
                 u.name AS unit_name, s.kind, s.position, s.title, s.body,
-                s.requested_at, s.started_at, s.stopped_at
+                s.requested_at, s.started_at, s.stopped_at, s.given
          FROM speeches s JOIN agenda_items a ON a.id = s.agenda_item_id
          JOIN people p ON p.id = s.person_id
          JOIN meeting_participants mp ON mp.meeting_id = s.meeting_id AND mp.person_id = s.person_id
@@ -819,7 +822,7 @@ pub async fn speech(c: &mut impl DbConn, id: i64) -> StoreResult<Speech> {
     on_ex!(c, |e| sqlx::query_as::<_, Speech>(
         "SELECT s.id, s.meeting_id, s.agenda_item_id, s.person_id, p.full_name,
                 u.name AS unit_name, s.kind, s.position, s.title, s.body,
-                s.requested_at, s.started_at, s.stopped_at
+                s.requested_at, s.started_at, s.stopped_at, s.given
          FROM speeches s JOIN people p ON p.id = s.person_id
          JOIN meeting_participants mp ON mp.meeting_id = s.meeting_id AND mp.person_id = s.person_id
          JOIN units u ON u.id = mp.unit_id
@@ -843,6 +846,8 @@ pub struct NewSpeech<'a> {
     pub title: &'a str,
     /// Text, may be empty.
     pub body: &'a str,
+    /// Recorded as already given (a meeting written up afterwards).
+    pub given: bool,
 }
 
 /// Adds a speaker at the end of an agenda item's list; returns the id.
@@ -854,10 +859,10 @@ pub async fn request_speech(
 ) -> StoreResult<i64> {
     Ok(on_ex!(tx, |e| {
         sqlx::query_scalar(
-        "INSERT INTO speeches (meeting_id, agenda_item_id, person_id, kind, position, title, body, requested_at)
+        "INSERT INTO speeches (meeting_id, agenda_item_id, person_id, kind, position, title, body, requested_at, given)
          VALUES ($1, $2, $3, $4,
                  (SELECT coalesce(max(position), 0) + 1 FROM speeches WHERE agenda_item_id = $2),
-                 $5, $6, $7)
+                 $5, $6, $7, $8)
          RETURNING id"
     )
     .bind(meeting_id)
@@ -867,6 +872,7 @@ pub async fn request_speech(
     .bind(new.title)
     .bind(new.body)
     .bind(now)
+    .bind(new.given)
     .fetch_one(&mut *e)
     .await
     })?)
@@ -885,7 +891,7 @@ pub async fn start_speech(tx: &mut Tx, speech: &Speech, now: DateTime<Utc>) -> S
     .await
     .map(|_| ()))?;
     on_ex!(tx, |e| sqlx::query(
-        "UPDATE speeches SET started_at = $2 WHERE id = $1"
+        "UPDATE speeches SET started_at = $2, given = TRUE WHERE id = $1"
     )
     .bind(speech.id)
     .bind(now)
@@ -893,6 +899,19 @@ pub async fn start_speech(tx: &mut Tx, speech: &Speech, now: DateTime<Utc>) -> S
     .await
     .map(|_| ()))?;
     Ok(())
+}
+
+/// Records a speech on the list as given, without times (the meeting is
+/// being written up afterwards); false when it was already given.
+pub async fn mark_given(tx: &mut Tx, speech_id: i64) -> StoreResult<bool> {
+    let n = on_ex!(tx, |e| sqlx::query(
+        "UPDATE speeches SET given = TRUE WHERE id = $1 AND NOT given"
+    )
+    .bind(speech_id)
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(n > 0)
 }
 
 /// Stops a running speech.
@@ -929,10 +948,10 @@ pub async fn edit_speech(
     Ok(())
 }
 
-/// Withdraws a request to speak that has not begun.
+/// Withdraws a request to speak that was not given.
 pub async fn withdraw_speech(tx: &mut Tx, speech_id: i64) -> StoreResult<bool> {
     let n = on_ex!(tx, |e| sqlx::query(
-        "DELETE FROM speeches WHERE id = $1 AND started_at IS NULL"
+        "DELETE FROM speeches WHERE id = $1 AND started_at IS NULL AND NOT given"
     )
     .bind(speech_id)
     .execute(&mut *e)

@@ -3,7 +3,7 @@
 //! (`meeting_regularity`). A unit is overdue for a type once that day has
 //! passed without a closed meeting of the type; the server's job marks
 //! rows as the date moves. Counters (`meetings.expected`,
-//! `meetings.overdue`, and `attendance.invited` / `attendance.present`,
+//! `meetings.overdue`, and `attendance.marked` / `attendance.present`,
 //! added when a meeting closes) make any subtree's regularity a row read.
 
 use chrono::{Duration, NaiveDate};
@@ -17,8 +17,10 @@ use crate::{DbConn, Dialect, StoreResult, Tx, aggregates, on_ex};
 pub const EXPECTED: &str = "meetings.expected";
 /// Metric: of which overdue.
 pub const OVERDUE: &str = "meetings.overdue";
-/// Metric: participants of closed meetings, by the unit they came from.
-pub const INVITED: &str = "attendance.invited";
+/// Metric: participants of closed meetings whose attendance was recorded,
+/// by the unit they came from (a meeting whose attendance was not taken
+/// counts for nothing, rather than as everyone absent).
+pub const MARKED: &str = "attendance.marked";
 /// Metric: of which present.
 pub const PRESENT: &str = "attendance.present";
 
@@ -331,7 +333,10 @@ pub(crate) async fn held(
 /// its participants came from.
 pub(crate) async fn count_attendance(tx: &mut Tx, meeting_id: i64) -> StoreResult<()> {
     crate::aggregates::serialize_counters(tx).await?;
-    for (metric, which) in [(INVITED, "1 = 1"), (PRESENT, "p.attendance = 'present'")] {
+    for (metric, which) in [
+        (MARKED, "p.attendance IS NOT NULL"),
+        (PRESENT, "p.attendance = 'present'"),
+    ] {
         let sql = format!(
             "INSERT INTO unit_aggregates (unit_id, metric, own, subtree)
              SELECT c.ancestor_id, '{metric}',
@@ -428,8 +433,9 @@ pub struct RegularityRow {
     pub expected: i64,
     /// Of which overdue.
     pub overdue: i64,
-    /// Participants of closed meetings from the subtree.
-    pub invited: i64,
+    /// Participants of closed meetings from the subtree whose attendance
+    /// was recorded.
+    pub marked: i64,
     /// Of which present.
     pub present: i64,
 }
@@ -445,10 +451,10 @@ pub async fn rollup(
         "SELECT u.id, u.name,
                 coalesce(max(CASE WHEN a.metric = '{EXPECTED}' THEN a.subtree END), 0),
                 coalesce(max(CASE WHEN a.metric = '{OVERDUE}' THEN a.subtree END), 0),
-                coalesce(max(CASE WHEN a.metric = '{INVITED}' THEN a.subtree END), 0),
+                coalesce(max(CASE WHEN a.metric = '{MARKED}' THEN a.subtree END), 0),
                 coalesce(max(CASE WHEN a.metric = '{PRESENT}' THEN a.subtree END), 0)
          FROM units u LEFT JOIN unit_aggregates a ON a.unit_id = u.id
-              AND a.metric IN ('{EXPECTED}', '{OVERDUE}', '{INVITED}', '{PRESENT}')
+              AND a.metric IN ('{EXPECTED}', '{OVERDUE}', '{MARKED}', '{PRESENT}')
          WHERE (u.id = $1 OR (u.parent_id = $1 AND u.closed_at IS NULL)) AND {}
          GROUP BY u.id, u.name
          ORDER BY CASE WHEN u.id = $1 THEN 0 ELSE 1 END, u.name, u.id",
@@ -462,12 +468,12 @@ pub async fn rollup(
     Ok(rows
         .into_iter()
         .map(
-            |(unit_id, name, expected, overdue, invited, present)| RegularityRow {
+            |(unit_id, name, expected, overdue, marked, present)| RegularityRow {
                 unit_id,
                 name,
                 expected,
                 overdue,
-                invited,
+                marked,
                 present,
             },
         )

@@ -1240,15 +1240,14 @@ async fn check_level_fits(tx: &mut Tx, unit: &Unit, level: &str) -> StoreResult<
             ));
         }
     }
-    let child_levels: Vec<String> =
-        on_ex!(tx, |e| {
-            sqlx::query_scalar(
+    let child_levels: Vec<String> = on_ex!(tx, |e| {
+        sqlx::query_scalar(
         "SELECT DISTINCT level FROM units WHERE parent_id = $1 AND closed_at IS NULL ORDER BY level"
     )
     .bind(unit.id)
     .fetch_all(&mut *e)
     .await
-        })?;
+    })?;
     for child in child_levels {
         if !crate::levels::may_sit_under(&levels, &child, level) {
             return Err(crate::levels::placement_error(&levels, &child, level));

@@ -1563,7 +1563,7 @@ async fn regularity_follows_cadences_to_the_day_and_rolls_up_attendance() {
         (
             r["expected"].as_i64().unwrap(),
             r["overdue"].as_i64().unwrap(),
-            r["invited"].as_i64().unwrap(),
+            r["marked"].as_i64().unwrap(),
             r["present"].as_i64().unwrap(),
         )
     };
@@ -1983,4 +1983,276 @@ async fn meetings_are_published_as_icalendar_feeds_per_unit_and_person() {
         .get(&format!("/api/v1/units/{f}/meetings.ics"))
         .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}
+
+/// A meeting recorded after it was held: speeches entered with their kind
+/// and text as given, without a live list of speakers; attendance never
+/// taken. The record and its bulletin state only what was recorded, list
+/// citations in the order they were conferred, name the speaker who did
+/// not speak as such, and show dates in the era of the day they are read.
+#[tokio::test]
+async fn a_meeting_recorded_afterwards_reports_only_what_was_recorded() {
+    let t = TestApp::new().await;
+    let province = t.unit("Province", "provincial_committee", t.root).await;
+    let factory = t.unit("Factory", "primary_committee", province).await;
+    let mut people = Vec::new();
+    for name in ["Zo Am", "Yu Bo", "Xi Chan", "Wu Dok"] {
+        people.push(t.person(factory, name, "member").await);
+    }
+    t.user("sec", Some(Role::Secretary), factory, ScopeKind::Subtree)
+        .await;
+    let mut sec = t.login("sec").await;
+    let mut root = t.login("root").await;
+    let (s, _) = api(
+        &mut root,
+        Method::PUT,
+        "/calendar-era",
+        Some(json!({"calendar_era": "juche"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, v) = api(
+        &mut sec,
+        Method::POST,
+        &format!("/units/{factory}/meetings"),
+        Some(
+            json!({"meeting_type": "general_meeting", "title": "Winter meeting",
+                    "held_on": "2022-01-10", "ends_on": "2022-01-11"}),
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_i64().unwrap();
+    let m = format!("/meetings/{id}");
+    api(
+        &mut sec,
+        Method::POST,
+        &format!("{m}/participants"),
+        Some(json!({"by": "unit", "unit_id": factory})),
+    )
+    .await;
+    let (_, v) = api(
+        &mut sec,
+        Method::POST,
+        &format!("{m}/agenda"),
+        Some(json!({"title": "The year's work"})),
+    )
+    .await;
+    let item = v["id"].as_i64().unwrap();
+    let speakers = format!("/agenda-items/{item}/speakers");
+    let mut given = Vec::new();
+    for (p, kind, title) in [
+        (people[0], "report", "What the year brought"),
+        (people[1], "contribution", ""),
+        (people[2], "concluding_speech", "The tasks ahead"),
+    ] {
+        let (s, v) = api(
+            &mut sec,
+            Method::POST,
+            &speakers,
+            Some(json!({"person_id": p, "kind": kind, "title": title,
+                        "body": format!("Text of {title}."), "given": true})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        given.push(v["id"].as_i64().unwrap());
+    }
+    // One more on the list who never spoke.
+    let (_, v) = api(
+        &mut sec,
+        Method::POST,
+        &speakers,
+        Some(json!({"person_id": people[3]})),
+    )
+    .await;
+    let waiting = v["id"].as_i64().unwrap();
+    // A speech recorded as given cannot take the floor, nor be withdrawn.
+    refused_on(
+        api(
+            &mut sec,
+            Method::POST,
+            &format!("/speeches/{}/start", given[0]),
+            None,
+        )
+        .await,
+        "speech",
+    );
+    refused_on(
+        api(
+            &mut sec,
+            Method::DELETE,
+            &format!("/speeches/{}", given[1]),
+            None,
+        )
+        .await,
+        "speech",
+    );
+    // Citations in the order given, not by person id.
+    let order = [people[2], people[0], people[3], people[1]];
+    let (s, v) = api(
+        &mut sec,
+        Method::POST,
+        &format!("/units/{factory}/commendations"),
+        Some(
+            json!({"person_ids": order, "kind": "citation", "title": "Citation",
+                    "reason": "Good work", "meeting_id": id}),
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let cited_in_order = ["Xi Chan", "Zo Am", "Wu Dok", "Yu Bo"];
+    let (_, rec) = api(&mut sec, Method::GET, &m, None).await;
+    let cited: Vec<&str> = rec["commendations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["full_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(cited, cited_in_order);
+    assert!(rec["agenda"][0]["speeches"][0]["started_at"].is_null());
+    assert_eq!(rec["agenda"][0]["speeches"][0]["given"], true);
+    // The page says attendance was not taken, and judges no quorum.
+    let page = sec.get(&m).await;
+    assert!(
+        page.body.contains("Attendance not taken · 4 invited"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("id=\"quorum\""));
+    assert!(page.body.contains(&format!("id=\"given-{}\"", given[0])));
+    let (s, _) = api(&mut sec, Method::POST, &format!("{m}/close"), None).await;
+    assert_eq!(s, StatusCode::OK);
+
+    let (s, b) = api(&mut sec, Method::POST, &format!("{m}/bulletin"), None).await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let bid = b["id"].as_i64().unwrap();
+    let (_, v) = api(&mut sec, Method::GET, &format!("/bulletins/{bid}"), None).await;
+    let articles = v["articles"].as_array().unwrap();
+    let summary = articles[0]["body"].as_str().unwrap();
+    assert!(
+        !summary.contains("present") && !summary.contains("participants"),
+        "no attendance was recorded: {summary}"
+    );
+    assert!(
+        summary.contains("{date:2022-01-10} – {date:2022-01-11}"),
+        "{summary}"
+    );
+    let speeches = articles[1]["body"].as_str().unwrap();
+    assert!(
+        speeches.contains("**Zo Am**, Factory: *What the year brought*")
+            && speeches.contains("**Yu Bo**, Factory"),
+        "{speeches}"
+    );
+    assert!(
+        speeches.contains(
+            "Also on the list of speakers, not recorded as having spoken: Wu Dok, Factory."
+        ),
+        "{speeches}"
+    );
+    assert_eq!(articles[2]["heading"], "The tasks ahead — Xi Chan");
+    let citations: Vec<&str> = articles.last().unwrap()["body"]
+        .as_str()
+        .unwrap()
+        .lines()
+        .collect();
+    for (line, name) in citations.iter().zip(cited_in_order) {
+        assert!(line.starts_with(&format!("- {name},")), "{citations:?}");
+    }
+    // Dates follow the era when it changes, on the page and in the export.
+    let page = sec.get(&format!("/bulletins/{bid}")).await;
+    assert!(
+        page.body
+            .contains("10 January Juche 111 (2022) – 11 January Juche 111 (2022)"),
+        "{}",
+        page.body
+    );
+    let (s, _) = api(
+        &mut root,
+        Method::PUT,
+        "/calendar-era",
+        Some(json!({"calendar_era": "gregorian"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let page = sec.get(&format!("/bulletins/{bid}")).await;
+    assert!(
+        page.body.contains("10 January 2022 – 11 January 2022"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("Juche"), "{}", page.body);
+    let r = sec.get(&format!("/api/v1/bulletins/{bid}/export")).await;
+    assert!(
+        r.body.contains("10 January 2022 – 11 January 2022") && !r.body.contains("{date:"),
+        "{}",
+        r.body
+    );
+    // The speaker left on the list cannot be recorded once closed.
+    let (s, _) = api(
+        &mut sec,
+        Method::POST,
+        &format!("/speeches/{waiting}/given"),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+/// Attendance taken for some participants only is reported as such.
+#[tokio::test]
+async fn partly_taken_attendance_is_reported_as_partly_taken() {
+    let t = TestApp::new().await;
+    let province = t.unit("Province", "provincial_committee", t.root).await;
+    let factory = t.unit("Factory", "primary_committee", province).await;
+    let a = t.person(factory, "Kim A", "member").await;
+    let b = t.person(factory, "Kim B", "member").await;
+    t.person(factory, "Kim C", "member").await;
+    let mut root = t.login("root").await;
+    let (_, v) = api(
+        &mut root,
+        Method::POST,
+        &format!("/units/{factory}/meetings"),
+        Some(
+            json!({"meeting_type": "general_meeting", "title": "Spring", "held_on": "2022-03-01"}),
+        ),
+    )
+    .await;
+    let m = format!("/meetings/{}", v["id"]);
+    api(
+        &mut root,
+        Method::POST,
+        &format!("{m}/participants"),
+        Some(json!({"by": "unit", "unit_id": factory})),
+    )
+    .await;
+    let (s, v) = api(
+        &mut root,
+        Method::PUT,
+        &format!("{m}/attendance"),
+        Some(json!([{"person_id": a, "attendance": "present"},
+                    {"person_id": b, "attendance": "absent"}])),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let page = root.get(&m).await;
+    assert!(
+        page.body
+            .contains("1 present · 0 excused · 1 absent · 1 of 3 invited not recorded"),
+        "{}",
+        page.body
+    );
+    api(&mut root, Method::POST, &format!("{m}/close"), None).await;
+    let (_, b) = api(&mut root, Method::POST, &format!("{m}/bulletin"), None).await;
+    let (_, v) = api(
+        &mut root,
+        Method::GET,
+        &format!("/bulletins/{}", b["id"]),
+        None,
+    )
+    .await;
+    let summary = v["articles"][0]["body"].as_str().unwrap();
+    assert!(
+        summary.contains("Of 3 participants, 1 were recorded present, 0 excused and 1 absent; the attendance of 1 was not recorded."),
+        "{summary}"
+    );
 }

@@ -573,6 +573,11 @@ fn page_routes(w: &World) -> Vec<PageRequest> {
         ),
         (
             Method::POST,
+            format!("/meetings/{}/speeches/{}/given", w.b_meeting, w.b_speech),
+            vec![],
+        ),
+        (
+            Method::POST,
             format!("/meetings/{}/speeches/{}/withdraw", w.b_meeting, w.b_speech),
             vec![],
         ),
@@ -1029,6 +1034,11 @@ fn api_routes(w: &World) -> Vec<(Method, String, Option<serde_json::Value>)> {
         ),
         (
             Method::POST,
+            format!("/api/v1/speeches/{}/given", w.b_speech),
+            None,
+        ),
+        (
+            Method::POST,
             format!("/api/v1/speeches/{}/stop", w.b_speech),
             None,
         ),
@@ -1254,6 +1264,7 @@ const COVERED_OPERATIONS: &[&str] = &[
     "post /agenda-items/{id}/speakers",
     "post /agenda-items/{id}/documents",
     "post /speeches/{id}/start",
+    "post /speeches/{id}/given",
     "post /speeches/{id}/stop",
     "put /speeches/{id}",
     "delete /speeches/{id}",

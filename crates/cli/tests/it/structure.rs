@@ -450,7 +450,7 @@ async fn demo_has_the_whole_structure_and_is_deterministic() {
     let top = &reg.rows[0];
     assert!(top.expected > 150, "cells and primary committees: {top:?}");
     assert!(top.overdue > 0 && top.overdue < top.expected, "{top:?}");
-    assert!(top.present > 0 && top.present < top.invited, "{top:?}");
+    assert!(top.present > 0 && top.present < top.marked, "{top:?}");
     assert!(!reg.overdue.is_empty());
     let roll = grassroots_app::commendations::roll(&app, &actor, root.id)
         .await

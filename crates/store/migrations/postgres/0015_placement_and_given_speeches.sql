@@ -33,3 +33,15 @@ WHERE (SELECT profile FROM organization WHERE id = 1) = 'cooperative';
 -- after the meeting; only given speeches are reported as speeches.
 ALTER TABLE speeches ADD COLUMN given BOOLEAN NOT NULL DEFAULT FALSE;
 UPDATE speeches SET given = TRUE WHERE started_at IS NOT NULL;
+
+-- Attendance rolls up from the participants whose attendance was recorded:
+-- a meeting closed without attendance taken no longer counts everyone in
+-- it as absent.
+DELETE FROM unit_aggregates WHERE metric = 'attendance.invited';
+INSERT INTO unit_aggregates (unit_id, metric, own, subtree)
+SELECT c.ancestor_id, 'attendance.marked',
+       sum(CASE WHEN p.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
+FROM meeting_participants p JOIN meetings m ON m.id = p.meeting_id
+JOIN unit_closure c ON c.descendant_id = p.unit_id
+WHERE m.closed_at IS NOT NULL AND p.attendance IS NOT NULL
+GROUP BY c.ancestor_id;

@@ -341,6 +341,19 @@ pub(super) async fn start_speech(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// `POST /speeches/{id}/given`: record a speech on the list as given,
+/// for a meeting written up after it was held (no times are stored).
+#[utoipa::path(post, path = "/speeches/{id}/given", tag = "meetings", params(("id" = i64, Path)), responses(
+    (status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn mark_speech_given(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+) -> WebResult<StatusCode> {
+    meetings::mark_given(&s.app, &c.actor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// `POST /speeches/{id}/stop`: the running speech ends.
 #[utoipa::path(post, path = "/speeches/{id}/stop", tag = "meetings", params(("id" = i64, Path)), responses(
     (status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]

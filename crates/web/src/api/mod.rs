@@ -123,6 +123,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(meetings::add_speaker))
         .routes(routes!(meetings::add_document))
         .routes(routes!(meetings::start_speech))
+        .routes(routes!(meetings::mark_speech_given))
         .routes(routes!(meetings::stop_speech))
         .routes(routes!(meetings::edit_speech, meetings::withdraw_speech))
         .routes(routes!(meetings::move_speech))

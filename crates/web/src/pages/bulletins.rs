@@ -21,7 +21,7 @@ use crate::markdown::to_html as markdown;
 use crate::middleware::redirect_with_flash;
 
 /// The words of a bulletin composed from `r`, in the language of `tr`.
-pub fn compose_words(tr: &Tr, dates: &Dates, r: &MeetingRecord, type_name: &str) -> ComposeWords {
+pub fn compose_words(tr: &Tr, r: &MeetingRecord, type_name: &str) -> ComposeWords {
     ComposeWords {
         speeches: tr.t("bulletin-speeches"),
         concluding_speech: tr.t("speech-kind-concluding-speech"),
@@ -32,17 +32,36 @@ pub fn compose_words(tr: &Tr, dates: &Dates, r: &MeetingRecord, type_name: &str)
             &[
                 ("kind", type_name.to_string()),
                 ("unit", r.unit_name.clone()),
-                ("dates", dates.span(&r.meeting.held_on, &r.meeting.ends_on)),
+                (
+                    "dates",
+                    grassroots_core::calendar::span_token(&r.meeting.held_on, &r.meeting.ends_on),
+                ),
             ],
         ),
-        attendance: tr.ta(
-            "bulletin-attendance",
-            &[
-                ("present", r.attendance.present.to_string()),
-                ("invited", r.attendance.invited.to_string()),
-            ],
-        ),
+        attendance: attendance_text(tr, &r.attendance),
+        not_given: tr.t("bulletin-not-given"),
     }
+}
+
+/// What the record says of attendance: nothing when it was not taken;
+/// the unmarked named as such when it was taken for some only.
+pub fn attendance_text(tr: &Tr, a: &grassroots_store::meetings::Attendance) -> Option<String> {
+    let recorded = a.present + a.excused + a.absent;
+    if recorded == 0 {
+        return None;
+    }
+    let args = [
+        ("present", a.present.to_string()),
+        ("invited", a.invited.to_string()),
+        ("excused", a.excused.to_string()),
+        ("absent", a.absent.to_string()),
+        ("unmarked", (a.invited - recorded).to_string()),
+    ];
+    Some(if recorded == a.invited {
+        tr.ta("bulletin-attendance", &args)
+    } else {
+        tr.ta("bulletin-attendance-partial", &args)
+    })
 }
 
 /// Composes a bulletin from meeting `id` with the server's language.
@@ -53,7 +72,6 @@ pub async fn compose_from(
     id: i64,
 ) -> Result<grassroots_store::bulletins::Bulletin, crate::error::WebError> {
     let record = grassroots_app::meetings::view(&state.app, actor, id).await?;
-    let dates = Dates::with(state, tr.clone()).await?;
     let settings = grassroots_app::meetings::settings(&state.app).await?;
     let label = settings
         .types
@@ -70,7 +88,7 @@ pub async fn compose_from(
     } else {
         label
     };
-    let words = compose_words(tr, &dates, &record, &type_name);
+    let words = compose_words(tr, &record, &type_name);
     Ok(bulletins::compose(&state.app, actor, id, &words).await?)
 }
 
@@ -85,7 +103,11 @@ pub fn markdown_export(tr: &Tr, dates: &Dates, v: &BulletinView) -> String {
     );
     out.push_str(&format!("\n## {}\n", v.bulletin.title));
     for a in &v.articles {
-        out.push_str(&format!("\n## {}\n\n{}\n", a.heading, a.body.trim()));
+        out.push_str(&format!(
+            "\n## {}\n\n{}\n",
+            a.heading,
+            dates.text(a.body.trim())
+        ));
     }
     out
 }
@@ -116,7 +138,7 @@ async fn bulletin_page(
     let articles_html = v
         .articles
         .iter()
-        .map(|a| (a.id, markdown(&a.body)))
+        .map(|a| (a.id, markdown(&dates.text(&a.body))))
         .collect();
     let ln = LevelNames::load(p).await?;
     let levels = ln.all().into_iter().map(|(k, n, _)| (k, n)).collect();

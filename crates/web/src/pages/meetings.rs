@@ -43,6 +43,11 @@ struct MeetingPage {
     commendation_kinds: Vec<(String, String)>,
     open: bool,
     attendance_summary: String,
+    /// Whether any attendance was recorded (the quorum is judged only then).
+    attendance_taken: bool,
+    /// Whether the meeting's last day is past: it is being written up
+    /// afterwards, so new speakers are recorded as given by default.
+    held_before_today: bool,
 }
 
 impl MeetingPage {
@@ -156,15 +161,29 @@ async fn meeting_page(
     let l = p.layout(r.meeting.title.clone(), crumbs);
     let open = r.meeting.closed_at.is_none();
     let a = r.attendance;
-    let attendance_summary = p.tr.ta(
-        "meeting-attendance-summary",
-        &[
-            ("present", a.present.to_string()),
-            ("invited", a.invited.to_string()),
-            ("excused", a.excused.to_string()),
-            ("absent", a.absent.to_string()),
-        ],
-    );
+    let marked = a.present + a.excused + a.absent;
+    let args = [
+        ("present", a.present.to_string()),
+        ("invited", a.invited.to_string()),
+        ("excused", a.excused.to_string()),
+        ("absent", a.absent.to_string()),
+        ("unmarked", (a.invited - marked).to_string()),
+    ];
+    // Only what was recorded: no "0 present" when nobody took attendance.
+    let attendance_summary = match marked {
+        0 => p.tr.ta("meeting-attendance-not-taken", &args),
+        m if m < a.invited => p.tr.ta("meeting-attendance-partial", &args),
+        _ => p.tr.ta("meeting-attendance-summary", &args),
+    };
+    let attendance_taken = marked > 0;
+    let held_before_today = r.meeting.ends_on
+        < p.state
+            .app
+            .clock
+            .now()
+            .date_naive()
+            .format("%Y-%m-%d")
+            .to_string();
     Ok(render(
         status,
         &MeetingPage {
@@ -184,6 +203,8 @@ async fn meeting_page(
             commendation_kinds: commendation_kinds(p),
             open,
             attendance_summary,
+            attendance_taken,
+            held_before_today,
         },
     ))
 }
@@ -352,6 +373,7 @@ pub async fn item_action(
                     kind: field(&f, "kind"),
                     title: field(&f, "title"),
                     body: field(&f, "body"),
+                    given: field(&f, "given") == "1",
                 };
                 meetings::request_speech(app, actor, item, input)
                     .await
@@ -374,7 +396,7 @@ pub async fn item_action(
 }
 
 /// `POST /meetings/{id}/speeches/{speech}/{action}`: `start`, `stop`,
-/// `up`, `down`, `withdraw` or `text`.
+/// `given` (recorded afterwards), `up`, `down`, `withdraw` or `text`.
 pub async fn speech_action(
     p: Page,
     Path((id, speech, action)): Path<(i64, i64, String)>,
@@ -385,6 +407,7 @@ pub async fn speech_action(
     let result = match action.as_str() {
         "start" => meetings::start_speech(app, actor, speech).await,
         "stop" => meetings::stop_speech(app, actor, speech).await,
+        "given" => meetings::mark_given(app, actor, speech).await,
         "up" | "down" => meetings::move_speech(app, actor, speech, action == "up").await,
         "withdraw" => meetings::withdraw_speech(app, actor, speech).await,
         "text" => {

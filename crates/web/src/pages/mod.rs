@@ -515,6 +515,12 @@ impl Dates {
         }
     }
 
+    /// `text` with its date tokens (`{date:YYYY-MM-DD}`) shown in the
+    /// era: generated text follows the setting when it changes.
+    pub fn text(&self, text: &str) -> String {
+        grassroots_core::calendar::expand_date_tokens(text, |d| self.day(d))
+    }
+
     /// A span of days: one day, or "first – last".
     pub fn span(&self, from: &str, to: &str) -> String {
         if from == to {
