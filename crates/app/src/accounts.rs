@@ -135,7 +135,7 @@ pub async fn get(app: &App, actor: &Actor, id: AccountId) -> AppResult<AccountDe
 /// could take over the account of an administrator of the whole tree.
 /// Acting on one's own account this way is refused too; people change
 /// their own password with the current one.
-async fn require_outranks(
+pub(crate) async fn require_outranks(
     tx: &mut grassroots_store::Tx,
     actor: &Actor,
     id: AccountId,

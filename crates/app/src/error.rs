@@ -32,9 +32,9 @@ pub enum AppError {
     /// The request is malformed in a way not tied to one field.
     #[error("{0}")]
     BadRequest(String),
-    /// The request body is larger than accepted.
-    #[error("the request is too large")]
-    TooLarge,
+    /// The request body is larger than accepted; says what the limit is.
+    #[error("{0}")]
+    TooLarge(String),
     /// Something broke on our side; details are in the log.
     #[error("internal error: {0}")]
     Internal(String),
@@ -57,7 +57,7 @@ impl AppError {
             AppError::Conflict { .. } => "conflict",
             AppError::Throttled { .. } => "throttled",
             AppError::BadRequest(_) => "bad_request",
-            AppError::TooLarge => "too_large",
+            AppError::TooLarge(_) => "too_large",
             AppError::Internal(_) => "internal",
         }
     }

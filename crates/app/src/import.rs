@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::Digest;
 
-use crate::tabular::{self, Format, Table};
+use crate::tabular::{self, Format, Row, Table};
 use crate::{Actor, App, AppError, AppResult};
 
 /// What a file holds.
@@ -212,12 +212,11 @@ struct Columns {
 }
 
 impl Columns {
-    fn get<'r>(&self, row: &'r [String], field: &str) -> &'r str {
+    fn get<'t>(&self, row: &Row<'t>, field: &str) -> &'t str {
         self.mapped
             .iter()
             .find(|(f, _, _)| *f == field)
-            .and_then(|(_, i, _)| row.get(*i))
-            .map_or("", String::as_str)
+            .map_or("", |(_, i, _)| row.get(*i))
     }
     fn label(&self, field: &str) -> String {
         self.mapped
@@ -295,35 +294,37 @@ fn reason(e: AppError) -> String {
 /// An external id: optional or required, checked like the forms' (at most
 /// 100 printable characters), and unique within the file (`seen` holds the
 /// row of each id met so far).
-fn check_id(
+fn check_id<'t>(
     p: &mut Problems,
-    seen: Option<&mut HashMap<String, usize>>,
+    seen: Option<&mut HashMap<&'t str, usize>>,
     row: usize,
     column: String,
-    value: &str,
+    value: &'t str,
     required: bool,
-) -> Option<String> {
+) -> Option<&'t str> {
     if value.is_empty() && required {
         p.add(row, column, value, "required");
         return None;
     }
-    let id = match crate::people::optional(value, "external_id", 100) {
+    // Cells are read trimmed: the id is the cell itself.
+    match crate::people::optional(value, "external_id", 100) {
         Ok(id) => id?,
         Err(e) => {
             p.add(row, column, value, reason(e));
             return None;
         }
     };
+    let id = value.trim();
     if let Some(seen) = seen {
-        if let Some(first) = seen.get(&id) {
+        if let Some(first) = seen.get(id) {
             p.add(
                 row,
                 column,
-                &id,
+                id,
                 format!("duplicate id: row {first} has the same external id"),
             );
         } else {
-            seen.insert(id.clone(), row);
+            seen.insert(id, row);
         }
     }
     Some(id)
@@ -349,17 +350,21 @@ struct UnitRow {
     new_ext: Option<String>,
 }
 
-struct PersonRow {
+/// A person's row, borrowing its text from the table (a million rows
+/// must not cost a million allocations more).
+struct PersonRow<'t> {
     row: usize,
-    full_name: String,
-    status: String,
+    full_name: &'t str,
+    status: &'t str,
     unit_id: UnitId,
-    contact: String,
-    joined_on: Option<String>,
-    external_id: Option<String>,
+    contact: &'t str,
+    joined_on: Option<std::borrow::Cow<'t, str>>,
+    external_id: Option<&'t str>,
     /// The grassroots id in the file, if any.
     id: Option<i64>,
-    existing: Option<people::Person>,
+    /// The stored person the row updates (boxed: most rows of a large
+    /// file are new, and a person is several times a row's size).
+    existing: Option<Box<people::Person>>,
 }
 
 /// A grassroots id from a cell: empty is none; anything but a whole
@@ -457,7 +462,7 @@ pub async fn run(
     let table = tabular::read(file.bytes, file.format)?;
     tracing::debug!(
         ms = started.elapsed().as_millis() as u64,
-        rows = table.rows.len(),
+        rows = table.len(),
         "import: file read"
     );
     let mapping = match columns {
@@ -472,11 +477,11 @@ pub async fn run(
     let cols = resolve_columns(file.kind, &table, &mapping, &mut problems);
     let mut report = Report {
         kind: file.kind.key().to_string(),
-        rows: table.rows.len(),
+        rows: table.len(),
         mapping,
         ..Report::default()
     };
-    if table.rows.is_empty() {
+    if table.is_empty() {
         problems.add(0, "file".into(), "", "the file has a header but no rows");
     }
     let finish = |mut report: Report, problems: Problems| {
@@ -621,12 +626,13 @@ async fn check_units(
         .map(|u| (u.unit.id, u.unit.parent_id))
         .collect();
     let mut rows: Vec<UnitRow> = Vec::new();
-    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut seen: HashMap<&str, usize> = HashMap::new();
     let mut seen_ids: HashMap<i64, usize> = HashMap::new();
     // Per row: the parent as the file names it (external id, id).
-    let mut named_parents: Vec<(Option<String>, Option<i64>)> = Vec::new();
-    for (line, cells) in &table.rows {
-        let line = *line;
+    let mut named_parents: Vec<(Option<&str>, Option<i64>)> = Vec::new();
+    for cells in table.rows() {
+        let line = cells.line();
+        let cells = &cells;
         let id = check_number(p, line, cols.label("id"), cols.get(cells, "id"));
         let ext = check_id(
             p,
@@ -687,7 +693,7 @@ async fn check_units(
         }
         rows.push(UnitRow {
             row: line,
-            ext: ext.unwrap_or_default(),
+            ext: ext.unwrap_or_default().to_string(),
             name: name.unwrap_or_default(),
             level: level_raw.to_string(),
             parent: None,
@@ -773,7 +779,7 @@ async fn check_units(
         // The parent named by external id: a row of the file or a unit.
         let by_ext_parent: Option<Option<Node>> = match parent_ext {
             None => None,
-            Some(pe) if *pe == r.ext => {
+            Some(pe) if *pe == r.ext.as_str() => {
                 p.add(
                     r.row,
                     cols.label("parent_external_id"),
@@ -782,7 +788,7 @@ async fn check_units(
                 );
                 Some(None)
             }
-            Some(pe) => Some(match (row_of.get(pe), by_ext.get(pe.as_str())) {
+            Some(pe) => Some(match (row_of.get(*pe), by_ext.get(*pe)) {
                 (Some(j), _) => Some(Node::Row(*j)),
                 (None, Some(u)) if u.unit.closed_at.is_some() => {
                     p.add(
@@ -858,7 +864,7 @@ async fn check_units(
                         &parent_id.map(|v| v.to_string()).unwrap_or_default(),
                         format!(
                             "parent_id and parent_external_id `{}` name different units",
-                            parent_ext.as_deref().unwrap_or("")
+                            parent_ext.unwrap_or("")
                         ),
                     );
                 }
@@ -920,15 +926,13 @@ async fn check_units(
                 }) else {
                     break;
                 };
-                let (field, value) = if cols
-                    .get(&table.rows[first].1, "parent_external_id")
-                    .is_empty()
-                {
-                    ("parent_id", cols.get(&table.rows[first].1, "parent_id"))
+                let first_row = table.row(first);
+                let (field, value) = if cols.get(&first_row, "parent_external_id").is_empty() {
+                    ("parent_id", cols.get(&first_row, "parent_id"))
                 } else {
                     (
                         "parent_external_id",
-                        cols.get(&table.rows[first].1, "parent_external_id"),
+                        cols.get(&first_row, "parent_external_id"),
                     )
                 };
                 p.add(
@@ -1246,15 +1250,15 @@ async fn write_units(
     Ok(Ok((created, updated, unchanged)))
 }
 
-async fn check_people(
+async fn check_people<'t>(
     c: &mut grassroots_store::Conn,
     scope: &grassroots_core::Scope<Edit>,
-    table: &Table,
+    table: &'t Table,
     cols: &Columns,
     index: &[IndexedUnit],
     target: UnitId,
     p: &mut Problems,
-) -> AppResult<Vec<PersonRow>> {
+) -> AppResult<Vec<PersonRow<'t>>> {
     let by_ext: HashMap<&str, &IndexedUnit> = index
         .iter()
         .filter_map(|u| u.unit.external_id.as_deref().map(|e| (e, u)))
@@ -1263,13 +1267,16 @@ async fn check_people(
     let target_closed = index
         .iter()
         .any(|u| u.unit.id == target && u.unit.closed_at.is_some());
-    let mut rows = Vec::with_capacity(table.rows.len());
-    let mut seen: HashMap<String, usize> = HashMap::with_capacity(table.rows.len());
+    let mut rows = Vec::with_capacity(table.len());
+    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(table.len());
     let mut seen_ids: HashMap<i64, usize> = HashMap::new();
-    for (line, cells) in &table.rows {
-        let line = *line;
+    for cells in table.rows() {
+        let line = cells.line();
+        let cells = &cells;
+        // Cells are read trimmed: a valid name is the cell itself.
         let name_raw = cols.get(cells, "full_name");
         let full_name = display_name("full_name", name_raw)
+            .map(|_| name_raw)
             .map_err(|e| p.add(line, cols.label("full_name"), name_raw, e.message))
             .unwrap_or_default();
         let status = cols.get(cells, "status");
@@ -1344,9 +1351,17 @@ async fn check_people(
             p.add(line, cols.label("contact"), contact, reason(e));
         }
         let joined = cols.get(cells, "joined_on");
+        // Most dates are written as stored: kept as the cell itself.
         let joined_on = crate::people::date(joined)
             .map_err(|e| p.add(line, cols.label("joined_on"), joined, reason(e)))
-            .unwrap_or(None);
+            .unwrap_or(None)
+            .map(|d| {
+                if d == joined {
+                    std::borrow::Cow::Borrowed(joined)
+                } else {
+                    std::borrow::Cow::Owned(d)
+                }
+            });
         let external_id = check_id(
             p,
             Some(&mut seen),
@@ -1362,9 +1377,9 @@ async fn check_people(
         rows.push(PersonRow {
             row: line,
             full_name,
-            status: status.to_string(),
+            status,
             unit_id,
-            contact: contact.to_string(),
+            contact,
             joined_on,
             external_id,
             id,
@@ -1384,14 +1399,14 @@ async fn check_people(
             .map(|p| (p.id, p))
             .collect()
     };
-    let exts: Vec<String> = rows.iter().filter_map(|r| r.external_id.clone()).collect();
+    let exts: Vec<&str> = rows.iter().filter_map(|r| r.external_id).collect();
     let existing: HashMap<String, people::Person> = people::by_external_ids(c, &exts)
         .await?
         .into_iter()
         .filter_map(|p| p.external_id.clone().map(|e| (e, p)))
         .collect();
     for r in &mut rows {
-        let by_ext_person = r.external_id.as_ref().and_then(|e| existing.get(e));
+        let by_ext_person = r.external_id.and_then(|e| existing.get(e));
         if let Some(id) = r.id {
             let Some(person) = by_person_id.get(&id) else {
                 p.add(
@@ -1413,13 +1428,13 @@ async fn check_people(
                     ),
                 );
             }
-            r.existing = Some(person.clone());
+            r.existing = Some(Box::new(person.clone()));
             continue;
         }
         let Some(ext) = &r.external_id else { continue };
         if let Some(person) = by_ext_person {
             if in_subtree(person) {
-                r.existing = Some(person.clone());
+                r.existing = Some(Box::new(person.clone()));
             } else {
                 p.add(
                     r.row,
@@ -1465,41 +1480,56 @@ fn same_record_twice(
 async fn write_people(
     tx: &mut Tx,
     actor: &Actor,
-    rows: &[PersonRow],
+    rows: &[PersonRow<'_>],
     now: chrono::DateTime<chrono::Utc>,
     progress: &(dyn Fn(usize, usize) + Send + Sync),
 ) -> AppResult<(usize, usize, usize)> {
     let scope = actor.principal.scope::<Edit>();
     let total = rows.len();
-    let new: Vec<NewPerson<'_>> = rows
-        .iter()
-        .filter(|r| r.existing.is_none())
-        .map(|r| NewPerson {
-            unit_id: r.unit_id,
-            full_name: &r.full_name,
-            contact: &r.contact,
-            status: &r.status,
-            joined_on: r.joined_on.as_deref(),
-            external_id: r.external_id.as_deref(),
+    // New people go in batches: the rows to insert are never all copied
+    // at once (memory stays near the file's own size).
+    const BATCH: usize = 20_000;
+    let mut created = 0;
+    let mut new: Vec<NewPerson<'_>> = Vec::with_capacity(BATCH.min(total));
+    for chunk in rows.chunks(BATCH) {
+        new.clear();
+        new.extend(
+            chunk
+                .iter()
+                .filter(|r| r.existing.is_none())
+                .map(|r| NewPerson {
+                    unit_id: r.unit_id,
+                    full_name: r.full_name,
+                    contact: r.contact,
+                    status: r.status,
+                    joined_on: r.joined_on.as_deref(),
+                    external_id: r.external_id,
+                }),
+        );
+        if new.is_empty() {
+            continue;
+        }
+        let before = created;
+        people::insert_batch(tx, &scope, &new, &actor.label, now, |done| {
+            progress(before + done, total)
         })
-        .collect();
-    let created = new.len();
-    people::insert_batch(tx, &scope, &new, &actor.label, now, |done| {
-        progress(done, total)
-    })
-    .await?;
+        .await?;
+        created += new.len();
+    }
     let (mut updated, mut unchanged) = (0, 0);
     for (k, r) in rows.iter().filter(|r| r.existing.is_some()).enumerate() {
         let old = r.existing.as_ref().expect("filtered");
         let mut changed = false;
-        if old.full_name != r.full_name || old.contact != r.contact || old.joined_on != r.joined_on
+        if old.full_name != r.full_name
+            || old.contact != r.contact
+            || old.joined_on.as_deref() != r.joined_on.as_deref()
         {
             people::update_details(
                 tx,
                 &scope,
                 old.id,
-                &r.full_name,
-                &r.contact,
+                r.full_name,
+                r.contact,
                 r.joined_on.as_deref(),
                 now,
             )
@@ -1507,13 +1537,13 @@ async fn write_people(
             changed = true;
         }
         if old.status != r.status {
-            people::set_status(tx, &scope, old.id, &r.status, &actor.label, now).await?;
+            people::set_status(tx, &scope, old.id, r.status, &actor.label, now).await?;
             changed = true;
         }
         // A person named by id takes the external id of the file (an
         // empty cell keeps the one stored).
-        if r.external_id.is_some() && old.external_id != r.external_id {
-            people::set_external_id(tx, &scope, old.id, r.external_id.as_deref(), now).await?;
+        if r.external_id.is_some() && old.external_id.as_deref() != r.external_id {
+            people::set_external_id(tx, &scope, old.id, r.external_id, now).await?;
             changed = true;
         }
         if old.unit_id != r.unit_id {
@@ -1536,7 +1566,22 @@ async fn write_people(
     Ok((created, updated, unchanged))
 }
 
-/// Keeps an uploaded file for the mapping step; returns its id.
+/// Uploads an account keeps waiting for their mapping step at most; a
+/// new one makes room by forgetting the oldest.
+pub const UPLOADS_KEPT_PER_ACCOUNT: usize = 3;
+/// Bytes of uploads an account keeps waiting at most (two of the largest
+/// uploads).
+pub const UPLOAD_BYTES_KEPT_PER_ACCOUNT: i64 = 128 << 20;
+/// How long an upload waits for its mapping step before it counts as
+/// abandoned and is deleted.
+pub fn upload_lifetime() -> chrono::Duration {
+    chrono::Duration::hours(6)
+}
+
+/// Keeps an uploaded file for the mapping step; returns its id. The
+/// account's older uploads are forgotten, oldest first, past
+/// [`UPLOADS_KEPT_PER_ACCOUNT`] files or [`UPLOAD_BYTES_KEPT_PER_ACCOUNT`]
+/// bytes; abandoned ones (older than [`upload_lifetime`]) go too.
 pub async fn upload(
     app: &App,
     actor: &Actor,
@@ -1549,24 +1594,50 @@ pub async fn upload(
     let id = crate::passwords::random_token();
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
+    let kept = uploads::of_account(&mut tx, actor.principal.account_id()).await?;
+    let mut files = kept.len() + 1;
+    let mut bytes: i64 = kept.iter().map(|(_, n)| n).sum::<i64>() + file.bytes.len() as i64;
+    for (old, size) in &kept {
+        if files <= UPLOADS_KEPT_PER_ACCOUNT && bytes <= UPLOAD_BYTES_KEPT_PER_ACCOUNT {
+            break;
+        }
+        uploads::delete(&mut tx, old).await?;
+        files -= 1;
+        bytes -= size;
+    }
     uploads::create(
         &mut tx,
-        &uploads::Upload {
-            id: id.clone(),
+        &uploads::NewUpload {
+            id: &id,
             account_id: actor.principal.account_id(),
             unit_id: target,
-            kind: file.kind.key().to_string(),
-            file_name: file.name.to_string(),
-            format: file.format.extension().to_string(),
-            content: file.bytes.to_vec(),
+            kind: file.kind.key(),
+            file_name: file.name,
+            format: file.format.extension(),
+            content: file.bytes,
             created_at: now,
         },
     )
     .await?;
-    // Uploads older than a day are abandoned.
-    uploads::purge(&mut tx, now - chrono::Duration::days(1)).await?;
+    uploads::purge(&mut tx, now - upload_lifetime()).await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// Deletes the uploads left waiting longer than [`upload_lifetime`]
+/// (the server does this every ten minutes); returns how many.
+pub async fn purge_abandoned(app: &App) -> AppResult<u64> {
+    let mut tx = app.db.begin().await?;
+    let n = uploads::purge(&mut tx, app.clock.now() - upload_lifetime()).await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// The actor gives up an upload of theirs before importing it.
+pub async fn cancel(app: &App, actor: &Actor, id: &str) -> AppResult<UnitId> {
+    let pending = pending(app, actor, id).await?;
+    discard(app, id).await?;
+    Ok(pending.upload.unit_id)
 }
 
 /// An upload of the actor's, with the import it belongs to.

@@ -45,14 +45,105 @@ impl Format {
     }
 }
 
-/// A table read from a file.
+/// A table read from a file: the headers, and the data rows kept compact
+/// (the text of every cell in one buffer, with where each cell ends), so
+/// that a file of a million rows costs about its own size in memory
+/// rather than an allocation per cell.
 #[derive(Debug, Clone, Default)]
 pub struct Table {
     /// Column headers, trimmed.
     pub headers: Vec<String>,
-    /// Data rows: the row number shown by a spreadsheet or text editor,
-    /// and the cells (as many as the row had).
-    pub rows: Vec<(usize, Vec<String>)>,
+    /// The text of every data cell, one after the other.
+    text: String,
+    /// Where each cell ends in `text`.
+    cell_ends: Vec<u32>,
+    /// Per row: the row number shown by a spreadsheet or text editor, and
+    /// the index of its first cell.
+    rows: Vec<(u32, u32)>,
+}
+
+/// One data row of a [`Table`].
+#[derive(Debug, Clone, Copy)]
+pub struct Row<'t> {
+    table: &'t Table,
+    index: usize,
+}
+
+impl<'t> Row<'t> {
+    /// The row number a spreadsheet or text editor shows.
+    pub fn line(&self) -> usize {
+        self.table.rows[self.index].0 as usize
+    }
+
+    fn cell_range(&self) -> std::ops::Range<usize> {
+        let first = self.table.rows[self.index].1 as usize;
+        let end = self
+            .table
+            .rows
+            .get(self.index + 1)
+            .map_or(self.table.cell_ends.len(), |r| r.1 as usize);
+        first..end
+    }
+
+    /// How many cells the row had.
+    pub fn len(&self) -> usize {
+        self.cell_range().len()
+    }
+
+    /// Whether the row had no cells.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Cell `column` (empty past the row's end).
+    pub fn get(&self, column: usize) -> &'t str {
+        let range = self.cell_range();
+        let Some(cell) = range.clone().nth(column) else {
+            return "";
+        };
+        let start = if cell == 0 {
+            0
+        } else {
+            self.table.cell_ends[cell - 1] as usize
+        };
+        &self.table.text[start..self.table.cell_ends[cell] as usize]
+    }
+
+    /// The cells, in order.
+    pub fn cells(&self) -> Vec<&'t str> {
+        (0..self.len()).map(|c| self.get(c)).collect()
+    }
+}
+
+impl Table {
+    /// How many data rows.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether there is no data row.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Data row `index`.
+    pub fn row(&self, index: usize) -> Row<'_> {
+        Row { table: self, index }
+    }
+
+    /// The data rows, in order.
+    pub fn rows(&self) -> impl Iterator<Item = Row<'_>> {
+        (0..self.rows.len()).map(|index| Row { table: self, index })
+    }
+
+    /// Appends a data row.
+    fn push_row<'a>(&mut self, line: usize, cells: impl IntoIterator<Item = &'a str>) {
+        self.rows.push((line as u32, self.cell_ends.len() as u32));
+        for cell in cells {
+            self.text.push_str(cell);
+            self.cell_ends.push(self.text.len() as u32);
+        }
+    }
 }
 
 fn file_error(code: &'static str, message: String) -> FieldError {
@@ -63,7 +154,7 @@ fn file_error(code: &'static str, message: String) -> FieldError {
 pub fn read(bytes: &[u8], format: Format) -> Result<Table, FieldError> {
     let table = match format {
         Format::Csv => read_csv(bytes)?,
-        Format::Xlsx => read_xlsx(bytes)?,
+        Format::Xlsx => read_xlsx(bytes, &XlsxLimits::IMPORT)?,
     };
     if table.headers.iter().all(String::is_empty) {
         return Err(file_error("empty", "the file has no header row".into()));
@@ -90,23 +181,25 @@ fn read_csv(bytes: &[u8]) -> Result<Table, FieldError> {
         .from_reader(body);
     let mut table = Table::default();
     let mut header_seen = false;
-    for record in reader.records() {
-        let record = record.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
-            file_error("malformed", format!("line {line}: {e}"))
-        })?;
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                return Err(file_error("malformed", format!("line {line}: {e}")));
+            }
+        }
         let line = record.position().map_or(0, |p| p.line()) as usize;
-        let cells: Vec<String> = record
-            .iter()
-            .map(|c| csv_cell_in(c.trim()).to_string())
-            .collect();
-        if cells.iter().all(String::is_empty) {
+        if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
+        let cells = record.iter().map(|c| csv_cell_in(c.trim()));
         if header_seen {
-            table.rows.push((line, cells));
+            table.push_row(line, cells);
         } else {
-            table.headers = cells;
+            table.headers = cells.map(str::to_string).collect();
             header_seen = true;
         }
     }
@@ -138,7 +231,118 @@ pub const MAX_COLUMNS: u32 = 256;
 /// Rows read from a worksheet (the largest an .xlsx sheet can hold).
 pub const MAX_ROWS: u32 = 1_048_576;
 
-fn read_xlsx(bytes: &[u8]) -> Result<Table, FieldError> {
+/// Limits that keep a workbook's memory bounded whatever it inflates to
+/// (a few megabytes of .xlsx can hold gigabytes of XML): the parts
+/// inflated, the shared strings calamine keeps in memory, the cells read
+/// and the text they hold.
+#[derive(Debug, Clone, Copy)]
+pub struct XlsxLimits {
+    /// Parts in the archive.
+    pub parts: usize,
+    /// Bytes all the parts may inflate to.
+    pub inflated: u64,
+    /// Bytes the shared strings part may inflate to.
+    pub shared_strings: u64,
+    /// Bytes any other part but a worksheet may inflate to.
+    pub other_part: u64,
+    /// Filled cells read from the worksheet.
+    pub cells: usize,
+    /// Characters of one cell.
+    pub cell_chars: usize,
+    /// Bytes of text of all the cells read.
+    pub text: usize,
+}
+
+impl XlsxLimits {
+    /// The limits of every import: a million filled cells (about 125,000
+    /// rows of people; larger files go as CSV), Excel's own 32,767
+    /// characters a cell.
+    pub const IMPORT: XlsxLimits = XlsxLimits {
+        parts: 1_000,
+        inflated: 256 << 20,
+        shared_strings: 32 << 20,
+        other_part: 8 << 20,
+        cells: 1_000_000,
+        cell_chars: 32_767,
+        text: 64 << 20,
+    };
+}
+
+fn too_large(message: String) -> FieldError {
+    FieldError::new("file", "too_large", message)
+}
+
+fn mib(bytes: u64) -> u64 {
+    bytes >> 20
+}
+
+/// Opens the archive and inflates every part once, counting, before
+/// calamine sees it: the sizes a part declares are not trusted (inflating
+/// stops one byte past the limit), and what calamine then inflates is the
+/// same bytes. Refuses parts compressed in other ways than an .xlsx uses.
+fn check_xlsx_archive(bytes: &[u8], limits: &XlsxLimits) -> Result<(), FieldError> {
+    let not_xlsx = |e: zip::result::ZipError| {
+        file_error(
+            "format",
+            format!("the file is not an Excel workbook (.xlsx): {e}"),
+        )
+    };
+    // Each entry of the central directory starts with this signature: a
+    // bound on the entries before the archive is opened at all.
+    let entries = bytes.windows(4).filter(|w| w == b"PK").count();
+    if entries > limits.parts {
+        return Err(too_large(format!(
+            "the workbook has more than {} parts",
+            limits.parts
+        )));
+    }
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(not_xlsx)?;
+    let mut inflated: u64 = 0;
+    for i in 0..archive.len() {
+        let mut part = archive.by_index(i).map_err(not_xlsx)?;
+        if !matches!(
+            part.compression(),
+            zip::CompressionMethod::Stored | zip::CompressionMethod::Deflated
+        ) {
+            return Err(file_error(
+                "format",
+                format!(
+                    "part {} of the workbook is compressed with {:?}, which Excel does not use",
+                    part.name(),
+                    part.compression()
+                ),
+            ));
+        }
+        let name = part.name().to_ascii_lowercase();
+        let (limit, what) = if name.ends_with("sharedstrings.xml") {
+            (limits.shared_strings, "its shared strings")
+        } else if name.starts_with("xl/worksheets/") {
+            (limits.inflated, "a worksheet")
+        } else {
+            (limits.other_part, "one of its parts")
+        };
+        let limit = limit.min(limits.inflated - inflated);
+        let mut counted = std::io::Read::take(&mut part, limit + 1);
+        let n = std::io::copy(&mut counted, &mut std::io::sink()).map_err(|e| {
+            file_error(
+                "format",
+                format!("part {name} of the workbook cannot be read: {e}"),
+            )
+        })?;
+        if n > limit {
+            return Err(too_large(format!(
+                "the workbook inflates past the limits read ({what}: more than {} MiB; {} MiB in all); save it as CSV, or split it",
+                mib(limit.max(1 << 20)),
+                mib(limits.inflated)
+            )));
+        }
+        inflated += n;
+    }
+    Ok(())
+}
+
+fn read_xlsx(bytes: &[u8], limits: &XlsxLimits) -> Result<Table, FieldError> {
+    check_xlsx_archive(bytes, limits)?;
     let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| {
         file_error(
             "format",
@@ -157,11 +361,46 @@ fn read_xlsx(bytes: &[u8]) -> Result<Table, FieldError> {
     // present, not the sheet's dimensions.
     let mut rows: std::collections::BTreeMap<u32, Vec<(u32, String)>> = Default::default();
     let mut cells = book.worksheet_cells_reader(&sheet).map_err(unreadable)?;
+    let (mut count, mut text_bytes) = (0usize, 0usize);
     while let Some(cell) = cells.next_cell().map_err(unreadable)? {
         let (r, c) = cell.get_position();
+        // A shared string is referenced, not copied, by its cells: its
+        // length is checked before the text is copied out.
+        let len = match cell.get_value() {
+            calamine::DataRef::SharedString(s) => s.len(),
+            calamine::DataRef::String(s) => s.len(),
+            _ => 0,
+        };
+        if len > limits.cell_chars * 4 {
+            return Err(too_large(format!(
+                "cell {}{} holds more than {} characters",
+                column_letter(c as usize),
+                r + 1,
+                limits.cell_chars
+            )));
+        }
         let text = cell_text(&Data::from(cell.get_value().clone()));
         if text.is_empty() {
             continue;
+        }
+        count += 1;
+        text_bytes += text.len();
+        if count > limits.cells || text_bytes > limits.text {
+            return Err(too_large(format!(
+                "the worksheet has more than {} filled cells or {} MiB of text (reached at cell {}{}); save it as CSV, or split it",
+                limits.cells,
+                mib(limits.text as u64),
+                column_letter(c as usize),
+                r + 1
+            )));
+        }
+        if text.chars().count() > limits.cell_chars {
+            return Err(too_large(format!(
+                "cell {}{} holds more than {} characters",
+                column_letter(c as usize),
+                r + 1,
+                limits.cell_chars
+            )));
         }
         if c >= MAX_COLUMNS || r >= MAX_ROWS {
             return Err(file_error(
@@ -175,6 +414,9 @@ fn read_xlsx(bytes: &[u8]) -> Result<Table, FieldError> {
         }
         rows.entry(r).or_default().push((c, text));
     }
+    // The shared strings go before the table is built.
+    drop(cells);
+    drop(book);
     let mut table = Table::default();
     let mut header_seen = false;
     for (r, mut cells) in rows {
@@ -185,7 +427,7 @@ fn read_xlsx(bytes: &[u8]) -> Result<Table, FieldError> {
             row[c as usize] = text;
         }
         if header_seen {
-            table.rows.push((r as usize + 1, row));
+            table.push_row(r as usize + 1, row.iter().map(String::as_str));
         } else {
             table.headers = row;
             header_seen = true;
@@ -297,10 +539,9 @@ mod tests {
         );
         let t = read(&bytes, Format::Csv).unwrap();
         assert_eq!(t.headers, ["name", "unit"]);
-        assert_eq!(
-            t.rows,
-            vec![(2, vec!["김정숙".to_string(), "Cell, 1".to_string()])]
-        );
+        assert_eq!(t.len(), 1);
+        assert_eq!(t.row(0).line(), 2);
+        assert_eq!(t.row(0).cells(), ["김정숙", "Cell, 1"]);
         let latin1 = b"name\nJos\xe9\n";
         let err = read(latin1, Format::Csv).unwrap_err();
         assert_eq!(err.code, "encoding");
@@ -356,12 +597,95 @@ mod tests {
         .unwrap();
         let t = read(&bytes, Format::Xlsx).unwrap();
         assert_eq!(t.headers, ["name", "joined"]);
-        assert_eq!(
-            t.rows[0],
-            (2, vec!["리영호".to_string(), "2021-05-01".to_string()])
-        );
+        assert_eq!(t.row(0).line(), 2);
+        assert_eq!(t.row(0).cells(), ["리영호", "2021-05-01"]);
         let err = read(b"name\nx\n", Format::Xlsx).unwrap_err();
         assert_eq!(err.code, "format");
+    }
+
+    /// A workbook of `rows` rows, each cell holding `text`.
+    fn workbook(rows: usize, cols: usize, text: &str) -> Vec<u8> {
+        let headers = vec!["h"; cols];
+        let data: Vec<Vec<String>> = (0..rows).map(|_| vec![text.to_string(); cols]).collect();
+        write_xlsx("Sheet", &headers, &data).unwrap()
+    }
+
+    /// The refusal of a read that must fail (without printing the table).
+    fn refused(r: Result<Table, FieldError>) -> FieldError {
+        match r {
+            Ok(t) => panic!("read {} rows", t.len()),
+            Err(e) => e,
+        }
+    }
+
+    fn small() -> XlsxLimits {
+        XlsxLimits {
+            parts: 20,
+            inflated: 1 << 20,
+            shared_strings: 256 << 10,
+            other_part: 64 << 10,
+            cells: 1_000,
+            cell_chars: 2_000,
+            text: 200 << 10,
+        }
+    }
+
+    #[test]
+    fn workbooks_past_the_limits_are_refused_with_the_limit_named() {
+        // Within every limit: read.
+        let ok = workbook(100, 4, "Kim");
+        assert_eq!(read_xlsx(&ok, &small()).unwrap().len(), 100);
+        // Too many cells.
+        let err = refused(read_xlsx(&workbook(400, 4, "Kim"), &small()));
+        assert_eq!(err.code, "too_large");
+        assert!(
+            err.message.contains("more than 1000 filled cells"),
+            "{}",
+            err.message
+        );
+        // One long shared string in many cells: refused on the text read,
+        // not after copying it into every cell.
+        let long = "x".repeat(1_500);
+        let err = refused(read_xlsx(&workbook(300, 1, &long), &small()));
+        assert_eq!(err.code, "too_large");
+        assert!(err.message.contains("MiB of text"), "{}", err.message);
+        // One cell past the characters of a cell.
+        let err = refused(read_xlsx(&workbook(1, 1, &"y".repeat(3_000)), &small()));
+        assert!(
+            err.message.contains("more than 2000 characters"),
+            "{}",
+            err.message
+        );
+        // A worksheet that inflates past the whole limit.
+        let tight = XlsxLimits {
+            inflated: 96 << 10,
+            cells: 100_000,
+            ..small()
+        };
+        let err = refused(read_xlsx(&workbook(4_000, 1, "Kim"), &tight));
+        assert!(
+            err.message.contains("inflates past the limits"),
+            "{}",
+            err.message
+        );
+        // Shared strings past their own limit.
+        let strings: Vec<Vec<String>> = (0..3_000).map(|i| vec![format!("name {i:05}")]).collect();
+        let many = write_xlsx("Sheet", &["h"], &strings).unwrap();
+        let err = refused(read_xlsx(
+            &many,
+            &XlsxLimits {
+                shared_strings: 32 << 10,
+                cells: 10_000,
+                ..small()
+            },
+        ));
+        assert!(
+            err.message.contains("its shared strings"),
+            "{}",
+            err.message
+        );
+        // The limits of every import let an ordinary workbook through.
+        assert_eq!(read(&ok, Format::Xlsx).unwrap().len(), 100);
     }
 
     #[test]

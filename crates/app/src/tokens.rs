@@ -3,9 +3,9 @@
 
 use chrono::Duration;
 use grassroots_core::validate::display_name;
-use grassroots_core::{AccountId, Assignment};
+use grassroots_core::{AccountId, Administer, Assignment};
 use grassroots_store::tokens::{self, ApiToken};
-use grassroots_store::{audit, units};
+use grassroots_store::{accounts, audit, units};
 use serde_json::json;
 
 use crate::{Actor, App, AppError, AppResult, passwords};
@@ -79,27 +79,56 @@ pub async fn create(
     Ok((secret, token))
 }
 
-/// The tokens of `account_id` (own, or any from the command line).
-pub async fn list(app: &App, actor: &Actor, account_id: AccountId) -> AppResult<Vec<ApiToken>> {
-    if actor.account_id.is_some() && actor.account_id != Some(account_id) {
+/// Whose tokens an actor reaches: their own, any from the command line,
+/// or those of an account whose home unit they administer (anything else
+/// reads as not found, like the account itself).
+async fn require_reach(
+    c: &mut impl grassroots_store::DbConn,
+    actor: &Actor,
+    account_id: AccountId,
+) -> AppResult<Reach> {
+    if actor.account_id.is_none() || actor.account_id == Some(account_id) {
+        return Ok(Reach::Own);
+    }
+    let scope = actor.principal.scope::<Administer>();
+    if scope.is_empty() {
         return Err(AppError::Forbidden);
     }
+    accounts::get(c, &scope, account_id).await?;
+    Ok(Reach::Administered)
+}
+
+/// How an actor reaches an account's tokens.
+enum Reach {
+    /// Their own, or the command line's.
+    Own,
+    /// As an administrator of the account's home unit.
+    Administered,
+}
+
+/// The tokens of `account_id`: the actor's own, any from the command
+/// line, or those of an account whose home unit the actor administers.
+pub async fn list(app: &App, actor: &Actor, account_id: AccountId) -> AppResult<Vec<ApiToken>> {
     let mut c = app.db.conn().await?;
+    require_reach(&mut c, actor, account_id).await?;
     Ok(tokens::of_account(&mut c, account_id).await?)
 }
 
-/// Revokes a token of `account_id` (own, or any from the command line).
+/// Revokes a token of `account_id`: the actor's own, any from the command
+/// line, or one of an account whose home unit the actor administers and
+/// whose every role the actor's own cover (as for a password reset: a
+/// provincial administrator cannot cut off the centre's automation).
 pub async fn revoke(
     app: &App,
     actor: &Actor,
     account_id: AccountId,
     id: i64,
 ) -> AppResult<ApiToken> {
-    if actor.account_id.is_some() && actor.account_id != Some(account_id) {
-        return Err(AppError::Forbidden);
-    }
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
+    if let Reach::Administered = require_reach(&mut tx, actor, account_id).await? {
+        crate::accounts::require_outranks(&mut tx, actor, account_id).await?;
+    }
     let token = tokens::revoke(&mut tx, account_id, id, now).await?;
     let mut e = actor.entry("token.revoke", "api_token", id, Some(token.unit_id));
     e.before = Some(json!(token));

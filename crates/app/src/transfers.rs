@@ -126,9 +126,16 @@ pub async fn pending(app: &App, actor: &Actor, unit_id: UnitId) -> AppResult<Vec
     Ok(transfers::pending_of_unit(&mut c, &read, unit_id, app.clock.now()).await?)
 }
 
-/// A person's transfers, as far as the reader's units are concerned.
+/// A person's transfers, as far as the reader's units are concerned: a
+/// person the reader can neither read nor saw transferred is not found
+/// (rather than an empty list, which would tell that the id exists).
 pub async fn of_person(app: &App, actor: &Actor, person_id: i64) -> AppResult<Vec<Transfer>> {
     let mut c = app.db.conn().await?;
     let read = actor.principal.scope::<Read>();
-    Ok(transfers::of_person(&mut c, &read, person_id, app.clock.now()).await?)
+    let list = transfers::of_person(&mut c, &read, person_id, app.clock.now()).await?;
+    if list.is_empty() {
+        // A unit that sent the person away keeps seeing that transfer.
+        grassroots_store::people::get(&mut c, &read, person_id).await?;
+    }
+    Ok(list)
 }

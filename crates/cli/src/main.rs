@@ -262,12 +262,49 @@ fn init_logging(filter: &str) {
         .try_init();
 }
 
-async fn open(config: &Config) -> Result<App> {
+/// Whether a command may create the database it opens.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Open {
+    /// `init` and `demo` make a new database where there is none.
+    Create,
+    /// Every other command needs one that exists: it creates nothing.
+    Existing,
+}
+
+/// The file of an embedded database URL (`sqlite://PATH`, `sqlite:PATH`,
+/// options after `?` left out); `None` for other engines.
+fn sqlite_file(url: &str) -> Option<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    Some(PathBuf::from(rest.split('?').next().unwrap_or(rest)))
+}
+
+/// Why a command found no database, where it looked and how to point it
+/// at one.
+fn no_database(config: &Config, url: &str, what: &str) -> anyhow::Error {
+    anyhow!(
+        "{what} at {}.\n\
+         Point this command at one with --data-dir DIR (the folder holding grassroots.db; \
+         now {}) or --database-url sqlite://FILE | postgres://USER@HOST/DB \
+         (or GRASSROOTS_DATA_DIR / GRASSROOTS_DATABASE_URL), \
+         or create one with `grassroots init --organization NAME`. \
+         The demo's database is grassroots-demo/grassroots.db: --data-dir grassroots-demo.",
+        grassroots_store::redact_url(url),
+        config.data_dir.display()
+    )
+}
+
+async fn open(config: &Config, mode: Open) -> Result<App> {
     let url = config.effective_database_url();
-    if url.starts_with("sqlite:") {
-        std::fs::create_dir_all(&config.data_dir).with_context(|| {
-            format!("cannot create data directory {}", config.data_dir.display())
-        })?;
+    if let Some(file) = sqlite_file(&url) {
+        if mode == Open::Existing && !file.exists() {
+            return Err(no_database(config, &url, "no grassroots database"));
+        }
+        if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create data directory {}", dir.display()))?;
+        }
     }
     let db = Db::connect(&url).await.with_context(|| {
         format!(
@@ -275,6 +312,17 @@ async fn open(config: &Config) -> Result<App> {
             grassroots_store::redact_url(&url)
         )
     })?;
+    if mode == Open::Existing {
+        let applied = migrate::applied(&mut db.conn().await?).await?;
+        if applied.is_empty() {
+            db.close().await;
+            return Err(no_database(
+                config,
+                &url,
+                "the database holds no grassroots organization",
+            ));
+        }
+    }
     migrate::run(&db).await.context("migrating the database")?;
     Ok(App::new(db, config.clone()))
 }
@@ -323,7 +371,7 @@ async fn unit_arg(app: &App, actor: &Actor, raw: Option<&str>) -> Result<i64> {
 async fn import_command(config: &Config, a: ImportArgs) -> Result<()> {
     use grassroots_app::import::{self, ImportFile, Kind};
     use grassroots_app::tabular::Format;
-    let app = open(config).await?;
+    let app = open(config, Open::Existing).await?;
     let actor = cli_actor(&app).await?;
     let target = unit_arg(&app, &actor, a.into.as_deref()).await?;
     let kind = Kind::parse(&a.kind)?;
@@ -412,7 +460,7 @@ async fn import_command(config: &Config, a: ImportArgs) -> Result<()> {
 async fn export_command(config: &Config, a: ExportArgs) -> Result<()> {
     use grassroots_app::import::Kind;
     use grassroots_app::tabular::Format;
-    let app = open(config).await?;
+    let app = open(config, Open::Existing).await?;
     let actor = cli_actor(&app).await?;
     let unit = unit_arg(&app, &actor, a.unit.as_deref()).await?;
     let name = a.file.display().to_string();
@@ -432,8 +480,8 @@ async fn cli_actor(app: &App) -> Result<Actor> {
     Ok(Actor::cli(root.id))
 }
 
-/// Removes expired sessions and expires overdue transfers every ten
-/// minutes while the server runs.
+/// Removes expired sessions, expires overdue transfers and deletes
+/// abandoned import uploads every ten minutes while the server runs.
 fn spawn_session_purge(app: App) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
@@ -448,6 +496,11 @@ fn spawn_session_purge(app: App) {
                 Ok(n) if n > 0 => tracing::info!(transfers = n, "overdue transfers expired"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "could not expire transfers"),
+            }
+            match grassroots_app::import::purge_abandoned(&app).await {
+                Ok(n) if n > 0 => tracing::info!(uploads = n, "abandoned import uploads deleted"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "could not delete abandoned uploads"),
             }
         }
     });
@@ -545,6 +598,10 @@ async fn restore(config: &Config, file: &Path, force: bool) -> Result<()> {
                 target.display()
             );
         }
+        if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create data directory {}", dir.display()))?;
+        }
         // Check a copy of the backup before touching the live database.
         let staging = target.with_extension("db.restoring");
         std::fs::copy(file, &staging).with_context(|| format!("cannot read {}", file.display()))?;
@@ -606,8 +663,26 @@ async fn restore(config: &Config, file: &Path, force: bool) -> Result<()> {
     }
 }
 
-#[tokio::main]
-async fn main() -> Result<()> {
+/// Runs the command; an error is printed as one readable message (its
+/// causes after colons), never as a debug dump with a backtrace.
+fn main() -> std::process::ExitCode {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<()> {
     let cli = Cli::parse();
     let demo = matches!(cli.command, Command::Demo { .. });
     let (sources, config) = load_config(&cli, demo)?;
@@ -621,7 +696,7 @@ async fn main() -> Result<()> {
             }
         }
         Command::Serve => {
-            let app = open(&config).await?;
+            let app = open(&config, Open::Existing).await?;
             if setup::root_unit(&app).await?.is_none() {
                 bail!(
                     "the organization is not initialized: run `grassroots init --organization NAME` first"
@@ -630,7 +705,7 @@ async fn main() -> Result<()> {
             serve(app, |_| {}).await?;
         }
         Command::Migrate => {
-            let app = open(&config).await?;
+            let app = open(&config, Open::Existing).await?;
             let mut c = app.db.conn().await?;
             let versions = migrate::applied(&mut c).await?;
             println!(
@@ -639,7 +714,7 @@ async fn main() -> Result<()> {
             );
         }
         Command::Init(args) => {
-            let app = open(&config).await?;
+            let app = open(&config, Open::Create).await?;
             let (password, generated) = read_password(&args.password, &args.admin)?;
             let (root, account) = setup::init(
                 &app,
@@ -665,7 +740,7 @@ async fn main() -> Result<()> {
             let scale = grassroots_app::demo::Scale::parse(&scale).ok_or_else(|| {
                 anyhow!("--scale takes a number from 1 or `national`, not {scale}")
             })?;
-            let app = open(&config).await?;
+            let app = open(&config, Open::Create).await?;
             let bar = indicatif::ProgressBar::new_spinner();
             bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
             let shown = bar.clone();
@@ -680,6 +755,15 @@ async fn main() -> Result<()> {
             .await?;
             bar.finish_and_clear();
             tracing::info!(seconds = started.elapsed().as_secs_f64(), "demo ready");
+            let root = setup::root_unit(&app)
+                .await?
+                .ok_or_else(|| anyhow!("the demo has no organization"))?;
+            // The same database, named the way the token command reads it
+            // (a PostgreSQL password is left out of what is printed).
+            let database = format!(
+                "--database-url {}",
+                grassroots_store::redact_url(&config.effective_database_url())
+            );
             serve(app, |app| {
                 println!("demo database: {}", app.config.effective_database_url());
                 println!("demo logins (login name / password / role at unit):");
@@ -692,11 +776,15 @@ async fn main() -> Result<()> {
                         l.unit_name
                     );
                 }
+                println!(
+                    "API token (printed once; send it as `Authorization: Bearer TOKEN` to /api/v1):\n  grassroots {database} token create --user admin --name demo --role administrator --unit {}",
+                    root.id
+                );
             })
             .await?;
         }
         Command::User(cmd) => {
-            let app = open(&config).await?;
+            let app = open(&config, Open::Existing).await?;
             let actor = cli_actor(&app).await?;
             match cmd {
                 UserCommand::Add {
@@ -757,7 +845,7 @@ async fn main() -> Result<()> {
             }
         }
         Command::Token(cmd) => {
-            let app = open(&config).await?;
+            let app = open(&config, Open::Existing).await?;
             let actor = cli_actor(&app).await?;
             match cmd {
                 TokenCommand::Create {
@@ -807,7 +895,7 @@ async fn main() -> Result<()> {
             }
         }
         Command::Backup { file } => {
-            let app = open(&config).await?;
+            let app = open(&config, Open::Existing).await?;
             match app.db.dialect() {
                 Dialect::Sqlite => {
                     grassroots_store::backup::sqlite_backup(&app.db, &file).await?;
@@ -832,7 +920,7 @@ async fn main() -> Result<()> {
         Command::Import(a) => import_command(&config, a).await?,
         Command::Export(a) => export_command(&config, a).await?,
         Command::Check => {
-            let app = open(&config).await?;
+            let app = open(&config, Open::Existing).await?;
             let report = audit::check(&app).await?;
             for p in &report.engine_problems {
                 println!("database: {p}");

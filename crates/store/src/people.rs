@@ -334,12 +334,12 @@ pub async fn relocate(
 
 /// People whose external id is one of `ids`, wherever they are (an import
 /// checks where each one lives before touching it).
-pub async fn by_external_ids(c: &mut impl DbConn, ids: &[String]) -> StoreResult<Vec<Person>> {
+pub async fn by_external_ids(c: &mut impl DbConn, ids: &[&str]) -> StoreResult<Vec<Person>> {
     let mut out = Vec::new();
     if let Ex::Sqlite(conn) = c.ex() {
         // One indexed lookup per id, stepped on the connection's handle.
         let sql = format!("SELECT {COLUMNS} FROM people p WHERE p.external_id = ?1");
-        let mut ids: Vec<&String> = ids.iter().collect();
+        let mut ids: Vec<&str> = ids.to_vec();
         ids.sort_unstable();
         ids.dedup();
         for chunk in ids.chunks(crate::sqlite_direct::ROWS_PER_LOCK) {

@@ -26,20 +26,40 @@ pub struct Upload {
     pub created_at: DateTime<Utc>,
 }
 
+/// An upload to store (borrowed: the file is not copied again).
+pub struct NewUpload<'a> {
+    /// Random identifier.
+    pub id: &'a str,
+    /// Uploader.
+    pub account_id: i64,
+    /// Unit imported into.
+    pub unit_id: i64,
+    /// `units` or `people`.
+    pub kind: &'a str,
+    /// Original file name.
+    pub file_name: &'a str,
+    /// `csv` or `xlsx`.
+    pub format: &'a str,
+    /// The bytes.
+    pub content: &'a [u8],
+    /// When uploaded.
+    pub created_at: DateTime<Utc>,
+}
+
 /// Stores an upload.
-pub async fn create(tx: &mut Tx, u: &Upload) -> StoreResult<()> {
+pub async fn create(tx: &mut Tx, u: &NewUpload<'_>) -> StoreResult<()> {
     on_ex!(tx, |e| {
         sqlx::query(
         "INSERT INTO import_uploads (id, account_id, unit_id, kind, file_name, format, content, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
     )
-    .bind(&u.id)
+    .bind(u.id)
     .bind(u.account_id)
     .bind(u.unit_id)
-    .bind(&u.kind)
-    .bind(&u.file_name)
-    .bind(&u.format)
-    .bind(&u.content)
+    .bind(u.kind)
+    .bind(u.file_name)
+    .bind(u.format)
+    .bind(u.content)
     .bind(u.created_at)
     .execute(&mut *e)
     .await
@@ -57,6 +77,18 @@ pub async fn get(c: &mut impl DbConn, id: &str, account_id: i64) -> StoreResult<
     .bind(id)
     .bind(account_id)
     .fetch_optional(&mut *e)
+    .await)?)
+}
+
+/// The uploads of an account waiting for their mapping step, oldest
+/// first: (id, bytes).
+pub async fn of_account(c: &mut impl DbConn, account_id: i64) -> StoreResult<Vec<(String, i64)>> {
+    Ok(on_ex!(c, |e| sqlx::query_as(
+        "SELECT id, CAST(length(content) AS BIGINT) FROM import_uploads
+         WHERE account_id = $1 ORDER BY created_at, id"
+    )
+    .bind(account_id)
+    .fetch_all(&mut *e)
     .await)?)
 }
 

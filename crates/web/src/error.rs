@@ -53,7 +53,7 @@ impl WebError {
             AppError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::BadRequest(m) if m == "csrf" => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

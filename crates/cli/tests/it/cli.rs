@@ -222,3 +222,84 @@ fn config_show_names_sources_and_unknown_keys_fail() {
         text(&o)
     );
 }
+
+/// A command that finds no database says where it looked and how to
+/// point it at one, creates nothing, and prints no backtrace (even with
+/// backtraces asked for).
+#[test]
+fn commands_without_a_database_say_where_they_looked_and_create_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let commands: [&[&str]; 5] = [
+        &[
+            "token",
+            "create",
+            "--user",
+            "admin",
+            "--name",
+            "x",
+            "--role",
+            "administrator",
+            "--unit",
+            "1",
+        ],
+        &["serve", "--listen", "127.0.0.1:0"],
+        &["check"],
+        &["migrate"],
+        &["backup", "copy.db"],
+    ];
+    for args in commands {
+        let o = Command::new(env!("CARGO_BIN_EXE_grassroots"))
+            .current_dir(d)
+            .args(args)
+            .env("RUST_BACKTRACE", "1")
+            .env("GRASSROOTS_LOG", "warn")
+            .env_remove("GRASSROOTS_DATABASE_URL")
+            .env_remove("GRASSROOTS_DATA_DIR")
+            .output()
+            .expect("run grassroots");
+        let all = text(&o);
+        assert!(!o.status.success(), "{args:?}: {all}");
+        assert!(
+            all.contains("no grassroots database at sqlite://grassroots-data/grassroots.db"),
+            "{args:?} names where it looked: {all}"
+        );
+        assert!(
+            all.contains("--data-dir") && all.contains("--database-url"),
+            "{args:?} tells how to point at one: {all}"
+        );
+        assert!(
+            !all.contains("backtrace") && !all.contains("Error {"),
+            "{args:?}: {all}"
+        );
+        assert_eq!(
+            all.lines().next().map(|l| l.starts_with("error: ")),
+            Some(true),
+            "{all}"
+        );
+        assert!(
+            std::fs::read_dir(d).unwrap().next().is_none(),
+            "{args:?} created {:?}",
+            std::fs::read_dir(d)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect::<Vec<_>>()
+        );
+    }
+    // Pointed at a database, the same command works.
+    let o = grassroots(
+        d,
+        &[
+            "--data-dir",
+            "org",
+            "init",
+            "--organization",
+            "Centre",
+            "--password-stdin",
+        ],
+        Some("centre password 1\n"),
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let o = grassroots(d, &["--data-dir", "org", "check"], None);
+    assert!(o.status.success(), "{}", text(&o));
+}

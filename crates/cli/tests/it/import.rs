@@ -456,7 +456,54 @@ async fn import_through_the_pages_with_mapping_and_check() {
     assert_eq!(other.get(&at).await.status, StatusCode::NOT_FOUND);
     let r = other.post_form(&format!("{at}/commit"), &mapping).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        other.post_form(&format!("{at}/cancel"), &[]).await.status,
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(people_total(&t).await, 2);
+    // Cancelled, an upload is deleted.
+    let r = admin.post_form(&format!("{at}/cancel"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(admin.get(&at).await.status, StatusCode::NOT_FOUND);
+    // An account keeps its three newest uploads: a fourth forgets the
+    // oldest; another account's uploads are untouched.
+    let r = other
+        .post_multipart(
+            &format!("/units/{factory}/import"),
+            &[("kind", "people")],
+            "o.xlsx",
+            &file,
+        )
+        .await;
+    let others = r.location();
+    let mut kept = Vec::new();
+    for i in 0..4 {
+        let r = admin
+            .post_multipart(
+                &format!("/units/{factory}/import"),
+                &[("kind", "people")],
+                &format!("w{i}.xlsx"),
+                &file,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        kept.push(r.location());
+    }
+    assert_eq!(admin.get(&kept[0]).await.status, StatusCode::NOT_FOUND);
+    for at in &kept[1..] {
+        assert_eq!(admin.get(at).await.status, StatusCode::OK, "{at}");
+    }
+    assert_eq!(other.get(&others).await.status, StatusCode::OK);
+    // Left waiting past their lifetime, uploads are deleted by the job.
+    t.app
+        .clock
+        .advance(grassroots_app::import::upload_lifetime() + chrono::Duration::minutes(1));
+    assert_eq!(
+        grassroots_app::import::purge_abandoned(&t.app)
+            .await
+            .unwrap(),
+        4
+    );
 }
 
 /// Everything an import could change below `root`: each unit (parent,
@@ -689,4 +736,40 @@ async fn ids_in_import_files_are_checked_like_external_ids() {
         .unwrap();
     assert_eq!(kim_now.person.unit_id, cell);
     t.assert_consistent().await;
+}
+
+/// An upload past the limit is refused with 413 naming the limit, through
+/// the API and the page, before it is read.
+#[tokio::test]
+async fn uploads_past_the_limit_are_refused_naming_it() {
+    let t = TestApp::new().await;
+    let mut admin = t.login("root").await;
+    let mut big = b"full_name,status\n".to_vec();
+    big.resize(grassroots_web::middleware::MAX_UPLOAD_BYTES + 1, b'x');
+    let (status, rep) = import(
+        &mut admin,
+        t.root,
+        "kind=people&format=csv&dry_run=true",
+        &big,
+    )
+    .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{rep}");
+    assert!(
+        rep["message"]
+            .as_str()
+            .unwrap()
+            .contains("larger than 32 MiB"),
+        "{rep}"
+    );
+    let r = admin
+        .post_multipart(
+            &format!("/units/{}/import", t.root),
+            &[("kind", "people")],
+            "big.csv",
+            &big,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(r.body.contains("larger than 32 MiB"), "{}", r.body);
+    assert_eq!(people_total(&t).await, 0);
 }

@@ -33,6 +33,8 @@ struct World {
     b_draft: i64,
     b_article: i64,
     b_bulletin: i64,
+    /// An API token of B's secretary.
+    b_token: i64,
 }
 
 async fn world() -> World {
@@ -261,8 +263,25 @@ async fn world() -> World {
     grassroots_app::bulletins::publish(&t.app, &cli, b_bulletin, &[])
         .await
         .unwrap();
+    let b_token = grassroots_app::tokens::create(
+        &t.app,
+        &t.cli(),
+        b_account,
+        "B's sync",
+        grassroots_core::Assignment {
+            role: Role::Secretary,
+            unit_id: b,
+            scope: ScopeKind::Subtree,
+        },
+        None,
+    )
+    .await
+    .unwrap()
+    .1
+    .id;
     World {
         t,
+        b_token,
         b_designation,
         b_draft,
         b_article,
@@ -289,6 +308,36 @@ async fn world() -> World {
     }
 }
 
+/// Unless the OpenAPI document lists `status` among the answers of the
+/// operation `method` `path` (an `/api/v1/…` path with real ids), what is
+/// missing: the document must tell what the API really answers.
+fn undocumented(method: &Method, path: &str, status: StatusCode) -> Option<String> {
+    static DOC: std::sync::LazyLock<serde_json::Value> = std::sync::LazyLock::new(|| {
+        serde_json::from_str(grassroots_web::api::openapi_document()).unwrap()
+    });
+    let path = path.strip_prefix("/api/v1").unwrap_or(path);
+    let path = path.split('?').next().unwrap_or(path);
+    let wanted: Vec<&str> = path.split('/').collect();
+    let template = DOC["paths"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .find(|t| {
+            let parts: Vec<&str> = t.split('/').collect();
+            parts.len() == wanted.len()
+                && parts
+                    .iter()
+                    .zip(&wanted)
+                    .all(|(p, w)| p == w || p.starts_with('{'))
+                && DOC["paths"][t.as_str()][method.as_str().to_lowercase()].is_object()
+        })
+        .unwrap_or_else(|| panic!("{method} {path} is not in the OpenAPI document"));
+    let op = &DOC["paths"][template.as_str()][method.as_str().to_lowercase()];
+    (!op["responses"][status.as_str()].is_object()).then(|| {
+        format!("{method} {template} answered {status}, which the OpenAPI document does not list")
+    })
+}
+
 fn refused(status: StatusCode) -> bool {
     matches!(
         status,
@@ -304,6 +353,14 @@ fn page_routes(w: &World) -> Vec<PageRequest> {
     let b = w.b;
     vec![
         (Method::GET, format!("/units/{b}"), vec![]),
+        (
+            Method::POST,
+            format!(
+                "/admin/accounts/{}/tokens/{}/revoke",
+                w.b_account, w.b_token
+            ),
+            vec![],
+        ),
         (Method::GET, format!("/units/{}", w.b_cell), vec![]),
         (
             Method::POST,
@@ -700,6 +757,21 @@ fn api_routes(w: &World) -> Vec<(Method, String, Option<serde_json::Value>)> {
     let b = w.b;
     vec![
         (Method::GET, format!("/api/v1/units/{b}"), None),
+        (
+            Method::GET,
+            format!("/api/v1/people/{}/transfers", w.b_person),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/accounts/{}/tokens", w.b_account),
+            None,
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/accounts/{}/tokens/{}", w.b_account, w.b_token),
+            None,
+        ),
         (
             Method::POST,
             format!("/api/v1/units/{b}/children"),
@@ -1265,6 +1337,8 @@ const COVERED_OPERATIONS: &[&str] = &[
     "post /agenda-items/{id}/documents",
     "post /speeches/{id}/start",
     "post /speeches/{id}/given",
+    "get /accounts/{id}/tokens",
+    "delete /accounts/{id}/tokens/{token_id}",
     "post /speeches/{id}/stop",
     "put /speeches/{id}",
     "delete /speeches/{id}",
@@ -1536,6 +1610,7 @@ async fn users_scoped_to_a_cannot_touch_sibling_b_through_pages() {
 #[tokio::test]
 async fn users_scoped_to_a_cannot_touch_sibling_b_through_the_api() {
     let w = world().await;
+    let mut missing = Vec::new();
     for user in ["sec_a", "admin_a", "viewer_a", "member_a", "nobody_a"] {
         let mut c = w.t.login(user).await;
         for (method, path, body) in api_routes(&w) {
@@ -1546,6 +1621,7 @@ async fn users_scoped_to_a_cannot_touch_sibling_b_through_the_api() {
                 r.status,
                 r.body
             );
+            missing.extend(undocumented(&method, &path, r.status));
             let err = r.json();
             assert!(
                 err["error"].is_string() && err["message"].is_string(),
@@ -1586,12 +1662,16 @@ async fn users_scoped_to_a_cannot_touch_sibling_b_through_the_api() {
             assert_eq!(r.json(), json!([]), "{user} filters the audit by B");
         }
     }
+    missing.sort();
+    missing.dedup();
+    assert!(missing.is_empty(), "{missing:#?}");
     assert_b_untouched(&w).await;
 }
 
 #[tokio::test]
 async fn tokens_are_scoped_like_roles() {
     let w = world().await;
+    let mut missing = Vec::new();
     let mut sec = w.t.login("sec_a").await;
     let r = sec
         .json(
@@ -1611,7 +1691,25 @@ async fn tokens_are_scoped_like_roles() {
             "token: {method} {path} answered {}",
             r.status
         );
+        missing.extend(undocumented(&method, &path, r.status));
     }
+    // Without any credentials or cookie, every API call is 401 (unsafe
+    // ones too: there is no session whose CSRF token could be missing).
+    let mut anonymous = w.t.client();
+    for (method, path, body) in api_routes(&w) {
+        let r = anonymous.json(method.clone(), &path, body).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNAUTHORIZED,
+            "anonymous {method} {path}: {}",
+            r.body
+        );
+        assert_eq!(r.json()["error"], "unauthorized");
+        missing.extend(undocumented(&method, &path, r.status));
+    }
+    missing.sort();
+    missing.dedup();
+    assert!(missing.is_empty(), "{missing:#?}");
     // Within A the token works, without any CSRF token.
     let r = bot
         .json(
@@ -2825,4 +2923,160 @@ async fn a_kept_dashboard_is_served_only_to_readers_of_its_unit() {
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.json()["unit_id"], w.a);
     assert_eq!(r.json()["rollup"]["targets"], 1, "{}", r.body);
+}
+
+/// Administrators list and revoke the API tokens of the accounts they
+/// administer, through the API and the account page; not those of an
+/// account holding a role above theirs, nor of accounts outside their
+/// scope. The scheme of `Authorization` is read in any letter case.
+#[tokio::test]
+async fn administrators_revoke_the_tokens_of_accounts_they_administer() {
+    let w = world().await;
+    let sec_a = w.t.account_id("sec_a").await;
+    let grant = |role: Role, unit| grassroots_core::Assignment {
+        role,
+        unit_id: unit,
+        scope: ScopeKind::Subtree,
+    };
+    let (secret, first) = grassroots_app::tokens::create(
+        &w.t.app,
+        &w.t.cli(),
+        sec_a,
+        "sync",
+        grant(Role::Secretary, w.a),
+        None,
+    )
+    .await
+    .unwrap();
+    // The scheme is case-insensitive.
+    let r =
+        w.t.client()
+            .send(
+                Method::GET,
+                "/api/v1/me",
+                None,
+                vec![],
+                &[("authorization", format!("bearer {secret}"))],
+            )
+            .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["account"]["username"], "sec_a");
+
+    let mut admin = w.t.login("admin_a").await;
+    let r = admin
+        .json(
+            Method::GET,
+            &format!("/api/v1/accounts/{sec_a}/tokens"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()[0]["id"], first.id);
+    let r = admin
+        .json(
+            Method::DELETE,
+            &format!("/api/v1/accounts/{sec_a}/tokens/{}", first.id),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = admin
+        .json(
+            Method::DELETE,
+            &format!("/api/v1/accounts/{sec_a}/tokens/{}", first.id),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    let r =
+        w.t.with_token(&secret)
+            .json(Method::GET, "/api/v1/me", None)
+            .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNAUTHORIZED,
+        "a revoked token stops working"
+    );
+    assert_eq!(
+        w.t.audit_rows(Some("token.revoke")).await[0].actor,
+        "admin_a",
+        "the revocation is in the audit log under the administrator's name"
+    );
+    // Through the account page.
+    let (_, second) = grassroots_app::tokens::create(
+        &w.t.app,
+        &w.t.cli(),
+        sec_a,
+        "backup",
+        grant(Role::Secretary, w.a),
+        None,
+    )
+    .await
+    .unwrap();
+    let page = admin.get(&format!("/admin/accounts/{sec_a}")).await;
+    assert!(
+        page.body
+            .contains(&format!("id=\"revoke-token-{}\"", second.id)),
+        "{}",
+        page.body
+    );
+    let r = admin
+        .post_form(
+            &format!("/admin/accounts/{sec_a}/tokens/{}/revoke", second.id),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let tokens = grassroots_app::tokens::list(&w.t.app, &w.t.cli(), sec_a)
+        .await
+        .unwrap();
+    assert!(tokens.iter().all(|t| t.revoked_at.is_some()));
+    // An account at home in A holding a role above A: its tokens are seen,
+    // not revoked, by A's administrator.
+    let regional =
+        w.t.user("regional", Some(Role::Secretary), w.a, ScopeKind::Subtree)
+            .await;
+    grassroots_app::roles::assign(
+        &w.t.app,
+        &w.t.cli(),
+        regional,
+        grant(Role::Viewer, w.province),
+    )
+    .await
+    .unwrap();
+    let (_, high) = grassroots_app::tokens::create(
+        &w.t.app,
+        &w.t.cli(),
+        regional,
+        "province",
+        grant(Role::Viewer, w.province),
+        None,
+    )
+    .await
+    .unwrap();
+    let r = admin
+        .json(
+            Method::DELETE,
+            &format!("/api/v1/accounts/{regional}/tokens/{}", high.id),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    let r = admin
+        .post_form(
+            &format!("/admin/accounts/{regional}/tokens/{}/revoke", high.id),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    // A secretary (no administrator) reaches no one else's tokens.
+    let mut sec = w.t.login("sec_a").await;
+    let r = sec
+        .json(
+            Method::GET,
+            &format!("/api/v1/accounts/{regional}/tokens"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
 }

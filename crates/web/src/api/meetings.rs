@@ -154,10 +154,12 @@ pub(super) async fn regularity(
 pub(super) async fn unit_calendar(
     State(s): State<AppState>,
     Caller(c): Caller,
+    headers: axum::http::HeaderMap,
     Path(id): Path<UnitId>,
 ) -> WebResult<Response> {
     let tr = s.i18n.translator(&s.app.config.locale);
-    calendar::unit_feed(&s, &tr, &c.actor, id).await
+    let base = calendar::base_url(&s.app.config.public_url, &headers);
+    calendar::unit_feed(&s, &tr, &c.actor, id, &base).await
 }
 
 /// `GET /people/{id}/meetings.ics`: iCalendar feed of the meetings a
@@ -167,10 +169,12 @@ pub(super) async fn unit_calendar(
 pub(super) async fn person_calendar(
     State(s): State<AppState>,
     Caller(c): Caller,
+    headers: axum::http::HeaderMap,
     Path(id): Path<i64>,
 ) -> WebResult<Response> {
     let tr = s.i18n.translator(&s.app.config.locale);
-    calendar::person_feed(&s, &tr, &c.actor, id).await
+    let base = calendar::base_url(&s.app.config.public_url, &headers);
+    calendar::person_feed(&s, &tr, &c.actor, id, &base).await
 }
 
 /// `GET /people/{id}/meetings`: meetings a person is invited to.

@@ -170,16 +170,77 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(revoke_role))
         .routes(routes!(list_tokens, create_token))
         .routes(routes!(revoke_token))
+        .routes(routes!(list_account_tokens))
+        .routes(routes!(revoke_account_token))
         .routes(routes!(list_audit))
 }
 
 static OPENAPI_JSON: LazyLock<String> = LazyLock::new(|| {
-    router()
-        .split_for_parts()
-        .1
-        .to_pretty_json()
+    let mut doc = router().split_for_parts().1;
+    document_common_errors(&mut doc);
+    doc.to_pretty_json()
         .expect("the OpenAPI document serializes")
 });
+
+/// Adds to every operation the error answers that follow from its shape,
+/// where its own declaration does not already name them: 401 for every
+/// operation (all need a caller); 403 for every unsafe method (a session
+/// without its CSRF token, or the policy); 404 where the path names a
+/// record; 400 (malformed JSON), 413 (a body too large) and 422 (an
+/// invalid field) where there is a request body. What depends on the
+/// service (409, a 403 on a read) is declared with the operation; a test
+/// checks every answer the API gives against the document.
+fn document_common_errors(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder};
+    let error = |description: &str| {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    Content::new(Some(Ref::from_schema_name("ErrorBody"))),
+                )
+                .build(),
+        )
+    };
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let names_record = path.contains('{');
+        for (op, unsafe_method) in [
+            (&mut item.get, false),
+            (&mut item.put, true),
+            (&mut item.post, true),
+            (&mut item.delete, true),
+            (&mut item.patch, true),
+        ] {
+            let Some(op) = op.as_mut() else { continue };
+            let has_body = op.request_body.is_some();
+            let mut codes = vec![(
+                "401",
+                "Not signed in, or the token is unknown, revoked or expired",
+            )];
+            if unsafe_method {
+                codes.push((
+                    "403",
+                    "Not allowed, or a signed-in browser's request without its CSRF token",
+                ));
+            }
+            if names_record {
+                codes.push(("404", "No such record within the caller's scope"));
+            }
+            if has_body {
+                codes.push(("400", "The body is not JSON of the expected shape"));
+                codes.push(("413", "The body is too large"));
+                codes.push(("422", "A field is invalid; the answer names it"));
+            }
+            for (code, description) in codes {
+                op.responses
+                    .responses
+                    .entry(code.to_string())
+                    .or_insert_with(|| error(description));
+            }
+        }
+    }
+}
 
 /// The OpenAPI document, as served.
 pub fn openapi_document() -> &'static str {
@@ -234,6 +295,9 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(Body(v)),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(WebError(
+                AppError::TooLarge("the request body is larger than the server accepts".into()),
+            )),
             Err(e) => Err(WebError(AppError::BadRequest(e.body_text()))),
         }
     }
@@ -485,7 +549,8 @@ struct AccountDetailDoc {
 
 /// `GET /accounts/{id}` (a logged, sensitive read).
 #[utoipa::path(get, path = "/accounts/{id}", tag = "accounts", params(("id" = i64, Path)), responses(
-    (status = 200, body = AccountDetailDoc), (status = 404, body = ErrorBody)))]
+    (status = 200, body = AccountDetailDoc), (status = 403, description = "The caller administers no unit", body = ErrorBody),
+    (status = 404, body = ErrorBody)))]
 async fn get_account(
     State(s): State<AppState>,
     Caller(c): Caller,
@@ -677,6 +742,31 @@ async fn revoke_token(
     Ok(Json(
         tokens::revoke(&s.app, &c.actor, own_account(&c)?, id).await?,
     ))
+}
+
+/// `GET /accounts/{id}/tokens`: the API tokens of an account the caller
+/// administers (or their own).
+#[utoipa::path(get, path = "/accounts/{id}/tokens", tag = "tokens", params(("id" = i64, Path)), responses(
+    (status = 200, body = Vec<ApiToken>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn list_account_tokens(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<AccountId>,
+) -> WebResult<Json<Vec<ApiToken>>> {
+    Ok(Json(tokens::list(&s.app, &c.actor, id).await?))
+}
+
+/// `DELETE /accounts/{id}/tokens/{token_id}`: revoke an API token of an
+/// account the caller administers and outranks (or their own).
+#[utoipa::path(delete, path = "/accounts/{id}/tokens/{token_id}", tag = "tokens", params(("id" = i64, Path), ("token_id" = i64, Path)), responses(
+    (status = 200, body = ApiToken), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    (status = 409, description = "Already revoked", body = ErrorBody)))]
+async fn revoke_account_token(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path((id, token_id)): Path<(AccountId, i64)>,
+) -> WebResult<Json<ApiToken>> {
+    Ok(Json(tokens::revoke(&s.app, &c.actor, id, token_id).await?))
 }
 
 /// Audit filters.
@@ -1046,7 +1136,7 @@ async fn talents(
 /// `GET /people/{id}/transfers`: a person's transfers seen from the
 /// caller's units.
 #[utoipa::path(get, path = "/people/{id}/transfers", tag = "transfers", params(("id" = i64, Path)), responses(
-    (status = 200, body = Vec<Transfer>), (status = 401, body = ErrorBody)))]
+    (status = 200, body = Vec<Transfer>), (status = 404, body = ErrorBody)))]
 async fn person_transfers(
     State(s): State<AppState>,
     Caller(c): Caller,

@@ -217,7 +217,7 @@ pub(super) async fn import_file(
     import::authorize(&s.app, &c.actor, id, kind).await?;
     let bytes = axum::body::to_bytes(request.into_body(), crate::middleware::MAX_UPLOAD_BYTES)
         .await
-        .map_err(|_| AppError::TooLarge)?;
+        .map_err(|_| crate::middleware::upload_too_large())?;
     let file_name = q
         .file_name
         .unwrap_or_else(|| format!("upload.{}", format.extension()));

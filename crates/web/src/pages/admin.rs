@@ -107,6 +107,7 @@ pub async fn create_account(p: Page, Form(f): Form<AccountForm>) -> WebResult<Re
 struct AccountPage {
     l: Layout,
     detail: AccountDetail,
+    tokens: Vec<grassroots_store::tokens::ApiToken>,
     units: Vec<(i64, String)>,
     roles: Vec<(String, String)>,
     err: Option<FormError>,
@@ -119,6 +120,7 @@ async fn account_page(
     err: Option<FormError>,
 ) -> WebResult<Response> {
     let detail = accounts::get(&p.state.app, &p.auth.actor, id).await?;
+    let tokens = grassroots_app::tokens::list(&p.state.app, &p.auth.actor, id).await?;
     let units = unit_options(p).await?;
     let roles = Role::ALL
         .iter()
@@ -137,6 +139,7 @@ async fn account_page(
         &AccountPage {
             l,
             detail,
+            tokens,
             units,
             roles,
             err,
@@ -187,6 +190,28 @@ pub async fn assign_role(
             &format!("/admin/accounts/{id}"),
             "flash-role-assigned",
         )),
+        Err(e) => {
+            let err = FormError::from_app(&p.tr, e)?;
+            account_page(&p, id, StatusCode::UNPROCESSABLE_ENTITY, Some(err)).await
+        }
+    }
+}
+
+/// `POST /admin/accounts/{id}/tokens/{token}/revoke`: revoke an API
+/// token of an account the administrator outranks.
+pub async fn revoke_token(
+    p: Page,
+    Path((id, token)): Path<(AccountId, i64)>,
+) -> WebResult<Response> {
+    match grassroots_app::tokens::revoke(&p.state.app, &p.auth.actor, id, token).await {
+        Ok(_) => Ok(redirect_with_flash(
+            &p.state,
+            &format!("/admin/accounts/{id}"),
+            "flash-token-revoked",
+        )),
+        Err(e @ (AppError::NotFound | AppError::Unauthorized | AppError::Forbidden)) => {
+            Err(e.into())
+        }
         Err(e) => {
             let err = FormError::from_app(&p.tr, e)?;
             account_page(&p, id, StatusCode::UNPROCESSABLE_ENTITY, Some(err)).await

@@ -21,15 +21,37 @@ use crate::i18n::Tr;
 /// How long a timed meeting without an agenda's durations is shown.
 const DEFAULT_MINUTES: i64 = 60;
 
-/// The feed of `entries` named `name`, with links under `public_url`.
+/// The absolute address links in a feed start with: the configured
+/// public URL, or else the address the request was made to (its `Host`,
+/// when it is a plain host name or address with an optional port).
+pub fn base_url(public_url: &str, headers: &axum::http::HeaderMap) -> String {
+    let public = public_url.trim_end_matches('/');
+    if !public.is_empty() {
+        return public.to_string();
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h.len() <= 255
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+        })
+        .unwrap_or("localhost");
+    format!("http://{host}")
+}
+
+/// The feed of `entries` named `name`, with links under `base` (an
+/// absolute URL, see [`base_url`]).
 pub fn ics(
     name: &str,
     entries: &[CalendarEntry],
     type_names: &[(String, String)],
-    public_url: &str,
+    base: &str,
     now: DateTime<Utc>,
 ) -> String {
-    let base = public_url.trim_end_matches('/');
+    let base = base.trim_end_matches('/');
     let host = url::Url::parse(base)
         .ok()
         .and_then(|u| u.host_str().map(str::to_string))
@@ -115,26 +137,30 @@ pub fn ics_response(file: &str, text: String) -> Response {
         .into_response()
 }
 
-/// The feed of a unit's meetings in the words of `tr`.
+/// The feed of a unit's meetings in the words of `tr`, linking under
+/// `base`.
 pub async fn unit_feed(
     state: &AppState,
     tr: &Tr,
     actor: &grassroots_app::Actor,
     id: UnitId,
+    base: &str,
 ) -> WebResult<Response> {
     let named = meetings::unit_calendar(&state.app, actor, id).await?;
-    feed(state, tr, named, &format!("unit-{id}.ics")).await
+    feed(state, tr, named, &format!("unit-{id}.ics"), base).await
 }
 
-/// The feed of a person's meetings in the words of `tr`.
+/// The feed of a person's meetings in the words of `tr`, linking under
+/// `base`.
 pub async fn person_feed(
     state: &AppState,
     tr: &Tr,
     actor: &grassroots_app::Actor,
     id: i64,
+    base: &str,
 ) -> WebResult<Response> {
     let named = meetings::person_calendar(&state.app, actor, id).await?;
-    feed(state, tr, named, &format!("person-{id}.ics")).await
+    feed(state, tr, named, &format!("person-{id}.ics"), base).await
 }
 
 async fn feed(
@@ -142,24 +168,49 @@ async fn feed(
     tr: &Tr,
     (name, entries): (String, Vec<CalendarEntry>),
     file: &str,
+    base: &str,
 ) -> WebResult<Response> {
     let names = type_names_in(&state.app, tr).await?;
-    let text = ics(
-        &name,
-        &entries,
-        &names,
-        &state.app.config.public_url,
-        state.app.clock.now(),
-    );
+    let text = ics(&name, &entries, &names, base, state.app.clock.now());
     Ok(ics_response(file, text))
 }
 
 /// `GET /units/{id}/meetings.ics`.
-pub async fn unit(p: Page, Path(id): Path<UnitId>) -> WebResult<Response> {
-    unit_feed(&p.state, &p.tr, &p.auth.actor, id).await
+pub async fn unit(
+    p: Page,
+    headers: axum::http::HeaderMap,
+    Path(id): Path<UnitId>,
+) -> WebResult<Response> {
+    let base = base_url(&p.state.app.config.public_url, &headers);
+    unit_feed(&p.state, &p.tr, &p.auth.actor, id, &base).await
 }
 
 /// `GET /people/{id}/meetings.ics`.
-pub async fn person(p: Page, Path(id): Path<i64>) -> WebResult<Response> {
-    person_feed(&p.state, &p.tr, &p.auth.actor, id).await
+pub async fn person(
+    p: Page,
+    headers: axum::http::HeaderMap,
+    Path(id): Path<i64>,
+) -> WebResult<Response> {
+    let base = base_url(&p.state.app.config.public_url, &headers);
+    person_feed(&p.state, &p.tr, &p.auth.actor, id, &base).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_are_absolute_from_the_public_url_or_the_host() {
+        let mut headers = axum::http::HeaderMap::new();
+        assert_eq!(base_url("", &headers), "http://localhost");
+        headers.insert(header::HOST, "party.example:8080".parse().unwrap());
+        assert_eq!(base_url("", &headers), "http://party.example:8080");
+        assert_eq!(
+            base_url("https://grassroots.example/", &headers),
+            "https://grassroots.example"
+        );
+        // A Host that is no plain host name is not written into links.
+        headers.insert(header::HOST, "evil.example/\"><x".parse().unwrap());
+        assert_eq!(base_url("", &headers), "http://localhost");
+    }
 }

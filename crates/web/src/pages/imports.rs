@@ -58,7 +58,7 @@ pub async fn form(p: Page, Path(id): Path<UnitId>) -> WebResult<Response> {
 /// and goes to the mapping step.
 pub async fn upload(p: Page, Path(id): Path<UnitId>, mut form: Multipart) -> WebResult<Response> {
     let mut kind = String::new();
-    let mut file: Option<(String, Vec<u8>)> = None;
+    let mut file: Option<(String, axum::body::Bytes)> = None;
     while let Some(field) = form
         .next_field()
         .await
@@ -72,7 +72,7 @@ pub async fn upload(p: Page, Path(id): Path<UnitId>, mut form: Multipart) -> Web
                     .bytes()
                     .await
                     .map_err(|e| AppError::BadRequest(format!("the upload was cut short: {e}")))?;
-                file = Some((name, bytes.to_vec()));
+                file = Some((name, bytes));
             }
             _ => {}
         }
@@ -169,8 +169,12 @@ async fn map_page(
             unit_id: unit.id,
             file_name: pending.upload.file_name.clone(),
             kind: pending.kind.key().to_string(),
-            preview: table.rows.iter().take(5).map(|(_, r)| r.clone()).collect(),
-            row_count: table.rows.len(),
+            preview: table
+                .rows()
+                .take(5)
+                .map(|r| r.cells().into_iter().map(str::to_string).collect())
+                .collect(),
+            row_count: table.len(),
             headers: table.headers,
             fields,
             report,
@@ -256,6 +260,16 @@ pub async fn check(
     Form(f): Form<MappingForm>,
 ) -> WebResult<Response> {
     run(&p, &id, &f, true).await
+}
+
+/// `POST /imports/{id}/cancel`: forget the upload without importing it.
+pub async fn cancel(p: Page, Path(id): Path<String>) -> WebResult<Response> {
+    let unit = import::cancel(&p.state.app, &p.auth.actor, &id).await?;
+    Ok(redirect_with_flash(
+        &p.state,
+        &format!("/units/{unit}"),
+        "flash-import-cancelled",
+    ))
 }
 
 /// `POST /imports/{id}/commit`: the import, all or nothing.

@@ -114,6 +114,7 @@ pub fn routes() -> Router<AppState> {
         .route("/me/reminders/{id}/dismiss", post(plans::dismiss_reminder))
         .route("/imports/{id}/check", post(imports::check))
         .route("/imports/{id}/commit", post(imports::commit))
+        .route("/imports/{id}/cancel", post(imports::cancel))
         .route("/units/{id}/export/{file}", get(imports::download))
         .route("/units/{id}/positions", post(units::appoint))
         .route("/positions/{id}/end", post(units::end_position))
@@ -151,6 +152,10 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/accounts/{id}/roles", post(admin::assign_role))
         .route("/admin/accounts/{id}/password", post(admin::reset_password))
         .route("/admin/accounts/{id}/disabled", post(admin::set_disabled))
+        .route(
+            "/admin/accounts/{id}/tokens/{token}/revoke",
+            post(admin::revoke_token),
+        )
         .route("/admin/accounts/{id}/person", post(admin::link_person))
         .route("/admin/roles/{id}/revoke", post(admin::revoke_role))
         .route("/admin/audit", get(admin::audit))
