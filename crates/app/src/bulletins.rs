@@ -31,7 +31,8 @@ pub struct BulletinInput {
 pub struct ArticleInput {
     /// Heading.
     pub heading: String,
-    /// Text, Markdown.
+    /// Text, Markdown; `{date:YYYY-MM-DD}` is shown as that day in the
+    /// organization's calendar era.
     #[serde(default)]
     pub body: String,
 }

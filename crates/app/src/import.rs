@@ -769,8 +769,18 @@ async fn check_units(
     }
     same_record_twice(
         p,
-        rows.iter()
-            .map(|r| (r.row, r.existing.as_ref().map(|u| u.unit.id))),
+        rows.iter().enumerate().map(|(i, r)| {
+            let by = if cols.get(&table.row(i), "id").is_empty() {
+                "external_id"
+            } else {
+                "id"
+            };
+            (
+                r.row,
+                cols.label(by),
+                r.existing.as_ref().map(|u| u.unit.id),
+            )
+        }),
         "unit",
     );
     for (i, (parent_ext, parent_id)) in named_parents.iter().enumerate() {
@@ -879,12 +889,21 @@ async fn check_units(
     if p.count > 0 {
         return Ok(rows);
     }
-    // Walk every row up its final parents: it must reach the import's unit.
+    // A stored unit that is also in the file is that row: its parent,
+    // depth and level are the file's (so parents are placed first).
     let stored_row: HashMap<UnitId, usize> = rows
         .iter()
         .enumerate()
         .filter_map(|(i, r)| r.existing.as_ref().map(|u| (u.unit.id, i)))
         .collect();
+    for r in rows.iter_mut() {
+        if let Some(Node::Stored(id)) = r.parent
+            && let Some(j) = stored_row.get(&id)
+        {
+            r.parent = Some(Node::Row(*j));
+        }
+    }
+    // Walk every row up its final parents: it must reach the import's unit.
     // A stored unit that is also in the file is that row.
     let norm = |n: Node| match n {
         Node::Stored(id) => stored_row.get(&id).map_or(n, |j| Node::Row(*j)),
@@ -981,16 +1000,7 @@ fn check_placements(
         }
     };
     let refuse = |p: &mut Problems, row: usize, child: &str, parent: &str, value: &str| {
-        let allowed: Vec<String> = profile
-            .iter()
-            .find(|l| l.key == child)
-            .map(|l| {
-                l.allowed_parents(profile)
-                    .into_iter()
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default();
+        let allowed = levels::allowed_parents_of(profile, child);
         p.add(
             row,
             cols.label("level"),
@@ -998,13 +1008,26 @@ fn check_placements(
             crate::error::placement_message(child, parent, &allowed),
         );
     };
+    // Only what the file changes is judged: a unit it leaves where it is,
+    // with its level, stays (a tree older than the rules keeps working).
+    let relevelled = |r: &UnitRow| r.existing.as_ref().is_some_and(|u| u.unit.level != r.level);
     for r in rows {
-        let parent_level = match r.parent {
-            None => level_of_stored(target),
-            Some(Node::Row(j)) => rows[j].level.as_str(),
-            Some(Node::Stored(id)) => level_of_stored(id),
+        let (parent_level, parent_id, parent_relevelled) = match r.parent {
+            None => (level_of_stored(target), Some(target), false),
+            Some(Node::Row(j)) => (
+                rows[j].level.as_str(),
+                rows[j].existing.as_ref().map(|u| u.unit.id),
+                relevelled(&rows[j]),
+            ),
+            Some(Node::Stored(id)) => (level_of_stored(id), Some(id), false),
         };
-        if !levels::may_sit_under(profile, &r.level, parent_level) {
+        let changes = match &r.existing {
+            None => true,
+            Some(u) => {
+                u.unit.parent_id != parent_id || u.unit.level != r.level || parent_relevelled
+            }
+        };
+        if changes && !levels::may_sit_under(profile, &r.level, parent_level) {
             refuse(p, r.row, &r.level, parent_level, &r.level);
         }
     }
@@ -1035,16 +1058,7 @@ fn check_placements(
         }
         let r = &rows[*i];
         if !levels::may_sit_under(profile, &u.unit.level, &r.level) {
-            let allowed: Vec<String> = profile
-                .iter()
-                .find(|l| l.key == u.unit.level)
-                .map(|l| {
-                    l.allowed_parents(profile)
-                        .into_iter()
-                        .map(str::to_string)
-                        .collect()
-                })
-                .unwrap_or_default();
+            let allowed = levels::allowed_parents_of(profile, &u.unit.level);
             p.add(
                 r.row,
                 cols.label("level"),
@@ -1090,17 +1104,23 @@ fn placement_order(rows: &[UnitRow]) -> Vec<usize> {
 
 type RowProblem = (usize, String, String, String);
 
-/// A rule the written tree breaks, reported for the file as a whole.
-fn conflict_of_file(e: StoreError) -> AppResult<RowProblem> {
+/// A placement the profile refuses, as a problem of `row` (0: the file)
+/// in `column`; any other error as it is.
+fn placement_problem(
+    row: usize,
+    column: &str,
+    value: &str,
+    e: StoreError,
+) -> AppResult<RowProblem> {
     match e {
         StoreError::Placement {
             level,
             parent_level,
             allowed,
         } => Ok((
-            0,
-            "file".into(),
-            String::new(),
+            row,
+            column.into(),
+            value.into(),
             crate::error::placement_message(&level, &parent_level, &allowed),
         )),
         other => Err(other.into()),
@@ -1122,16 +1142,7 @@ async fn write_units(
     let (mut created, mut updated, mut unchanged) = (0, 0, 0);
     let conflict = |r: &UnitRow, e: StoreError| -> AppResult<RowProblem> {
         match e {
-            StoreError::Placement {
-                level,
-                parent_level,
-                allowed,
-            } => Ok((
-                r.row,
-                "level".into(),
-                r.level.clone(),
-                crate::error::placement_message(&level, &parent_level, &allowed),
-            )),
+            e @ StoreError::Placement { .. } => placement_problem(r.row, "level", &r.level, e),
             StoreError::Conflict { field: "name" } => Ok((
                 r.row,
                 "name".into(),
@@ -1147,6 +1158,7 @@ async fn write_units(
             other => Err(other.into()),
         }
     };
+    let (mut moved, mut relevelled): (Vec<UnitId>, Vec<UnitId>) = (Vec::new(), Vec::new());
     for (done, i) in placement_order(rows).into_iter().enumerate() {
         let r = &rows[i];
         let parent = match r.parent {
@@ -1185,6 +1197,7 @@ async fn write_units(
                 ids.insert(i, id);
                 let mut changed = false;
                 if old.unit.parent_id != Some(parent) {
+                    moved.push(id);
                     let (before, after) =
                         match units::move_subtree(tx, &scope, id, parent, now, Placement::Deferred)
                             .await
@@ -1222,7 +1235,12 @@ async fn write_units(
                     changed = true;
                 }
                 if old.unit.level != r.level {
-                    units::set_level(tx, &scope, id, &r.level, now, Placement::Deferred).await?;
+                    relevelled.push(id);
+                    if let Err(e) =
+                        units::set_level(tx, &scope, id, &r.level, now, Placement::Deferred).await
+                    {
+                        return Ok(Err(conflict(r, e)?));
+                    }
                     let mut e = actor.entry("unit.level", "unit", id, Some(id));
                     e.before = Some(json!({ "level": old.unit.level }));
                     e.after = Some(json!({ "level": r.level }));
@@ -1242,9 +1260,8 @@ async fn write_units(
     }
     // Moves and level changes were checked against the profile's rules
     // as a whole, before writing; the tree as written is checked again.
-    let touched: Vec<UnitId> = ids.values().copied().collect();
-    if let Err(e) = units::check_placements(tx, &touched).await {
-        return Ok(Err(conflict_of_file(e)?));
+    if let Err(e) = units::check_placements(tx, &moved, &relevelled).await {
+        return Ok(Err(placement_problem(0, "file", "", e)?));
     }
     progress(rows.len(), rows.len());
     Ok(Ok((created, updated, unchanged)))
@@ -1447,8 +1464,10 @@ async fn check_people<'t>(
     }
     same_record_twice(
         p,
-        rows.iter()
-            .map(|r| (r.row, r.existing.as_ref().map(|x| x.id))),
+        rows.iter().map(|r| {
+            let by = if r.id.is_some() { "id" } else { "external_id" };
+            (r.row, cols.label(by), r.existing.as_ref().map(|x| x.id))
+        }),
         "person",
     );
     Ok(rows)
@@ -1458,16 +1477,16 @@ async fn check_people<'t>(
 /// external id).
 fn same_record_twice(
     p: &mut Problems,
-    rows: impl Iterator<Item = (usize, Option<i64>)>,
+    rows: impl Iterator<Item = (usize, String, Option<i64>)>,
     what: &str,
 ) {
     let mut first_row: HashMap<i64, usize> = HashMap::new();
-    for (row, id) in rows {
+    for (row, column, id) in rows {
         let Some(id) = id else { continue };
         if let Some(first) = first_row.get(&id) {
             p.add(
                 row,
-                "id".into(),
+                column,
                 &id.to_string(),
                 format!("row {first} names the same {what} (id {id})"),
             );

@@ -209,16 +209,7 @@ async fn apply(
             placed.parent_level
         };
         if !levels::may_sit_under(&new, &child, &parent) {
-            let allowed = new
-                .iter()
-                .find(|l| l.key == child)
-                .map(|l| {
-                    l.allowed_parents(&new)
-                        .into_iter()
-                        .map(str::to_string)
-                        .collect::<Vec<_>>()
-                })
-                .unwrap_or_default();
+            let allowed = levels::allowed_parents_of(&new, &child);
             return Err(FieldError::new(
                 "profile",
                 "placement",

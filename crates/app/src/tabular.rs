@@ -136,13 +136,25 @@ impl Table {
         (0..self.rows.len()).map(|index| Row { table: self, index })
     }
 
-    /// Appends a data row.
-    fn push_row<'a>(&mut self, line: usize, cells: impl IntoIterator<Item = &'a str>) {
-        self.rows.push((line as u32, self.cell_ends.len() as u32));
-        for cell in cells {
+    /// Appends a data row; cells past the headers are left out (no field
+    /// can be mapped to them). Refuses a table past 4 GiB of text or 4
+    /// billion cells, which the compact offsets cannot hold.
+    fn push_row<'a>(
+        &mut self,
+        line: usize,
+        cells: impl IntoIterator<Item = &'a str>,
+    ) -> Result<(), FieldError> {
+        let too_big =
+            || too_large("the file holds more than 4 GiB of text or 4 billion cells".into());
+        let line = u32::try_from(line).map_err(|_| too_big())?;
+        let first = u32::try_from(self.cell_ends.len()).map_err(|_| too_big())?;
+        self.rows.push((line, first));
+        for cell in cells.into_iter().take(self.headers.len()) {
             self.text.push_str(cell);
-            self.cell_ends.push(self.text.len() as u32);
+            self.cell_ends
+                .push(u32::try_from(self.text.len()).map_err(|_| too_big())?);
         }
+        Ok(())
     }
 }
 
@@ -197,7 +209,7 @@ fn read_csv(bytes: &[u8]) -> Result<Table, FieldError> {
         }
         let cells = record.iter().map(|c| csv_cell_in(c.trim()));
         if header_seen {
-            table.push_row(line, cells);
+            table.push_row(line, cells)?;
         } else {
             table.headers = cells.map(str::to_string).collect();
             header_seen = true;
@@ -419,15 +431,31 @@ fn read_xlsx(bytes: &[u8], limits: &XlsxLimits) -> Result<Table, FieldError> {
     drop(book);
     let mut table = Table::default();
     let mut header_seen = false;
+    // Empty cells between filled ones are kept too (a few bytes each):
+    // rows of one far cell must not make millions of them.
+    let mut stored = 0usize;
     for (r, mut cells) in rows {
         cells.sort_by_key(|(c, _)| *c);
-        let width = cells.last().map_or(0, |(c, _)| *c as usize + 1);
+        let mut width = cells.last().map_or(0, |(c, _)| *c as usize + 1);
+        if header_seen {
+            // Data rows hold no more cells than there are headers.
+            width = width.min(table.headers.len());
+            cells.retain(|(c, _)| (*c as usize) < width);
+        }
+        stored += width;
+        if stored > limits.cells.saturating_mul(8) {
+            return Err(too_large(format!(
+                "the worksheet spreads its cells over more than {} (row {}); save it as CSV, or split it",
+                limits.cells.saturating_mul(8),
+                r + 1
+            )));
+        }
         let mut row = vec![String::new(); width];
         for (c, text) in cells {
             row[c as usize] = text;
         }
         if header_seen {
-            table.push_row(r as usize + 1, row.iter().map(String::as_str));
+            table.push_row(r as usize + 1, row.iter().map(String::as_str))?;
         } else {
             table.headers = row;
             header_seen = true;
@@ -684,6 +712,19 @@ mod tests {
             "{}",
             err.message
         );
+        // Rows of one far cell each: not padded into millions of cells.
+        let mut headers = vec!["h"; 200];
+        headers[0] = "name";
+        let far: Vec<Vec<String>> = (0..600)
+            .map(|_| {
+                let mut row = vec![String::new(); 200];
+                row[199] = "x".into();
+                row
+            })
+            .collect();
+        let sparse = write_xlsx("Sheet", &headers, &far).unwrap();
+        let err = refused(read_xlsx(&sparse, &small()));
+        assert!(err.message.contains("spreads its cells"), "{}", err.message);
         // The limits of every import let an ordinary workbook through.
         assert_eq!(read(&ok, Format::Xlsx).unwrap().len(), 100);
     }

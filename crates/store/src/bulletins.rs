@@ -64,7 +64,9 @@ pub struct Article {
     pub position: i64,
     /// Heading.
     pub heading: String,
-    /// Text, Markdown.
+    /// Text, Markdown. `{date:YYYY-MM-DD}` stands for that day: pages and
+    /// the Markdown export show it in the organization's calendar era of
+    /// the day they are read.
     pub body: String,
 }
 

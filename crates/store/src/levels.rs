@@ -49,22 +49,27 @@ pub fn may_sit_under(all: &[Level], child: &str, parent: &str) -> bool {
     c.allowed_parents(all).contains(&parent)
 }
 
+/// The keys of the levels a unit of level `child` may sit directly
+/// under, in the profile `all` (none for a level the profile lacks).
+pub fn allowed_parents_of(all: &[Level], child: &str) -> Vec<String> {
+    all.iter()
+        .find(|l| l.key == child)
+        .map(|l| {
+            l.allowed_parents(all)
+                .into_iter()
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The refusal of a unit of level `child` under one of level `parent`,
 /// naming both levels and where `child` may sit.
 pub fn placement_error(all: &[Level], child: &str, parent: &str) -> StoreError {
     StoreError::Placement {
         level: child.to_string(),
         parent_level: parent.to_string(),
-        allowed: all
-            .iter()
-            .find(|l| l.key == child)
-            .map(|l| {
-                l.allowed_parents(all)
-                    .into_iter()
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default(),
+        allowed: allowed_parents_of(all, child),
     }
 }
 

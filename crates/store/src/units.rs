@@ -1256,24 +1256,39 @@ async fn check_level_fits(tx: &mut Tx, unit: &Unit, level: &str) -> StoreResult<
     Ok(())
 }
 
-/// Refuses unless each open unit of `ids`, and each open child of one,
-/// may sit under its parent by the active profile (the check deferred
-/// with [`Placement::Deferred`]).
-pub async fn check_placements(tx: &mut Tx, ids: &[UnitId]) -> StoreResult<()> {
+/// The check deferred with [`Placement::Deferred`]: refuses unless each
+/// open unit of `moved` may sit under its parent by the active profile,
+/// and each of `relevelled` under its parent with its open children under
+/// it. Placements nothing changed are not judged (a tree older than the
+/// rules keeps working).
+pub async fn check_placements(
+    tx: &mut Tx,
+    moved: &[UnitId],
+    relevelled: &[UnitId],
+) -> StoreResult<()> {
     let levels = crate::levels::active(tx).await?;
-    for chunk in ids.chunks(500) {
-        let list = crate::scope_sql::join(chunk);
-        let pairs: Vec<(String, String)> =
-            on_ex!(tx, |e| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for (ids, which) in [
+        (moved, "u.id"),
+        (relevelled, "u.id"),
+        (relevelled, "u.parent_id"),
+    ] {
+        for chunk in ids.chunks(500) {
+            let sql = format!(
                 "SELECT DISTINCT u.level, p.level FROM units u JOIN units p ON p.id = u.parent_id
-                 WHERE u.closed_at IS NULL AND (u.id IN ({list}) OR u.parent_id IN ({list}))"
-            )))
-            .fetch_all(&mut *e)
-            .await)?;
-        for (child, parent) in pairs {
-            if !crate::levels::may_sit_under(&levels, &child, &parent) {
-                return Err(crate::levels::placement_error(&levels, &child, &parent));
-            }
+                 WHERE u.closed_at IS NULL AND {which} IN ({})",
+                crate::scope_sql::join(chunk)
+            );
+            let mut found: Vec<(String, String)> =
+                on_ex!(tx, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                    .fetch_all(&mut *e)
+                    .await)?;
+            pairs.append(&mut found);
+        }
+    }
+    for (child, parent) in pairs {
+        if !crate::levels::may_sit_under(&levels, &child, &parent) {
+            return Err(crate::levels::placement_error(&levels, &child, &parent));
         }
     }
     Ok(())

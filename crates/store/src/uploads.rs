@@ -81,9 +81,16 @@ pub async fn get(c: &mut impl DbConn, id: &str, account_id: i64) -> StoreResult<
 }
 
 /// The uploads of an account waiting for their mapping step, oldest
-/// first: (id, bytes).
-pub async fn of_account(c: &mut impl DbConn, account_id: i64) -> StoreResult<Vec<(String, i64)>> {
-    Ok(on_ex!(c, |e| sqlx::query_as(
+/// first: (id, bytes). The account's row is locked until the end of the
+/// transaction, so two uploads at once cannot both pass its quota.
+pub async fn of_account(tx: &mut Tx, account_id: i64) -> StoreResult<Vec<(String, i64)>> {
+    let lock = format!("SELECT id FROM accounts WHERE id = $1{}", tx.for_update());
+    on_ex!(tx, |e| sqlx::query(sqlx::AssertSqlSafe(lock.as_str()))
+        .bind(account_id)
+        .fetch_optional(&mut *e)
+        .await
+        .map(|_| ()))?;
+    Ok(on_ex!(tx, |e| sqlx::query_as(
         "SELECT id, CAST(length(content) AS BIGINT) FROM import_uploads
          WHERE account_id = $1 ORDER BY created_at, id"
     )

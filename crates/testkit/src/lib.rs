@@ -41,6 +41,18 @@ pub async fn allow_any_shape(app: &App, actor: &Actor) {
         .expect("any-shape profile");
 }
 
+/// A fresh, migrated database on the engine chosen by `TEST_DATABASE_URL`
+/// (with the folder of a SQLite file, kept as long as the database).
+pub async fn fresh_db() -> (Db, Option<tempfile::TempDir>) {
+    match postgres_url() {
+        Some(url) => (postgres_db(&url).await, None),
+        None => {
+            let (db, dir) = sqlite_db().await;
+            (db, Some(dir))
+        }
+    }
+}
+
 /// A fresh, migrated database: a temporary SQLite file.
 pub async fn sqlite_db() -> (Db, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -96,13 +108,7 @@ impl TestApp {
 
     /// A new app with a given configuration (the database URL is ignored).
     pub async fn with_config(config: Config) -> TestApp {
-        let (db, dir) = match postgres_url() {
-            Some(url) => (postgres_db(&url).await, None),
-            None => {
-                let (db, dir) = sqlite_db().await;
-                (db, Some(dir))
-            }
-        };
+        let (db, dir) = fresh_db().await;
         let app = App::new(db, config);
         let (root, _) = setup::init(
             &app,
@@ -129,13 +135,7 @@ impl TestApp {
     /// `TEST_DATABASE_URL`: data shaped like what people really keep.
     /// Its logins sign in with [`TestApp::login_demo`].
     pub async fn demo() -> TestApp {
-        let (db, dir) = match postgres_url() {
-            Some(url) => (postgres_db(&url).await, None),
-            None => {
-                let (db, dir) = sqlite_db().await;
-                (db, Some(dir))
-            }
-        };
+        let (db, dir) = fresh_db().await;
         let app = App::new(db, Config::default());
         grassroots_app::demo::build(&app, grassroots_app::demo::Scale::of(1), &|_| {})
             .await

@@ -773,3 +773,79 @@ async fn uploads_past_the_limit_are_refused_naming_it() {
     assert!(r.body.contains("larger than 32 MiB"), "{}", r.body);
     assert_eq!(people_total(&t).await, 0);
 }
+
+/// Rows that name their parents by id are placed parents first, as rows
+/// named by external id are: a file that swaps two units (the child
+/// becomes the parent) goes through.
+#[tokio::test]
+async fn a_file_of_ids_can_swap_a_unit_and_its_parent() {
+    let t = TestApp::new().await;
+    grassroots_testkit::allow_any_shape(&t.app, &t.cli()).await;
+    let a = t.unit("Unit A", "provincial_committee", t.root).await;
+    let b = t.unit("Unit B", "provincial_committee", a).await;
+    let mut admin = t.login("root").await;
+    let root = t.root;
+    let file = format!(
+        "id,name,level,parent_id\n{a},Unit A,provincial_committee,{b}\n{b},Unit B,provincial_committee,{root}\n"
+    );
+    let (status, rep) = import(
+        &mut admin,
+        t.root,
+        "kind=units&format=csv&dry_run=false",
+        file.as_bytes(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{rep}");
+    assert_eq!(rep["updated"], 2, "{rep}");
+    let unit_a = grassroots_app::units::get(&t.app, &t.cli(), a)
+        .await
+        .unwrap();
+    let unit_b = grassroots_app::units::get(&t.app, &t.cli(), b)
+        .await
+        .unwrap();
+    assert_eq!((unit_a.parent_id, unit_b.parent_id), (Some(b), Some(root)));
+    t.assert_consistent().await;
+}
+
+/// A unit placed before the profile's rules (here a cell directly under
+/// a county) keeps working: re-importing an unchanged export judges only
+/// what the file changes.
+#[tokio::test]
+async fn a_tree_older_than_the_placement_rules_reimports_unchanged() {
+    let t = TestApp::new().await;
+    let province = t.unit("Province", "provincial_committee", t.root).await;
+    let county = t.unit("County", "county_committee", province).await;
+    let farm = t.unit("Farm", "primary_committee", county).await;
+    let old = t.unit("Old Cell", "cell", farm).await;
+    // What an older version allowed: the farm became a county in place.
+    {
+        let mut tx = t.app.db.begin().await.unwrap();
+        let scope = t.cli().principal.scope::<grassroots_core::Manage>();
+        grassroots_store::units::set_level(
+            &mut tx,
+            &scope,
+            farm,
+            "county_committee",
+            t.app.clock.now(),
+            grassroots_store::units::Placement::Deferred,
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    }
+    let mut admin = t.login("root").await;
+    for fmt in ["csv", "xlsx"] {
+        round_trip(&mut admin, county, "units", fmt).await;
+    }
+    // A change the rules refuse is still refused.
+    let file = format!("id,name,level,parent_id\n{old},Old Cell,cell,{county}\n");
+    let (status, rep) = import(
+        &mut admin,
+        county,
+        "kind=units&format=csv&dry_run=false",
+        file.as_bytes(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{rep}");
+    assert!(reasons(&rep)[0].contains("cannot sit under"), "{rep}");
+}

@@ -783,18 +783,19 @@ async fn units_sit_only_under_the_levels_the_profile_allows() {
         "nothing was created"
     );
     // A profile whose rules the tree breaks is refused, naming them.
+    let strict = json!({"profile": "custom", "levels": [
+        {"key": "central_committee", "label": "Centre", "kind": "body"},
+        {"key": "provincial_committee", "label": "Province", "kind": "body"},
+        {"key": "county_committee", "label": "County", "kind": "body"},
+        {"key": "primary_committee", "label": "Primary", "kind": "primary",
+         "parents": ["county_committee"]},
+        {"key": "cell", "label": "Cell", "kind": "cell", "parents": ["primary_committee", "cell"]},
+    ]});
     let r = admin
         .json(
             Method::PUT,
             "/api/v1/organization/profile",
-            Some(json!({"profile": "custom", "levels": [
-                {"key": "central_committee", "label": "Centre", "kind": "body"},
-                {"key": "provincial_committee", "label": "Province", "kind": "body"},
-                {"key": "county_committee", "label": "County", "kind": "body"},
-                {"key": "primary_committee", "label": "Primary", "kind": "primary",
-                 "parents": ["county_committee"]},
-                {"key": "cell", "label": "Cell", "kind": "cell", "parents": ["primary_committee", "cell"]},
-            ]})),
+            Some(strict.clone()),
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
@@ -815,14 +816,7 @@ async fn units_sit_only_under_the_levels_the_profile_allows() {
         .json(
             Method::PUT,
             "/api/v1/organization/profile",
-            Some(json!({"profile": "custom", "levels": [
-                {"key": "central_committee", "label": "Centre", "kind": "body"},
-                {"key": "provincial_committee", "label": "Province", "kind": "body"},
-                {"key": "county_committee", "label": "County", "kind": "body"},
-                {"key": "primary_committee", "label": "Primary", "kind": "primary",
-                 "parents": ["county_committee"]},
-                {"key": "cell", "label": "Cell", "kind": "cell", "parents": ["primary_committee", "cell"]},
-            ]})),
+            Some(strict.clone()),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);

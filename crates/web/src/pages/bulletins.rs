@@ -38,18 +38,29 @@ pub fn compose_words(tr: &Tr, r: &MeetingRecord, type_name: &str) -> ComposeWord
                 ),
             ],
         ),
-        attendance: attendance_text(tr, &r.attendance),
+        attendance: attendance_in_words(
+            tr,
+            &r.attendance,
+            [
+                None,
+                Some("bulletin-attendance-partial"),
+                Some("bulletin-attendance"),
+            ],
+        ),
         not_given: tr.t("bulletin-not-given"),
     }
 }
 
-/// What the record says of attendance: nothing when it was not taken;
-/// the unmarked named as such when it was taken for some only.
-pub fn attendance_text(tr: &Tr, a: &grassroots_store::meetings::Attendance) -> Option<String> {
+/// What the record says of attendance, in the message of `keys` that
+/// fits: (not taken at all, taken for some, taken for all); `None` where
+/// that message is `None` (a bulletin says nothing of attendance not
+/// taken).
+pub fn attendance_in_words(
+    tr: &Tr,
+    a: &grassroots_store::meetings::Attendance,
+    keys: [Option<&str>; 3],
+) -> Option<String> {
     let recorded = a.present + a.excused + a.absent;
-    if recorded == 0 {
-        return None;
-    }
     let args = [
         ("present", a.present.to_string()),
         ("invited", a.invited.to_string()),
@@ -57,11 +68,12 @@ pub fn attendance_text(tr: &Tr, a: &grassroots_store::meetings::Attendance) -> O
         ("absent", a.absent.to_string()),
         ("unmarked", (a.invited - recorded).to_string()),
     ];
-    Some(if recorded == a.invited {
-        tr.ta("bulletin-attendance", &args)
-    } else {
-        tr.ta("bulletin-attendance-partial", &args)
-    })
+    let key = match recorded {
+        0 => keys[0],
+        r if r < a.invited => keys[1],
+        _ => keys[2],
+    };
+    key.map(|k| tr.ta(k, &args))
 }
 
 /// Composes a bulletin from meeting `id` with the server's language.

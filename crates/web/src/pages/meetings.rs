@@ -161,21 +161,18 @@ async fn meeting_page(
     let l = p.layout(r.meeting.title.clone(), crumbs);
     let open = r.meeting.closed_at.is_none();
     let a = r.attendance;
-    let marked = a.present + a.excused + a.absent;
-    let args = [
-        ("present", a.present.to_string()),
-        ("invited", a.invited.to_string()),
-        ("excused", a.excused.to_string()),
-        ("absent", a.absent.to_string()),
-        ("unmarked", (a.invited - marked).to_string()),
-    ];
     // Only what was recorded: no "0 present" when nobody took attendance.
-    let attendance_summary = match marked {
-        0 => p.tr.ta("meeting-attendance-not-taken", &args),
-        m if m < a.invited => p.tr.ta("meeting-attendance-partial", &args),
-        _ => p.tr.ta("meeting-attendance-summary", &args),
-    };
-    let attendance_taken = marked > 0;
+    let attendance_summary = super::bulletins::attendance_in_words(
+        &p.tr,
+        &a,
+        [
+            Some("meeting-attendance-not-taken"),
+            Some("meeting-attendance-partial"),
+            Some("meeting-attendance-summary"),
+        ],
+    )
+    .unwrap_or_default();
+    let attendance_taken = a.present + a.excused + a.absent > 0;
     let held_before_today = r.meeting.ends_on
         < p.state
             .app

@@ -528,10 +528,6 @@ impl Dates {
 
     /// A span of days: one day, or "first – last".
     pub fn span(&self, from: &str, to: &str) -> String {
-        if from == to {
-            self.day(from)
-        } else {
-            format!("{} – {}", self.day(from), self.day(to))
-        }
+        self.text(&grassroots_core::calendar::span_token(from, to))
     }
 }
