@@ -124,16 +124,12 @@ async fn login_open_a_unit_and_logout_in_chromium() {
             .await?;
         let h1 = c.find(Locator::Css("h1")).await?.text().await?;
         assert_eq!(h1, primary);
-        // The counters of the cell that will receive the new one.
-        click_and_load(&c, Locator::LinkText("Workshop 1 Cell")).await?;
-        c.wait().for_element(Locator::Id("count-units")).await?;
-        let target_url = c.current_url().await?;
+        // The primary committee's counters before its new cell.
+        let primary_url = c.current_url().await?;
         let number = |s: String| s.trim().parse::<i64>().expect("a counter");
+        let units_before = number(c.find(Locator::Id("count-units")).await?.text().await?);
         let members_before = number(c.find(Locator::Id("count-member")).await?.text().await?);
         let held_before = number(c.find(Locator::Id("count-positions")).await?.text().await?);
-        assert_eq!(c.find(Locator::Id("count-units")).await?.text().await?, "1");
-        c.back().await?;
-        c.wait().for_element(Locator::Id("child-name")).await?;
         // Add a cell through the form.
         c.find(Locator::Id("child-name"))
             .await?
@@ -188,36 +184,26 @@ async fn login_open_a_unit_and_logout_in_chromium() {
             c.find(Locator::Id("count-positions")).await?.text().await?,
             "1"
         );
-        // Move the new cell under Workshop 1 Cell.
-        let mut target = None;
+        // A cell may not sit under a cell: no cell is offered as the new
+        // cell's parent (the secretary's only primary committee is its
+        // parent already).
+        let new_cell_url = c.current_url().await?;
         for option in c.find_all(Locator::Css("#move-to option")).await? {
-            if option.text().await?.trim_start_matches(['·', ' ']) == "Workshop 1 Cell" {
-                target = option.attr("value").await?;
-            }
+            let name = option.text().await?;
+            assert!(!name.contains("Cell"), "a cell offered as a parent: {name}");
         }
-        let target = target.expect("Workshop 1 Cell is a move target");
-        c.find(Locator::Css(&format!("#move-to option[value='{target}']")))
-            .await?
-            .click()
-            .await?;
-        click_and_load(&c, Locator::Id("move-submit")).await?;
-        c.wait().for_element(Locator::Css(".flash")).await?;
-        let crumbs = c.find(Locator::Css("nav.crumbs")).await?.text().await?;
-        assert!(
-            crumbs.contains("Workshop 1 Cell"),
-            "now below Workshop 1 Cell: {crumbs}"
-        );
-        c.goto(target_url.as_str()).await?;
+        // The primary committee counts the new cell, person and position.
+        c.goto(primary_url.as_str()).await?;
         c.wait().for_element(Locator::Id("count-units")).await?;
         assert_eq!(
-            c.find(Locator::Id("count-units")).await?.text().await?,
-            "2",
-            "the moved cell counts under its new parent"
+            number(c.find(Locator::Id("count-units")).await?.text().await?),
+            units_before + 1,
+            "the new cell counts under its primary committee"
         );
         assert_eq!(
             number(c.find(Locator::Id("count-member")).await?.text().await?),
             members_before + 1,
-            "the person added to the moved cell counts under its new parent"
+            "the person added to the new cell counts there"
         );
         assert_eq!(
             number(c.find(Locator::Id("count-positions")).await?.text().await?),
@@ -231,6 +217,33 @@ async fn login_open_a_unit_and_logout_in_chromium() {
         c.wait().for_element(Locator::Id("login-submit")).await?;
         let body = c.find(Locator::Css("main")).await?.text().await?;
         assert!(body.contains("You have been signed out."), "{body}");
+        // The provincial secretary moves the new cell to another primary
+        // committee of the province: the only kind of parent offered.
+        login(&c, &url, &passwords, "province").await?;
+        c.goto(new_cell_url.as_str()).await?;
+        c.wait().for_element(Locator::Id("move-to")).await?;
+        let options = c.find_all(Locator::Css("#move-to option")).await?;
+        let first = options.first().expect("a primary committee to move to");
+        let target_name = first
+            .text()
+            .await?
+            .trim_start_matches(['·', ' '])
+            .to_string();
+        assert!(target_name.contains("Primary Committee"), "{target_name}");
+        first.click().await?;
+        click_and_load(&c, Locator::Id("move-submit")).await?;
+        c.wait().for_element(Locator::Css(".flash")).await?;
+        let crumbs = c.find(Locator::Css("nav.crumbs")).await?.text().await?;
+        assert!(
+            crumbs.contains(&target_name),
+            "now below {target_name}: {crumbs}"
+        );
+        assert_eq!(
+            c.find(Locator::Id("count-member")).await?.text().await?,
+            "1",
+            "its person moved with it"
+        );
+        logout(&c).await?;
         c.goto(&format!("{url}/me")).await?;
         c.wait().for_element(Locator::Id("login-submit")).await?;
         plans_scenario(&c, &url, &passwords).await?;

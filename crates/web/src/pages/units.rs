@@ -207,8 +207,9 @@ async fn unit_page(
         .to_string();
     let unit_filter = (!unit_q.is_empty()).then_some(unit_q.as_str());
     // One list serves both pickers: merging may target the parent, moving
-    // may not.
-    let merge_targets: Vec<(i64, String)> = if open_manager {
+    // may not, and moves are offered only where the profile lets the
+    // unit's level sit.
+    let targets = if open_manager {
         svc::move_targets(
             &p.state.app,
             &p.auth.actor,
@@ -218,18 +219,20 @@ async fn unit_page(
             PICKER_SIZE,
         )
         .await?
-        .into_iter()
-        .map(indent)
-        .collect()
     } else {
         Vec::new()
     };
-    let move_targets: Vec<(i64, String)> = merge_targets
+    let units_capped = targets.len() as i64 >= PICKER_SIZE;
+    let move_targets: Vec<(i64, String)> = targets
         .iter()
-        .filter(|(u, _)| Some(*u) != view.unit.parent_id)
+        .filter(|u| {
+            Some(u.id) != view.unit.parent_id
+                && grassroots_store::levels::may_sit_under(ln.levels(), &view.unit.level, &u.level)
+        })
         .cloned()
+        .map(indent)
         .collect();
-    let units_capped = merge_targets.len() as i64 >= PICKER_SIZE;
+    let merge_targets: Vec<(i64, String)> = targets.into_iter().map(indent).collect();
     let unit_positions = positions::of_unit(&p.state.app, &p.auth.actor, id).await?;
     let position_types = positions::types(&p.state.app).await?;
     let appointable = if view.can_manage {
