@@ -261,7 +261,7 @@ async fn conference(app: &App, actor: &Actor, v: &Venues<'_>) -> AppResult<usize
         ),
         attendance: {
             let a = record.attendance;
-            (a.present + a.excused + a.absent > 0)
+            (a.marked() > 0)
                 .then(|| format!("{} of {} participants were present.", a.present, a.invited))
         },
         not_given: "Also on the list of speakers, not recorded as having spoken:".into(),

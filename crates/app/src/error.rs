@@ -111,6 +111,17 @@ pub fn placement_message(level: &str, parent_level: &str, allowed: &[String]) ->
     format!("a unit of level `{level}` cannot sit under a unit of level `{parent_level}`; {where_}")
 }
 
+/// [`placement_message`] for a unit of `level` under one of `parent_level`
+/// in the profile `all`.
+pub fn placement_reason(
+    all: &[grassroots_store::levels::Level],
+    level: &str,
+    parent_level: &str,
+) -> String {
+    let allowed = grassroots_store::levels::allowed_parents_of(all, level);
+    placement_message(level, parent_level, &allowed)
+}
+
 /// The refusal of something the caller may not change: `Forbidden` when
 /// they may at least read it, `NotFound` otherwise (so its existence is
 /// not revealed).

@@ -976,38 +976,27 @@ async fn check_units(
     if p.count > 0 {
         return Ok(rows);
     }
-    check_placements(&profile, &rows, index, target, &stored_row, cols, p);
+    check_placements(&profile, &rows, index, &by_id, target, &stored_row, cols, p);
     Ok(rows)
 }
 
 /// Every row's level must be allowed under its final parent's, and the
 /// open units left below a stored unit whose level changes must be
 /// allowed under its new level (the organization profile's rules).
+#[allow(clippy::too_many_arguments)]
 fn check_placements(
     profile: &[levels::Level],
     rows: &[UnitRow],
     index: &[IndexedUnit],
+    by_id: &HashMap<UnitId, &IndexedUnit>,
     target: UnitId,
     stored_row: &HashMap<UnitId, usize>,
     cols: &Columns,
     p: &mut Problems,
 ) {
-    let by_id: HashMap<UnitId, &IndexedUnit> = index.iter().map(|u| (u.unit.id, u)).collect();
-    let level_of_stored = |id: UnitId| -> &str {
-        match stored_row.get(&id) {
-            Some(j) => rows[*j].level.as_str(),
-            None => by_id.get(&id).map_or("", |u| u.unit.level.as_str()),
-        }
-    };
-    let refuse = |p: &mut Problems, row: usize, child: &str, parent: &str, value: &str| {
-        let allowed = levels::allowed_parents_of(profile, child);
-        p.add(
-            row,
-            cols.label("level"),
-            value,
-            crate::error::placement_message(child, parent, &allowed),
-        );
-    };
+    // Parents that are rows of the file are `Node::Row` by now: a stored
+    // parent keeps its stored level.
+    let level_of_stored = |id: UnitId| by_id.get(&id).map_or("", |u| u.unit.level.as_str());
     // Only what the file changes is judged: a unit it leaves where it is,
     // with its level, stays (a tree older than the rules keeps working).
     let relevelled = |r: &UnitRow| r.existing.as_ref().is_some_and(|u| u.unit.level != r.level);
@@ -1028,7 +1017,12 @@ fn check_placements(
             }
         };
         if changes && !levels::may_sit_under(profile, &r.level, parent_level) {
-            refuse(p, r.row, &r.level, parent_level, &r.level);
+            p.add(
+                r.row,
+                cols.label("level"),
+                &r.level,
+                crate::error::placement_reason(profile, &r.level, parent_level),
+            );
         }
     }
     // Stored children that stay where they are, under a unit whose level
@@ -1058,7 +1052,6 @@ fn check_placements(
         }
         let r = &rows[*i];
         if !levels::may_sit_under(profile, &u.unit.level, &r.level) {
-            let allowed = levels::allowed_parents_of(profile, &u.unit.level);
             p.add(
                 r.row,
                 cols.label("level"),
@@ -1067,7 +1060,7 @@ fn check_placements(
                     "{} ({}) below this unit: {}",
                     u.unit.name,
                     u.unit.id,
-                    crate::error::placement_message(&u.unit.level, &r.level, &allowed)
+                    crate::error::placement_reason(profile, &u.unit.level, &r.level)
                 ),
             );
         }
@@ -1228,10 +1221,7 @@ async fn write_units(
                             Ok(v) => v,
                             Err(e) => return Ok(Err(conflict(r, e)?)),
                         };
-                    let mut e = actor.entry("unit.external_id", "unit", id, Some(id));
-                    e.before = Some(json!({ "external_id": before.external_id }));
-                    e.after = Some(json!({ "external_id": after.external_id }));
-                    audit::append(tx, now, &e).await?;
+                    crate::units::audit_external_id(tx, actor, &before, &after, now).await?;
                     changed = true;
                 }
                 if old.unit.level != r.level {
@@ -1473,17 +1463,21 @@ async fn check_people<'t>(
     Ok(rows)
 }
 
-/// Refuses a stored record named by two rows (once by id, once by
-/// external id).
+/// Refuses a stored record named by two rows, once by id and once by
+/// external id (two rows naming it by the same column are reported as
+/// duplicates of that column already).
 fn same_record_twice(
     p: &mut Problems,
     rows: impl Iterator<Item = (usize, String, Option<i64>)>,
     what: &str,
 ) {
-    let mut first_row: HashMap<i64, usize> = HashMap::new();
+    let mut first_row: HashMap<i64, (usize, String)> = HashMap::new();
     for (row, column, id) in rows {
         let Some(id) = id else { continue };
-        if let Some(first) = first_row.get(&id) {
+        if let Some((first, by)) = first_row.get(&id) {
+            if *by == column {
+                continue;
+            }
             p.add(
                 row,
                 column,
@@ -1491,7 +1485,7 @@ fn same_record_twice(
                 format!("row {first} names the same {what} (id {id})"),
             );
         } else {
-            first_row.insert(id, row);
+            first_row.insert(id, (row, column));
         }
     }
 }

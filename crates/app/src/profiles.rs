@@ -209,13 +209,12 @@ async fn apply(
             placed.parent_level
         };
         if !levels::may_sit_under(&new, &child, &parent) {
-            let allowed = levels::allowed_parents_of(&new, &child);
             return Err(FieldError::new(
                 "profile",
                 "placement",
                 format!(
                     "{count} units would break the new profile: {}",
-                    crate::error::placement_message(&child, &parent, &allowed)
+                    crate::error::placement_reason(&new, &child, &parent)
                 ),
             )
             .into());

@@ -264,22 +264,6 @@ pub async fn create(
     Ok(unit)
 }
 
-/// Renames a unit.
-pub async fn rename(app: &App, actor: &Actor, id: UnitId, name: &str) -> AppResult<Unit> {
-    require::<Manage>(app, actor, id).await?;
-    let name = display_name("name", name)?;
-    let now = app.clock.now();
-    let mut tx = app.db.begin().await?;
-    let (before, after) =
-        units::rename(&mut tx, &actor.principal.scope::<Manage>(), id, &name, now).await?;
-    let mut e = actor.entry("unit.rename", "unit", id, Some(id));
-    e.before = Some(json!(before));
-    e.after = Some(json!(after));
-    audit::append(&mut tx, now, &e).await?;
-    tx.commit().await?;
-    Ok(after)
-}
-
 /// Renames a unit and sets its external id (`None` leaves either as it
 /// is; an empty external id clears it), in one change.
 pub async fn update(
@@ -307,14 +291,26 @@ pub async fn update(
     if let Some(ext) = ext.filter(|e| *e != unit.external_id) {
         let (before, after) =
             units::set_external_id(&mut tx, &scope, id, ext.as_deref(), now).await?;
-        let mut e = actor.entry("unit.external_id", "unit", id, Some(id));
-        e.before = Some(json!({ "external_id": before.external_id }));
-        e.after = Some(json!({ "external_id": after.external_id }));
-        audit::append(&mut tx, now, &e).await?;
+        audit_external_id(&mut tx, actor, &before, &after, now).await?;
         unit = after;
     }
     tx.commit().await?;
     Ok(unit)
+}
+
+/// The audit row of a unit's external id changing (by hand or by import).
+pub(crate) async fn audit_external_id(
+    tx: &mut grassroots_store::Tx,
+    actor: &Actor,
+    before: &Unit,
+    after: &Unit,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<()> {
+    let mut e = actor.entry("unit.external_id", "unit", after.id, Some(after.id));
+    e.before = Some(json!({ "external_id": before.external_id }));
+    e.after = Some(json!({ "external_id": after.external_id }));
+    audit::append(tx, now, &e).await?;
+    Ok(())
 }
 
 /// Moves a unit with its subtree under another unit. The actor must manage

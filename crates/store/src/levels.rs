@@ -74,14 +74,18 @@ pub fn placement_error(all: &[Level], child: &str, parent: &str) -> StoreError {
 }
 
 /// Refuses a unit of level `child` directly under one of level `parent`
-/// unless the active profile allows it.
-pub async fn check_placement(c: &mut impl DbConn, child: &str, parent: &str) -> StoreResult<()> {
-    let all = active(c).await?;
-    if may_sit_under(&all, child, parent) {
+/// unless the profile `all` allows it.
+pub fn require_placement(all: &[Level], child: &str, parent: &str) -> StoreResult<()> {
+    if may_sit_under(all, child, parent) {
         Ok(())
     } else {
-        Err(placement_error(&all, child, parent))
+        Err(placement_error(all, child, parent))
     }
+}
+
+/// [`require_placement`] under the active profile.
+pub async fn check_placement(c: &mut impl DbConn, child: &str, parent: &str) -> StoreResult<()> {
+    require_placement(&active(c).await?, child, parent)
 }
 
 /// How many open units sit under a parent of one level: what a profile

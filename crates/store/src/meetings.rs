@@ -591,6 +591,14 @@ pub struct Attendance {
     pub absent: i64,
 }
 
+impl Attendance {
+    /// Participants whose attendance was recorded (none: it was not
+    /// taken).
+    pub fn marked(&self) -> i64 {
+        self.present + self.excused + self.absent
+    }
+}
+
 /// The attendance counts of a meeting.
 pub async fn attendance(c: &mut impl DbConn, meeting_id: i64) -> StoreResult<Attendance> {
     Ok(on_ex!(c, |e| sqlx::query_as::<_, Attendance>(
@@ -948,10 +956,11 @@ pub async fn edit_speech(
     Ok(())
 }
 
-/// Withdraws a request to speak that was not given.
+/// Withdraws a request to speak that was not given (a speech that took
+/// the floor is given).
 pub async fn withdraw_speech(tx: &mut Tx, speech_id: i64) -> StoreResult<bool> {
     let n = on_ex!(tx, |e| sqlx::query(
-        "DELETE FROM speeches WHERE id = $1 AND started_at IS NULL AND NOT given"
+        "DELETE FROM speeches WHERE id = $1 AND NOT given"
     )
     .bind(speech_id)
     .execute(&mut *e)

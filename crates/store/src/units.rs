@@ -235,14 +235,7 @@ pub async fn create_many(
     }
     let levels = crate::levels::active(tx).await?;
     for c in children {
-        let parent_level = &level_of[&c.parent_id];
-        if !crate::levels::may_sit_under(&levels, c.level, parent_level) {
-            return Err(crate::levels::placement_error(
-                &levels,
-                c.level,
-                parent_level,
-            ));
-        }
+        crate::levels::require_placement(&levels, c.level, &level_of[&c.parent_id])?;
     }
     let mut names = HashSet::new();
     if !children.iter().all(|c| names.insert((c.parent_id, c.name))) {
@@ -1189,9 +1182,6 @@ pub async fn set_level(
     if unit.level == level {
         return Ok(());
     }
-    if unit.closed_at.is_none() && placement == Placement::Check {
-        check_level_fits(tx, &unit, level).await?;
-    }
     let was = crate::levels::kind_of(tx, &unit.level).await?;
     let will = crate::levels::kind_of(tx, level).await?;
     let was_cell = was.as_deref() == Some("cell");
@@ -1208,6 +1198,11 @@ pub async fn set_level(
     .execute(&mut *e)
     .await
     .map(|r| r.rows_affected()))?;
+    if unit.closed_at.is_none() && placement == Placement::Check {
+        // The unit under its parent, its children under it, as changed;
+        // a refusal leaves the caller's transaction to roll back.
+        check_placements(tx, &[], &[id]).await?;
+    }
     if unit.closed_at.is_none() && was_cell != is_cell {
         aggregates::add(tx, id, aggregates::CELLS, if is_cell { 1 } else { -1 }).await?;
     }
@@ -1217,41 +1212,6 @@ pub async fn set_level(
     if unit.closed_at.is_none() {
         crate::regularity::untrack_unit(tx, id).await?;
         crate::regularity::track_unit(tx, id, level, &now.date_naive().to_string()).await?;
-    }
-    Ok(())
-}
-
-/// Refuses `level` for an open unit unless it may sit under the unit's
-/// parent and each level of its open children may sit under it.
-async fn check_level_fits(tx: &mut Tx, unit: &Unit, level: &str) -> StoreResult<()> {
-    let levels = crate::levels::active(tx).await?;
-    if let Some(parent) = unit.parent_id {
-        let parent_level: String = on_ex!(tx, |e| sqlx::query_scalar(
-            "SELECT level FROM units WHERE id = $1"
-        )
-        .bind(parent)
-        .fetch_one(&mut *e)
-        .await)?;
-        if !crate::levels::may_sit_under(&levels, level, &parent_level) {
-            return Err(crate::levels::placement_error(
-                &levels,
-                level,
-                &parent_level,
-            ));
-        }
-    }
-    let child_levels: Vec<String> = on_ex!(tx, |e| {
-        sqlx::query_scalar(
-        "SELECT DISTINCT level FROM units WHERE parent_id = $1 AND closed_at IS NULL ORDER BY level"
-    )
-    .bind(unit.id)
-    .fetch_all(&mut *e)
-    .await
-    })?;
-    for child in child_levels {
-        if !crate::levels::may_sit_under(&levels, &child, level) {
-            return Err(crate::levels::placement_error(&levels, &child, level));
-        }
     }
     Ok(())
 }
@@ -1287,9 +1247,7 @@ pub async fn check_placements(
         }
     }
     for (child, parent) in pairs {
-        if !crate::levels::may_sit_under(&levels, &child, &parent) {
-            return Err(crate::levels::placement_error(&levels, &child, &parent));
-        }
+        crate::levels::require_placement(&levels, &child, &parent)?;
     }
     Ok(())
 }

@@ -668,6 +668,19 @@ async fn ids_in_import_files_are_checked_like_external_ids() {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let page = admin.get(&format!("/units/{cell}")).await;
     assert!(page.body.contains("value=\"C-1\""), "{}", page.body);
+    // The page names the field when the id is another unit's.
+    let r = admin
+        .post_form(
+            &format!("/units/{cell}/rename"),
+            &[("name", "Cell 1"), ("external_id", "F-1")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("External id: This value is already taken."),
+        "{}",
+        r.body
+    );
     let r = admin
         .json(
             axum::http::Method::POST,
@@ -730,6 +743,25 @@ async fn ids_in_import_files_are_checked_like_external_ids() {
             "{want} missing from {found:?}"
         );
     }
+    // One unit named twice, once by id and once by external id.
+    let twice = format!(
+        "external_id,name,level,id\n,Farm,primary_committee,{farm}\nF-1,Farm,primary_committee,\n"
+    );
+    let (status, rep) = import(
+        &mut admin,
+        county,
+        "kind=units&format=csv&dry_run=false",
+        twice.as_bytes(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{rep}");
+    assert_eq!(
+        reasons(&rep),
+        [format!(
+            "3 A (external_id) row 2 names the same unit (id {farm})"
+        )],
+        "reported once"
+    );
     // Nothing was written; Kim is still in the cell.
     let kim_now = grassroots_app::people::open(&t.app, &t.cli(), kim)
         .await

@@ -840,6 +840,34 @@ async fn units_sit_only_under_the_levels_the_profile_allows() {
         )
         .await;
     assert_placement_refused(&r, "primary_committee", "provincial_committee");
+    // A level change checked at once: a cell with a cell below it may not
+    // become a primary committee under another (nothing is changed).
+    {
+        let mut tx = t.app.db.begin().await.unwrap();
+        let scope = t.cli().principal.scope::<grassroots_core::Manage>();
+        let err = grassroots_store::units::set_level(
+            &mut tx,
+            &scope,
+            cell,
+            "primary_committee",
+            t.app.clock.now(),
+            grassroots_store::units::Placement::Check,
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(&err, grassroots_store::StoreError::Placement { level, parent_level, .. }
+                if level == "primary_committee" && parent_level == "primary_committee"),
+            "{err:?}"
+        );
+    }
+    assert_eq!(
+        grassroots_app::units::get(&t.app, &t.cli(), cell)
+            .await
+            .unwrap()
+            .level,
+        "cell"
+    );
     // A parent that is not a level of the profile is named with its line.
     let err =
         grassroots_app::profiles::parse_custom("top | Top | body\nleaf | Leaf | cell | nowhere")

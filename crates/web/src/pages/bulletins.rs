@@ -60,7 +60,7 @@ pub fn attendance_in_words(
     a: &grassroots_store::meetings::Attendance,
     keys: [Option<&str>; 3],
 ) -> Option<String> {
-    let recorded = a.present + a.excused + a.absent;
+    let recorded = a.marked();
     let args = [
         ("present", a.present.to_string()),
         ("invited", a.invited.to_string()),

@@ -172,7 +172,7 @@ async fn meeting_page(
         ],
     )
     .unwrap_or_default();
-    let attendance_taken = a.present + a.excused + a.absent > 0;
+    let attendance_taken = a.marked() > 0;
     let held_before_today = r.meeting.ends_on
         < p.state
             .app
