@@ -51,21 +51,55 @@ pub struct UnitView {
 impl UnitView {
     /// The subtree count of a metric (0 when absent).
     pub fn subtree(&self, metric: &str) -> i64 {
-        self.counters.get(metric).map_or(0, |c| c.1)
+        subtree_count(&self.counters, metric)
     }
 
     /// People in the subtree, by status, in the order of
     /// [`grassroots_store::people::STATUSES`].
     pub fn people_by_status(&self) -> Vec<(String, i64)> {
-        grassroots_store::people::STATUSES
-            .iter()
-            .map(|s| {
-                (
-                    s.to_string(),
-                    self.subtree(&grassroots_store::aggregates::people_metric(s)),
-                )
-            })
-            .collect()
+        people_by_status(&self.counters)
+    }
+}
+
+type Counters = std::collections::BTreeMap<String, (i64, i64)>;
+
+fn subtree_count(counters: &Counters, metric: &str) -> i64 {
+    counters.get(metric).map_or(0, |c| c.1)
+}
+
+fn people_by_status(counters: &Counters) -> Vec<(String, i64)> {
+    grassroots_store::people::STATUSES
+        .iter()
+        .map(|s| {
+            (
+                s.to_string(),
+                subtree_count(counters, &grassroots_store::aggregates::people_metric(s)),
+            )
+        })
+        .collect()
+}
+
+/// The head of the unit page: the unit, where it sits and its counters.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitHeading {
+    /// The unit.
+    pub unit: Unit,
+    /// Root-to-unit path; the flag says whether the reader may open it.
+    pub path: Vec<(Unit, bool)>,
+    /// Maintained counters: metric → (in the unit, in its subtree).
+    pub counters: Counters,
+}
+
+impl UnitHeading {
+    /// The subtree count of a metric (0 when absent).
+    pub fn subtree(&self, metric: &str) -> i64 {
+        subtree_count(&self.counters, metric)
+    }
+
+    /// People in the subtree, by status, in the order of
+    /// [`grassroots_store::people::STATUSES`].
+    pub fn people_by_status(&self) -> Vec<(String, i64)> {
+        people_by_status(&self.counters)
     }
 }
 
@@ -92,6 +126,58 @@ pub async fn view(app: &App, actor: &Actor, id: UnitId) -> AppResult<UnitView> {
         can_edit,
         counters,
     })
+}
+
+/// A unit and what the reader may do there: what every section of the
+/// unit page starts from.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitAccess {
+    /// The unit.
+    pub unit: Unit,
+    /// Whether the reader may create children and rename the unit.
+    pub can_manage: bool,
+    /// Whether the reader may add and change people of the unit.
+    pub can_edit: bool,
+}
+
+/// The unit `id` and the reader's rights there, if inside the reader's
+/// scope.
+pub async fn access(app: &App, actor: &Actor, id: UnitId) -> AppResult<UnitAccess> {
+    let mut c = app.db.conn().await?;
+    let unit = units::get(&mut c, &actor.principal.scope::<Read>(), id).await?;
+    let can_manage = units::in_scope(&mut c, &actor.principal.scope::<Manage>(), id).await?;
+    let can_edit = units::in_scope(
+        &mut c,
+        &actor.principal.scope::<grassroots_core::Edit>(),
+        id,
+    )
+    .await?;
+    Ok(UnitAccess {
+        unit,
+        can_manage,
+        can_edit,
+    })
+}
+
+/// The head of the unit page: the unit, its path (with whether the reader
+/// may open each step) and its maintained counters; a few row reads.
+pub async fn heading(app: &App, actor: &Actor, id: UnitId) -> AppResult<UnitHeading> {
+    let read = actor.principal.scope::<Read>();
+    let mut c = app.db.conn().await?;
+    let unit = units::get(&mut c, &read, id).await?;
+    let path = units::path(&mut c, &read, id).await?;
+    let counters = grassroots_store::aggregates::of_unit(&mut c, &read, id).await?;
+    Ok(UnitHeading {
+        unit,
+        path,
+        counters,
+    })
+}
+
+/// The children of `id` inside the reader's scope.
+pub async fn children(app: &App, actor: &Actor, id: UnitId) -> AppResult<Vec<UnitListing>> {
+    let mut c = app.db.conn().await?;
+    Ok(units::children(&mut c, &actor.principal.scope::<Read>(), id).await?)
 }
 
 /// The top units of the reader's scope (where navigation starts).

@@ -467,6 +467,38 @@ impl TestClient {
         self.send(Method::GET, path, None, Vec::new(), &[]).await
     }
 
+    /// `GET path` as a browser running htmx sees it: every part the page
+    /// loads on arrival (`hx-trigger="load"`, such as the unit page's
+    /// sections) is fetched with `HX-Request` and put in its place.
+    pub async fn page(&mut self, path: &str) -> TestResponse {
+        let mut page = self.get(path).await;
+        let marker = "hx-trigger=\"load\" hx-swap=\"outerHTML\"";
+        while let Some(at) = page.body.find(marker) {
+            let start = page.body[..at].rfind("<div").expect("slot element");
+            let get = "hx-get=\"";
+            let url_start = page.body[start..].find(get).expect("hx-get") + start + get.len();
+            let url_end = page.body[url_start..].find('"').expect("end of hx-get") + url_start;
+            // Attribute values come HTML-escaped; a URL holds only `&`.
+            let url = page.body[url_start..url_end]
+                .replace("&#38;", "&")
+                .replace("&amp;", "&");
+            let end = page.body[at..].find("</div>").expect("end of slot") + at + "</div>".len();
+            let part = self
+                .send(
+                    Method::GET,
+                    &url,
+                    None,
+                    Vec::new(),
+                    &[("hx-request", "true".into())],
+                )
+                .await;
+            assert_eq!(part.status, StatusCode::OK, "{url}: {}", part.body);
+            page.body.replace_range(start..end, &part.body);
+        }
+        page.raw = page.body.clone().into_bytes();
+        page
+    }
+
     /// `POST path` with a form, adding the CSRF token the client holds.
     pub async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> TestResponse {
         let mut all: Vec<(&str, String)> =

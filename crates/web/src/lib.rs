@@ -9,6 +9,7 @@ pub mod i18n;
 pub mod markdown;
 pub mod middleware;
 pub mod pages;
+mod registry;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

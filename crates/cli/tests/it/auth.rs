@@ -327,7 +327,7 @@ async fn unsafe_requests_need_a_csrf_token_and_our_origin() {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     // Nothing was created by any of these.
-    let r = c.get(&format!("/units/{}", t.root)).await;
+    let r = c.page(&format!("/units/{}", t.root)).await;
     assert!(!r.body.contains(">X<"));
     // The same form with everything right works, same-origin header included.
     let r = c

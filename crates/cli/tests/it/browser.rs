@@ -195,6 +195,7 @@ async fn login_open_a_unit_and_logout_in_chromium() {
         // The primary committee counts the new cell, person and position.
         c.goto(primary_url.as_str()).await?;
         c.wait().for_element(Locator::Id("count-units")).await?;
+        sections_loaded(&c).await?;
         assert_eq!(
             number(c.find(Locator::Id("count-units")).await?.text().await?),
             units_before + 1,
@@ -221,6 +222,7 @@ async fn login_open_a_unit_and_logout_in_chromium() {
         // committee of the province: the only kind of parent offered.
         login(&c, &url, &passwords, "province").await?;
         c.goto(new_cell_url.as_str()).await?;
+        sections_loaded(&c).await?;
         c.wait().for_element(Locator::Id("move-to")).await?;
         let options = c.find_all(Locator::Css("#move-to option")).await?;
         let first = options.first().expect("a primary committee to move to");
@@ -300,6 +302,21 @@ async fn click_and_load(
         }
     }
     c.wait().for_element(Locator::Css("body")).await?;
+    sections_loaded(c).await
+}
+
+/// Waits until htmx has put every part a page loads on arrival (the unit
+/// page's sections) in place.
+async fn sections_loaded(c: &fantoccini::Client) -> Result<(), fantoccini::error::CmdError> {
+    for _ in 0..200 {
+        if c.find_all(Locator::Css(".unit-section-slot"))
+            .await?
+            .is_empty()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     Ok(())
 }
 

@@ -60,7 +60,7 @@ async fn a_central_decision_reaches_primary_committees_and_rolls_up() {
         "On raising coal output"
     );
     assert!(inbox["inbox"][0]["adopted_at"].is_null());
-    let page = sec.get(&format!("/units/{mine}")).await;
+    let page = sec.page(&format!("/units/{mine}")).await;
     assert!(page.body.contains(&format!("id=\"adopt-{id}\"")));
     let r = sec
         .post_form(

@@ -666,7 +666,7 @@ async fn ids_in_import_files_are_checked_like_external_ids() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let page = admin.get(&format!("/units/{cell}")).await;
+    let page = admin.page(&format!("/units/{cell}")).await;
     assert!(page.body.contains("value=\"C-1\""), "{}", page.body);
     // The page names the field when the id is another unit's.
     let r = admin

@@ -630,7 +630,7 @@ async fn a_committee_meeting_is_run_recorded_and_locked_when_closed() {
         assert!(actions.iter().any(|x| x == a), "{a} audited: {actions:?}");
     }
     // The unit page lists it; a cell member's record lists it too.
-    let page = sec.get(&format!("/units/{factory}")).await;
+    let page = sec.page(&format!("/units/{factory}")).await;
     assert!(page.body.contains(&format!("href=\"/meetings/{id}\"")));
     let (_, mine) = api(
         &mut sec,
@@ -1014,7 +1014,7 @@ async fn the_conference_of_secretaries_is_recorded_end_to_end_and_its_bulletin_d
         StatusCode::FORBIDDEN,
         "readable, but the convener is above the reader's scope"
     );
-    let page = north_sec.get(&format!("/units/{choe_unit}")).await;
+    let page = north_sec.page(&format!("/units/{choe_unit}")).await;
     assert!(
         page.body.contains(&format!("href=\"/meetings/{id}\"")),
         "listed under 'invited to'"
@@ -1139,7 +1139,7 @@ async fn the_conference_of_secretaries_is_recorded_end_to_end_and_its_bulletin_d
         "bulletin",
     );
     // Each receiving unit acknowledges, once, on its page.
-    let page = choe.get(&format!("/units/{choe_unit}")).await;
+    let page = choe.page(&format!("/units/{choe_unit}")).await;
     assert!(page.body.contains(&format!("id=\"acknowledge-{bid}\"")));
     let r = choe
         .post_form(
@@ -1400,7 +1400,7 @@ async fn cadences_are_set_by_the_organizations_administrators() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let page = root.get(&format!("/units/{p}")).await;
+    let page = root.page(&format!("/units/{p}")).await;
     assert!(
         page.body.contains(">Study session</option>"),
         "the convene form offers it"
@@ -1819,7 +1819,7 @@ async fn regularity_follows_cadences_to_the_day_and_rolls_up_attendance() {
     .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     // The unit page shows the province's overdue units to those above.
-    let page = root.get(&format!("/units/{p}")).await;
+    let page = root.page(&format!("/units/{p}")).await;
     assert!(page.body.contains("Rolling Cell"), "{}", page.body);
 
     // Removing the cadence stops tracking.
@@ -1962,7 +1962,7 @@ async fn meetings_are_published_as_icalendar_feeds_per_unit_and_person() {
     assert_eq!(ics.matches("BEGIN:VEVENT").count(), 1, "{ics}");
     assert!(ics.contains("SUMMARY:General meeting"), "{ics}");
     assert!(ics.contains("X-WR-CALNAME:Weaver Ri"), "{ics}");
-    let page = sec.get(&format!("/units/{f}")).await;
+    let page = sec.page(&format!("/units/{f}")).await;
     assert!(page.body.contains(&format!("/units/{f}/meetings.ics")));
 
     // Neither feed is open to a sibling's secretary, nor to nobody.

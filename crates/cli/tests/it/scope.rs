@@ -351,391 +351,407 @@ type PageRequest = (Method, String, Vec<(&'static str, String)>);
 /// Every page route that touches B.
 fn page_routes(w: &World) -> Vec<PageRequest> {
     let b = w.b;
-    vec![
-        (Method::GET, format!("/units/{b}"), vec![]),
-        (
-            Method::POST,
-            format!(
-                "/admin/accounts/{}/tokens/{}/revoke",
-                w.b_account, w.b_token
-            ),
-            vec![],
-        ),
-        (Method::GET, format!("/units/{}", w.b_cell), vec![]),
-        (
-            Method::POST,
-            format!("/units/{b}/children"),
-            vec![("name", "Intruder".into()), ("level", "cell".into())],
-        ),
-        (
-            Method::POST,
-            format!("/units/{b}/rename"),
-            vec![("name", "Renamed".into())],
-        ),
-        (
-            Method::GET,
-            format!("/admin/accounts/{}", w.b_account),
-            vec![],
-        ),
-        (
-            Method::POST,
-            format!("/admin/accounts/{}/roles", w.b_account),
-            vec![
-                ("role", "viewer".into()),
-                ("unit_id", w.b.to_string()),
-                ("scope", "unit".into()),
-            ],
-        ),
-        (
-            Method::POST,
-            format!("/admin/accounts/{}/password", w.b_account),
-            vec![("password", "taken over password".into())],
-        ),
-        (
-            Method::POST,
-            format!("/admin/accounts/{}/disabled", w.b_account),
-            vec![("disabled", "true".into())],
-        ),
-        (
-            Method::POST,
-            format!("/admin/roles/{}/revoke", w.b_role),
-            vec![],
-        ),
-        (Method::GET, format!("/people/{}", w.b_person), vec![]),
-        (
-            Method::POST,
-            "/admin/accounts".to_string(),
-            vec![
-                ("username", "plant".into()),
-                ("display_name", "Plant".into()),
-                ("home_unit_id", b.to_string()),
-                ("password", "planted password".into()),
-            ],
-        ),
-        (
-            Method::POST,
-            format!("/people/{}/transfers", w.b_person),
-            vec![("to_unit_id", w.a.to_string())],
-        ),
-        (
-            Method::POST,
-            format!("/transfers/{}/acknowledge", w.b_transfer),
-            vec![],
-        ),
-        (
-            Method::POST,
-            format!("/transfers/{}/cancel", w.b_transfer),
-            vec![],
-        ),
-        (
-            Method::POST,
-            format!("/people/{}/skills", w.b_person),
-            vec![("skill_id", w.skill.to_string()), ("level", "5".into())],
-        ),
-        (
-            Method::POST,
-            format!("/people/{}/skills/{}/remove", w.b_person, w.skill),
-            vec![],
-        ),
-        (
-            Method::POST,
-            format!("/admin/accounts/{}/person", w.b_account),
-            vec![("person_id", "".into())],
-        ),
-        (
-            Method::POST,
-            format!("/units/{b}/positions"),
-            vec![
-                ("position_type", "technical_head".into()),
-                ("person_id", w.b_person.to_string()),
-            ],
-        ),
-        (
-            Method::POST,
-            format!("/positions/{}/end", w.b_position),
-            vec![],
-        ),
-        (
-            Method::POST,
-            format!("/units/{}/positions", w.a),
-            vec![
-                ("position_type", "committee_member".into()),
-                ("person_id", w.b_person.to_string()),
-            ],
-        ),
-        (
-            Method::POST,
-            format!("/people/{}/status", w.b_person),
-            vec![("status", "left".into())],
-        ),
-        (
-            Method::POST,
-            format!("/units/{b}/people"),
-            vec![("full_name", "Planted".into()), ("status", "member".into())],
-        ),
-        (
-            Method::POST,
-            format!("/units/{b}/move"),
-            vec![("parent_id", w.a.to_string())],
-        ),
-        (
-            Method::POST,
-            format!("/units/{}/move", w.a_cell),
-            vec![("parent_id", b.to_string())],
-        ),
-        (Method::GET, format!("/units/{b}/history"), vec![]),
-        (Method::GET, format!("/decisions/{}", w.b_decision), vec![]),
-        (
-            Method::POST,
-            format!("/decisions/{}/adopt", w.b_decision),
-            vec![("unit_id", w.b_cell.to_string())],
-        ),
-        (
-            Method::POST,
-            format!("/units/{b}/decisions"),
-            vec![("title", "Planted".into()), ("source", "other".into())],
-        ),
-        (Method::GET, format!("/units/{b}/export/people.csv"), vec![]),
-        (Method::GET, format!("/units/{b}/export/units.xlsx"), vec![]),
-        (Method::GET, format!("/units/{b}/import"), vec![]),
-        (
-            Method::POST,
-            format!("/units/{b}/merge"),
-            vec![("into_id", w.a.to_string())],
-        ),
-        (
-            Method::POST,
-            format!("/units/{}/merge", w.a_cell),
-            vec![("into_id", b.to_string())],
-        ),
-        (Method::POST, format!("/units/{}/close", w.b_cell), vec![]),
-        (
-            Method::POST,
-            "/admin/profile".into(),
-            vec![("profile", "trade_union".into())],
-        ),
-        (Method::GET, format!("/plans/{}", w.b_plan), vec![]),
-        (
-            Method::POST,
-            format!("/units/{b}/plans"),
-            vec![("title", "Planted".into()), ("period_kind", "year".into())],
-        ),
-        (
-            Method::POST,
-            format!("/plans/{}/targets", w.b_plan),
-            vec![
-                ("title", "Planted".into()),
-                ("category", "economic".into()),
-                ("kind", "milestone".into()),
-            ],
-        ),
-        (Method::GET, format!("/targets/{}", w.b_target), vec![]),
-        (
-            Method::POST,
-            format!("/targets/{}/check-ins", w.b_target),
-            vec![("value", "50".into()), ("narrative", "planted".into())],
-        ),
-        (
-            Method::POST,
-            format!("/targets/{}/cascade", w.b_target),
-            vec![("rollup", "mean".into()), ("unit", w.b_cell.to_string())],
-        ),
-        (
-            Method::POST,
-            format!("/targets/{}/cascade", w.a_target),
-            vec![("rollup", "mean".into()), ("unit", b.to_string())],
-        ),
-        (
-            Method::POST,
-            format!("/targets/{}/delete", w.b_target),
-            vec![],
-        ),
-        (
-            Method::POST,
-            format!("/units/{b}/blockers"),
-            vec![("title", "Planted".into())],
-        ),
-        (
-            Method::POST,
-            format!("/blockers/{}/resolve", w.b_blocker),
-            vec![("resolution", "planted".into())],
-        ),
-        (Method::GET, format!("/units/{b}/dashboard"), vec![]),
-        (Method::GET, format!("/plans/{}/review", w.b_plan), vec![]),
-        (
-            Method::POST,
-            format!("/plans/{}/review", w.b_plan),
-            vec![("strengths", "planted".into()), ("close", "1".into())],
-        ),
-        (
-            Method::GET,
-            format!("/plans/{}/review.csv", w.b_plan),
-            vec![],
-        ),
-        (Method::GET, format!("/meetings/{}", w.b_meeting), vec![]),
-        (Method::GET, format!("/units/{b}/meetings.ics"), vec![]),
-        (
-            Method::GET,
-            format!("/people/{}/meetings.ics", w.b_person),
-            vec![],
-        ),
-        (
-            Method::POST,
-            format!("/units/{b}/meetings"),
-            vec![
-                ("meeting_type", "cell_meeting".into()),
-                ("title", "Planted".into()),
-                ("held_on", "2022-03-02".into()),
-            ],
-        ),
-        (
-            Method::POST,
-            format!("/meetings/{}/participants", w.b_meeting),
-            vec![("by", "unit".into()), ("unit_id", b.to_string())],
-        ),
-        (
-            Method::POST,
-            format!("/meetings/{}/attendance", w.b_meeting),
-            vec![("a", String::new()), ("a1", "present".into())],
-        ),
-        (
-            Method::POST,
-            format!("/meetings/{}/agenda", w.b_meeting),
-            vec![("title", "Planted".into())],
-        ),
-        (
-            Method::POST,
-            format!("/meetings/{}/agenda/{}/up", w.b_meeting, w.b_item),
-            vec![],
-        ),
-        (
-            Method::POST,
-            format!("/meetings/{}/agenda/{}/remove", w.b_meeting, w.b_item),
-            vec![],
-        ),
-        (
-            Method::POST,
-            format!("/meetings/{}/agenda/{}/speakers", w.b_meeting, w.b_item),
-            vec![("person_id", w.b_person.to_string())],
-        ),
-        (
-            Method::POST,
-            format!("/meetings/{}/agenda/{}/documents", w.b_meeting, w.b_item),
-            vec![("title", "Planted".into())],
-        ),
-        (
-            Method::POST,
-            format!("/meetings/{}/speeches/{}/start", w.b_meeting, w.b_speech),
-            vec![],
-        ),
-        (
-            Method::POST,
-            format!("/meetings/{}/speeches/{}/given", w.b_meeting, w.b_speech),
-            vec![],
-        ),
-        (
-            Method::POST,
-            format!("/meetings/{}/speeches/{}/withdraw", w.b_meeting, w.b_speech),
-            vec![],
-        ),
-        (
-            Method::POST,
-            format!("/meetings/{}/speeches/{}/text", w.b_meeting, w.b_speech),
-            vec![("body", "Planted".into())],
-        ),
-        (
-            Method::POST,
-            format!("/meetings/{}/minutes", w.b_meeting),
-            vec![("minutes", "Planted".into())],
-        ),
-        (
-            Method::POST,
-            format!("/meetings/{}/decisions", w.b_meeting),
-            vec![
-                ("title", "Planted".into()),
-                ("source", "committee_meeting".into()),
-            ],
-        ),
-        (
-            Method::POST,
-            format!("/meetings/{}/close", w.b_meeting),
-            vec![],
-        ),
-        (
-            Method::POST,
-            format!("/units/{b}/commendations"),
-            vec![
-                ("person_ids", w.b_person.to_string()),
-                ("kind", "citation".into()),
-                ("title", "Planted".into()),
-            ],
-        ),
-        (
-            Method::POST,
-            format!("/meetings/{}/commendations", w.b_meeting),
-            vec![
-                ("unit_id", b.to_string()),
-                ("person_ids", w.b_person.to_string()),
-                ("kind", "citation".into()),
-                ("title", "Planted".into()),
-            ],
-        ),
-        (
-            Method::POST,
-            format!("/units/{b}/model-units"),
-            vec![
-                ("unit_id", w.b_cell.to_string()),
-                ("reason", "Planted".into()),
-            ],
-        ),
-        (
-            Method::POST,
-            format!("/model-units/{}/end", w.b_designation),
-            vec![],
-        ),
-        (
-            Method::POST,
-            format!("/units/{b}/bulletins"),
-            vec![("title", "Planted".into())],
-        ),
-        (
-            Method::POST,
-            format!("/meetings/{}/bulletin", w.b_meeting),
-            vec![],
-        ),
-        (Method::GET, format!("/bulletins/{}", w.b_bulletin), vec![]),
-        (Method::GET, format!("/bulletins/{}", w.b_draft), vec![]),
-        (
-            Method::GET,
-            format!("/bulletins/{}/export.md", w.b_bulletin),
-            vec![],
-        ),
-        (
-            Method::POST,
-            format!("/bulletins/{}/articles", w.b_draft),
-            vec![("heading", "Planted".into())],
-        ),
-        (
-            Method::POST,
-            format!("/bulletins/{}/articles/{}/edit", w.b_draft, w.b_article),
-            vec![("heading", "Planted".into())],
-        ),
-        (
-            Method::POST,
-            format!("/bulletins/{}/articles/{}/remove", w.b_draft, w.b_article),
-            vec![],
-        ),
-        (
-            Method::POST,
-            format!("/bulletins/{}/publish", w.b_draft),
-            vec![],
-        ),
-        (
-            Method::POST,
-            format!("/bulletins/{}/acknowledge", w.b_bulletin),
-            vec![("unit_id", w.b_cell.to_string())],
-        ),
+    let sections = [
+        "positions",
+        "transfers",
+        "plans",
+        "decisions",
+        "meetings",
+        "bulletins",
+        "commendations",
+        "talents",
+        "people",
+        "units",
     ]
+    .map(|key| (Method::GET, format!("/units/{b}/sections/{key}"), vec![]));
+    sections
+        .into_iter()
+        .chain([
+            (Method::GET, format!("/units/{b}"), vec![]),
+            (
+                Method::POST,
+                format!(
+                    "/admin/accounts/{}/tokens/{}/revoke",
+                    w.b_account, w.b_token
+                ),
+                vec![],
+            ),
+            (Method::GET, format!("/units/{}", w.b_cell), vec![]),
+            (
+                Method::POST,
+                format!("/units/{b}/children"),
+                vec![("name", "Intruder".into()), ("level", "cell".into())],
+            ),
+            (
+                Method::POST,
+                format!("/units/{b}/rename"),
+                vec![("name", "Renamed".into())],
+            ),
+            (
+                Method::GET,
+                format!("/admin/accounts/{}", w.b_account),
+                vec![],
+            ),
+            (
+                Method::POST,
+                format!("/admin/accounts/{}/roles", w.b_account),
+                vec![
+                    ("role", "viewer".into()),
+                    ("unit_id", w.b.to_string()),
+                    ("scope", "unit".into()),
+                ],
+            ),
+            (
+                Method::POST,
+                format!("/admin/accounts/{}/password", w.b_account),
+                vec![("password", "taken over password".into())],
+            ),
+            (
+                Method::POST,
+                format!("/admin/accounts/{}/disabled", w.b_account),
+                vec![("disabled", "true".into())],
+            ),
+            (
+                Method::POST,
+                format!("/admin/roles/{}/revoke", w.b_role),
+                vec![],
+            ),
+            (Method::GET, format!("/people/{}", w.b_person), vec![]),
+            (
+                Method::POST,
+                "/admin/accounts".to_string(),
+                vec![
+                    ("username", "plant".into()),
+                    ("display_name", "Plant".into()),
+                    ("home_unit_id", b.to_string()),
+                    ("password", "planted password".into()),
+                ],
+            ),
+            (
+                Method::POST,
+                format!("/people/{}/transfers", w.b_person),
+                vec![("to_unit_id", w.a.to_string())],
+            ),
+            (
+                Method::POST,
+                format!("/transfers/{}/acknowledge", w.b_transfer),
+                vec![],
+            ),
+            (
+                Method::POST,
+                format!("/transfers/{}/cancel", w.b_transfer),
+                vec![],
+            ),
+            (
+                Method::POST,
+                format!("/people/{}/skills", w.b_person),
+                vec![("skill_id", w.skill.to_string()), ("level", "5".into())],
+            ),
+            (
+                Method::POST,
+                format!("/people/{}/skills/{}/remove", w.b_person, w.skill),
+                vec![],
+            ),
+            (
+                Method::POST,
+                format!("/admin/accounts/{}/person", w.b_account),
+                vec![("person_id", "".into())],
+            ),
+            (
+                Method::POST,
+                format!("/units/{b}/positions"),
+                vec![
+                    ("position_type", "technical_head".into()),
+                    ("person_id", w.b_person.to_string()),
+                ],
+            ),
+            (
+                Method::POST,
+                format!("/positions/{}/end", w.b_position),
+                vec![],
+            ),
+            (
+                Method::POST,
+                format!("/units/{}/positions", w.a),
+                vec![
+                    ("position_type", "committee_member".into()),
+                    ("person_id", w.b_person.to_string()),
+                ],
+            ),
+            (
+                Method::POST,
+                format!("/people/{}/status", w.b_person),
+                vec![("status", "left".into())],
+            ),
+            (
+                Method::POST,
+                format!("/units/{b}/people"),
+                vec![("full_name", "Planted".into()), ("status", "member".into())],
+            ),
+            (
+                Method::POST,
+                format!("/units/{b}/move"),
+                vec![("parent_id", w.a.to_string())],
+            ),
+            (
+                Method::POST,
+                format!("/units/{}/move", w.a_cell),
+                vec![("parent_id", b.to_string())],
+            ),
+            (Method::GET, format!("/units/{b}/history"), vec![]),
+            (Method::GET, format!("/decisions/{}", w.b_decision), vec![]),
+            (
+                Method::POST,
+                format!("/decisions/{}/adopt", w.b_decision),
+                vec![("unit_id", w.b_cell.to_string())],
+            ),
+            (
+                Method::POST,
+                format!("/units/{b}/decisions"),
+                vec![("title", "Planted".into()), ("source", "other".into())],
+            ),
+            (Method::GET, format!("/units/{b}/export/people.csv"), vec![]),
+            (Method::GET, format!("/units/{b}/export/units.xlsx"), vec![]),
+            (Method::GET, format!("/units/{b}/import"), vec![]),
+            (
+                Method::POST,
+                format!("/units/{b}/merge"),
+                vec![("into_id", w.a.to_string())],
+            ),
+            (
+                Method::POST,
+                format!("/units/{}/merge", w.a_cell),
+                vec![("into_id", b.to_string())],
+            ),
+            (Method::POST, format!("/units/{}/close", w.b_cell), vec![]),
+            (
+                Method::POST,
+                "/admin/profile".into(),
+                vec![("profile", "trade_union".into())],
+            ),
+            (Method::GET, format!("/plans/{}", w.b_plan), vec![]),
+            (
+                Method::POST,
+                format!("/units/{b}/plans"),
+                vec![("title", "Planted".into()), ("period_kind", "year".into())],
+            ),
+            (
+                Method::POST,
+                format!("/plans/{}/targets", w.b_plan),
+                vec![
+                    ("title", "Planted".into()),
+                    ("category", "economic".into()),
+                    ("kind", "milestone".into()),
+                ],
+            ),
+            (Method::GET, format!("/targets/{}", w.b_target), vec![]),
+            (
+                Method::POST,
+                format!("/targets/{}/check-ins", w.b_target),
+                vec![("value", "50".into()), ("narrative", "planted".into())],
+            ),
+            (
+                Method::POST,
+                format!("/targets/{}/cascade", w.b_target),
+                vec![("rollup", "mean".into()), ("unit", w.b_cell.to_string())],
+            ),
+            (
+                Method::POST,
+                format!("/targets/{}/cascade", w.a_target),
+                vec![("rollup", "mean".into()), ("unit", b.to_string())],
+            ),
+            (
+                Method::POST,
+                format!("/targets/{}/delete", w.b_target),
+                vec![],
+            ),
+            (
+                Method::POST,
+                format!("/units/{b}/blockers"),
+                vec![("title", "Planted".into())],
+            ),
+            (
+                Method::POST,
+                format!("/blockers/{}/resolve", w.b_blocker),
+                vec![("resolution", "planted".into())],
+            ),
+            (Method::GET, format!("/units/{b}/dashboard"), vec![]),
+            (Method::GET, format!("/plans/{}/review", w.b_plan), vec![]),
+            (
+                Method::POST,
+                format!("/plans/{}/review", w.b_plan),
+                vec![("strengths", "planted".into()), ("close", "1".into())],
+            ),
+            (
+                Method::GET,
+                format!("/plans/{}/review.csv", w.b_plan),
+                vec![],
+            ),
+            (Method::GET, format!("/meetings/{}", w.b_meeting), vec![]),
+            (Method::GET, format!("/units/{b}/meetings.ics"), vec![]),
+            (
+                Method::GET,
+                format!("/people/{}/meetings.ics", w.b_person),
+                vec![],
+            ),
+            (
+                Method::POST,
+                format!("/units/{b}/meetings"),
+                vec![
+                    ("meeting_type", "cell_meeting".into()),
+                    ("title", "Planted".into()),
+                    ("held_on", "2022-03-02".into()),
+                ],
+            ),
+            (
+                Method::POST,
+                format!("/meetings/{}/participants", w.b_meeting),
+                vec![("by", "unit".into()), ("unit_id", b.to_string())],
+            ),
+            (
+                Method::POST,
+                format!("/meetings/{}/attendance", w.b_meeting),
+                vec![("a", String::new()), ("a1", "present".into())],
+            ),
+            (
+                Method::POST,
+                format!("/meetings/{}/agenda", w.b_meeting),
+                vec![("title", "Planted".into())],
+            ),
+            (
+                Method::POST,
+                format!("/meetings/{}/agenda/{}/up", w.b_meeting, w.b_item),
+                vec![],
+            ),
+            (
+                Method::POST,
+                format!("/meetings/{}/agenda/{}/remove", w.b_meeting, w.b_item),
+                vec![],
+            ),
+            (
+                Method::POST,
+                format!("/meetings/{}/agenda/{}/speakers", w.b_meeting, w.b_item),
+                vec![("person_id", w.b_person.to_string())],
+            ),
+            (
+                Method::POST,
+                format!("/meetings/{}/agenda/{}/documents", w.b_meeting, w.b_item),
+                vec![("title", "Planted".into())],
+            ),
+            (
+                Method::POST,
+                format!("/meetings/{}/speeches/{}/start", w.b_meeting, w.b_speech),
+                vec![],
+            ),
+            (
+                Method::POST,
+                format!("/meetings/{}/speeches/{}/given", w.b_meeting, w.b_speech),
+                vec![],
+            ),
+            (
+                Method::POST,
+                format!("/meetings/{}/speeches/{}/withdraw", w.b_meeting, w.b_speech),
+                vec![],
+            ),
+            (
+                Method::POST,
+                format!("/meetings/{}/speeches/{}/text", w.b_meeting, w.b_speech),
+                vec![("body", "Planted".into())],
+            ),
+            (
+                Method::POST,
+                format!("/meetings/{}/minutes", w.b_meeting),
+                vec![("minutes", "Planted".into())],
+            ),
+            (
+                Method::POST,
+                format!("/meetings/{}/decisions", w.b_meeting),
+                vec![
+                    ("title", "Planted".into()),
+                    ("source", "committee_meeting".into()),
+                ],
+            ),
+            (
+                Method::POST,
+                format!("/meetings/{}/close", w.b_meeting),
+                vec![],
+            ),
+            (
+                Method::POST,
+                format!("/units/{b}/commendations"),
+                vec![
+                    ("person_ids", w.b_person.to_string()),
+                    ("kind", "citation".into()),
+                    ("title", "Planted".into()),
+                ],
+            ),
+            (
+                Method::POST,
+                format!("/meetings/{}/commendations", w.b_meeting),
+                vec![
+                    ("unit_id", b.to_string()),
+                    ("person_ids", w.b_person.to_string()),
+                    ("kind", "citation".into()),
+                    ("title", "Planted".into()),
+                ],
+            ),
+            (
+                Method::POST,
+                format!("/units/{b}/model-units"),
+                vec![
+                    ("unit_id", w.b_cell.to_string()),
+                    ("reason", "Planted".into()),
+                ],
+            ),
+            (
+                Method::POST,
+                format!("/model-units/{}/end", w.b_designation),
+                vec![],
+            ),
+            (
+                Method::POST,
+                format!("/units/{b}/bulletins"),
+                vec![("title", "Planted".into())],
+            ),
+            (
+                Method::POST,
+                format!("/meetings/{}/bulletin", w.b_meeting),
+                vec![],
+            ),
+            (Method::GET, format!("/bulletins/{}", w.b_bulletin), vec![]),
+            (Method::GET, format!("/bulletins/{}", w.b_draft), vec![]),
+            (
+                Method::GET,
+                format!("/bulletins/{}/export.md", w.b_bulletin),
+                vec![],
+            ),
+            (
+                Method::POST,
+                format!("/bulletins/{}/articles", w.b_draft),
+                vec![("heading", "Planted".into())],
+            ),
+            (
+                Method::POST,
+                format!("/bulletins/{}/articles/{}/edit", w.b_draft, w.b_article),
+                vec![("heading", "Planted".into())],
+            ),
+            (
+                Method::POST,
+                format!("/bulletins/{}/articles/{}/remove", w.b_draft, w.b_article),
+                vec![],
+            ),
+            (
+                Method::POST,
+                format!("/bulletins/{}/publish", w.b_draft),
+                vec![],
+            ),
+            (
+                Method::POST,
+                format!("/bulletins/{}/acknowledge", w.b_bulletin),
+                vec![("unit_id", w.b_cell.to_string())],
+            ),
+        ])
+        .collect()
 }
 
 async fn page_request(
@@ -1785,7 +1801,7 @@ async fn roles_map_to_what_each_may_do_inside_its_own_unit() {
     // The viewer reads A but cannot change it (403: visible, not allowed).
     let mut viewer = w.t.login("viewer_a").await;
     assert_eq!(
-        viewer.get(&format!("/units/{}", w.a)).await.status,
+        viewer.page(&format!("/units/{}", w.a)).await.status,
         StatusCode::OK
     );
     let r = viewer
@@ -1803,7 +1819,7 @@ async fn roles_map_to_what_each_may_do_inside_its_own_unit() {
     for user in ["member_a", "nobody_a"] {
         let mut c = w.t.login(user).await;
         assert_eq!(
-            c.get(&format!("/units/{}", w.a)).await.status,
+            c.page(&format!("/units/{}", w.a)).await.status,
             StatusCode::NOT_FOUND
         );
         let home = c.get("/").await;
@@ -1837,7 +1853,7 @@ async fn roles_map_to_what_each_may_do_inside_its_own_unit() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let page = sec.get(&format!("/units/{}", w.a)).await;
+    let page = sec.page(&format!("/units/{}", w.a)).await;
     assert!(page.body.contains("Primary A (renamed)"));
     assert!(page.body.contains("The unit was saved."));
     // The province above A is visible in breadcrumbs but not openable.
@@ -1848,7 +1864,7 @@ async fn roles_map_to_what_each_may_do_inside_its_own_unit() {
             .contains(&format!("href=\"/units/{}\"", w.province))
     );
     assert_eq!(
-        sec.get(&format!("/units/{}", w.province)).await.status,
+        sec.page(&format!("/units/{}", w.province)).await.status,
         StatusCode::NOT_FOUND
     );
     // An administrator of A cannot grant a role reaching above A.
@@ -1870,7 +1886,7 @@ async fn roles_map_to_what_each_may_do_inside_its_own_unit() {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let mut nobody_c = w.t.login("nobody_a").await;
     assert_eq!(
-        nobody_c.get(&format!("/units/{}", w.a)).await.status,
+        nobody_c.page(&format!("/units/{}", w.a)).await.status,
         StatusCode::OK,
         "the new role takes effect"
     );
@@ -2125,7 +2141,7 @@ async fn a_secretary_runs_the_people_of_their_unit() {
     assert_eq!(detail["counters"]["people.candidate"]["own"], 1);
     assert_eq!(detail["counters"]["cells"]["subtree"], 1);
     let page = sec
-        .get(&format!("/units/{}?subtree=1&q=%EA%B9%80", w.a))
+        .page(&format!("/units/{}?subtree=1&q=%EA%B9%80", w.a))
         .await;
     let rows = page
         .body
@@ -2331,7 +2347,7 @@ async fn appointments_lead_trio_and_vacancies() {
         trio["lead"][1]["holder"].is_null(),
         "administrative head vacant"
     );
-    let page = sec.get(&format!("/units/{}", w.a)).await;
+    let page = sec.page(&format!("/units/{}", w.a)).await;
     assert!(
         page.body.contains("Hong Il Chon") && page.body.contains("Vacant"),
         "{}",
@@ -2742,7 +2758,7 @@ async fn transfers_are_issued_acknowledged_and_expire() {
         .await
         .json();
     let id = out[0]["id"].as_i64().unwrap();
-    let page = sec_b.get(&format!("/units/{}", w.b)).await;
+    let page = sec_b.page(&format!("/units/{}", w.b)).await;
     assert!(
         page.body.contains("Yun Song Mi") && page.body.contains(&format!("id=\"ack-{id}\"")),
         "{}",

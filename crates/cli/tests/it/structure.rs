@@ -123,7 +123,7 @@ async fn merge_carries_people_positions_and_children_and_keeps_history() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.json()["field"], "unit_id");
-    let page = sec.get(&format!("/units/{mine}")).await;
+    let page = sec.page(&format!("/units/{mine}")).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("id=\"closed-notice\""));
     assert!(page.body.contains(&format!("href=\"/units/{factory}\"")));
@@ -225,7 +225,7 @@ async fn close_refuses_until_empty_and_moves_leavers_up() {
     assert_eq!(view.subtree("cells"), 0);
     assert_eq!(view.subtree("units"), 1);
     assert_eq!(view.subtree("people.left"), 2);
-    let page = admin.get(&format!("/units/{primary}")).await;
+    let page = admin.page(&format!("/units/{primary}")).await;
     assert!(page.body.contains("id=\"closed-children\""));
     t.assert_consistent().await;
     // Closing twice, or the root, is refused.
@@ -269,7 +269,7 @@ async fn profiles_rename_levels_and_refuse_to_orphan_units() {
     assert_eq!(root.level, "confederation");
     let local = t.unit("Local 12", "local_union", t.root).await;
     let group = t.unit("Night shift", "workplace_group", local).await;
-    let page = admin.get(&format!("/units/{local}")).await;
+    let page = admin.page(&format!("/units/{local}")).await;
     assert!(
         page.body.contains("Workplace group"),
         "built-in names are translated"
@@ -308,7 +308,7 @@ async fn profiles_rename_levels_and_refuse_to_orphan_units() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let page = admin.get(&format!("/units/{group}")).await;
+    let page = admin.page(&format!("/units/{group}")).await;
     assert!(page.body.contains("Shop floor"));
     // Errors name the line.
     let r = admin
@@ -520,14 +520,14 @@ async fn the_people_list_narrows_to_one_cell() {
         body[start..end].to_string()
     };
     let page = admin
-        .get(&format!("/units/{primary}?subtree=1&cell={c1}"))
+        .page(&format!("/units/{primary}?subtree=1&cell={c1}"))
         .await;
     let rows = table(&page.body);
     assert!(rows.contains("Han Pressman"));
     assert!(!rows.contains("O Painter"));
     // A cell that is not below the unit is ignored, not followed.
     let page = admin
-        .get(&format!("/units/{primary}?subtree=1&cell={elsewhere}"))
+        .page(&format!("/units/{primary}?subtree=1&cell={elsewhere}"))
         .await;
     let rows = table(&page.body);
     assert!(rows.contains("O Painter") && rows.contains("Han Pressman"));
@@ -612,21 +612,21 @@ async fn pickers_search_units_and_people_by_name() {
     t.unit("Zulu Needle Department", "department", t.root).await;
     t.person(cell, "Kim Findable", "member").await;
     let mut admin = t.login("root").await;
-    let page = admin.get(&format!("/units/{cell}")).await;
+    let page = admin.page(&format!("/units/{cell}")).await;
     assert!(page.body.contains("Only the first 100 are listed"));
     assert!(
         !page.body.contains("Zulu Needle Department"),
         "beyond the first 100"
     );
-    let page = admin.get(&format!("/units/{cell}?unit_q=needle")).await;
+    let page = admin.page(&format!("/units/{cell}?unit_q=needle")).await;
     assert!(page.body.contains("Zulu Needle Department"));
     assert!(!page.body.contains("Target 001"));
     let page = admin
-        .get(&format!("/units/{primary}?person_q=findable"))
+        .page(&format!("/units/{primary}?person_q=findable"))
         .await;
     assert!(page.body.contains("Kim Findable"));
     let page = admin
-        .get(&format!("/units/{primary}?person_q=nobody"))
+        .page(&format!("/units/{primary}?person_q=nobody"))
         .await;
     assert!(!page.body.contains("id=\"pos-person\""));
 }
@@ -692,7 +692,7 @@ async fn units_sit_only_under_the_levels_the_profile_allows() {
         "{}",
         r.body
     );
-    let page = admin.get(&format!("/units/{farm}")).await;
+    let page = admin.page(&format!("/units/{farm}")).await;
     assert!(page.body.contains("<option value=\"cell\">"));
     assert!(!page.body.contains("<option value=\"primary_committee\">"));
     // Moves: a cell under a county, a primary committee under a cell.
@@ -877,4 +877,95 @@ async fn units_sit_only_under_the_levels_the_profile_allows() {
         "{err}"
     );
     t.assert_consistent().await;
+}
+
+#[tokio::test]
+async fn the_unit_page_is_a_shell_whose_sections_load_on_their_own() {
+    let t = TestApp::new().await;
+    let province = t
+        .unit("South Hamgyong", "provincial_committee", t.root)
+        .await;
+    let factory = t
+        .unit("Ryongsong Factory", "primary_committee", province)
+        .await;
+    let mut admin = t.login("root").await;
+    let keys = [
+        "positions",
+        "transfers",
+        "plans",
+        "decisions",
+        "meetings",
+        "bulletins",
+        "commendations",
+        "talents",
+        "people",
+        "units",
+    ];
+
+    // The shell carries the heading and counters, and a slot per section
+    // that htmx fills; the contents are not in it.
+    let shell = admin.get(&format!("/units/{factory}?q=Kim")).await;
+    assert_eq!(shell.status, StatusCode::OK);
+    assert!(shell.body.contains("id=\"count-units\""));
+    assert!(!shell.body.contains("id=\"people-table\"") && !shell.body.contains("id=\"convene\""));
+    for key in keys {
+        assert!(
+            shell
+                .body
+                .contains(&format!("hx-get=\"/units/{factory}/sections/{key}?q=Kim\"")),
+            "slot of {key} passes the page's query on: {}",
+            shell.body
+        );
+    }
+
+    // A section asked by htmx is the section alone; asked by a browser
+    // without script, it is a page of its own.
+    for key in keys {
+        let part = admin
+            .send(
+                Method::GET,
+                &format!("/units/{factory}/sections/{key}"),
+                None,
+                Vec::new(),
+                &[("hx-request", "true".into())],
+            )
+            .await;
+        assert_eq!(part.status, StatusCode::OK, "{key}");
+        assert!(part.body.starts_with(&format!(
+            "<div class=\"unit-section\" id=\"section-{key}\">"
+        )));
+        assert!(!part.body.contains("<html"), "{key} is a fragment");
+        let page = admin.get(&format!("/units/{factory}/sections/{key}")).await;
+        assert_eq!(page.status, StatusCode::OK, "{key}");
+        assert!(page.body.contains("<html") && page.body.contains("id=\"back-to-unit\""));
+    }
+    let r = admin
+        .get(&format!("/units/{factory}/sections/nothing-here"))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    // A form's error re-renders its own section only, with the error.
+    let r = admin
+        .post_form(
+            &format!("/units/{factory}/meetings"),
+            &[
+                ("meeting_type", "primary_general"),
+                ("title", ""),
+                ("held_on", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("id=\"form-error\""));
+    assert!(r.body.contains("id=\"section-meetings\""));
+    assert!(!r.body.contains("id=\"section-people\"") && !r.body.contains("id=\"section-units\""));
+    let r = admin
+        .post_form(
+            &format!("/units/{factory}/children"),
+            &[("name", "Cell"), ("level", "provincial_committee")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("id=\"form-error\"") && r.body.contains("id=\"section-units\""));
+    assert!(!r.body.contains("id=\"section-meetings\""));
 }

@@ -15,7 +15,7 @@ use grassroots_app::accounts::{AccountDetail, CreateInput, OwnRecord};
 use grassroots_app::auth::Authenticated;
 use grassroots_app::people::{self, PersonInput, PersonRecord};
 use grassroots_app::positions::{self, UnitPositions};
-use grassroots_app::{AppError, accounts, audit, roles, tokens, units};
+use grassroots_app::{AppError, accounts, audit, roles, tokens, units as unit_svc};
 use grassroots_core::{AccountId, Assignment, FieldError, Role, ScopeKind, UnitId};
 use grassroots_store::accounts::Account;
 use grassroots_store::audit::AuditRecord;
@@ -33,11 +33,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 mod bulletins;
+mod commendations;
 mod decisions;
-mod honours;
 mod meetings;
 mod plans;
-mod structure;
+mod units;
 
 use crate::AppState;
 use crate::error::{ErrorBody, WebError, WebResult};
@@ -74,12 +74,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create_child))
         .routes(routes!(list_people, add_person))
         .routes(routes!(move_unit))
-        .routes(routes!(structure::merge_unit))
-        .routes(routes!(structure::close_unit))
-        .routes(routes!(structure::unit_history))
-        .routes(routes!(structure::get_profile, structure::set_profile))
-        .routes(routes!(structure::export_file))
-        .routes(routes!(structure::import_file))
+        .routes(routes!(units::merge_unit))
+        .routes(routes!(units::close_unit))
+        .routes(routes!(units::unit_history))
+        .routes(routes!(units::get_profile, units::set_profile))
+        .routes(routes!(units::export_file))
+        .routes(routes!(units::import_file))
         .routes(routes!(
             decisions::issue_decision,
             decisions::unit_decisions
@@ -130,10 +130,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(meetings::write_minutes))
         .routes(routes!(meetings::adopt_decision_at_meeting))
         .routes(routes!(meetings::close_meeting))
-        .routes(routes!(honours::confer, honours::roll))
-        .routes(routes!(honours::person_commendations))
-        .routes(routes!(honours::designate, honours::designations))
-        .routes(routes!(honours::end_designation))
+        .routes(routes!(commendations::confer, commendations::roll))
+        .routes(routes!(commendations::person_commendations))
+        .routes(routes!(
+            commendations::designate,
+            commendations::designations
+        ))
+        .routes(routes!(commendations::end_designation))
         .routes(routes!(
             bulletins::create_bulletin,
             bulletins::unit_bulletins
@@ -365,7 +368,7 @@ async fn list_units(
     Query(p): Query<Paging>,
 ) -> WebResult<Json<Vec<Unit>>> {
     Ok(Json(
-        units::list(
+        unit_svc::list(
             &s.app,
             &c.actor,
             p.limit.unwrap_or(100),
@@ -416,7 +419,7 @@ async fn get_unit(
     Caller(c): Caller,
     Path(id): Path<UnitId>,
 ) -> WebResult<Json<UnitDetail>> {
-    let v = units::view(&s.app, &c.actor, id).await?;
+    let v = unit_svc::view(&s.app, &c.actor, id).await?;
     Ok(Json(UnitDetail {
         unit: v.unit,
         path: v
@@ -461,7 +464,7 @@ async fn create_child(
     Path(id): Path<UnitId>,
     Body(b): Body<NewUnit>,
 ) -> WebResult<(StatusCode, Json<Unit>)> {
-    let unit = units::create(&s.app, &c.actor, id, &b.name, &b.level, &b.external_id).await?;
+    let unit = unit_svc::create(&s.app, &c.actor, id, &b.name, &b.level, &b.external_id).await?;
     Ok((StatusCode::CREATED, Json(unit)))
 }
 
@@ -486,7 +489,7 @@ async fn rename_unit(
     Body(b): Body<UnitPatch>,
 ) -> WebResult<Json<Unit>> {
     Ok(Json(
-        units::update(
+        unit_svc::update(
             &s.app,
             &c.actor,
             id,
@@ -898,7 +901,7 @@ async fn move_unit(
     Body(b): Body<MoveBody>,
 ) -> WebResult<Json<Unit>> {
     Ok(Json(
-        units::move_unit(&s.app, &c.actor, id, b.parent_id).await?,
+        unit_svc::move_unit(&s.app, &c.actor, id, b.parent_id).await?,
     ))
 }
 

@@ -3,6 +3,7 @@
 //! the print layout (header, date line in the calendar era, articles) and
 //! the bulletin can be exported as Markdown.
 
+use super::sections::{SectionCtx, SectionFuture, UnitSection, html};
 use askama::Template;
 use axum::extract::Path;
 use axum::http::{StatusCode, header};
@@ -260,7 +261,7 @@ pub async fn create(
             &format!("/bulletins/{}", b.id),
             "flash-bulletin-created",
         )),
-        Err(e) => super::units::form_failed(&p, unit_id, e).await,
+        Err(e) => super::sections::form_failed(&p, unit_id, "bulletins", e).await,
     }
 }
 
@@ -340,4 +341,33 @@ pub async fn acknowledge(
     }
     .await;
     done(&p, id, "flash-bulletin-acknowledged", result).await
+}
+
+#[derive(Template)]
+#[template(path = "bulletins/unit_section.html")]
+struct BulletinsSection {
+    l: Layout,
+    view: grassroots_app::units::UnitAccess,
+    bulletins: grassroots_app::bulletins::UnitBulletins,
+    dates: super::Dates,
+}
+
+/// The unit page's bulletins: received (to acknowledge), its own, and a
+/// new one.
+pub(crate) const UNIT_SECTION: UnitSection = UnitSection {
+    key: "bulletins",
+    title: "bulletins-title",
+    render: unit_section,
+};
+
+fn unit_section<'a>(cx: &'a SectionCtx<'a>) -> SectionFuture<'a> {
+    Box::pin(async move {
+        let (p, id) = (cx.p, cx.view.unit.id);
+        html(&BulletinsSection {
+            l: cx.layout(),
+            bulletins: grassroots_app::bulletins::of_unit(&p.state.app, &p.auth.actor, id).await?,
+            dates: super::Dates::load(p).await?,
+            view: cx.view.clone(),
+        })
+    })
 }

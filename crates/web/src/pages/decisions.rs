@@ -1,6 +1,7 @@
 //! Decision pages: issue from a unit, adopt in an addressed unit, and the
 //! adoption roll-up with drill-down.
 
+use super::sections::{SectionCtx, SectionFuture, UnitSection, html};
 use askama::Template;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
@@ -88,6 +89,42 @@ pub async fn issue(
             &format!("/decisions/{}", d.id),
             "flash-decision-issued",
         )),
-        Err(e) => super::units::form_failed(&p, id, e).await,
+        Err(e) => super::sections::form_failed(&p, id, "decisions", e).await,
     }
+}
+
+#[derive(Template)]
+#[template(path = "decisions/unit_section.html")]
+struct DecisionsSection {
+    l: Layout,
+    view: grassroots_app::units::UnitAccess,
+    decisions: grassroots_app::decisions::UnitDecisions,
+    plans: Vec<grassroots_store::plans::Plan>,
+    levels: Vec<(String, String)>,
+    sources: Vec<String>,
+}
+
+/// The unit page's decisions: received (to adopt), issued, and issuing.
+pub(crate) const UNIT_SECTION: UnitSection = UnitSection {
+    key: "decisions",
+    title: "decisions-title",
+    render: unit_section,
+};
+
+fn unit_section<'a>(cx: &'a SectionCtx<'a>) -> SectionFuture<'a> {
+    Box::pin(async move {
+        let (p, id) = (cx.p, cx.view.unit.id);
+        let ln = super::LevelNames::load(p).await?;
+        html(&DecisionsSection {
+            l: cx.layout(),
+            decisions: grassroots_app::decisions::of_unit(&p.state.app, &p.auth.actor, id).await?,
+            plans: grassroots_app::plans::plans_of_unit(&p.state.app, &p.auth.actor, id).await?,
+            levels: ln.below(&cx.view.unit.level),
+            sources: grassroots_store::decisions::SOURCES
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            view: cx.view.clone(),
+        })
+    })
 }

@@ -2,6 +2,7 @@
 //! participants, record attendance, run the agenda and its list of
 //! speakers, keep texts, documents and minutes, adopt decisions, close.
 
+use super::sections::{SectionCtx, SectionFuture, UnitSection, html};
 use askama::Template;
 use axum::extract::Path;
 use axum::http::StatusCode;
@@ -272,7 +273,7 @@ pub async fn convene(
             &format!("/meetings/{}", m.id),
             "flash-meeting-convened",
         )),
-        Err(e) => super::units::form_failed(&p, unit_id, e).await,
+        Err(e) => super::sections::form_failed(&p, unit_id, "meetings", e).await,
     }
 }
 
@@ -494,4 +495,58 @@ pub async fn confer(p: Page, Path(id): Path<i64>, body: axum::body::Bytes) -> We
         result,
     )
     .await
+}
+
+#[derive(Template)]
+#[template(path = "meetings/unit_section.html")]
+struct MeetingsSection {
+    l: Layout,
+    view: grassroots_app::units::UnitAccess,
+    meetings: meetings::UnitMeetings,
+    regularity: meetings::Regularity,
+    meeting_types: Vec<(String, String)>,
+    dates: super::Dates,
+}
+
+/// The unit page's meetings: convened, invited to, regularity below, and
+/// convening.
+pub(crate) const UNIT_SECTION: UnitSection = UnitSection {
+    key: "meetings",
+    title: "meetings-title",
+    render: unit_section,
+};
+
+fn unit_section<'a>(cx: &'a SectionCtx<'a>) -> SectionFuture<'a> {
+    Box::pin(async move {
+        let (p, id) = (cx.p, cx.view.unit.id);
+        let mut regularity = meetings::regularity(&p.state.app, &p.auth.actor, id).await?;
+        regularity.overdue.truncate(20);
+        html(&MeetingsSection {
+            l: cx.layout(),
+            meetings: meetings::of_unit(&p.state.app, &p.auth.actor, id).await?,
+            regularity,
+            meeting_types: type_names(p).await?,
+            dates: super::Dates::load(p).await?,
+            view: cx.view.clone(),
+        })
+    })
+}
+
+impl MeetingsSection {
+    /// A share as a percentage, or a dash when nothing was counted.
+    fn rate(&self, part: &i64, whole: &i64) -> String {
+        if *whole > 0 {
+            format!("{:.0} %", *part as f64 * 100.0 / *whole as f64)
+        } else {
+            "–".to_string()
+        }
+    }
+
+    /// The translated name of a meeting type.
+    fn meeting_type_name(&self, key: &str) -> String {
+        self.meeting_types
+            .iter()
+            .find(|(k, _)| k == key)
+            .map_or_else(|| key.to_string(), |(_, n)| n.clone())
+    }
 }

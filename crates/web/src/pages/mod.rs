@@ -6,15 +6,16 @@ pub(crate) mod admin;
 mod auth;
 pub(crate) mod bulletins;
 pub(crate) mod calendar;
-mod decisions;
+pub(crate) mod commendations;
+pub(crate) mod decisions;
 mod form;
-mod honours;
 mod imports;
 mod me;
-mod meetings;
-mod people;
-mod plans;
-mod units;
+pub(crate) mod meetings;
+pub(crate) mod people;
+pub(crate) mod plans;
+pub(crate) mod sections;
+pub(crate) mod units;
 
 use askama::Template;
 use axum::Router;
@@ -42,14 +43,15 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(units::home))
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/logout", post(auth::logout))
-        .route("/units/{id}", get(units::show))
+        .route("/units/{id}", get(sections::show))
         .route("/units/{id}/children", post(units::create_child))
         .route("/units/{id}/rename", post(units::rename))
-        .route("/units/{id}/people", post(units::add_person))
+        .route("/units/{id}/people", post(people::add_person))
         .route("/units/{id}/move", post(units::move_unit))
         .route("/units/{id}/merge", post(units::merge))
         .route("/units/{id}/close", post(units::close))
         .route("/units/{id}/history", get(units::history))
+        .route("/units/{id}/sections/{key}", get(sections::show_section))
         .route(
             "/units/{id}/import",
             get(imports::form)
@@ -82,9 +84,9 @@ pub fn routes() -> Router<AppState> {
         .route("/meetings/{id}/close", post(meetings::close))
         .route("/meetings/{id}/commendations", post(meetings::confer))
         .route("/meetings/{id}/bulletin", post(bulletins::compose))
-        .route("/units/{id}/commendations", post(honours::confer))
-        .route("/units/{id}/model-units", post(honours::designate))
-        .route("/model-units/{id}/end", post(honours::end))
+        .route("/units/{id}/commendations", post(commendations::confer))
+        .route("/units/{id}/model-units", post(commendations::designate))
+        .route("/model-units/{id}/end", post(commendations::end))
         .route("/units/{id}/bulletins", post(bulletins::create))
         .route("/bulletins/{id}", get(bulletins::show))
         .route("/bulletins/{id}/export.md", get(bulletins::export))
@@ -124,9 +126,9 @@ pub fn routes() -> Router<AppState> {
         .route("/people/{id}/transfers", post(people::issue_transfer))
         .route(
             "/transfers/{id}/acknowledge",
-            post(units::acknowledge_transfer),
+            post(people::acknowledge_transfer),
         )
-        .route("/transfers/{id}/cancel", post(units::cancel_transfer))
+        .route("/transfers/{id}/cancel", post(people::cancel_transfer))
         .route(
             "/people/{id}/skills/{skill}/remove",
             post(people::remove_skill),

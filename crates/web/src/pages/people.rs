@@ -6,14 +6,19 @@ use axum::Form;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
-use grassroots_app::people::{self, PersonRecord};
+use grassroots_app::people::{self, PersonInput, PersonRecord};
+use grassroots_app::units::UnitAccess;
 use grassroots_app::{positions, units};
+use grassroots_core::UnitId;
 use grassroots_store::people::STATUSES;
+use grassroots_store::people::{PeopleFilter, Person};
 use grassroots_store::positions::Position;
 use grassroots_store::skills::PersonSkill;
+use grassroots_store::skills::Talent;
 use serde::Deserialize;
 
-use super::{FormError, Layout, Page, render};
+use super::sections::{SectionCtx, SectionFuture, UnitQuery, UnitSection, form_failed, html};
+use super::{FormError, Layout, LevelNames, Page, render};
 use crate::error::WebResult;
 use crate::middleware::redirect_with_flash;
 
@@ -223,4 +228,230 @@ pub async fn issue_transfer(
             person_page(&p, id, StatusCode::UNPROCESSABLE_ENTITY, Some(err)).await
         }
     }
+}
+
+/// Form to add a person.
+#[derive(Deserialize)]
+pub struct PersonForm {
+    full_name: String,
+    status: String,
+    #[serde(default)]
+    contact: String,
+    #[serde(default)]
+    joined_on: String,
+    #[serde(default)]
+    external_id: String,
+}
+
+/// `POST /units/{id}/people`.
+pub async fn add_person(
+    p: Page,
+    Path(id): Path<UnitId>,
+    Form(f): Form<PersonForm>,
+) -> WebResult<Response> {
+    let input = PersonInput {
+        full_name: f.full_name,
+        contact: f.contact,
+        status: f.status,
+        joined_on: f.joined_on,
+        external_id: f.external_id,
+    };
+    match people::create(&p.state.app, &p.auth.actor, id, input).await {
+        Ok(_) => Ok(redirect_with_flash(
+            &p.state,
+            &format!("/units/{id}"),
+            "flash-person-added",
+        )),
+        Err(e) => form_failed(&p, id, "people", e).await,
+    }
+}
+
+/// `POST /transfers/{id}/acknowledge`: the receiving unit takes the person.
+pub async fn acknowledge_transfer(p: Page, Path(id): Path<i64>) -> WebResult<Response> {
+    let t = grassroots_app::transfers::acknowledge(&p.state.app, &p.auth.actor, id).await?;
+    Ok(redirect_with_flash(
+        &p.state,
+        &format!("/units/{}", t.to_unit_id),
+        "flash-transfer-acknowledged",
+    ))
+}
+
+/// `POST /transfers/{id}/cancel`: the sending unit withdraws a transfer.
+pub async fn cancel_transfer(p: Page, Path(id): Path<i64>) -> WebResult<Response> {
+    let t = grassroots_app::transfers::cancel(&p.state.app, &p.auth.actor, id).await?;
+    Ok(redirect_with_flash(
+        &p.state,
+        &format!("/units/{}", t.from_unit_id),
+        "flash-transfer-cancelled",
+    ))
+}
+
+/// People listed on a page of the unit page's people section.
+const PAGE_SIZE: i64 = 50;
+
+#[derive(Template)]
+#[template(path = "people/unit_section.html")]
+struct PeopleSection {
+    l: Layout,
+    view: UnitAccess,
+    statuses: Vec<(String, String)>,
+    people: Vec<Person>,
+    q: String,
+    status: String,
+    subtree: bool,
+    prev_page: Option<String>,
+    next_page: Option<String>,
+    skill_options: Vec<(i64, String)>,
+    skill: i64,
+    cell_options: Vec<(i64, String)>,
+    cell: i64,
+}
+
+/// The unit page's people: the list with its filters, and adding a person.
+pub(crate) const PEOPLE: UnitSection = UnitSection {
+    key: "people",
+    title: "people-title",
+    render: people_section,
+};
+
+fn people_section<'a>(cx: &'a SectionCtx<'a>) -> SectionFuture<'a> {
+    Box::pin(async move {
+        let (p, id, query) = (cx.p, cx.view.unit.id, cx.query);
+        let q = UnitQuery::text(&query.q);
+        let wanted_status = UnitQuery::text(&query.status);
+        let subtree = query.subtree.as_deref() == Some("1");
+        let page = query.page.unwrap_or(0).max(0);
+        let wanted_skill = UnitQuery::number(&query.skill);
+        // The cells below the unit, to narrow the list to one of them.
+        let ln = LevelNames::load(p).await?;
+        let cell_options: Vec<(i64, String)> =
+            grassroots_app::units::children(&p.state.app, &p.auth.actor, id)
+                .await?
+                .into_iter()
+                .filter(|c| ln.kind(&c.level) == "cell")
+                .map(|c| (c.id, c.name))
+                .collect();
+        let wanted_cell =
+            UnitQuery::number(&query.cell).filter(|c| cell_options.iter().any(|(id, _)| id == c));
+        let mut people = people::list(
+            &p.state.app,
+            &p.auth.actor,
+            wanted_cell.unwrap_or(id),
+            PeopleFilter {
+                subtree,
+                name: (!q.is_empty()).then(|| q.clone()),
+                status: (!wanted_status.is_empty()).then(|| wanted_status.clone()),
+                skill: wanted_skill,
+                limit: PAGE_SIZE + 1,
+                offset: page * PAGE_SIZE,
+            },
+        )
+        .await?;
+        let has_more = people.len() as i64 > PAGE_SIZE;
+        people.truncate(PAGE_SIZE as usize);
+        let page_link = |n: i64| {
+            let mut params = vec![("page", n.to_string())];
+            if !q.is_empty() {
+                params.push(("q", q.clone()));
+            }
+            if !wanted_status.is_empty() {
+                params.push(("status", wanted_status.clone()));
+            }
+            if subtree {
+                params.push(("subtree", "1".into()));
+            }
+            if let Some(skill) = wanted_skill {
+                params.push(("skill", skill.to_string()));
+            }
+            if let Some(cell) = wanted_cell {
+                params.push(("cell", cell.to_string()));
+            }
+            format!(
+                "/units/{id}?{}",
+                serde_urlencoded::to_string(&params).unwrap_or_default()
+            )
+        };
+        let statuses = STATUSES
+            .iter()
+            .map(|s| (s.to_string(), p.tr.person_status(s)))
+            .collect();
+        let skill_options = grassroots_app::skills::catalogue(&p.state.app)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s.name))
+            .collect();
+        html(&PeopleSection {
+            l: cx.layout(),
+            view: cx.view.clone(),
+            statuses,
+            prev_page: (page > 0).then(|| page_link(page - 1)),
+            next_page: has_more.then(|| page_link(page + 1)),
+            people,
+            q,
+            status: wanted_status,
+            subtree,
+            skill_options,
+            skill: wanted_skill.unwrap_or(0),
+            cell_options,
+            cell: wanted_cell.unwrap_or(0),
+        })
+    })
+}
+
+#[derive(Template)]
+#[template(path = "people/talents.html")]
+struct TalentsSection {
+    l: Layout,
+    view: UnitAccess,
+    talents: Vec<Talent>,
+}
+
+/// The unit page's talents: skills held in the subtree, with counts.
+pub(crate) const TALENTS: UnitSection = UnitSection {
+    key: "talents",
+    title: "skills-talents",
+    render: talents_section,
+};
+
+fn talents_section<'a>(cx: &'a SectionCtx<'a>) -> SectionFuture<'a> {
+    Box::pin(async move {
+        let p = cx.p;
+        html(&TalentsSection {
+            l: cx.layout(),
+            talents: grassroots_app::skills::talents(&p.state.app, &p.auth.actor, cx.view.unit.id)
+                .await?,
+            view: cx.view.clone(),
+        })
+    })
+}
+
+#[derive(Template)]
+#[template(path = "people/transfers.html")]
+struct TransfersSection {
+    l: Layout,
+    view: UnitAccess,
+    transfers: Vec<grassroots_store::transfers::Transfer>,
+}
+
+/// The unit page's pending transfers, incoming and outgoing.
+pub(crate) const TRANSFERS: UnitSection = UnitSection {
+    key: "transfers",
+    title: "transfers-title",
+    render: transfers_section,
+};
+
+fn transfers_section<'a>(cx: &'a SectionCtx<'a>) -> SectionFuture<'a> {
+    Box::pin(async move {
+        let p = cx.p;
+        html(&TransfersSection {
+            l: cx.layout(),
+            transfers: grassroots_app::transfers::pending(
+                &p.state.app,
+                &p.auth.actor,
+                cx.view.unit.id,
+            )
+            .await?,
+            view: cx.view.clone(),
+        })
+    })
 }

@@ -2,6 +2,7 @@
 //! blockers, and the dashboard of any subtree with charts drawn on the
 //! server as SVG (no script needed to read them).
 
+use super::sections::{SectionCtx, SectionFuture, UnitSection, html};
 use askama::Template;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
@@ -204,7 +205,7 @@ pub async fn create_plan(
         cadence: opt(&f, "cadence"),
         decision_id: match id_in(&f, "decision_id") {
             Ok(v) => v,
-            Err(e) => return super::units::form_failed(&p, id, e).await,
+            Err(e) => return super::sections::form_failed(&p, id, "plans", e).await,
         },
     };
     match plans::create_plan(&p.state.app, &p.auth.actor, id, input).await {
@@ -213,7 +214,7 @@ pub async fn create_plan(
             &format!("/plans/{}", plan.id),
             "flash-plan-created",
         )),
-        Err(e) => super::units::form_failed(&p, id, e).await,
+        Err(e) => super::sections::form_failed(&p, id, "plans", e).await,
     }
 }
 
@@ -527,7 +528,7 @@ pub async fn open_blocker(
     .await;
     match result {
         Ok(_) => Ok(redirect_with_flash(&p.state, &back, "flash-blocker-opened")),
-        Err(e) => super::units::form_failed(&p, unit, e).await,
+        Err(e) => super::sections::form_failed(&p, unit, "plans", e).await,
     }
 }
 
@@ -574,7 +575,7 @@ pub async fn adopt(p: Page, Path(id): Path<i64>, body: axum::body::Bytes) -> Web
             &format!("/plans/{}", plan.id),
             "flash-decision-adopted",
         )),
-        Err(e) => super::units::form_failed(&p, unit, e).await,
+        Err(e) => super::sections::form_failed(&p, unit, "decisions", e).await,
     }
 }
 
@@ -1057,4 +1058,32 @@ pub async fn dismiss_reminder(p: Page, Path(id): Path<i64>) -> WebResult<Respons
         "/me/work",
         "flash-reminder-dismissed",
     ))
+}
+
+#[derive(Template)]
+#[template(path = "plans/unit_section.html")]
+struct PlansSection {
+    l: Layout,
+    view: grassroots_app::units::UnitAccess,
+    plans: Vec<grassroots_store::plans::Plan>,
+    decisions: grassroots_app::decisions::UnitDecisions,
+}
+
+/// The unit page's plans, the dashboard link and a new plan.
+pub(crate) const UNIT_SECTION: UnitSection = UnitSection {
+    key: "plans",
+    title: "plans-title",
+    render: unit_section,
+};
+
+fn unit_section<'a>(cx: &'a SectionCtx<'a>) -> SectionFuture<'a> {
+    Box::pin(async move {
+        let (p, id) = (cx.p, cx.view.unit.id);
+        html(&PlansSection {
+            l: cx.layout(),
+            plans: plans::plans_of_unit(&p.state.app, &p.auth.actor, id).await?,
+            decisions: grassroots_app::decisions::of_unit(&p.state.app, &p.auth.actor, id).await?,
+            view: cx.view.clone(),
+        })
+    })
 }

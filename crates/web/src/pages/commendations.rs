@@ -1,6 +1,9 @@
 //! Commendations conferred from a unit page, and model units designated
 //! and ended.
 
+use super::Layout;
+use super::sections::{SectionCtx, SectionFuture, UnitSection, html};
+use askama::Template;
 use axum::extract::Path;
 use axum::response::Response;
 use grassroots_app::AppError;
@@ -45,7 +48,7 @@ pub async fn confer(
             &format!("/units/{unit_id}#honours"),
             "flash-commendation-conferred",
         )),
-        Err(e) => super::units::form_failed(&p, unit_id, e).await,
+        Err(e) => super::sections::form_failed(&p, unit_id, "commendations", e).await,
     }
 }
 
@@ -72,7 +75,7 @@ pub async fn designate(
             &format!("/units/{unit_id}#honours"),
             "flash-model-designated",
         )),
-        Err(e) => super::units::form_failed(&p, unit_id, e).await,
+        Err(e) => super::sections::form_failed(&p, unit_id, "commendations", e).await,
     }
 }
 
@@ -87,4 +90,39 @@ pub async fn end(p: Page, Path(id): Path<i64>, body: axum::body::Bytes) -> WebRe
         &format!("/units/{}#honours", ended.designated_by),
         "flash-model-ended",
     ))
+}
+
+#[derive(Template)]
+#[template(path = "commendations/unit_section.html")]
+struct CommendationsSection {
+    l: Layout,
+    view: grassroots_app::units::UnitAccess,
+    honours: commendations::RollOfHonour,
+    commendation_kinds: Vec<(String, String)>,
+    children: Vec<grassroots_store::units::UnitListing>,
+    dates: super::Dates,
+}
+
+/// The unit page's commendations: the roll of honour, model units, and
+/// conferring and designating.
+pub(crate) const UNIT_SECTION: UnitSection = UnitSection {
+    key: "commendations",
+    title: "honours-title",
+    render: unit_section,
+};
+
+fn unit_section<'a>(cx: &'a SectionCtx<'a>) -> SectionFuture<'a> {
+    Box::pin(async move {
+        let (p, id) = (cx.p, cx.view.unit.id);
+        let mut honours = commendations::roll(&p.state.app, &p.auth.actor, id).await?;
+        honours.commendations.truncate(20);
+        html(&CommendationsSection {
+            l: cx.layout(),
+            honours,
+            commendation_kinds: super::meetings::commendation_kinds(p),
+            children: grassroots_app::units::children(&p.state.app, &p.auth.actor, id).await?,
+            dates: super::Dates::load(p).await?,
+            view: cx.view.clone(),
+        })
+    })
 }
