@@ -95,10 +95,41 @@ run() {
   printf "%-22s %10s req/s   p50 %8s   p99 %8s   %s\n" "$label" "$rps" "$p50" "$p99" "$errors"
 }
 
+# Pages are for sessions: sign in as the provincial secretary with the
+# password the demo printed.
+password=$(awk '$1 == "province" {print $2; exit}' server.out)
+login_csrf=$(curl -fs -D login.headers "$base/login" | sed -n 's/.*name="_csrf" value="\([^"]*\)".*/\1/p' | head -1)
+login_cookie=$(sed -n 's/^[Ss]et-[Cc]ookie: \(gr_login_csrf=[^;]*\).*/\1/p' login.headers | head -1)
+session=$(curl -fs -o /dev/null -D - -H "Cookie: $login_cookie" \
+  --data-urlencode "_csrf=$login_csrf" --data-urlencode "username=province" --data-urlencode "password=$password" \
+  "$base/login" | sed -n 's/^[Ss]et-[Cc]ookie: \(gr_session=[^;]*\).*/\1/p' | head -1)
+[ -n "$session" ] || { echo "could not sign in as province" >&2; exit 1; }
+page=(-H "Cookie: $session")
+# The unit page as a browser loads it: the shell, then each section the
+# shell names (htmx asks for them at once); one page is all of them.
+sections=$(curl -fs "${page[@]}" "$base/units/$province" | sed -n 's/.*hx-get="\([^"]*\)" hx-trigger="load".*/\1/p' | paste -sd' ' -)
+[ -n "$sections" ] || { echo "the unit page names no sections" >&2; exit 1; }
+{
+  echo "local paths = {\"/units/$province\""
+  for s in $sections; do echo ", \"$s\""; done
+  echo "}"
+  cat <<'LUA'
+local n = 0
+wrk.headers["HX-Request"] = "true"
+request = function()
+  n = n + 1
+  return wrk.format("GET", paths[(n % #paths) + 1])
+end
+LUA
+} > unitpage.lua
+sed -i "1i wrk.headers[\"Cookie\"] = \"$session\"" unitpage.lua
+
 auth=(-H "Authorization: Bearer $token")
 echo "wrk: 2 threads, $conns connections, $duration each; machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB"
 run "hello (/healthz)" "$base/healthz"
 run "dashboard (province)" "${auth[@]}" "$base/api/v1/units/$province/dashboard"
+run "unit page shell (province)" "${page[@]}" "$base/units/$province"
+run "unit page + $(wc -w <<<"$sections") sections" -s unitpage.lua "$base"
 run "person search (county)" "${auth[@]}" "$base/api/v1/units/$county/people?subtree=true&q=kim&limit=50"
 run "check-in POST" -s checkin.lua "$base"
 awk '/VmHWM|VmRSS/ {printf "server %s %.0f MB\n", $1, $2 / 1024}' "/proc/$server/status"

@@ -357,6 +357,13 @@ pub async fn own_sessions(app: &App, actor: &Actor) -> AppResult<Vec<sessions::S
     Ok(sessions::of_account(&mut c, actor.principal.account_id(), app.clock.now()).await?)
 }
 
+/// Removes expired sessions every ten minutes.
+pub const PURGE_SESSIONS_JOB: crate::jobs::Job = crate::jobs::Job {
+    name: "sessions.purge",
+    every_seconds: 600,
+    run: |app| Box::pin(purge_expired_sessions(app)),
+};
+
 /// Deletes sessions past their timeouts. Safe to run from several servers
 /// at once (each delete is idempotent).
 pub async fn purge_expired_sessions(app: &App) -> AppResult<u64> {

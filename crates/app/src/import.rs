@@ -1637,6 +1637,13 @@ pub async fn upload(
     Ok(id)
 }
 
+/// Deletes abandoned import uploads every ten minutes.
+pub const PURGE_UPLOADS_JOB: crate::jobs::Job = crate::jobs::Job {
+    name: "import.purge_uploads",
+    every_seconds: 600,
+    run: |app| Box::pin(purge_abandoned(app)),
+};
+
 /// Deletes the uploads left waiting longer than [`upload_lifetime`]
 /// (the server does this every ten minutes); returns how many.
 pub async fn purge_abandoned(app: &App) -> AppResult<u64> {

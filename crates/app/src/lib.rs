@@ -17,6 +17,7 @@ mod demo_meetings;
 mod error;
 pub mod export;
 pub mod import;
+pub mod jobs;
 pub mod mail;
 pub mod meetings;
 pub mod passwords;
@@ -24,6 +25,7 @@ pub mod people;
 pub mod plans;
 pub mod positions;
 pub mod profiles;
+pub mod registry;
 pub mod reviews;
 pub mod roles;
 pub mod setup;
@@ -59,6 +61,8 @@ pub struct App {
     pub sign_ins: Arc<auth::KeptSignIns>,
     /// Units' ancestors, kept under the same rule as sign-ins.
     pub unit_paths: Arc<units::KeptPaths>,
+    /// Unit page heads, kept while nothing changed.
+    pub headings: Arc<units::KeptHeadings>,
 }
 
 impl App {
@@ -69,6 +73,7 @@ impl App {
             dashboards: Arc::new(plans::kept_dashboards(&config)),
             sign_ins: Arc::new(auth::KeptSignIns::new(&config)),
             unit_paths: Arc::new(units::kept_paths(&config)),
+            headings: Arc::new(units::kept_headings(&config)),
             config: Arc::new(config),
             clock: Clock::default(),
         }

@@ -1337,6 +1337,13 @@ pub async fn close(app: &App, actor: &Actor, id: i64) -> AppResult<Meeting> {
     Ok(closed)
 }
 
+/// Marks units overdue for a meeting every minute.
+pub const REGULARITY_JOB: crate::jobs::Job = crate::jobs::Job {
+    name: "meetings.regularity",
+    every_seconds: 60,
+    run: |app| Box::pin(refresh_regularity(app)),
+};
+
 /// Marks units overdue whose meeting fell due before today (the server's
 /// job, every minute); returns how many (unit, type) pairs became overdue.
 pub async fn refresh_regularity(app: &App) -> AppResult<u64> {

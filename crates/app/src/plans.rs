@@ -1332,6 +1332,20 @@ async fn read_dashboard(
     })
 }
 
+/// Re-derives the target statuses a passing date changed, every minute.
+pub const STATUS_JOB: crate::jobs::Job = crate::jobs::Job {
+    name: "plans.statuses",
+    every_seconds: 60,
+    run: |app| Box::pin(refresh_statuses(app)),
+};
+
+/// Escalates blockers left open past their deadline, every minute.
+pub const ESCALATION_JOB: crate::jobs::Job = crate::jobs::Job {
+    name: "plans.escalate_blockers",
+    every_seconds: 60,
+    run: |app| Box::pin(escalate_blockers(app)),
+};
+
 /// Re-derives the statuses that a date passing may have changed, in
 /// batches of 500 targets per transaction; returns how many changed. Run
 /// by the server every minute; safe with several servers.

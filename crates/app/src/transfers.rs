@@ -8,6 +8,13 @@ use serde_json::json;
 
 use crate::{Actor, App, AppError, AppResult};
 
+/// Expires overdue transfers every ten minutes.
+pub const EXPIRE_JOB: crate::jobs::Job = crate::jobs::Job {
+    name: "transfers.expire",
+    every_seconds: 600,
+    run: |app| Box::pin(expire_due(app)),
+};
+
 /// Marks overdue transfers expired (before acting on transfers, and
 /// periodically from the server). Safe with several servers.
 pub async fn expire_due(app: &App) -> AppResult<u64> {

@@ -141,37 +141,95 @@ pub struct UnitAccess {
 }
 
 /// The unit `id` and the reader's rights there, if inside the reader's
-/// scope.
-pub async fn access(app: &App, actor: &Actor, id: UnitId) -> AppResult<UnitAccess> {
-    let mut c = app.db.conn().await?;
-    let unit = units::get(&mut c, &actor.principal.scope::<Read>(), id).await?;
-    let can_manage = units::in_scope(&mut c, &actor.principal.scope::<Manage>(), id).await?;
-    let can_edit = units::in_scope(
-        &mut c,
-        &actor.principal.scope::<grassroots_core::Edit>(),
-        id,
-    )
-    .await?;
-    Ok(UnitAccess {
-        unit,
-        can_manage,
-        can_edit,
-    })
+/// scope, with the profile's levels; from the kept heading (see
+/// [`heading`]).
+pub async fn access(app: &App, actor: &Actor, id: UnitId) -> AppResult<(UnitAccess, Vec<Level>)> {
+    let (kept, ids) = kept_heading(app, actor, id).await?;
+    let access = UnitAccess {
+        unit: kept.unit.clone(),
+        can_manage: actor.principal.scope::<Manage>().allows(id, &ids),
+        can_edit: actor
+            .principal
+            .scope::<grassroots_core::Edit>()
+            .allows(id, &ids),
+    };
+    Ok((access, kept.levels.clone()))
+}
+
+/// What the head of a unit page shows, the same for every reader who may
+/// read the unit; kept between requests (see [`crate::cache`]).
+pub struct KeptHeading {
+    unit: Unit,
+    /// Root first, the unit last.
+    path: Vec<Unit>,
+    counters: Counters,
+    levels: Vec<Level>,
+}
+
+/// Unit page heads kept between requests.
+pub type KeptHeadings = crate::cache::Kept<UnitId, KeptHeading>;
+
+/// The heading cache of a server with `config`: a few kilobytes each.
+pub fn kept_headings(config: &crate::Config) -> KeptHeadings {
+    crate::cache::Kept::configured(2_048, config)
+}
+
+/// The kept head of unit `id` once the reader may read it, and the unit's
+/// ancestor ids (the unit first).
+async fn kept_heading(
+    app: &App,
+    actor: &Actor,
+    id: UnitId,
+) -> AppResult<(std::sync::Arc<KeptHeading>, Vec<UnitId>)> {
+    require_read_kept(app, actor, id).await?;
+    let read = actor.principal.scope::<Read>();
+    let kept = app
+        .headings
+        .get_or_read(id, || async {
+            let mut c = app.db.conn().await?;
+            let unit = units::get(&mut c, &read, id).await?;
+            let path = units::path(&mut c, &read, id)
+                .await?
+                .into_iter()
+                .map(|(u, _)| u)
+                .collect();
+            let counters = grassroots_store::aggregates::of_unit(&mut c, &read, id).await?;
+            let levels = levels::active(&mut c).await?;
+            Ok::<_, AppError>(KeptHeading {
+                unit,
+                path,
+                counters,
+                levels,
+            })
+        })
+        .await?;
+    let ids = kept.path.iter().rev().map(|u| u.id).collect();
+    Ok((kept, ids))
 }
 
 /// The head of the unit page: the unit, its path (with whether the reader
-/// may open each step) and its maintained counters; a few row reads.
-pub async fn heading(app: &App, actor: &Actor, id: UnitId) -> AppResult<UnitHeading> {
+/// may open each step), its maintained counters and the profile's levels;
+/// kept between requests, so a warm one costs no statement.
+pub async fn heading(app: &App, actor: &Actor, id: UnitId) -> AppResult<(UnitHeading, Vec<Level>)> {
+    let (kept, _) = kept_heading(app, actor, id).await?;
     let read = actor.principal.scope::<Read>();
-    let mut c = app.db.conn().await?;
-    let unit = units::get(&mut c, &read, id).await?;
-    let path = units::path(&mut c, &read, id).await?;
-    let counters = grassroots_store::aggregates::of_unit(&mut c, &read, id).await?;
-    Ok(UnitHeading {
-        unit,
-        path,
-        counters,
-    })
+    let path = kept
+        .path
+        .iter()
+        .enumerate()
+        .map(|(i, u)| {
+            let ancestors: Vec<UnitId> = kept.path[..=i].iter().rev().map(|a| a.id).collect();
+            (u.clone(), read.allows(u.id, &ancestors))
+        })
+        .collect();
+    Ok((
+        UnitHeading {
+            unit: kept.unit.clone(),
+            path,
+            counters: kept.counters.clone(),
+        },
+        kept.levels.clone(),
+    ))
 }
 
 /// The children of `id` inside the reader's scope.

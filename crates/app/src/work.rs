@@ -123,6 +123,22 @@ pub struct ReminderRun {
     pub failed: u64,
 }
 
+/// Makes and mails reminders every ten minutes; counts reminders made,
+/// mailed and failed.
+pub const REMINDERS_JOB: crate::jobs::Job = crate::jobs::Job {
+    name: "work.reminders",
+    every_seconds: 600,
+    run: |app| {
+        Box::pin(async move {
+            let r = run_reminders(app).await?;
+            if r.failed > 0 {
+                tracing::warn!(failed = r.failed, "reminders not mailed");
+            }
+            Ok(r.made + r.mailed + r.failed)
+        })
+    },
+};
+
 /// Makes the reminders due today and, when SMTP is configured, mails
 /// those not mailed yet. Safe with several servers: each reminder exists
 /// once and is claimed before it is mailed.

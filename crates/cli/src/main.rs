@@ -480,72 +480,27 @@ async fn cli_actor(app: &App) -> Result<Actor> {
     Ok(Actor::cli(root.id))
 }
 
-/// Removes expired sessions, expires overdue transfers and deletes
-/// abandoned import uploads every ten minutes while the server runs.
-fn spawn_session_purge(app: App) {
+/// Runs the background jobs that are due every fifteen seconds while the
+/// server runs; each job's own period and lease (in the jobs table) keep
+/// it to one run per period among all servers sharing the database.
+fn spawn_jobs(app: App) {
     tokio::spawn(async move {
-        let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+        let holder = grassroots_app::jobs::holder_name();
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(15));
         loop {
             every.tick().await;
-            match grassroots_app::auth::purge_expired_sessions(&app).await {
-                Ok(n) if n > 0 => tracing::info!(sessions = n, "expired sessions removed"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
-            }
-            match grassroots_app::transfers::expire_due(&app).await {
-                Ok(n) if n > 0 => tracing::info!(transfers = n, "overdue transfers expired"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "could not expire transfers"),
-            }
-            match grassroots_app::import::purge_abandoned(&app).await {
-                Ok(n) if n > 0 => tracing::info!(uploads = n, "abandoned import uploads deleted"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "could not delete abandoned uploads"),
-            }
-        }
-    });
-}
-
-/// Every minute while the server runs: re-derives the plan statuses a
-/// passing date changed and escalates blockers left open past their
-/// deadline; every ten minutes, makes and mails reminders. All are safe
-/// when several servers share one database.
-fn spawn_plan_jobs(app: App) {
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
-        let mut ticks: u64 = 0;
-        loop {
-            every.tick().await;
-            ticks += 1;
-            // Reminders every ten minutes (and at start).
-            if ticks % 10 == 1 {
-                match grassroots_app::work::run_reminders(&app).await {
-                    Ok(r) if r.made + r.mailed + r.failed > 0 => {
-                        tracing::info!(
-                            made = r.made,
-                            mailed = r.mailed,
-                            failed = r.failed,
-                            "reminders"
-                        )
+            match grassroots_app::jobs::run_due(&app, grassroots_app::registry::JOBS, &holder).await
+            {
+                Ok(ran) => {
+                    for run in ran {
+                        match run.outcome {
+                            Ok(0) => {}
+                            Ok(n) => tracing::info!(job = run.name, done = n, "job ran"),
+                            Err(e) => tracing::warn!(job = run.name, error = %e, "job failed"),
+                        }
                     }
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %e, "could not run reminders"),
                 }
-            }
-            match grassroots_app::plans::refresh_statuses(&app).await {
-                Ok(n) if n > 0 => tracing::info!(targets = n, "target statuses re-derived"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "could not re-derive target statuses"),
-            }
-            match grassroots_app::meetings::refresh_regularity(&app).await {
-                Ok(n) if n > 0 => tracing::info!(units = n, "units overdue for a meeting"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "could not mark overdue meetings"),
-            }
-            match grassroots_app::plans::escalate_blockers(&app).await {
-                Ok(n) if n > 0 => tracing::info!(blockers = n, "blockers escalated"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "could not escalate blockers"),
+                Err(e) => tracing::warn!(error = %e, "could not run the background jobs"),
             }
         }
     });
@@ -554,8 +509,7 @@ fn spawn_plan_jobs(app: App) {
 /// Serves until stopped. The first line printed names the URL (the
 /// browser tests read it); `after_url` prints anything that should follow.
 async fn serve(app: App, after_url: impl FnOnce(&App)) -> Result<()> {
-    spawn_session_purge(app.clone());
-    spawn_plan_jobs(app.clone());
+    spawn_jobs(app.clone());
     let router = grassroots_web::router(app.clone()).map_err(|e| anyhow!(e))?;
     let listener = tokio::net::TcpListener::bind(&app.config.listen)
         .await

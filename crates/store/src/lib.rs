@@ -18,6 +18,7 @@ pub mod commendations;
 mod db;
 pub mod decisions;
 mod error;
+pub mod jobs;
 pub mod levels;
 pub mod meetings;
 pub mod migrate;

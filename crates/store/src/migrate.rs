@@ -59,6 +59,7 @@ migrations![
         "placement_and_given_speeches",
         "0015_placement_and_given_speeches.sql"
     ),
+    (16, "jobs", "0016_jobs.sql"),
 ];
 
 /// The migrations of a dialect, in order.

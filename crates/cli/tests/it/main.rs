@@ -8,6 +8,7 @@ mod browser;
 mod cli;
 mod decisions;
 mod import;
+mod jobs;
 mod meetings;
 mod plans;
 mod scope;

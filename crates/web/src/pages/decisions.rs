@@ -114,7 +114,7 @@ pub(crate) const UNIT_SECTION: UnitSection = UnitSection {
 fn unit_section<'a>(cx: &'a SectionCtx<'a>) -> SectionFuture<'a> {
     Box::pin(async move {
         let (p, id) = (cx.p, cx.view.unit.id);
-        let ln = super::LevelNames::load(p).await?;
+        let ln = &cx.ln;
         html(&DecisionsSection {
             l: cx.layout(),
             decisions: grassroots_app::decisions::of_unit(&p.state.app, &p.auth.actor, id).await?,

@@ -312,6 +312,7 @@ impl FromRequestParts<AppState> for Page {
 
 /// Display names of the active profile's levels: a custom label, or the
 /// translated name of a built-in key.
+#[derive(Clone)]
 pub struct LevelNames {
     tr: Tr,
     levels: Vec<grassroots_store::levels::Level>,
@@ -321,10 +322,12 @@ impl LevelNames {
     /// The active profile's levels, named in the page's language.
     pub async fn load(p: &Page) -> Result<LevelNames, WebError> {
         let levels = grassroots_app::units::levels(&p.state.app).await?;
-        Ok(LevelNames {
-            tr: p.tr.clone(),
-            levels,
-        })
+        Ok(LevelNames::new(p.tr.clone(), levels))
+    }
+
+    /// `levels`, named in the language of `tr`.
+    pub fn new(tr: Tr, levels: Vec<grassroots_store::levels::Level>) -> LevelNames {
+        LevelNames { tr, levels }
     }
 
     /// The name of level `key` (the key itself for a level the profile

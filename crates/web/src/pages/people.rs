@@ -18,7 +18,7 @@ use grassroots_store::skills::Talent;
 use serde::Deserialize;
 
 use super::sections::{SectionCtx, SectionFuture, UnitQuery, UnitSection, form_failed, html};
-use super::{FormError, Layout, LevelNames, Page, render};
+use super::{FormError, Layout, Page, render};
 use crate::error::WebResult;
 use crate::middleware::redirect_with_flash;
 
@@ -323,7 +323,7 @@ fn people_section<'a>(cx: &'a SectionCtx<'a>) -> SectionFuture<'a> {
         let page = query.page.unwrap_or(0).max(0);
         let wanted_skill = UnitQuery::number(&query.skill);
         // The cells below the unit, to narrow the list to one of them.
-        let ln = LevelNames::load(p).await?;
+        let ln = &cx.ln;
         let cell_options: Vec<(i64, String)> =
             grassroots_app::units::children(&p.state.app, &p.auth.actor, id)
                 .await?

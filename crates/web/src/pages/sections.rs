@@ -39,6 +39,8 @@ pub(crate) struct SectionCtx<'a> {
     pub p: &'a Page,
     /// The unit and the reader's rights there.
     pub view: UnitAccess,
+    /// The profile's levels, named.
+    pub ln: LevelNames,
     /// The page's query (filters, pickers, paging).
     pub query: &'a UnitQuery,
 }
@@ -131,8 +133,8 @@ fn crumbs_of(head: &UnitHeading) -> Vec<(String, Option<String>)> {
 /// `GET /units/{id}`: the shell; each section loads from its own URL with
 /// the page's query.
 pub async fn show(p: Page, Path(id): Path<UnitId>, RawQuery(raw): RawQuery) -> WebResult<Response> {
-    let head = svc::heading(&p.state.app, &p.auth.actor, id).await?;
-    let ln = LevelNames::load(&p).await?;
+    let (head, levels) = svc::heading(&p.state.app, &p.auth.actor, id).await?;
+    let ln = LevelNames::new(p.tr.clone(), levels);
     let merged_into = match head.unit.merged_into_id {
         Some(into) => svc::get(&p.state.app, &p.auth.actor, into)
             .await
@@ -186,8 +188,9 @@ async fn render_section(
     section: &UnitSection,
     query: &UnitQuery,
 ) -> WebResult<String> {
-    let view = svc::access(&p.state.app, &p.auth.actor, id).await?;
-    let cx = SectionCtx { p, view, query };
+    let (view, levels) = svc::access(&p.state.app, &p.auth.actor, id).await?;
+    let ln = LevelNames::new(p.tr.clone(), levels);
+    let cx = SectionCtx { p, view, ln, query };
     let inner = (section.render)(&cx).await?;
     Ok(format!(
         "<div class=\"unit-section\" id=\"section-{}\">{inner}</div>",
@@ -206,7 +209,7 @@ async fn section_page(
     err: Option<FormError>,
 ) -> WebResult<Response> {
     let html = render_section(p, id, section, query).await?;
-    let head = svc::heading(&p.state.app, &p.auth.actor, id).await?;
+    let (head, _) = svc::heading(&p.state.app, &p.auth.actor, id).await?;
     let mut crumbs = crumbs_of(&head);
     crumbs.push((p.tr.t(section.title), None));
     let l = p.layout(p.tr.t(section.title), crumbs);

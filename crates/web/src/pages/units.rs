@@ -63,7 +63,7 @@ pub(crate) const POSITIONS: UnitSection = UnitSection {
 fn positions_section<'a>(cx: &'a SectionCtx<'a>) -> SectionFuture<'a> {
     Box::pin(async move {
         let (p, id) = (cx.p, cx.view.unit.id);
-        let ln = LevelNames::load(p).await?;
+        let ln = cx.ln.clone();
         let person_q = UnitQuery::text(&cx.query.person_q);
         let appointable: Vec<(i64, String)> = if cx.view.can_manage {
             people::list(
@@ -132,7 +132,7 @@ fn structure_section<'a>(cx: &'a SectionCtx<'a>) -> SectionFuture<'a> {
     Box::pin(async move {
         let (p, view) = (cx.p, &cx.view);
         let id = view.unit.id;
-        let ln = LevelNames::load(p).await?;
+        let ln = cx.ln.clone();
         // Offer the levels that may sit under the unit, nearest first.
         let levels = ln.below(&view.unit.level);
         let open_manager =

@@ -1,0 +1,15 @@
+//! What each feature plugs into the services, listed in one place.
+
+use crate::jobs::Job;
+
+/// The background jobs every server runs (each once per period among all
+/// servers sharing the database).
+pub const JOBS: &[Job] = &[
+    crate::auth::PURGE_SESSIONS_JOB,
+    crate::transfers::EXPIRE_JOB,
+    crate::import::PURGE_UPLOADS_JOB,
+    crate::work::REMINDERS_JOB,
+    crate::plans::STATUS_JOB,
+    crate::meetings::REGULARITY_JOB,
+    crate::plans::ESCALATION_JOB,
+];
