@@ -551,6 +551,7 @@ pub async fn close(app: &App, actor: &Actor, id: UnitId) -> AppResult<Unit> {
         id,
         &actor.label,
         now,
+        &grassroots_store::registry::FEATURES,
     )
     .await?;
     let mut e = actor.entry("unit.close", "unit", id, Some(id));
@@ -632,6 +633,7 @@ pub async fn merge(
         into,
         &actor.label,
         now,
+        &grassroots_store::registry::FEATURES,
     )
     .await?;
     let mut e = actor.entry("unit.merge", "unit", from, Some(into));

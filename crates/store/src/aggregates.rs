@@ -227,148 +227,50 @@ pub async fn stored(c: &mut impl DbConn) -> StoreResult<Vec<AggregateRow>> {
     Ok(sorted_rows(rows))
 }
 
-/// Every aggregate derived from scratch from units, the closure table and
-/// people, sorted like [`stored`].
-pub async fn recompute(c: &mut impl DbConn) -> StoreResult<Vec<AggregateRow>> {
-    let rows: Vec<(i64, String, i64, i64)> = on_ex!(c, |e| {
-        sqlx::query_as(
-        "SELECT c.ancestor_id, 'units',
-                sum(CASE WHEN c.descendant_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
-         FROM unit_closure c JOIN units d ON d.id = c.descendant_id
-         WHERE d.closed_at IS NULL GROUP BY c.ancestor_id
-         UNION ALL
-         SELECT c.ancestor_id, 'cells',
-                sum(CASE WHEN c.descendant_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
-         FROM unit_closure c JOIN units d ON d.id = c.descendant_id
-         JOIN unit_levels l ON l.key = d.level
-         WHERE d.closed_at IS NULL AND l.kind = 'cell' GROUP BY c.ancestor_id
-         UNION ALL
-         SELECT c.ancestor_id, 'people.' || p.status,
-                sum(CASE WHEN p.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
-         FROM people p JOIN unit_closure c ON c.descendant_id = p.unit_id
-         GROUP BY c.ancestor_id, p.status
-         UNION ALL
-         SELECT c.ancestor_id, 'positions.current',
-                sum(CASE WHEN p.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
-         FROM positions p JOIN unit_closure c ON c.descendant_id = p.unit_id
-         WHERE p.ended_on IS NULL
-         GROUP BY c.ancestor_id
-         UNION ALL
-         SELECT c.ancestor_id, 'seats.vacant',
-                CAST(sum(CASE WHEN u.id = c.ancestor_id THEN s.open ELSE 0 END) AS BIGINT),
-                CAST(sum(s.open) AS BIGINT)
-         FROM (SELECT u.id,
-                      (SELECT count(*) FROM position_types WHERE lead IS NOT NULL)
-                      - (SELECT count(*) FROM positions p JOIN position_types t ON t.id = p.position_type_id
-                         WHERE p.unit_id = u.id AND p.ended_on IS NULL AND t.lead IS NOT NULL) AS open
-               FROM units u JOIN unit_levels l ON l.key = u.level
-               WHERE l.kind = 'primary' AND u.closed_at IS NULL) s
-         JOIN units u ON u.id = s.id
-         JOIN unit_closure c ON c.descendant_id = s.id
-         GROUP BY c.ancestor_id
-         UNION ALL
-         SELECT c.ancestor_id, 'decision.' || CAST(a.decision_id AS TEXT) || '.addressed',
-                sum(CASE WHEN a.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
-         FROM decision_addressees a JOIN unit_closure c ON c.descendant_id = a.unit_id
-         GROUP BY c.ancestor_id, a.decision_id
-         UNION ALL
-         SELECT c.ancestor_id, 'decision.' || CAST(a.decision_id AS TEXT) || '.adopted',
-                sum(CASE WHEN a.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
-         FROM decision_addressees a JOIN unit_closure c ON c.descendant_id = a.unit_id
-         WHERE a.adopted_at IS NOT NULL
-         GROUP BY c.ancestor_id, a.decision_id
-         UNION ALL
-         SELECT c.ancestor_id, 'skill.' || CAST(ps.skill_id AS TEXT),
-                sum(CASE WHEN p.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
-         FROM person_skills ps JOIN people p ON p.id = ps.person_id
-         JOIN unit_closure c ON c.descendant_id = p.unit_id
-         GROUP BY c.ancestor_id, ps.skill_id
-         UNION ALL
-         SELECT c.ancestor_id, 'targets.' || substr(t.due_on, 1, 4) || '.' || t.status,
-                sum(CASE WHEN t.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
-         FROM targets t JOIN unit_closure c ON c.descendant_id = t.unit_id
-         WHERE t.deleted_at IS NULL
-         GROUP BY c.ancestor_id, substr(t.due_on, 1, 4), t.status
-         UNION ALL
-         SELECT c.ancestor_id, 'targets.' || substr(t.due_on, 1, 4) || '.weight',
-                CAST(sum(CASE WHEN t.unit_id = c.ancestor_id THEN t.weight ELSE 0 END) AS BIGINT),
-                CAST(sum(t.weight) AS BIGINT)
-         FROM targets t JOIN unit_closure c ON c.descendant_id = t.unit_id
-         WHERE t.deleted_at IS NULL AND t.children = 0 AND t.completion_ppm IS NOT NULL
-         GROUP BY c.ancestor_id, substr(t.due_on, 1, 4)
-         UNION ALL
-         SELECT c.ancestor_id, 'targets.' || substr(t.due_on, 1, 4) || '.completion',
-                CAST(sum(CASE WHEN t.unit_id = c.ancestor_id THEN t.weight * t.completion_ppm ELSE 0 END) AS BIGINT),
-                CAST(sum(t.weight * t.completion_ppm) AS BIGINT)
-         FROM targets t JOIN unit_closure c ON c.descendant_id = t.unit_id
-         WHERE t.deleted_at IS NULL AND t.children = 0 AND t.completion_ppm IS NOT NULL
-         GROUP BY c.ancestor_id, substr(t.due_on, 1, 4)
-         UNION ALL
-         SELECT c.ancestor_id, 'blockers.open',
-                sum(CASE WHEN b.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
-         FROM blockers b JOIN unit_closure c ON c.descendant_id = b.unit_id
-         WHERE b.resolved_at IS NULL GROUP BY c.ancestor_id
-         UNION ALL
-         SELECT c.ancestor_id, 'blockers.open_days',
-                CAST(sum(CASE WHEN b.unit_id = c.ancestor_id THEN b.opened_day ELSE 0 END) AS BIGINT),
-                CAST(sum(b.opened_day) AS BIGINT)
-         FROM blockers b JOIN unit_closure c ON c.descendant_id = b.unit_id
-         WHERE b.resolved_at IS NULL GROUP BY c.ancestor_id
-         UNION ALL
-         SELECT c.ancestor_id, 'blockers.resolved',
-                sum(CASE WHEN b.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
-         FROM blockers b JOIN unit_closure c ON c.descendant_id = b.unit_id
-         WHERE b.resolved_at IS NOT NULL GROUP BY c.ancestor_id
-         UNION ALL
-         SELECT c.ancestor_id, 'blockers.resolve_hours',
-                CAST(sum(CASE WHEN b.unit_id = c.ancestor_id THEN b.resolve_hours ELSE 0 END) AS BIGINT),
-                CAST(sum(b.resolve_hours) AS BIGINT)
-         FROM blockers b JOIN unit_closure c ON c.descendant_id = b.unit_id
-         WHERE b.resolved_at IS NOT NULL GROUP BY c.ancestor_id
-         UNION ALL
-         SELECT c.ancestor_id, 'commendations',
-                sum(CASE WHEN k.recipient_unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
-         FROM commendations k JOIN unit_closure c ON c.descendant_id = k.recipient_unit_id
-         GROUP BY c.ancestor_id
-         UNION ALL
-         SELECT c.ancestor_id, 'bulletin.' || CAST(r.bulletin_id AS TEXT) || '.addressed',
-                sum(CASE WHEN r.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
-         FROM bulletin_receipts r JOIN unit_closure c ON c.descendant_id = r.unit_id
-         GROUP BY c.ancestor_id, r.bulletin_id
-         UNION ALL
-         SELECT c.ancestor_id, 'bulletin.' || CAST(r.bulletin_id AS TEXT) || '.acknowledged',
-                sum(CASE WHEN r.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
-         FROM bulletin_receipts r JOIN unit_closure c ON c.descendant_id = r.unit_id
-         WHERE r.acknowledged_at IS NOT NULL
-         GROUP BY c.ancestor_id, r.bulletin_id
-         UNION ALL
-         SELECT c.ancestor_id, 'meetings.expected',
-                sum(CASE WHEN g.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
-         FROM meeting_regularity g JOIN unit_closure c ON c.descendant_id = g.unit_id
-         GROUP BY c.ancestor_id
-         UNION ALL
-         SELECT c.ancestor_id, 'meetings.overdue',
-                sum(CASE WHEN g.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
-         FROM meeting_regularity g JOIN unit_closure c ON c.descendant_id = g.unit_id
-         WHERE g.overdue = 1
-         GROUP BY c.ancestor_id
-         UNION ALL
-         SELECT c.ancestor_id, 'attendance.marked',
-                sum(CASE WHEN p.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
-         FROM meeting_participants p JOIN meetings m ON m.id = p.meeting_id
-         JOIN unit_closure c ON c.descendant_id = p.unit_id
-         WHERE m.closed_at IS NOT NULL AND p.attendance IS NOT NULL
-         GROUP BY c.ancestor_id
-         UNION ALL
-         SELECT c.ancestor_id, 'attendance.present',
-                sum(CASE WHEN p.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
-         FROM meeting_participants p JOIN meetings m ON m.id = p.meeting_id
-         JOIN unit_closure c ON c.descendant_id = p.unit_id
-         WHERE m.closed_at IS NOT NULL AND p.attendance = 'present'
-         GROUP BY c.ancestor_id"
-    )
-    .fetch_all(&mut *e)
-    .await
-    })?;
+/// One feature's maintained counters: the metrics it keeps, how to derive
+/// them from scratch, and whether a unit's own counts follow its rows to
+/// the unit that takes them over when it merges or closes. Each feature
+/// declares its families next to the rows they count; the store's
+/// registry lists them.
+pub struct CounterFamily {
+    /// The family's name.
+    pub name: &'static str,
+    /// Its metrics: an exact name, or a prefix ending in `.`.
+    pub metrics: &'static [&'static str],
+    /// Whether a unit's own counts move with its rows when it ends.
+    pub follows_rows: bool,
+    /// `SELECT ancestor_id, metric, own, subtree`: the family derived from
+    /// the rows it counts.
+    pub recompute_sql: &'static str,
+}
+
+impl CounterFamily {
+    /// Whether `metric` belongs to this family.
+    pub fn has(&self, metric: &str) -> bool {
+        self.metrics.iter().any(|m| {
+            if m.ends_with('.') {
+                metric.starts_with(m)
+            } else {
+                metric == *m
+            }
+        })
+    }
+}
+
+/// Every aggregate of `families` derived from scratch from the rows they
+/// count and the closure table, sorted like [`stored`].
+pub async fn recompute(
+    c: &mut impl DbConn,
+    families: &[CounterFamily],
+) -> StoreResult<Vec<AggregateRow>> {
+    let mut rows: Vec<(i64, String, i64, i64)> = Vec::new();
+    for family in families {
+        let found: Vec<(i64, String, i64, i64)> = on_ex!(c, |e| {
+            sqlx::query_as(family.recompute_sql)
+                .fetch_all(&mut *e)
+                .await
+        })?;
+        rows.extend(found);
+    }
     Ok(sorted_rows(rows))
 }

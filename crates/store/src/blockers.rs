@@ -521,3 +521,31 @@ pub async fn assigned_to(c: &mut impl DbConn, person_id: i64) -> StoreResult<Vec
     .fetch_all(&mut *e)
     .await)?)
 }
+
+/// Counter family: Open and resolved blockers, with their ages; they follow their plans.
+pub const COUNTERS: crate::aggregates::CounterFamily = crate::aggregates::CounterFamily {
+    name: "blockers",
+    metrics: &["blockers."],
+    follows_rows: true,
+    recompute_sql: "SELECT c.ancestor_id, 'blockers.open',
+                sum(CASE WHEN b.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
+         FROM blockers b JOIN unit_closure c ON c.descendant_id = b.unit_id
+         WHERE b.resolved_at IS NULL GROUP BY c.ancestor_id
+         UNION ALL
+         SELECT c.ancestor_id, 'blockers.open_days',
+                CAST(sum(CASE WHEN b.unit_id = c.ancestor_id THEN b.opened_day ELSE 0 END) AS BIGINT),
+                CAST(sum(b.opened_day) AS BIGINT)
+         FROM blockers b JOIN unit_closure c ON c.descendant_id = b.unit_id
+         WHERE b.resolved_at IS NULL GROUP BY c.ancestor_id
+         UNION ALL
+         SELECT c.ancestor_id, 'blockers.resolved',
+                sum(CASE WHEN b.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
+         FROM blockers b JOIN unit_closure c ON c.descendant_id = b.unit_id
+         WHERE b.resolved_at IS NOT NULL GROUP BY c.ancestor_id
+         UNION ALL
+         SELECT c.ancestor_id, 'blockers.resolve_hours',
+                CAST(sum(CASE WHEN b.unit_id = c.ancestor_id THEN b.resolve_hours ELSE 0 END) AS BIGINT),
+                CAST(sum(b.resolve_hours) AS BIGINT)
+         FROM blockers b JOIN unit_closure c ON c.descendant_id = b.unit_id
+         WHERE b.resolved_at IS NOT NULL GROUP BY c.ancestor_id",
+};

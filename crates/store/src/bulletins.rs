@@ -379,3 +379,21 @@ pub async fn published_by(
     .fetch_all(&mut *e)
     .await)?)
 }
+
+/// Counter family: Units a bulletin was sent to, and those that acknowledged it; receipts stay with the unit.
+pub const COUNTERS: crate::aggregates::CounterFamily = crate::aggregates::CounterFamily {
+    name: "bulletins",
+    metrics: &["bulletin."],
+    follows_rows: false,
+    recompute_sql:
+        "SELECT c.ancestor_id, 'bulletin.' || CAST(r.bulletin_id AS TEXT) || '.addressed',
+                sum(CASE WHEN r.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
+         FROM bulletin_receipts r JOIN unit_closure c ON c.descendant_id = r.unit_id
+         GROUP BY c.ancestor_id, r.bulletin_id
+         UNION ALL
+         SELECT c.ancestor_id, 'bulletin.' || CAST(r.bulletin_id AS TEXT) || '.acknowledged',
+                sum(CASE WHEN r.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
+         FROM bulletin_receipts r JOIN unit_closure c ON c.descendant_id = r.unit_id
+         WHERE r.acknowledged_at IS NOT NULL
+         GROUP BY c.ancestor_id, r.bulletin_id",
+};

@@ -82,7 +82,7 @@ pub async fn run(c: &mut impl DbConn, today: chrono::NaiveDate) -> StoreResult<C
         format!("unit {id}: ancestors in the closure table do not match its parent links")
     }));
     let stored = crate::aggregates::stored(c).await?;
-    let fresh = crate::aggregates::recompute(c).await?;
+    let fresh = crate::aggregates::recompute(c, crate::registry::COUNTER_FAMILIES).await?;
     let aggregate_problems = diff_aggregates(&stored, &fresh);
     let target_problems = crate::plans::stale_targets(c, today)
         .await?

@@ -328,3 +328,14 @@ pub async fn designations_of(c: &mut impl DbConn, unit_id: UnitId) -> StoreResul
     .fetch_all(&mut *e)
     .await)?)
 }
+
+/// Counter family: Commendations conferred on the unit's people; history that stays with the unit.
+pub const COUNTERS: crate::aggregates::CounterFamily = crate::aggregates::CounterFamily {
+    name: "commendations",
+    metrics: &["commendations"],
+    follows_rows: false,
+    recompute_sql: "SELECT c.ancestor_id, 'commendations',
+                sum(CASE WHEN k.recipient_unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
+         FROM commendations k JOIN unit_closure c ON c.descendant_id = k.recipient_unit_id
+         GROUP BY c.ancestor_id",
+};

@@ -290,3 +290,21 @@ pub async fn of_meeting(c: &mut impl DbConn, meeting_id: i64) -> StoreResult<Vec
     .fetch_all(&mut *e)
     .await)?)
 }
+
+/// Counter family: Units a decision was addressed to, and those that adopted it; they stay with the unit addressed.
+pub const COUNTERS: crate::aggregates::CounterFamily = crate::aggregates::CounterFamily {
+    name: "decisions",
+    metrics: &["decision."],
+    follows_rows: false,
+    recompute_sql:
+        "SELECT c.ancestor_id, 'decision.' || CAST(a.decision_id AS TEXT) || '.addressed',
+                sum(CASE WHEN a.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
+         FROM decision_addressees a JOIN unit_closure c ON c.descendant_id = a.unit_id
+         GROUP BY c.ancestor_id, a.decision_id
+         UNION ALL
+         SELECT c.ancestor_id, 'decision.' || CAST(a.decision_id AS TEXT) || '.adopted',
+                sum(CASE WHEN a.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
+         FROM decision_addressees a JOIN unit_closure c ON c.descendant_id = a.unit_id
+         WHERE a.adopted_at IS NOT NULL
+         GROUP BY c.ancestor_id, a.decision_id",
+};

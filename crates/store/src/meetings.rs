@@ -1084,3 +1084,24 @@ pub async fn close(
         Err(_) => Ok(()),
     }
 }
+
+/// Counter family: Attendance marked and present at closed meetings; history that stays with the unit.
+pub const ATTENDANCE_COUNTERS: crate::aggregates::CounterFamily =
+    crate::aggregates::CounterFamily {
+        name: "attendance",
+        metrics: &["attendance."],
+        follows_rows: false,
+        recompute_sql: "SELECT c.ancestor_id, 'attendance.marked',
+                sum(CASE WHEN p.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
+         FROM meeting_participants p JOIN meetings m ON m.id = p.meeting_id
+         JOIN unit_closure c ON c.descendant_id = p.unit_id
+         WHERE m.closed_at IS NOT NULL AND p.attendance IS NOT NULL
+         GROUP BY c.ancestor_id
+         UNION ALL
+         SELECT c.ancestor_id, 'attendance.present',
+                sum(CASE WHEN p.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
+         FROM meeting_participants p JOIN meetings m ON m.id = p.meeting_id
+         JOIN unit_closure c ON c.descendant_id = p.unit_id
+         WHERE m.closed_at IS NOT NULL AND p.attendance = 'present'
+         GROUP BY c.ancestor_id",
+    };

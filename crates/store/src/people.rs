@@ -655,3 +655,14 @@ pub async fn export(
     .fetch_all(&mut *e)
     .await)?)
 }
+
+/// Counter family: People by status; a unit's people go to the unit that takes over.
+pub const COUNTERS: crate::aggregates::CounterFamily = crate::aggregates::CounterFamily {
+    name: "people",
+    metrics: &["people."],
+    follows_rows: true,
+    recompute_sql: "SELECT c.ancestor_id, 'people.' || p.status,
+                sum(CASE WHEN p.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
+         FROM people p JOIN unit_closure c ON c.descendant_id = p.unit_id
+         GROUP BY c.ancestor_id, p.status",
+};

@@ -1668,3 +1668,53 @@ pub async fn children_listed(
     .fetch_all(&mut *e)
     .await)?)
 }
+
+/// Counter family: Targets by year and status, and the weights and completion the dashboards average; plans follow the unit that takes over.
+pub const COUNTERS: crate::aggregates::CounterFamily = crate::aggregates::CounterFamily {
+    name: "plans",
+    metrics: &["targets."],
+    follows_rows: true,
+    recompute_sql: "SELECT c.ancestor_id, 'targets.' || substr(t.due_on, 1, 4) || '.' || t.status,
+                sum(CASE WHEN t.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
+         FROM targets t JOIN unit_closure c ON c.descendant_id = t.unit_id
+         WHERE t.deleted_at IS NULL
+         GROUP BY c.ancestor_id, substr(t.due_on, 1, 4), t.status
+         UNION ALL
+         SELECT c.ancestor_id, 'targets.' || substr(t.due_on, 1, 4) || '.weight',
+                CAST(sum(CASE WHEN t.unit_id = c.ancestor_id THEN t.weight ELSE 0 END) AS BIGINT),
+                CAST(sum(t.weight) AS BIGINT)
+         FROM targets t JOIN unit_closure c ON c.descendant_id = t.unit_id
+         WHERE t.deleted_at IS NULL AND t.children = 0 AND t.completion_ppm IS NOT NULL
+         GROUP BY c.ancestor_id, substr(t.due_on, 1, 4)
+         UNION ALL
+         SELECT c.ancestor_id, 'targets.' || substr(t.due_on, 1, 4) || '.completion',
+                CAST(sum(CASE WHEN t.unit_id = c.ancestor_id THEN t.weight * t.completion_ppm ELSE 0 END) AS BIGINT),
+                CAST(sum(t.weight * t.completion_ppm) AS BIGINT)
+         FROM targets t JOIN unit_closure c ON c.descendant_id = t.unit_id
+         WHERE t.deleted_at IS NULL AND t.children = 0 AND t.completion_ppm IS NOT NULL
+         GROUP BY c.ancestor_id, substr(t.due_on, 1, 4)",
+};
+
+/// When a unit ends, its plans, their targets and the blockers held there
+/// go to the unit that takes over (their counters follow the unit's own
+/// counts: see [`COUNTERS`] and `blockers::COUNTERS`).
+pub const UNIT_END: crate::lifecycle::UnitEndHook = crate::lifecycle::UnitEndHook {
+    feature: "plans",
+    run: |tx, ending, successor, _now| {
+        Box::pin(async move {
+            for sql in [
+                "UPDATE plans SET unit_id = $2 WHERE unit_id = $1",
+                "UPDATE targets SET unit_id = $2 WHERE unit_id = $1",
+                "UPDATE blockers SET unit_id = $2 WHERE unit_id = $1",
+            ] {
+                crate::on_ex!(tx, |e| sqlx::query(sql)
+                    .bind(ending)
+                    .bind(successor)
+                    .execute(&mut *e)
+                    .await
+                    .map(|r| r.rows_affected()))?;
+            }
+            Ok(())
+        })
+    },
+};

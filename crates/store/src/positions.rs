@@ -467,3 +467,34 @@ pub async fn vacancies(
     .fetch_all(&mut *e)
     .await)?)
 }
+
+/// Counter family: Positions held; they follow their holders to the unit that takes over.
+pub const HELD_COUNTERS: crate::aggregates::CounterFamily = crate::aggregates::CounterFamily {
+    name: "positions",
+    metrics: &["positions.current"],
+    follows_rows: true,
+    recompute_sql: "SELECT c.ancestor_id, 'positions.current',
+                sum(CASE WHEN p.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
+         FROM positions p JOIN unit_closure c ON c.descendant_id = p.unit_id
+         WHERE p.ended_on IS NULL
+         GROUP BY c.ancestor_id",
+};
+
+/// Counter family: Lead seats without a holder in open primary units.
+pub const SEAT_COUNTERS: crate::aggregates::CounterFamily = crate::aggregates::CounterFamily {
+    name: "seats",
+    metrics: &["seats.vacant"],
+    follows_rows: false,
+    recompute_sql: "SELECT c.ancestor_id, 'seats.vacant',
+                CAST(sum(CASE WHEN u.id = c.ancestor_id THEN s.open ELSE 0 END) AS BIGINT),
+                CAST(sum(s.open) AS BIGINT)
+         FROM (SELECT u.id,
+                      (SELECT count(*) FROM position_types WHERE lead IS NOT NULL)
+                      - (SELECT count(*) FROM positions p JOIN position_types t ON t.id = p.position_type_id
+                         WHERE p.unit_id = u.id AND p.ended_on IS NULL AND t.lead IS NOT NULL) AS open
+               FROM units u JOIN unit_levels l ON l.key = u.level
+               WHERE l.kind = 'primary' AND u.closed_at IS NULL) s
+         JOIN units u ON u.id = s.id
+         JOIN unit_closure c ON c.descendant_id = s.id
+         GROUP BY c.ancestor_id",
+};

@@ -479,3 +479,26 @@ pub async fn rollup(
         )
         .collect())
 }
+
+/// Counter family: Meetings expected of each unit and those overdue; a unit that ends is no longer expected to meet.
+pub const COUNTERS: crate::aggregates::CounterFamily = crate::aggregates::CounterFamily {
+    name: "meetings",
+    metrics: &["meetings."],
+    follows_rows: false,
+    recompute_sql: "SELECT c.ancestor_id, 'meetings.expected',
+                sum(CASE WHEN g.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
+         FROM meeting_regularity g JOIN unit_closure c ON c.descendant_id = g.unit_id
+         GROUP BY c.ancestor_id
+         UNION ALL
+         SELECT c.ancestor_id, 'meetings.overdue',
+                sum(CASE WHEN g.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
+         FROM meeting_regularity g JOIN unit_closure c ON c.descendant_id = g.unit_id
+         WHERE g.overdue = 1
+         GROUP BY c.ancestor_id",
+};
+
+/// A unit that ends is no longer expected to meet.
+pub const UNIT_END: crate::lifecycle::UnitEndHook = crate::lifecycle::UnitEndHook {
+    feature: "meetings",
+    run: |tx, ending, _successor, _now| Box::pin(untrack_unit(tx, ending)),
+};

@@ -275,3 +275,15 @@ pub async fn summary(
     .fetch_all(&mut *e)
     .await)?)
 }
+
+/// Counter family: People holding each skill; they follow the people.
+pub const COUNTERS: crate::aggregates::CounterFamily = crate::aggregates::CounterFamily {
+    name: "skills",
+    metrics: &["skill."],
+    follows_rows: true,
+    recompute_sql: "SELECT c.ancestor_id, 'skill.' || CAST(ps.skill_id AS TEXT),
+                sum(CASE WHEN p.unit_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
+         FROM person_skills ps JOIN people p ON p.id = ps.person_id
+         JOIN unit_closure c ON c.descendant_id = p.unit_id
+         GROUP BY c.ancestor_id, ps.skill_id",
+};

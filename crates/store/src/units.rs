@@ -6,6 +6,7 @@ use grassroots_core::{Capability, Manage, Read, Scope, UnitId};
 use serde::Serialize;
 
 use crate::aggregates;
+use crate::lifecycle::Features;
 use crate::scope_sql::unit_condition;
 use crate::{DbConn, StoreError, StoreResult, Tx, on_ex};
 
@@ -810,20 +811,22 @@ async fn carry_over(
     into: UnitId,
     actor: &str,
     now: DateTime<Utc>,
+    features: &Features,
 ) -> StoreResult<(Vec<i64>, u64)> {
-    // The unit's own counts (people, positions, skills, plans) change
-    // unit; its history (meetings held, attendance, commendations) stays
-    // with it, inside the parent's subtree all the same.
+    // The unit's own counts of rows that follow it (people, positions,
+    // skills, plans) change unit; its history (meetings held, attendance,
+    // commendations, receipts) stays with it, inside the parent's subtree
+    // all the same.
     let own: Vec<(String, i64)> = on_ex!(tx, |e| sqlx::query_as(
-        "SELECT metric, own FROM unit_aggregates
-         WHERE unit_id = $1 AND own <> 0
-           AND metric NOT IN ('units', 'cells', 'seats.vacant', 'commendations')
-           AND metric NOT LIKE 'decision.%' AND metric NOT LIKE 'meetings.%'
-           AND metric NOT LIKE 'attendance.%'"
+        "SELECT metric, own FROM unit_aggregates WHERE unit_id = $1 AND own <> 0"
     )
     .bind(from)
     .fetch_all(&mut *e)
     .await)?;
+    let own: Vec<(String, i64)> = own
+        .into_iter()
+        .filter(|(metric, _)| features.follows_rows(metric))
+        .collect();
     for (metric, n) in &own {
         aggregates::add(tx, from, metric, -n).await?;
         aggregates::add(tx, into, metric, *n).await?;
@@ -862,19 +865,9 @@ async fn carry_over(
     .execute(&mut *e)
     .await
     .map(|r| r.rows_affected()))?;
-    // Plans, their targets and the blockers held here go along (their
-    // counters moved with the unit's own counts above).
-    for sql in [
-        "UPDATE plans SET unit_id = $2 WHERE unit_id = $1",
-        "UPDATE targets SET unit_id = $2 WHERE unit_id = $1",
-        "UPDATE blockers SET unit_id = $2 WHERE unit_id = $1",
-    ] {
-        on_ex!(tx, |e| sqlx::query(sql)
-            .bind(from)
-            .bind(into)
-            .execute(&mut *e)
-            .await
-            .map(|r| r.rows_affected()))?;
+    // Every feature's rows that go along.
+    for hook in features.unit_ends {
+        (hook.run)(tx, from, into, now).await?;
     }
     Ok((moved, positions))
 }
@@ -951,7 +944,6 @@ async fn mark_closed(
     .execute(&mut *e)
     .await
     .map(|r| r.rows_affected()))?;
-    crate::regularity::untrack_unit(tx, unit.id).await?;
     // Closed after its positions ended, so every lead seat is open: the
     // unit leaves the counters as it entered them.
     count_unit(tx, unit.id, &unit.level, -1).await
@@ -967,6 +959,7 @@ pub async fn close(
     id: UnitId,
     actor: &str,
     now: DateTime<Utc>,
+    features: &Features,
 ) -> StoreResult<(Unit, EndedGrants)> {
     let unit = get(tx, scope, id).await?;
     let parent = unit.parent_id.ok_or(StoreError::Conflict { field: "id" })?;
@@ -974,7 +967,7 @@ pub async fn close(
         return Err(StoreError::Conflict { field: "id" });
     }
     // Records of people who left go up with the rest of the history.
-    carry_over(tx, id, parent, actor, now).await?;
+    carry_over(tx, id, parent, actor, now, features).await?;
     let ended = end_grants(tx, id, parent, now).await?;
     mark_closed(tx, &unit, None, now).await?;
     let after = get(tx, scope, id).await?;
@@ -1013,6 +1006,7 @@ pub async fn merge(
     into: UnitId,
     actor: &str,
     now: DateTime<Utc>,
+    features: &Features,
 ) -> StoreResult<(Unit, MergeOutcome)> {
     let source = get(tx, scope, from).await?;
     let target = get(tx, scope, into).await?;
@@ -1047,7 +1041,7 @@ pub async fn merge(
         crate::positions::end_term(tx, *position, &today).await?;
     }
     out.positions_ended = leads.len() as u64;
-    let (moved, positions) = carry_over(tx, from, into, actor, now).await?;
+    let (moved, positions) = carry_over(tx, from, into, actor, now, features).await?;
     out.people = moved.len() as u64;
     out.positions = positions;
     // A moved person's positions in units that no longer contain them end.
@@ -1306,3 +1300,20 @@ pub async fn merge_ends_outside(
     .fetch_one(&mut *e)
     .await)?)
 }
+
+/// Counter family: Open units and cells in each subtree; they leave the counters when they close.
+pub const COUNTERS: crate::aggregates::CounterFamily = crate::aggregates::CounterFamily {
+    name: "units",
+    metrics: &["units", "cells"],
+    follows_rows: false,
+    recompute_sql: "SELECT c.ancestor_id, 'units',
+                sum(CASE WHEN c.descendant_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
+         FROM unit_closure c JOIN units d ON d.id = c.descendant_id
+         WHERE d.closed_at IS NULL GROUP BY c.ancestor_id
+         UNION ALL
+         SELECT c.ancestor_id, 'cells',
+                sum(CASE WHEN c.descendant_id = c.ancestor_id THEN 1 ELSE 0 END), count(*)
+         FROM unit_closure c JOIN units d ON d.id = c.descendant_id
+         JOIN unit_levels l ON l.key = d.level
+         WHERE d.closed_at IS NULL AND l.kind = 'cell' GROUP BY c.ancestor_id",
+};

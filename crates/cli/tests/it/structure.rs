@@ -969,3 +969,69 @@ async fn the_unit_page_is_a_shell_whose_sections_load_on_their_own() {
     assert!(r.body.contains("id=\"form-error\"") && r.body.contains("id=\"section-units\""));
     assert!(!r.body.contains("id=\"section-meetings\""));
 }
+
+#[tokio::test]
+async fn a_units_end_moves_the_counters_of_rows_that_follow_it_only() {
+    use grassroots_app::bulletins::{self, ArticleInput, BulletinInput};
+    let t = TestApp::new().await;
+    let province = t
+        .unit("North Hwanghae", "provincial_committee", t.root)
+        .await;
+    let county = t.unit("Sariwon City", "city_committee", province).await;
+    let works = t.unit("Sariwon Works", "primary_committee", county).await;
+    let farm = t.unit("Migok Farm", "primary_committee", county).await;
+    t.person(works, "Kang Song Il", "member").await;
+    let cli = t.cli();
+    // A bulletin received by both: the receipts (history) stay with the
+    // merged unit, its people go to the survivor.
+    let b = bulletins::create(
+        &t.app,
+        &cli,
+        county,
+        BulletinInput {
+            title: "Harvest news".into(),
+            dated_on: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    bulletins::add_article(
+        &t.app,
+        &cli,
+        b.id,
+        ArticleInput {
+            heading: "The early rice".into(),
+            body: "Planted on time.".into(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        bulletins::publish(&t.app, &cli, b.id, &["primary_committee".into()])
+            .await
+            .unwrap(),
+        2
+    );
+    grassroots_app::units::merge(&t.app, &cli, works, farm)
+        .await
+        .unwrap();
+    t.assert_consistent().await;
+    let farm_view = grassroots_app::units::view(&t.app, &cli, farm)
+        .await
+        .unwrap();
+    assert_eq!(farm_view.counters["people.member"].0, 1);
+    assert_eq!(
+        farm_view.counters[&format!("bulletin.{}.addressed", b.id)].0,
+        1
+    );
+
+    // Every counter kept belongs to exactly one registered family.
+    let mut c = t.app.db.conn().await.unwrap();
+    for row in grassroots_store::aggregates::stored(&mut c).await.unwrap() {
+        let families = grassroots_store::registry::COUNTER_FAMILIES
+            .iter()
+            .filter(|f| f.has(&row.metric))
+            .count();
+        assert_eq!(families, 1, "{}", row.metric);
+    }
+}

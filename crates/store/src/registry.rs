@@ -1,0 +1,29 @@
+//! What each feature plugs into the store, listed in one place.
+
+use crate::aggregates::CounterFamily;
+use crate::lifecycle::{Features, UnitEndHook};
+
+/// Every maintained counter family.
+pub const COUNTER_FAMILIES: &[CounterFamily] = &[
+    crate::units::COUNTERS,
+    crate::people::COUNTERS,
+    crate::positions::HELD_COUNTERS,
+    crate::positions::SEAT_COUNTERS,
+    crate::decisions::COUNTERS,
+    crate::skills::COUNTERS,
+    crate::plans::COUNTERS,
+    crate::blockers::COUNTERS,
+    crate::commendations::COUNTERS,
+    crate::bulletins::COUNTERS,
+    crate::regularity::COUNTERS,
+    crate::meetings::ATTENDANCE_COUNTERS,
+];
+
+/// What features do with their rows when a unit ends.
+pub const UNIT_END_HOOKS: &[UnitEndHook] = &[crate::plans::UNIT_END, crate::regularity::UNIT_END];
+
+/// Everything above, as the tree's lifecycle takes it.
+pub const FEATURES: Features = Features {
+    counters: COUNTER_FAMILIES,
+    unit_ends: UNIT_END_HOOKS,
+};
