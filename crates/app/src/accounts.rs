@@ -4,7 +4,7 @@ use grassroots_core::validate::{display_name, new_password, username};
 use grassroots_core::{AccountId, Administer, UnitId};
 use grassroots_store::accounts::{self, Account};
 use grassroots_store::audit::{self, AuditRecord};
-use grassroots_store::{roles, sessions, units};
+use grassroots_store::{roles, sessions, tree, units};
 use serde::Serialize;
 use serde_json::json;
 
@@ -146,7 +146,7 @@ pub(crate) async fn require_outranks(
         ));
     }
     for held in roles::of_account_all(tx, id).await? {
-        let path = units::ancestor_ids(tx, held.unit_id).await?;
+        let path = tree::ancestor_ids(tx, held.unit_id).await?;
         if !actor.principal.covers(&held, &path) {
             return Err(AppError::Forbidden);
         }

@@ -3,7 +3,7 @@
 use chrono::Duration;
 use grassroots_core::validate::new_password;
 use grassroots_core::{AccountId, Principal};
-use grassroots_store::{accounts, audit, roles, sessions, throttle, tokens, units};
+use grassroots_store::{accounts, audit, roles, sessions, throttle, tokens, tree};
 use serde_json::json;
 
 use crate::cache::Kept;
@@ -237,7 +237,7 @@ async fn read_token(
         return Ok(None);
     };
     let owner = roles::of_account(&mut c, token.account_id).await?;
-    let path = units::ancestor_ids(&mut c, grant.unit_id).await?;
+    let path = tree::ancestor_ids(&mut c, grant.unit_id).await?;
     drop(c);
     let principal = Principal::through_token(token.account_id, &owner, grant, &path);
     sign_in(app, token, principal).await.map(Some)

@@ -9,7 +9,7 @@
 use grassroots_core::validate::display_name;
 use grassroots_core::{Edit, FieldError, Manage, Read, UnitId};
 use grassroots_store::bulletins::{self as store, Article, Bulletin, BulletinListing, Receipts};
-use grassroots_store::{Tx, audit, levels, units};
+use grassroots_store::{Tx, audit, levels, tree, units};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -440,7 +440,7 @@ pub async fn view(app: &App, actor: &Actor, id: i64) -> AppResult<BulletinView> 
     let read = actor.principal.scope::<Read>();
     let mut c = app.db.conn().await?;
     let bulletin = store::get(&mut c, &read, id).await?;
-    let own = units::in_scope(&mut c, &read, bulletin.unit_id).await?;
+    let own = tree::in_scope(&mut c, &read, bulletin.unit_id).await?;
     let unit_name = units::names(&mut c, &[bulletin.unit_id])
         .await?
         .pop()
@@ -465,7 +465,7 @@ pub async fn view(app: &App, actor: &Actor, id: i64) -> AppResult<BulletinView> 
         (None, Vec::new(), Vec::new())
     };
     let can_manage =
-        units::in_scope(&mut c, &actor.principal.scope::<Manage>(), bulletin.unit_id).await?;
+        tree::in_scope(&mut c, &actor.principal.scope::<Manage>(), bulletin.unit_id).await?;
     Ok(BulletinView {
         bulletin,
         unit_name,

@@ -184,7 +184,7 @@ pub async fn view(
     let decision = decisions::get(&mut c, &read, id).await?;
     let at = match at {
         Some(u) => u,
-        None if grassroots_store::units::in_scope(&mut c, &read, decision.unit_id).await? => {
+        None if grassroots_store::tree::in_scope(&mut c, &read, decision.unit_id).await? => {
             decision.unit_id
         }
         None => actor.home_unit_id,

@@ -151,9 +151,40 @@ pub struct Problem {
     pub column: String,
     /// The value found.
     pub value: String,
-    /// Why it cannot be imported.
+    /// What kind of problem, as a stable code: one of the import's own
+    /// (`unknown_unit`, `duplicate_id`, …) or a field's validation code.
+    pub code: String,
+    /// Why it cannot be imported, in English with the particulars.
     pub reason: String,
 }
+
+/// The codes of problems only an import has (a value a form would refuse
+/// carries its validation code instead).
+pub const PROBLEM_CODES: &[&str] = &[
+    "conflict",
+    "cycle",
+    "duplicate_column",
+    "duplicate_id",
+    "external_id_elsewhere",
+    "external_id_taken",
+    "ids_disagree",
+    "import_root",
+    "missing_column",
+    "name_taken",
+    "no_rows",
+    "not_an_id",
+    "parent_closed",
+    "person_elsewhere",
+    "placement",
+    "required",
+    "same_record",
+    "unit_closed",
+    "unknown_field",
+    "unknown_level",
+    "unknown_person",
+    "unknown_status",
+    "unknown_unit",
+];
 
 /// The outcome of a dry run or a commit.
 #[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
@@ -192,15 +223,35 @@ impl Problems {
             count: 0,
         }
     }
-    fn add(&mut self, row: usize, column: String, value: &str, reason: impl Into<String>) {
+    fn add(
+        &mut self,
+        row: usize,
+        column: String,
+        value: &str,
+        code: &'static str,
+        reason: impl Into<String>,
+    ) {
+        debug_assert!(
+            PROBLEM_CODES.contains(&code) || grassroots_core::validate::CODES.contains(&code),
+            "import problem code `{code}` is not listed"
+        );
         self.count += 1;
         if self.list.len() < MAX_LISTED {
             self.list.push(Problem {
                 row,
                 column,
                 value: value.chars().take(200).collect(),
+                code: code.to_string(),
                 reason: reason.into(),
             });
+        }
+    }
+
+    /// The problem a field validator found.
+    fn add_error(&mut self, row: usize, column: String, value: &str, e: AppError) {
+        match e {
+            AppError::Invalid(f) => self.add(row, column, value, f.code, f.message),
+            other => self.add(row, column, value, "invalid", other.to_string()),
         }
     }
 }
@@ -236,6 +287,7 @@ fn resolve_columns(kind: Kind, table: &Table, mapping: &Mapping, p: &mut Problem
                     0,
                     (*field).to_string(),
                     "",
+                    "missing_column",
                     format!(
                         "missing column: no column is mapped to `{field}` (the file has: {})",
                         table.headers.join(", ")
@@ -260,12 +312,14 @@ fn resolve_columns(kind: Kind, table: &Table, mapping: &Mapping, p: &mut Problem
                 0,
                 (*field).to_string(),
                 header,
+                "missing_column",
                 format!("missing column: the file has no column `{header}`"),
             ),
             _ => p.add(
                 0,
                 (*field).to_string(),
                 header,
+                "duplicate_column",
                 format!("the file has {} columns named `{header}`", found.len()),
             ),
         }
@@ -276,19 +330,12 @@ fn resolve_columns(kind: Kind, table: &Table, mapping: &Mapping, p: &mut Problem
                 0,
                 field.clone(),
                 "",
+                "unknown_field",
                 format!("`{field}` is not a field of this import"),
             );
         }
     }
     cols
-}
-
-/// The problem a field validator found, in words.
-fn reason(e: AppError) -> String {
-    match e {
-        AppError::Invalid(f) => f.message,
-        other => other.to_string(),
-    }
 }
 
 /// An external id: optional or required, checked like the forms' (at most
@@ -303,14 +350,14 @@ fn check_id<'t>(
     required: bool,
 ) -> Option<&'t str> {
     if value.is_empty() && required {
-        p.add(row, column, value, "required");
+        p.add(row, column, value, "required", "required");
         return None;
     }
     // Cells are read trimmed: the id is the cell itself.
     match crate::people::optional(value, "external_id", 100) {
         Ok(id) => id?,
         Err(e) => {
-            p.add(row, column, value, reason(e));
+            p.add_error(row, column, value, e);
             return None;
         }
     };
@@ -321,6 +368,7 @@ fn check_id<'t>(
                 row,
                 column,
                 id,
+                "duplicate_id",
                 format!("duplicate id: row {first} has the same external id"),
             );
         } else {
@@ -380,6 +428,7 @@ fn check_number(p: &mut Problems, row: usize, column: String, value: &str) -> Op
                 row,
                 column,
                 value,
+                "not_an_id",
                 "not an id: ids are whole numbers, as exported",
             );
             None
@@ -400,6 +449,7 @@ fn unique_number(
             row,
             column,
             &id.to_string(),
+            "duplicate_id",
             format!("duplicate id: row {first} has the same id"),
         );
     } else {
@@ -482,7 +532,13 @@ pub async fn run(
         ..Report::default()
     };
     if table.is_empty() {
-        problems.add(0, "file".into(), "", "the file has a header but no rows");
+        problems.add(
+            0,
+            "file".into(),
+            "",
+            "no_rows",
+            "the file has a header but no rows",
+        );
     }
     let finish = |mut report: Report, problems: Problems| {
         report.problem_count = problems.count;
@@ -512,8 +568,8 @@ pub async fn run(
             let mut tx = app.db.begin().await?;
             let outcome = write_units(&mut tx, app, actor, target, &rows, now, progress).await?;
             match outcome {
-                Err((row, column, value, reason)) => {
-                    problems.add(row, column, &value, reason);
+                Err((row, column, value, code, reason)) => {
+                    problems.add(row, column, &value, code, reason);
                     return Ok(finish(report, problems));
                 }
                 Ok((created, updated, unchanged)) => {
@@ -644,7 +700,7 @@ async fn check_units(
         );
         let name_raw = cols.get(cells, "name");
         let name = display_name("name", name_raw)
-            .map_err(|e| p.add(line, cols.label("name"), name_raw, e.message))
+            .map_err(|e| p.add(line, cols.label("name"), name_raw, e.code, e.message))
             .ok();
         let level_raw = cols.get(cells, "level");
         if !known_levels.contains(&level_raw) {
@@ -652,6 +708,7 @@ async fn check_units(
                 line,
                 cols.label("level"),
                 level_raw,
+                "unknown_level",
                 format!("unknown level; one of: {}", known_levels.join(", ")),
             );
         }
@@ -678,18 +735,14 @@ async fn check_units(
                     line,
                     cols.label("id"),
                     &id.to_string(),
+                    "unknown_unit",
                     "unknown unit: no unit with this id below the unit imported into",
                 ),
             }
         } else if ext.is_none() && !cols.get(cells, "external_id").is_empty() {
             // The external id itself was refused above.
         } else if ext.is_none() {
-            p.add(
-                line,
-                cols.label("external_id"),
-                "",
-                "required: every unit needs an external_id, or the id of a unit below this one (as exported)",
-            );
+            p.add(line, cols.label("external_id"), "", "required", "required: every unit needs an external_id, or the id of a unit below this one (as exported)");
         }
         rows.push(UnitRow {
             row: line,
@@ -723,6 +776,7 @@ async fn check_units(
                 r.row,
                 cols.label("external_id"),
                 &r.ext,
+                "external_id_taken",
                 format!(
                     "the external id belongs to another unit (id {}, {})",
                     other.unit.id, other.unit.name
@@ -734,6 +788,7 @@ async fn check_units(
                         r.row,
                         cols.label("external_id"),
                         &r.ext,
+                        "external_id_elsewhere",
                         "the external id is used by a unit outside the unit imported into",
                     );
                 }
@@ -745,6 +800,7 @@ async fn check_units(
                 r.row,
                 cols.label("external_id"),
                 &r.ext,
+                "external_id_elsewhere",
                 "the external id is used by a unit outside the unit imported into",
             ),
             (None, None) => {}
@@ -760,10 +816,17 @@ async fn check_units(
                     r.row,
                     column,
                     &u.unit.id.to_string(),
+                    "import_root",
                     "this is the unit the import goes into; it cannot be in the file",
                 );
             } else if u.unit.closed_at.is_some() {
-                p.add(r.row, column, &u.unit.name, "the unit is closed");
+                p.add(
+                    r.row,
+                    column,
+                    &u.unit.name,
+                    "unit_closed",
+                    "the unit is closed",
+                );
             }
         }
     }
@@ -794,6 +857,7 @@ async fn check_units(
                     r.row,
                     cols.label("parent_external_id"),
                     pe,
+                    "cycle",
                     "cycle: a unit cannot be its own parent",
                 );
                 Some(None)
@@ -805,6 +869,7 @@ async fn check_units(
                         r.row,
                         cols.label("parent_external_id"),
                         pe,
+                        "parent_closed",
                         "the parent unit is closed",
                     );
                     None
@@ -812,12 +877,7 @@ async fn check_units(
                 (None, Some(u)) if u.unit.id == target => None,
                 (None, Some(u)) => Some(Node::Stored(u.unit.id)),
                 (None, None) => {
-                    p.add(
-                        r.row,
-                        cols.label("parent_external_id"),
-                        pe,
-                        "unknown unit: no unit with this external id in the file or below the unit imported into",
-                    );
+                    p.add(r.row, cols.label("parent_external_id"), pe, "unknown_unit", "unknown unit: no unit with this external id in the file or below the unit imported into");
                     None
                 }
             }),
@@ -830,32 +890,31 @@ async fn check_units(
                     r.row,
                     cols.label("parent_id"),
                     &pid.to_string(),
+                    "cycle",
                     "cycle: a unit cannot be its own parent",
                 );
                 Some(None)
             }
             Some(pid) if *pid == target => Some(None),
-            Some(pid) => Some(match by_id.get(pid) {
-                Some(u) if u.unit.closed_at.is_some() => {
-                    p.add(
-                        r.row,
-                        cols.label("parent_id"),
-                        &pid.to_string(),
-                        "the parent unit is closed",
-                    );
-                    None
-                }
-                Some(u) => Some(Node::Stored(u.unit.id)),
-                None => {
-                    p.add(
-                        r.row,
-                        cols.label("parent_id"),
-                        &pid.to_string(),
-                        "unknown unit: no unit with this id is the unit imported into or below it",
-                    );
-                    None
-                }
-            }),
+            Some(pid) => {
+                Some(match by_id.get(pid) {
+                    Some(u) if u.unit.closed_at.is_some() => {
+                        p.add(
+                            r.row,
+                            cols.label("parent_id"),
+                            &pid.to_string(),
+                            "parent_closed",
+                            "the parent unit is closed",
+                        );
+                        None
+                    }
+                    Some(u) => Some(Node::Stored(u.unit.id)),
+                    None => {
+                        p.add(r.row, cols.label("parent_id"), &pid.to_string(), "unknown_unit", "unknown unit: no unit with this id is the unit imported into or below it");
+                        None
+                    }
+                })
+            }
         };
         let parent = match (by_ext_parent, by_id_parent) {
             (Some(a), Some(b)) => {
@@ -872,6 +931,7 @@ async fn check_units(
                         r.row,
                         cols.label("parent_id"),
                         &parent_id.map(|v| v.to_string()).unwrap_or_default(),
+                        "ids_disagree",
                         format!(
                             "parent_id and parent_external_id `{}` name different units",
                             parent_ext.unwrap_or("")
@@ -958,6 +1018,7 @@ async fn check_units(
                     rows[first].row,
                     cols.label(field),
                     value,
+                    "cycle",
                     format!("cycle: {} → back to {}", cycle.join(" → "), cycle[0]),
                 );
                 break;
@@ -1021,6 +1082,7 @@ fn check_placements(
                 r.row,
                 cols.label("level"),
                 &r.level,
+                "placement",
                 crate::error::placement_reason(profile, &r.level, parent_level),
             );
         }
@@ -1056,6 +1118,7 @@ fn check_placements(
                 r.row,
                 cols.label("level"),
                 &r.level,
+                "placement",
                 format!(
                     "{} ({}) below this unit: {}",
                     u.unit.name,
@@ -1095,7 +1158,7 @@ fn placement_order(rows: &[UnitRow]) -> Vec<usize> {
     order
 }
 
-type RowProblem = (usize, String, String, String);
+type RowProblem = (usize, String, String, &'static str, String);
 
 /// A placement the profile refuses, as a problem of `row` (0: the file)
 /// in `column`; any other error as it is.
@@ -1114,6 +1177,7 @@ fn placement_problem(
             row,
             column.into(),
             value.into(),
+            "placement",
             crate::error::placement_message(&level, &parent_level, &allowed),
         )),
         other => Err(other.into()),
@@ -1140,12 +1204,14 @@ async fn write_units(
                 r.row,
                 "name".into(),
                 r.name.clone(),
+                "name_taken",
                 "another unit under the same parent has this name".into(),
             )),
             StoreError::Conflict { field } => Ok((
                 r.row,
                 field.to_string(),
                 r.ext.clone(),
+                "conflict",
                 format!("{field} conflicts with an existing record"),
             )),
             other => Err(other.into()),
@@ -1284,7 +1350,7 @@ async fn check_people<'t>(
         let name_raw = cols.get(cells, "full_name");
         let full_name = display_name("full_name", name_raw)
             .map(|_| name_raw)
-            .map_err(|e| p.add(line, cols.label("full_name"), name_raw, e.message))
+            .map_err(|e| p.add(line, cols.label("full_name"), name_raw, e.code, e.message))
             .unwrap_or_default();
         let status = cols.get(cells, "status");
         if !STATUSES.contains(&status) {
@@ -1292,6 +1358,7 @@ async fn check_people<'t>(
                 line,
                 cols.label("status"),
                 status,
+                "unknown_status",
                 format!("unknown status; one of: {}", STATUSES.join(", ")),
             );
         }
@@ -1306,6 +1373,7 @@ async fn check_people<'t>(
                     line,
                     cols.label("unit_external_id"),
                     unit_ext,
+                    "unknown_unit",
                     "unknown unit: no unit with this external id below the unit imported into",
                 );
                 None
@@ -1318,6 +1386,7 @@ async fn check_people<'t>(
                     line,
                     cols.label("unit_id"),
                     unit_id_raw,
+                    "unknown_unit",
                     "unknown unit: no unit with this id is the unit imported into or below it",
                 );
                 None
@@ -1329,6 +1398,7 @@ async fn check_people<'t>(
                     line,
                     cols.label("unit_id"),
                     unit_id_raw,
+                    "ids_disagree",
                     format!("unit_id and unit_external_id `{unit_ext}` name different units"),
                 );
                 None
@@ -1346,6 +1416,7 @@ async fn check_people<'t>(
                         "unit_external_id"
                     }),
                     &u.unit.name,
+                    "unit_closed",
                     "the unit is closed",
                 );
                 0
@@ -1355,12 +1426,12 @@ async fn check_people<'t>(
         };
         let contact = cols.get(cells, "contact");
         if let Err(e) = crate::people::optional(contact, "contact", 200) {
-            p.add(line, cols.label("contact"), contact, reason(e));
+            p.add_error(line, cols.label("contact"), contact, e);
         }
         let joined = cols.get(cells, "joined_on");
         // Most dates are written as stored: kept as the cell itself.
         let joined_on = crate::people::date(joined)
-            .map_err(|e| p.add(line, cols.label("joined_on"), joined, reason(e)))
+            .map_err(|e| p.add_error(line, cols.label("joined_on"), joined, e))
             .unwrap_or(None)
             .map(|d| {
                 if d == joined {
@@ -1420,6 +1491,7 @@ async fn check_people<'t>(
                     r.row,
                     cols.label("id"),
                     &id.to_string(),
+                    "unknown_person",
                     "unknown person: no person with this id below the unit imported into",
                 );
                 continue;
@@ -1429,6 +1501,7 @@ async fn check_people<'t>(
                     r.row,
                     cols.label("external_id"),
                     other.external_id.as_deref().unwrap_or(""),
+                    "external_id_taken",
                     format!(
                         "the external id belongs to another person (id {})",
                         other.id
@@ -1443,12 +1516,7 @@ async fn check_people<'t>(
             if in_subtree(person) {
                 r.existing = Some(Box::new(person.clone()));
             } else {
-                p.add(
-                    r.row,
-                    cols.label("external_id"),
-                    ext,
-                    "the external id belongs to a person outside the unit imported into; transfer them first",
-                );
+                p.add(r.row, cols.label("external_id"), ext, "person_elsewhere", "the external id belongs to a person outside the unit imported into; transfer them first");
             }
         }
     }
@@ -1482,6 +1550,7 @@ fn same_record_twice(
                 row,
                 column,
                 &id.to_string(),
+                "same_record",
                 format!("row {first} names the same {what} (id {id})"),
             );
         } else {

@@ -17,6 +17,7 @@ mod demo_meetings;
 mod error;
 pub mod export;
 pub mod import;
+mod input;
 pub mod jobs;
 pub mod mail;
 pub mod meetings;

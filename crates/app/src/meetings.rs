@@ -18,7 +18,7 @@ use grassroots_store::meetings::{
     self as store, ATTENDANCE, AgendaItem, Attendance, Cadence, Document, Invitation, Meeting,
     MeetingFacts, MeetingListing, MeetingType, NewSpeech, Participant, SPEECH_KINDS, Speech,
 };
-use grassroots_store::{Tx, audit, levels, positions, units};
+use grassroots_store::{Tx, audit, levels, positions, tree, units};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -580,7 +580,7 @@ pub async fn view(app: &App, actor: &Actor, id: i64) -> AppResult<MeetingRecord>
     let read = actor.principal.scope::<Read>();
     let mut c = app.db.conn().await?;
     let meeting = store::get(&mut c, &read, id).await?;
-    let full_list = units::in_scope(&mut c, &read, meeting.unit_id).await?;
+    let full_list = tree::in_scope(&mut c, &read, meeting.unit_id).await?;
     let unit_name = units::names(&mut c, &[meeting.unit_id])
         .await?
         .pop()
@@ -609,9 +609,9 @@ pub async fn view(app: &App, actor: &Actor, id: i64) -> AppResult<MeetingRecord>
     let decisions = decision_store::of_meeting(&mut c, id).await?;
     let commendations = grassroots_store::commendations::of_meeting(&mut c, id).await?;
     let can_edit =
-        units::in_scope(&mut c, &actor.principal.scope::<Edit>(), meeting.unit_id).await?;
+        tree::in_scope(&mut c, &actor.principal.scope::<Edit>(), meeting.unit_id).await?;
     let can_manage = can_edit
-        && units::in_scope(&mut c, &actor.principal.scope::<Manage>(), meeting.unit_id).await?;
+        && tree::in_scope(&mut c, &actor.principal.scope::<Manage>(), meeting.unit_id).await?;
     Ok(MeetingRecord {
         quorate: quorate(&attendance, meeting.quorum_percent),
         meeting,
@@ -669,7 +669,7 @@ pub async fn invite(app: &App, actor: &Actor, id: i64, input: InviteInput) -> Ap
             let unit = input
                 .unit_id
                 .ok_or_else(|| FieldError::new("unit_id", "required", "choose a unit"))?;
-            if !units::in_scope(&mut c, &read, unit).await? {
+            if !tree::in_scope(&mut c, &read, unit).await? {
                 return Err(
                     FieldError::new("unit_id", "not_found", "no such unit in your scope").into(),
                 );
@@ -713,7 +713,7 @@ pub async fn invite(app: &App, actor: &Actor, id: i64, input: InviteInput) -> Ap
                 );
             }
             if let Some(u) = input.unit_id
-                && !units::in_scope(&mut c, &read, u).await?
+                && !tree::in_scope(&mut c, &read, u).await?
             {
                 return Err(
                     FieldError::new("unit_id", "not_found", "no such unit in your scope").into(),

@@ -4,10 +4,12 @@
 use grassroots_core::validate::display_name;
 use grassroots_core::{Edit, FieldError, Read, UnitId};
 use grassroots_store::people::{self, NewPerson, PeopleFilter, Person, StatusChange};
-use grassroots_store::{audit, units};
+use grassroots_store::{audit, tree, units};
 use serde::Serialize;
 use serde_json::json;
 
+// Also reached as `people::optional` by the import of people.
+pub(crate) use crate::input::optional;
 use crate::{Actor, App, AppResult};
 
 /// Input for a new person.
@@ -64,24 +66,6 @@ pub(crate) fn date(raw: &str) -> AppResult<Option<String>> {
     chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
         .map(|v| Some(v.format("%Y-%m-%d").to_string()))
         .map_err(|_| FieldError::new("joined_on", "invalid", "must be a date YYYY-MM-DD").into())
-}
-
-/// A free text of at most `max` printable characters, or `None` when
-/// empty.
-pub(crate) fn optional(raw: &str, field: &'static str, max: usize) -> AppResult<Option<String>> {
-    let v = raw.trim();
-    if v.is_empty() {
-        Ok(None)
-    } else if v.chars().count() > max || v.chars().any(char::is_control) {
-        Err(FieldError::new(
-            field,
-            "invalid",
-            format!("must be at most {max} printable characters"),
-        )
-        .into())
-    } else {
-        Ok(Some(v.to_string()))
-    }
 }
 
 /// Adds a person to a unit.
@@ -141,7 +125,7 @@ pub async fn open(app: &App, actor: &Actor, id: i64) -> AppResult<PersonRecord> 
         let person = people::get(&mut c, &read, id).await?;
         let history = people::history(&mut c, &read, id).await?;
         let can_edit =
-            units::in_scope(&mut c, &actor.principal.scope::<Edit>(), person.unit_id).await?;
+            tree::in_scope(&mut c, &actor.principal.scope::<Edit>(), person.unit_id).await?;
         (person, history, can_edit)
     };
     let now = app.clock.now();

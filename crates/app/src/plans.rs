@@ -592,7 +592,7 @@ pub async fn cascade(
             ))
         };
         if part.unit_id == parent.unit_id
-            || !grassroots_store::units::is_within(&mut tx, parent.unit_id, part.unit_id).await?
+            || !grassroots_store::tree::is_within(&mut tx, parent.unit_id, part.unit_id).await?
         {
             return Err(field_err(
                 "not_subunit",
@@ -605,7 +605,7 @@ pub async fn cascade(
                 format!("unit {} is closed", part.unit_id),
             ));
         }
-        if !grassroots_store::units::in_scope(&mut tx, &edit, part.unit_id).await? {
+        if !grassroots_store::tree::in_scope(&mut tx, &edit, part.unit_id).await? {
             return Err(AppError::Forbidden);
         }
         let weight = part.weight.unwrap_or(1);
@@ -1065,7 +1065,7 @@ pub async fn plan_view(app: &App, actor: &Actor, id: i64) -> AppResult<PlanView>
         Err(e) => return Err(e.into()),
     };
     let writable =
-        grassroots_store::units::in_scope(&mut c, &actor.principal.scope::<Edit>(), plan.unit_id)
+        grassroots_store::tree::in_scope(&mut c, &actor.principal.scope::<Edit>(), plan.unit_id)
             .await?
             && plan.locked_at.is_none();
     let unit_name = grassroots_store::units::names(&mut c, &[plan.unit_id])
@@ -1109,7 +1109,7 @@ pub async fn own_unit(app: &App, actor: &Actor) -> AppResult<Option<UnitId>> {
 pub async fn plans_of_unit(app: &App, actor: &Actor, unit_id: UnitId) -> AppResult<Vec<Plan>> {
     let mut c = app.db.conn().await?;
     let read = actor.principal.scope::<Read>();
-    if grassroots_store::units::in_scope(&mut c, &read, unit_id).await? {
+    if grassroots_store::tree::in_scope(&mut c, &read, unit_id).await? {
         return Ok(plans::plans_of_unit(&mut c, &read, unit_id).await?);
     }
     if own_unit(app, actor).await? == Some(unit_id) {
@@ -1161,7 +1161,7 @@ pub async fn target_view(app: &App, actor: &Actor, id: i64) -> AppResult<TargetV
         plans::get_plan_of_own_unit(&mut c, target.unit_id, target.plan_id).await?
     };
     let may_edit =
-        grassroots_store::units::in_scope(&mut c, &actor.principal.scope::<Edit>(), target.unit_id)
+        grassroots_store::tree::in_scope(&mut c, &actor.principal.scope::<Edit>(), target.unit_id)
             .await?
             && plan.locked_at.is_none()
             && !grassroots_store::units::is_closed(&mut c, target.unit_id).await?;

@@ -147,14 +147,14 @@ async fn build(
     let overall = (total > 0.0).then(|| scored.iter().map(|(w, s)| w * s).sum::<f64>() / total);
     let open = review.as_ref().is_none_or(|r| r.closed_at.is_none());
     let may_edit = open
-        && grassroots_store::units::in_scope(
+        && grassroots_store::tree::in_scope(
             &mut *c,
             &actor.principal.scope::<Edit>(),
             plan.unit_id,
         )
         .await?;
     let may_close = open
-        && grassroots_store::units::in_scope(
+        && grassroots_store::tree::in_scope(
             &mut *c,
             &actor.principal.scope::<Manage>(),
             plan.unit_id,

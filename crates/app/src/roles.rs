@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use grassroots_core::{AccountId, Administer, Assignment, FieldError};
 use grassroots_store::Tx;
 use grassroots_store::roles::{self, RoleAssignmentRow};
-use grassroots_store::{accounts, audit, units};
+use grassroots_store::{accounts, audit, tree};
 use serde_json::json;
 
 use crate::{Actor, App, AppError, AppResult};
@@ -67,10 +67,10 @@ pub(crate) async fn assign_in(
             "no such unit within your administration",
         ))
     };
-    if !units::in_scope(tx, &scope, grant.unit_id).await? {
+    if !tree::in_scope(tx, &scope, grant.unit_id).await? {
         return Err(no_unit());
     }
-    let path = units::ancestor_ids(tx, grant.unit_id)
+    let path = tree::ancestor_ids(tx, grant.unit_id)
         .await
         .map_err(|_| no_unit())?;
     if !actor.principal.may_assign(&grant, &path) {
@@ -97,7 +97,7 @@ pub async fn revoke(app: &App, actor: &Actor, id: i64) -> AppResult<RoleAssignme
         unit_id: row.unit_id,
         scope: grassroots_core::ScopeKind::parse(&row.scope).ok_or(AppError::NotFound)?,
     };
-    let path = units::ancestor_ids(&mut tx, row.unit_id).await?;
+    let path = tree::ancestor_ids(&mut tx, row.unit_id).await?;
     if !actor.principal.may_assign(&grant, &path) {
         return Err(AppError::Forbidden);
     }

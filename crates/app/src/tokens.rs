@@ -5,7 +5,7 @@ use chrono::Duration;
 use grassroots_core::validate::display_name;
 use grassroots_core::{AccountId, Administer, Assignment};
 use grassroots_store::tokens::{self, ApiToken};
-use grassroots_store::{accounts, audit, units};
+use grassroots_store::{accounts, audit, tree};
 use serde_json::json;
 
 use crate::{Actor, App, AppError, AppResult, passwords};
@@ -35,7 +35,7 @@ pub async fn create(
             "a token can carry only a role you hold at that unit",
         ))
     };
-    let path = units::ancestor_ids(&mut tx, grant.unit_id)
+    let path = tree::ancestor_ids(&mut tx, grant.unit_id)
         .await
         .map_err(|_| exceeds())?;
     let owner_holds = if actor.account_id == Some(account_id) {

@@ -2,9 +2,9 @@
 
 use grassroots_core::validate::display_name;
 use grassroots_core::{FieldError, Manage, Read, UnitId};
-use grassroots_store::audit;
 use grassroots_store::levels::{self, Level};
 use grassroots_store::units::{self, CloseBlockers, MergeOutcome, Unit, UnitListing};
+use grassroots_store::{audit, tree};
 use serde::Serialize;
 use serde_json::json;
 
@@ -110,8 +110,8 @@ pub async fn view(app: &App, actor: &Actor, id: UnitId) -> AppResult<UnitView> {
     let unit = units::get(&mut c, &read, id).await?;
     let path = units::path(&mut c, &read, id).await?;
     let children = units::children(&mut c, &read, id).await?;
-    let can_manage = units::in_scope(&mut c, &actor.principal.scope::<Manage>(), id).await?;
-    let can_edit = units::in_scope(
+    let can_manage = tree::in_scope(&mut c, &actor.principal.scope::<Manage>(), id).await?;
+    let can_edit = tree::in_scope(
         &mut c,
         &actor.principal.scope::<grassroots_core::Edit>(),
         id,
@@ -286,10 +286,27 @@ pub async fn move_targets(
     name: Option<&str>,
     limit: i64,
 ) -> AppResult<Vec<Unit>> {
+    let manage = actor.principal.scope::<Manage>();
     let mut c = app.db.conn().await?;
+    // Every target lies outside the unit's subtree; when the reader
+    // manages nothing outside it (a secretary at their own unit), there is
+    // none, and looking would read every unit the scope holds.
+    let mut outside = false;
+    for root in manage.single_units().iter().chain(manage.subtree_roots()) {
+        if !grassroots_store::tree::ancestor_ids(&mut c, *root)
+            .await?
+            .contains(&id)
+        {
+            outside = true;
+            break;
+        }
+    }
+    if !outside {
+        return Ok(Vec::new());
+    }
     Ok(units::move_targets(
         &mut c,
-        &actor.principal.scope::<Manage>(),
+        &manage,
         id,
         include_parent,
         name.map(str::trim).filter(|n| !n.is_empty()),
@@ -324,7 +341,7 @@ pub(crate) async fn require_read_kept(app: &App, actor: &Actor, id: UnitId) -> A
         .unit_paths
         .get_or_read(id, || async {
             let mut c = app.db.conn().await?;
-            Ok::<_, AppError>(units::ancestor_ids(&mut c, id).await?)
+            Ok::<_, AppError>(tree::ancestor_ids(&mut c, id).await?)
         })
         .await?;
     if actor.principal.scope::<Read>().allows(id, &path) {
@@ -343,7 +360,7 @@ pub(crate) async fn require<C: grassroots_core::Capability + 'static>(
     id: UnitId,
 ) -> AppResult<()> {
     let mut c = app.db.conn().await?;
-    if units::in_scope(&mut c, &actor.principal.scope::<C>(), id).await? {
+    if tree::in_scope(&mut c, &actor.principal.scope::<C>(), id).await? {
         // A closed unit is history: it can be read, never changed.
         if std::any::TypeId::of::<C>() != std::any::TypeId::of::<Read>()
             && units::is_closed(&mut c, id).await?
@@ -351,7 +368,7 @@ pub(crate) async fn require<C: grassroots_core::Capability + 'static>(
             return Err(closed_error("unit_id"));
         }
         Ok(())
-    } else if units::in_scope(&mut c, &actor.principal.scope::<Read>(), id).await? {
+    } else if tree::in_scope(&mut c, &actor.principal.scope::<Read>(), id).await? {
         Err(AppError::Forbidden)
     } else {
         Err(AppError::NotFound)
@@ -372,7 +389,7 @@ pub async fn create_child(
 /// An external id as typed: empty for none, else at most 100 printable
 /// characters.
 fn external_id(raw: &str) -> AppResult<Option<String>> {
-    crate::people::optional(raw, "external_id", 100)
+    crate::input::optional(raw, "external_id", 100)
 }
 
 /// Creates a child unit carrying an external id (empty: none), the code
@@ -478,7 +495,7 @@ pub async fn move_unit(
                 "the organization itself cannot be moved",
             ));
         };
-        if !units::in_scope(&mut c, &read, new_parent).await? {
+        if !tree::in_scope(&mut c, &read, new_parent).await? {
             return Err(bad_parent("not_found", "no such unit within your units"));
         }
         if unit.closed_at.is_some() {
@@ -487,14 +504,14 @@ pub async fn move_unit(
         if units::is_closed(&mut c, new_parent).await? {
             return Err(bad_parent("closed", "the unit is closed"));
         }
-        if units::is_within(&mut c, id, new_parent).await? {
+        if tree::is_within(&mut c, id, new_parent).await? {
             return Err(bad_parent(
                 "cycle",
                 "a unit cannot move under itself or a unit below it",
             ));
         }
-        if !units::in_scope(&mut c, &manage, old_parent).await?
-            || !units::in_scope(&mut c, &manage, new_parent).await?
+        if !tree::in_scope(&mut c, &manage, old_parent).await?
+            || !tree::in_scope(&mut c, &manage, new_parent).await?
         {
             return Err(AppError::Forbidden);
         }
@@ -598,10 +615,10 @@ pub async fn merge(
     require::<Manage>(app, actor, from).await?;
     {
         let mut c = app.db.conn().await?;
-        if !units::in_scope(&mut c, &actor.principal.scope::<Read>(), into).await? {
+        if !tree::in_scope(&mut c, &actor.principal.scope::<Read>(), into).await? {
             return Err(bad_into("not_found", "no such unit within your units"));
         }
-        if units::is_within(&mut c, from, into).await? {
+        if tree::is_within(&mut c, from, into).await? {
             return Err(bad_into(
                 "inside",
                 "a unit cannot be merged into itself or a unit below it",
@@ -684,7 +701,7 @@ pub async fn history(app: &App, actor: &Actor, id: UnitId) -> AppResult<Vec<Unit
     let read = actor.principal.scope::<Read>();
     let mut names: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
     for (id, name) in units::names(&mut c, &ids).await? {
-        if units::in_scope(&mut c, &read, id).await? {
+        if tree::in_scope(&mut c, &read, id).await? {
             names.insert(id, name);
         }
     }

@@ -15,9 +15,79 @@ pub struct FieldError {
     pub message: String,
 }
 
+/// Every code a [`FieldError`] may carry. Each has a message in every
+/// catalogue (`validation-<code>`, `_` written `-`); a test checks both
+/// that and that every code written in the sources is listed here.
+pub const CODES: &[&str] = &[
+    "already_adopted",
+    "already_given",
+    "already_started",
+    "bad_line",
+    "before_start",
+    "cascaded",
+    "cites_other_decision",
+    "closed",
+    "comment_required",
+    "cycle",
+    "empty",
+    "encoding",
+    "exceeds_own",
+    "format",
+    "in_future",
+    "in_past",
+    "in_use",
+    "inside",
+    "invalid",
+    "invalid_choice",
+    "invalid_date",
+    "invalid_key",
+    "length",
+    "locked",
+    "malformed",
+    "not_addressed",
+    "not_below",
+    "not_empty",
+    "not_found",
+    "not_in_plan",
+    "not_in_unit",
+    "not_participant",
+    "not_removable",
+    "not_running",
+    "not_subunit",
+    "not_yet_held",
+    "one_owner",
+    "other_unit",
+    "out_of_range",
+    "outside",
+    "outside_unit",
+    "pending",
+    "placement",
+    "positions_outside",
+    "published",
+    "range",
+    "required",
+    "required_off_track",
+    "review_closed",
+    "root",
+    "rule_fixed",
+    "shares_out_of_reach",
+    "sum_needs_numeric",
+    "taken",
+    "target_value_required",
+    "too_large",
+    "too_long",
+    "too_many",
+    "too_short",
+    "wrong",
+];
+
 impl FieldError {
     /// Builds an error for `field`.
     pub fn new(field: &'static str, code: &'static str, message: impl Into<String>) -> Self {
+        debug_assert!(
+            CODES.contains(&code),
+            "validation code `{code}` is not in validate::CODES"
+        );
         Self {
             field,
             code,

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use grassroots_core::{AccountId, Administer, Principal, Scope};
 use serde::Serialize;
 
-use crate::scope_sql::unit_condition;
+use crate::tree::unit_condition;
 use crate::{DbConn, StoreError, StoreResult, Tx, on_ex};
 
 /// An account as shown to administrators and to its owner.
@@ -59,7 +59,7 @@ pub async fn create(
     new: &NewAccount<'_>,
     now: DateTime<Utc>,
 ) -> StoreResult<Account> {
-    if !crate::units::in_scope(tx, scope, new.home_unit_id).await? {
+    if !crate::tree::in_scope(tx, scope, new.home_unit_id).await? {
         return Err(StoreError::NotFound);
     }
     let id: i64 = on_ex!(tx, |e| sqlx::query_scalar(
@@ -261,17 +261,6 @@ pub async fn link_person(
     .map(|r| r.rows_affected()))
     .map_err(|e| StoreError::from(e).conflict_on("person_id"))?;
     Ok(account)
-}
-
-/// The person linked to the principal's own account, if any.
-pub async fn own_person_id(c: &mut impl DbConn, principal: &Principal) -> StoreResult<Option<i64>> {
-    let v: Option<Option<i64>> = on_ex!(c, |e| sqlx::query_scalar(
-        "SELECT person_id FROM accounts WHERE id = $1"
-    )
-    .bind(principal.account_id())
-    .fetch_optional(&mut *e)
-    .await)?;
-    Ok(v.flatten())
 }
 
 /// The person of the principal's own account when it may act as that

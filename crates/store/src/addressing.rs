@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 use grassroots_core::{Read, Scope, UnitId};
 
-use crate::scope_sql::unit_condition;
+use crate::tree::unit_condition;
 use crate::{DbConn, StoreError, StoreResult, Tx, aggregates, on_ex};
 
 /// An addressee table.

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use grassroots_core::{Capability, Scope, UnitId};
 use serde::Serialize;
 
-use crate::scope_sql::unit_condition;
+use crate::tree::unit_condition;
 use crate::{DbConn, StoreResult, Tx, on_ex};
 
 /// Metric: units in the subtree (each unit counts itself once).
@@ -30,6 +30,11 @@ pub const BLOCKERS_RESOLVE_HOURS: &str = "blockers.resolve_hours";
 /// Metric of people with a given status.
 pub fn people_metric(status: &str) -> String {
     format!("people.{status}")
+}
+
+/// Metric of people with a skill.
+pub fn skill_metric(skill_id: i64) -> String {
+    format!("skill.{skill_id}")
 }
 
 /// Key of the PostgreSQL advisory lock under which counters change.

@@ -8,7 +8,7 @@ use grassroots_core::{Administer, Scope};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::scope_sql::unit_condition;
+use crate::tree::unit_condition;
 use crate::{DbConn, StoreResult, Tx, on_ex};
 
 /// What happened, as given by the service that made the change.

@@ -12,7 +12,7 @@ use crate::aggregates::{
     BLOCKERS_OPEN, BLOCKERS_OPEN_DAYS, BLOCKERS_RESOLVE_HOURS, BLOCKERS_RESOLVED,
 };
 use crate::plans::ymd;
-use crate::scope_sql::unit_condition;
+use crate::tree::unit_condition;
 use crate::{DbConn, StoreError, StoreResult, Tx, aggregates, on_ex};
 
 /// A blocker.
@@ -76,7 +76,7 @@ pub async fn open(
     actor: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<Blocker> {
-    let allowed = crate::units::in_scope(tx, scope, new.unit_id).await?;
+    let allowed = crate::tree::in_scope(tx, scope, new.unit_id).await?;
     open_checked(tx, allowed, new, actor, now).await
 }
 
@@ -475,7 +475,7 @@ pub async fn open_in_subtree_by(
          WHERE EXISTS (SELECT 1 FROM unit_closure c
                        WHERE c.descendant_id = b.unit_id AND c.ancestor_id = $1)"
     };
-    let inside = crate::scope_sql::condition_below(c, scope, unit_id, "b.unit_id").await?;
+    let inside = crate::tree::condition_below(c, scope, unit_id, "b.unit_id").await?;
     let sql = format!(
         "SELECT {COLUMNS}, u.name AS unit_name, o.name AS origin_name
          FROM {from} AND b.resolved_at IS NULL AND {inside}

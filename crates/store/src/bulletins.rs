@@ -10,7 +10,7 @@ use grassroots_core::{Capability, Edit, Manage, Read, Scope, UnitId};
 use serde::Serialize;
 
 use crate::addressing::{self, Addressees};
-use crate::scope_sql::unit_condition;
+use crate::tree::unit_condition;
 use crate::{DbConn, StoreError, StoreResult, Tx, on_ex};
 
 const RECEIPTS: Addressees = Addressees {
@@ -82,7 +82,7 @@ pub async fn create(
     actor: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<Bulletin> {
-    if !crate::units::in_scope(tx, scope, unit_id).await? {
+    if !crate::tree::in_scope(tx, scope, unit_id).await? {
         return Err(StoreError::NotFound);
     }
     let sql = format!(
@@ -258,7 +258,7 @@ pub async fn acknowledge(
     actor: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    if !crate::units::in_scope(tx, scope, unit_id).await? {
+    if !crate::tree::in_scope(tx, scope, unit_id).await? {
         return Err(StoreError::NotFound);
     }
     addressing::answer(

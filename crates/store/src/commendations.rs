@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use grassroots_core::{Manage, Read, Scope, UnitId};
 use serde::Serialize;
 
-use crate::scope_sql::{join, unit_condition};
+use crate::tree::{join, unit_condition};
 use crate::{DbConn, StoreError, StoreResult, Tx, aggregates, on_ex};
 
 /// Kinds of commendation.
@@ -112,7 +112,7 @@ pub async fn confer(
     actor: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<u64> {
-    if !crate::units::in_scope(tx, scope, new.unit_id).await? {
+    if !crate::tree::in_scope(tx, scope, new.unit_id).await? {
         return Err(StoreError::NotFound);
     }
     // One row per person in the order given, so that ids (and every list
@@ -241,7 +241,7 @@ pub async fn designate(
     actor: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<i64> {
-    if !crate::units::in_scope(tx, scope, designated_by).await? {
+    if !crate::tree::in_scope(tx, scope, designated_by).await? {
         return Err(StoreError::NotFound);
     }
     on_ex!(tx, |e| sqlx::query_scalar(

@@ -339,6 +339,17 @@ pub(crate) async fn reserve_ids(
     .await?)
 }
 
+/// A case-insensitive `LIKE` pattern matching `text` anywhere, with the
+/// wildcards of `text` taken literally.
+pub fn contains_pattern(text: &str) -> String {
+    let escaped = text
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
 /// Rows per statement of PostgreSQL bulk writes, which send whole columns
 /// as arrays (`UNNEST`): one round trip per few thousand rows.
 pub(crate) const PG_ROWS: usize = 5_000;

@@ -8,7 +8,7 @@ use grassroots_core::{Edit, Manage, Read, Scope, UnitId};
 use serde::Serialize;
 
 use crate::addressing::{self, Addressees};
-use crate::scope_sql::unit_condition;
+use crate::tree::unit_condition;
 use crate::{DbConn, StoreError, StoreResult, Tx, on_ex};
 
 const ADDRESSEES: Addressees = Addressees {
@@ -84,7 +84,7 @@ pub async fn issue(
     actor: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<(Decision, i64)> {
-    if !crate::units::in_scope(tx, scope, new.unit_id).await? {
+    if !crate::tree::in_scope(tx, scope, new.unit_id).await? {
         return Err(StoreError::NotFound);
     }
     let levels = new.levels.join(",");
@@ -200,7 +200,7 @@ pub async fn adopt(
     actor: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    if !crate::units::in_scope(tx, scope, unit_id).await? {
+    if !crate::tree::in_scope(tx, scope, unit_id).await? {
         return Err(StoreError::NotFound);
     }
     addressing::answer(

@@ -32,17 +32,17 @@ pub mod regularity;
 pub mod reminders;
 pub mod reviews;
 pub mod roles;
-pub mod scope_sql;
 pub mod sessions;
 pub mod skills;
 mod sqlite_direct;
 pub mod throttle;
 pub mod tokens;
 pub mod transfers;
+pub mod tree;
 pub mod units;
 pub mod uploads;
 
-pub use db::{Conn, Db, DbConn, Dialect, Ex, Tx, commits, redact_url};
+pub use db::{Conn, Db, DbConn, Dialect, Ex, Tx, commits, contains_pattern, redact_url};
 pub use error::{StoreError, StoreResult};
 
 /// Timestamps are stored with microsecond precision on both engines, so

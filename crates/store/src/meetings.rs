@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use grassroots_core::{Capability, Manage, Read, Scope, UnitId};
 use serde::Serialize;
 
-use crate::scope_sql::unit_condition;
+use crate::tree::unit_condition;
 use crate::{DbConn, StoreError, StoreResult, Tx, on_ex};
 
 /// Kinds of speech.
@@ -178,7 +178,7 @@ pub async fn create(
     actor: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<Meeting> {
-    if !crate::units::in_scope(tx, scope, unit_id).await? {
+    if !crate::tree::in_scope(tx, scope, unit_id).await? {
         return Err(StoreError::NotFound);
     }
     let sql = format!(
@@ -374,7 +374,7 @@ pub async fn agenda_minutes(
         let sql = format!(
             "SELECT meeting_id, CAST(sum(duration_min) AS BIGINT) FROM agenda_items
              WHERE meeting_id IN ({}) AND duration_min IS NOT NULL GROUP BY meeting_id",
-            crate::scope_sql::join(chunk)
+            crate::tree::join(chunk)
         );
         let rows: Vec<(i64, i64)> =
             on_ex!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
@@ -457,7 +457,7 @@ pub async fn invite(
              SELECT $1, p.id, p.unit_id, 'person' FROM people p
              WHERE p.id IN ({}) AND p.status NOT IN ('left', 'transferred_out') AND {}
              ON CONFLICT (meeting_id, person_id) DO NOTHING",
-            crate::scope_sql::join(ids),
+            crate::tree::join(ids),
             unit_condition(scope, "p.unit_id")
         ),
         Invitation::Position { levels, .. } => {

@@ -7,7 +7,7 @@ use grassroots_core::{Capability, Edit, Read, Scope, UnitId};
 use serde::Serialize;
 
 use crate::aggregates::{self, people_metric};
-use crate::scope_sql::unit_condition;
+use crate::tree::unit_condition;
 use crate::{DbConn, Ex, StoreError, StoreResult, Tx, on_ex};
 
 /// Statuses a person can have.
@@ -81,7 +81,7 @@ pub async fn create(
     actor: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<Person> {
-    if !crate::units::in_scope(tx, scope, new.unit_id).await? {
+    if !crate::tree::in_scope(tx, scope, new.unit_id).await? {
         return Err(StoreError::NotFound);
     }
     let sql = format!(
@@ -244,7 +244,7 @@ pub async fn list(
            AND ($6 IS NULL OR EXISTS (SELECT 1 FROM person_skills ps WHERE ps.person_id = p.id AND ps.skill_id = $6))
          ORDER BY p.full_name, p.id LIMIT $4 OFFSET $5"
     );
-    let pattern = f.name.as_deref().map(crate::units::contains_pattern);
+    let pattern = f.name.as_deref().map(crate::contains_pattern);
     Ok(on_ex!(c, |e| sqlx::query_as::<_, Person>(
         sqlx::AssertSqlSafe(sql.as_str())
     )
@@ -264,7 +264,7 @@ pub async fn own(
     c: &mut impl DbConn,
     principal: &grassroots_core::Principal,
 ) -> StoreResult<Option<(Person, Vec<StatusChange>)>> {
-    let Some(id) = crate::accounts::own_person_id(c, principal).await? else {
+    let Some(id) = own_person_id(c, principal).await? else {
         return Ok(None);
     };
     let sql = format!("SELECT {COLUMNS} FROM people p WHERE p.id = $1");
@@ -279,6 +279,20 @@ pub async fn own(
     };
     let history = history_of(c, id).await?;
     Ok(Some((person, history)))
+}
+
+/// The person linked to the principal's own account, if any.
+pub async fn own_person_id(
+    c: &mut impl DbConn,
+    principal: &grassroots_core::Principal,
+) -> StoreResult<Option<i64>> {
+    let v: Option<Option<i64>> = on_ex!(c, |e| sqlx::query_scalar(
+        "SELECT person_id FROM accounts WHERE id = $1"
+    )
+    .bind(principal.account_id())
+    .fetch_optional(&mut *e)
+    .await)?;
+    Ok(v.flatten())
 }
 
 /// Moves a person to another unit (an acknowledged transfer), in the
@@ -319,7 +333,7 @@ pub async fn relocate(
     .await
     .map(|r| r.rows_affected()))?;
     let mut metrics = vec![people_metric(&before.status)];
-    metrics.extend(skills.iter().map(|s| crate::skills::metric(*s)));
+    metrics.extend(skills.iter().map(|s| aggregates::skill_metric(*s)));
     for m in &metrics {
         aggregates::add(tx, before.unit_id, m, -1).await?;
         aggregates::add(tx, to_unit, m, 1).await?;
@@ -399,7 +413,7 @@ pub async fn by_ids<C: Capability>(
     for chunk in ids.chunks(1000) {
         let sql = format!(
             "SELECT {COLUMNS} FROM people p WHERE p.id IN ({}) AND {}",
-            crate::scope_sql::join(chunk),
+            crate::tree::join(chunk),
             unit_condition(scope, "p.unit_id")
         );
         let mut rows = on_ex!(c, |e| sqlx::query_as::<_, Person>(sqlx::AssertSqlSafe(
@@ -448,7 +462,7 @@ pub async fn insert_batch(
     mut progress: impl FnMut(usize),
 ) -> StoreResult<Vec<i64>> {
     let units: Vec<UnitId> = rows.iter().map(|r| r.unit_id).collect();
-    if !crate::units::all_in_scope(tx, scope, &units).await? {
+    if !crate::tree::all_in_scope(tx, scope, &units).await? {
         return Err(StoreError::NotFound);
     }
     let mut counts: std::collections::BTreeMap<(UnitId, String), i64> = Default::default();

@@ -118,7 +118,7 @@ pub async fn load(
     today: NaiveDate,
 ) -> StoreResult<Loaded> {
     let units: Vec<UnitId> = plans.iter().map(|p| p.unit_id).collect();
-    if !crate::units::all_in_scope(tx, scope, &units).await? {
+    if !crate::tree::all_in_scope(tx, scope, &units).await? {
         return Err(StoreError::NotFound);
     }
     // A closed unit is history: nothing is added to it.
@@ -215,7 +215,7 @@ async fn any_closed(tx: &mut Tx, units: &[UnitId]) -> StoreResult<bool> {
     for chunk in units.chunks(500) {
         let sql = format!(
             "SELECT count(*) FROM units WHERE id IN ({}) AND closed_at IS NOT NULL",
-            crate::scope_sql::join(chunk)
+            crate::tree::join(chunk)
         );
         let n: i64 = on_ex!(tx, |e| sqlx::query_scalar(sqlx::AssertSqlSafe(
             sql.as_str()

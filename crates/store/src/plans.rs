@@ -19,7 +19,7 @@ use grassroots_core::progress::{self, Facts, LastCheckIn, Measure, Status};
 use grassroots_core::{Capability, Edit, Read, Scope, UnitId};
 use serde::Serialize;
 
-use crate::scope_sql::unit_condition;
+use crate::tree::unit_condition;
 use crate::{DbConn, StoreError, StoreResult, Tx, aggregates, on_ex};
 
 /// Period kinds of a plan.
@@ -281,7 +281,7 @@ pub(crate) async fn snapshot_many(
     for chunk in units.chunks(500) {
         let ancestors = format!(
             "SELECT DISTINCT ancestor_id AS id FROM unit_closure WHERE descendant_id IN ({})",
-            crate::scope_sql::join(chunk)
+            crate::tree::join(chunk)
         );
         write_history(tx, &ancestors, None, year, today).await?;
     }
@@ -350,7 +350,7 @@ pub async fn create_plan(
     actor: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<Plan> {
-    if !crate::units::in_scope(tx, scope, new.unit_id).await? {
+    if !crate::tree::in_scope(tx, scope, new.unit_id).await? {
         return Err(StoreError::NotFound);
     }
     let sql = format!(
@@ -1071,7 +1071,7 @@ pub async fn delete_target(
         // writer's scope and an open plan, as creating it did.
         let t = fetch_target(tx, id).await?;
         if t.id != stored.id
-            && (!crate::units::in_scope(tx, scope, t.unit_id).await?
+            && (!crate::tree::in_scope(tx, scope, t.unit_id).await?
                 || plan_locked(tx, t.plan_id).await?)
         {
             return Err(StoreError::Conflict { field: "children" });
@@ -1310,7 +1310,7 @@ pub async fn rollup(
     year: &str,
     today: NaiveDate,
 ) -> StoreResult<Rollup> {
-    if !crate::units::in_scope(c, scope, unit_id).await? {
+    if !crate::tree::in_scope(c, scope, unit_id).await? {
         return Err(StoreError::NotFound);
     }
     let sql = format!(
@@ -1484,7 +1484,7 @@ pub async fn in_subtree_with_status_by(
     if list.is_empty() {
         return Ok(Vec::new());
     }
-    let inside = crate::scope_sql::condition_below(c, scope, unit_id, "t.unit_id").await?;
+    let inside = crate::tree::condition_below(c, scope, unit_id, "t.unit_id").await?;
     let sql = if walk {
         // A small subtree: walk it.
         format!(

@@ -8,7 +8,7 @@ use grassroots_core::{Manage, Read, Scope, UnitId};
 use serde::Serialize;
 
 use crate::aggregates;
-use crate::scope_sql::unit_condition;
+use crate::tree::unit_condition;
 use crate::{DbConn, StoreError, StoreResult, Tx, on_ex};
 
 /// Metric of positions currently held.
@@ -169,7 +169,7 @@ pub async fn assign(
     started_on: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<Position> {
-    if !crate::units::in_scope(tx, scope, unit_id).await? {
+    if !crate::tree::in_scope(tx, scope, unit_id).await? {
         return Err(StoreError::NotFound);
     }
     let person_ok: i64 = on_ex!(tx, |e| sqlx::query_scalar(
@@ -252,7 +252,7 @@ pub async fn assign_many(
         return Ok(());
     }
     let units: Vec<UnitId> = rows.iter().map(|r| r.unit_id).collect();
-    if !crate::units::all_in_scope(tx, scope, &units).await? {
+    if !crate::tree::all_in_scope(tx, scope, &units).await? {
         return Err(StoreError::NotFound);
     }
     // Each person belongs to the unit or a unit below it (one closure
@@ -288,7 +288,7 @@ pub async fn assign_many(
     let mut held: HashSet<(UnitId, i64, Option<i64>)> = HashSet::new();
     let mut primary_open: HashSet<UnitId> = HashSet::new();
     for chunk in distinct.chunks(500) {
-        let list = crate::scope_sql::join(chunk);
+        let list = crate::tree::join(chunk);
         let current: Vec<(UnitId, i64, i64)> =
             on_ex!(tx, |e| sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT unit_id, position_type_id, person_id FROM positions

@@ -10,7 +10,7 @@ use chrono::{Duration, NaiveDate};
 use grassroots_core::{Read, Scope, UnitId};
 use serde::Serialize;
 
-use crate::scope_sql::unit_condition;
+use crate::tree::unit_condition;
 use crate::{DbConn, Dialect, StoreResult, Tx, aggregates, on_ex};
 
 /// Metric: (unit, meeting type) pairs expected to meet on a cadence.
@@ -228,7 +228,7 @@ pub(crate) async fn track_unit(
 /// [`track_unit`] for several new units at once.
 pub(crate) async fn track_units(tx: &mut Tx, ids: &[UnitId], today: &str) -> StoreResult<()> {
     for chunk in ids.chunks(500) {
-        let list = crate::scope_sql::join(chunk);
+        let list = crate::tree::join(chunk);
         let cadences: i64 = on_ex!(tx, |e| sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
             "SELECT count(*) FROM meeting_cadences c
              WHERE c.level IN (SELECT u.level FROM units u WHERE u.id IN ({list}))"

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use grassroots_core::{AccountId, Administer, Assignment, Role, Scope, ScopeKind, UnitId};
 use serde::Serialize;
 
-use crate::scope_sql::unit_condition;
+use crate::tree::unit_condition;
 use crate::{DbConn, StoreError, StoreResult, Tx, on_ex};
 
 /// A role assignment with names, for administration screens.
@@ -121,7 +121,7 @@ pub async fn assign(
     grant: &Assignment,
     now: DateTime<Utc>,
 ) -> StoreResult<RoleAssignmentRow> {
-    if !crate::units::in_scope(tx, scope, grant.unit_id).await? {
+    if !crate::tree::in_scope(tx, scope, grant.unit_id).await? {
         return Err(StoreError::NotFound);
     }
     let id: i64 = on_ex!(tx, |e| sqlx::query_scalar(

@@ -7,7 +7,7 @@ use grassroots_core::{Edit, Read, Scope, UnitId};
 use serde::Serialize;
 
 use crate::aggregates;
-use crate::scope_sql::{self, unit_condition};
+use crate::tree::{self, unit_condition};
 use crate::{DbConn, StoreError, StoreResult, Tx, on_ex};
 
 /// A skill of the catalogue.
@@ -34,11 +34,6 @@ pub struct PersonSkill {
     pub level: i32,
     /// Last day of a certification, if the skill is certified.
     pub certified_until: Option<String>,
-}
-
-/// Metric of people with a skill.
-pub fn metric(skill_id: i64) -> String {
-    format!("skill.{skill_id}")
 }
 
 /// The catalogue, by category and name.
@@ -113,7 +108,7 @@ pub async fn add_many(
     for chunk in people.chunks(500) {
         let sql = format!(
             "SELECT p.id, p.unit_id FROM people p WHERE p.id IN ({}) AND {}",
-            scope_sql::join(chunk),
+            tree::join(chunk),
             unit_condition(scope, "p.unit_id")
         );
         let found: Vec<(i64, UnitId)> =
@@ -129,7 +124,7 @@ pub async fn add_many(
     let skills: Vec<i64> = skills.into_iter().collect();
     let sql = format!(
         "SELECT count(*) FROM skills WHERE id IN ({})",
-        scope_sql::join(&skills)
+        tree::join(&skills)
     );
     let known: i64 = on_ex!(tx, |e| sqlx::query_scalar(sqlx::AssertSqlSafe(
         sql.as_str()
@@ -160,7 +155,7 @@ pub async fn add_many(
     // The counters of all units in a few statements.
     let metrics: BTreeMap<i64, String> = rows
         .iter()
-        .map(|r| (r.skill_id, metric(r.skill_id)))
+        .map(|r| (r.skill_id, aggregates::skill_metric(r.skill_id)))
         .collect();
     let deltas: Vec<(UnitId, &str, i64)> = rows
         .iter()
@@ -216,7 +211,7 @@ pub async fn set(
     .await
     .map(|r| r.rows_affected())
     })?;
-    aggregates::add(tx, person.unit_id, &metric(skill_id), 1).await?;
+    aggregates::add(tx, person.unit_id, &aggregates::skill_metric(skill_id), 1).await?;
     Ok(true)
 }
 
@@ -237,7 +232,7 @@ pub async fn remove(
     .await
     .map(|r| r.rows_affected()))?;
     if n > 0 {
-        aggregates::add(tx, person.unit_id, &metric(skill_id), -1).await?;
+        aggregates::add(tx, person.unit_id, &aggregates::skill_metric(skill_id), -1).await?;
     }
     Ok(n > 0)
 }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use grassroots_core::{Edit, Read, Scope, UnitId};
 use serde::Serialize;
 
-use crate::scope_sql::unit_condition;
+use crate::tree::unit_condition;
 use crate::{DbConn, StoreError, StoreResult, Tx, on_ex};
 
 /// A transfer with names.
@@ -137,7 +137,7 @@ pub async fn close(
     } else {
         t.from_unit_id
     };
-    if !crate::units::in_scope(tx, scope, side).await? {
+    if !crate::tree::in_scope(tx, scope, side).await? {
         return Err(StoreError::NotFound);
     }
     if t.state != "pending" || t.expires_at <= now {

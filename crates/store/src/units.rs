@@ -7,8 +7,11 @@ use serde::Serialize;
 
 use crate::aggregates;
 use crate::lifecycle::Features;
-use crate::scope_sql::unit_condition;
-use crate::{DbConn, StoreError, StoreResult, Tx, on_ex};
+use crate::tree::{all_in_scope, is_within, unit_condition};
+use crate::{DbConn, StoreError, StoreResult, Tx, contains_pattern, on_ex};
+
+/// Re-exported for callers that ask it of the units.
+pub use crate::tree::in_scope;
 
 /// A unit of the organization tree.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -212,7 +215,7 @@ pub async fn create_many(
         let sql = format!(
             "SELECT u.id, CAST(u.depth AS BIGINT), u.level FROM units u
              WHERE u.id IN ({}) AND u.closed_at IS NULL AND {}",
-            crate::scope_sql::join(chunk),
+            crate::tree::join(chunk),
             unit_condition(scope, "u.id")
         );
         let found: Vec<(UnitId, i64, String)> =
@@ -297,7 +300,7 @@ pub async fn create_many(
         );
     }
     for chunk in ids.chunks(500) {
-        let list = crate::scope_sql::join(chunk);
+        let list = crate::tree::join(chunk);
         on_ex!(tx, |e| sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO unit_closure (ancestor_id, descendant_id, depth)
              SELECT c.ancestor_id, u.id, c.depth + 1
@@ -382,64 +385,6 @@ pub async fn get<C: Capability>(
     .fetch_optional(&mut *e)
     .await)?
     .ok_or(StoreError::NotFound)
-}
-
-/// Whether `id` lies inside `scope` (an indexed lookup).
-pub async fn in_scope<C: Capability>(
-    c: &mut impl DbConn,
-    scope: &Scope<C>,
-    id: UnitId,
-) -> StoreResult<bool> {
-    let sql = format!(
-        "SELECT count(*) FROM units u WHERE u.id = $1 AND {}",
-        unit_condition(scope, "u.id")
-    );
-    let n: i64 = on_ex!(c, |e| sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str()))
-        .bind(id)
-        .fetch_one(&mut *e)
-        .await)?;
-    Ok(n > 0)
-}
-
-/// Whether every unit of `ids` lies inside `scope`: one statement per
-/// few hundred units (bulk writes check their units this way).
-pub async fn all_in_scope<C: Capability>(
-    c: &mut impl DbConn,
-    scope: &Scope<C>,
-    ids: &[UnitId],
-) -> StoreResult<bool> {
-    let mut ids = ids.to_vec();
-    ids.sort_unstable();
-    ids.dedup();
-    for chunk in ids.chunks(500) {
-        let sql = format!(
-            "SELECT count(*) FROM units u WHERE u.id IN ({}) AND {}",
-            crate::scope_sql::join(chunk),
-            unit_condition(scope, "u.id")
-        );
-        let n: i64 = on_ex!(c, |e| sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str()))
-            .fetch_one(&mut *e)
-            .await)?;
-        if n != chunk.len() as i64 {
-            return Ok(false);
-        }
-    }
-    Ok(true)
-}
-
-/// The ids of `id` and all its ancestors, nearest first. Used to evaluate
-/// policy decisions about a unit; reveals no names.
-pub async fn ancestor_ids(c: &mut impl DbConn, id: UnitId) -> StoreResult<Vec<UnitId>> {
-    let ids: Vec<i64> = on_ex!(c, |e| sqlx::query_scalar(
-        "SELECT ancestor_id FROM unit_closure WHERE descendant_id = $1 ORDER BY depth"
-    )
-    .bind(id)
-    .fetch_all(&mut *e)
-    .await)?;
-    if ids.is_empty() {
-        return Err(StoreError::NotFound);
-    }
-    Ok(ids)
 }
 
 /// The path from the root down to a unit inside `scope` (for
@@ -556,18 +501,6 @@ pub async fn names(c: &mut impl DbConn, ids: &[UnitId]) -> StoreResult<Vec<(Unit
     ))
     .fetch_all(&mut *e)
     .await)?)
-}
-
-/// Whether `unit` lies in the subtree of `root` (or is `root`).
-pub async fn is_within(c: &mut impl DbConn, root: UnitId, unit: UnitId) -> StoreResult<bool> {
-    let n: i64 = on_ex!(c, |e| sqlx::query_scalar(
-        "SELECT count(*) FROM unit_closure WHERE ancestor_id = $1 AND descendant_id = $2"
-    )
-    .bind(root)
-    .bind(unit)
-    .fetch_one(&mut *e)
-    .await)?;
-    Ok(n > 0)
 }
 
 /// Moves unit `id` with its whole subtree under `new_parent`. Both the
@@ -704,17 +637,6 @@ pub async fn move_targets(
     .bind(&pattern)
     .fetch_all(&mut *e)
     .await)?)
-}
-
-/// A case-insensitive `LIKE` pattern matching `text` anywhere, with the
-/// wildcards of `text` taken literally.
-pub fn contains_pattern(text: &str) -> String {
-    let escaped = text
-        .to_lowercase()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
 }
 
 async fn exists_external_id(c: &mut impl DbConn, ext: &str) -> StoreResult<bool> {
@@ -1231,7 +1153,7 @@ pub async fn check_placements(
             let sql = format!(
                 "SELECT DISTINCT u.level, p.level FROM units u JOIN units p ON p.id = u.parent_id
                  WHERE u.closed_at IS NULL AND {which} IN ({})",
-                crate::scope_sql::join(chunk)
+                crate::tree::join(chunk)
             );
             let mut found: Vec<(String, String)> =
                 on_ex!(tx, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))

@@ -1,5 +1,6 @@
 //! The translation layer. Every user-facing string of the interface comes
-//! from a Fluent catalogue under `locales/`; templates never hold text.
+//! from a Fluent catalogue under `locales/<locale>/`, one file per
+//! feature; templates never hold text.
 
 use std::collections::HashMap;
 use std::fmt::Display;
@@ -9,8 +10,10 @@ use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use unic_langid::LanguageIdentifier;
 
-/// Catalogues shipped in the binary: (locale, Fluent source).
-pub const CATALOGUES: &[(&str, &str)] = &[("en", include_str!("../locales/en.ftl"))];
+/// Catalogues shipped in the binary: (locale, [(file, Fluent source)]),
+/// every `.ftl` file under `locales/<locale>/` (see `build.rs`).
+pub const CATALOGUES: &[(&str, &[(&str, &str)])] =
+    include!(concat!(env!("OUT_DIR"), "/catalogues.rs"));
 
 /// All loaded catalogues.
 pub struct I18n {
@@ -23,16 +26,19 @@ impl I18n {
     /// bug, caught by the tests.
     pub fn load(fallback: &str) -> Result<I18n, String> {
         let mut bundles = HashMap::new();
-        for (locale, source) in CATALOGUES {
+        for (locale, files) in CATALOGUES {
             let lang: LanguageIdentifier = locale.parse().map_err(|e| format!("{locale}: {e}"))?;
-            let resource = FluentResource::try_new(source.to_string())
-                .map_err(|(_, errs)| format!("{locale}.ftl: {errs:?}"))?;
             let mut bundle = FluentBundle::new_concurrent(vec![lang]);
             // Isolation marks would end up inside HTML attributes and titles.
             bundle.set_use_isolating(false);
-            bundle
-                .add_resource(resource)
-                .map_err(|errs| format!("{locale}.ftl: {errs:?}"))?;
+            for (file, source) in *files {
+                let resource = FluentResource::try_new(source.to_string())
+                    .map_err(|(_, errs)| format!("{locale}/{file}: {errs:?}"))?;
+                // A message defined in two files is an error, not an override.
+                bundle
+                    .add_resource(resource)
+                    .map_err(|errs| format!("{locale}/{file}: {errs:?}"))?;
+            }
             bundles.insert(locale.to_string(), bundle);
         }
         if !bundles.contains_key(fallback) {
@@ -67,6 +73,7 @@ impl I18n {
         CATALOGUES
             .iter()
             .filter(|(l, _)| *l == locale)
+            .flat_map(|(_, files)| files.iter())
             .flat_map(|(_, src)| {
                 src.lines()
                     .filter(|l| l.chars().next().is_some_and(|c| c.is_ascii_lowercase()))
@@ -134,6 +141,30 @@ impl Tr {
     /// The message `key` when it exists, else `None`.
     pub fn maybe(&self, key: &str) -> Option<String> {
         self.i18n.has(&self.locale, key).then(|| self.t(key))
+    }
+
+    /// The message of validation code `code`; the service's own English
+    /// words are its `detail` (the English catalogue shows them as they
+    /// are; other languages say it in their own words).
+    pub fn validation(&self, code: &str, detail: &str) -> String {
+        let key = format!("validation-{}", code.replace('_', "-"));
+        if self.i18n.has(&self.locale, &key) {
+            self.ta(&key, &[("detail", detail.to_string())])
+        } else {
+            detail.to_string()
+        }
+    }
+
+    /// The message of an import problem of kind `code` (an import's own
+    /// or a validation code), with the service's English words as its
+    /// `detail`.
+    pub fn import_problem(&self, code: &str, detail: &str) -> String {
+        let key = format!("import-problem-{}", code.replace('_', "-"));
+        if self.i18n.has(&self.locale, &key) {
+            self.ta(&key, &[("detail", detail.to_string())])
+        } else {
+            self.validation(code, detail)
+        }
     }
 
     /// Label of a unit level key.

@@ -4,15 +4,18 @@
 
 pub mod api;
 pub mod assets;
+pub mod bulletin_text;
 pub mod error;
 pub mod i18n;
+pub mod ics;
 pub mod markdown;
 pub mod middleware;
 pub mod pages;
 mod registry;
+pub mod render;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use axum::Router;
 use axum::http::{HeaderName, Request};
@@ -30,6 +33,24 @@ pub struct AppState {
     pub app: App,
     /// Translation catalogues.
     pub i18n: Arc<I18n>,
+    /// The unit page's sections, top to bottom.
+    pub(crate) unit_sections: &'static [pages::sections::UnitSection],
+}
+
+/// The OpenAPI document of every feature's API, as served.
+pub fn openapi_document() -> &'static str {
+    static DOCUMENT: LazyLock<String> = LazyLock::new(|| api::document(registry::API_ROUTES));
+    &DOCUMENT
+}
+
+/// `GET /api/v1/openapi.json`.
+async fn openapi_json() -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        openapi_document(),
+    )
+        .into_response()
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -37,16 +58,20 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// Builds the whole router.
 pub fn router(app: App) -> Result<Router, String> {
     let i18n = Arc::new(I18n::load(&app.config.locale).or_else(|_| I18n::load("en"))?);
-    let state = AppState { app, i18n };
-    let pages = pages::routes().layer(axum::middleware::from_fn_with_state(
+    let state = AppState {
+        app,
+        i18n,
+        unit_sections: registry::UNIT_SECTIONS,
+    };
+    let pages = pages::routes(registry::PAGE_ROUTES).layer(axum::middleware::from_fn_with_state(
         state.clone(),
         middleware::html_pages,
     ));
-    let (api, _) = api::router().split_for_parts();
+    let (api, _) = api::router(registry::API_ROUTES).split_for_parts();
     let router = Router::new()
         .merge(pages)
         .nest("/api/v1", api)
-        .route("/api/v1/openapi.json", get(api::openapi_json))
+        .route("/api/v1/openapi.json", get(openapi_json))
         .route("/healthz", get(api::healthz))
         .route("/readyz", get(api::readyz))
         .route("/static/{name}", get(assets::serve))

@@ -349,7 +349,7 @@ fn refuse(state: &AppState, is_api: bool, request_id: &str) -> Response {
     if is_api {
         err.into_response()
     } else {
-        crate::pages::error_page(state, err.status(), &err.body(), request_id)
+        crate::render::error_page(state, err.status(), &err.body(), request_id)
     }
 }
 
@@ -379,7 +379,7 @@ pub async fn html_pages(State(state): State<AppState>, req: Request, next: Next)
             return Redirect::to(&format!("/login{next_param}")).into_response();
         }
         let request_id = ctx.map(|c| c.request_id).unwrap_or_default();
-        return crate::pages::error_page(&state, status, &body, &request_id);
+        return crate::render::error_page(&state, status, &body, &request_id);
     }
     if had_flash && resp.status().is_success() {
         resp.headers_mut().append(

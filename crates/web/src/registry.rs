@@ -1,7 +1,48 @@
 //! What each feature plugs into the HTTP layer, listed in one place.
 
+use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::AppState;
+use crate::api;
 use crate::pages::sections::UnitSection;
-use crate::pages::{bulletins, commendations, decisions, meetings, people, plans, units};
+use crate::pages::{
+    admin, auth, bulletins, calendar, commendations, decisions, imports, me, meetings, people,
+    plans, sections, units,
+};
+
+/// Each feature's page routes; `pages::routes` merges them.
+pub(crate) const PAGE_ROUTES: &[fn() -> Router<AppState>] = &[
+    auth::routes,
+    units::routes,
+    sections::routes,
+    people::routes,
+    imports::routes,
+    decisions::routes,
+    plans::routes,
+    meetings::routes,
+    calendar::routes,
+    bulletins::routes,
+    commendations::routes,
+    me::routes,
+    admin::routes,
+];
+
+/// Each feature's documented API routes; `api::router` merges them.
+pub(crate) const API_ROUTES: &[fn() -> OpenApiRouter<AppState>] = &[
+    api::units::router,
+    api::decisions::router,
+    api::plans::router,
+    api::meetings::router,
+    api::commendations::router,
+    api::bulletins::router,
+    api::people::router,
+    api::positions::router,
+    api::skills::router,
+    api::transfers::router,
+    api::accounts::router,
+    api::audit::router,
+];
 
 /// The unit page's sections, top to bottom.
 pub(crate) const UNIT_SECTIONS: &[UnitSection] = &[

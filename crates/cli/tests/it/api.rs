@@ -5,7 +5,7 @@ use grassroots_testkit::TestApp;
 
 #[test]
 fn openapi_document_matches_snapshot() {
-    insta::assert_snapshot!("openapi", grassroots_web::api::openapi_document());
+    insta::assert_snapshot!("openapi", grassroots_web::openapi_document());
 }
 
 #[tokio::test]
@@ -49,10 +49,9 @@ async fn health_and_readiness() {
 
 #[test]
 fn every_schema_reference_in_the_openapi_document_resolves() {
-    let doc: serde_json::Value =
-        serde_json::from_str(grassroots_web::api::openapi_document()).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(grassroots_web::openapi_document()).unwrap();
     let schemas = doc["components"]["schemas"].as_object().unwrap();
-    let text = grassroots_web::api::openapi_document();
+    let text = grassroots_web::openapi_document();
     for part in text.split("\"$ref\": \"#/components/schemas/").skip(1) {
         let name = part.split('"').next().unwrap();
         assert!(

@@ -3,7 +3,7 @@
 
 use grassroots_app::{Actor, App, Config, setup};
 use grassroots_core::{Assignment, Principal, Read, Role, ScopeKind};
-use grassroots_store::{Db, migrate, units};
+use grassroots_store::{Db, migrate, tree, units};
 use grassroots_testkit::{postgres_db, postgres_url, sqlite_db};
 
 /// A small deterministic generator (no dependency on test order).
@@ -73,7 +73,7 @@ async fn scope_scenario(db: Db, seed: u64) {
     let mut c = app.db.conn().await.unwrap();
     let mut paths = Vec::new();
     for id in &ids {
-        paths.push(units::ancestor_ids(&mut c, *id).await.unwrap());
+        paths.push(tree::ancestor_ids(&mut c, *id).await.unwrap());
     }
     for round in 0..25 {
         let n = rng.next(4);
@@ -99,7 +99,7 @@ async fn scope_scenario(db: Db, seed: u64) {
         for (id, path) in ids.iter().zip(&paths) {
             let expected = scope.allows(*id, path);
             assert_eq!(
-                units::in_scope(&mut c, &scope, *id).await.unwrap(),
+                tree::in_scope(&mut c, &scope, *id).await.unwrap(),
                 expected,
                 "round {round}, unit {id}, assignments {assignments:?}"
             );
@@ -1143,12 +1143,22 @@ async fn skills_in_bulk_scenario(db: Db) {
     let counts = grassroots_store::aggregates::of_unit(&mut c, &read, root.id)
         .await
         .unwrap();
-    assert_eq!(counts.get(&skills::metric(welding)).map(|v| v.1), Some(2));
-    assert_eq!(counts.get(&skills::metric(driving)).map(|v| v.1), Some(1));
+    assert_eq!(
+        counts
+            .get(&grassroots_store::aggregates::skill_metric(welding))
+            .map(|v| v.1),
+        Some(2)
+    );
+    assert_eq!(
+        counts
+            .get(&grassroots_store::aggregates::skill_metric(driving))
+            .map(|v| v.1),
+        Some(1)
+    );
     let of_b = grassroots_store::aggregates::of_unit(&mut c, &read, b)
         .await
         .unwrap();
-    assert!(!of_b.contains_key(&skills::metric(welding)));
+    assert!(!of_b.contains_key(&grassroots_store::aggregates::skill_metric(welding)));
     let report = grassroots_store::check::run(&mut c, chrono::Utc::now().date_naive())
         .await
         .unwrap();

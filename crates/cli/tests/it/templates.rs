@@ -106,3 +106,184 @@ fn every_key_used_in_templates_exists() {
         }
     }
 }
+
+/// Every `.rs` file of the crates' sources.
+fn sources() -> Vec<(String, String)> {
+    fn walk(dir: &Path, out: &mut Vec<(String, String)>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push((
+                    p.display().to_string(),
+                    std::fs::read_to_string(&p).unwrap(),
+                ));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for krate in ["core", "store", "app", "web", "cli"] {
+        walk(
+            &Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("..")
+                .join(krate)
+                .join("src"),
+            &mut out,
+        );
+    }
+    assert!(out.len() > 40);
+    out
+}
+
+/// The string literals of `src` that follow `opening` (after spaces and
+/// line breaks), such as the code of `FieldError::new(field, "code"`.
+fn literals_after(src: &str, opening: &str, skip_args: usize) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut rest = src;
+    while let Some(i) = rest.find(opening) {
+        rest = &rest[i + opening.len()..];
+        let mut args = rest;
+        let mut ok = true;
+        for _ in 0..skip_args {
+            // A simple argument: no commas or parentheses inside.
+            match args.find(',') {
+                Some(j) if !args[..j].contains('(') && !args[..j].contains(')') => {
+                    args = &args[j + 1..]
+                }
+                _ => ok = false,
+            }
+        }
+        let args = args.trim_start();
+        if ok
+            && let Some(lit) = args.strip_prefix('"')
+            && let Some(end) = lit.find('"')
+        {
+            found.push(lit[..end].to_string());
+        }
+    }
+    found
+}
+
+#[test]
+fn every_code_status_kind_and_flash_has_a_message() {
+    use grassroots_core::validate::CODES;
+    let keys: std::collections::HashSet<String> =
+        grassroots_web::i18n::I18n::keys("en").into_iter().collect();
+    let dashed = |s: &str| s.replace('_', "-");
+    let mut missing = Vec::new();
+    let mut want = |key: String| {
+        if !keys.contains(&key) {
+            missing.push(key);
+        }
+    };
+
+    // Validation codes: each listed code has a message, and every code the
+    // sources write is listed.
+    for code in CODES {
+        want(format!("validation-{}", dashed(code)));
+    }
+    let mut unlisted = Vec::new();
+    for (file, src) in sources() {
+        let mut codes = literals_after(&src, "FieldError::new(", 1);
+        for helper in ["bad_parent(", "bad_into(", "file_error(", "field_err("] {
+            codes.extend(literals_after(&src, helper, 0));
+        }
+        for code in codes {
+            if !CODES.contains(&code.as_str()) {
+                unlisted.push(format!("{file}: {code}"));
+            }
+        }
+        // Flash messages named anywhere.
+        let mut rest = src.as_str();
+        while let Some(i) = rest.find("\"flash-") {
+            let lit = &rest[i + 1..];
+            let end = lit.find('"').unwrap();
+            let key = &lit[..end];
+            if !key.ends_with('-') {
+                want(key.to_string());
+            }
+            rest = &lit[end..];
+        }
+    }
+    assert!(
+        unlisted.is_empty(),
+        "codes missing from validate::CODES: {unlisted:?}"
+    );
+
+    // Problems of an imported file.
+    for code in grassroots_app::import::PROBLEM_CODES {
+        want(format!("import-problem-{}", dashed(code)));
+    }
+
+    // The vocabularies shown on pages.
+    for s in grassroots_store::people::STATUSES {
+        want(format!("person-status-{s}"));
+        want(format!("status-{s}"));
+    }
+    for k in grassroots_store::commendations::KINDS {
+        want(format!("commendation-kind-{}", dashed(k)));
+    }
+    for k in grassroots_store::plans::PERIOD_KINDS {
+        want(format!("period-{k}"));
+    }
+    for k in grassroots_store::plans::CADENCES {
+        want(format!("cadence-{k}"));
+    }
+    for k in grassroots_store::plans::CONFIDENCES {
+        want(format!("confidence-{k}"));
+    }
+    for k in grassroots_store::plans::ROLLUPS {
+        want(format!("rollup-{k}"));
+    }
+    for s in grassroots_core::progress::Status::ALL {
+        want(format!("status-{}", dashed(s.key())));
+    }
+    for k in grassroots_store::meetings::SPEECH_KINDS {
+        want(format!("speech-kind-{}", dashed(k)));
+    }
+    for k in grassroots_store::meetings::ATTENDANCE {
+        want(format!("attendance-{k}"));
+    }
+    for s in grassroots_store::decisions::SOURCES {
+        want(format!("decision-source-{}", dashed(s)));
+    }
+    for p in grassroots_store::levels::BUILTIN_PROFILES {
+        want(format!("profile-{}", dashed(p)));
+        for level in grassroots_store::levels::builtin(p).unwrap() {
+            want(format!("level-{}", dashed(&level.key)));
+        }
+    }
+    for k in grassroots_store::levels::KINDS {
+        want(format!("profile-kind-{k}"));
+    }
+    for r in grassroots_core::Role::ALL {
+        want(format!("role-{}", r.as_str()));
+    }
+    for s in [
+        grassroots_core::ScopeKind::Unit,
+        grassroots_core::ScopeKind::Subtree,
+    ] {
+        want(format!("scope-{}", s.as_str()));
+    }
+    for e in grassroots_core::calendar::Era::ALL {
+        want(format!("era-{}", e.as_str()));
+    }
+    for code in [
+        "unauthorized",
+        "forbidden",
+        "not_found",
+        "invalid",
+        "conflict",
+        "throttled",
+        "bad_request",
+        "csrf",
+        "too_large",
+        "internal",
+    ] {
+        want(format!("error-{}", dashed(code)));
+    }
+    missing.sort();
+    missing.dedup();
+    assert!(missing.is_empty(), "no message for: {missing:?}");
+}

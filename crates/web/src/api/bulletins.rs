@@ -10,13 +10,29 @@ use grassroots_core::UnitId;
 use grassroots_store::bulletins::Bulletin;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::meetings::{CreatedId, MoveInput};
 use super::{Body, Caller};
 use crate::AppState;
+use crate::bulletin_text::{compose_from, markdown_export, markdown_response};
 use crate::error::{ErrorBody, WebResult};
-use crate::pages::Dates;
-use crate::pages::bulletins::{compose_from, markdown_export, markdown_response};
+use crate::render::Dates;
+
+/// The bulletins API's routes.
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_bulletin, unit_bulletins))
+        .routes(routes!(compose_bulletin))
+        .routes(routes!(get_bulletin))
+        .routes(routes!(export_bulletin))
+        .routes(routes!(add_article))
+        .routes(routes!(update_article, remove_article))
+        .routes(routes!(move_article))
+        .routes(routes!(publish))
+        .routes(routes!(acknowledge))
+}
 
 /// Levels to publish to.
 #[derive(Deserialize, ToSchema)]

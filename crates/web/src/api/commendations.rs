@@ -9,10 +9,21 @@ use grassroots_core::UnitId;
 use grassroots_store::commendations::{Commendation, ModelUnit};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{Body, Caller};
 use crate::AppState;
 use crate::error::{ErrorBody, WebResult};
+
+/// The commendations API's routes.
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(confer, roll))
+        .routes(routes!(person_commendations))
+        .routes(routes!(designate, designations))
+        .routes(routes!(end_designation))
+}
 
 /// How many commendations were conferred.
 #[derive(Serialize, ToSchema)]

@@ -9,10 +9,19 @@ use grassroots_core::UnitId;
 use grassroots_store::decisions::Decision;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{Body, Caller};
 use crate::AppState;
 use crate::error::{ErrorBody, WebResult};
+
+/// The decisions API's routes.
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(issue_decision, unit_decisions))
+        .routes(routes!(get_decision))
+}
 
 /// An issued decision and how many units it reached.
 #[derive(Serialize, ToSchema)]

@@ -15,12 +15,45 @@ use grassroots_core::UnitId;
 use grassroots_store::meetings::{Attendance, Cadence, Meeting, MeetingListing};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::decisions::Issued;
 use super::{Body, Caller};
 use crate::AppState;
 use crate::error::{ErrorBody, WebResult};
-use crate::pages::calendar;
+use crate::ics as calendar;
+
+/// The meetings API's routes.
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(meeting_settings))
+        .routes(routes!(set_meeting_cadence))
+        .routes(routes!(set_meeting_type))
+        .routes(routes!(set_calendar_era))
+        .routes(routes!(convene_meeting, unit_meetings))
+        .routes(routes!(person_meetings))
+        .routes(routes!(regularity))
+        .routes(routes!(unit_calendar))
+        .routes(routes!(person_calendar))
+        .routes(routes!(get_meeting, update_meeting))
+        .routes(routes!(invite_participants))
+        .routes(routes!(remove_participant))
+        .routes(routes!(mark_attendance))
+        .routes(routes!(add_agenda_item))
+        .routes(routes!(update_agenda_item, remove_agenda_item))
+        .routes(routes!(move_agenda_item))
+        .routes(routes!(add_speaker))
+        .routes(routes!(add_document))
+        .routes(routes!(start_speech))
+        .routes(routes!(mark_speech_given))
+        .routes(routes!(stop_speech))
+        .routes(routes!(edit_speech, withdraw_speech))
+        .routes(routes!(move_speech))
+        .routes(routes!(write_minutes))
+        .routes(routes!(adopt_decision_at_meeting))
+        .routes(routes!(close_meeting))
+}
 
 /// The id of something created.
 #[derive(Serialize, ToSchema)]

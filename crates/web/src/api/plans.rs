@@ -14,10 +14,33 @@ use grassroots_store::blockers::Blocker;
 use grassroots_store::plans::{CheckIn, Plan, Target};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{Body, Caller};
 use crate::AppState;
 use crate::error::{ErrorBody, WebResult};
+
+/// The plans API's routes.
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(adopt_decision))
+        .routes(routes!(unit_plans, create_plan))
+        .routes(routes!(get_plan))
+        .routes(routes!(add_target))
+        .routes(routes!(get_target, delete_target))
+        .routes(routes!(cascade))
+        .routes(routes!(check_in))
+        .routes(routes!(open_blocker))
+        .routes(routes!(resolve_blocker))
+        .routes(routes!(dashboard))
+        .routes(routes!(categories, add_category))
+        .routes(routes!(get_review, save_review))
+        .routes(routes!(close_review))
+        .routes(routes!(export_review))
+        .routes(routes!(my_work))
+        .routes(routes!(dismiss_reminder))
+}
 
 /// `GET /units/{id}/plans`: plans of a unit, newest period first.
 #[utoipa::path(get, path = "/units/{id}/plans", tag = "plans", params(("id" = i64, Path)), responses(
@@ -315,7 +338,7 @@ pub(super) async fn export_review(
     Path(id): Path<i64>,
 ) -> WebResult<axum::response::Response> {
     let (name, bytes) = grassroots_app::reviews::csv(&s.app, &c.actor, id).await?;
-    Ok(crate::pages::attachment(
+    Ok(crate::render::attachment(
         grassroots_app::tabular::Format::Csv,
         &name,
         bytes,

@@ -1,19 +1,201 @@
-//! API of the tree's lifecycle: merge, close, history, and the
-//! organization profile that names the levels.
+//! API of the unit tree: listing, reading, creating, renaming and moving
+//! units, their merge, close and history, and the organization profile
+//! that names the levels.
+
+use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use grassroots_app::tabular::Format;
 use grassroots_app::{AppError, export, import, profiles, units};
 use grassroots_core::UnitId;
 use grassroots_store::levels::Level;
-use grassroots_store::units::{MergeOutcome, Unit};
+use grassroots_store::units::{MergeOutcome, Unit, UnitListing};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::{Body, Caller};
+use super::{Body, Caller, Paging};
 use crate::AppState;
 use crate::error::{ErrorBody, WebResult};
+
+/// The units API's routes: the tree, its lifecycle and the profile.
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_units))
+        .routes(routes!(get_unit, rename_unit))
+        .routes(routes!(create_child))
+        .routes(routes!(move_unit))
+        .routes(routes!(merge_unit))
+        .routes(routes!(close_unit))
+        .routes(routes!(unit_history))
+        .routes(routes!(get_profile, set_profile))
+        .routes(routes!(export_file))
+        .routes(routes!(import_file))
+}
+
+/// `GET /units`: units within the caller's read scope.
+#[utoipa::path(get, path = "/units", tag = "units", params(Paging), responses(
+    (status = 200, body = Vec<Unit>), (status = 401, body = ErrorBody)))]
+async fn list_units(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Query(p): Query<Paging>,
+) -> WebResult<Json<Vec<Unit>>> {
+    Ok(Json(
+        units::list(
+            &s.app,
+            &c.actor,
+            p.limit.unwrap_or(100),
+            p.offset.unwrap_or(0),
+        )
+        .await?,
+    ))
+}
+
+/// One step of a unit's path from the root.
+#[derive(Serialize, ToSchema)]
+struct PathStep {
+    id: i64,
+    name: String,
+    level: String,
+    /// Whether the caller may open this unit (ancestors above the caller's
+    /// scope are named, for orientation, but not readable).
+    readable: bool,
+}
+
+/// A unit with its children.
+#[derive(Serialize, ToSchema)]
+struct UnitDetail {
+    unit: Unit,
+    /// Root-to-unit path.
+    path: Vec<PathStep>,
+    children: Vec<UnitListing>,
+    can_manage: bool,
+    can_edit: bool,
+    /// Maintained counters by metric (`units`, `cells`, `people.member`, …).
+    counters: BTreeMap<String, Counter>,
+}
+
+/// A maintained counter of a unit.
+#[derive(Serialize, ToSchema)]
+struct Counter {
+    /// In the unit itself.
+    own: i64,
+    /// In the unit and everything below it.
+    subtree: i64,
+}
+
+/// `GET /units/{id}`.
+#[utoipa::path(get, path = "/units/{id}", tag = "units", params(("id" = i64, Path)), responses(
+    (status = 200, body = UnitDetail), (status = 404, body = ErrorBody)))]
+async fn get_unit(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<UnitId>,
+) -> WebResult<Json<UnitDetail>> {
+    let v = units::view(&s.app, &c.actor, id).await?;
+    Ok(Json(UnitDetail {
+        unit: v.unit,
+        path: v
+            .path
+            .into_iter()
+            .map(|(u, readable)| PathStep {
+                id: u.id,
+                name: u.name,
+                level: u.level,
+                readable,
+            })
+            .collect(),
+        children: v.children,
+        can_manage: v.can_manage,
+        can_edit: v.can_edit,
+        counters: v
+            .counters
+            .into_iter()
+            .map(|(k, (own, subtree))| (k, Counter { own, subtree }))
+            .collect(),
+    }))
+}
+
+/// New unit.
+#[derive(Deserialize, ToSchema)]
+struct NewUnit {
+    name: String,
+    /// Level key, for example `primary_committee` or `cell`; the
+    /// organization profile says which levels may sit under the parent's.
+    level: String,
+    /// Code of the unit in another register (imports match on it).
+    #[serde(default)]
+    external_id: String,
+}
+
+/// `POST /units/{id}/children`.
+#[utoipa::path(post, path = "/units/{id}/children", tag = "units", params(("id" = i64, Path)), request_body = NewUnit, responses(
+    (status = 201, body = Unit), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_child(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<UnitId>,
+    Body(b): Body<NewUnit>,
+) -> WebResult<(StatusCode, Json<Unit>)> {
+    let unit = units::create(&s.app, &c.actor, id, &b.name, &b.level, &b.external_id).await?;
+    Ok((StatusCode::CREATED, Json(unit)))
+}
+
+/// Unit changes: each field given is changed, the others stay.
+#[derive(Deserialize, ToSchema)]
+struct UnitPatch {
+    #[serde(default)]
+    name: Option<String>,
+    /// Code of the unit in another register; empty clears it.
+    #[serde(default)]
+    external_id: Option<String>,
+}
+
+/// `PATCH /units/{id}`: rename, set or clear the external id.
+#[utoipa::path(patch, path = "/units/{id}", tag = "units", params(("id" = i64, Path)), request_body = UnitPatch, responses(
+    (status = 200, body = Unit), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    (status = 409, description = "Another unit has this external id", body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn rename_unit(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<UnitId>,
+    Body(b): Body<UnitPatch>,
+) -> WebResult<Json<Unit>> {
+    Ok(Json(
+        units::update(
+            &s.app,
+            &c.actor,
+            id,
+            b.name.as_deref(),
+            b.external_id.as_deref(),
+        )
+        .await?,
+    ))
+}
+
+/// Where to move a unit.
+#[derive(Deserialize, ToSchema)]
+struct MoveBody {
+    parent_id: UnitId,
+}
+
+/// `POST /units/{id}/move`: move a unit with its subtree.
+#[utoipa::path(post, path = "/units/{id}/move", tag = "units", params(("id" = i64, Path)), request_body = MoveBody, responses(
+    (status = 200, body = Unit), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn move_unit(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<UnitId>,
+    Body(b): Body<MoveBody>,
+) -> WebResult<Json<Unit>> {
+    Ok(Json(
+        units::move_unit(&s.app, &c.actor, id, b.parent_id).await?,
+    ))
+}
 
 /// Which unit survives a merge.
 #[derive(Deserialize, ToSchema)]
@@ -168,7 +350,7 @@ pub(super) async fn export_file(
         ))
     })?;
     let out = export::export(&s.app, &c.actor, id, kind, format).await?;
-    Ok(crate::pages::attachment(format, &out.file_name, out.bytes))
+    Ok(crate::render::attachment(format, &out.file_name, out.bytes))
 }
 
 /// How to read an uploaded file.

@@ -2,20 +2,46 @@
 
 use askama::Template;
 use axum::Form;
+use axum::Router;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::{NaiveDate, TimeZone, Utc};
+use axum::routing::{get, post};
 use grassroots_app::accounts::{self, AccountDetail, CreateInput};
 use grassroots_app::{AppError, audit, roles, units};
-use grassroots_core::{AccountId, Administer, Assignment, FieldError, Role, ScopeKind};
+use grassroots_core::{AccountId, Administer, Assignment, Role, ScopeKind};
 use grassroots_store::accounts::Account;
-use grassroots_store::audit::{AuditFilter, AuditRecord};
+use grassroots_store::audit::AuditRecord;
 use serde::Deserialize;
 
 use super::{FormError, Layout, Page, render};
+use crate::AppState;
+use crate::api::audit::{AuditQuery, audit_filter};
 use crate::error::WebResult;
 use crate::middleware::redirect_with_flash;
+
+/// The administration pages.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/skills", get(skills).post(create_skill))
+        .route("/admin/accounts", get(accounts).post(create_account))
+        .route("/admin/accounts/{id}", get(account))
+        .route("/admin/meetings", get(meeting_settings))
+        .route("/admin/meetings/era", post(set_era))
+        .route("/admin/meetings/cadence", post(set_cadence))
+        .route("/admin/meetings/type", post(set_meeting_type))
+        .route("/admin/accounts/{id}/roles", post(assign_role))
+        .route("/admin/accounts/{id}/password", post(reset_password))
+        .route("/admin/accounts/{id}/disabled", post(set_disabled))
+        .route(
+            "/admin/accounts/{id}/tokens/{token}/revoke",
+            post(revoke_token),
+        )
+        .route("/admin/accounts/{id}/person", post(link_person))
+        .route("/admin/roles/{id}/revoke", post(revoke_role))
+        .route("/admin/audit", get(audit))
+        .route("/admin/profile", get(profile).post(set_profile))
+}
 
 /// Units offered in selects: those the actor administers, indented by depth.
 async fn unit_options(p: &Page) -> WebResult<Vec<(i64, String)>> {
@@ -285,64 +311,6 @@ pub async fn set_disabled(
             account_page(&p, id, StatusCode::UNPROCESSABLE_ENTITY, Some(err)).await
         }
     }
-}
-
-/// Audit page filters (all optional; dates are `YYYY-MM-DD`, UTC).
-#[derive(Debug, Default, Deserialize)]
-pub struct AuditQuery {
-    pub(crate) actor: Option<String>,
-    pub(crate) unit: Option<String>,
-    pub(crate) action: Option<String>,
-    pub(crate) from: Option<String>,
-    pub(crate) to: Option<String>,
-    pub(crate) before: Option<i64>,
-}
-
-/// Parses the audit page's query into a store filter.
-pub fn audit_filter(q: &AuditQuery) -> Result<AuditFilter, AppError> {
-    let nonempty = |s: &Option<String>| {
-        s.as_ref()
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty())
-    };
-    let date = |field: &'static str,
-                s: &Option<String>,
-                add_day: bool|
-     -> Result<Option<chrono::DateTime<Utc>>, AppError> {
-        match nonempty(s) {
-            None => Ok(None),
-            Some(v) => {
-                let d = NaiveDate::parse_from_str(&v, "%Y-%m-%d").map_err(|_| {
-                    AppError::Invalid(FieldError::new(
-                        field,
-                        "invalid",
-                        "must be a date YYYY-MM-DD",
-                    ))
-                })?;
-                let d = if add_day {
-                    d.succ_opt().unwrap_or(d)
-                } else {
-                    d
-                };
-                Ok(Some(Utc.from_utc_datetime(
-                    &d.and_hms_opt(0, 0, 0).expect("midnight"),
-                )))
-            }
-        }
-    };
-    Ok(AuditFilter {
-        actor: nonempty(&q.actor),
-        unit_subtree: match nonempty(&q.unit) {
-            None => None,
-            Some(v) => Some(v.parse().map_err(|_| AppError::invalid("unit"))?),
-        },
-        action: nonempty(&q.action),
-        from: date("from", &q.from, false)?,
-        // "Until" a date includes that whole day.
-        to: date("to", &q.to, true)?,
-        before_id: q.before,
-        limit: 100,
-    })
 }
 
 #[derive(Template)]

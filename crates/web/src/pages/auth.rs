@@ -2,18 +2,28 @@
 
 use askama::Template;
 use axum::Form;
+use axum::Router;
 use axum::extract::Query;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 use cookie::SameSite;
 use grassroots_app::{AppError, auth, passwords};
 use serde::Deserialize;
 
 use super::{Layout, Page, PublicPage, render};
+use crate::AppState;
 use crate::error::WebResult;
 use crate::middleware::{
     LOGIN_CSRF_COOKIE, SESSION_COOKIE, clear_cookie, redirect_with_flash, set_cookie,
 };
+
+/// The sign-in pages.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login_form).post(login))
+        .route("/logout", post(logout))
+}
 
 #[cfg(test)]
 mod tests {

@@ -4,16 +4,27 @@
 use super::Layout;
 use super::sections::{SectionCtx, SectionFuture, UnitSection, html};
 use askama::Template;
+use axum::Router;
 use axum::extract::Path;
 use axum::response::Response;
+use axum::routing::post;
 use grassroots_app::AppError;
 use grassroots_app::commendations::{self, CommendationInput, ModelInput};
 use grassroots_core::UnitId;
 
 use super::Page;
 use super::form::{field, id_in, pairs};
+use crate::AppState;
 use crate::error::WebResult;
 use crate::middleware::redirect_with_flash;
+
+/// The commendation and model-unit forms.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/units/{id}/commendations", post(confer))
+        .route("/units/{id}/model-units", post(designate))
+        .route("/model-units/{id}/end", post(end))
+}
 
 /// Person numbers typed as a list ("12, 15 31").
 pub(super) fn person_numbers(raw: &str) -> Result<Vec<i64>, AppError> {
@@ -121,7 +132,7 @@ fn unit_section<'a>(cx: &'a SectionCtx<'a>) -> SectionFuture<'a> {
             honours,
             commendation_kinds: super::meetings::commendation_kinds(p),
             children: grassroots_app::units::children(&p.state.app, &p.auth.actor, id).await?,
-            dates: super::Dates::load(p).await?,
+            dates: p.dates().await?,
             view: cx.view.clone(),
         })
     })

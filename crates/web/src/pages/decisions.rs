@@ -3,16 +3,26 @@
 
 use super::sections::{SectionCtx, SectionFuture, UnitSection, html};
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
+use axum::routing::{get, post};
 use grassroots_app::decisions::{self, DecisionInput, DecisionView};
 use grassroots_core::UnitId;
 use serde::Deserialize;
 
 use super::{Layout, Page, render};
+use crate::AppState;
 use crate::error::WebResult;
 use crate::middleware::redirect_with_flash;
+
+/// The decision pages.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/units/{id}/decisions", post(issue))
+        .route("/decisions/{id}", get(show))
+}
 
 #[derive(Template)]
 #[template(path = "decision.html")]

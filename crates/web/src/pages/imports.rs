@@ -3,9 +3,11 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Multipart, Path};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Multipart, Path};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
 use grassroots_app::AppError;
 use grassroots_app::export;
 use grassroots_app::import::{self, ImportFile, Kind, Mapping, Report};
@@ -14,8 +16,26 @@ use grassroots_core::{FieldError, UnitId};
 use serde::Deserialize;
 
 use super::{FormError, Layout, Page, render};
+use crate::AppState;
 use crate::error::WebResult;
-use crate::middleware::redirect_with_flash;
+use crate::middleware::{MAX_UPLOAD_BYTES, redirect_with_flash};
+
+/// The import and export pages.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/units/{id}/import",
+            get(form)
+                .post(upload)
+                // Uploads are larger than the default body limit allows.
+                .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
+        )
+        .route("/imports/{id}", get(show))
+        .route("/imports/{id}/check", post(check))
+        .route("/imports/{id}/commit", post(commit))
+        .route("/imports/{id}/cancel", post(cancel))
+        .route("/units/{id}/export/{file}", get(download))
+}
 
 #[derive(Template)]
 #[template(path = "import_upload.html")]
@@ -288,36 +308,5 @@ pub async fn download(p: Page, Path((id, file)): Path<(UnitId, String)>) -> WebR
     let kind = Kind::parse(kind).map_err(|_| AppError::NotFound)?;
     let format = Format::parse(ext).ok_or(AppError::NotFound)?;
     let out = export::export(&p.state.app, &p.auth.actor, id, kind, format).await?;
-    Ok(attachment(format, &out.file_name, out.bytes))
-}
-
-/// A file download response.
-pub fn attachment(format: Format, file_name: &str, bytes: Vec<u8>) -> Response {
-    // The name is ASCII-safe for the plain parameter; RFC 5987 carries
-    // the Unicode original.
-    let ascii: String = file_name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let encoded: String = url::form_urlencoded::byte_serialize(file_name.as_bytes()).collect();
-    (
-        [
-            (header::CONTENT_TYPE, format.mime().to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
-                    encoded.replace('+', "%20")
-                ),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
+    Ok(crate::render::attachment(format, &out.file_name, out.bytes))
 }

@@ -3,9 +3,11 @@
 
 use askama::Template;
 use axum::Form;
+use axum::Router;
 use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::Response;
+use axum::routing::{get, post};
 use grassroots_app::accounts::{self, OwnRecord};
 use grassroots_app::{auth, tokens};
 use grassroots_core::{Assignment, Role, ScopeKind};
@@ -14,8 +16,19 @@ use grassroots_store::tokens::ApiToken;
 use serde::Deserialize;
 
 use super::{FormError, Layout, Page, render};
+use crate::AppState;
 use crate::error::WebResult;
 use crate::middleware::{SESSION_COOKIE, clear_cookie, redirect_with_flash};
+
+/// The signed-in user's own pages.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/me", get(show))
+        .route("/me/password", post(change_password))
+        .route("/me/logout-everywhere", post(logout_everywhere))
+        .route("/me/tokens", post(create_token))
+        .route("/me/tokens/{id}/revoke", post(revoke_token))
+}
 
 #[derive(Template)]
 #[template(path = "me.html")]

@@ -3,10 +3,13 @@
 //! speakers, keep texts, documents and minutes, adopt decisions, close.
 
 use super::sections::{SectionCtx, SectionFuture, UnitSection, html};
+pub use crate::render::type_names_in;
 use askama::Template;
+use axum::Router;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
+use axum::routing::{get, post};
 use grassroots_app::decisions::DecisionInput;
 use grassroots_app::meetings::{
     self, AgendaInput, AttendanceMark, DocumentInput, InviteInput, MeetingInput, MeetingRecord,
@@ -19,10 +22,29 @@ use grassroots_store::meetings::{ATTENDANCE, SPEECH_KINDS};
 
 use super::form::{field, id_in, opt, pairs};
 use super::{Dates, FormError, Layout, LevelNames, Page, render};
+use crate::AppState;
 use crate::error::WebResult;
-use crate::i18n::Tr;
 use crate::markdown::to_html as markdown;
 use crate::middleware::redirect_with_flash;
+
+/// The meeting pages and their forms.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/units/{id}/meetings", post(convene))
+        .route("/meetings/{id}", get(show))
+        .route("/meetings/{id}/participants", post(invite))
+        .route("/meetings/{id}/attendance", post(attendance))
+        .route("/meetings/{id}/agenda", post(add_item))
+        .route("/meetings/{id}/agenda/{item}/{action}", post(item_action))
+        .route(
+            "/meetings/{id}/speeches/{speech}/{action}",
+            post(speech_action),
+        )
+        .route("/meetings/{id}/minutes", post(minutes))
+        .route("/meetings/{id}/decisions", post(decision))
+        .route("/meetings/{id}/close", post(close))
+        .route("/meetings/{id}/commendations", post(confer))
+}
 
 #[derive(Template)]
 #[template(path = "meeting.html")]
@@ -82,29 +104,9 @@ impl MeetingPage {
     }
 }
 
-/// The translated name of a meeting type (a custom label when set).
-pub fn type_name(tr: &Tr, key: &str, label: &str) -> String {
-    if label.is_empty() {
-        tr.maybe(&format!("meeting-type-{}", key.replace('_', "-")))
-            .unwrap_or_else(|| key.to_string())
-    } else {
-        label.to_string()
-    }
-}
-
 /// The meeting types as (key, name), in order.
 pub async fn type_names(p: &Page) -> WebResult<Vec<(String, String)>> {
     type_names_in(&p.state.app, &p.tr).await
-}
-
-/// The meeting types as (key, name) in the words of `tr`.
-pub async fn type_names_in(app: &grassroots_app::App, tr: &Tr) -> WebResult<Vec<(String, String)>> {
-    let settings = meetings::settings(app).await?;
-    Ok(settings
-        .types
-        .iter()
-        .map(|t| (t.key.clone(), type_name(tr, &t.key, &t.label)))
-        .collect())
 }
 
 async fn meeting_page(
@@ -114,7 +116,7 @@ async fn meeting_page(
     err: Option<FormError>,
 ) -> WebResult<Response> {
     let r = meetings::view(&p.state.app, &p.auth.actor, id).await?;
-    let dates = Dates::load(p).await?;
+    let dates = p.dates().await?;
     let types = type_names(p).await?;
     let type_name = types
         .iter()
@@ -526,7 +528,7 @@ fn unit_section<'a>(cx: &'a SectionCtx<'a>) -> SectionFuture<'a> {
             meetings: meetings::of_unit(&p.state.app, &p.auth.actor, id).await?,
             regularity,
             meeting_types: type_names(p).await?,
-            dates: super::Dates::load(p).await?,
+            dates: p.dates().await?,
             view: cx.view.clone(),
         })
     })

@@ -3,9 +3,11 @@
 
 use askama::Template;
 use axum::Form;
+use axum::Router;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
+use axum::routing::{get, post};
 use grassroots_app::people::{self, PersonInput, PersonRecord};
 use grassroots_app::units::UnitAccess;
 use grassroots_app::{positions, units};
@@ -19,8 +21,22 @@ use serde::Deserialize;
 
 use super::sections::{SectionCtx, SectionFuture, UnitQuery, UnitSection, form_failed, html};
 use super::{FormError, Layout, Page, render};
+use crate::AppState;
 use crate::error::WebResult;
 use crate::middleware::redirect_with_flash;
+
+/// The person pages and their forms.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/units/{id}/people", post(add_person))
+        .route("/people/{id}", get(show))
+        .route("/people/{id}/status", post(set_status))
+        .route("/people/{id}/skills", post(set_skill))
+        .route("/people/{id}/transfers", post(issue_transfer))
+        .route("/transfers/{id}/acknowledge", post(acknowledge_transfer))
+        .route("/transfers/{id}/cancel", post(cancel_transfer))
+        .route("/people/{id}/skills/{skill}/remove", post(remove_skill))
+}
 
 #[derive(Template)]
 #[template(path = "person.html")]
@@ -79,7 +95,7 @@ async fn person_page(
         grassroots_app::commendations::of_person(&p.state.app, &p.auth.actor, id).await?;
     let mut meetings = grassroots_app::meetings::of_person(&p.state.app, &p.auth.actor, id).await?;
     meetings.truncate(20);
-    let dates = super::Dates::load(p).await?;
+    let dates = p.dates().await?;
     let unit_choices = if rec.can_edit {
         units::list(&p.state.app, &p.auth.actor, 1000, 0)
             .await?

@@ -4,9 +4,11 @@
 
 use super::sections::{SectionCtx, SectionFuture, UnitSection, html};
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
+use axum::routing::{get, post};
 use grassroots_app::AppError;
 use grassroots_app::plans::{
     self, AdoptInput, BlockerInput, CascadeInput, CascadePart, CheckInInput, Dashboard, PlanInput,
@@ -19,8 +21,29 @@ use serde::Deserialize;
 
 use super::form::{field, id_in, number, opt, pairs};
 use super::{FormError, Layout, Page, render};
+use crate::AppState;
 use crate::error::WebResult;
 use crate::middleware::redirect_with_flash;
+
+/// The plan, target, blocker, review and own-work pages.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/decisions/{id}/adopt", post(adopt))
+        .route("/units/{id}/plans", post(create_plan))
+        .route("/units/{id}/dashboard", get(dashboard))
+        .route("/units/{id}/blockers", post(open_blocker))
+        .route("/plans/{id}", get(show_plan))
+        .route("/plans/{id}/targets", post(add_target))
+        .route("/targets/{id}", get(show_target))
+        .route("/targets/{id}/check-ins", post(check_in))
+        .route("/targets/{id}/cascade", post(cascade))
+        .route("/targets/{id}/delete", post(delete_target))
+        .route("/blockers/{id}/resolve", post(resolve_blocker))
+        .route("/plans/{id}/review", get(show_review).post(save_review))
+        .route("/plans/{id}/review.csv", get(review_csv))
+        .route("/me/work", get(my_work))
+        .route("/me/reminders/{id}/dismiss", post(dismiss_reminder))
+}
 
 /// Form fields as (name, value) pairs, repeated names kept.
 /// Percent text of a share, or a dash when unknown.
@@ -978,7 +1001,7 @@ pub async fn save_review(
 /// `GET /plans/{id}/review.csv`.
 pub async fn review_csv(p: Page, Path(id): Path<i64>) -> WebResult<Response> {
     let (name, bytes) = grassroots_app::reviews::csv(&p.state.app, &p.auth.actor, id).await?;
-    Ok(super::attachment(
+    Ok(crate::render::attachment(
         grassroots_app::tabular::Format::Csv,
         &name,
         bytes,

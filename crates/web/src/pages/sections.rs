@@ -8,16 +8,26 @@ use std::future::Future;
 use std::pin::Pin;
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, Query, RawQuery};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
 use grassroots_app::AppError;
 use grassroots_app::units::{self as svc, UnitAccess, UnitHeading};
 use grassroots_core::UnitId;
 use serde::Deserialize;
 
 use super::{FormError, Layout, LevelNames, Page, render};
+use crate::AppState;
 use crate::error::{WebError, WebResult};
+
+/// The unit page and its sections loaded on their own.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/units/{id}", get(show))
+        .route("/units/{id}/sections/{key}", get(show_section))
+}
 
 /// What a section's render function returns: its HTML.
 pub(crate) type SectionFuture<'a> = Pin<Box<dyn Future<Output = WebResult<String>> + Send + 'a>>;
@@ -94,13 +104,8 @@ impl UnitQuery {
     }
 }
 
-/// The unit page's sections, top to bottom.
-fn sections() -> &'static [UnitSection] {
-    crate::registry::UNIT_SECTIONS
-}
-
-fn find(key: &str) -> WebResult<&'static UnitSection> {
-    sections()
+fn find<'s>(sections: &'s [UnitSection], key: &str) -> WebResult<&'s UnitSection> {
+    sections
         .iter()
         .find(|s| s.key == key)
         .ok_or(WebError(AppError::NotFound))
@@ -146,7 +151,9 @@ pub async fn show(p: Page, Path(id): Path<UnitId>, RawQuery(raw): RawQuery) -> W
         .filter(|q| !q.is_empty())
         .map(|q| format!("?{q}"))
         .unwrap_or_default();
-    let slots = sections()
+    let slots = p
+        .state
+        .unit_sections
         .iter()
         .map(|s| Slot {
             key: s.key,
@@ -233,7 +240,7 @@ pub async fn show_section(
     Query(query): Query<UnitQuery>,
     headers: HeaderMap,
 ) -> WebResult<Response> {
-    let section = find(&key)?;
+    let section = find(p.state.unit_sections, &key)?;
     if headers.contains_key("hx-request") {
         let html = render_section(&p, id, section, &query).await?;
         Ok((StatusCode::OK, Html(html)).into_response())
@@ -251,7 +258,7 @@ pub(crate) async fn form_failed(
     e: AppError,
 ) -> WebResult<Response> {
     let err = FormError::from_app(&p.tr, e)?;
-    let section = find(key)?;
+    let section = find(p.state.unit_sections, key)?;
     section_page(
         p,
         id,

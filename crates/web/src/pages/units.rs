@@ -2,9 +2,11 @@
 
 use askama::Template;
 use axum::Form;
+use axum::Router;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
+use axum::routing::{get, post};
 use grassroots_app::people;
 use grassroots_app::positions::{self, UnitPositions};
 use grassroots_app::units::{self as svc, UnitAccess};
@@ -16,8 +18,23 @@ use serde::Deserialize;
 
 use super::sections::{SectionCtx, SectionFuture, UnitQuery, UnitSection, form_failed, html};
 use super::{Layout, LevelNames, Page, render};
+use crate::AppState;
 use crate::error::WebResult;
 use crate::middleware::redirect_with_flash;
+
+/// The home page and the unit tree's forms.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/units/{id}/children", post(create_child))
+        .route("/units/{id}/rename", post(rename))
+        .route("/units/{id}/move", post(move_unit))
+        .route("/units/{id}/merge", post(merge))
+        .route("/units/{id}/close", post(close))
+        .route("/units/{id}/history", get(history))
+        .route("/units/{id}/positions", post(appoint))
+        .route("/positions/{id}/end", post(end_position))
+}
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -65,7 +82,16 @@ fn positions_section<'a>(cx: &'a SectionCtx<'a>) -> SectionFuture<'a> {
         let (p, id) = (cx.p, cx.view.unit.id);
         let ln = cx.ln.clone();
         let person_q = UnitQuery::text(&cx.query.person_q);
-        let appointable: Vec<(i64, String)> = if cx.view.can_manage {
+        // Without a search, the picker lists the subtree's people only when
+        // they fit in it: the first hundred names of a province's hundreds
+        // of thousands help nobody and cost a sort of them all.
+        let (head, _) = svc::heading(&p.state.app, &p.auth.actor, id).await?;
+        let appointable_count: i64 = ["member", "candidate", "employee"]
+            .iter()
+            .map(|s| head.subtree(&grassroots_store::aggregates::people_metric(s)))
+            .sum();
+        let listed = !person_q.is_empty() || appointable_count <= PICKER_SIZE;
+        let appointable: Vec<(i64, String)> = if cx.view.can_manage && listed {
             people::list(
                 &p.state.app,
                 &p.auth.actor,
@@ -94,7 +120,7 @@ fn positions_section<'a>(cx: &'a SectionCtx<'a>) -> SectionFuture<'a> {
             l: cx.layout(),
             positions: positions::of_unit(&p.state.app, &p.auth.actor, id).await?,
             position_types: positions::types(&p.state.app).await?,
-            people_capped: appointable.len() as i64 >= PICKER_SIZE,
+            people_capped: !listed || appointable.len() as i64 >= PICKER_SIZE,
             appointable,
             person_q,
             vacancies,

@@ -1,9 +1,16 @@
-//! Renders a [`Scope`] as an SQL condition. Scopes hold only integer unit
-//! ids, so the condition is built from numbers alone and needs no binding.
+//! The unit tree's primitives that every feature builds on: a [`Scope`]
+//! rendered as an SQL condition, and questions answered by the closure
+//! table (ancestors, containment). Nothing here knows any feature, so
+//! every feature may use it.
+//!
+//! Scopes hold only integer unit ids, so their conditions are built from
+//! numbers alone and need no binding.
 
 use std::fmt::Write;
 
-use grassroots_core::{Capability, Scope};
+use grassroots_core::{Capability, Scope, UnitId};
+
+use crate::{DbConn, StoreError, StoreResult, on_ex};
 
 /// An SQL condition true exactly for rows whose `column` (a unit id) lies
 /// inside `scope`: granted alone, or below a granted subtree root (through
@@ -40,15 +47,15 @@ pub fn unit_condition<C: Capability>(scope: &Scope<C>, column: &str) -> String {
 /// provincial secretary's own province it then walked the whole province
 /// instead of paging through an index.
 pub(crate) async fn condition_below<C: Capability>(
-    c: &mut impl crate::DbConn,
+    c: &mut impl DbConn,
     scope: &Scope<C>,
-    unit_id: grassroots_core::UnitId,
+    unit_id: UnitId,
     column: &str,
-) -> crate::StoreResult<String> {
+) -> StoreResult<String> {
     if scope.subtree_roots().is_empty() {
         return Ok(unit_condition(scope, column));
     }
-    let path = crate::units::ancestor_ids(c, unit_id).await?;
+    let path = ancestor_ids(c, unit_id).await?;
     Ok(if scope.covers_subtree_of(&path) {
         "1 = 1".to_string()
     } else {
@@ -66,6 +73,76 @@ pub(crate) fn join(ids: &[i64]) -> String {
         let _ = write!(s, "{id}");
     }
     s
+}
+
+/// Whether `id` lies inside `scope` (an indexed lookup).
+pub async fn in_scope<C: Capability>(
+    c: &mut impl DbConn,
+    scope: &Scope<C>,
+    id: UnitId,
+) -> StoreResult<bool> {
+    let sql = format!(
+        "SELECT count(*) FROM units u WHERE u.id = $1 AND {}",
+        unit_condition(scope, "u.id")
+    );
+    let n: i64 = on_ex!(c, |e| sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(id)
+        .fetch_one(&mut *e)
+        .await)?;
+    Ok(n > 0)
+}
+
+/// Whether every unit of `ids` lies inside `scope`: one statement per
+/// few hundred units (bulk writes check their units this way).
+pub async fn all_in_scope<C: Capability>(
+    c: &mut impl DbConn,
+    scope: &Scope<C>,
+    ids: &[UnitId],
+) -> StoreResult<bool> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    for chunk in ids.chunks(500) {
+        let sql = format!(
+            "SELECT count(*) FROM units u WHERE u.id IN ({}) AND {}",
+            join(chunk),
+            unit_condition(scope, "u.id")
+        );
+        let n: i64 = on_ex!(c, |e| sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str()))
+            .fetch_one(&mut *e)
+            .await)?;
+        if n != chunk.len() as i64 {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// The ids of `id` and all its ancestors, nearest first. Used to evaluate
+/// policy decisions about a unit; reveals no names.
+pub async fn ancestor_ids(c: &mut impl DbConn, id: UnitId) -> StoreResult<Vec<UnitId>> {
+    let ids: Vec<i64> = on_ex!(c, |e| sqlx::query_scalar(
+        "SELECT ancestor_id FROM unit_closure WHERE descendant_id = $1 ORDER BY depth"
+    )
+    .bind(id)
+    .fetch_all(&mut *e)
+    .await)?;
+    if ids.is_empty() {
+        return Err(StoreError::NotFound);
+    }
+    Ok(ids)
+}
+
+/// Whether `unit` lies in the subtree of `root` (or is `root`).
+pub async fn is_within(c: &mut impl DbConn, root: UnitId, unit: UnitId) -> StoreResult<bool> {
+    let n: i64 = on_ex!(c, |e| sqlx::query_scalar(
+        "SELECT count(*) FROM unit_closure WHERE ancestor_id = $1 AND descendant_id = $2"
+    )
+    .bind(root)
+    .bind(unit)
+    .fetch_one(&mut *e)
+    .await)?;
+    Ok(n > 0)
 }
 
 #[cfg(test)]

@@ -1,0 +1,35 @@
+# English: bulletins.
+
+bulletins-title = Bulletins
+bulletins-none = No bulletins.
+bulletins-own = Published by this unit
+bulletin-draft = draft
+bulletin-new = Write a bulletin
+bulletin-new-submit = Start the bulletin
+bulletin-dated-on = Date line
+bulletin-masthead = BULLETIN
+bulletin-speeches = speeches
+bulletin-commendations = Commendations conferred
+bulletin-summary = { $kind } convened by { $unit }, { $dates }.
+bulletin-attendance = { $present } of { $invited } participants were present.
+bulletin-attendance-partial = Of { $invited } participants, { $present } were recorded present, { $excused } excused and { $absent } absent; the attendance of { $unmarked } was not recorded.
+bulletin-not-given = Also on the list of speakers, not recorded as having spoken:
+bulletin-article-edit = Edit the article
+bulletin-article-add = Add an article
+bulletin-heading = Heading
+bulletin-text = Text
+bulletin-export = Download as Markdown
+bulletin-meeting = The meeting's record
+bulletin-acknowledge = Acknowledge receipt
+bulletin-acknowledged = Received
+bulletin-receipts = Receipts
+bulletin-acknowledged-of = Received by
+bulletin-not-acknowledged = Not yet received
+bulletin-publish = Publish to the units below
+bulletin-publish-submit = Publish
+bulletin-compose = Bulletin
+bulletin-compose-help = Composes a draft bulletin from this meeting's record: summary, speeches, concluding speech, closing address and commendations. You can edit it before publishing.
+bulletin-compose-submit = Compose a bulletin
+flash-bulletin-created = Bulletin drafted.
+flash-bulletin-published = Bulletin published.
+flash-bulletin-acknowledged = Receipt acknowledged.

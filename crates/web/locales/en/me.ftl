@@ -1,0 +1,29 @@
+# English: the own record.
+
+me-title = My record
+me-account = Account
+me-roles = My roles
+me-no-roles = You hold no role.
+me-reads = Who opened my record
+me-reads-none = Nobody has opened your record.
+me-read-by = Opened by
+me-read-at = When
+me-sessions = Signed-in sessions
+me-session-started = Signed in
+me-session-last-seen = Last active
+me-session-address = Address
+me-session-current = this session
+me-logout-everywhere = Sign out everywhere
+me-change-password = Change password
+me-current-password = Current password
+me-new-password = New password
+me-change-password-submit = Change password
+me-tokens = API tokens
+me-tokens-none = No tokens.
+me-token-name = Name
+me-token-expires = Valid for (days, empty for no limit)
+me-token-create = Create token
+me-token-created = Copy this token now; it will not be shown again:
+me-token-revoked-at = Revoked
+me-token-last-used = Last used
+me-person = My record in the unit
