@@ -11,7 +11,7 @@ use grassroots_store::people;
 use grassroots_store::units;
 use serde_json::json;
 
-use crate::import::Kind;
+use crate::imports::Kind;
 use crate::tabular::{self, Format};
 use crate::{Actor, App, AppError, AppResult};
 

@@ -16,7 +16,7 @@ pub mod demo;
 mod demo_meetings;
 mod error;
 pub mod export;
-pub mod import;
+pub mod imports;
 mod input;
 pub mod jobs;
 pub mod mail;

@@ -7,7 +7,7 @@ use crate::jobs::Job;
 pub const JOBS: &[Job] = &[
     crate::auth::PURGE_SESSIONS_JOB,
     crate::transfers::EXPIRE_JOB,
-    crate::import::PURGE_UPLOADS_JOB,
+    crate::imports::PURGE_UPLOADS_JOB,
     crate::work::REMINDERS_JOB,
     crate::plans::STATUS_JOB,
     crate::meetings::REGULARITY_JOB,

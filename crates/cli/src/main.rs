@@ -369,7 +369,7 @@ async fn unit_arg(app: &App, actor: &Actor, raw: Option<&str>) -> Result<i64> {
 }
 
 async fn import_command(config: &Config, a: ImportArgs) -> Result<()> {
-    use grassroots_app::import::{self, ImportFile, Kind};
+    use grassroots_app::imports::{self, ImportFile, Kind};
     use grassroots_app::tabular::Format;
     let app = open(config, Open::Existing).await?;
     let actor = cli_actor(&app).await?;
@@ -385,7 +385,7 @@ async fn import_command(config: &Config, a: ImportArgs) -> Result<()> {
         name: &name,
         bytes: &bytes,
     };
-    let mut mapping = import::Mapping::new();
+    let mut mapping = imports::Mapping::new();
     for m in &a.map {
         let (field, header) = m
             .split_once('=')
@@ -407,12 +407,12 @@ async fn import_command(config: &Config, a: ImportArgs) -> Result<()> {
         progress_bar.set_position(done as u64);
     };
     let started = std::time::Instant::now();
-    let report = import::run(
+    let report = imports::run(
         &app,
         &actor,
         target,
         &file,
-        import::MappingChoice::Suggested(&mapping),
+        imports::MappingChoice::Suggested(&mapping),
         a.dry_run,
         &progress,
     )
@@ -458,7 +458,7 @@ async fn import_command(config: &Config, a: ImportArgs) -> Result<()> {
 }
 
 async fn export_command(config: &Config, a: ExportArgs) -> Result<()> {
-    use grassroots_app::import::Kind;
+    use grassroots_app::imports::Kind;
     use grassroots_app::tabular::Format;
     let app = open(config, Open::Existing).await?;
     let actor = cli_actor(&app).await?;

@@ -212,7 +212,7 @@ fn every_code_status_kind_and_flash_has_a_message() {
     );
 
     // Problems of an imported file.
-    for code in grassroots_app::import::PROBLEM_CODES {
+    for code in grassroots_app::imports::PROBLEM_CODES {
         want(format!("import-problem-{}", dashed(code)));
     }
 

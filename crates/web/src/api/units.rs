@@ -8,7 +8,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use grassroots_app::tabular::Format;
-use grassroots_app::{AppError, export, import, profiles, units};
+use grassroots_app::{AppError, export, imports, profiles, units};
 use grassroots_core::UnitId;
 use grassroots_store::levels::Level;
 use grassroots_store::units::{MergeOutcome, Unit, UnitListing};
@@ -341,7 +341,7 @@ pub(super) async fn export_file(
     Path(id): Path<UnitId>,
     axum::extract::Query(q): axum::extract::Query<ExportQuery>,
 ) -> WebResult<axum::response::Response> {
-    let kind = import::Kind::parse(&q.kind)?;
+    let kind = imports::Kind::parse(&q.kind)?;
     let format = Format::parse(&q.format).ok_or_else(|| {
         AppError::from(grassroots_core::FieldError::new(
             "format",
@@ -379,7 +379,7 @@ pub(super) struct ImportQuery {
 /// (then nothing was written), or the counts.
 #[utoipa::path(post, path = "/units/{id}/import", tag = "import", params(("id" = i64, Path), ImportQuery),
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The CSV (UTF-8) or XLSX file"),
-    responses((status = 200, body = import::Report), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    responses((status = 200, body = imports::Report), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(super) async fn import_file(
     State(s): State<AppState>,
@@ -387,8 +387,8 @@ pub(super) async fn import_file(
     Path(id): Path<UnitId>,
     axum::extract::Query(q): axum::extract::Query<ImportQuery>,
     request: axum::extract::Request,
-) -> WebResult<(axum::http::StatusCode, Json<import::Report>)> {
-    let kind = import::Kind::parse(&q.kind)?;
+) -> WebResult<(axum::http::StatusCode, Json<imports::Report>)> {
+    let kind = imports::Kind::parse(&q.kind)?;
     let format = Format::parse(&q.format).ok_or_else(|| {
         AppError::from(grassroots_core::FieldError::new(
             "format",
@@ -396,30 +396,30 @@ pub(super) async fn import_file(
             "must be `csv` or `xlsx`",
         ))
     })?;
-    import::authorize(&s.app, &c.actor, id, kind).await?;
+    imports::authorize(&s.app, &c.actor, id, kind).await?;
     let bytes = axum::body::to_bytes(request.into_body(), crate::middleware::MAX_UPLOAD_BYTES)
         .await
         .map_err(|_| crate::middleware::upload_too_large())?;
     let file_name = q
         .file_name
         .unwrap_or_else(|| format!("upload.{}", format.extension()));
-    let file = import::ImportFile {
+    let file = imports::ImportFile {
         kind,
         format,
         name: &file_name,
         bytes: &bytes,
     };
-    let mapping: import::Mapping = q
+    let mapping: imports::Mapping = q
         .map
         .iter()
         .filter_map(|(k, v)| k.strip_prefix("map.").map(|f| (f.to_string(), v.clone())))
         .collect();
-    let report = import::run(
+    let report = imports::run(
         &s.app,
         &c.actor,
         id,
         &file,
-        import::MappingChoice::Suggested(&mapping),
+        imports::MappingChoice::Suggested(&mapping),
         q.dry_run.unwrap_or(true),
         &|_, _| {},
     )

@@ -53,7 +53,7 @@ async fn unit_options(p: &Page) -> WebResult<Vec<(i64, String)>> {
 }
 
 #[derive(Template)]
-#[template(path = "accounts.html")]
+#[template(path = "accounts/accounts.html")]
 struct AccountsPage {
     l: Layout,
     accounts: Vec<Account>,
@@ -129,7 +129,7 @@ pub async fn create_account(p: Page, Form(f): Form<AccountForm>) -> WebResult<Re
 }
 
 #[derive(Template)]
-#[template(path = "account.html")]
+#[template(path = "accounts/account.html")]
 struct AccountPage {
     l: Layout,
     detail: AccountDetail,
@@ -314,7 +314,7 @@ pub async fn set_disabled(
 }
 
 #[derive(Template)]
-#[template(path = "audit.html")]
+#[template(path = "audit/audit.html")]
 struct AuditPage {
     l: Layout,
     rows: Vec<AuditRecord>,
@@ -406,7 +406,7 @@ pub async fn link_person(
 }
 
 #[derive(Template)]
-#[template(path = "skills.html")]
+#[template(path = "skills/skills.html")]
 struct SkillsPage {
     l: Layout,
     skills: Vec<grassroots_store::skills::Skill>,
@@ -448,7 +448,7 @@ pub async fn create_skill(p: Page, Form(f): Form<SkillForm>) -> WebResult<Respon
 }
 
 #[derive(Template)]
-#[template(path = "profile.html")]
+#[template(path = "units/profile.html")]
 struct ProfilePage {
     l: Layout,
     active: String,
@@ -539,7 +539,7 @@ pub async fn set_profile(p: Page, Form(f): Form<ProfileForm>) -> WebResult<Respo
 }
 
 #[derive(Template)]
-#[template(path = "meeting_settings.html")]
+#[template(path = "meetings/settings.html")]
 struct MeetingSettingsPage {
     l: Layout,
     /// (key, name, selected) of each era, with today's date shown in it.

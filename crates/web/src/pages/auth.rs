@@ -47,7 +47,7 @@ mod tests {
 }
 
 #[derive(Template)]
-#[template(path = "login.html")]
+#[template(path = "auth/login.html")]
 struct LoginPage {
     l: Layout,
     login_csrf: String,

@@ -41,7 +41,7 @@ pub(crate) fn routes() -> Router<AppState> {
 }
 
 #[derive(Template)]
-#[template(path = "bulletin.html")]
+#[template(path = "bulletins/bulletin.html")]
 struct BulletinPage {
     l: Layout,
     v: BulletinView,

@@ -25,7 +25,7 @@ pub(crate) fn routes() -> Router<AppState> {
 }
 
 #[derive(Template)]
-#[template(path = "decision.html")]
+#[template(path = "decisions/decision.html")]
 struct DecisionPage {
     l: Layout,
     view: DecisionView,

@@ -10,7 +10,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use grassroots_app::AppError;
 use grassroots_app::export;
-use grassroots_app::import::{self, ImportFile, Kind, Mapping, Report};
+use grassroots_app::imports::{self, ImportFile, Kind, Mapping, Report};
 use grassroots_app::tabular::Format;
 use grassroots_core::{FieldError, UnitId};
 use serde::Deserialize;
@@ -38,7 +38,7 @@ pub(crate) fn routes() -> Router<AppState> {
 }
 
 #[derive(Template)]
-#[template(path = "import_upload.html")]
+#[template(path = "imports/upload.html")]
 struct UploadPage {
     l: Layout,
     unit_id: UnitId,
@@ -115,7 +115,7 @@ pub async fn upload(p: Page, Path(id): Path<UnitId>, mut form: Multipart) -> Web
             name: &name,
             bytes: &bytes,
         };
-        import::upload(&p.state.app, &p.auth.actor, id, &file).await
+        imports::upload(&p.state.app, &p.auth.actor, id, &file).await
     }
     .await;
     match result {
@@ -132,7 +132,7 @@ pub async fn upload(p: Page, Path(id): Path<UnitId>, mut form: Multipart) -> Web
 }
 
 #[derive(Template)]
-#[template(path = "import_map.html")]
+#[template(path = "imports/map.html")]
 struct MapPage {
     l: Layout,
     upload_id: String,
@@ -156,10 +156,10 @@ async fn map_page(
     status: StatusCode,
     err: Option<FormError>,
 ) -> WebResult<Response> {
-    let pending = import::pending(&p.state.app, &p.auth.actor, upload_id).await?;
+    let pending = imports::pending(&p.state.app, &p.auth.actor, upload_id).await?;
     let unit =
         grassroots_app::units::get(&p.state.app, &p.auth.actor, pending.upload.unit_id).await?;
-    let (table, suggested) = import::inspect(&pending.file())?;
+    let (table, suggested) = imports::inspect(&pending.file())?;
     let mapping = mapping.unwrap_or(suggested);
     let fields = pending
         .kind
@@ -229,21 +229,21 @@ impl MappingForm {
 }
 
 async fn run(p: &Page, id: &str, f: &MappingForm, dry_run: bool) -> WebResult<Response> {
-    let pending = import::pending(&p.state.app, &p.auth.actor, id).await?;
+    let pending = imports::pending(&p.state.app, &p.auth.actor, id).await?;
     let mapping = f.mapping();
-    let result = import::run(
+    let result = imports::run(
         &p.state.app,
         &p.auth.actor,
         pending.upload.unit_id,
         &pending.file(),
-        import::MappingChoice::Exactly(&mapping),
+        imports::MappingChoice::Exactly(&mapping),
         dry_run,
         &|_, _| {},
     )
     .await;
     match result {
         Ok(report) if report.committed => {
-            import::discard(&p.state.app, id).await?;
+            imports::discard(&p.state.app, id).await?;
             Ok(redirect_with_flash(
                 &p.state,
                 &format!("/units/{}", pending.upload.unit_id),
@@ -284,7 +284,7 @@ pub async fn check(
 
 /// `POST /imports/{id}/cancel`: forget the upload without importing it.
 pub async fn cancel(p: Page, Path(id): Path<String>) -> WebResult<Response> {
-    let unit = import::cancel(&p.state.app, &p.auth.actor, &id).await?;
+    let unit = imports::cancel(&p.state.app, &p.auth.actor, &id).await?;
     Ok(redirect_with_flash(
         &p.state,
         &format!("/units/{unit}"),

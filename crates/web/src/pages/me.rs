@@ -31,7 +31,7 @@ pub(crate) fn routes() -> Router<AppState> {
 }
 
 #[derive(Template)]
-#[template(path = "me.html")]
+#[template(path = "me/me.html")]
 struct MePage {
     l: Layout,
     rec: OwnRecord,

@@ -47,7 +47,7 @@ pub(crate) fn routes() -> Router<AppState> {
 }
 
 #[derive(Template)]
-#[template(path = "meeting.html")]
+#[template(path = "meetings/meeting.html")]
 struct MeetingPage {
     l: Layout,
     r: MeetingRecord,

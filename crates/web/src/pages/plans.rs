@@ -128,7 +128,7 @@ async fn category_options(p: &Page) -> WebResult<Vec<(String, String)>> {
 }
 
 #[derive(Template)]
-#[template(path = "plan.html")]
+#[template(path = "plans/plan.html")]
 struct PlanPage {
     l: Layout,
     view: PlanView,
@@ -307,7 +307,7 @@ pub struct ShareRow {
 }
 
 #[derive(Template)]
-#[template(path = "target.html")]
+#[template(path = "plans/target.html")]
 struct TargetPage {
     l: Layout,
     view: TargetView,
@@ -720,7 +720,7 @@ fn child_row(p: &Page, c: &ChildRollup, ln: &super::LevelNames) -> ChildRow {
 }
 
 #[derive(Template)]
-#[template(path = "dashboard.html")]
+#[template(path = "plans/dashboard.html")]
 struct DashboardPage {
     l: Layout,
     d: std::sync::Arc<plans::DashboardView>,
@@ -861,7 +861,7 @@ pub struct ReviewRow {
 }
 
 #[derive(Template)]
-#[template(path = "review.html")]
+#[template(path = "plans/review.html")]
 struct ReviewPage {
     l: Layout,
     v: grassroots_app::reviews::ReviewView,
@@ -1017,7 +1017,7 @@ pub struct ReminderRow {
 }
 
 #[derive(Template)]
-#[template(path = "work.html")]
+#[template(path = "plans/work.html")]
 struct WorkPage {
     l: Layout,
     targets: Vec<(TargetRow, bool)>,

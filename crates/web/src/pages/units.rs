@@ -411,7 +411,7 @@ pub async fn close(p: Page, Path(id): Path<UnitId>) -> WebResult<Response> {
 }
 
 #[derive(Template)]
-#[template(path = "unit_history.html")]
+#[template(path = "units/history.html")]
 struct HistoryPage {
     l: Layout,
     unit: grassroots_store::units::Unit,

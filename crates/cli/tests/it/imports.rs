@@ -497,9 +497,9 @@ async fn import_through_the_pages_with_mapping_and_check() {
     // Left waiting past their lifetime, uploads are deleted by the job.
     t.app
         .clock
-        .advance(grassroots_app::import::upload_lifetime() + chrono::Duration::minutes(1));
+        .advance(grassroots_app::imports::upload_lifetime() + chrono::Duration::minutes(1));
     assert_eq!(
-        grassroots_app::import::purge_abandoned(&t.app)
+        grassroots_app::imports::purge_abandoned(&t.app)
             .await
             .unwrap(),
         4
