@@ -183,6 +183,17 @@ pub struct RollOfHonour {
 
 /// The roll of honour of `unit_id`'s subtree.
 pub async fn roll(app: &App, actor: &Actor, unit_id: UnitId) -> AppResult<RollOfHonour> {
+    roll_of(app, actor, unit_id, 500).await
+}
+
+/// [`roll`] with the newest `limit` commendations only (a page's section
+/// shows a few; reading the API's 500 to show 20 costs a province dearly).
+pub async fn roll_of(
+    app: &App,
+    actor: &Actor,
+    unit_id: UnitId,
+    limit: i64,
+) -> AppResult<RollOfHonour> {
     crate::units::require::<Read>(app, actor, unit_id).await?;
     let read = actor.principal.scope::<Read>();
     let mut c = app.db.conn().await?;
@@ -193,7 +204,7 @@ pub async fn roll(app: &App, actor: &Actor, unit_id: UnitId) -> AppResult<RollOf
     let today = app.clock.now().date_naive().to_string();
     Ok(RollOfHonour {
         total,
-        commendations: store::roll(&mut c, &read, unit_id, 500).await?,
+        commendations: store::roll(&mut c, &read, unit_id, limit.clamp(1, 500)).await?,
         model_units: store::models_under(&mut c, &read, unit_id, &today).await?,
     })
 }

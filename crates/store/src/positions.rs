@@ -446,14 +446,21 @@ pub async fn vacancies(
     root: UnitId,
     limit: i64,
 ) -> StoreResult<Vec<Vacancy>> {
+    // The units with an open seat come from their maintained counter
+    // (`seats.vacant`, own), nearest first; each has at least one, so the
+    // first `limit` seats lie in the first `limit` of them, and only their
+    // seats are looked up instead of every seat of the subtree.
     let sql = format!(
         "SELECT u.id AS unit_id, u.name AS unit_name, u.level, t.key AS type_key, t.name AS type_name
-         FROM unit_closure c
-         JOIN units u ON u.id = c.descendant_id
-         JOIN unit_levels l ON l.key = u.level
+         FROM (SELECT u.id, u.name, u.level, u.depth
+               FROM unit_closure c
+               JOIN unit_aggregates a ON a.unit_id = c.descendant_id
+                    AND a.metric = 'seats.vacant' AND a.own > 0
+               JOIN units u ON u.id = c.descendant_id
+               WHERE c.ancestor_id = $1 AND u.closed_at IS NULL AND {}
+               ORDER BY u.depth, u.name, u.id LIMIT $2) u
          CROSS JOIN position_types t
-         WHERE c.ancestor_id = $1 AND t.lead IS NOT NULL AND l.kind = 'primary'
-           AND u.closed_at IS NULL AND {}
+         WHERE t.lead IS NOT NULL
            AND NOT EXISTS (SELECT 1 FROM positions p
                            WHERE p.unit_id = u.id AND p.position_type_id = t.id AND p.ended_on IS NULL)
          ORDER BY u.depth, u.name, u.id, t.sort LIMIT $2",

@@ -125,8 +125,7 @@ pub(crate) const UNIT_SECTION: UnitSection = UnitSection {
 fn unit_section<'a>(cx: &'a SectionCtx<'a>) -> SectionFuture<'a> {
     Box::pin(async move {
         let (p, id) = (cx.p, cx.view.unit.id);
-        let mut honours = commendations::roll(&p.state.app, &p.auth.actor, id).await?;
-        honours.commendations.truncate(20);
+        let honours = commendations::roll_of(&p.state.app, &p.auth.actor, id, 20).await?;
         html(&CommendationsSection {
             l: cx.layout(),
             honours,
