@@ -78,7 +78,7 @@ fn check_article(input: &ArticleInput) -> AppResult<(String, String)> {
 fn dated(app: &App, raw: &str) -> AppResult<String> {
     match raw.trim() {
         "" => Ok(app.clock.now().date_naive().to_string()),
-        d => Ok(chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+        d => Ok(grassroots_core::calendar::parse_day(d)
             .map_err(|_| FieldError::new("dated_on", "invalid", "must be a date YYYY-MM-DD"))?
             .to_string()),
     }

@@ -5,7 +5,6 @@
 //! unit below it a model unit, with a reason and a period, so that its
 //! experience can be followed.
 
-use chrono::NaiveDate;
 use grassroots_core::validate::display_name;
 use grassroots_core::{FieldError, Manage, Read, UnitId};
 use grassroots_store::commendations::{
@@ -20,7 +19,7 @@ use crate::{Actor, App, AppResult, refusal};
 fn day(field: &'static str, raw: &str, app: &App) -> AppResult<String> {
     match raw.trim() {
         "" => Ok(app.clock.now().date_naive().to_string()),
-        d => Ok(NaiveDate::parse_from_str(d, "%Y-%m-%d")
+        d => Ok(grassroots_core::calendar::parse_day(d)
             .map_err(|_| FieldError::new(field, "invalid", "must be a date YYYY-MM-DD"))?
             .to_string()),
     }
@@ -68,7 +67,7 @@ pub async fn confer(
 ) -> AppResult<u64> {
     crate::units::require::<Manage>(app, actor, unit_id).await?;
     let kind = input.kind.trim();
-    if !KINDS.contains(&kind) {
+    if grassroots_core::vocab::CommendationKind::parse(kind).is_none() {
         return Err(FieldError::new(
             "kind",
             "invalid",

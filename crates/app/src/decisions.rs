@@ -64,7 +64,7 @@ pub(crate) async fn check(app: &App, input: &DecisionInput) -> AppResult<Checked
         );
     }
     let source = input.source.trim();
-    if !SOURCES.contains(&source) {
+    if grassroots_core::vocab::DecisionSource::parse(source).is_none() {
         return Err(FieldError::new(
             "source",
             "invalid",
@@ -74,7 +74,7 @@ pub(crate) async fn check(app: &App, input: &DecisionInput) -> AppResult<Checked
     }
     let issued_on = match input.issued_on.trim() {
         "" => app.clock.now().date_naive().format("%Y-%m-%d").to_string(),
-        d => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+        d => grassroots_core::calendar::parse_day(d)
             .map_err(|_| FieldError::new("issued_on", "invalid", "must be a date YYYY-MM-DD"))?
             .format("%Y-%m-%d")
             .to_string(),

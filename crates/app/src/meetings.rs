@@ -45,7 +45,7 @@ fn closed() -> AppError {
 }
 
 fn date(field: &'static str, raw: &str) -> AppResult<NaiveDate> {
-    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+    grassroots_core::calendar::parse_day(raw.trim())
         .map_err(|_| FieldError::new(field, "invalid", "must be a date YYYY-MM-DD").into())
 }
 

@@ -28,9 +28,8 @@ pub struct PersonInput {
 }
 
 fn status(raw: &str) -> AppResult<String> {
-    let s = raw.trim();
-    if people::STATUSES.contains(&s) {
-        Ok(s.to_string())
+    if let Some(s) = grassroots_core::vocab::PersonStatus::parse(raw.trim()) {
+        Ok(s.as_str().to_string())
     } else {
         Err(FieldError::new(
             "status",
@@ -63,7 +62,7 @@ pub(crate) fn date(raw: &str) -> AppResult<Option<String>> {
             return Ok(Some(d.to_string()));
         }
     }
-    chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+    grassroots_core::calendar::parse_day(d)
         .map(|v| Some(v.format("%Y-%m-%d").to_string()))
         .map_err(|_| FieldError::new("joined_on", "invalid", "must be a date YYYY-MM-DD").into())
 }

@@ -28,7 +28,7 @@ pub fn today(app: &App) -> NaiveDate {
 }
 
 fn parse_day(field: &'static str, s: &str) -> AppResult<NaiveDate> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+    grassroots_core::calendar::parse_day(s.trim())
         .map_err(|_| FieldError::new(field, "invalid_date", "must be a date YYYY-MM-DD").into())
 }
 

@@ -19,7 +19,7 @@ fn day(field: &'static str, raw: &str, today: NaiveDate) -> AppResult<String> {
     if v.is_empty() {
         return Ok(today.format("%Y-%m-%d").to_string());
     }
-    let d = NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| {
+    let d = grassroots_core::calendar::parse_day(v).map_err(|_| {
         AppError::Invalid(FieldError::new(
             field,
             "invalid",
@@ -169,7 +169,7 @@ fn holder(app: &App, p: Position) -> Holder {
     let cutoff =
         app.clock.now().date_naive() - Duration::days(app.config.positions.newly_appointed_days);
     let newly_appointed =
-        NaiveDate::parse_from_str(&p.started_on, "%Y-%m-%d").is_ok_and(|d| d > cutoff);
+        grassroots_core::calendar::parse_day(&p.started_on).is_ok_and(|d| d > cutoff);
     Holder {
         position: p,
         newly_appointed,

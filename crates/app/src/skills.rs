@@ -16,7 +16,7 @@ pub const EXPIRY_WARNING_DAYS: i64 = 60;
 /// State of a certification on `today`: `expired`, `expiring` or `valid`;
 /// `None` when the skill is not certified.
 pub fn certification_state(today: NaiveDate, until: Option<&str>) -> Option<&'static str> {
-    let d = NaiveDate::parse_from_str(until?, "%Y-%m-%d").ok()?;
+    let d = grassroots_core::calendar::parse_day(until?).ok()?;
     Some(if d < today {
         "expired"
     } else if d <= today + Duration::days(EXPIRY_WARNING_DAYS) {
@@ -81,7 +81,7 @@ pub async fn set(
     let until = match certified_until.trim() {
         "" => None,
         v => Some(
-            NaiveDate::parse_from_str(v, "%Y-%m-%d")
+            grassroots_core::calendar::parse_day(v)
                 .map_err(|_| {
                     AppError::Invalid(FieldError::new(
                         "certified_until",

@@ -19,6 +19,71 @@ pub enum Era {
     Minguo,
 }
 
+/// A calendar day as it is stored and exchanged: `YYYY-MM-DD` (ISO 8601,
+/// proleptic Gregorian), which both engines order correctly as text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Day(NaiveDate);
+
+/// Text that is not a day written `YYYY-MM-DD`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotADay;
+
+impl std::fmt::Display for NotADay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("not a date YYYY-MM-DD")
+    }
+}
+
+impl std::error::Error for NotADay {}
+
+/// The date in `s`, written `YYYY-MM-DD`: the one parser of stored and
+/// typed days.
+pub fn parse_day(s: &str) -> Result<NaiveDate, NotADay> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| NotADay)
+}
+
+impl Day {
+    /// The day written in `s` (`YYYY-MM-DD`).
+    pub fn parse(s: &str) -> Option<Day> {
+        parse_day(s).ok().map(Day)
+    }
+
+    /// The date.
+    pub fn date(self) -> NaiveDate {
+        self.0
+    }
+
+    /// As stored: `YYYY-MM-DD`.
+    pub fn iso(self) -> String {
+        self.0.format("%Y-%m-%d").to_string()
+    }
+}
+
+impl From<NaiveDate> for Day {
+    fn from(d: NaiveDate) -> Day {
+        Day(d)
+    }
+}
+
+impl std::fmt::Display for Day {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0.format("%Y-%m-%d"))
+    }
+}
+
+impl Serialize for Day {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Day {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Day::parse(&s).ok_or_else(|| serde::de::Error::custom(NotADay))
+    }
+}
+
 /// The Gregorian year before year 1 of the Juche and Minguo eras.
 const ERA_OFFSET: i32 = 1911;
 
@@ -101,6 +166,20 @@ pub fn expand_date_tokens(text: &str, show: impl Fn(&str) -> String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_day_reads_and_writes_iso() {
+        let d = Day::parse("2022-02-28").unwrap();
+        assert_eq!(d.iso(), "2022-02-28");
+        assert_eq!(d.to_string(), "2022-02-28");
+        assert!(Day::parse("2022-02-30").is_none());
+        assert!(Day::parse("28.02.2022").is_none());
+        assert!(Day::parse("2022-02-01") < Day::parse("2022-10-01"));
+        assert_eq!(serde_json::to_string(&d).unwrap(), "\"2022-02-28\"");
+        let back: Day = serde_json::from_str("\"2022-02-28\"").unwrap();
+        assert_eq!(back, d);
+        assert!(serde_json::from_str::<Day>("\"2022-13-01\"").is_err());
+    }
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()

@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod policy;
 pub mod progress;
 pub mod validate;
+pub mod vocab;
 
 pub use policy::{
     Administer, Assignment, Capability, Edit, Manage, Principal, Read, Role, Scope, ScopeKind,

@@ -202,7 +202,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn day(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+        crate::calendar::parse_day(s).unwrap()
     }
 
     /// A 100-day target from 0 to 100, checked in on `on` with `value`.

@@ -13,14 +13,7 @@ use crate::tree::{join, unit_condition};
 use crate::{DbConn, StoreError, StoreResult, Tx, aggregates, on_ex};
 
 /// Kinds of commendation.
-pub const KINDS: &[&str] = &[
-    "citation",
-    "honorary_title",
-    "order",
-    "medal",
-    "letter_of_thanks",
-    "other",
-];
+pub const KINDS: &[&str] = grassroots_core::vocab::CommendationKind::KEYS;
 
 /// Metric: commendations conferred on people of a unit.
 pub const METRIC: &str = "commendations";

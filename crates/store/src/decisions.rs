@@ -18,7 +18,7 @@ const ADDRESSEES: Addressees = Addressees {
 };
 
 /// Sources a decision may come from.
-pub const SOURCES: &[&str] = &["congress", "plenary_meeting", "committee_meeting", "other"];
+pub const SOURCES: &[&str] = grassroots_core::vocab::DecisionSource::KEYS;
 
 /// A decision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]

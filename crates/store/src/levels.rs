@@ -128,10 +128,10 @@ fn parents_of_column(raw: Option<String>) -> Option<Vec<String>> {
 }
 
 /// Kinds a level may have.
-pub const KINDS: &[&str] = &["body", "primary", "cell"];
+pub const KINDS: &[&str] = grassroots_core::vocab::LevelKind::KEYS;
 
 /// Names of the built-in profiles; `custom` is edited by administrators.
-pub const BUILTIN_PROFILES: &[&str] = &["party", "trade_union", "cooperative"];
+pub const BUILTIN_PROFILES: &[&str] = grassroots_core::vocab::BuiltinProfile::KEYS;
 
 /// The levels of a built-in profile (top first), each with the levels it
 /// may sit directly under, or `None` for `custom` and unknown names.

@@ -17,15 +17,10 @@ use crate::tree::unit_condition;
 use crate::{DbConn, StoreError, StoreResult, Tx, on_ex};
 
 /// Kinds of speech.
-pub const SPEECH_KINDS: &[&str] = &[
-    "report",
-    "contribution",
-    "concluding_speech",
-    "closing_address",
-];
+pub const SPEECH_KINDS: &[&str] = grassroots_core::vocab::SpeechKind::KEYS;
 
 /// Attendance marks.
-pub const ATTENDANCE: &[&str] = &["present", "excused", "absent"];
+pub const ATTENDANCE: &[&str] = grassroots_core::vocab::AttendanceMark::KEYS;
 
 /// Statuses of the people a unit invitation brings in: those who belong
 /// to the organization now (applicants and people who left are not).
@@ -1070,7 +1065,7 @@ pub async fn close(
     crate::regularity::count_attendance(tx, meeting.id).await?;
     // Days are checked on the way in; a row that is not a date has no
     // cadence to move.
-    match chrono::NaiveDate::parse_from_str(&meeting.ends_on, "%Y-%m-%d") {
+    match grassroots_core::calendar::parse_day(&meeting.ends_on) {
         Ok(held_on) => {
             crate::regularity::held(
                 tx,

@@ -11,14 +11,7 @@ use crate::tree::unit_condition;
 use crate::{DbConn, Ex, StoreError, StoreResult, Tx, on_ex};
 
 /// Statuses a person can have.
-pub const STATUSES: &[&str] = &[
-    "applicant",
-    "candidate",
-    "member",
-    "employee",
-    "left",
-    "transferred_out",
-];
+pub const STATUSES: &[&str] = grassroots_core::vocab::PersonStatus::KEYS;
 
 /// A person.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]

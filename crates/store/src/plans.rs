@@ -23,30 +23,31 @@ use crate::tree::unit_condition;
 use crate::{DbConn, StoreError, StoreResult, Tx, aggregates, on_ex};
 
 /// Period kinds of a plan.
-pub const PERIOD_KINDS: &[&str] = &["year", "quarter", "month", "custom"];
+pub const PERIOD_KINDS: &[&str] = grassroots_core::vocab::PeriodKind::KEYS;
 /// Check-in cadences of a plan.
-pub const CADENCES: &[&str] = &["daily", "weekly", "monthly"];
+pub const CADENCES: &[&str] = grassroots_core::vocab::Cadence::KEYS;
 /// Target kinds.
-pub const KINDS: &[&str] = &["numeric", "milestone"];
+pub const KINDS: &[&str] = grassroots_core::vocab::TargetKind::KEYS;
 /// How a cascaded target combines its children.
-pub const ROLLUPS: &[&str] = &["mean", "sum"];
+pub const ROLLUPS: &[&str] = grassroots_core::vocab::Rollup::KEYS;
 /// Confidence of a check-in.
-pub const CONFIDENCES: &[&str] = &["low", "medium", "high"];
+pub const CONFIDENCES: &[&str] = grassroots_core::vocab::Confidence::KEYS;
 /// Stored in `next_check_on` when the status cannot change by itself.
 pub const NEVER: &str = "9999-12-31";
 
 /// Days within which a check-in must come for a plan's cadence.
 pub fn cadence_days(cadence: &str) -> i64 {
-    match cadence {
-        "daily" => 1,
-        "weekly" => 7,
+    use grassroots_core::vocab::Cadence;
+    match Cadence::parse(cadence) {
+        Some(Cadence::Daily) => 1,
+        Some(Cadence::Weekly) => 7,
         _ => 31,
     }
 }
 
 /// Parses a stored `YYYY-MM-DD` date.
 pub fn day(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or(NaiveDate::MIN)
+    grassroots_core::calendar::parse_day(s).unwrap_or(NaiveDate::MIN)
 }
 
 /// Formats a date as stored.

@@ -6,7 +6,7 @@
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Duration, NaiveTime, Utc};
 use grassroots_app::meetings::{self, CalendarEntry};
 use grassroots_core::UnitId;
 use icalendar::{Calendar, Component, Event, EventLike, EventStatus};
@@ -80,8 +80,8 @@ fn event(
 ) -> Option<Event> {
     let m = &entry.listing.meeting;
     // Stored days and times were checked on the way in.
-    let held_on = NaiveDate::parse_from_str(&m.held_on, "%Y-%m-%d").ok()?;
-    let ends_on = NaiveDate::parse_from_str(&m.ends_on, "%Y-%m-%d").unwrap_or(held_on);
+    let held_on = grassroots_core::calendar::parse_day(&m.held_on).ok()?;
+    let ends_on = grassroots_core::calendar::parse_day(&m.ends_on).unwrap_or(held_on);
     let starts_at = NaiveTime::parse_from_str(&m.starts_at, "%H:%M").ok();
     let kind = type_names
         .iter()

@@ -123,7 +123,7 @@ impl Dates {
     pub fn day(&self, iso: &str) -> String {
         use chrono::Datelike;
         use grassroots_core::calendar::Era;
-        let Ok(d) = chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d") else {
+        let Ok(d) = grassroots_core::calendar::parse_day(iso) else {
             return iso.to_string();
         };
         let args = |era_year: Option<i32>| {

@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::{Query, State};
-use chrono::{NaiveDate, TimeZone, Utc};
+use chrono::{TimeZone, Utc};
 use grassroots_app::AppError;
 use grassroots_app::audit;
 use grassroots_core::FieldError;
@@ -82,7 +82,7 @@ pub fn audit_filter(q: &AuditQuery) -> Result<AuditFilter, AppError> {
         match nonempty(s) {
             None => Ok(None),
             Some(v) => {
-                let d = NaiveDate::parse_from_str(&v, "%Y-%m-%d").map_err(|_| {
+                let d = grassroots_core::calendar::parse_day(&v).map_err(|_| {
                     AppError::Invalid(FieldError::new(
                         field,
                         "invalid",

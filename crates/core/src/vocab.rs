@@ -1,0 +1,240 @@
+//! The organization's closed vocabularies (statuses, kinds, sources) as
+//! typed values, each with a stable key used by the database, the API
+//! and the catalogues (`as_str`, `parse`), in the manner of `Role`. The
+//! store's lists of keys are these enums' keys.
+
+use std::fmt;
+
+/// Declares a vocabulary: an enum with its keys, `as_str`, `parse`,
+/// `ALL` and `KEYS` (in the order given, which is the order shown).
+macro_rules! vocabulary {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $key:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant),+
+        }
+
+        impl $name {
+            /// Every value, in the order shown.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// Every stable key, in the order shown.
+            pub const KEYS: &'static [&'static str] = &[$($key),+];
+
+            /// Stable name used in the database, the API and the catalogues.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $key),+
+                }
+            }
+
+            /// Parses the stable name.
+            pub fn parse(s: &str) -> Option<$name> {
+                match s {
+                    $($key => Some($name::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                $name::parse(&s).ok_or_else(|| {
+                    serde::de::Error::unknown_variant(&s, $name::KEYS)
+                })
+            }
+        }
+    };
+}
+
+vocabulary!(
+    /// Where a person stands with the organization.
+    PersonStatus {
+        /// Has applied to join.
+        Applicant = "applicant",
+        /// In the candidate period.
+        Candidate = "candidate",
+        /// A full member.
+        Member = "member",
+        /// An employee of a unit who is not a member.
+        Employee = "employee",
+        /// Has left.
+        Left = "left",
+        /// Moved to a unit of another organization.
+        TransferredOut = "transferred_out",
+    }
+);
+
+vocabulary!(
+    /// A kind of commendation.
+    CommendationKind {
+        /// A citation.
+        Citation = "citation",
+        /// An honorary title.
+        HonoraryTitle = "honorary_title",
+        /// An order.
+        Order = "order",
+        /// A medal.
+        Medal = "medal",
+        /// A letter of thanks.
+        LetterOfThanks = "letter_of_thanks",
+        /// Anything else.
+        Other = "other",
+    }
+);
+
+vocabulary!(
+    /// Where a decision was taken.
+    DecisionSource {
+        /// A congress.
+        Congress = "congress",
+        /// A plenary meeting.
+        PlenaryMeeting = "plenary_meeting",
+        /// A committee meeting.
+        CommitteeMeeting = "committee_meeting",
+        /// Anything else.
+        Other = "other",
+    }
+);
+
+vocabulary!(
+    /// A kind of speech at a meeting.
+    SpeechKind {
+        /// The report.
+        Report = "report",
+        /// A contribution to the discussion.
+        Contribution = "contribution",
+        /// The concluding speech.
+        ConcludingSpeech = "concluding_speech",
+        /// The closing address.
+        ClosingAddress = "closing_address",
+    }
+);
+
+vocabulary!(
+    /// How a participant's attendance was marked.
+    AttendanceMark {
+        /// Was there.
+        Present = "present",
+        /// Absent with leave.
+        Excused = "excused",
+        /// Absent.
+        Absent = "absent",
+    }
+);
+
+vocabulary!(
+    /// The period a plan covers.
+    PeriodKind {
+        /// A calendar year.
+        Year = "year",
+        /// A quarter.
+        Quarter = "quarter",
+        /// A month.
+        Month = "month",
+        /// Any span of days.
+        Custom = "custom",
+    }
+);
+
+vocabulary!(
+    /// How often a plan's targets are checked in on.
+    Cadence {
+        /// Every day.
+        Daily = "daily",
+        /// Every week.
+        Weekly = "weekly",
+        /// Every month.
+        Monthly = "monthly",
+    }
+);
+
+vocabulary!(
+    /// What a target measures.
+    TargetKind {
+        /// A number reached from a baseline.
+        Numeric = "numeric",
+        /// A milestone done or not.
+        Milestone = "milestone",
+    }
+);
+
+vocabulary!(
+    /// How a cascaded target combines its parts.
+    Rollup {
+        /// The mean of the parts' completion.
+        Mean = "mean",
+        /// The sum of the parts' values.
+        Sum = "sum",
+    }
+);
+
+vocabulary!(
+    /// How sure a check-in's reporter is.
+    Confidence {
+        /// Low.
+        Low = "low",
+        /// Medium.
+        Medium = "medium",
+        /// High.
+        High = "high",
+    }
+);
+
+vocabulary!(
+    /// What a level of the tree is, whatever the profile calls it.
+    LevelKind {
+        /// A committee above the primary units.
+        Body = "body",
+        /// A primary unit (with its lead seats).
+        Primary = "primary",
+        /// A cell under a primary unit.
+        Cell = "cell",
+    }
+);
+
+vocabulary!(
+    /// A built-in organization profile (a custom one is edited).
+    BuiltinProfile {
+        /// A party.
+        Party = "party",
+        /// A trade union.
+        TradeUnion = "trade_union",
+        /// A cooperative.
+        Cooperative = "cooperative",
+    }
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_parse_back_and_serialize_as_keys() {
+        for s in PersonStatus::ALL {
+            assert_eq!(PersonStatus::parse(s.as_str()), Some(*s));
+        }
+        assert_eq!(PersonStatus::KEYS.len(), PersonStatus::ALL.len());
+        assert_eq!(PersonStatus::parse("Member"), None);
+        assert_eq!(
+            serde_json::to_string(&CommendationKind::HonoraryTitle).unwrap(),
+            "\"honorary_title\""
+        );
+        let back: SpeechKind = serde_json::from_str("\"closing_address\"").unwrap();
+        assert_eq!(back, SpeechKind::ClosingAddress);
+        assert!(serde_json::from_str::<SpeechKind>("\"toast\"").is_err());
+    }
+}
