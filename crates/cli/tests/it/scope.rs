@@ -351,19 +351,8 @@ type PageRequest = (Method, String, Vec<(&'static str, String)>);
 /// Every page route that touches B.
 fn page_routes(w: &World) -> Vec<PageRequest> {
     let b = w.b;
-    let sections = [
-        "positions",
-        "transfers",
-        "plans",
-        "decisions",
-        "meetings",
-        "bulletins",
-        "commendations",
-        "talents",
-        "people",
-        "units",
-    ]
-    .map(|key| (Method::GET, format!("/units/{b}/sections/{key}"), vec![]));
+    let sections = crate::units::SECTION_KEYS
+        .map(|key| (Method::GET, format!("/units/{b}/sections/{key}"), vec![]));
     sections
         .into_iter()
         .chain([

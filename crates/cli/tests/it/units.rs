@@ -879,6 +879,20 @@ async fn units_sit_only_under_the_levels_the_profile_allows() {
     t.assert_consistent().await;
 }
 
+/// The unit page's sections, top to bottom.
+pub(crate) const SECTION_KEYS: [&str; 10] = [
+    "positions",
+    "transfers",
+    "plans",
+    "decisions",
+    "meetings",
+    "bulletins",
+    "commendations",
+    "talents",
+    "people",
+    "units",
+];
+
 #[tokio::test]
 async fn the_unit_page_is_a_shell_whose_sections_load_on_their_own() {
     let t = TestApp::new().await;
@@ -889,18 +903,7 @@ async fn the_unit_page_is_a_shell_whose_sections_load_on_their_own() {
         .unit("Ryongsong Factory", "primary_committee", province)
         .await;
     let mut admin = t.login("root").await;
-    let keys = [
-        "positions",
-        "transfers",
-        "plans",
-        "decisions",
-        "meetings",
-        "bulletins",
-        "commendations",
-        "talents",
-        "people",
-        "units",
-    ];
+    let keys = SECTION_KEYS;
 
     // The shell carries the heading and counters, and a slot per section
     // that htmx fills; the contents are not in it.
