@@ -141,9 +141,12 @@ pub struct UnitAccess {
 }
 
 /// The unit `id` and the reader's rights there, if inside the reader's
-/// scope, with the profile's levels; from the kept heading (see
-/// [`heading`]).
-pub async fn access(app: &App, actor: &Actor, id: UnitId) -> AppResult<(UnitAccess, Vec<Level>)> {
+/// scope, with its kept heading (levels and counters; see [`heading`]).
+pub async fn access(
+    app: &App,
+    actor: &Actor,
+    id: UnitId,
+) -> AppResult<(UnitAccess, std::sync::Arc<KeptHeading>)> {
     let (kept, ids) = kept_heading(app, actor, id).await?;
     let access = UnitAccess {
         unit: kept.unit.clone(),
@@ -153,7 +156,7 @@ pub async fn access(app: &App, actor: &Actor, id: UnitId) -> AppResult<(UnitAcce
             .scope::<grassroots_core::Edit>()
             .allows(id, &ids),
     };
-    Ok((access, kept.levels.clone()))
+    Ok((access, kept))
 }
 
 /// What the head of a unit page shows, the same for every reader who may
@@ -164,6 +167,18 @@ pub struct KeptHeading {
     path: Vec<Unit>,
     counters: Counters,
     levels: Vec<Level>,
+}
+
+impl KeptHeading {
+    /// The active profile's levels, top first.
+    pub fn levels(&self) -> &[Level] {
+        &self.levels
+    }
+
+    /// The subtree count of a metric (0 when absent).
+    pub fn subtree(&self, metric: &str) -> i64 {
+        subtree_count(&self.counters, metric)
+    }
 }
 
 /// Unit page heads kept between requests.
@@ -287,16 +302,12 @@ pub async fn move_targets(
     limit: i64,
 ) -> AppResult<Vec<Unit>> {
     let manage = actor.principal.scope::<Manage>();
-    let mut c = app.db.conn().await?;
     // Every target lies outside the unit's subtree; when the reader
     // manages nothing outside it (a secretary at their own unit), there is
     // none, and looking would read every unit the scope holds.
     let mut outside = false;
     for root in manage.single_units().iter().chain(manage.subtree_roots()) {
-        if !grassroots_store::tree::ancestor_ids(&mut c, *root)
-            .await?
-            .contains(&id)
-        {
+        if !kept_ancestors(app, *root).await?.contains(&id) {
             outside = true;
             break;
         }
@@ -304,6 +315,7 @@ pub async fn move_targets(
     if !outside {
         return Ok(Vec::new());
     }
+    let mut c = app.db.conn().await?;
     Ok(units::move_targets(
         &mut c,
         &manage,
@@ -330,6 +342,17 @@ pub fn kept_paths(config: &crate::Config) -> KeptPaths {
     crate::cache::Kept::configured(16_384, config)
 }
 
+/// The ancestor ids of unit `id` (the unit first), kept between requests
+/// under the rule of [`require_read_kept`].
+async fn kept_ancestors(app: &App, id: UnitId) -> AppResult<std::sync::Arc<Vec<UnitId>>> {
+    app.unit_paths
+        .get_or_read(id, || async {
+            let mut c = app.db.conn().await?;
+            Ok::<_, AppError>(tree::ancestor_ids(&mut c, id).await?)
+        })
+        .await
+}
+
 /// [`require`] for reading, with the unit's ancestors kept between
 /// requests under the rule that keeps sign-ins (see [`crate::cache`]): a
 /// move made by this process is seen at once, one made by another process
@@ -337,13 +360,7 @@ pub fn kept_paths(config: &crate::Config) -> KeptPaths {
 /// from memory (a kept dashboard), which would otherwise cost a statement
 /// each for the check alone.
 pub(crate) async fn require_read_kept(app: &App, actor: &Actor, id: UnitId) -> AppResult<()> {
-    let path = app
-        .unit_paths
-        .get_or_read(id, || async {
-            let mut c = app.db.conn().await?;
-            Ok::<_, AppError>(tree::ancestor_ids(&mut c, id).await?)
-        })
-        .await?;
+    let path = kept_ancestors(app, id).await?;
     if actor.principal.scope::<Read>().allows(id, &path) {
         Ok(())
     } else {

@@ -78,6 +78,16 @@ vocabulary!(
     }
 );
 
+impl PersonStatus {
+    /// Those who belong to the organization now: invited to its meetings,
+    /// eligible for its positions (applicants and people who left are not).
+    pub const IN_ORGANIZATION: &'static [PersonStatus] = &[
+        PersonStatus::Candidate,
+        PersonStatus::Member,
+        PersonStatus::Employee,
+    ];
+}
+
 vocabulary!(
     /// A kind of commendation.
     CommendationKind {

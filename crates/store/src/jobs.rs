@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::{DbConn, StoreResult, on_ex};
 
 /// A job's row.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct JobState {
     /// The job's name.
     pub name: String,

@@ -17,9 +17,7 @@ use grassroots_core::UnitId;
 use super::form::{field, pairs};
 use super::{FormError, Layout, LevelNames, Page, render};
 use crate::AppState;
-pub use crate::bulletin_text::{
-    attendance_in_words, compose_from, markdown_export, markdown_response,
-};
+use crate::bulletin_text::{compose_from, markdown_export, markdown_response};
 use crate::error::WebResult;
 use crate::markdown::to_html as markdown;
 use crate::middleware::redirect_with_flash;

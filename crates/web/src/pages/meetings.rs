@@ -3,7 +3,7 @@
 //! speakers, keep texts, documents and minutes, adopt decisions, close.
 
 use super::sections::{SectionCtx, SectionFuture, UnitSection, html};
-pub use crate::render::type_names_in;
+use crate::render::type_names_in;
 use askama::Template;
 use axum::Router;
 use axum::extract::Path;
@@ -165,7 +165,7 @@ async fn meeting_page(
     let open = r.meeting.closed_at.is_none();
     let a = r.attendance;
     // Only what was recorded: no "0 present" when nobody took attendance.
-    let attendance_summary = super::bulletins::attendance_in_words(
+    let attendance_summary = crate::bulletin_text::attendance_in_words(
         &p.tr,
         &a,
         [

@@ -28,7 +28,7 @@ use crate::AppState;
 use crate::error::WebError;
 use crate::i18n::Tr;
 use crate::middleware::{Auth, RequestCtx};
-pub use crate::render::{Dates, Layout, error_page, render};
+pub use crate::render::{Dates, Layout, render};
 
 /// The page routes of `features`.
 pub fn routes(features: &[fn() -> Router<AppState>]) -> Router<AppState> {

@@ -51,6 +51,8 @@ pub(crate) struct SectionCtx<'a> {
     pub view: UnitAccess,
     /// The profile's levels, named.
     pub ln: LevelNames,
+    /// The unit's kept heading (its counters).
+    pub head: std::sync::Arc<svc::KeptHeading>,
     /// The page's query (filters, pickers, paging).
     pub query: &'a UnitQuery,
 }
@@ -195,9 +197,15 @@ async fn render_section(
     section: &UnitSection,
     query: &UnitQuery,
 ) -> WebResult<String> {
-    let (view, levels) = svc::access(&p.state.app, &p.auth.actor, id).await?;
-    let ln = LevelNames::new(p.tr.clone(), levels);
-    let cx = SectionCtx { p, view, ln, query };
+    let (view, head) = svc::access(&p.state.app, &p.auth.actor, id).await?;
+    let ln = LevelNames::new(p.tr.clone(), head.levels().to_vec());
+    let cx = SectionCtx {
+        p,
+        view,
+        ln,
+        head,
+        query,
+    };
     let inner = (section.render)(&cx).await?;
     Ok(format!(
         "<div class=\"unit-section\" id=\"section-{}\">{inner}</div>",

@@ -11,6 +11,7 @@ use grassroots_app::people;
 use grassroots_app::positions::{self, UnitPositions};
 use grassroots_app::units::{self as svc, UnitAccess};
 use grassroots_core::UnitId;
+use grassroots_core::vocab::PersonStatus;
 use grassroots_store::people::PeopleFilter;
 use grassroots_store::positions::{PositionType, Vacancy};
 use grassroots_store::units::UnitListing;
@@ -85,10 +86,12 @@ fn positions_section<'a>(cx: &'a SectionCtx<'a>) -> SectionFuture<'a> {
         // Without a search, the picker lists the subtree's people only when
         // they fit in it: the first hundred names of a province's hundreds
         // of thousands help nobody and cost a sort of them all.
-        let (head, _) = svc::heading(&p.state.app, &p.auth.actor, id).await?;
-        let appointable_count: i64 = ["member", "candidate", "employee"]
+        let appointable_count: i64 = PersonStatus::IN_ORGANIZATION
             .iter()
-            .map(|s| head.subtree(&grassroots_store::aggregates::people_metric(s)))
+            .map(|s| {
+                cx.head
+                    .subtree(&grassroots_store::aggregates::people_metric(s.as_str()))
+            })
             .sum();
         let listed = !person_q.is_empty() || appointable_count <= PICKER_SIZE;
         let appointable: Vec<(i64, String)> = if cx.view.can_manage && listed {
@@ -105,7 +108,10 @@ fn positions_section<'a>(cx: &'a SectionCtx<'a>) -> SectionFuture<'a> {
             )
             .await?
             .into_iter()
-            .filter(|person| matches!(person.status.as_str(), "member" | "candidate" | "employee"))
+            .filter(|person| {
+                PersonStatus::parse(&person.status)
+                    .is_some_and(|s| PersonStatus::IN_ORGANIZATION.contains(&s))
+            })
             .map(|person| (person.id, person.full_name))
             .collect()
         } else {
