@@ -114,11 +114,11 @@ pub fn placement_message(level: &str, parent_level: &str, allowed: &[String]) ->
 /// [`placement_message`] for a unit of `level` under one of `parent_level`
 /// in the profile `all`.
 pub fn placement_reason(
-    all: &[grassroots_store::levels::Level],
+    all: &[grassroots_store::profiles::Level],
     level: &str,
     parent_level: &str,
 ) -> String {
-    let allowed = grassroots_store::levels::allowed_parents_of(all, level);
+    let allowed = grassroots_store::profiles::allowed_parents_of(all, level);
     placement_message(level, parent_level, &allowed)
 }
 

@@ -3,39 +3,38 @@
 //! store in one transaction, and writes the audit row in that same
 //! transaction. The web routes and the CLI call these; neither writes SQL.
 
+// Features, one folder each.
 pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod bulletins;
-pub mod cache;
-mod clock;
 pub mod commendations;
-pub mod config;
 pub mod decisions;
-pub mod demo;
-mod demo_meetings;
-mod error;
-pub mod export;
 pub mod imports;
-mod input;
-pub mod jobs;
-pub mod mail;
 pub mod meetings;
-pub mod passwords;
 pub mod people;
 pub mod plans;
 pub mod positions;
 pub mod profiles;
-pub mod registry;
-pub mod reviews;
 pub mod roles;
-pub mod setup;
 pub mod skills;
-pub mod tabular;
 pub mod tokens;
 pub mod transfers;
 pub mod units;
 pub mod work;
+
+// Shared by the features.
+pub mod cache;
+mod clock;
+pub mod config;
+pub mod demo;
+mod error;
+mod input;
+pub mod jobs;
+pub mod mail;
+pub mod passwords;
+pub mod registry;
+pub mod setup;
 
 use std::sync::Arc;
 

@@ -369,8 +369,8 @@ async fn unit_arg(app: &App, actor: &Actor, raw: Option<&str>) -> Result<i64> {
 }
 
 async fn import_command(config: &Config, a: ImportArgs) -> Result<()> {
+    use grassroots_app::imports::tabular::Format;
     use grassroots_app::imports::{self, ImportFile, Kind};
-    use grassroots_app::tabular::Format;
     let app = open(config, Open::Existing).await?;
     let actor = cli_actor(&app).await?;
     let target = unit_arg(&app, &actor, a.into.as_deref()).await?;
@@ -459,7 +459,7 @@ async fn import_command(config: &Config, a: ImportArgs) -> Result<()> {
 
 async fn export_command(config: &Config, a: ExportArgs) -> Result<()> {
     use grassroots_app::imports::Kind;
-    use grassroots_app::tabular::Format;
+    use grassroots_app::imports::tabular::Format;
     let app = open(config, Open::Existing).await?;
     let actor = cli_actor(&app).await?;
     let unit = unit_arg(&app, &actor, a.unit.as_deref()).await?;
@@ -467,7 +467,8 @@ async fn export_command(config: &Config, a: ExportArgs) -> Result<()> {
     let format = Format::parse(&name)
         .ok_or_else(|| anyhow!("the file must end in .csv or .xlsx: {name}"))?;
     let out =
-        grassroots_app::export::export(&app, &actor, unit, Kind::parse(&a.kind)?, format).await?;
+        grassroots_app::imports::export::export(&app, &actor, unit, Kind::parse(&a.kind)?, format)
+            .await?;
     std::fs::write(&a.file, &out.bytes).with_context(|| format!("writing {name}"))?;
     println!("wrote {} rows to {name}", out.rows);
     Ok(())

@@ -6,41 +6,40 @@
 //! [`Dialect`]. Writes take a [`Tx`], so they cannot happen outside a
 //! transaction; reads take anything that implements [`DbConn`].
 
+// Features, one folder each.
 pub mod accounts;
-mod addressing;
-pub mod aggregates;
 pub mod audit;
-pub mod backup;
-pub mod blockers;
 pub mod bulletins;
-pub mod check;
 pub mod commendations;
-mod db;
 pub mod decisions;
-mod error;
-pub mod jobs;
-pub mod levels;
-pub mod lifecycle;
+pub mod imports;
 pub mod meetings;
-pub mod migrate;
 pub mod people;
-pub mod plan_load;
 pub mod plans;
 pub mod positions;
-pub mod registry;
-pub mod regularity;
-pub mod reminders;
-pub mod reviews;
+pub mod profiles;
 pub mod roles;
 pub mod sessions;
 pub mod skills;
-mod sqlite_direct;
-pub mod throttle;
 pub mod tokens;
 pub mod transfers;
-pub mod tree;
 pub mod units;
-pub mod uploads;
+pub mod work;
+
+// Shared by the features: the tree, counters, lifecycle, jobs, the engines.
+mod addressing;
+pub mod aggregates;
+pub mod backup;
+pub mod check;
+mod db;
+mod error;
+pub mod jobs;
+pub mod lifecycle;
+pub mod migrate;
+pub mod registry;
+mod sqlite_direct;
+pub mod throttle;
+pub mod tree;
 
 pub use db::{Conn, Db, DbConn, Dialect, Ex, Tx, commits, contains_pattern, redact_url};
 pub use error::{StoreError, StoreResult};

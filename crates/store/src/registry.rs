@@ -12,15 +12,18 @@ pub const COUNTER_FAMILIES: &[CounterFamily] = &[
     crate::decisions::COUNTERS,
     crate::skills::COUNTERS,
     crate::plans::COUNTERS,
-    crate::blockers::COUNTERS,
+    crate::plans::blockers::COUNTERS,
     crate::commendations::COUNTERS,
     crate::bulletins::COUNTERS,
-    crate::regularity::COUNTERS,
+    crate::meetings::regularity::COUNTERS,
     crate::meetings::ATTENDANCE_COUNTERS,
 ];
 
 /// What features do with their rows when a unit ends.
-pub const UNIT_END_HOOKS: &[UnitEndHook] = &[crate::plans::UNIT_END, crate::regularity::UNIT_END];
+pub const UNIT_END_HOOKS: &[UnitEndHook] = &[
+    crate::plans::UNIT_END,
+    crate::meetings::regularity::UNIT_END,
+];
 
 /// Everything above, as the tree's lifecycle takes it.
 pub const FEATURES: Features = Features {

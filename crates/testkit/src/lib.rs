@@ -30,7 +30,7 @@ pub fn postgres_url() -> Option<String> {
 /// any shape at random (the profile's placement rules have tests of their
 /// own).
 pub async fn allow_any_shape(app: &App, actor: &Actor) {
-    let levels = grassroots_store::levels::builtin("party").expect("party profile");
+    let levels = grassroots_store::profiles::builtin("party").expect("party profile");
     let keys: Vec<&str> = levels.iter().map(|l| l.key.as_str()).collect();
     let text: Vec<String> = levels
         .iter()

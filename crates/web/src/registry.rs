@@ -7,8 +7,8 @@ use crate::AppState;
 use crate::api;
 use crate::pages::sections::UnitSection;
 use crate::pages::{
-    admin, auth, bulletins, calendar, commendations, decisions, imports, me, meetings, people,
-    plans, sections, units,
+    accounts, audit, auth, bulletins, calendar, commendations, decisions, imports, me, meetings,
+    people, plans, profiles, sections, skills, units,
 };
 
 /// Each feature's page routes; `pages::routes` merges them.
@@ -25,7 +25,11 @@ pub(crate) const PAGE_ROUTES: &[fn() -> Router<AppState>] = &[
     bulletins::routes,
     commendations::routes,
     me::routes,
-    admin::routes,
+    accounts::routes,
+    skills::routes,
+    profiles::routes,
+    meetings::settings::routes,
+    audit::routes,
 ];
 
 /// Each feature's documented API routes; `api::router` merges them.

@@ -10,7 +10,7 @@ use crate::AppState;
 use crate::assets;
 use crate::error::{ErrorBody, WebError, WebResult};
 use crate::i18n::Tr;
-use grassroots_app::tabular::Format;
+use grassroots_app::imports::tabular::Format;
 
 /// What the base layout needs.
 pub struct Layout {

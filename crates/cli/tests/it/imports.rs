@@ -372,7 +372,7 @@ async fn import_through_the_pages_with_mapping_and_check() {
     let mut admin = t.login("root").await;
     let page = admin.get(&format!("/units/{factory}/import")).await;
     assert_eq!(page.status, StatusCode::OK);
-    let file = grassroots_app::tabular::write_xlsx(
+    let file = grassroots_app::imports::tabular::write_xlsx(
         "People",
         &["Worker", "State", "Tel"],
         &[

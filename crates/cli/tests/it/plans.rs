@@ -385,10 +385,12 @@ async fn a_decision_becomes_plans_reports_and_a_provincial_roll_up() {
             .unwrap(),
         1
     );
-    let steps =
-        grassroots_store::blockers::escalations_of(&mut t.app.db.conn().await.unwrap(), blocker)
-            .await
-            .unwrap();
+    let steps = grassroots_store::plans::blockers::escalations_of(
+        &mut t.app.db.conn().await.unwrap(),
+        blocker,
+    )
+    .await
+    .unwrap();
     let path: Vec<(i64, i64)> = steps.iter().map(|s| (s.1, s.2)).collect();
     assert_eq!(path, [(cell2, factory), (factory, province)]);
     let mut prov = t.login("sec_province").await;
@@ -472,7 +474,7 @@ async fn two_servers_escalate_each_blocker_once() {
     assert_eq!(a.unwrap() + b.unwrap(), 24, "each blocker went up once");
     let mut c = t.app.db.conn().await.unwrap();
     for id in ids {
-        let steps = grassroots_store::blockers::escalations_of(&mut c, id)
+        let steps = grassroots_store::plans::blockers::escalations_of(&mut c, id)
             .await
             .unwrap();
         assert_eq!(steps.len(), 1, "blocker {id}: {steps:?}");
@@ -942,7 +944,7 @@ async fn shares_out_of_reach_reviewed_plans_and_former_members_stay_put() {
     assert_eq!(v["target"]["last_value"], 1000.0);
     // Once the factory's plan is reviewed, its target stays as it was
     // even when the cell's share changes.
-    grassroots_app::reviews::close(&t.app, &t.cli(), plan.id)
+    grassroots_app::plans::reviews::close(&t.app, &t.cli(), plan.id)
         .await
         .unwrap();
     let r = t

@@ -714,14 +714,14 @@ async fn plans_scenario(db: Db, seed: u64) {
         };
         assert_eq!(ids(&walked), ids(&probed), "targets below {unit}");
         let walked =
-            grassroots_store::blockers::open_in_subtree_by(&mut c, &scope, *unit, 50, true)
+            grassroots_store::plans::blockers::open_in_subtree_by(&mut c, &scope, *unit, 50, true)
                 .await
                 .unwrap();
         let probed =
-            grassroots_store::blockers::open_in_subtree_by(&mut c, &scope, *unit, 50, false)
+            grassroots_store::plans::blockers::open_in_subtree_by(&mut c, &scope, *unit, 50, false)
                 .await
                 .unwrap();
-        let ids = |l: &[grassroots_store::blockers::BlockerListing]| {
+        let ids = |l: &[grassroots_store::plans::blockers::BlockerListing]| {
             l.iter().map(|b| b.blocker.id).collect::<Vec<_>>()
         };
         assert_eq!(ids(&walked), ids(&probed), "blockers below {unit}");
@@ -756,7 +756,7 @@ async fn plan_load_scenario(db: Db) {
         self, BlockerInput, CascadeInput, CascadePart, CheckInInput, PlanInput, TargetInput,
     };
     use grassroots_core::progress::Measure;
-    use grassroots_store::plan_load::{LoadCheckIn, LoadPlan, LoadTarget};
+    use grassroots_store::plans::load::{LoadCheckIn, LoadPlan, LoadTarget};
     let (app, root, actor) = organization(db).await;
     let mut shape = Vec::new();
     for name in ["Stepwise", "Bulk"] {

@@ -248,13 +248,13 @@ fn every_code_status_kind_and_flash_has_a_message() {
     for s in grassroots_store::decisions::SOURCES {
         want(format!("decision-source-{}", dashed(s)));
     }
-    for p in grassroots_store::levels::BUILTIN_PROFILES {
+    for p in grassroots_store::profiles::BUILTIN_PROFILES {
         want(format!("profile-{}", dashed(p)));
-        for level in grassroots_store::levels::builtin(p).unwrap() {
+        for level in grassroots_store::profiles::builtin(p).unwrap() {
             want(format!("level-{}", dashed(&level.key)));
         }
     }
-    for k in grassroots_store::levels::KINDS {
+    for k in grassroots_store::profiles::KINDS {
         want(format!("profile-kind-{k}"));
     }
     for r in grassroots_core::Role::ALL {

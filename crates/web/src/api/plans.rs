@@ -10,7 +10,7 @@ use grassroots_app::plans::{
     TargetInput, TargetView,
 };
 use grassroots_core::UnitId;
-use grassroots_store::blockers::Blocker;
+use grassroots_store::plans::blockers::Blocker;
 use grassroots_store::plans::{CheckIn, Plan, Target};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -290,42 +290,42 @@ pub(super) async fn add_category(
 /// `GET /plans/{id}/review`: the plan's summing-up and evaluation, with
 /// the facts compiled now.
 #[utoipa::path(get, path = "/plans/{id}/review", tag = "plans", params(("id" = i64, Path)), responses(
-    (status = 200, body = grassroots_app::reviews::ReviewView), (status = 404, body = ErrorBody)))]
+    (status = 200, body = grassroots_app::plans::reviews::ReviewView), (status = 404, body = ErrorBody)))]
 pub(super) async fn get_review(
     State(s): State<AppState>,
     Caller(c): Caller,
     Path(id): Path<i64>,
-) -> WebResult<Json<grassroots_app::reviews::ReviewView>> {
+) -> WebResult<Json<grassroots_app::plans::reviews::ReviewView>> {
     Ok(Json(
-        grassroots_app::reviews::view(&s.app, &c.actor, id).await?,
+        grassroots_app::plans::reviews::view(&s.app, &c.actor, id).await?,
     ))
 }
 
 /// `PUT /plans/{id}/review`: save the review (strengths, defects, next
 /// steps, scores and comments).
-#[utoipa::path(put, path = "/plans/{id}/review", tag = "plans", params(("id" = i64, Path)), request_body = grassroots_app::reviews::ReviewInput, responses(
-    (status = 200, body = grassroots_app::reviews::ReviewView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(put, path = "/plans/{id}/review", tag = "plans", params(("id" = i64, Path)), request_body = grassroots_app::plans::reviews::ReviewInput, responses(
+    (status = 200, body = grassroots_app::plans::reviews::ReviewView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(super) async fn save_review(
     State(s): State<AppState>,
     Caller(c): Caller,
     Path(id): Path<i64>,
-    Body(b): Body<grassroots_app::reviews::ReviewInput>,
-) -> WebResult<Json<grassroots_app::reviews::ReviewView>> {
+    Body(b): Body<grassroots_app::plans::reviews::ReviewInput>,
+) -> WebResult<Json<grassroots_app::plans::reviews::ReviewView>> {
     Ok(Json(
-        grassroots_app::reviews::save(&s.app, &c.actor, id, b).await?,
+        grassroots_app::plans::reviews::save(&s.app, &c.actor, id, b).await?,
     ))
 }
 
 /// `POST /plans/{id}/review/close`: close the review and lock the plan.
 #[utoipa::path(post, path = "/plans/{id}/review/close", tag = "plans", params(("id" = i64, Path)), responses(
-    (status = 200, body = grassroots_app::reviews::ReviewView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    (status = 200, body = grassroots_app::plans::reviews::ReviewView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(super) async fn close_review(
     State(s): State<AppState>,
     Caller(c): Caller,
     Path(id): Path<i64>,
-) -> WebResult<Json<grassroots_app::reviews::ReviewView>> {
+) -> WebResult<Json<grassroots_app::plans::reviews::ReviewView>> {
     Ok(Json(
-        grassroots_app::reviews::close(&s.app, &c.actor, id).await?,
+        grassroots_app::plans::reviews::close(&s.app, &c.actor, id).await?,
     ))
 }
 
@@ -337,9 +337,9 @@ pub(super) async fn export_review(
     Caller(c): Caller,
     Path(id): Path<i64>,
 ) -> WebResult<axum::response::Response> {
-    let (name, bytes) = grassroots_app::reviews::csv(&s.app, &c.actor, id).await?;
+    let (name, bytes) = grassroots_app::plans::reviews::csv(&s.app, &c.actor, id).await?;
     Ok(crate::render::attachment(
-        grassroots_app::tabular::Format::Csv,
+        grassroots_app::imports::tabular::Format::Csv,
         &name,
         bytes,
     ))

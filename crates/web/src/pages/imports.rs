@@ -9,9 +9,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use grassroots_app::AppError;
-use grassroots_app::export;
+use grassroots_app::imports::export;
+use grassroots_app::imports::tabular::Format;
 use grassroots_app::imports::{self, ImportFile, Kind, Mapping, Report};
-use grassroots_app::tabular::Format;
 use grassroots_core::{FieldError, UnitId};
 use serde::Deserialize;
 

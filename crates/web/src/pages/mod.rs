@@ -2,7 +2,8 @@
 //! services and render askama templates; every text comes from the
 //! translation layer.
 
-pub(crate) mod admin;
+pub(crate) mod accounts;
+pub(crate) mod audit;
 pub(crate) mod auth;
 pub(crate) mod bulletins;
 pub(crate) mod calendar;
@@ -14,7 +15,9 @@ pub(crate) mod me;
 pub(crate) mod meetings;
 pub(crate) mod people;
 pub(crate) mod plans;
+pub(crate) mod profiles;
 pub(crate) mod sections;
+pub(crate) mod skills;
 pub(crate) mod units;
 
 use axum::Router;
@@ -153,7 +156,7 @@ impl FromRequestParts<AppState> for Page {
 #[derive(Clone)]
 pub struct LevelNames {
     tr: Tr,
-    levels: Vec<grassroots_store::levels::Level>,
+    levels: Vec<grassroots_store::profiles::Level>,
 }
 
 impl LevelNames {
@@ -164,7 +167,7 @@ impl LevelNames {
     }
 
     /// `levels`, named in the language of `tr`.
-    pub fn new(tr: Tr, levels: Vec<grassroots_store::levels::Level>) -> LevelNames {
+    pub fn new(tr: Tr, levels: Vec<grassroots_store::profiles::Level>) -> LevelNames {
         LevelNames { tr, levels }
     }
 
@@ -172,7 +175,7 @@ impl LevelNames {
     /// no longer has).
     pub fn name(&self, key: &str) -> String {
         match self.levels.iter().find(|l| l.key == key) {
-            Some(grassroots_store::levels::Level {
+            Some(grassroots_store::profiles::Level {
                 label: Some(label), ..
             }) => label.clone(),
             _ => self.tr.level(key),
@@ -192,13 +195,13 @@ impl LevelNames {
     pub fn below(&self, key: &str) -> Vec<(String, String)> {
         self.levels
             .iter()
-            .filter(|l| grassroots_store::levels::may_sit_under(&self.levels, &l.key, key))
+            .filter(|l| grassroots_store::profiles::may_sit_under(&self.levels, &l.key, key))
             .map(|l| (l.key.clone(), self.name(&l.key)))
             .collect()
     }
 
     /// The active profile's levels, top first.
-    pub fn levels(&self) -> &[grassroots_store::levels::Level] {
+    pub fn levels(&self) -> &[grassroots_store::profiles::Level] {
         &self.levels
     }
 
@@ -257,4 +260,29 @@ impl Page {
     pub async fn dates(&self) -> Result<Dates, WebError> {
         Dates::with(&self.state, self.tr.clone()).await
     }
+}
+
+/// Units offered in selects: those the actor administers, indented by depth.
+pub(crate) async fn administered_units(p: &Page) -> crate::error::WebResult<Vec<(i64, String)>> {
+    let all =
+        grassroots_app::units::list_administered(&p.state.app, &p.auth.actor, 1000, 0).await?;
+    Ok(all
+        .into_iter()
+        .map(|u| (u.id, format!("{}{}", "· ".repeat(u.depth as usize), u.name)))
+        .collect())
+}
+
+/// Refuses anyone who administers no unit (the settings pages are theirs;
+/// changing the organization's settings needs more, checked by the
+/// services).
+pub(crate) fn administrators_only(p: &Page) -> crate::error::WebResult<()> {
+    if p.auth
+        .actor
+        .principal
+        .scope::<grassroots_core::Administer>()
+        .is_empty()
+    {
+        return Err(grassroots_app::AppError::Forbidden.into());
+    }
+    Ok(())
 }

@@ -864,7 +864,7 @@ pub struct ReviewRow {
 #[template(path = "plans/review.html")]
 struct ReviewPage {
     l: Layout,
-    v: grassroots_app::reviews::ReviewView,
+    v: grassroots_app::plans::reviews::ReviewView,
     rows: Vec<ReviewRow>,
     completion: String,
     overall: String,
@@ -879,7 +879,7 @@ async fn review_page(
     status: StatusCode,
     err: Option<FormError>,
 ) -> WebResult<Response> {
-    let v = grassroots_app::reviews::view(&p.state.app, &p.auth.actor, id).await?;
+    let v = grassroots_app::plans::reviews::view(&p.state.app, &p.auth.actor, id).await?;
     let rows = v
         .items
         .iter()
@@ -943,7 +943,9 @@ pub async fn show_review(p: Page, Path(id): Path<i64>) -> WebResult<Response> {
     review_page(&p, id, StatusCode::OK, None).await
 }
 
-fn review_input(f: &[(String, String)]) -> Result<grassroots_app::reviews::ReviewInput, AppError> {
+fn review_input(
+    f: &[(String, String)],
+) -> Result<grassroots_app::plans::reviews::ReviewInput, AppError> {
     let mut items = Vec::new();
     for (_, v) in f.iter().filter(|(n, _)| n == "target") {
         let target_id: i64 = v.parse().map_err(|_| AppError::invalid("items"))?;
@@ -951,13 +953,13 @@ fn review_input(f: &[(String, String)]) -> Result<grassroots_app::reviews::Revie
             Some(s) => Some(s.parse::<f64>().map_err(|_| AppError::invalid("score"))?),
             None => None,
         };
-        items.push(grassroots_app::reviews::ItemInput {
+        items.push(grassroots_app::plans::reviews::ItemInput {
             target_id,
             score,
             comment: field(f, &format!("comment_{target_id}")),
         });
     }
-    Ok(grassroots_app::reviews::ReviewInput {
+    Ok(grassroots_app::plans::reviews::ReviewInput {
         strengths: field(f, "strengths"),
         defects: field(f, "defects"),
         next_steps: field(f, "next_steps"),
@@ -974,9 +976,9 @@ pub async fn save_review(
     let f = pairs(&body);
     let result = async {
         let input = review_input(&f)?;
-        grassroots_app::reviews::save(&p.state.app, &p.auth.actor, id, input).await?;
+        grassroots_app::plans::reviews::save(&p.state.app, &p.auth.actor, id, input).await?;
         if field(&f, "close") == "1" {
-            grassroots_app::reviews::close(&p.state.app, &p.auth.actor, id).await?;
+            grassroots_app::plans::reviews::close(&p.state.app, &p.auth.actor, id).await?;
         }
         Ok::<_, AppError>(())
     }
@@ -1000,9 +1002,10 @@ pub async fn save_review(
 
 /// `GET /plans/{id}/review.csv`.
 pub async fn review_csv(p: Page, Path(id): Path<i64>) -> WebResult<Response> {
-    let (name, bytes) = grassroots_app::reviews::csv(&p.state.app, &p.auth.actor, id).await?;
+    let (name, bytes) =
+        grassroots_app::plans::reviews::csv(&p.state.app, &p.auth.actor, id).await?;
     Ok(crate::render::attachment(
-        grassroots_app::tabular::Format::Csv,
+        grassroots_app::imports::tabular::Format::Csv,
         &name,
         bytes,
     ))

@@ -197,7 +197,7 @@ fn structure_section<'a>(cx: &'a SectionCtx<'a>) -> SectionFuture<'a> {
             .iter()
             .filter(|u| {
                 Some(u.id) != view.unit.parent_id
-                    && grassroots_store::levels::may_sit_under(
+                    && grassroots_store::profiles::may_sit_under(
                         ln.levels(),
                         &view.unit.level,
                         &u.level,
