@@ -21,6 +21,7 @@ pub mod skills;
 pub mod tokens;
 pub mod transfers;
 pub mod units;
+pub mod welfare;
 pub mod work;
 
 // Shared by the features.

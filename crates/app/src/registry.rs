@@ -12,4 +12,5 @@ pub const JOBS: &[Job] = &[
     crate::plans::STATUS_JOB,
     crate::meetings::REGULARITY_JOB,
     crate::plans::ESCALATION_JOB,
+    crate::welfare::ESCALATION_JOB,
 ];

@@ -3,6 +3,7 @@
 //! without a database.
 
 pub mod calendar;
+pub mod care;
 pub mod policy;
 pub mod progress;
 pub mod validate;

@@ -24,6 +24,7 @@ pub mod skills;
 pub mod tokens;
 pub mod transfers;
 pub mod units;
+pub mod welfare;
 pub mod work;
 
 // Shared by the features: the tree, counters, lifecycle, jobs, the engines.

@@ -60,6 +60,7 @@ migrations![
         "0015_placement_and_given_speeches.sql"
     ),
     (16, "jobs", "0016_jobs.sql"),
+    (17, "welfare", "0017_welfare.sql"),
 ];
 
 /// The migrations of a dialect, in order.

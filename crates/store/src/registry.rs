@@ -17,12 +17,14 @@ pub const COUNTER_FAMILIES: &[CounterFamily] = &[
     crate::bulletins::COUNTERS,
     crate::meetings::regularity::COUNTERS,
     crate::meetings::ATTENDANCE_COUNTERS,
+    crate::welfare::COUNTERS,
 ];
 
 /// What features do with their rows when a unit ends.
 pub const UNIT_END_HOOKS: &[UnitEndHook] = &[
     crate::plans::UNIT_END,
     crate::meetings::regularity::UNIT_END,
+    crate::welfare::UNIT_END,
 ];
 
 /// Everything above, as the tree's lifecycle takes it.

@@ -8,7 +8,7 @@ use crate::api;
 use crate::pages::sections::UnitSection;
 use crate::pages::{
     accounts, audit, auth, bulletins, calendar, commendations, decisions, imports, me, meetings,
-    people, plans, profiles, sections, skills, units,
+    people, plans, profiles, sections, skills, units, welfare,
 };
 
 /// Each feature's page routes; `pages::routes` merges them.
@@ -25,6 +25,7 @@ pub(crate) const PAGE_ROUTES: &[fn() -> Router<AppState>] = &[
     bulletins::routes,
     commendations::routes,
     me::routes,
+    welfare::routes,
     accounts::routes,
     skills::routes,
     profiles::routes,
@@ -46,6 +47,7 @@ pub(crate) const API_ROUTES: &[fn() -> OpenApiRouter<AppState>] = &[
     api::transfers::router,
     api::accounts::router,
     api::audit::router,
+    api::welfare::router,
 ];
 
 /// The unit page's sections, top to bottom.
@@ -57,6 +59,7 @@ pub(crate) const UNIT_SECTIONS: &[UnitSection] = &[
     meetings::UNIT_SECTION,
     bulletins::UNIT_SECTION,
     commendations::UNIT_SECTION,
+    welfare::UNIT_SECTION,
     people::TALENTS,
     people::PEOPLE,
     units::STRUCTURE,

@@ -15,3 +15,4 @@ mod scope;
 mod store;
 mod templates;
 mod units;
+mod welfare;

@@ -35,6 +35,8 @@ struct World {
     b_bulletin: i64,
     /// An API token of B's secretary.
     b_token: i64,
+    /// A welfare case of B's person, handled by B's secretary.
+    b_case: i64,
 }
 
 async fn world() -> World {
@@ -279,9 +281,25 @@ async fn world() -> World {
     .unwrap()
     .1
     .id;
+    grassroots_app::welfare::set_handler(&t.app, &t.cli(), b, b_account, true)
+        .await
+        .unwrap();
+    let b_case = {
+        let mut sec_b = t.login("sec_b").await;
+        let r = sec_b
+            .json(
+                Method::POST,
+                "/api/v1/welfare/cases",
+                Some(json!({"person_id": b_person, "type_key": "health", "summary": "B's case"})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        r.json()["id"].as_i64().unwrap()
+    };
     World {
         t,
         b_token,
+        b_case,
         b_designation,
         b_draft,
         b_article,
@@ -357,6 +375,34 @@ fn page_routes(w: &World) -> Vec<PageRequest> {
         .into_iter()
         .chain([
             (Method::GET, format!("/units/{b}"), vec![]),
+            (Method::GET, format!("/welfare/cases/{}", w.b_case), vec![]),
+            (
+                Method::POST,
+                format!("/welfare/cases/{}/act", w.b_case),
+                vec![("action", "acknowledge".to_string())],
+            ),
+            (
+                Method::POST,
+                format!("/welfare/cases/{}/break-glass", w.b_case),
+                vec![("reason", "Reading a sibling's case".to_string())],
+            ),
+            (
+                Method::POST,
+                "/welfare".to_string(),
+                vec![
+                    ("person_id", w.b_person.to_string()),
+                    ("type_key", "health".to_string()),
+                    ("summary", "Planted".to_string()),
+                ],
+            ),
+            (
+                Method::POST,
+                format!("/units/{b}/welfare/handlers"),
+                vec![
+                    ("account_id", w.b_account.to_string()),
+                    ("holds", "0".to_string()),
+                ],
+            ),
             (
                 Method::POST,
                 format!(
@@ -762,6 +808,49 @@ fn api_routes(w: &World) -> Vec<(Method, String, Option<serde_json::Value>)> {
     let b = w.b;
     vec![
         (Method::GET, format!("/api/v1/units/{b}"), None),
+        (
+            Method::GET,
+            format!("/api/v1/welfare/cases/{}", w.b_case),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/welfare/cases/{}/actions", w.b_case),
+            Some(json!({"action": "acknowledge"})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/welfare/cases/{}/break-glass", w.b_case),
+            Some(json!({"reason": "Reading a sibling's case"})),
+        ),
+        (
+            Method::POST,
+            "/api/v1/welfare/cases".to_string(),
+            Some(json!({"person_id": w.b_person, "type_key": "health", "summary": "Planted"})),
+        ),
+        (Method::GET, format!("/api/v1/units/{b}/welfare"), None),
+        (
+            Method::GET,
+            format!("/api/v1/units/{b}/welfare/handlers"),
+            None,
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/units/{b}/welfare/handlers/{}", w.b_account),
+            None,
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/units/{b}/welfare/handlers/{}", w.b_account),
+            None,
+        ),
+        (
+            Method::PUT,
+            "/api/v1/welfare/types/health".to_string(),
+            Some(
+                json!({"acknowledge_days": 0, "resolve_days": 0, "escalation_days": 1, "steps": "x"}),
+            ),
+        ),
         (
             Method::GET,
             format!("/api/v1/people/{}/transfers", w.b_person),
@@ -1381,6 +1470,22 @@ const COVERED_OPERATIONS: &[&str] = &[
     "get /organization/profile",
     "get /plan-categories",
     "get /meeting-settings",
+    "get /units/{id}/welfare",
+    "get /units/{id}/welfare/handlers",
+    "put /units/{id}/welfare/handlers/{account}",
+    "delete /units/{id}/welfare/handlers/{account}",
+    "get /welfare/cases/{id}",
+    "post /welfare/cases/{id}/actions",
+    "post /welfare/cases/{id}/break-glass",
+    // Raising for a person of B is refused (`person_id` not found); one's
+    // own cases and those one handles are the caller's alone
+    // (welfare::a_members_case_is_read_by_them…).
+    "post /welfare/cases",
+    "get /welfare/cases",
+    // The case types are readable by every signed-in user; only
+    // administrators of the whole organization change them.
+    "get /welfare/types",
+    "put /welfare/types/{key}",
 ];
 
 #[test]

@@ -880,7 +880,7 @@ async fn units_sit_only_under_the_levels_the_profile_allows() {
 }
 
 /// The unit page's sections, top to bottom.
-pub(crate) const SECTION_KEYS: [&str; 10] = [
+pub(crate) const SECTION_KEYS: [&str; 11] = [
     "positions",
     "transfers",
     "plans",
@@ -888,6 +888,7 @@ pub(crate) const SECTION_KEYS: [&str; 10] = [
     "meetings",
     "bulletins",
     "commendations",
+    "welfare",
     "talents",
     "people",
     "units",

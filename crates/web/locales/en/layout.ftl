@@ -21,4 +21,5 @@ common-save = Save
 nav-skills = Skills
 nav-profile = Levels
 nav-work = My work
+nav-welfare = Care
 nav-meeting-settings = Meetings

@@ -27,6 +27,7 @@ pub(crate) mod positions;
 pub(crate) mod skills;
 pub(crate) mod transfers;
 pub(crate) mod units;
+pub(crate) mod welfare;
 
 use crate::AppState;
 use crate::error::{ErrorBody, WebError};
