@@ -10,6 +10,7 @@ pub mod auth;
 pub mod bulletins;
 pub mod commendations;
 pub mod decisions;
+pub mod home;
 pub mod imports;
 pub mod meetings;
 pub mod people;

@@ -61,6 +61,7 @@ migrations![
     ),
     (16, "jobs", "0016_jobs.sql"),
     (17, "welfare", "0017_welfare.sql"),
+    (18, "calendar_feeds", "0018_calendar_feeds.sql"),
 ];
 
 /// The migrations of a dialect, in order.

@@ -7,13 +7,14 @@ use crate::AppState;
 use crate::api;
 use crate::pages::sections::UnitSection;
 use crate::pages::{
-    accounts, audit, auth, bulletins, calendar, commendations, decisions, imports, me, meetings,
-    people, plans, profiles, sections, skills, units, welfare,
+    accounts, audit, auth, bulletins, calendar, commendations, decisions, home, imports, me,
+    meetings, people, plans, profiles, sections, skills, units, welfare,
 };
 
 /// Each feature's page routes; `pages::routes` merges them.
 pub(crate) const PAGE_ROUTES: &[fn() -> Router<AppState>] = &[
     auth::routes,
+    home::routes,
     units::routes,
     sections::routes,
     people::routes,
@@ -48,6 +49,7 @@ pub(crate) const API_ROUTES: &[fn() -> OpenApiRouter<AppState>] = &[
     api::accounts::router,
     api::audit::router,
     api::welfare::router,
+    api::home::router,
 ];
 
 /// The unit page's sections, top to bottom.

@@ -8,6 +8,7 @@
 //! primary committee.
 
 mod meetings;
+mod welfare;
 
 use chrono::NaiveDate;
 use grassroots_core::progress::Measure;
@@ -222,6 +223,8 @@ pub struct Generated {
     pub targets: usize,
     /// Meetings.
     pub meetings: usize,
+    /// Welfare cases.
+    pub welfare_cases: usize,
 }
 
 struct Builder<'a> {
@@ -949,6 +952,18 @@ pub async fn build(
             unit_name,
         });
     }
+    b.made.welfare_cases += self::welfare::build(
+        app,
+        &actor,
+        (anchors.member.0, anchors.member.2),
+        &SampleCell {
+            cell: anchors.cell.0,
+            people: anchors.cell_people.clone(),
+        },
+        anchors.primary.0,
+        &sample_cells,
+    )
+    .await?;
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
     let mut e = actor.entry("demo.generate", "unit", root.id, Some(root.id));
@@ -958,6 +973,7 @@ pub async fn build(
         "positions": b.made.positions,
         "targets": b.made.targets,
         "meetings": b.made.meetings,
+        "welfare_cases": b.made.welfare_cases,
     }));
     audit::append(&mut tx, now, &e).await?;
     tx.commit().await?;

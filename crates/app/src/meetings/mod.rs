@@ -533,6 +533,75 @@ pub async fn person_calendar(
     Ok((person.full_name, calendar_entries(&mut c, listings).await?))
 }
 
+/// Makes (or replaces) the signed-in person's own calendar subscription
+/// and returns its secret, shown once: calendar apps subscribe to
+/// `/calendar/<secret>.ics` without a cookie. The earlier URL stops
+/// working.
+pub async fn create_personal_feed(app: &App, actor: &Actor) -> AppResult<String> {
+    let account_id = actor.account_id.ok_or(AppError::Forbidden)?;
+    if actor.principal.is_token() {
+        return Err(AppError::Forbidden);
+    }
+    let secret = crate::passwords::random_token();
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    store::feeds::replace(&mut tx, account_id, &crate::passwords::digest(&secret), now).await?;
+    let e = actor.entry(
+        "calendar_feed.create",
+        "account",
+        account_id,
+        Some(actor.home_unit_id),
+    );
+    audit::append(&mut tx, now, &e).await?;
+    tx.commit().await?;
+    Ok(secret)
+}
+
+/// Ends the signed-in person's calendar subscription.
+pub async fn revoke_personal_feed(app: &App, actor: &Actor) -> AppResult<bool> {
+    let account_id = actor.account_id.ok_or(AppError::Forbidden)?;
+    if actor.principal.is_token() {
+        return Err(AppError::Forbidden);
+    }
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let had = store::feeds::revoke(&mut tx, account_id).await?;
+    if had {
+        let e = actor.entry(
+            "calendar_feed.revoke",
+            "account",
+            account_id,
+            Some(actor.home_unit_id),
+        );
+        audit::append(&mut tx, now, &e).await?;
+    }
+    tx.commit().await?;
+    Ok(had)
+}
+
+/// When the signed-in account's calendar subscription was made, if any.
+pub async fn personal_feed_created(
+    app: &App,
+    actor: &Actor,
+) -> AppResult<Option<chrono::DateTime<chrono::Utc>>> {
+    let account_id = actor.account_id.ok_or(AppError::Forbidden)?;
+    Ok(store::feeds::created(&mut app.db.conn().await?, account_id).await?)
+}
+
+/// The meetings of the person whose subscription has `secret`: not found
+/// for an unknown, revoked or disabled one (indistinguishable).
+pub async fn personal_feed(app: &App, secret: &str) -> AppResult<(String, Vec<CalendarEntry>)> {
+    let mut c = app.db.conn().await?;
+    let person_id = store::feeds::person_of(&mut c, &crate::passwords::digest(secret))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let name = grassroots_store::people::name_of(&mut c, person_id)
+        .await?
+        .unwrap_or_default();
+    let listings = store::of_person(&mut c, person_id, FEED_LIMIT).await?;
+    Ok((name, calendar_entries(&mut c, listings).await?))
+}
+
 /// An agenda item with its list of speakers and its documents.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AgendaEntry {

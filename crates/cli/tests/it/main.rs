@@ -7,6 +7,7 @@ mod auth;
 mod browser;
 mod cli;
 mod decisions;
+mod home;
 mod imports;
 mod jobs;
 mod meetings;

@@ -1465,6 +1465,11 @@ const COVERED_OPERATIONS: &[&str] = &[
     // cannot be dismissed (plans::my_work_lists_what_is_mine…).
     "get /me/work",
     "post /me/reminders/{id}/dismiss",
+    // The member's home and calendar subscription are the caller's own
+    // (home::a_member_sees_their_units_life_and_nobody_elses).
+    "get /me/home",
+    "post /me/calendar-feed",
+    "delete /me/calendar-feed",
     // Readable by every signed-in user: level names and target categories
     // are not unit data.
     "get /organization/profile",

@@ -342,13 +342,31 @@ pub async fn inbox(
     scope: &Scope<Read>,
     unit_id: UnitId,
 ) -> StoreResult<Vec<BulletinListing>> {
+    inbox_where(c, &unit_condition(scope, "r.unit_id"), unit_id, 100).await
+}
+
+/// Bulletins published to the unit a person belongs to, for that person
+/// (the caller passes the person's own unit), newest first.
+pub async fn inbox_of_own_unit(
+    c: &mut impl DbConn,
+    own_unit_id: UnitId,
+    limit: i64,
+) -> StoreResult<Vec<BulletinListing>> {
+    inbox_where(c, "1 = 1", own_unit_id, limit).await
+}
+
+async fn inbox_where(
+    c: &mut impl DbConn,
+    condition: &str,
+    unit_id: UnitId,
+    limit: i64,
+) -> StoreResult<Vec<BulletinListing>> {
     let sql = format!(
         "SELECT {COLUMNS}, u.name AS unit_name, r.acknowledged_at
          FROM bulletin_receipts r JOIN bulletins b ON b.id = r.bulletin_id
          JOIN units u ON u.id = b.unit_id
-         WHERE r.unit_id = $1 AND {}
-         ORDER BY b.dated_on DESC, b.id DESC LIMIT 100",
-        unit_condition(scope, "r.unit_id")
+         WHERE r.unit_id = $1 AND {condition}
+         ORDER BY b.dated_on DESC, b.id DESC LIMIT {limit}"
     );
     Ok(on_ex!(c, |e| sqlx::query_as::<_, BulletinListing>(
         sqlx::AssertSqlSafe(sql.as_str())

@@ -137,13 +137,31 @@ pub async fn inbox(
     scope: &Scope<Read>,
     unit_id: UnitId,
 ) -> StoreResult<Vec<InboxItem>> {
+    inbox_where(c, &unit_condition(scope, "a.unit_id"), unit_id, 200).await
+}
+
+/// Decisions addressed to the unit a person belongs to, for that person
+/// (the caller passes the person's own unit), newest first.
+pub async fn inbox_of_own_unit(
+    c: &mut impl DbConn,
+    own_unit_id: UnitId,
+    limit: i64,
+) -> StoreResult<Vec<InboxItem>> {
+    inbox_where(c, "1 = 1", own_unit_id, limit).await
+}
+
+async fn inbox_where(
+    c: &mut impl DbConn,
+    condition: &str,
+    unit_id: UnitId,
+    limit: i64,
+) -> StoreResult<Vec<InboxItem>> {
     let sql = format!(
         "SELECT {COLUMNS}, u.name AS issuer_name, a.adopted_at
          FROM decision_addressees a JOIN decisions d ON d.id = a.decision_id
          JOIN units u ON u.id = d.unit_id
-         WHERE a.unit_id = $1 AND {}
-         ORDER BY d.issued_on DESC, d.id DESC LIMIT 200",
-        unit_condition(scope, "a.unit_id")
+         WHERE a.unit_id = $1 AND {condition}
+         ORDER BY d.issued_on DESC, d.id DESC LIMIT {limit}"
     );
     Ok(on_ex!(c, |e| sqlx::query_as::<_, InboxItem>(
         sqlx::AssertSqlSafe(sql.as_str())

@@ -9,6 +9,7 @@
 //! convening unit; [`for_change`] checks it and locks the meeting row, so
 //! every change of a meeting's record is serialized with its closing.
 
+pub mod feeds;
 pub mod regularity;
 
 use chrono::{DateTime, Utc};

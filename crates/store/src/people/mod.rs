@@ -673,3 +673,14 @@ pub const COUNTERS: crate::aggregates::CounterFamily = crate::aggregates::Counte
          FROM people p JOIN unit_closure c ON c.descendant_id = p.unit_id
          GROUP BY c.ancestor_id, p.status",
 };
+
+/// The name of a person whom the caller already has a right to (their
+/// own record, found through their account or their calendar secret).
+pub async fn name_of(c: &mut impl DbConn, person_id: i64) -> StoreResult<Option<String>> {
+    Ok(on_ex!(c, |e| sqlx::query_scalar(
+        "SELECT full_name FROM people WHERE id = $1"
+    )
+    .bind(person_id)
+    .fetch_optional(&mut *e)
+    .await)?)
+}

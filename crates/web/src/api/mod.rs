@@ -20,6 +20,7 @@ pub(crate) mod audit;
 pub(crate) mod bulletins;
 pub(crate) mod commendations;
 pub(crate) mod decisions;
+pub(crate) mod home;
 pub(crate) mod meetings;
 pub(crate) mod people;
 pub(crate) mod plans;

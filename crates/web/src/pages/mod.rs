@@ -10,6 +10,7 @@ pub(crate) mod calendar;
 pub(crate) mod commendations;
 pub(crate) mod decisions;
 mod form;
+pub(crate) mod home;
 pub(crate) mod imports;
 pub(crate) mod me;
 pub(crate) mod meetings;

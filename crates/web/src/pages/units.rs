@@ -23,10 +23,9 @@ use crate::AppState;
 use crate::error::WebResult;
 use crate::middleware::redirect_with_flash;
 
-/// The home page and the unit tree's forms.
+/// The unit tree's forms.
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
-        .route("/", get(home))
         .route("/units/{id}/children", post(create_child))
         .route("/units/{id}/rename", post(rename))
         .route("/units/{id}/move", post(move_unit))
@@ -35,22 +34,6 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/units/{id}/history", get(history))
         .route("/units/{id}/positions", post(appoint))
         .route("/positions/{id}/end", post(end_position))
-}
-
-#[derive(Template)]
-#[template(path = "home.html")]
-struct HomePage {
-    l: Layout,
-    ln: LevelNames,
-    units: Vec<UnitListing>,
-}
-
-/// `GET /`: the units where the reader's navigation starts.
-pub async fn home(p: Page) -> WebResult<Response> {
-    let units = svc::tops(&p.state.app, &p.auth.actor).await?;
-    let ln = LevelNames::load(&p).await?;
-    let l = p.layout(p.tr.t("home-title"), Vec::new());
-    Ok(render(StatusCode::OK, &HomePage { l, ln, units }))
 }
 
 /// Choices listed in a unit or person picker before a search is needed.

@@ -1,0 +1,249 @@
+//! The demo's welfare cases: the duty given to the anchor cell's and
+//! primary committee's secretaries, a case of the demo member being
+//! handled, and cases of every type and age in sample cells (resolved in
+//! time and late, waiting for supply, acknowledged, never acknowledged),
+//! written as their events happened on past days; the escalation job then
+//! sends the overdue ones up.
+
+use chrono::{Duration, Utc};
+use grassroots_core::{Administer, UnitId};
+use grassroots_store::welfare::{self as store, NewCase, NewEvent};
+
+use super::meetings::SampleCell;
+use crate::{Actor, App, AppResult};
+
+/// Problems by case type, as a person would put them.
+const PROBLEMS: &[(&str, &[&str])] = &[
+    (
+        "housing",
+        &[
+            "The roof of the dormitory leaks",
+            "No heating in the flat since the frost",
+            "The family of five lives in one room",
+        ],
+    ),
+    (
+        "health",
+        &[
+            "Needs glasses to read drawings",
+            "Medicine for a sick child",
+            "Back pain after the night shifts",
+        ],
+    ),
+    (
+        "food",
+        &[
+            "Rations short this month",
+            "No vegetables for the winter store",
+        ],
+    ),
+    (
+        "family_hardship",
+        &[
+            "An elderly parent needs daily care",
+            "Lost the harvest of the private plot",
+        ],
+    ),
+    (
+        "working_conditions",
+        &[
+            "Ventilation in the workshop is poor",
+            "Gloves wear out within a week",
+            "No shelter at the tram stop by the pit head",
+        ],
+    ),
+    ("other", &["Needs a bicycle to reach the farm"]),
+];
+
+/// How a demo case went: (days ago opened, days to acknowledge, days to
+/// resolve, waits for supply).
+const HISTORIES: &[(i64, Option<i64>, Option<i64>, bool)] = &[
+    (45, Some(1), Some(12), false),
+    (40, Some(3), Some(35), false),
+    (30, Some(0), None, true),
+    (25, None, None, false),
+    (20, Some(1), Some(4), false),
+    (14, Some(1), None, false),
+    (9, None, None, false),
+    (6, Some(2), Some(5), false),
+    (3, Some(0), None, false),
+    (1, None, None, false),
+    (0, None, None, false),
+];
+
+/// Writes the demo's welfare cases; returns how many.
+pub(crate) async fn build(
+    app: &App,
+    actor: &Actor,
+    member: (UnitId, i64),
+    anchor_cell: &SampleCell,
+    anchor_primary: UnitId,
+    cells: &[SampleCell],
+) -> AppResult<usize> {
+    let now = app.clock.now();
+    let mut c = app.db.conn().await?;
+    let admin = actor.principal.scope::<Administer>();
+    let cell_login = grassroots_store::accounts::get_by_username(&mut c, &admin, "cell").await?;
+    let sec_login =
+        grassroots_store::accounts::get_by_username(&mut c, &admin, "secretary").await?;
+    let types = store::types(&mut c).await?;
+    drop(c);
+    let manage = actor.principal.scope::<grassroots_core::Manage>();
+    let mut tx = app.db.begin().await?;
+    store::grant_handler(
+        &mut tx,
+        &manage,
+        anchor_cell.cell,
+        cell_login.id,
+        "demo",
+        now,
+    )
+    .await?;
+    store::grant_handler(&mut tx, &manage, anchor_primary, sec_login.id, "demo", now).await?;
+    tx.commit().await?;
+    let type_of = |key: &str| types.iter().find(|t| t.key == key).expect("built-in type");
+
+    // The member's own case, being handled.
+    let mut made = 0;
+    let mut tx = app.db.begin().await?;
+    let opened = now - Duration::days(6);
+    let case = store::open(
+        &mut tx,
+        member.0,
+        &NewCase {
+            person_id: member.1,
+            case_type: type_of("housing"),
+            summary: "The roof of our flat leaks over the kitchen",
+            details: "Since the autumn storms water comes in when it rains; the ceiling plaster is falling.",
+            raised_by_person: true,
+        },
+        "member",
+        opened,
+    )
+    .await?;
+    let steps: [(i64, NewEvent); 3] = [
+        (
+            5,
+            NewEvent {
+                kind: "acknowledged",
+                ..Default::default()
+            },
+        ),
+        (
+            4,
+            NewEvent {
+                kind: "visit",
+                detail: &(now - Duration::days(4)).date_naive().to_string(),
+                visitors: Some("The cell secretary and the brigade leader"),
+                asked: Some("Where the water comes in and who lives in the flat"),
+                agreed: Some("Roofers from the repair shop come next week; tarpaulin until then"),
+                ..Default::default()
+            },
+        ),
+        (
+            4,
+            NewEvent {
+                kind: "step",
+                detail: "Visit the home",
+                ..Default::default()
+            },
+        ),
+    ];
+    for (ago, ev) in steps {
+        store::record(&mut tx, case.id, &ev, "cell", now - Duration::days(ago)).await?;
+    }
+    tx.commit().await?;
+    made += 1;
+
+    // Cases of every type and age: in the member's cell (one resolved,
+    // one waiting for supply, two never acknowledged, which escalate to
+    // the primary committee), then in the sample cells.
+    let anchor_people = anchor_cell.people.iter().filter(|p| **p != member.1);
+    let anchor = anchor_people
+        .zip([3usize, 2, 0, 6])
+        .map(|(p, h)| (anchor_cell.cell, *p, h));
+    let samples = cells
+        .iter()
+        .take(12)
+        .flat_map(|c| c.people.iter().skip(1).take(2).map(|p| (c.cell, *p)))
+        .enumerate()
+        .map(|(i, (cell, p))| (cell, p, i % HISTORIES.len()));
+    for (n, (cell, person, h)) in anchor.chain(samples).enumerate() {
+        let (type_key, problems) = PROBLEMS[n % PROBLEMS.len()];
+        let summary = problems[n / PROBLEMS.len() % problems.len()];
+        let (ago, ack, resolve, waits) = HISTORIES[h];
+        made += history(
+            app,
+            cell,
+            person,
+            type_of(type_key),
+            summary,
+            now,
+            ago,
+            ack,
+            resolve,
+            waits,
+        )
+        .await?;
+    }
+    // The ones past a deadline go up, as the job would have sent them.
+    crate::welfare::escalate_due(app).await?;
+    Ok(made)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn history(
+    app: &App,
+    unit: UnitId,
+    person: i64,
+    case_type: &store::CaseType,
+    summary: &str,
+    now: chrono::DateTime<Utc>,
+    ago: i64,
+    ack: Option<i64>,
+    resolve: Option<i64>,
+    waits: bool,
+) -> AppResult<usize> {
+    let opened = now - Duration::days(ago);
+    let mut tx = app.db.begin().await?;
+    let case = store::open(
+        &mut tx,
+        unit,
+        &NewCase {
+            person_id: person,
+            case_type,
+            summary,
+            details: "",
+            raised_by_person: ago % 2 == 0,
+        },
+        "demo",
+        opened,
+    )
+    .await?;
+    let at = |days: i64| opened + Duration::days(days);
+    if let Some(a) = ack {
+        let ev = NewEvent {
+            kind: "acknowledged",
+            ..Default::default()
+        };
+        store::record(&mut tx, case.id, &ev, "demo", at(a)).await?;
+        if waits {
+            let ev = NewEvent {
+                kind: "paused",
+                detail: "waiting_supply",
+                ..Default::default()
+            };
+            store::record(&mut tx, case.id, &ev, "demo", at(a + 1)).await?;
+        }
+    }
+    if let Some(r) = resolve {
+        let ev = NewEvent {
+            kind: "resolved",
+            detail: "Settled with the person",
+            ..Default::default()
+        };
+        store::record(&mut tx, case.id, &ev, "demo", at(r)).await?;
+    }
+    tx.commit().await?;
+    Ok(1)
+}
