@@ -19,6 +19,7 @@ pub mod positions;
 pub mod profiles;
 pub mod roles;
 pub mod skills;
+pub mod supply;
 pub mod tokens;
 pub mod transfers;
 pub mod units;

@@ -32,6 +32,7 @@ pub const CODES: &[&str] = &[
     "empty",
     "encoding",
     "exceeds_own",
+    "exceeds_stock",
     "format",
     "in_future",
     "in_past",

@@ -21,6 +21,7 @@ pub mod profiles;
 pub mod roles;
 pub mod sessions;
 pub mod skills;
+pub mod supply;
 pub mod tokens;
 pub mod transfers;
 pub mod units;

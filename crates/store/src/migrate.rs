@@ -62,6 +62,7 @@ migrations![
     (16, "jobs", "0016_jobs.sql"),
     (17, "welfare", "0017_welfare.sql"),
     (18, "calendar_feeds", "0018_calendar_feeds.sql"),
+    (19, "supply", "0019_supply.sql"),
 ];
 
 /// The migrations of a dialect, in order.

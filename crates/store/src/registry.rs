@@ -18,6 +18,7 @@ pub const COUNTER_FAMILIES: &[CounterFamily] = &[
     crate::meetings::regularity::COUNTERS,
     crate::meetings::ATTENDANCE_COUNTERS,
     crate::welfare::COUNTERS,
+    crate::supply::COUNTERS,
 ];
 
 /// What features do with their rows when a unit ends.
@@ -25,6 +26,7 @@ pub const UNIT_END_HOOKS: &[UnitEndHook] = &[
     crate::plans::UNIT_END,
     crate::meetings::regularity::UNIT_END,
     crate::welfare::UNIT_END,
+    crate::supply::UNIT_END,
 ];
 
 /// Everything above, as the tree's lifecycle takes it.

@@ -8,7 +8,7 @@ use crate::api;
 use crate::pages::sections::UnitSection;
 use crate::pages::{
     accounts, audit, auth, bulletins, calendar, commendations, decisions, home, imports, me,
-    meetings, people, plans, profiles, sections, skills, units, welfare,
+    meetings, people, plans, profiles, sections, skills, supply, units, welfare,
 };
 
 /// Each feature's page routes; `pages::routes` merges them.
@@ -27,6 +27,7 @@ pub(crate) const PAGE_ROUTES: &[fn() -> Router<AppState>] = &[
     commendations::routes,
     me::routes,
     welfare::routes,
+    supply::routes,
     accounts::routes,
     skills::routes,
     profiles::routes,
@@ -50,6 +51,7 @@ pub(crate) const API_ROUTES: &[fn() -> OpenApiRouter<AppState>] = &[
     api::audit::router,
     api::welfare::router,
     api::home::router,
+    api::supply::router,
 ];
 
 /// The unit page's sections, top to bottom.
@@ -62,6 +64,7 @@ pub(crate) const UNIT_SECTIONS: &[UnitSection] = &[
     bulletins::UNIT_SECTION,
     commendations::UNIT_SECTION,
     welfare::UNIT_SECTION,
+    supply::UNIT_SECTION,
     people::TALENTS,
     people::PEOPLE,
     units::STRUCTURE,

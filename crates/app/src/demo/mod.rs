@@ -8,6 +8,7 @@
 //! primary committee.
 
 mod meetings;
+mod supply;
 mod welfare;
 
 use chrono::NaiveDate;
@@ -962,6 +963,28 @@ pub async fn build(
         },
         anchors.primary.0,
         &sample_cells,
+    )
+    .await?;
+    // Supply: the anchor primary committee's other cells ask too.
+    let other_cells = grassroots_store::units::children(
+        &mut app.db.conn().await?,
+        &actor.principal.scope::<grassroots_core::Read>(),
+        anchors.primary.0,
+    )
+    .await?
+    .into_iter()
+    .map(|c| c.id)
+    .filter(|c| *c != anchors.cell.0)
+    .collect::<Vec<_>>();
+    self::supply::build(
+        app,
+        &actor,
+        anchors.primary.0,
+        &SampleCell {
+            cell: anchors.cell.0,
+            people: anchors.cell_people.clone(),
+        },
+        &other_cells,
     )
     .await?;
     let now = app.clock.now();

@@ -250,6 +250,7 @@ async fn login_open_a_unit_and_logout_in_chromium() {
         c.wait().for_element(Locator::Id("login-submit")).await?;
         plans_scenario(&c, &url, &passwords).await?;
         meetings_scenario(&c, &url, &passwords).await?;
+        welfare_scenario(&c, &url, &passwords).await?;
         Ok::<(), fantoccini::error::CmdError>(())
     }
     .await;
@@ -624,6 +625,172 @@ async fn meetings_scenario(
     c.goto(bulletin_url.as_str()).await?;
     c.wait().for_element(Locator::Id("receipts-total")).await?;
     assert_eq!(text("#receipts-total strong").await?, "1");
+    logout(c).await?;
+    Ok(())
+}
+
+/// A member raises a problem from a phone; the cell secretary, who holds
+/// the welfare duty in the cell, acknowledges it, records a care visit
+/// and resolves it; the member sees the resolution, the visit and who
+/// opened the case.
+async fn welfare_scenario(
+    c: &fantoccini::Client,
+    url: &str,
+    passwords: &std::collections::HashMap<String, String>,
+) -> Result<(), fantoccini::error::CmdError> {
+    let text = |css: &'static str| async move { c.find(Locator::Css(css)).await?.text().await };
+    let open_details = |id: &'static str| async move {
+        c.find(Locator::Css(&format!("#{id} summary")))
+            .await?
+            .click()
+            .await
+    };
+    let summary = "The stove in the dormitory kitchen is broken";
+
+    // The member raises the problem.
+    login(c, url, passwords, "member").await?;
+    click_and_load(c, Locator::LinkText("Care")).await?;
+    c.wait().for_element(Locator::Id("welfare-summary")).await?;
+    assert_eq!(c.current_url().await?.path(), "/welfare");
+    c.find(Locator::Css("#welfare-type option[value='housing']"))
+        .await?
+        .click()
+        .await?;
+    c.find(Locator::Id("welfare-summary"))
+        .await?
+        .send_keys(summary)
+        .await?;
+    c.find(Locator::Id("welfare-details"))
+        .await?
+        .send_keys("Twelve workers cook on one hot plate since the stove broke.")
+        .await?;
+    click_and_load(c, Locator::Css("#welfare-raise-form button[type='submit']")).await?;
+    c.wait().for_element(Locator::Id("case-status")).await?;
+    let case_url = c.current_url().await?;
+    assert!(case_url.path().starts_with("/welfare/cases/"), "{case_url}");
+    assert_eq!(text("h1").await?, summary);
+    assert_eq!(text("#case-status").await?, "Raised, not yet acknowledged");
+    assert!(
+        c.find_all(Locator::Id("case-acknowledge"))
+            .await?
+            .is_empty(),
+        "the person does not handle their own case"
+    );
+    fits_phone(c, "the case page", "browser-case-raised.png").await?;
+    logout(c).await?;
+
+    // The cell secretary finds it among the cases they handle and deals
+    // with it.
+    login(c, url, passwords, "cell").await?;
+    click_and_load(c, Locator::LinkText("Care")).await?;
+    c.wait()
+        .for_element(Locator::Id("welfare-handled-table"))
+        .await?;
+    let handled = text("#welfare-handled-table").await?;
+    assert!(handled.contains(summary), "{handled}");
+    click_and_load(
+        c,
+        Locator::Css(&format!(
+            "#welfare-handled-table a[href='{}']",
+            case_url.path()
+        )),
+    )
+    .await?;
+    c.wait()
+        .for_element(Locator::Id("case-acknowledge"))
+        .await?;
+    assert_eq!(c.current_url().await?.path(), case_url.path());
+    click_and_load(c, Locator::Id("case-acknowledge")).await?;
+    c.wait().for_element(Locator::Css(".flash")).await?;
+    assert_eq!(text("#case-status").await?, "Being handled");
+    assert!(
+        c.find_all(Locator::Id("case-acknowledge"))
+            .await?
+            .is_empty()
+    );
+
+    // A care visit, on the day the form offers (today).
+    open_details("case-visit").await?;
+    let visit_on = c
+        .find(Locator::Id("visit-on"))
+        .await?
+        .prop("value")
+        .await?
+        .unwrap_or_default();
+    assert_eq!(
+        visit_on.len(),
+        10,
+        "the visit's day is filled in: {visit_on}"
+    );
+    c.find(Locator::Id("visit-visitors"))
+        .await?
+        .send_keys("The cell secretary and the dormitory warden")
+        .await?;
+    c.find(Locator::Id("visit-asked"))
+        .await?
+        .send_keys("How many cook in the kitchen")
+        .await?;
+    c.find(Locator::Id("visit-agreed"))
+        .await?
+        .send_keys("A new stove from the factory store")
+        .await?;
+    click_and_load(c, Locator::Id("visit-submit")).await?;
+    c.wait().for_element(Locator::Css(".flash")).await?;
+    let events = text("#case-events").await?;
+    assert!(
+        events.contains("The cell secretary and the dormitory warden"),
+        "{events}"
+    );
+
+    // Resolved.
+    open_details("case-resolve").await?;
+    c.find(Locator::Id("case-resolution-text"))
+        .await?
+        .send_keys("A new stove was installed in the dormitory kitchen")
+        .await?;
+    click_and_load(c, Locator::Id("resolve-submit")).await?;
+    c.wait().for_element(Locator::Id("case-resolution")).await?;
+    assert_eq!(text("#case-status").await?, "Resolved");
+    logout(c).await?;
+
+    // The member sees it settled, the visit, and who opened the case.
+    login(c, url, passwords, "member").await?;
+    c.goto(url).await?;
+    c.wait().for_element(Locator::Id("home-cases")).await?;
+    click_and_load(
+        c,
+        Locator::Css(&format!("#home-cases a[href='{}']", case_url.path())),
+    )
+    .await?;
+    c.wait().for_element(Locator::Id("case-status")).await?;
+    assert_eq!(c.current_url().await?.path(), case_url.path());
+    assert_eq!(text("#case-status").await?, "Resolved");
+    assert_eq!(
+        text("#case-resolution").await?,
+        "A new stove was installed in the dormitory kitchen"
+    );
+    let events = text("#case-events").await?;
+    assert!(events.contains("Visit"), "{events}");
+    assert!(
+        events.contains("The cell secretary and the dormitory warden"),
+        "{events}"
+    );
+    assert!(
+        events.contains("A new stove from the factory store"),
+        "{events}"
+    );
+    let reads = c.find_all(Locator::Css("#case-reads-list li")).await?;
+    let mut readers = Vec::new();
+    for r in &reads {
+        readers.push(r.text().await?);
+    }
+    assert!(
+        readers
+            .iter()
+            .any(|r| r.split_whitespace().next() == Some("cell")),
+        "the cell secretary's reads are shown to the member: {readers:?}"
+    );
+    fits_phone(c, "the resolved case page", "browser-case.png").await?;
     logout(c).await?;
     Ok(())
 }

@@ -275,6 +275,18 @@ async fn the_demo_member_sees_their_plan_meetings_and_case() {
             .any(|c| c["escalations"].as_i64() > Some(0)),
         "{handled}"
     );
+    let me = secretary.json(Method::GET, "/api/v1/me", None).await.json();
+    let primary = me["account"]["home_unit_id"].as_i64().unwrap();
+    let s = secretary
+        .json(
+            Method::GET,
+            &format!("/api/v1/units/{primary}/supply"),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(s["stock"].as_array().unwrap().len(), 3, "{s}");
+    assert!(s["incoming"].as_array().unwrap().len() >= 2, "{s}");
     let mut province = t.login_demo("province").await;
     let me = province.json(Method::GET, "/api/v1/me", None).await.json();
     let home_unit = me["account"]["home_unit_id"].as_i64().unwrap();

@@ -14,6 +14,7 @@ mod meetings;
 mod plans;
 mod scope;
 mod store;
+mod supply;
 mod templates;
 mod units;
 mod welfare;

@@ -37,6 +37,9 @@ struct World {
     b_token: i64,
     /// A welfare case of B's person, handled by B's secretary.
     b_case: i64,
+    /// A supply item, and a request of B's cell to B.
+    item: i64,
+    b_request: i64,
 }
 
 async fn world() -> World {
@@ -296,10 +299,36 @@ async fn world() -> World {
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
         r.json()["id"].as_i64().unwrap()
     };
+    let item = grassroots_app::supply::create_item(
+        &t.app,
+        &t.cli(),
+        &grassroots_app::supply::ItemInput {
+            name: "Winter fuel".into(),
+            measure: "t".into(),
+        },
+    )
+    .await
+    .unwrap()
+    .id;
+    let b_request = grassroots_app::supply::request(
+        &t.app,
+        &t.cli(),
+        b_cell,
+        &grassroots_app::supply::RequestInput {
+            item_id: item,
+            quantity: 5,
+            reason: "B's cell needs fuel".into(),
+        },
+    )
+    .await
+    .unwrap()
+    .id;
     World {
         t,
         b_token,
         b_case,
+        item,
+        b_request,
         b_designation,
         b_draft,
         b_article,
@@ -376,6 +405,38 @@ fn page_routes(w: &World) -> Vec<PageRequest> {
         .chain([
             (Method::GET, format!("/units/{b}"), vec![]),
             (Method::GET, format!("/welfare/cases/{}", w.b_case), vec![]),
+            (
+                Method::POST,
+                format!("/units/{b}/supply/receipts"),
+                vec![
+                    ("item_id", w.item.to_string()),
+                    ("quantity", "5".to_string()),
+                ],
+            ),
+            (
+                Method::POST,
+                format!("/units/{b}/supply/distributions"),
+                vec![
+                    ("item_id", w.item.to_string()),
+                    ("quantity", "1".to_string()),
+                    ("person_id", w.b_person.to_string()),
+                    ("purpose", "Fuel".to_string()),
+                ],
+            ),
+            (
+                Method::POST,
+                format!("/units/{}/supply/requests", w.b_cell),
+                vec![
+                    ("item_id", w.item.to_string()),
+                    ("quantity", "1".to_string()),
+                    ("reason", "Planted".to_string()),
+                ],
+            ),
+            (
+                Method::POST,
+                format!("/supply/requests/{}/approve", w.b_request),
+                vec![("unit_id", b.to_string())],
+            ),
             (
                 Method::POST,
                 format!("/welfare/cases/{}/act", w.b_case),
@@ -1491,6 +1552,15 @@ const COVERED_OPERATIONS: &[&str] = &[
     // administrators of the whole organization change them.
     "get /welfare/types",
     "put /welfare/types/{key}",
+    "get /units/{id}/supply",
+    "post /units/{id}/supply/receipts",
+    "post /units/{id}/supply/distributions",
+    "post /units/{id}/supply/requests",
+    "post /supply/requests/{id}/steps",
+    // The item catalogue is read by every signed-in user and changed only
+    // by administrators of the whole organization.
+    "get /supply/items",
+    "post /supply/items",
 ];
 
 #[test]

@@ -880,7 +880,7 @@ async fn units_sit_only_under_the_levels_the_profile_allows() {
 }
 
 /// The unit page's sections, top to bottom.
-pub(crate) const SECTION_KEYS: [&str; 11] = [
+pub(crate) const SECTION_KEYS: [&str; 12] = [
     "positions",
     "transfers",
     "plans",
@@ -889,6 +889,7 @@ pub(crate) const SECTION_KEYS: [&str; 11] = [
     "bulletins",
     "commendations",
     "welfare",
+    "supply",
     "talents",
     "people",
     "units",

@@ -21,6 +21,7 @@ validation-length = must be 3 to 64 characters
 validation-wrong = is not correct
 validation-not-found = does not exist within your units
 validation-exceeds-own = a token can carry only a role you hold at that unit
+validation-exceeds-stock = is more than the stock holds
 validation-range = is out of range
 field-full-name = Full name
 field-contact = Contact

@@ -22,4 +22,5 @@ nav-skills = Skills
 nav-profile = Levels
 nav-work = My work
 nav-welfare = Care
+nav-supply = Supply items
 nav-meeting-settings = Meetings

@@ -19,6 +19,7 @@ pub(crate) mod plans;
 pub(crate) mod profiles;
 pub(crate) mod sections;
 pub(crate) mod skills;
+pub(crate) mod supply;
 pub(crate) mod units;
 pub(crate) mod welfare;
 
