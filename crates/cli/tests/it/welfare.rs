@@ -679,3 +679,99 @@ async fn the_welfare_counters_match_a_recount_after_random_histories() {
     }
     t.assert_consistent().await;
 }
+
+#[tokio::test]
+async fn case_types_are_set_by_organization_administrators_and_bind_new_cases_only() {
+    let o = org().await;
+    let t = &o.t;
+    let mut kim = t.login("kim").await;
+    let before = raise(
+        &mut kim,
+        json!({"type_key": "food", "summary": "Short of rice"}),
+    )
+    .await;
+    let mut sec = t.login("sec_province").await;
+    let r = sec
+        .post_form(
+            "/admin/welfare/food",
+            &[
+                ("acknowledge_days", "3"),
+                ("resolve_days", "10"),
+                ("escalation_days", "2"),
+                ("steps", "Talk\nArrange"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let mut root = t.login("root").await;
+    let page = root.get("/admin/welfare").await;
+    assert!(page.body.contains("Working conditions"));
+    let r = root
+        .post_form(
+            "/admin/welfare/food",
+            &[
+                ("acknowledge_days", "5"),
+                ("resolve_days", "2"),
+                ("escalation_days", "2"),
+                ("steps", ""),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "resolving before acknowledging"
+    );
+    assert!(r.body.contains("resolve_days"));
+    let r = root
+        .post_form(
+            "/admin/welfare/food",
+            &[
+                ("acknowledge_days", "3"),
+                ("resolve_days", "10"),
+                ("escalation_days", "2"),
+                ("steps", "Talk with the person\n\nArrange supply"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let types = root
+        .json(Method::GET, "/api/v1/welfare/types", None)
+        .await
+        .json();
+    let food = types
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["key"] == "food")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (food["acknowledge_days"].as_i64(), food["steps"].as_str()),
+        (Some(3), Some("Talk with the person\nArrange supply"))
+    );
+    let after = raise(
+        &mut kim,
+        json!({"type_key": "food", "summary": "Short of rice again"}),
+    )
+    .await;
+    assert_eq!(
+        (
+            before["acknowledge_days"].as_i64(),
+            after["acknowledge_days"].as_i64()
+        ),
+        (Some(1), Some(3))
+    );
+    let v = kim
+        .json(
+            Method::GET,
+            &format!("/api/v1/welfare/cases/{}", before["id"]),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(
+        v["case"]["acknowledge_days"], 1,
+        "an open case keeps its policy"
+    );
+}

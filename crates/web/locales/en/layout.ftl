@@ -23,4 +23,5 @@ nav-profile = Levels
 nav-work = My work
 nav-welfare = Care
 nav-supply = Supply items
+nav-welfare-types = Kinds of problems
 nav-meeting-settings = Meetings

@@ -31,6 +31,67 @@ pub(crate) fn routes() -> Router<AppState> {
             get(break_glass_form).post(break_glass),
         )
         .route("/units/{id}/welfare/handlers", post(set_handler))
+        .route("/admin/welfare", get(case_types))
+        .route("/admin/welfare/{key}", post(set_case_type))
+}
+
+#[derive(Template)]
+#[template(path = "welfare/types.html")]
+struct TypesPage {
+    l: Layout,
+    /// Each type with its translated name.
+    types: Vec<(CaseType, String)>,
+    err: Option<FormError>,
+}
+
+async fn types_page(p: &Page, status: StatusCode, err: Option<FormError>) -> WebResult<Response> {
+    super::administrators_only(p)?;
+    let types = welfare::types(&p.state.app).await?;
+    let names = type_names(p, &types);
+    let types = types
+        .into_iter()
+        .zip(names)
+        .map(|(t, (_, n))| (t, n))
+        .collect();
+    let l = p.layout(p.tr.t("welfare-types"), Vec::new());
+    Ok(render(status, &TypesPage { l, types, err }))
+}
+
+/// `GET /admin/welfare`: the case types and their deadlines.
+pub async fn case_types(p: Page) -> WebResult<Response> {
+    types_page(&p, StatusCode::OK, None).await
+}
+
+/// `POST /admin/welfare/{key}`: change a type's deadlines and steps.
+pub async fn set_case_type(
+    p: Page,
+    Path(key): Path<String>,
+    body: axum::body::Bytes,
+) -> WebResult<Response> {
+    let f = pairs(&body);
+    let result = async {
+        let days = |k: &'static str| id_in(&f, k)?.ok_or_else(|| AppError::invalid(k));
+        let t = CaseType {
+            key,
+            acknowledge_days: days("acknowledge_days")?,
+            resolve_days: days("resolve_days")?,
+            escalation_days: days("escalation_days")?,
+            steps: field(&f, "steps"),
+        };
+        welfare::set_type(&p.state.app, &p.auth.actor, &t).await
+    }
+    .await;
+    match result {
+        Ok(_) => Ok(redirect_with_flash(
+            &p.state,
+            "/admin/welfare",
+            "flash-welfare-type-saved",
+        )),
+        Err(e) => {
+            let err = FormError::from_app(&p.tr, e)?;
+            types_page(&p, StatusCode::UNPROCESSABLE_ENTITY, Some(err)).await
+        }
+    }
 }
 
 #[derive(Template)]
