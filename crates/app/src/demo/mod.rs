@@ -953,6 +953,7 @@ pub async fn build(
             unit_name,
         });
     }
+    b.made.welfare_cases += self::welfare::bulk(app, anchors.member.2).await?;
     b.made.welfare_cases += self::welfare::build(
         app,
         &actor,

@@ -247,3 +247,84 @@ async fn history(
     tx.commit().await?;
     Ok(1)
 }
+
+/// Cases of about one person in thirteen across the whole organization,
+/// loaded in bulk with histories of every kind; the overdue ones have
+/// gone up once, yesterday. Returns how many.
+pub(crate) async fn bulk(app: &App, skip_person: i64) -> AppResult<usize> {
+    use grassroots_core::care::{CasePolicy, ClockEvent, WaitReason, clock};
+    use grassroots_store::welfare::load::{LoadCase, load};
+    let now = app.clock.now();
+    let today = now.date_naive();
+    let (people, parents, types) = {
+        let mut c = app.db.conn().await?;
+        let people = grassroots_store::welfare::load::every_nth_person(&mut c, 13).await?;
+        let parents = grassroots_store::welfare::load::parents(&mut c).await?;
+        (people, parents, store::types(&mut c).await?)
+    };
+    let mut made = 0;
+    for chunk in people.chunks(20_000) {
+        let mut cases = Vec::with_capacity(chunk.len());
+        for (person, unit) in chunk.iter().filter(|(p, _)| *p != skip_person) {
+            let n = (*person / 13) as usize;
+            let (type_key, problems) = PROBLEMS[n % PROBLEMS.len()];
+            let case_type = types
+                .iter()
+                .find(|t| t.key == type_key)
+                .expect("built-in type");
+            let (ago, ack, resolve, waits) = HISTORIES[n % HISTORIES.len()];
+            let opened = today - Duration::days(ago + (n % 5) as i64);
+            let day = |d: i64| opened + Duration::days(d);
+            let mut events = Vec::new();
+            if let Some(a) = ack {
+                events.push(ClockEvent::Acknowledged(day(a)));
+                if waits {
+                    events.push(ClockEvent::Paused(day(a + 1), WaitReason::WaitingSupply));
+                }
+            }
+            if let Some(r) = resolve {
+                events.push(ClockEvent::Resolved(day(r)));
+            }
+            let policy = CasePolicy {
+                acknowledge_days: case_type.acknowledge_days,
+                resolve_days: case_type.resolve_days,
+                escalation_days: case_type.escalation_days,
+            };
+            let before = clock(&policy, opened, &events, today);
+            let mut escalated_to = None;
+            if before.next_deadline.is_some_and(|d| d < today)
+                && let Some(parent) = parents.get(unit)
+            {
+                let mut passed = vec![before.resolve_by];
+                if ack.is_none() {
+                    passed.push(before.acknowledge_by);
+                }
+                let missed = passed
+                    .into_iter()
+                    .filter(|d| *d < today)
+                    .max()
+                    .unwrap_or(today);
+                events.push(ClockEvent::Escalated {
+                    on: today - Duration::days(1),
+                    missed,
+                });
+                escalated_to = Some(*parent);
+            }
+            cases.push(LoadCase {
+                unit_id: *unit,
+                person_id: *person,
+                case_type,
+                summary: problems[n / PROBLEMS.len() % problems.len()],
+                raised_by_person: n % 3 != 0,
+                opened_on: opened,
+                events,
+                escalated_to,
+                resolution: "Settled with the person",
+            });
+        }
+        let mut tx = app.db.begin().await?;
+        made += load(&mut tx, &cases, "demo", today, now).await?;
+        tx.commit().await?;
+    }
+    Ok(made)
+}

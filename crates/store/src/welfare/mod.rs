@@ -15,6 +15,8 @@ use serde::Serialize;
 use crate::tree::unit_condition;
 use crate::{DbConn, StoreError, StoreResult, Tx, aggregates, on_ex};
 
+pub mod load;
+
 /// Upper bounds (days) of the buckets that count resolved cases by the
 /// days they took, from which a median follows without reading cases.
 pub const RESOLVE_BUCKETS: [i64; 14] = [0, 1, 2, 3, 5, 7, 10, 14, 21, 30, 60, 90, 180, 365];
