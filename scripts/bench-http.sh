@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # HTTP load on one grassroots server, 127.0.0.1 only, with wrk: the plain
 # /healthz route (the ceiling of this server on this machine), a
-# provincial dashboard through the API, a person search in a county, and
+# provincial dashboard through the API, the unit page, a member's home,
+# a welfare case opened by its handler, a province's welfare counts, a
+# person search in a county, and
 # check-ins POSTed on a province's targets; CONNECTIONS clients (default
 # 64) for DURATION (default 20s) each. Then the server's peak memory.
 # The demo organization of SCALE (a number or `national`, default 10) is
@@ -95,15 +97,25 @@ run() {
   printf "%-22s %10s req/s   p50 %8s   p99 %8s   %s\n" "$label" "$rps" "$p50" "$p99" "$errors"
 }
 
-# Pages are for sessions: sign in as the provincial secretary with the
-# password the demo printed.
-password=$(awk '$1 == "province" {print $2; exit}' server.out)
-login_csrf=$(curl -fs -D login.headers "$base/login" | sed -n 's/.*name="_csrf" value="\([^"]*\)".*/\1/p' | head -1)
-login_cookie=$(sed -n 's/^[Ss]et-[Cc]ookie: \(gr_login_csrf=[^;]*\).*/\1/p' login.headers | head -1)
-session=$(curl -fs -o /dev/null -D - -H "Cookie: $login_cookie" \
-  --data-urlencode "_csrf=$login_csrf" --data-urlencode "username=province" --data-urlencode "password=$password" \
-  "$base/login" | sed -n 's/^[Ss]et-[Cc]ookie: \(gr_session=[^;]*\).*/\1/p' | head -1)
-[ -n "$session" ] || { echo "could not sign in as province" >&2; exit 1; }
+# Pages are for sessions: sign in with the passwords the demo printed.
+signin() {
+  local user=$1 password csrf cookie s
+  password=$(awk -v u="$user" '$1 == u {print $2; exit}' server.out)
+  csrf=$(curl -fs -D login.headers "$base/login" | sed -n 's/.*name="_csrf" value="\([^"]*\)".*/\1/p' | head -1)
+  cookie=$(sed -n 's/^[Ss]et-[Cc]ookie: \(gr_login_csrf=[^;]*\).*/\1/p' login.headers | head -1)
+  s=$(curl -fs -o /dev/null -D - -H "Cookie: $cookie" \
+    --data-urlencode "_csrf=$csrf" --data-urlencode "username=$user" --data-urlencode "password=$password" \
+    "$base/login" | sed -n 's/^[Ss]et-[Cc]ookie: \(gr_session=[^;]*\).*/\1/p' | head -1)
+  [ -n "$s" ] || { echo "could not sign in as $user" >&2; exit 1; }
+  echo "$s"
+}
+session=$(signin province)
+member_session=$(signin member)
+handler_session=$(signin cell)
+# A case the cell's handler holds, unresolved (opening it is a logged read).
+case_id=$(q "SELECT w.id FROM welfare_cases w JOIN welfare_handlers h ON h.unit_id = w.unit_id
+             JOIN accounts a ON a.id = h.account_id
+             WHERE a.username = 'cell' AND w.status <> 'resolved' ORDER BY w.id LIMIT 1")
 page=(-H "Cookie: $session")
 # The unit page as a browser loads it: the shell, then each section the
 # shell names (htmx asks for them at once); one page is all of them.
@@ -130,6 +142,9 @@ run "hello (/healthz)" "$base/healthz"
 run "dashboard (province)" "${auth[@]}" "$base/api/v1/units/$province/dashboard"
 run "unit page shell (province)" "${page[@]}" "$base/units/$province"
 run "unit page + $(wc -w <<<"$sections") sections" -s unitpage.lua "$base"
+run "member home (/)" -H "Cookie: $member_session" "$base/"
+run "case page (handler)" -H "Cookie: $handler_session" "$base/welfare/cases/$case_id"
+run "welfare counts (province)" "${auth[@]}" "$base/api/v1/units/$province/welfare"
 run "person search (county)" "${auth[@]}" "$base/api/v1/units/$county/people?subtree=true&q=kim&limit=50"
 run "check-in POST" -s checkin.lua "$base"
 awk '/VmHWM|VmRSS/ {printf "server %s %.0f MB\n", $1, $2 / 1024}' "/proc/$server/status"
