@@ -315,7 +315,7 @@ pub(crate) async fn bulk(app: &App, skip_person: i64) -> AppResult<usize> {
                 person_id: *person,
                 case_type,
                 summary: problems[n / PROBLEMS.len() % problems.len()],
-                raised_by_person: n % 3 != 0,
+                raised_by_person: !n.is_multiple_of(3),
                 opened_on: opened,
                 events,
                 escalated_to,
