@@ -66,6 +66,8 @@ pub struct App {
     pub unit_paths: Arc<units::KeptPaths>,
     /// Unit page heads, kept while nothing changed.
     pub headings: Arc<units::KeptHeadings>,
+    /// Members' homes, kept while nothing changed.
+    pub homes: Arc<home::KeptHomes>,
 }
 
 impl App {
@@ -77,6 +79,7 @@ impl App {
             sign_ins: Arc::new(auth::KeptSignIns::new(&config)),
             unit_paths: Arc::new(units::kept_paths(&config)),
             headings: Arc::new(units::kept_headings(&config)),
+            homes: Arc::new(home::kept_homes(&config)),
             config: Arc::new(config),
             clock: Clock::default(),
         }

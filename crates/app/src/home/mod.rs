@@ -71,12 +71,34 @@ pub struct MemberHome {
     pub calendar_feed_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// Members' homes kept between requests, by account: a home is some
+/// thirty statements and changes only when someone writes.
+pub type KeptHomes = crate::cache::Kept<grassroots_core::AccountId, Option<MemberHome>>;
+
+/// The home cache of a server with `config`: a few kilobytes each.
+pub fn kept_homes(config: &crate::Config) -> KeptHomes {
+    crate::cache::Kept::configured(4_096, config)
+}
+
 /// The home of the signed-in person, or none when the account is no
 /// person's (or acts through an API token, which is never a person).
+/// Kept per account while nothing is written (the account's person, and
+/// so everything shown, can only change by a write).
 pub async fn member_home(app: &App, actor: &Actor) -> AppResult<Option<MemberHome>> {
     if actor.principal.is_token() {
         return Ok(None);
     }
+    let Some(account) = actor.account_id else {
+        return Ok(None);
+    };
+    let kept = app
+        .homes
+        .get_or_read(account, || read_home(app, actor))
+        .await?;
+    Ok((*kept).clone())
+}
+
+async fn read_home(app: &App, actor: &Actor) -> AppResult<Option<MemberHome>> {
     let mut c = app.db.conn().await?;
     let Some(person_id) = accounts::own_active_person_id(&mut c, &actor.principal).await? else {
         return Ok(None);
