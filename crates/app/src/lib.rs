@@ -68,6 +68,8 @@ pub struct App {
     pub headings: Arc<units::KeptHeadings>,
     /// Members' homes, kept while nothing changed.
     pub homes: Arc<home::KeptHomes>,
+    /// The calendar era, kept while nothing changed.
+    pub era: Arc<meetings::KeptEra>,
 }
 
 impl App {
@@ -80,6 +82,7 @@ impl App {
             unit_paths: Arc::new(units::kept_paths(&config)),
             headings: Arc::new(units::kept_headings(&config)),
             homes: Arc::new(home::kept_homes(&config)),
+            era: Arc::new(crate::cache::Kept::configured(1, &config)),
             config: Arc::new(config),
             clock: Clock::default(),
         }

@@ -77,10 +77,22 @@ pub async fn settings(app: &App) -> AppResult<MeetingSettings> {
     })
 }
 
+/// The calendar era kept between requests (every page that shows a date
+/// reads it; it changes only by a write).
+pub type KeptEra = crate::cache::Kept<(), Era>;
+
 /// The organization's calendar era.
 pub async fn era(app: &App) -> AppResult<Era> {
-    let mut c = app.db.conn().await?;
-    Ok(Era::parse(&profiles::calendar_era(&mut c).await?).unwrap_or_default())
+    let era = app
+        .era
+        .get_or_read((), || async {
+            let mut c = app.db.conn().await?;
+            Ok::<_, AppError>(
+                Era::parse(&profiles::calendar_era(&mut c).await?).unwrap_or_default(),
+            )
+        })
+        .await?;
+    Ok(*era)
 }
 
 /// Chooses the calendar era dates are shown in (administrators of the

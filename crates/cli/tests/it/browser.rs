@@ -475,13 +475,6 @@ async fn meetings_scenario(
     url: &str,
     passwords: &std::collections::HashMap<String, String>,
 ) -> Result<(), fantoccini::error::CmdError> {
-    let text = |css: &'static str| async move { c.find(Locator::Css(css)).await?.text().await };
-    let open_details = |id: &'static str| async move {
-        c.find(Locator::Css(&format!("#{id} summary")))
-            .await?
-            .click()
-            .await
-    };
     login(c, url, passwords, "secretary").await?;
     click_and_load(
         c,
@@ -491,7 +484,7 @@ async fn meetings_scenario(
     c.wait()
         .for_element(Locator::Css("#convene summary"))
         .await?;
-    open_details("convene").await?;
+    open_details(c, "convene").await?;
     c.find(Locator::Css(
         "#meeting-type option[value='committee_meeting']",
     ))
@@ -520,7 +513,7 @@ async fn meetings_scenario(
     );
 
     // Invite the committee's own people, then mark three present.
-    open_details("invite").await?;
+    open_details(c, "invite").await?;
     click_and_load(c, Locator::Id("invite-unit-submit")).await?;
     c.wait().for_element(Locator::Id("attendance-form")).await?;
     let selects = c
@@ -541,7 +534,7 @@ async fn meetings_scenario(
     c.wait()
         .for_element(Locator::Id("attendance-summary"))
         .await?;
-    let summary = text("#attendance-summary").await?;
+    let summary = text_of(c, "#attendance-summary").await?;
     assert!(summary.contains('3'), "{summary}");
 
     // The agenda, a speaker, the speech started and stopped.
@@ -569,7 +562,7 @@ async fn meetings_scenario(
     );
 
     // A citation conferred at the meeting.
-    open_details("confer").await?;
+    open_details(c, "confer").await?;
     c.find(Locator::Css("#confer-form input[name='person_ids']"))
         .await?
         .click()
@@ -586,7 +579,7 @@ async fn meetings_scenario(
     c.wait()
         .for_element(Locator::Id("meeting-commendations"))
         .await?;
-    let cited = text("#meeting-commendations").await?;
+    let cited = text_of(c, "#meeting-commendations").await?;
     assert!(
         cited.contains("Citation of the factory committee"),
         "{cited}"
@@ -606,7 +599,7 @@ async fn meetings_scenario(
         .await?;
     click_and_load(c, Locator::Id("publish-submit")).await?;
     c.wait().for_element(Locator::Id("receipts-total")).await?;
-    let receipts = text("#receipts-total strong").await?;
+    let receipts = text_of(c, "#receipts-total strong").await?;
     assert_eq!(receipts, "0");
     logout(c).await?;
 
@@ -624,7 +617,7 @@ async fn meetings_scenario(
     login(c, url, passwords, "secretary").await?;
     c.goto(bulletin_url.as_str()).await?;
     c.wait().for_element(Locator::Id("receipts-total")).await?;
-    assert_eq!(text("#receipts-total strong").await?, "1");
+    assert_eq!(text_of(c, "#receipts-total strong").await?, "1");
     logout(c).await?;
     Ok(())
 }
@@ -638,13 +631,6 @@ async fn welfare_scenario(
     url: &str,
     passwords: &std::collections::HashMap<String, String>,
 ) -> Result<(), fantoccini::error::CmdError> {
-    let text = |css: &'static str| async move { c.find(Locator::Css(css)).await?.text().await };
-    let open_details = |id: &'static str| async move {
-        c.find(Locator::Css(&format!("#{id} summary")))
-            .await?
-            .click()
-            .await
-    };
     let summary = "The stove in the dormitory kitchen is broken";
 
     // The member raises the problem.
@@ -668,8 +654,11 @@ async fn welfare_scenario(
     c.wait().for_element(Locator::Id("case-status")).await?;
     let case_url = c.current_url().await?;
     assert!(case_url.path().starts_with("/welfare/cases/"), "{case_url}");
-    assert_eq!(text("h1").await?, summary);
-    assert_eq!(text("#case-status").await?, "Raised, not yet acknowledged");
+    assert_eq!(text_of(c, "h1").await?, summary);
+    assert_eq!(
+        text_of(c, "#case-status").await?,
+        "Raised, not yet acknowledged"
+    );
     assert!(
         c.find_all(Locator::Id("case-acknowledge"))
             .await?
@@ -686,7 +675,7 @@ async fn welfare_scenario(
     c.wait()
         .for_element(Locator::Id("welfare-handled-table"))
         .await?;
-    let handled = text("#welfare-handled-table").await?;
+    let handled = text_of(c, "#welfare-handled-table").await?;
     assert!(handled.contains(summary), "{handled}");
     click_and_load(
         c,
@@ -702,7 +691,7 @@ async fn welfare_scenario(
     assert_eq!(c.current_url().await?.path(), case_url.path());
     click_and_load(c, Locator::Id("case-acknowledge")).await?;
     c.wait().for_element(Locator::Css(".flash")).await?;
-    assert_eq!(text("#case-status").await?, "Being handled");
+    assert_eq!(text_of(c, "#case-status").await?, "Being handled");
     assert!(
         c.find_all(Locator::Id("case-acknowledge"))
             .await?
@@ -710,7 +699,7 @@ async fn welfare_scenario(
     );
 
     // A care visit, on the day the form offers (today).
-    open_details("case-visit").await?;
+    open_details(c, "case-visit").await?;
     let visit_on = c
         .find(Locator::Id("visit-on"))
         .await?
@@ -736,21 +725,21 @@ async fn welfare_scenario(
         .await?;
     click_and_load(c, Locator::Id("visit-submit")).await?;
     c.wait().for_element(Locator::Css(".flash")).await?;
-    let events = text("#case-events").await?;
+    let events = text_of(c, "#case-events").await?;
     assert!(
         events.contains("The cell secretary and the dormitory warden"),
         "{events}"
     );
 
     // Resolved.
-    open_details("case-resolve").await?;
+    open_details(c, "case-resolve").await?;
     c.find(Locator::Id("case-resolution-text"))
         .await?
         .send_keys("A new stove was installed in the dormitory kitchen")
         .await?;
     click_and_load(c, Locator::Id("resolve-submit")).await?;
     c.wait().for_element(Locator::Id("case-resolution")).await?;
-    assert_eq!(text("#case-status").await?, "Resolved");
+    assert_eq!(text_of(c, "#case-status").await?, "Resolved");
     logout(c).await?;
 
     // The member sees it settled, the visit, and who opened the case.
@@ -764,12 +753,12 @@ async fn welfare_scenario(
     .await?;
     c.wait().for_element(Locator::Id("case-status")).await?;
     assert_eq!(c.current_url().await?.path(), case_url.path());
-    assert_eq!(text("#case-status").await?, "Resolved");
+    assert_eq!(text_of(c, "#case-status").await?, "Resolved");
     assert_eq!(
-        text("#case-resolution").await?,
+        text_of(c, "#case-resolution").await?,
         "A new stove was installed in the dormitory kitchen"
     );
-    let events = text("#case-events").await?;
+    let events = text_of(c, "#case-events").await?;
     assert!(events.contains("Visit"), "{events}");
     assert!(
         events.contains("The cell secretary and the dormitory warden"),
@@ -793,4 +782,17 @@ async fn welfare_scenario(
     fits_phone(c, "the resolved case page", "browser-case.png").await?;
     logout(c).await?;
     Ok(())
+}
+
+/// The text of the first element matching `css`.
+async fn text_of(c: &fantoccini::Client, css: &str) -> Result<String, fantoccini::error::CmdError> {
+    c.find(Locator::Css(css)).await?.text().await
+}
+
+/// Opens the `<details>` whose id is `id`.
+async fn open_details(c: &fantoccini::Client, id: &str) -> Result<(), fantoccini::error::CmdError> {
+    c.find(Locator::Css(&format!("#{id} summary")))
+        .await?
+        .click()
+        .await
 }
