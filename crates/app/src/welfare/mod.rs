@@ -672,18 +672,20 @@ pub struct WelfareCounts {
     pub by_type: Vec<TypeCounts>,
 }
 
-/// Counts of the cases in a unit's subtree, from the counters.
+/// Counts of the cases in a unit's subtree, from the counters: the
+/// reader's scope is checked against the kept ancestors, then one row
+/// read per metric.
 pub async fn counts(app: &App, actor: &Actor, unit_id: UnitId) -> AppResult<WelfareCounts> {
+    crate::units::require_read_kept(app, actor, unit_id).await?;
     let mut c = app.db.conn().await?;
     let m = welfare::counts(&mut c, &actor.principal.scope::<Read>(), unit_id).await?;
-    let types = welfare::types(&mut c).await?;
-    Ok(counts_from(&m, &types))
+    Ok(counts_from(&m, welfare::TYPE_KEYS))
 }
 
 /// Counts from the counters of one unit (subtree values).
 pub fn counts_from(
     m: &std::collections::BTreeMap<String, (i64, i64)>,
-    types: &[CaseType],
+    type_keys: &[&str],
 ) -> WelfareCounts {
     let get = |k: &str| m.get(k).map_or(0, |v| v.1);
     let resolved = get("welfare.resolved");
@@ -707,14 +709,14 @@ pub fn counts_from(
         mean_days_to_resolve: (resolved > 0)
             .then(|| get("welfare.resolve_days") as f64 / resolved as f64),
         median_days_to_resolve_at_most: median,
-        by_type: types
+        by_type: type_keys
             .iter()
-            .map(|t| TypeCounts {
-                type_key: t.key.clone(),
-                open: get(&format!("welfare.type.{}.open", t.key)),
-                overdue: get(&format!("welfare.type.{}.overdue", t.key)),
-                breached: get(&format!("welfare.type.{}.breached", t.key)),
-                resolved: get(&format!("welfare.type.{}.resolved", t.key)),
+            .map(|key| TypeCounts {
+                type_key: key.to_string(),
+                open: get(&format!("welfare.type.{key}.open")),
+                overdue: get(&format!("welfare.type.{key}.overdue")),
+                breached: get(&format!("welfare.type.{key}.breached")),
+                resolved: get(&format!("welfare.type.{key}.resolved")),
             })
             .collect(),
     }

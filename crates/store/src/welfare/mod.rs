@@ -17,6 +17,17 @@ use crate::{DbConn, StoreError, StoreResult, Tx, aggregates, on_ex};
 
 pub mod load;
 
+/// The case types' keys, in their order (the types are fixed by the
+/// migration; administrators change their policies, not the set).
+pub const TYPE_KEYS: &[&str] = &[
+    "housing",
+    "health",
+    "food",
+    "family_hardship",
+    "working_conditions",
+    "other",
+];
+
 /// Upper bounds (days) of the buckets that count resolved cases by the
 /// days they took, from which a median follows without reading cases.
 pub const RESOLVE_BUCKETS: [i64; 14] = [0, 1, 2, 3, 5, 7, 10, 14, 21, 30, 60, 90, 180, 365];
@@ -506,15 +517,13 @@ pub async fn handled_by(
 }
 
 /// Counts of the cases of a unit (own) and its subtree, from the
-/// counters, for a reader whose scope reads the unit.
+/// counters; nothing for a unit outside `scope` (the caller tells the
+/// reader so).
 pub async fn counts(
     c: &mut impl DbConn,
     scope: &Scope<Read>,
     unit_id: UnitId,
 ) -> StoreResult<std::collections::BTreeMap<String, (i64, i64)>> {
-    if !crate::tree::in_scope(c, scope, unit_id).await? {
-        return Err(StoreError::NotFound);
-    }
     let sql = format!(
         "SELECT metric, own, subtree FROM unit_aggregates
          WHERE unit_id = $1 AND metric LIKE 'welfare.%' AND {}",
