@@ -17,6 +17,11 @@ impl Clock {
         grassroots_store::truncate_to_micros(Utc::now() + offset)
     }
 
+    /// Today's date (UTC).
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.now().date_naive()
+    }
+
     /// Moves this clock (and every clone of it) forward.
     pub fn advance(&self, by: Duration) {
         self.offset_ms

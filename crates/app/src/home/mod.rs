@@ -103,7 +103,7 @@ async fn read_home(app: &App, actor: &Actor) -> AppResult<Option<MemberHome>> {
     let Some(person_id) = accounts::own_active_person_id(&mut c, &actor.principal).await? else {
         return Ok(None);
     };
-    let Some((person, _)) = people::own(&mut c, &actor.principal).await? else {
+    let Some(person) = people::own_person(&mut c, &actor.principal).await? else {
         return Ok(None);
     };
     let unit_id = person.unit_id;
@@ -112,7 +112,7 @@ async fn read_home(app: &App, actor: &Actor) -> AppResult<Option<MemberHome>> {
         .pop()
         .map(|(_, n)| n)
         .unwrap_or_default();
-    let today = app.clock.now().date_naive().to_string();
+    let today = app.clock.today().to_string();
     let mut plans_shown = Vec::new();
     for plan in plans::plans_of_own_unit(&mut c, unit_id).await? {
         if plan.ends_on.as_str() < today.as_str() || plans_shown.len() >= 5 {

@@ -26,7 +26,7 @@ use crate::{Actor, App, AppError, AppResult};
 
 /// Today, as the organization's clock says.
 pub fn today(app: &App) -> NaiveDate {
-    app.clock.now().date_naive()
+    app.clock.today()
 }
 
 fn parse_day(field: &'static str, s: &str) -> AppResult<NaiveDate> {

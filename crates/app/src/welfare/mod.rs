@@ -7,7 +7,6 @@
 //! role sees counts. Every read of a case is written to the audit log and
 //! shown to the person; the log names the case, never its contents.
 
-use chrono::NaiveDate;
 use grassroots_core::care::{CaseStatus, WaitReason};
 use grassroots_core::{Edit, FieldError, Manage, Read, UnitId};
 use grassroots_store::audit::{self, AuditRecord};
@@ -34,10 +33,6 @@ async fn reader(app: &App, actor: &Actor) -> AppResult<Reader> {
         account_id,
         person_id,
     })
-}
-
-fn today(app: &App) -> NaiveDate {
-    app.clock.now().date_naive()
 }
 
 /// The case types and their policies.
@@ -428,7 +423,7 @@ pub async fn act(app: &App, actor: &Actor, id: i64, action: &CaseAction) -> AppR
         status,
         CaseStatus::WaitingPerson | CaseStatus::WaitingSupply
     );
-    let today = today(app);
+    let today = app.clock.today();
     let text;
     let owner_name;
     let visitors;
@@ -611,6 +606,12 @@ fn audit_of<'a>(
     e
 }
 
+/// Whether the signed-in account is a person (who can raise a case for
+/// themselves).
+pub async fn is_person(app: &App, actor: &Actor) -> AppResult<bool> {
+    Ok(reader(app, actor).await?.person_id.is_some())
+}
+
 /// The signed-in person's own cases.
 pub async fn mine(app: &App, actor: &Actor) -> AppResult<Vec<WelfareCase>> {
     let r = reader(app, actor).await?;
@@ -774,7 +775,7 @@ pub async fn set_handler(
 /// each, with an audit row naming the case and the unit); returns how
 /// many went up. Safe with several servers.
 pub async fn escalate_due(app: &App) -> AppResult<u64> {
-    let today = today(app);
+    let today = app.clock.today();
     let ids = welfare::due_for_escalation(&mut app.db.conn().await?, today, 1000).await?;
     let mut n = 0;
     for id in ids {

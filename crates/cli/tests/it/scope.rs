@@ -437,6 +437,26 @@ fn page_routes(w: &World) -> Vec<PageRequest> {
                 format!("/supply/requests/{}/approve", w.b_request),
                 vec![("unit_id", b.to_string())],
             ),
+            // Organization settings: only administrators of the whole
+            // organization change them.
+            (
+                Method::POST,
+                "/admin/supply".to_string(),
+                vec![
+                    ("name", "Planted".to_string()),
+                    ("measure", "kg".to_string()),
+                ],
+            ),
+            (
+                Method::POST,
+                "/admin/welfare/health".to_string(),
+                vec![
+                    ("acknowledge_days", "0".to_string()),
+                    ("resolve_days", "0".to_string()),
+                    ("escalation_days", "1".to_string()),
+                    ("steps", "Planted".to_string()),
+                ],
+            ),
             (
                 Method::POST,
                 format!("/welfare/cases/{}/act", w.b_case),
@@ -1760,6 +1780,52 @@ async fn assert_b_untouched(w: &World) {
         StatusCode::SEE_OTHER,
         "B's password unchanged"
     );
+    // B's care and supply, and the organization's settings of them.
+    let app = &w.t.app;
+    let cli = w.t.cli();
+    let handlers = grassroots_app::welfare::handlers(app, &cli, w.b)
+        .await
+        .unwrap();
+    assert_eq!(
+        handlers.iter().map(|h| h.account_id).collect::<Vec<_>>(),
+        [w.b_account]
+    );
+    let mut c = app.db.conn().await.unwrap();
+    let case = grassroots_store::welfare::get_break_glass(
+        &mut c,
+        &cli.principal.scope::<grassroots_core::Manage>(),
+        w.b_case,
+    )
+    .await
+    .unwrap();
+    assert_eq!(case.status, "open");
+    let events = grassroots_store::welfare::events(&mut c, &case)
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1, "only opened: {events:?}");
+    drop(c);
+    assert_eq!(
+        grassroots_app::welfare::counts(app, &cli, w.b)
+            .await
+            .unwrap()
+            .open,
+        1
+    );
+    let health = grassroots_app::welfare::types(app)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.key == "health")
+        .unwrap();
+    assert_eq!(health.acknowledge_days, 1);
+    let items = grassroots_app::supply::items(app).await.unwrap();
+    assert_eq!(items.len(), 1, "{items:?}");
+    let supply = grassroots_app::supply::of_unit(app, &cli, w.b)
+        .await
+        .unwrap();
+    assert!(supply.stock.is_empty() && supply.movements.is_empty());
+    assert_eq!(supply.incoming.len(), 1);
+    assert_eq!(supply.incoming[0].status, "requested");
 }
 
 #[tokio::test]

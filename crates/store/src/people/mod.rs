@@ -257,21 +257,28 @@ pub async fn own(
     c: &mut impl DbConn,
     principal: &grassroots_core::Principal,
 ) -> StoreResult<Option<(Person, Vec<StatusChange>)>> {
+    let Some(person) = own_person(c, principal).await? else {
+        return Ok(None);
+    };
+    let history = history_of(c, person.id).await?;
+    Ok(Some((person, history)))
+}
+
+/// The person linked to the principal's own account, without its history.
+pub async fn own_person(
+    c: &mut impl DbConn,
+    principal: &grassroots_core::Principal,
+) -> StoreResult<Option<Person>> {
     let Some(id) = own_person_id(c, principal).await? else {
         return Ok(None);
     };
     let sql = format!("SELECT {COLUMNS} FROM people p WHERE p.id = $1");
-    let person = on_ex!(c, |e| sqlx::query_as::<_, Person>(sqlx::AssertSqlSafe(
-        sql.as_str()
-    ))
+    Ok(on_ex!(c, |e| sqlx::query_as::<_, Person>(
+        sqlx::AssertSqlSafe(sql.as_str())
+    )
     .bind(id)
     .fetch_optional(&mut *e)
-    .await)?;
-    let Some(person) = person else {
-        return Ok(None);
-    };
-    let history = history_of(c, id).await?;
-    Ok(Some((person, history)))
+    .await)?)
 }
 
 /// The person linked to the principal's own account, if any.

@@ -578,11 +578,26 @@ pub const UNIT_END: crate::lifecycle::UnitEndHook = crate::lifecycle::UnitEndHoo
     feature: "supply",
     run: |tx, ending, successor, _now| {
         Box::pin(async move {
-            for sql in [
+            on_ex!(tx, |e| {
+                sqlx::query(
                 "INSERT INTO supply_stock (unit_id, item_id, balance)
                  SELECT $2, item_id, balance FROM supply_stock WHERE unit_id = $1
-                 ON CONFLICT (unit_id, item_id) DO UPDATE SET balance = supply_stock.balance + excluded.balance",
-                "DELETE FROM supply_stock WHERE unit_id = $1 AND $2 = $2",
+                 ON CONFLICT (unit_id, item_id) DO UPDATE SET balance = supply_stock.balance + excluded.balance"
+            )
+            .bind(ending)
+            .bind(successor)
+            .execute(&mut *e)
+            .await
+            .map(|r| r.rows_affected())
+            })?;
+            on_ex!(tx, |e| sqlx::query(
+                "DELETE FROM supply_stock WHERE unit_id = $1"
+            )
+            .bind(ending)
+            .execute(&mut *e)
+            .await
+            .map(|r| r.rows_affected()))?;
+            for sql in [
                 "UPDATE supply_movements SET unit_id = $2 WHERE unit_id = $1",
                 "UPDATE supply_requests SET unit_id = $2 WHERE unit_id = $1",
                 "UPDATE supply_requests SET to_unit_id = $2 WHERE to_unit_id = $1",

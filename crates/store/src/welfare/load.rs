@@ -7,6 +7,7 @@ use grassroots_core::UnitId;
 use grassroots_core::care::{self, CasePolicy, ClockEvent};
 
 use super::{CaseType, WelfareCase, counted, resolve_bucket};
+use crate::plans::ymd;
 use crate::{StoreResult, Tx, aggregates, on_ex};
 
 /// One case to load, with what happened to it.
@@ -60,10 +61,6 @@ pub async fn parents(
     .fetch_all(&mut *e)
     .await)?;
     Ok(rows.into_iter().collect())
-}
-
-fn ymd(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
 }
 
 fn event_row(e: &ClockEvent) -> (NaiveDate, &'static str, &'static str, Option<NaiveDate>) {

@@ -12,6 +12,7 @@ use grassroots_core::care::{self, CaseClock, CasePolicy, ClockEvent, WaitReason}
 use grassroots_core::{AccountId, Manage, Read, Scope, UnitId};
 use serde::Serialize;
 
+use crate::plans::ymd;
 use crate::tree::unit_condition;
 use crate::{DbConn, StoreError, StoreResult, Tx, aggregates, on_ex};
 
@@ -266,14 +267,7 @@ pub async fn handlers_of(
     if !crate::tree::in_scope(c, scope, unit_id).await? {
         return Err(StoreError::NotFound);
     }
-    Ok(on_ex!(c, |e| sqlx::query_as(
-        "SELECT a.id AS account_id, a.display_name, a.username
-         FROM welfare_handlers h JOIN accounts a ON a.id = h.account_id
-         WHERE h.unit_id = $1 ORDER BY a.display_name, a.id"
-    )
-    .bind(unit_id)
-    .fetch_all(&mut *e)
-    .await)?)
+    handlers_at(c, unit_id).await
 }
 
 /// The holders of the duty at a unit, for a handler of a case there
@@ -300,7 +294,8 @@ pub async fn person_unit(c: &mut impl DbConn, person_id: i64) -> StoreResult<Opt
     .await)?)
 }
 
-/// Gives an account the welfare duty at a unit `scope` manages.
+/// Gives an account the welfare duty at a unit `scope` manages; not found
+/// when the unit is outside `scope` or the account does not exist.
 pub async fn grant_handler(
     tx: &mut Tx,
     scope: &Scope<Manage>,
@@ -333,8 +328,7 @@ pub async fn grant_handler(
     .bind(by)
     .execute(&mut *e)
     .await
-    .map(|r| r.rows_affected()))
-    .map_err(|e| StoreError::from(e).conflict_on("account_id"))?;
+    .map(|r| r.rows_affected()))?;
     Ok(n > 0)
 }
 
@@ -589,10 +583,6 @@ fn delta(before: Option<&WelfareCase>, after: &WelfareCase) -> Vec<(String, i64)
         *sum.entry(m).or_default() += v;
     }
     sum.into_iter().filter(|(_, v)| *v != 0).collect()
-}
-
-fn ymd(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
 }
 
 fn day(s: &str) -> StoreResult<NaiveDate> {
@@ -946,7 +936,6 @@ pub const UNIT_END: crate::lifecycle::UnitEndHook = crate::lifecycle::UnitEndHoo
                 "UPDATE welfare_cases SET unit_id = $2 WHERE unit_id = $1",
                 "UPDATE welfare_cases SET escalated_unit_id = $2 WHERE escalated_unit_id = $1",
                 "UPDATE welfare_escalations SET to_unit_id = $2 WHERE to_unit_id = $1",
-                "DELETE FROM welfare_handlers WHERE unit_id = $1 AND $2 = $2",
             ] {
                 on_ex!(tx, |e| sqlx::query(sql)
                     .bind(ending)
@@ -955,6 +944,13 @@ pub const UNIT_END: crate::lifecycle::UnitEndHook = crate::lifecycle::UnitEndHoo
                     .await
                     .map(|r| r.rows_affected()))?;
             }
+            on_ex!(tx, |e| sqlx::query(
+                "DELETE FROM welfare_handlers WHERE unit_id = $1"
+            )
+            .bind(ending)
+            .execute(&mut *e)
+            .await
+            .map(|r| r.rows_affected()))?;
             Ok(())
         })
     },

@@ -66,7 +66,7 @@ async fn home_page(p: &Page, new_feed_url: Option<String>) -> WebResult<Response
             member,
             new_feed_url,
             dates: p.dates().await?,
-            today: p.state.app.clock.now().date_naive().to_string(),
+            today: p.state.app.clock.today().to_string(),
         },
     ))
 }

@@ -108,15 +108,15 @@ struct WelfarePage {
 
 /// Case types as (key, translated name).
 fn type_names(p: &Page, types: &[CaseType]) -> Vec<(String, String)> {
-    types
-        .iter()
-        .map(|t| {
-            (
-                t.key.clone(),
-                p.tr.t(&format!("welfare-type-{}", t.key.replace('_', "-"))),
-            )
-        })
-        .collect()
+    types.iter().map(|t| type_name(p, &t.key)).collect()
+}
+
+/// A case type's key and its translated name.
+fn type_name(p: &Page, key: &str) -> (String, String) {
+    (
+        key.to_string(),
+        p.tr.t(&format!("welfare-type-{}", key.replace('_', "-"))),
+    )
 }
 
 async fn index_page(p: &Page, status: StatusCode, err: Option<FormError>) -> WebResult<Response> {
@@ -125,10 +125,7 @@ async fn index_page(p: &Page, status: StatusCode, err: Option<FormError>) -> Web
     let mine = welfare::mine(app, actor).await?;
     let handled = welfare::handled(app, actor, false).await?;
     let types = type_names(p, &welfare::types(app).await?);
-    let has_person = grassroots_app::accounts::own(app, actor)
-        .await?
-        .person
-        .is_some();
+    let has_person = welfare::is_person(app, actor).await?;
     let l = p.layout(p.tr.t("welfare-title"), Vec::new());
     Ok(render(
         status,
@@ -222,7 +219,7 @@ async fn case_page(
             steps,
             handlers,
             dates: p.dates().await?,
-            today: p.state.app.clock.now().date_naive().to_string(),
+            today: p.state.app.clock.today().to_string(),
             v,
             err,
         },
@@ -360,19 +357,12 @@ fn unit_section<'a>(cx: &'a SectionCtx<'a>) -> SectionFuture<'a> {
     Box::pin(async move {
         let (p, id) = (cx.p, cx.view.unit.id);
         let app = &p.state.app;
-        let types = type_names(p, &welfare::types(app).await?);
         let counts = welfare::counts(app, &p.auth.actor, id).await?;
         let by_type = counts
             .by_type
             .iter()
             .filter(|t| t.open + t.resolved > 0)
-            .map(|t| {
-                let name = types.iter().find(|(k, _)| *k == t.type_key);
-                (
-                    name.map_or_else(|| t.type_key.clone(), |n| n.1.clone()),
-                    t.clone(),
-                )
-            })
+            .map(|t| (type_name(p, &t.type_key).1, t.clone()))
             .collect();
         html(&WelfareSection {
             l: cx.layout(),
