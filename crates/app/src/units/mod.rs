@@ -253,10 +253,15 @@ pub async fn children(app: &App, actor: &Actor, id: UnitId) -> AppResult<Vec<Uni
     Ok(units::children(&mut c, &actor.principal.scope::<Read>(), id).await?)
 }
 
-/// The top units of the reader's scope (where navigation starts).
+/// The top units of the reader's scope (where navigation starts); none,
+/// without a statement, for a reader who reads no unit (a member).
 pub async fn tops(app: &App, actor: &Actor) -> AppResult<Vec<UnitListing>> {
+    let read = actor.principal.scope::<Read>();
+    if read.is_empty() {
+        return Ok(Vec::new());
+    }
     let mut c = app.db.conn().await?;
-    Ok(units::scope_tops(&mut c, &actor.principal.scope::<Read>()).await?)
+    Ok(units::scope_tops(&mut c, &read).await?)
 }
 
 /// Units inside the reader's scope, paginated.

@@ -632,14 +632,9 @@ pub fn clock_of(
     ))
 }
 
-/// Writes the clock derived on `today` into the row of `case` and moves
-/// the counters from what `counted` held before (nothing, for a new case).
-async fn refresh(
-    tx: &mut Tx,
-    case: &WelfareCase,
-    counted_before: Option<&WelfareCase>,
-    today: NaiveDate,
-) -> StoreResult<WelfareCase> {
+/// Writes the clock derived on `today` into the row of `case` (as it was
+/// counted until now) and moves the counters by the change.
+async fn refresh(tx: &mut Tx, case: &WelfareCase, today: NaiveDate) -> StoreResult<WelfareCase> {
     let events = events(tx, case).await?;
     let clock = clock_of(case, &events, today)?;
     let resolved = events.iter().rev().find(|e| e.kind == "resolved");
@@ -674,7 +669,7 @@ async fn refresh(
     .execute(&mut *e)
     .await
     .map(|r| r.rows_affected()))?;
-    aggregates::add_many(tx, after.unit_id, &delta(counted_before, &after)).await?;
+    aggregates::add_many(tx, after.unit_id, &delta(Some(case), &after)).await?;
     Ok(after)
 }
 
@@ -719,11 +714,22 @@ pub async fn open(
     aggregates::serialize_counters(tx).await?;
     let today = now.date_naive();
     let t = new.case_type;
+    // The clock of a case with no event yet, on the day it opens.
+    let clock = care::clock(
+        &CasePolicy {
+            acknowledge_days: t.acknowledge_days,
+            resolve_days: t.resolve_days,
+            escalation_days: t.escalation_days,
+        },
+        today,
+        &[],
+        today,
+    );
     let id: i64 = on_ex!(tx, |e| sqlx::query_scalar(
         "INSERT INTO welfare_cases (unit_id, person_id, type_key, summary, details,
            raised_by_person, opened_at, opened_on, opened_by, acknowledge_days, resolve_days,
-           escalation_days, status, acknowledge_by, resolve_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'open', $8, $8)
+           escalation_days, status, acknowledge_by, resolve_by, next_deadline)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
          RETURNING id"
     )
     .bind(unit_id)
@@ -738,6 +744,10 @@ pub async fn open(
     .bind(t.acknowledge_days)
     .bind(t.resolve_days)
     .bind(t.escalation_days)
+    .bind(clock.status.as_str())
+    .bind(ymd(clock.acknowledge_by))
+    .bind(ymd(clock.resolve_by))
+    .bind(clock.next_deadline.map(ymd))
     .fetch_one(&mut *e)
     .await)?;
     insert_event(
@@ -753,7 +763,8 @@ pub async fn open(
     )
     .await?;
     let case = fetch(tx, id, None).await?;
-    refresh(tx, &case, None, today).await
+    aggregates::add_many(tx, case.unit_id, &delta(None, &case)).await?;
+    Ok(case)
 }
 
 /// Records an event on a case read through [`get`] (the caller checked
@@ -769,7 +780,7 @@ pub async fn record(
     aggregates::serialize_counters(tx).await?;
     let before = fetch(tx, case_id, Some(tx.dialect())).await?;
     insert_event(tx, case_id, ev, actor, now).await?;
-    refresh(tx, &before, Some(&before), now.date_naive()).await
+    refresh(tx, &before, now.date_naive()).await
 }
 
 /// Sets the handler who owns a case.
@@ -896,9 +907,7 @@ pub async fn escalate(
         now,
     )
     .await?;
-    let mut moved = case.clone();
-    moved.escalated_unit_id = Some(to);
-    refresh(tx, &moved, Some(&case), today).await?;
+    refresh(tx, &case, today).await?;
     Ok(Some(to))
 }
 

@@ -12,7 +12,6 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use grassroots_app::home::{MemberHome, member_home};
 use grassroots_app::{AppError, meetings, units as svc};
-use grassroots_core::Read;
 use grassroots_store::units::UnitListing;
 
 use super::{Layout, LevelNames, Page, PublicPage, render};
@@ -46,15 +45,12 @@ struct HomePage {
 
 async fn home_page(p: &Page, new_feed_url: Option<String>) -> WebResult<Response> {
     let member = member_home(&p.state.app, &p.auth.actor).await?;
-    // A member with no reading role has no units to list (and no level
-    // names to show): two statements fewer on the page they open most.
-    let (units, ln) = if p.auth.actor.principal.scope::<Read>().is_empty() {
-        (Vec::new(), LevelNames::new(p.tr.clone(), Vec::new()))
+    let units = svc::tops(&p.state.app, &p.auth.actor).await?;
+    // Level names are only shown beside units.
+    let ln = if units.is_empty() {
+        LevelNames::new(p.tr.clone(), Vec::new())
     } else {
-        (
-            svc::tops(&p.state.app, &p.auth.actor).await?,
-            LevelNames::load(p).await?,
-        )
+        LevelNames::load(p).await?
     };
     let l = p.layout(p.tr.t("home-title"), Vec::new());
     Ok(render(
