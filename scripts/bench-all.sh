@@ -27,6 +27,12 @@ GRASSROOTS_BENCH_SCALE=$scale GRASSROOTS_BENCH_DATABASE_URL="sqlite://$out/tree.
   cargo bench -q -p grassroots-app --bench tree -- skip_criterion 2>&1 | tee "$out/tree-sqlite.txt"
 rm -f "$out/tree.db"*
 
+echo "== SQLite: welfare counts, a case opened, a member's home (scale $scale; the same database, copied)"
+sqlite3 "$out/http-$scale/grassroots-demo/grassroots.db" ".backup '$out/tree.db'"
+GRASSROOTS_BENCH_SCALE=$scale GRASSROOTS_BENCH_DATABASE_URL="sqlite://$out/tree.db" \
+  cargo bench -q -p grassroots-app --bench welfare -- skip_criterion 2>&1 | tee "$out/welfare-sqlite.txt"
+rm -f "$out/tree.db"*
+
 echo "== SQLite: meeting operations (scale 10)"
 cargo bench -q -p grassroots-app --bench meetings 2>&1 | tee "$out/meetings-sqlite.txt"
 
@@ -48,6 +54,9 @@ if psql "$pg_url" -qAtc "SELECT 1" >/dev/null 2>&1; then
   echo "== PostgreSQL: roll-ups, writes, moves, plan cache modes (scale $scale; the same database)"
   GRASSROOTS_BENCH_SCALE=$scale GRASSROOTS_BENCH_DATABASE_URL="$base/$db" \
     cargo bench -q -p grassroots-app --bench tree -- skip_criterion 2>&1 | tee "$out/tree-postgres.txt"
+  echo "== PostgreSQL: welfare counts, a case opened, a member's home (scale $scale; the same database)"
+  GRASSROOTS_BENCH_SCALE=$scale GRASSROOTS_BENCH_DATABASE_URL="$base/$db" \
+    cargo bench -q -p grassroots-app --bench welfare -- skip_criterion 2>&1 | tee "$out/welfare-postgres.txt"
   echo "== PostgreSQL: meeting operations (scale 10)"
   psql "$pg_url" -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
   GRASSROOTS_BENCH_DATABASE_URL="$base/$db" \
