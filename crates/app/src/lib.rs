@@ -5,11 +5,13 @@
 
 // Features, one folder each.
 pub mod accounts;
+pub mod appeals;
 pub mod audit;
 pub mod auth;
 pub mod bulletins;
 pub mod commendations;
 pub mod decisions;
+pub mod duties;
 pub mod home;
 pub mod imports;
 pub mod meetings;

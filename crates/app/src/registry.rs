@@ -13,4 +13,5 @@ pub const JOBS: &[Job] = &[
     crate::meetings::REGULARITY_JOB,
     crate::plans::ESCALATION_JOB,
     crate::welfare::ESCALATION_JOB,
+    crate::appeals::DEADLINES_JOB,
 ];

@@ -732,6 +732,10 @@ async fn run() -> Result<()> {
                     );
                 }
                 println!(
+                    "demo anonymous appeal: follow it at /voice/follow with receipt {}",
+                    grassroots_app::demo::appeals::DEMO_RECEIPT
+                );
+                println!(
                     "API token (printed once; send it as `Authorization: Bearer TOKEN` to /api/v1):\n  grassroots {database} token create --user admin --name demo --role administrator --unit {}",
                     root.id
                 );

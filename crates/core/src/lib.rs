@@ -8,6 +8,7 @@ pub mod policy;
 pub mod progress;
 pub mod validate;
 pub mod vocab;
+pub mod voice;
 
 pub use policy::{
     Administer, Assignment, Capability, Edit, Manage, Principal, Read, Role, Scope, ScopeKind,

@@ -19,6 +19,7 @@ pub struct FieldError {
 /// catalogue (`validation-<code>`, `_` written `-`); a test checks both
 /// that and that every code written in the sources is listed here.
 pub const CODES: &[&str] = &[
+    "already_acknowledged",
     "already_adopted",
     "already_given",
     "already_started",
@@ -42,15 +43,19 @@ pub const CODES: &[&str] = &[
     "invalid_choice",
     "invalid_date",
     "invalid_key",
+    "last_handler",
     "length",
     "locked",
     "malformed",
+    "no_handler",
+    "not_a_suggestion",
     "not_addressed",
     "not_below",
     "not_empty",
     "not_found",
     "not_in_plan",
     "not_in_unit",
+    "not_on_path",
     "not_participant",
     "not_removable",
     "not_running",
@@ -72,6 +77,7 @@ pub const CODES: &[&str] = &[
     "root",
     "rule_fixed",
     "shares_out_of_reach",
+    "suggestion_concerns",
     "sum_needs_numeric",
     "taken",
     "target_value_required",
@@ -79,6 +85,7 @@ pub const CODES: &[&str] = &[
     "too_long",
     "too_many",
     "too_short",
+    "unknown_receipt",
     "wrong",
 ];
 

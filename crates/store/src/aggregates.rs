@@ -279,3 +279,33 @@ pub async fn recompute(
     }
     Ok(sorted_rows(rows))
 }
+
+/// Upper bounds (days) of the buckets that count finished records by the
+/// days they took, from which a median follows without reading records.
+pub const DAY_BUCKETS: [i64; 14] = [0, 1, 2, 3, 5, 7, 10, 14, 21, 30, 60, 90, 180, 365];
+
+/// The bucket key of a record finished in `days` (`over` past the last).
+pub fn day_bucket(days: i64) -> String {
+    DAY_BUCKETS
+        .iter()
+        .find(|b| days <= **b)
+        .map_or_else(|| "over".to_string(), |b| b.to_string())
+}
+
+/// The median of `total` records counted in buckets `<prefix><bound>`,
+/// as the upper bound of the bucket that holds it ("at most N days");
+/// none when nothing was counted or the median lies past the last bound.
+pub fn median_at_most(get: impl Fn(&str) -> i64, prefix: &str, total: i64) -> Option<i64> {
+    if total <= 0 {
+        return None;
+    }
+    let half = (total + 1) / 2;
+    let mut seen = 0;
+    for b in DAY_BUCKETS {
+        seen += get(&format!("{prefix}{b}"));
+        if seen >= half {
+            return Some(b);
+        }
+    }
+    None
+}

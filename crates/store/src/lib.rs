@@ -8,6 +8,7 @@
 
 // Features, one folder each.
 pub mod accounts;
+pub mod appeals;
 pub mod audit;
 pub mod bulletins;
 pub mod commendations;
@@ -34,6 +35,7 @@ pub mod aggregates;
 pub mod backup;
 pub mod check;
 mod db;
+pub mod duties;
 mod error;
 pub mod jobs;
 pub mod lifecycle;

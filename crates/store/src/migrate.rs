@@ -63,6 +63,7 @@ migrations![
     (17, "welfare", "0017_welfare.sql"),
     (18, "calendar_feeds", "0018_calendar_feeds.sql"),
     (19, "supply", "0019_supply.sql"),
+    (20, "appeals", "0020_appeals.sql"),
 ];
 
 /// The migrations of a dialect, in order.

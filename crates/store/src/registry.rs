@@ -19,6 +19,7 @@ pub const COUNTER_FAMILIES: &[CounterFamily] = &[
     crate::meetings::ATTENDANCE_COUNTERS,
     crate::welfare::COUNTERS,
     crate::supply::COUNTERS,
+    crate::appeals::COUNTERS,
 ];
 
 /// What features do with their rows when a unit ends.
@@ -27,6 +28,7 @@ pub const UNIT_END_HOOKS: &[UnitEndHook] = &[
     crate::meetings::regularity::UNIT_END,
     crate::welfare::UNIT_END,
     crate::supply::UNIT_END,
+    crate::appeals::UNIT_END,
 ];
 
 /// Everything above, as the tree's lifecycle takes it.

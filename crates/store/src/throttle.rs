@@ -54,3 +54,20 @@ pub async fn release(tx: &mut Tx, key: &str) -> StoreResult<()> {
     .map(|r| r.rows_affected()))?;
     Ok(())
 }
+
+/// The attempts counted for `key` in the window that started after
+/// `window_start` (0 when its window is older).
+pub async fn failures(
+    c: &mut impl crate::DbConn,
+    key: &str,
+    window_start: DateTime<Utc>,
+) -> StoreResult<i32> {
+    let n: Option<i32> = on_ex!(c, |e| sqlx::query_scalar(
+        "SELECT failures FROM login_failures WHERE key = $1 AND window_start > $2"
+    )
+    .bind(key)
+    .bind(window_start)
+    .fetch_optional(&mut *e)
+    .await)?;
+    Ok(n.unwrap_or(0))
+}

@@ -274,6 +274,61 @@ impl TestApp {
         assert!(report.ok(), "{report:?}");
     }
 
+    /// Every row of every table, as text (one string per row, all its
+    /// columns), by table: what a scan for a stored value reads.
+    pub async fn all_rows(&self) -> std::collections::BTreeMap<String, Vec<String>> {
+        let mut out = std::collections::BTreeMap::new();
+        match &self.app.db {
+            Db::Sqlite(pool) => {
+                let tables: Vec<String> = sqlx::query_scalar(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+                )
+                .fetch_all(pool)
+                .await
+                .expect("tables");
+                for t in tables {
+                    let cols: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                        "SELECT name FROM pragma_table_info('{t}')"
+                    )))
+                    .fetch_all(pool)
+                    .await
+                    .expect("columns");
+                    let expr = cols
+                        .iter()
+                        .map(|c| format!("quote(\"{c}\")"))
+                        .collect::<Vec<_>>()
+                        .join(" || '|' || ");
+                    let rows: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                        "SELECT {expr} FROM \"{t}\""
+                    )))
+                    .fetch_all(pool)
+                    .await
+                    .expect("rows");
+                    out.insert(t, rows);
+                }
+            }
+            Db::Postgres(pool) => {
+                let tables: Vec<String> = sqlx::query_scalar(
+                    "SELECT table_name::text FROM information_schema.tables
+                     WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
+                )
+                .fetch_all(pool)
+                .await
+                .expect("tables");
+                for t in tables {
+                    let rows: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                        "SELECT t::text FROM \"{t}\" t"
+                    )))
+                    .fetch_all(pool)
+                    .await
+                    .expect("rows");
+                    out.insert(t, rows);
+                }
+            }
+        }
+        out
+    }
+
     /// Audit rows (newest first, at most 1,000), optionally only those whose
     /// action starts with `action`.
     pub async fn audit_rows(

@@ -156,6 +156,9 @@ fn origin_ok(state: &AppState, headers: &HeaderMap) -> bool {
 /// API token carry no ambient authority and need no CSRF token.
 pub async fn authenticate(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let (mut parts, body) = req.into_parts();
+    if is_anonymous_path(parts.uri.path()) {
+        return anonymous(state, parts, body, next).await;
+    }
     let is_api = parts.uri.path().starts_with("/api/");
     let request_id = parts
         .extensions
@@ -314,6 +317,58 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
         );
     }
     resp
+}
+
+/// Whether a path belongs to the anonymous intake of appeals and the
+/// receipt follow-up (`/voice…`, `/api/v1/voice…`).
+pub fn is_anonymous_path(path: &str) -> bool {
+    let p = path.strip_prefix("/api/v1").unwrap_or(path);
+    p == "/voice" || p.starts_with("/voice/")
+}
+
+/// The anonymous intake: no cookie, token, address or user agent is read
+/// or handed on, so nothing the handlers do can keep them. Unsafe
+/// requests must still come from this site (Origin / `Sec-Fetch-Site`),
+/// so another site cannot file in a visitor's browser; there is no
+/// session whose token they could carry.
+async fn anonymous(
+    state: AppState,
+    mut parts: axum::http::request::Parts,
+    body: Body,
+    next: Next,
+) -> Response {
+    let is_api = parts.uri.path().starts_with("/api/");
+    let request_id = parts
+        .extensions
+        .get::<RequestId>()
+        .and_then(|r| r.header_value().to_str().ok())
+        .unwrap_or("-")
+        .to_string();
+    if is_unsafe(&parts.method) && !origin_ok(&state, &parts.headers) {
+        return refuse(&state, is_api, &request_id);
+    }
+    parts.extensions.remove::<ConnectInfo<SocketAddr>>();
+    let ctx = RequestCtx {
+        request_id,
+        ip: String::new(),
+        user_agent: String::new(),
+        flash: None,
+        login_csrf: None,
+        session_token: None,
+        fetch_site: parts
+            .headers
+            .get("sec-fetch-site")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+    };
+    for h in [header::COOKIE, header::AUTHORIZATION, header::USER_AGENT] {
+        parts.headers.remove(h);
+    }
+    parts.extensions.insert(ctx);
+    parts.extensions.insert(Auth(None));
+    // Responses are `no-store` (security headers), so a receipt shown
+    // once is not kept by the browser either.
+    next.run(Request::from_parts(parts, body)).await
 }
 
 /// The largest upload accepted (import files): about 590,000 people as

@@ -7,8 +7,8 @@ use crate::AppState;
 use crate::api;
 use crate::pages::sections::UnitSection;
 use crate::pages::{
-    accounts, audit, auth, bulletins, calendar, commendations, decisions, home, imports, me,
-    meetings, people, plans, profiles, sections, skills, supply, units, welfare,
+    accounts, appeals, audit, auth, bulletins, calendar, commendations, decisions, home, imports,
+    me, meetings, people, plans, profiles, sections, skills, supply, units, welfare,
 };
 
 /// Each feature's page routes; `pages::routes` merges them.
@@ -27,6 +27,7 @@ pub(crate) const PAGE_ROUTES: &[fn() -> Router<AppState>] = &[
     commendations::routes,
     me::routes,
     welfare::routes,
+    appeals::routes,
     supply::routes,
     accounts::routes,
     skills::routes,
@@ -52,6 +53,7 @@ pub(crate) const API_ROUTES: &[fn() -> OpenApiRouter<AppState>] = &[
     api::welfare::router,
     api::home::router,
     api::supply::router,
+    api::appeals::router,
 ];
 
 /// The unit page's sections, top to bottom.
@@ -65,6 +67,7 @@ pub(crate) const UNIT_SECTIONS: &[UnitSection] = &[
     commendations::UNIT_SECTION,
     welfare::UNIT_SECTION,
     supply::UNIT_SECTION,
+    appeals::UNIT_SECTION,
     people::TALENTS,
     people::PEOPLE,
     units::STRUCTURE,

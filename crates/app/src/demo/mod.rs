@@ -7,6 +7,7 @@
 //! functions (people in batches, as an import does), one transaction per
 //! primary committee.
 
+pub mod appeals;
 mod meetings;
 mod supply;
 mod welfare;
@@ -226,6 +227,8 @@ pub struct Generated {
     pub meetings: usize,
     /// Welfare cases.
     pub welfare_cases: usize,
+    /// Appeals and suggestions.
+    pub appeals: usize,
 }
 
 struct Builder<'a> {
@@ -988,6 +991,17 @@ pub async fn build(
         &other_cells,
     )
     .await?;
+    b.made.appeals += self::appeals::build(
+        app,
+        &actor,
+        &self::appeals::Places {
+            province: anchors.province.0,
+            primary: anchors.primary.0,
+            cell: anchors.cell.0,
+            member: anchors.member.2,
+        },
+    )
+    .await?;
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
     let mut e = actor.entry("demo.generate", "unit", root.id, Some(root.id));
@@ -998,6 +1012,7 @@ pub async fn build(
         "targets": b.made.targets,
         "meetings": b.made.meetings,
         "welfare_cases": b.made.welfare_cases,
+        "appeals": b.made.appeals,
     }));
     audit::append(&mut tx, now, &e).await?;
     tx.commit().await?;

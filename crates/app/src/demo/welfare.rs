@@ -90,8 +90,10 @@ pub(crate) async fn build(
     drop(c);
     let manage = actor.principal.scope::<grassroots_core::Manage>();
     let mut tx = app.db.begin().await?;
-    store::grant_handler(
+    use grassroots_store::duties::{self, Duty};
+    duties::grant(
         &mut tx,
+        Duty::Welfare,
         &manage,
         anchor_cell.cell,
         cell_login.id,
@@ -99,7 +101,16 @@ pub(crate) async fn build(
         now,
     )
     .await?;
-    store::grant_handler(&mut tx, &manage, anchor_primary, sec_login.id, "demo", now).await?;
+    duties::grant(
+        &mut tx,
+        Duty::Welfare,
+        &manage,
+        anchor_primary,
+        sec_login.id,
+        "demo",
+        now,
+    )
+    .await?;
     tx.commit().await?;
     let type_of = |key: &str| types.iter().find(|t| t.key == key).expect("built-in type");
 

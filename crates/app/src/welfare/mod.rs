@@ -10,25 +10,20 @@
 use grassroots_core::care::{CaseStatus, WaitReason};
 use grassroots_core::{Edit, FieldError, Manage, Read, UnitId};
 use grassroots_store::audit::{self, AuditRecord};
+use grassroots_store::duties::{self, Duty};
+use grassroots_store::tree;
 use grassroots_store::welfare::{
     self, Access, CaseEvent, CaseType, Handler, NewCase, NewEvent, Reader, WelfareCase,
 };
-use grassroots_store::{people, tree};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::input::optional;
 use crate::{Actor, App, AppError, AppResult};
 
-/// Who is reading, as the store checks it. A request made with an API
-/// token acts only through the token's grant, never as the person the
-/// account is nor with the account's welfare duty.
+/// Who is reading, as the store checks it (see [`crate::duties::reader`]).
 async fn reader(app: &App, actor: &Actor) -> AppResult<Reader> {
-    let account_id = actor.account_id.ok_or(AppError::Forbidden)?;
-    if actor.principal.is_token() {
-        return Err(AppError::Forbidden);
-    }
-    let person_id = people::own_person_id(&mut app.db.conn().await?, &actor.principal).await?;
+    let (account_id, person_id) = crate::duties::reader(app, actor).await?;
     Ok(Reader {
         account_id,
         person_id,
@@ -137,7 +132,7 @@ pub async fn raise(app: &App, actor: &Actor, input: &RaiseInput) -> AppResult<We
             .await?
             .ok_or_else(|| FieldError::new("person_id", "not_found", "no such person"))?;
         if !by_person {
-            let handler = welfare::is_handler_at(&mut c, r.account_id, unit).await?;
+            let handler = duties::holds_at(&mut c, Duty::Welfare, r.account_id, unit).await?;
             let edits = tree::in_scope(&mut c, &actor.principal.scope::<Edit>(), unit).await?;
             if !handler && !edits {
                 // Indistinguishable from a person who does not exist.
@@ -271,7 +266,12 @@ async fn view(app: &App, case: WelfareCase, access: &str) -> AppResult<CaseView>
         })
         .collect();
     let handlers = if access == "handler" {
-        welfare::handlers_at(&mut c, case.escalated_unit_id.unwrap_or(case.unit_id)).await?
+        duties::holders_at(
+            &mut c,
+            Duty::Welfare,
+            case.escalated_unit_id.unwrap_or(case.unit_id),
+        )
+        .await?
     } else {
         Vec::new()
     };
@@ -539,10 +539,10 @@ pub async fn act(app: &App, actor: &Actor, id: i64, action: &CaseAction) -> AppR
                 Some(a) => {
                     let mut c = app.db.conn().await?;
                     let at = case.escalated_unit_id.unwrap_or(case.unit_id);
-                    let h = welfare::handlers_at(&mut c, at)
+                    let h = duties::holders_at(&mut c, Duty::Welfare, at)
                         .await?
                         .into_iter()
-                        .chain(welfare::handlers_at(&mut c, case.unit_id).await?)
+                        .chain(duties::holders_at(&mut c, Duty::Welfare, case.unit_id).await?)
                         .find(|h| h.account_id == *a)
                         .ok_or_else(|| {
                             FieldError::new(
@@ -690,18 +690,8 @@ pub fn counts_from(
 ) -> WelfareCounts {
     let get = |k: &str| m.get(k).map_or(0, |v| v.1);
     let resolved = get("welfare.resolved");
-    let mut median = None;
-    if resolved > 0 {
-        let half = (resolved + 1) / 2;
-        let mut seen = 0;
-        for b in welfare::RESOLVE_BUCKETS {
-            seen += get(&format!("welfare.resolved_within.{b}"));
-            if seen >= half {
-                median = Some(b);
-                break;
-            }
-        }
-    }
+    let median =
+        grassroots_store::aggregates::median_at_most(get, "welfare.resolved_within.", resolved);
     WelfareCounts {
         open: get("welfare.open"),
         overdue: get("welfare.overdue"),
@@ -725,12 +715,7 @@ pub fn counts_from(
 
 /// The holders of the welfare duty at a unit the reader reads.
 pub async fn handlers(app: &App, actor: &Actor, unit_id: UnitId) -> AppResult<Vec<Handler>> {
-    Ok(welfare::handlers_of(
-        &mut app.db.conn().await?,
-        &actor.principal.scope::<Read>(),
-        unit_id,
-    )
-    .await?)
+    crate::duties::holders(app, actor, Duty::Welfare, unit_id).await
 }
 
 /// Gives or takes the welfare duty at a unit the actor manages.
@@ -741,34 +726,7 @@ pub async fn set_handler(
     account_id: i64,
     holds: bool,
 ) -> AppResult<()> {
-    crate::units::require::<Manage>(app, actor, unit_id).await?;
-    let now = app.clock.now();
-    let mut tx = app.db.begin().await?;
-    let scope = actor.principal.scope::<Manage>();
-    let changed = if holds {
-        welfare::grant_handler(&mut tx, &scope, unit_id, account_id, &actor.label, now)
-            .await
-            .map_err(|e| match e {
-                grassroots_store::StoreError::Conflict { .. } => AppError::Invalid(
-                    FieldError::new("account_id", "not_found", "no such account"),
-                ),
-                e => e.into(),
-            })?
-    } else {
-        welfare::revoke_handler(&mut tx, &scope, unit_id, account_id).await?
-    };
-    if changed {
-        let action = if holds {
-            "welfare_handler.grant"
-        } else {
-            "welfare_handler.revoke"
-        };
-        let mut e = actor.entry(action, "account", account_id, Some(unit_id));
-        e.after = Some(json!({ "unit_id": unit_id }));
-        audit::append(&mut tx, now, &e).await?;
-    }
-    tx.commit().await?;
-    Ok(())
+    crate::duties::set(app, actor, Duty::Welfare, unit_id, account_id, holds).await
 }
 
 /// Escalates every case whose next deadline passed (one transaction

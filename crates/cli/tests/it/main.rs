@@ -2,6 +2,7 @@
 //! SQLite, or on PostgreSQL when TEST_DATABASE_URL is set.
 
 mod api;
+mod appeals;
 mod audit;
 mod auth;
 mod browser;

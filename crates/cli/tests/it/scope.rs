@@ -40,6 +40,8 @@ struct World {
     /// A supply item, and a request of B's cell to B.
     item: i64,
     b_request: i64,
+    /// An appeal from B's cell, handled by B's secretary.
+    b_appeal: i64,
 }
 
 async fn world() -> World {
@@ -323,10 +325,37 @@ async fn world() -> World {
     .await
     .unwrap()
     .id;
+    grassroots_app::appeals::set_handler(&t.app, &t.cli(), b, b_account, true)
+        .await
+        .unwrap();
+    grassroots_app::appeals::submit_anonymous(
+        &t.app,
+        &grassroots_app::appeals::Intake {
+            unit_id: Some(b_cell),
+            kind: "suggestion".into(),
+            subject: "B's suggestion".into(),
+            body: "Planted in B".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let b_appeal = grassroots_app::appeals::inbox(
+        &t.app,
+        &grassroots_app::Actor {
+            account_id: Some(b_account),
+            ..t.cli()
+        },
+        false,
+    )
+    .await
+    .unwrap()[0]
+        .id;
     World {
         t,
         b_token,
         b_case,
+        b_appeal,
         item,
         b_request,
         b_designation,
@@ -405,6 +434,36 @@ fn page_routes(w: &World) -> Vec<PageRequest> {
         .chain([
             (Method::GET, format!("/units/{b}"), vec![]),
             (Method::GET, format!("/welfare/cases/{}", w.b_case), vec![]),
+            (Method::GET, format!("/appeals/{}", w.b_appeal), vec![]),
+            (Method::GET, format!("/appeals/mine/{}", w.b_appeal), vec![]),
+            (
+                Method::POST,
+                format!("/appeals/{}/act", w.b_appeal),
+                vec![("action", "publish".to_string())],
+            ),
+            (
+                Method::POST,
+                format!("/appeals/mine/{}/message", w.b_appeal),
+                vec![("text", "Planted".to_string())],
+            ),
+            (
+                Method::POST,
+                format!("/units/{b}/appeals/handlers"),
+                vec![
+                    ("account_id", w.b_account.to_string()),
+                    ("holds", "0".to_string()),
+                ],
+            ),
+            (
+                Method::POST,
+                "/admin/appeals".to_string(),
+                vec![
+                    ("acknowledge_days", "1".to_string()),
+                    ("feedback_days", "1".to_string()),
+                    ("retention_days", "1".to_string()),
+                    ("small_unit_size", "0".to_string()),
+                ],
+            ),
             (
                 Method::POST,
                 format!("/units/{b}/supply/receipts"),
@@ -910,6 +969,46 @@ fn api_routes(w: &World) -> Vec<(Method, String, Option<serde_json::Value>)> {
             Some(json!({"person_id": w.b_person, "type_key": "health", "summary": "Planted"})),
         ),
         (Method::GET, format!("/api/v1/units/{b}/welfare"), None),
+        (Method::GET, format!("/api/v1/appeals/{}", w.b_appeal), None),
+        (
+            Method::POST,
+            format!("/api/v1/appeals/{}/actions", w.b_appeal),
+            Some(json!({"action": "publish"})),
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/me/appeals/{}", w.b_appeal),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/me/appeals/{}/messages", w.b_appeal),
+            Some(json!({"text": "Planted"})),
+        ),
+        (Method::GET, format!("/api/v1/units/{b}/appeals"), None),
+        (Method::GET, format!("/api/v1/units/{b}/suggestions"), None),
+        (
+            Method::GET,
+            format!("/api/v1/units/{b}/appeals/handlers"),
+            None,
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/units/{b}/appeals/handlers/{}", w.b_account),
+            None,
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/units/{b}/appeals/handlers/{}", w.b_account),
+            None,
+        ),
+        (
+            Method::PUT,
+            "/api/v1/appeals/settings".to_string(),
+            Some(
+                json!({"acknowledge_days": 1, "feedback_days": 1, "retention_days": 1, "small_unit_size": 0}),
+            ),
+        ),
         (
             Method::GET,
             format!("/api/v1/units/{b}/welfare/handlers"),
@@ -1581,6 +1680,32 @@ const COVERED_OPERATIONS: &[&str] = &[
     // by administrators of the whole organization.
     "get /supply/items",
     "post /supply/items",
+    "get /appeals/{id}",
+    "post /appeals/{id}/actions",
+    "get /me/appeals/{id}",
+    "post /me/appeals/{id}/messages",
+    "get /units/{id}/appeals",
+    "get /units/{id}/suggestions",
+    "get /units/{id}/appeals/handlers",
+    "put /units/{id}/appeals/handlers/{account}",
+    "delete /units/{id}/appeals/handlers/{account}",
+    // The policy is readable by every signed-in user; only administrators
+    // of the whole organization change it.
+    "get /appeals/settings",
+    "put /appeals/settings",
+    // One's own named appeals, what one handles, and one's own form
+    // (appeals::a_named_suggestion_is_answered_and_published_to_its_cell_only,
+    // appeals::an_appeal_about_a_primary_secretary_goes_past_the_committee).
+    "get /appeals",
+    "post /appeals",
+    "get /appeals/form",
+    // The anonymous intake is public by design and reads no credentials;
+    // a receipt opens only its own appeal, and wrong ones are throttled
+    // (appeals::receipts_are_refused_when_wrong_and_throttled_for_everyone).
+    "get /voice/units/{id}",
+    "post /voice",
+    "post /voice/follow",
+    "post /voice/follow/messages",
 ];
 
 #[test]
@@ -1826,6 +1951,31 @@ async fn assert_b_untouched(w: &World) {
     assert!(supply.stock.is_empty() && supply.movements.is_empty());
     assert_eq!(supply.incoming.len(), 1);
     assert_eq!(supply.incoming[0].status, "requested");
+    // B's appeal: still received, with its handler, and nothing written.
+    let mut c = app.db.conn().await.unwrap();
+    let appeal = grassroots_store::appeals::get_handled(&mut c, w.b_account, w.b_appeal)
+        .await
+        .unwrap();
+    assert_eq!(appeal.status, "received");
+    assert!(appeal.published_on.is_none());
+    assert!(
+        grassroots_store::appeals::entries(&mut c, &appeal)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    drop(c);
+    let appeal_handlers = grassroots_app::appeals::handlers(app, &cli, w.b)
+        .await
+        .unwrap();
+    assert_eq!(appeal_handlers.len(), 1);
+    assert_eq!(
+        grassroots_app::appeals::settings(app)
+            .await
+            .unwrap()
+            .acknowledge_days,
+        7
+    );
 }
 
 #[tokio::test]

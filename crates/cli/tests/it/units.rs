@@ -880,7 +880,7 @@ async fn units_sit_only_under_the_levels_the_profile_allows() {
 }
 
 /// The unit page's sections, top to bottom.
-pub(crate) const SECTION_KEYS: [&str; 12] = [
+pub(crate) const SECTION_KEYS: [&str; 13] = [
     "positions",
     "transfers",
     "plans",
@@ -890,6 +890,7 @@ pub(crate) const SECTION_KEYS: [&str; 12] = [
     "commendations",
     "welfare",
     "supply",
+    "appeals",
     "talents",
     "people",
     "units",

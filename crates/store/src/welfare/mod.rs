@@ -16,6 +16,8 @@ use crate::plans::ymd;
 use crate::tree::unit_condition;
 use crate::{DbConn, StoreError, StoreResult, Tx, aggregates, on_ex};
 
+pub use crate::duties::Handler;
+
 pub mod load;
 
 /// The case types' keys, in their order (the types are fixed by the
@@ -29,17 +31,7 @@ pub const TYPE_KEYS: &[&str] = &[
     "other",
 ];
 
-/// Upper bounds (days) of the buckets that count resolved cases by the
-/// days they took, from which a median follows without reading cases.
-pub const RESOLVE_BUCKETS: [i64; 14] = [0, 1, 2, 3, 5, 7, 10, 14, 21, 30, 60, 90, 180, 365];
-
-/// The bucket key of a case resolved in `days` (`over` past the last).
-pub fn resolve_bucket(days: i64) -> String {
-    RESOLVE_BUCKETS
-        .iter()
-        .find(|b| days <= **b)
-        .map_or_else(|| "over".to_string(), |b| b.to_string())
-}
+pub use crate::aggregates::{DAY_BUCKETS as RESOLVE_BUCKETS, day_bucket as resolve_bucket};
 
 /// A case type with its policy.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -237,52 +229,6 @@ pub async fn set_type(tx: &mut Tx, t: &CaseType) -> StoreResult<()> {
     Ok(())
 }
 
-/// Units where the account holds the welfare duty.
-pub async fn handled_units(c: &mut impl DbConn, account_id: AccountId) -> StoreResult<Vec<UnitId>> {
-    Ok(on_ex!(c, |e| sqlx::query_scalar(
-        "SELECT unit_id FROM welfare_handlers WHERE account_id = $1 ORDER BY unit_id"
-    )
-    .bind(account_id)
-    .fetch_all(&mut *e)
-    .await)?)
-}
-
-/// A holder of the welfare duty.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
-pub struct Handler {
-    /// The account.
-    pub account_id: i64,
-    /// Its display name.
-    pub display_name: String,
-    /// Its login.
-    pub username: String,
-}
-
-/// The holders of the welfare duty at a unit of `scope`.
-pub async fn handlers_of(
-    c: &mut impl DbConn,
-    scope: &Scope<Read>,
-    unit_id: UnitId,
-) -> StoreResult<Vec<Handler>> {
-    if !crate::tree::in_scope(c, scope, unit_id).await? {
-        return Err(StoreError::NotFound);
-    }
-    handlers_at(c, unit_id).await
-}
-
-/// The holders of the duty at a unit, for a handler of a case there
-/// choosing its owner (the caller has read the case).
-pub async fn handlers_at(c: &mut impl DbConn, unit_id: UnitId) -> StoreResult<Vec<Handler>> {
-    Ok(on_ex!(c, |e| sqlx::query_as(
-        "SELECT a.id AS account_id, a.display_name, a.username
-         FROM welfare_handlers h JOIN accounts a ON a.id = h.account_id
-         WHERE h.unit_id = $1 ORDER BY a.display_name, a.id"
-    )
-    .bind(unit_id)
-    .fetch_all(&mut *e)
-    .await)?)
-}
-
 /// The unit of a person in the organization, for deciding who may open a
 /// case for them (the caller then checks its own standing there).
 pub async fn person_unit(c: &mut impl DbConn, person_id: i64) -> StoreResult<Option<UnitId>> {
@@ -292,65 +238,6 @@ pub async fn person_unit(c: &mut impl DbConn, person_id: i64) -> StoreResult<Opt
     .bind(person_id)
     .fetch_optional(&mut *e)
     .await)?)
-}
-
-/// Gives an account the welfare duty at a unit `scope` manages; not found
-/// when the unit is outside `scope` or the account does not exist.
-pub async fn grant_handler(
-    tx: &mut Tx,
-    scope: &Scope<Manage>,
-    unit_id: UnitId,
-    account_id: AccountId,
-    by: &str,
-    now: DateTime<Utc>,
-) -> StoreResult<bool> {
-    if !crate::tree::in_scope(tx, scope, unit_id).await? {
-        return Err(StoreError::NotFound);
-    }
-    let exists: i64 = on_ex!(tx, |e| sqlx::query_scalar(
-        "SELECT count(*) FROM accounts WHERE id = $1"
-    )
-    .bind(account_id)
-    .fetch_one(&mut *e)
-    .await)?;
-    if exists == 0 {
-        return Err(StoreError::Conflict {
-            field: "account_id",
-        });
-    }
-    let n = on_ex!(tx, |e| sqlx::query(
-        "INSERT INTO welfare_handlers (account_id, unit_id, granted_at, granted_by)
-         VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING"
-    )
-    .bind(account_id)
-    .bind(unit_id)
-    .bind(now)
-    .bind(by)
-    .execute(&mut *e)
-    .await
-    .map(|r| r.rows_affected()))?;
-    Ok(n > 0)
-}
-
-/// Takes the welfare duty at a unit `scope` manages from an account.
-pub async fn revoke_handler(
-    tx: &mut Tx,
-    scope: &Scope<Manage>,
-    unit_id: UnitId,
-    account_id: AccountId,
-) -> StoreResult<bool> {
-    if !crate::tree::in_scope(tx, scope, unit_id).await? {
-        return Err(StoreError::NotFound);
-    }
-    let n = on_ex!(tx, |e| sqlx::query(
-        "DELETE FROM welfare_handlers WHERE account_id = $1 AND unit_id = $2"
-    )
-    .bind(account_id)
-    .bind(unit_id)
-    .execute(&mut *e)
-    .await
-    .map(|r| r.rows_affected()))?;
-    Ok(n > 0)
 }
 
 async fn fetch(
@@ -813,22 +700,6 @@ pub async fn set_owner(
     .await
 }
 
-/// Whether an account holds the duty at a unit.
-pub async fn is_handler_at(
-    c: &mut impl DbConn,
-    account_id: AccountId,
-    unit_id: UnitId,
-) -> StoreResult<bool> {
-    let n: i64 = on_ex!(c, |e| sqlx::query_scalar(
-        "SELECT count(*) FROM welfare_handlers WHERE account_id = $1 AND unit_id = $2"
-    )
-    .bind(account_id)
-    .bind(unit_id)
-    .fetch_one(&mut *e)
-    .await)?;
-    Ok(n > 0)
-}
-
 /// Unresolved cases whose next deadline is before `today`, at most `limit`.
 pub async fn due_for_escalation(
     c: &mut impl DbConn,
@@ -953,14 +824,7 @@ pub const UNIT_END: crate::lifecycle::UnitEndHook = crate::lifecycle::UnitEndHoo
                     .await
                     .map(|r| r.rows_affected()))?;
             }
-            on_ex!(tx, |e| sqlx::query(
-                "DELETE FROM welfare_handlers WHERE unit_id = $1"
-            )
-            .bind(ending)
-            .execute(&mut *e)
-            .await
-            .map(|r| r.rows_affected()))?;
-            Ok(())
+            crate::duties::end_at(tx, crate::duties::Duty::Welfare, ending).await
         })
     },
 };

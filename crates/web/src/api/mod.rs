@@ -16,6 +16,7 @@ use utoipa::{IntoParams, Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
 pub(crate) mod accounts;
+pub(crate) mod appeals;
 pub(crate) mod audit;
 pub(crate) mod bulletins;
 pub(crate) mod commendations;
@@ -106,10 +107,15 @@ fn document_common_errors(doc: &mut utoipa::openapi::OpenApi) {
         ] {
             let Some(op) = op.as_mut() else { continue };
             let has_body = op.request_body.is_some();
-            let mut codes = vec![(
-                "401",
-                "Not signed in, or the token is unknown, revoked or expired",
-            )];
+            // The anonymous intake reads no credentials at all.
+            let mut codes = if path.starts_with("/voice") {
+                Vec::new()
+            } else {
+                vec![(
+                    "401",
+                    "Not signed in, or the token is unknown, revoked or expired",
+                )]
+            };
             if unsafe_method {
                 codes.push((
                     "403",

@@ -3,6 +3,7 @@
 //! translation layer.
 
 pub(crate) mod accounts;
+pub(crate) mod appeals;
 pub(crate) mod audit;
 pub(crate) mod auth;
 pub(crate) mod bulletins;
