@@ -34,9 +34,18 @@ async fn login_open_a_unit_and_logout_in_chromium() {
     let work = tempfile::tempdir().unwrap();
     let mut server = Command::new(env!("CARGO_BIN_EXE_grassroots"))
         .current_dir(work.path())
-        .args(["demo", "--listen", "127.0.0.1:0", "--log", "warn"])
+        .args([
+            "demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--log",
+            "info,tower_http=debug,grassroots_web=debug,grassroots_app=debug",
+        ])
         .env_remove("GRASSROOTS_DATABASE_URL")
         .stdout(Stdio::piped())
+        .stderr(Stdio::from(
+            std::fs::File::create(work.path().join("server.log")).unwrap(),
+        ))
         .spawn()
         .expect("start grassroots demo");
     let stdout = server.stdout.take().unwrap();
@@ -251,6 +260,7 @@ async fn login_open_a_unit_and_logout_in_chromium() {
         plans_scenario(&c, &url, &passwords).await?;
         meetings_scenario(&c, &url, &passwords).await?;
         welfare_scenario(&c, &url, &passwords).await?;
+        appeals_scenario(&c, &url, &passwords, &work.path().join("server.log")).await?;
         Ok::<(), fantoccini::error::CmdError>(())
     }
     .await;
@@ -795,4 +805,104 @@ async fn open_details(c: &fantoccini::Client, id: &str) -> Result<(), fantoccini
         .await?
         .click()
         .await
+}
+
+/// A member sends an appeal about their primary committee anonymously
+/// from a phone; the province's handler, to whom it went past the
+/// committee, writes back; the author reads the answer with the receipt,
+/// signed out. The server's log of the submission names neither the
+/// member's session nor their browser.
+async fn appeals_scenario(
+    c: &fantoccini::Client,
+    url: &str,
+    passwords: &std::collections::HashMap<String, String>,
+    server_log: &std::path::Path,
+) -> Result<(), fantoccini::error::CmdError> {
+    let subject = "Canteen rations handed out by favour";
+    login(c, url, passwords, "member").await?;
+    let session = c
+        .get_named_cookie("gr_session")
+        .await?
+        .value()
+        .to_string();
+    let agent = c.execute("return navigator.userAgent;", vec![]).await?;
+    let agent = agent.as_str().unwrap().to_string();
+    click_and_load(c, Locator::Id("home-appeal")).await?;
+    c.wait().for_element(Locator::Id("voice-subject")).await?;
+    fits_phone(c, "the appeal form", "browser-appeal-form.png").await?;
+    // It concerns the primary committee: the second unit of the path.
+    c.find(Locator::Css("#voice-concerns-unit option:nth-child(3)"))
+        .await?
+        .click()
+        .await?;
+    c.find(Locator::Id("voice-subject"))
+        .await?
+        .send_keys(subject)
+        .await?;
+    c.find(Locator::Id("voice-body"))
+        .await?
+        .send_keys("Extra rations go to the households of the committee's friends.")
+        .await?;
+    let log_before = std::fs::metadata(server_log).map(|m| m.len()).unwrap_or(0);
+    click_and_load(c, Locator::Id("voice-send-anonymous")).await?;
+    c.wait().for_element(Locator::Id("receipt-code")).await?;
+    let receipt = text_of(c, "#receipt-code").await?;
+    assert_eq!(receipt.len(), 19, "{receipt}");
+    assert!(text_of(c, "#receipt-routed-to").await?.contains("Provincial"));
+    fits_phone(c, "the receipt", "browser-appeal-receipt.png").await?;
+    let log = std::fs::read(server_log).unwrap_or_default();
+    let written = String::from_utf8_lossy(&log[log_before as usize..]).to_string();
+    assert!(!written.is_empty(), "the server logs at debug level");
+    for secret in [session.as_str(), agent.as_str(), "127.0.0.1"] {
+        assert!(
+            !written.contains(secret),
+            "the log of the submission keeps {secret:?}: {written}"
+        );
+    }
+    logout(c).await?;
+
+    // The province's handler finds it and writes back.
+    login(c, url, passwords, "province").await?;
+    c.goto(&format!("{url}/appeals")).await?;
+    c.wait().for_element(Locator::Id("appeals-inbox-table")).await?;
+    click_and_load(c, Locator::LinkText(subject)).await?;
+    c.wait().for_element(Locator::Id("appeal-text")).await?;
+    assert!(text_of(c, "#appeal-from").await?.contains("anonymous"));
+    click_and_load(c, Locator::Id("appeal-acknowledge")).await?;
+    c.wait().for_element(Locator::Id("appeal-text")).await?;
+    c.find(Locator::Id("appeal-text"))
+        .await?
+        .send_keys("Which canteen, and since when?")
+        .await?;
+    click_and_load(c, Locator::Id("appeal-reply")).await?;
+    c.wait().for_element(Locator::Id("appeal-entries")).await?;
+    assert!(text_of(c, "#appeal-entries").await?.contains("Which canteen"));
+    logout(c).await?;
+
+    // Signed out, the author opens it with the receipt and answers.
+    c.goto(&format!("{url}/voice/follow")).await?;
+    c.wait().for_element(Locator::Id("follow-receipt")).await?;
+    c.find(Locator::Id("follow-receipt"))
+        .await?
+        .send_keys(&receipt)
+        .await?;
+    click_and_load(c, Locator::Id("follow-open")).await?;
+    c.wait().for_element(Locator::Id("author-entries")).await?;
+    let entries = text_of(c, "#author-entries").await?;
+    assert!(entries.contains("Which canteen, and since when?"), "{entries}");
+    assert!(!entries.contains("province"), "handlers are not named: {entries}");
+    assert_eq!(
+        c.current_url().await?.path(),
+        "/voice/follow",
+        "the receipt never appears in an address"
+    );
+    c.find(Locator::Id("author-text"))
+        .await?
+        .send_keys("The workshop 2 canteen, since March.")
+        .await?;
+    click_and_load(c, Locator::Id("author-send")).await?;
+    c.wait().for_element(Locator::Id("author-entries")).await?;
+    assert!(text_of(c, "#author-entries").await?.contains("since March"));
+    fits_phone(c, "the follow-up", "browser-appeal-follow.png").await?;
+    Ok(())
 }

@@ -68,7 +68,7 @@ CREATE TABLE appeals (
 );
 CREATE INDEX appeals_handling ON appeals (handling_unit_id, status);
 CREATE INDEX appeals_due ON appeals (next_deadline) WHERE next_deadline IS NOT NULL;
-CREATE INDEX appeals_expiry ON appeals (expires_on) WHERE expires_on IS NOT NULL AND expired = 0;
+CREATE INDEX appeals_expiry ON appeals (expires_on) WHERE expires_on IS NOT NULL AND NOT expired;
 CREATE INDEX appeals_author ON appeals (author_person_id) WHERE author_person_id IS NOT NULL;
 CREATE INDEX appeals_published ON appeals (origin_unit_id, published_on) WHERE published_on IS NOT NULL;
 
