@@ -319,6 +319,16 @@ async fn an_appeal_about_a_primary_secretary_goes_past_the_committee() {
         let page = c.page(&format!("/appeals/{id}")).await;
         assert_eq!(page.status, StatusCode::NOT_FOUND, "{user}: the page too");
     }
+    // Nor does an administrator of the whole organization without the duty.
+    let mut root = t.login("root").await;
+    let r = root
+        .json(Method::GET, &format!("/api/v1/appeals/{id}"), None)
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::NOT_FOUND,
+        "roles above read counts only"
+    );
     // The handler above reads it; the read is logged, naming no content.
     let r = sec
         .json(Method::GET, &format!("/api/v1/appeals/{id}"), None)

@@ -820,11 +820,7 @@ async fn appeals_scenario(
 ) -> Result<(), fantoccini::error::CmdError> {
     let subject = "Canteen rations handed out by favour";
     login(c, url, passwords, "member").await?;
-    let session = c
-        .get_named_cookie("gr_session")
-        .await?
-        .value()
-        .to_string();
+    let session = c.get_named_cookie("gr_session").await?.value().to_string();
     let agent = c.execute("return navigator.userAgent;", vec![]).await?;
     let agent = agent.as_str().unwrap().to_string();
     click_and_load(c, Locator::Id("home-appeal")).await?;
@@ -848,7 +844,11 @@ async fn appeals_scenario(
     c.wait().for_element(Locator::Id("receipt-code")).await?;
     let receipt = text_of(c, "#receipt-code").await?;
     assert_eq!(receipt.len(), 19, "{receipt}");
-    assert!(text_of(c, "#receipt-routed-to").await?.contains("Provincial"));
+    assert!(
+        text_of(c, "#receipt-routed-to")
+            .await?
+            .contains("Provincial")
+    );
     fits_phone(c, "the receipt", "browser-appeal-receipt.png").await?;
     let log = std::fs::read(server_log).unwrap_or_default();
     let written = String::from_utf8_lossy(&log[log_before as usize..]).to_string();
@@ -859,12 +859,17 @@ async fn appeals_scenario(
             "the log of the submission keeps {secret:?}: {written}"
         );
     }
+    // The receipt page knows no one (no menu); the session still stands.
+    c.goto(url).await?;
+    c.wait().for_element(Locator::Id("logout")).await?;
     logout(c).await?;
 
     // The province's handler finds it and writes back.
     login(c, url, passwords, "province").await?;
     c.goto(&format!("{url}/appeals")).await?;
-    c.wait().for_element(Locator::Id("appeals-inbox-table")).await?;
+    c.wait()
+        .for_element(Locator::Id("appeals-inbox-table"))
+        .await?;
     click_and_load(c, Locator::LinkText(subject)).await?;
     c.wait().for_element(Locator::Id("appeal-text")).await?;
     assert!(text_of(c, "#appeal-from").await?.contains("anonymous"));
@@ -876,7 +881,11 @@ async fn appeals_scenario(
         .await?;
     click_and_load(c, Locator::Id("appeal-reply")).await?;
     c.wait().for_element(Locator::Id("appeal-entries")).await?;
-    assert!(text_of(c, "#appeal-entries").await?.contains("Which canteen"));
+    assert!(
+        text_of(c, "#appeal-entries")
+            .await?
+            .contains("Which canteen")
+    );
     logout(c).await?;
 
     // Signed out, the author opens it with the receipt and answers.
@@ -889,8 +898,14 @@ async fn appeals_scenario(
     click_and_load(c, Locator::Id("follow-open")).await?;
     c.wait().for_element(Locator::Id("author-entries")).await?;
     let entries = text_of(c, "#author-entries").await?;
-    assert!(entries.contains("Which canteen, and since when?"), "{entries}");
-    assert!(!entries.contains("province"), "handlers are not named: {entries}");
+    assert!(
+        entries.contains("Which canteen, and since when?"),
+        "{entries}"
+    );
+    assert!(
+        !entries.contains("province"),
+        "handlers are not named: {entries}"
+    );
     assert_eq!(
         c.current_url().await?.path(),
         "/voice/follow",
