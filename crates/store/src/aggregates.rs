@@ -309,3 +309,26 @@ pub fn median_at_most(get: impl Fn(&str) -> i64, prefix: &str, total: i64) -> Op
     }
     None
 }
+
+/// The counters of one family prefix (`welfare.`, `appeals.`) at a unit:
+/// metric → (own, subtree); nothing for a unit outside `scope` (the
+/// caller tells the reader so).
+pub async fn family_at(
+    c: &mut impl DbConn,
+    scope: &Scope<grassroots_core::Read>,
+    unit_id: UnitId,
+    prefix: &str,
+) -> StoreResult<BTreeMap<String, (i64, i64)>> {
+    let sql = format!(
+        "SELECT metric, own, subtree FROM unit_aggregates
+         WHERE unit_id = $1 AND metric LIKE $2 AND {}",
+        unit_condition(scope, "unit_id")
+    );
+    let rows: Vec<(String, i64, i64)> =
+        on_ex!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(unit_id)
+            .bind(format!("{prefix}%"))
+            .fetch_all(&mut *e)
+            .await)?;
+    Ok(rows.into_iter().map(|(m, o, s)| (m, (o, s))).collect())
+}

@@ -438,6 +438,38 @@ async fn check(app: &App, origin: UnitId, input: &Intake) -> AppResult<Checked> 
     })
 }
 
+/// Writes a checked intake from `origin`, with its author's person (named)
+/// or its receipt's hash (anonymous).
+async fn file(
+    app: &App,
+    origin: UnitId,
+    checked: &Checked,
+    author_person_id: Option<i64>,
+    receipt_hash: Option<&str>,
+) -> AppResult<Appeal> {
+    let today = app.clock.today();
+    let mut tx = app.db.begin().await?;
+    let appeal = appeals::insert(
+        &mut tx,
+        &NewAppeal {
+            kind: checked.kind,
+            origin_unit_id: origin,
+            concerns_unit_id: checked.concerns_unit_id,
+            concerns_person_id: checked.concerns_person_id,
+            route: &checked.route,
+            subject: &checked.subject,
+            body: &checked.body,
+            author_person_id,
+            receipt_hash,
+        },
+        &checked.settings,
+        today,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(appeal)
+}
+
 /// A fresh receipt: 16 digits from the operating system's generator.
 fn new_receipt() -> String {
     use argon2::password_hash::rand_core::RngCore;
@@ -483,26 +515,7 @@ pub async fn submit_anonymous(app: &App, input: &Intake) -> AppResult<Receipt> {
     let checked = check(app, origin, input).await?;
     let digits = new_receipt();
     let hash = receipt_hash(app, digits.clone()).await?;
-    let today = app.clock.today();
-    let mut tx = app.db.begin().await?;
-    let appeal = appeals::insert(
-        &mut tx,
-        &NewAppeal {
-            kind: checked.kind,
-            origin_unit_id: origin,
-            concerns_unit_id: checked.concerns_unit_id,
-            concerns_person_id: checked.concerns_person_id,
-            route: &checked.route,
-            subject: &checked.subject,
-            body: &checked.body,
-            author_person_id: None,
-            receipt_hash: Some(&hash),
-        },
-        &checked.settings,
-        today,
-    )
-    .await?;
-    tx.commit().await?;
+    let appeal = file(app, origin, &checked, None, Some(&hash)).await?;
     Ok(Receipt {
         receipt: voice::format_receipt(&digits),
         routed_to: checked.routed_to,
@@ -518,26 +531,7 @@ pub async fn submit_named(app: &App, actor: &Actor, input: &Intake) -> AppResult
     let person = person.ok_or(AppError::Forbidden)?;
     let origin = own_unit(app, actor).await?.ok_or(AppError::Forbidden)?;
     let checked = check(app, origin, input).await?;
-    let today = app.clock.today();
-    let mut tx = app.db.begin().await?;
-    let appeal = appeals::insert(
-        &mut tx,
-        &NewAppeal {
-            kind: checked.kind,
-            origin_unit_id: origin,
-            concerns_unit_id: checked.concerns_unit_id,
-            concerns_person_id: checked.concerns_person_id,
-            route: &checked.route,
-            subject: &checked.subject,
-            body: &checked.body,
-            author_person_id: Some(person),
-            receipt_hash: None,
-        },
-        &checked.settings,
-        today,
-    )
-    .await?;
-    tx.commit().await?;
+    let appeal = file(app, origin, &checked, Some(person), None).await?;
     Ok(Filed {
         appeal,
         routed_to: checked.routed_to,

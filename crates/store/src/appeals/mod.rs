@@ -13,7 +13,6 @@ use grassroots_core::{AccountId, Read, Scope, UnitId};
 use serde::Serialize;
 
 use crate::plans::ymd;
-use crate::tree::unit_condition;
 use crate::{DbConn, StoreError, StoreResult, Tx, aggregates, on_ex};
 
 /// The organization's appeal policy.
@@ -730,17 +729,7 @@ pub async fn counts(
     scope: &Scope<Read>,
     unit_id: UnitId,
 ) -> StoreResult<std::collections::BTreeMap<String, (i64, i64)>> {
-    let sql = format!(
-        "SELECT metric, own, subtree FROM unit_aggregates
-         WHERE unit_id = $1 AND metric LIKE 'appeals.%' AND {}",
-        unit_condition(scope, "unit_id")
-    );
-    let rows: Vec<(String, i64, i64)> =
-        on_ex!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
-            .bind(unit_id)
-            .fetch_all(&mut *e)
-            .await)?;
-    Ok(rows.into_iter().map(|(m, o, s)| (m, (o, s))).collect())
+    aggregates::family_at(c, scope, unit_id, "appeals.").await
 }
 
 /// What an appeal adds to the counters of the unit it was routed to.

@@ -438,21 +438,15 @@ pub async fn set_handler(
     Path(unit_id): Path<UnitId>,
     body: axum::body::Bytes,
 ) -> WebResult<Response> {
-    let f = pairs(&body);
-    let result = async {
-        let account = id_in(&f, "account_id")?.ok_or_else(|| AppError::invalid("account_id"))?;
-        let holds = opt(&f, "holds").as_deref() == Some("1");
-        appeals::set_handler(&p.state.app, &p.auth.actor, unit_id, account, holds).await
-    }
-    .await;
-    match result {
-        Ok(()) => Ok(redirect_with_flash(
-            &p.state,
-            &format!("/units/{unit_id}#appeals"),
-            "flash-appeal-handlers-saved",
-        )),
-        Err(e) => super::sections::form_failed(&p, unit_id, "appeals", e).await,
-    }
+    super::set_duty(
+        &p,
+        unit_id,
+        &body,
+        grassroots_store::duties::Duty::Appeals,
+        "appeals",
+        "flash-appeal-handlers-saved",
+    )
+    .await
 }
 
 #[derive(Template)]

@@ -290,3 +290,32 @@ pub(crate) fn administrators_only(p: &Page) -> crate::error::WebResult<()> {
     }
     Ok(())
 }
+
+/// `POST /units/{id}/<feature>/handlers`: gives (`holds=1`) or takes a duty
+/// at a unit, then back to the unit page's section (or its form's error).
+pub(crate) async fn set_duty(
+    p: &Page,
+    unit_id: grassroots_core::UnitId,
+    body: &[u8],
+    duty: grassroots_store::duties::Duty,
+    section: &str,
+    flash: &str,
+) -> crate::error::WebResult<axum::response::Response> {
+    let f = form::pairs(body);
+    let result = async {
+        let account =
+            form::id_in(&f, "account_id")?.ok_or_else(|| AppError::invalid("account_id"))?;
+        let holds = form::opt(&f, "holds").as_deref() == Some("1");
+        grassroots_app::duties::set(&p.state.app, &p.auth.actor, duty, unit_id, account, holds)
+            .await
+    }
+    .await;
+    match result {
+        Ok(()) => Ok(crate::middleware::redirect_with_flash(
+            &p.state,
+            &format!("/units/{unit_id}#{section}"),
+            flash,
+        )),
+        Err(e) => sections::form_failed(p, unit_id, section, e).await,
+    }
+}

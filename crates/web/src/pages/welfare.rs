@@ -13,7 +13,7 @@ use grassroots_app::welfare::{self, CaseAction, CaseView, RaiseInput, WelfareCou
 use grassroots_core::UnitId;
 use grassroots_store::welfare::{CaseType, Handler, WelfareCase};
 
-use super::form::{field, id_in, opt, pairs};
+use super::form::{field, id_in, pairs};
 use super::sections::{SectionCtx, SectionFuture, UnitSection, html};
 use super::{FormError, Layout, Page, render};
 use crate::AppState;
@@ -317,21 +317,15 @@ pub async fn set_handler(
     Path(unit_id): Path<UnitId>,
     body: axum::body::Bytes,
 ) -> WebResult<Response> {
-    let f = pairs(&body);
-    let result = async {
-        let account = id_in(&f, "account_id")?.ok_or_else(|| AppError::invalid("account_id"))?;
-        let holds = opt(&f, "holds").as_deref() == Some("1");
-        welfare::set_handler(&p.state.app, &p.auth.actor, unit_id, account, holds).await
-    }
-    .await;
-    match result {
-        Ok(()) => Ok(redirect_with_flash(
-            &p.state,
-            &format!("/units/{unit_id}#welfare"),
-            "flash-welfare-handlers-saved",
-        )),
-        Err(e) => super::sections::form_failed(&p, unit_id, "welfare", e).await,
-    }
+    super::set_duty(
+        &p,
+        unit_id,
+        &body,
+        grassroots_store::duties::Duty::Welfare,
+        "welfare",
+        "flash-welfare-handlers-saved",
+    )
+    .await
 }
 
 #[derive(Template)]
