@@ -20,6 +20,7 @@ pub mod plans;
 pub mod positions;
 pub mod profiles;
 pub mod roles;
+pub mod safety;
 pub mod skills;
 pub mod supply;
 pub mod tokens;

@@ -14,4 +14,5 @@ pub const JOBS: &[Job] = &[
     crate::plans::ESCALATION_JOB,
     crate::welfare::ESCALATION_JOB,
     crate::appeals::DEADLINES_JOB,
+    crate::safety::DEADLINES_JOB,
 ];

@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod care;
 pub mod policy;
 pub mod progress;
+pub mod safety;
 pub mod validate;
 pub mod vocab;
 pub mod voice;

@@ -19,6 +19,8 @@ pub struct FieldError {
 /// catalogue (`validation-<code>`, `_` written `-`); a test checks both
 /// that and that every code written in the sources is listed here.
 pub const CODES: &[&str] = &[
+    "action_required",
+    "actions_open",
     "already_acknowledged",
     "already_adopted",
     "already_given",
@@ -51,11 +53,14 @@ pub const CODES: &[&str] = &[
     "not_a_suggestion",
     "not_addressed",
     "not_below",
+    "not_done",
     "not_empty",
     "not_found",
     "not_in_plan",
     "not_in_unit",
+    "not_investigated",
     "not_on_path",
+    "not_open",
     "not_participant",
     "not_removable",
     "not_running",

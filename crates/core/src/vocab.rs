@@ -248,3 +248,47 @@ mod tests {
         assert!(serde_json::from_str::<SpeechKind>("\"toast\"").is_err());
     }
 }
+
+vocabulary!(
+    /// A risk band of the organization's matrix, lowest first.
+    RiskBand {
+        /// Acceptable with the controls in place.
+        Low = "low",
+        /// To be reduced when practicable.
+        Moderate = "moderate",
+        /// Needs a corrective action.
+        High = "high",
+        /// Stop the work until reduced.
+        Critical = "critical",
+    }
+);
+
+vocabulary!(
+    /// The hierarchy of controls (ISO 45001, 8.1.2), most effective first.
+    ControlLevel {
+        /// Remove the hazard.
+        Elimination = "elimination",
+        /// Replace it with something less hazardous.
+        Substitution = "substitution",
+        /// Isolate people from it (guards, ventilation).
+        Engineering = "engineering",
+        /// Change how people work (procedures, training, signs).
+        Administrative = "administrative",
+        /// Personal protective equipment.
+        ProtectiveEquipment = "protective_equipment",
+    }
+);
+
+vocabulary!(
+    /// How serious an incident or near miss was, lowest first.
+    IncidentSeverity {
+        /// First aid at most, or no harm.
+        Low = "low",
+        /// Medical treatment or lost time.
+        Medium = "medium",
+        /// Serious injury or major damage.
+        High = "high",
+        /// A death, or many hurt.
+        Critical = "critical",
+    }
+);

@@ -64,6 +64,7 @@ migrations![
     (18, "calendar_feeds", "0018_calendar_feeds.sql"),
     (19, "supply", "0019_supply.sql"),
     (20, "appeals", "0020_appeals.sql"),
+    (21, "safety", "0021_safety.sql"),
 ];
 
 /// The migrations of a dialect, in order.

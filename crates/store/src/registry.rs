@@ -20,6 +20,7 @@ pub const COUNTER_FAMILIES: &[CounterFamily] = &[
     crate::welfare::COUNTERS,
     crate::supply::COUNTERS,
     crate::appeals::COUNTERS,
+    crate::safety::COUNTERS,
 ];
 
 /// What features do with their rows when a unit ends.
@@ -29,6 +30,7 @@ pub const UNIT_END_HOOKS: &[UnitEndHook] = &[
     crate::welfare::UNIT_END,
     crate::supply::UNIT_END,
     crate::appeals::UNIT_END,
+    crate::safety::UNIT_END,
 ];
 
 /// Everything above, as the tree's lifecycle takes it.

@@ -8,7 +8,7 @@ use crate::api;
 use crate::pages::sections::UnitSection;
 use crate::pages::{
     accounts, appeals, audit, auth, bulletins, calendar, commendations, decisions, home, imports,
-    me, meetings, people, plans, profiles, sections, skills, supply, units, welfare,
+    me, meetings, people, plans, profiles, safety, sections, skills, supply, units, welfare,
 };
 
 /// Each feature's page routes; `pages::routes` merges them.
@@ -28,6 +28,7 @@ pub(crate) const PAGE_ROUTES: &[fn() -> Router<AppState>] = &[
     me::routes,
     welfare::routes,
     appeals::routes,
+    safety::routes,
     supply::routes,
     accounts::routes,
     skills::routes,
@@ -54,6 +55,7 @@ pub(crate) const API_ROUTES: &[fn() -> OpenApiRouter<AppState>] = &[
     api::home::router,
     api::supply::router,
     api::appeals::router,
+    api::safety::router,
 ];
 
 /// The unit page's sections, top to bottom.
@@ -68,6 +70,7 @@ pub(crate) const UNIT_SECTIONS: &[UnitSection] = &[
     welfare::UNIT_SECTION,
     supply::UNIT_SECTION,
     appeals::UNIT_SECTION,
+    safety::UNIT_SECTION,
     people::TALENTS,
     people::PEOPLE,
     units::STRUCTURE,

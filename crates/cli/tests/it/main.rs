@@ -13,6 +13,7 @@ mod imports;
 mod jobs;
 mod meetings;
 mod plans;
+mod safety;
 mod scope;
 mod store;
 mod supply;

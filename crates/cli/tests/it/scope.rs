@@ -42,6 +42,10 @@ struct World {
     b_request: i64,
     /// An appeal from B's cell, handled by B's secretary.
     b_appeal: i64,
+    /// B's hazard (with its action) and incident.
+    b_hazard: i64,
+    b_action: i64,
+    b_incident: i64,
 }
 
 async fn world() -> World {
@@ -351,11 +355,53 @@ async fn world() -> World {
     .await
     .unwrap()[0]
         .id;
+    let b_hazard_view = grassroots_app::safety::add_hazard(
+        &t.app,
+        &t.cli(),
+        b,
+        &grassroots_app::safety::HazardInput {
+            title: "B's hazard".into(),
+            description: String::new(),
+            location: String::new(),
+            inherent_likelihood: 5,
+            inherent_severity: 5,
+            residual_likelihood: 3,
+            residual_severity: 5,
+            owner_person_id: None,
+            review_on: None,
+            controls: Vec::new(),
+            action: Some(grassroots_app::safety::ActionSpec {
+                title: "B's action".into(),
+                due_on: t.app.clock.today().to_string(),
+                owner_person_id: None,
+            }),
+        },
+    )
+    .await
+    .unwrap();
+    let b_incident = grassroots_app::safety::report(
+        &t.app,
+        &t.cli(),
+        b,
+        &grassroots_app::safety::IncidentInput {
+            kind: "near_miss".into(),
+            severity: "low".into(),
+            occurred_on: t.app.clock.today().to_string(),
+            title: "B's near miss".into(),
+            description: String::new(),
+        },
+    )
+    .await
+    .unwrap()
+    .id;
     World {
         t,
         b_token,
         b_case,
         b_appeal,
+        b_hazard: b_hazard_view.hazard.id,
+        b_action: b_hazard_view.actions[0].id,
+        b_incident,
         item,
         b_request,
         b_designation,
@@ -435,6 +481,73 @@ fn page_routes(w: &World) -> Vec<PageRequest> {
             (Method::GET, format!("/units/{b}"), vec![]),
             (Method::GET, format!("/welfare/cases/{}", w.b_case), vec![]),
             (Method::GET, format!("/appeals/{}", w.b_appeal), vec![]),
+            (Method::GET, format!("/hazards/{}", w.b_hazard), vec![]),
+            (Method::GET, format!("/incidents/{}", w.b_incident), vec![]),
+            (
+                Method::POST,
+                format!("/units/{b}/hazards"),
+                vec![
+                    ("title", "Planted".to_string()),
+                    ("inherent_likelihood", "1".to_string()),
+                    ("inherent_severity", "1".to_string()),
+                    ("residual_likelihood", "1".to_string()),
+                    ("residual_severity", "1".to_string()),
+                ],
+            ),
+            (
+                Method::POST,
+                format!("/units/{b}/incidents"),
+                vec![
+                    ("kind", "near_miss".to_string()),
+                    ("severity", "low".to_string()),
+                    ("occurred_on", "2020-01-01".to_string()),
+                    ("title", "Planted".to_string()),
+                ],
+            ),
+            (
+                Method::POST,
+                format!("/units/{b}/actions"),
+                vec![
+                    ("title", "Planted".to_string()),
+                    ("due_on", "2099-01-01".to_string()),
+                ],
+            ),
+            (
+                Method::POST,
+                format!("/hazards/{}/change", w.b_hazard),
+                vec![("change", "close".to_string())],
+            ),
+            (
+                Method::POST,
+                format!("/incidents/{}/step", w.b_incident),
+                vec![
+                    ("step", "investigate".to_string()),
+                    ("root_cause", "Planted".to_string()),
+                ],
+            ),
+            (
+                Method::POST,
+                format!("/actions/{}/step", w.b_action),
+                vec![
+                    ("step", "done".to_string()),
+                    ("note", "Planted".to_string()),
+                ],
+            ),
+            (
+                Method::POST,
+                "/admin/safety".to_string(),
+                vec![
+                    ("matrix_size", "3".to_string()),
+                    ("moderate_from", "3".to_string()),
+                    ("high_from", "6".to_string()),
+                    ("critical_from", "9".to_string()),
+                    ("investigate_low", "1".to_string()),
+                    ("investigate_medium", "1".to_string()),
+                    ("investigate_high", "1".to_string()),
+                    ("investigate_critical", "1".to_string()),
+                    ("escalation_days", "1".to_string()),
+                ],
+            ),
             (Method::GET, format!("/appeals/mine/{}", w.b_appeal), vec![]),
             (
                 Method::POST,
@@ -986,6 +1099,59 @@ fn api_routes(w: &World) -> Vec<(Method, String, Option<serde_json::Value>)> {
             Some(json!({"text": "Planted"})),
         ),
         (Method::GET, format!("/api/v1/units/{b}/appeals"), None),
+        (Method::GET, format!("/api/v1/units/{b}/safety"), None),
+        (Method::GET, format!("/api/v1/units/{b}/hazards"), None),
+        (
+            Method::POST,
+            format!("/api/v1/units/{b}/hazards"),
+            Some(
+                json!({"title": "Planted", "inherent_likelihood": 1, "inherent_severity": 1, "residual_likelihood": 1, "residual_severity": 1}),
+            ),
+        ),
+        (Method::GET, format!("/api/v1/hazards/{}", w.b_hazard), None),
+        (
+            Method::POST,
+            format!("/api/v1/hazards/{}/changes", w.b_hazard),
+            Some(json!({"change": "close"})),
+        ),
+        (Method::GET, format!("/api/v1/units/{b}/incidents"), None),
+        (
+            Method::POST,
+            format!("/api/v1/units/{b}/incidents"),
+            Some(
+                json!({"kind": "near_miss", "severity": "low", "occurred_on": "2020-01-01", "title": "Planted"}),
+            ),
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/incidents/{}", w.b_incident),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/incidents/{}/steps", w.b_incident),
+            Some(json!({"step": "investigate", "root_cause": "Planted"})),
+        ),
+        (Method::GET, format!("/api/v1/units/{b}/actions"), None),
+        (
+            Method::POST,
+            format!("/api/v1/units/{b}/actions"),
+            Some(json!({"title": "Planted", "due_on": "2099-01-01"})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/actions/{}/steps", w.b_action),
+            Some(json!({"step": "done", "note": "Planted"})),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/safety/settings".to_string(),
+            Some(
+                json!({"matrix_size": 3, "moderate_from": 3, "high_from": 6, "critical_from": 9,
+                "investigate_low": 1, "investigate_medium": 1, "investigate_high": 1, "investigate_critical": 1,
+                "escalation_days": 1}),
+            ),
+        ),
         (Method::GET, format!("/api/v1/units/{b}/suggestions"), None),
         (
             Method::GET,
@@ -1706,6 +1872,22 @@ const COVERED_OPERATIONS: &[&str] = &[
     "post /voice",
     "post /voice/follow",
     "post /voice/follow/messages",
+    "get /units/{id}/safety",
+    "get /units/{id}/hazards",
+    "post /units/{id}/hazards",
+    "get /hazards/{id}",
+    "post /hazards/{id}/changes",
+    "get /units/{id}/incidents",
+    "post /units/{id}/incidents",
+    "get /incidents/{id}",
+    "post /incidents/{id}/steps",
+    "get /units/{id}/actions",
+    "post /units/{id}/actions",
+    "post /actions/{id}/steps",
+    // The matrix is readable by every signed-in user; only administrators
+    // of the whole organization change it.
+    "get /safety/settings",
+    "put /safety/settings",
 ];
 
 #[test]
@@ -1975,6 +2157,49 @@ async fn assert_b_untouched(w: &World) {
             .unwrap()
             .acknowledge_days,
         7
+    );
+    // B's safety records and the organization's matrix.
+    let hazard = grassroots_app::safety::hazard_view(app, &cli, w.b_hazard)
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            hazard.hazard.status.as_str(),
+            hazard.actions[0].status.as_str()
+        ),
+        ("open", "open")
+    );
+    assert_eq!(
+        grassroots_app::safety::hazards(app, &cli, w.b, false)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let incident = grassroots_app::safety::incident_view(app, &cli, w.b_incident)
+        .await
+        .unwrap();
+    assert_eq!(incident.incident.status, "reported");
+    assert_eq!(
+        grassroots_app::safety::incidents(app, &cli, w.b)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        grassroots_app::safety::actions(app, &cli, w.b, true)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        grassroots_app::safety::settings(app)
+            .await
+            .unwrap()
+            .matrix_size,
+        5
     );
 }
 

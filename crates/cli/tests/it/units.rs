@@ -880,7 +880,7 @@ async fn units_sit_only_under_the_levels_the_profile_allows() {
 }
 
 /// The unit page's sections, top to bottom.
-pub(crate) const SECTION_KEYS: [&str; 13] = [
+pub(crate) const SECTION_KEYS: [&str; 14] = [
     "positions",
     "transfers",
     "plans",
@@ -891,6 +891,7 @@ pub(crate) const SECTION_KEYS: [&str; 13] = [
     "welfare",
     "supply",
     "appeals",
+    "safety",
     "talents",
     "people",
     "units",

@@ -604,10 +604,11 @@ async fn a_case_past_its_deadline_escalates_once_per_deadline_up_the_tree() {
 }
 
 /// A small deterministic generator, so a failing history can be replayed.
-struct Lcg(u64);
+pub(crate) struct Lcg(pub(crate) u64);
 
 impl Lcg {
-    fn below(&mut self, n: u64) -> u64 {
+    /// A number below `n`.
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         self.0 = self
             .0
             .wrapping_mul(6364136223846793005)

@@ -26,6 +26,7 @@ pub(crate) mod meetings;
 pub(crate) mod people;
 pub(crate) mod plans;
 pub(crate) mod positions;
+pub(crate) mod safety;
 pub(crate) mod skills;
 pub(crate) mod supply;
 pub(crate) mod transfers;

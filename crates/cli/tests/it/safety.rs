@@ -1,0 +1,556 @@
+//! Safety end to end: hazards banded on the matrix at its thresholds, a
+//! high residual risk refused without its corrective action, actions
+//! closed only when verified and reopened when they did not work, an
+//! incident closed only once investigated with every action verified, late
+//! actions escalated up the tree exactly once per step with two servers,
+//! late investigations marked at their boundary, and the counters equal to
+//! a recount after random histories.
+
+use axum::http::{Method, StatusCode};
+use chrono::Duration;
+use grassroots_core::{Role, ScopeKind};
+use grassroots_testkit::{TestApp, TestClient};
+use serde_json::{Value, json};
+
+/// Root → province → coal mine (primary) → two cells; the mine's
+/// secretary (manages), its safety officer (staff: edits, cannot verify).
+struct Mine {
+    t: TestApp,
+    province: i64,
+    mine: i64,
+    cell: i64,
+}
+
+async fn mine() -> Mine {
+    let t = TestApp::new().await;
+    let province = t
+        .unit("South Hamgyong Province", "provincial_committee", t.root)
+        .await;
+    let mine = t.unit("Komdok Mine", "primary_committee", province).await;
+    let cell = t.unit("Shaft 3 Cell", "cell", mine).await;
+    t.unit("Shaft 4 Cell", "cell", mine).await;
+    t.user("mine_sec", Some(Role::Secretary), mine, ScopeKind::Subtree)
+        .await;
+    t.user("officer", Some(Role::Staff), mine, ScopeKind::Subtree)
+        .await;
+    t.user(
+        "prov_sec",
+        Some(Role::Secretary),
+        province,
+        ScopeKind::Subtree,
+    )
+    .await;
+    Mine {
+        t,
+        province,
+        mine,
+        cell,
+    }
+}
+
+async fn post(c: &mut TestClient, path: &str, body: Value) -> Value {
+    let r = c.json(Method::POST, path, Some(body)).await;
+    assert!(r.status.is_success(), "{path}: {} {}", r.status, r.body);
+    r.json()
+}
+
+async fn counts(c: &mut TestClient, unit: i64) -> Value {
+    let r = c
+        .json(Method::GET, &format!("/api/v1/units/{unit}/safety"), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    r.json()
+}
+
+fn band(counts: &Value, band: &str) -> i64 {
+    counts["hazards_by_band"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b[0] == band)
+        .unwrap()[1]
+        .as_i64()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn hazards_are_banded_at_the_thresholds_and_high_ones_need_an_action() {
+    let m = mine().await;
+    let t = &m.t;
+    let mut officer = t.login("officer").await;
+    let due = (t.app.clock.today() + Duration::days(14)).to_string();
+    let hazard = |title: &str, il: i64, is: i64, rl: i64, rs: i64| {
+        json!({"title": title, "location": "Shaft 3",
+               "inherent_likelihood": il, "inherent_severity": is,
+               "residual_likelihood": rl, "residual_severity": rs,
+               "controls": [{"level": "protective_equipment", "description": "Self-rescuers"},
+                            {"level": "engineering", "description": "Methane drainage"}]})
+    };
+    // 3 × 3 = 9 is moderate: no action needed.
+    let v = post(
+        &mut officer,
+        &format!("/api/v1/units/{}/hazards", m.cell),
+        hazard("Roof fall", 4, 5, 3, 3),
+    )
+    .await;
+    assert_eq!(v["hazard"]["inherent_band"], "critical");
+    assert_eq!(v["hazard"]["residual_band"], "moderate");
+    let controls: Vec<&str> = v["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["level"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        controls,
+        ["engineering", "protective_equipment"],
+        "hierarchy order"
+    );
+    // 2 × 5 = 10 is high: refused without its action, naming the field.
+    let r = officer
+        .json(
+            Method::POST,
+            &format!("/api/v1/units/{}/hazards", m.cell),
+            Some(hazard("Methane", 5, 5, 2, 5)),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.json()["field"], "action_title");
+    let mut with_action = hazard("Methane", 5, 5, 2, 5);
+    with_action["action"] = json!({"title": "Second drainage borehole", "due_on": due});
+    let methane = post(
+        &mut officer,
+        &format!("/api/v1/units/{}/hazards", m.cell),
+        with_action,
+    )
+    .await;
+    assert_eq!(methane["hazard"]["residual_band"], "high");
+    assert_eq!(methane["actions"][0]["title"], "Second drainage borehole");
+    // Out of the matrix.
+    let r = officer
+        .json(
+            Method::POST,
+            &format!("/api/v1/units/{}/hazards", m.cell),
+            Some(hazard("Dust", 6, 1, 1, 1)),
+        )
+        .await;
+    assert_eq!(r.json()["field"], "inherent_likelihood");
+    // Counts at the cell, the mine and the province: by residual band.
+    let mut prov = t.login("prov_sec").await;
+    for unit in [m.cell, m.mine, m.province] {
+        let c = counts(&mut prov, unit).await;
+        assert_eq!(c["hazards_open"], 2, "{c}");
+        assert_eq!((band(&c, "moderate"), band(&c, "high")), (1, 1));
+        assert_eq!(c["actions_open"], 1);
+    }
+    // Re-rated low once the borehole works; a high re-rating needs an
+    // action only when none is open.
+    let id = methane["hazard"]["id"].as_i64().unwrap();
+    let v = post(
+        &mut officer,
+        &format!("/api/v1/hazards/{id}/changes"),
+        json!({"change": "rerate", "residual_likelihood": 1, "residual_severity": 4}),
+    )
+    .await;
+    assert_eq!(v["hazard"]["residual_band"], "low");
+    let c = counts(&mut prov, m.province).await;
+    assert_eq!((band(&c, "low"), band(&c, "high")), (1, 0));
+    post(
+        &mut officer,
+        &format!("/api/v1/hazards/{id}/changes"),
+        json!({"change": "close"}),
+    )
+    .await;
+    assert_eq!(counts(&mut prov, m.province).await["hazards_open"], 1);
+    // The page shows it.
+    let page = officer.page(&format!("/hazards/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Second drainage borehole"));
+    let section = officer
+        .page(&format!("/units/{}/sections/safety", m.cell))
+        .await;
+    assert!(section.body.contains("Roof fall"), "{}", section.body);
+    t.assert_consistent().await;
+}
+
+#[tokio::test]
+async fn actions_close_only_when_verified_and_reopen_when_ineffective() {
+    let m = mine().await;
+    let t = &m.t;
+    let mut officer = t.login("officer").await;
+    let mut sec = t.login("mine_sec").await;
+    let due = (t.app.clock.today() + Duration::days(3)).to_string();
+    let incident = post(
+        &mut officer,
+        &format!("/api/v1/units/{}/incidents", m.cell),
+        json!({"kind": "near_miss", "severity": "high", "occurred_on": t.app.clock.today().to_string(),
+               "title": "Loose rock fell beside a miner"}),
+    )
+    .await;
+    let iid = incident["id"].as_i64().unwrap();
+    assert_eq!(
+        incident["investigate_by"],
+        (t.app.clock.today() + Duration::days(1)).to_string(),
+        "high: one day"
+    );
+    let action = post(
+        &mut officer,
+        &format!("/api/v1/units/{}/actions", m.cell),
+        json!({"title": "Bar down the roof every shift", "due_on": due, "incident_id": iid}),
+    )
+    .await;
+    let aid = action["id"].as_i64().unwrap();
+    // Closing the incident: not before its investigation, nor while an
+    // action is unverified.
+    let step = |body: Value| (format!("/api/v1/incidents/{iid}/steps"), body);
+    let (path, body) = step(json!({"step": "close", "lessons": "Bar down."}));
+    let r = officer.json(Method::POST, &path, Some(body)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    post(
+        &mut officer,
+        &path,
+        json!({"step": "investigate", "root_cause": "Barring down skipped on night shift"}),
+    )
+    .await;
+    let r = officer
+        .json(
+            Method::POST,
+            &path,
+            Some(json!({"step": "close", "lessons": "Bar down."})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    // Done needs a note; verifying needs the secretary.
+    let steps = format!("/api/v1/actions/{aid}/steps");
+    let r = officer
+        .json(
+            Method::POST,
+            &steps,
+            Some(json!({"step": "done", "note": ""})),
+        )
+        .await;
+    assert_eq!(r.json()["field"], "note");
+    post(
+        &mut officer,
+        &steps,
+        json!({"step": "done", "note": "Rota posted"}),
+    )
+    .await;
+    let r = officer
+        .json(
+            Method::POST,
+            &steps,
+            Some(json!({"step": "verify", "effective": true, "note": "Checked"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "the officer cannot verify");
+    // Not effective: open again with a new due day.
+    let r = sec
+        .json(
+            Method::POST,
+            &steps,
+            Some(
+                json!({"step": "verify", "effective": false, "note": "Night shift still skips it"}),
+            ),
+        )
+        .await;
+    assert_eq!(r.json()["field"], "due_on", "a new due day is needed");
+    let later = (t.app.clock.today() + Duration::days(10)).to_string();
+    let a = post(
+        &mut sec,
+        &steps,
+        json!({"step": "verify", "effective": false, "note": "Night shift still skips it", "due_on": later}),
+    )
+    .await;
+    assert_eq!(
+        (a["status"].as_str(), a["reopened"].as_i64()),
+        (Some("open"), Some(1))
+    );
+    post(
+        &mut officer,
+        &steps,
+        json!({"step": "done", "note": "Shift foremen sign it"}),
+    )
+    .await;
+    let a = post(
+        &mut sec,
+        &steps,
+        json!({"step": "verify", "effective": true, "note": "Two weeks of signed sheets"}),
+    )
+    .await;
+    assert_eq!(a["status"], "closed");
+    let v = post(
+        &mut officer,
+        &path,
+        json!({"step": "close", "lessons": "Barring down is signed for."}),
+    )
+    .await;
+    assert_eq!(v["incident"]["status"], "closed");
+    let c = counts(&mut sec, m.mine).await;
+    assert_eq!(
+        (
+            c["near_misses"].as_i64(),
+            c["actions_closed"].as_i64(),
+            c["incidents_open"].as_i64()
+        ),
+        (Some(1), Some(1), Some(0))
+    );
+    t.assert_consistent().await;
+}
+
+#[tokio::test]
+async fn late_actions_escalate_once_per_step_with_two_servers() {
+    let m = mine().await;
+    let t = &m.t;
+    let mut officer = t.login("officer").await;
+    let due = t.app.clock.today() + Duration::days(2);
+    let a = post(
+        &mut officer,
+        &format!("/api/v1/units/{}/actions", m.cell),
+        json!({"title": "Replace the cage rope", "due_on": due.to_string()}),
+    )
+    .await;
+    let id = a["id"].as_i64().unwrap();
+    let incident = post(
+        &mut officer,
+        &format!("/api/v1/units/{}/incidents", m.cell),
+        json!({"kind": "incident", "severity": "medium", "occurred_on": t.app.clock.today().to_string(),
+               "title": "Hand caught in a conveyor"}),
+    )
+    .await;
+    let other = t.second_server().await;
+    for server in [&t.app, &other] {
+        server.clock.advance(Duration::days(2));
+    }
+    assert_eq!(
+        grassroots_app::safety::deadlines_due(&t.app).await.unwrap(),
+        0,
+        "due day itself is in time"
+    );
+    for server in [&t.app, &other] {
+        server.clock.advance(Duration::days(1));
+    }
+    let (x, y) = tokio::join!(
+        grassroots_app::safety::deadlines_due(&t.app),
+        grassroots_app::safety::deadlines_due(&other)
+    );
+    assert_eq!(x.unwrap() + y.unwrap(), 1, "escalated once");
+    let mut sec = t.login("mine_sec").await;
+    let listed = sec
+        .json(
+            Method::GET,
+            &format!("/api/v1/units/{}/actions", m.mine),
+            None,
+        )
+        .await
+        .json();
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["id"] == id && a["overdue"] == true),
+        "the mine sees its cell's late action: {listed}"
+    );
+    let mut prov = t.login("prov_sec").await;
+    for unit in [m.cell, m.mine, m.province] {
+        assert_eq!(counts(&mut prov, unit).await["actions_overdue"], 1);
+    }
+    // The medium incident had three days to be investigated: late on the
+    // fourth (marked once).
+    for server in [&t.app, &other] {
+        server.clock.advance(Duration::days(1));
+    }
+    let (x, y) = tokio::join!(
+        grassroots_app::safety::deadlines_due(&t.app),
+        grassroots_app::safety::deadlines_due(&other)
+    );
+    assert_eq!(
+        x.unwrap() + y.unwrap(),
+        1,
+        "the investigation marked late once"
+    );
+    let mut sec = t.login("mine_sec").await;
+    assert_eq!(counts(&mut sec, m.mine).await["investigations_late"], 1);
+    let _ = incident;
+    // Seven days later it goes up to the province, once.
+    for server in [&t.app, &other] {
+        server.clock.advance(Duration::days(7));
+    }
+    let (x, y) = tokio::join!(
+        grassroots_app::safety::deadlines_due(&t.app),
+        grassroots_app::safety::deadlines_due(&other)
+    );
+    assert_eq!(x.unwrap() + y.unwrap(), 1);
+    let mut prov = t.login("prov_sec").await;
+    let listed = prov
+        .json(
+            Method::GET,
+            &format!("/api/v1/units/{}/actions", m.province),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(listed[0]["escalations"], 2, "{listed}");
+    assert_eq!(t.audit_rows(Some("action.escalate")).await.len(), 2);
+    t.assert_consistent().await;
+}
+
+#[tokio::test]
+async fn safety_counters_match_a_recount_after_random_histories() {
+    let m = mine().await;
+    let t = &m.t;
+    let cli = t.cli();
+    let app = &t.app;
+    let mut rng = crate::welfare::Lcg(20261206);
+    let units = [m.cell, m.mine, m.province];
+    let mut actions: Vec<i64> = Vec::new();
+    let mut hazards: Vec<i64> = Vec::new();
+    for _ in 0..60 {
+        let unit = units[rng.below(units.len() as u64) as usize];
+        match rng.below(6) {
+            0 => {
+                let rl = rng.below(5) as i64 + 1;
+                let rs = rng.below(5) as i64 + 1;
+                let v = grassroots_app::safety::add_hazard(
+                    app,
+                    &cli,
+                    unit,
+                    &grassroots_app::safety::HazardInput {
+                        title: "Hazard".into(),
+                        description: String::new(),
+                        location: String::new(),
+                        inherent_likelihood: 5,
+                        inherent_severity: 5,
+                        residual_likelihood: rl,
+                        residual_severity: rs,
+                        owner_person_id: None,
+                        review_on: None,
+                        controls: Vec::new(),
+                        action: Some(grassroots_app::safety::ActionSpec {
+                            title: "Reduce it".into(),
+                            due_on: (app.clock.today() + Duration::days(rng.below(5) as i64))
+                                .to_string(),
+                            owner_person_id: None,
+                        }),
+                    },
+                )
+                .await
+                .unwrap();
+                hazards.push(v.hazard.id);
+                actions.extend(v.actions.iter().map(|a| a.id));
+            }
+            1 if !hazards.is_empty() => {
+                let h = hazards[rng.below(hazards.len() as u64) as usize];
+                let change = match rng.below(3) {
+                    0 => grassroots_app::safety::HazardChange::Close,
+                    1 => grassroots_app::safety::HazardChange::Reopen,
+                    _ => grassroots_app::safety::HazardChange::Rerate {
+                        residual_likelihood: rng.below(5) as i64 + 1,
+                        residual_severity: rng.below(2) as i64 + 1,
+                        action: None,
+                    },
+                };
+                grassroots_app::safety::change_hazard(app, &cli, h, &change)
+                    .await
+                    .unwrap();
+            }
+            2 => {
+                grassroots_app::safety::report(
+                    app,
+                    &cli,
+                    unit,
+                    &grassroots_app::safety::IncidentInput {
+                        kind: ["incident", "near_miss"][rng.below(2) as usize].into(),
+                        severity: ["low", "medium", "high", "critical"][rng.below(4) as usize]
+                            .into(),
+                        occurred_on: app.clock.today().to_string(),
+                        title: "Incident".into(),
+                        description: String::new(),
+                    },
+                )
+                .await
+                .unwrap();
+            }
+            3 if !actions.is_empty() => {
+                let a = actions[rng.below(actions.len() as u64) as usize];
+                let step = if rng.below(2) == 0 {
+                    grassroots_app::safety::ActionStep::Done {
+                        note: "Done".into(),
+                    }
+                } else {
+                    grassroots_app::safety::ActionStep::Verify {
+                        effective: rng.below(2) == 0,
+                        note: "Checked".into(),
+                        due_on: Some((app.clock.today() + Duration::days(2)).to_string()),
+                    }
+                };
+                // Steps out of order are refused; that is part of the history.
+                let _ = grassroots_app::safety::action_step(app, &cli, a, &step).await;
+            }
+            4 => {
+                app.clock.advance(Duration::days(rng.below(3) as i64 + 1));
+                grassroots_app::safety::deadlines_due(app).await.unwrap();
+            }
+            _ => {}
+        }
+    }
+    t.assert_consistent().await;
+}
+
+#[tokio::test]
+async fn the_matrix_is_set_by_organization_administrators() {
+    let m = mine().await;
+    let t = &m.t;
+    let settings = json!({"matrix_size": 3, "moderate_from": 3, "high_from": 6, "critical_from": 9,
+        "investigate_low": 7, "investigate_medium": 3, "investigate_high": 1, "investigate_critical": 0,
+        "escalation_days": 7});
+    let mut sec = t.login("mine_sec").await;
+    let r = sec
+        .json(
+            Method::PUT,
+            "/api/v1/safety/settings",
+            Some(settings.clone()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let mut root = t.login("root").await;
+    let mut bad = settings.clone();
+    bad["high_from"] = json!(10);
+    let r = root
+        .json(Method::PUT, "/api/v1/safety/settings", Some(bad))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["field"], "high_from");
+    let r = root
+        .json(Method::PUT, "/api/v1/safety/settings", Some(settings))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // On the 3 × 3 matrix, 2 × 3 = 6 is high.
+    let r = root
+        .json(
+            Method::POST,
+            &format!("/api/v1/units/{}/hazards", m.mine),
+            Some(
+                json!({"title": "Hoist", "inherent_likelihood": 3, "inherent_severity": 3,
+                        "residual_likelihood": 2, "residual_severity": 3}),
+            ),
+        )
+        .await;
+    assert_eq!(r.json()["field"], "action_title");
+    let r = root
+        .json(
+            Method::POST,
+            &format!("/api/v1/units/{}/hazards", m.mine),
+            Some(
+                json!({"title": "Hoist", "inherent_likelihood": 4, "inherent_severity": 3,
+                        "residual_likelihood": 1, "residual_severity": 1}),
+            ),
+        )
+        .await;
+    assert_eq!(
+        r.json()["field"],
+        "inherent_likelihood",
+        "4 is off a 3 × 3 matrix"
+    );
+}

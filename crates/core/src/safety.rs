@@ -1,0 +1,175 @@
+//! Safety: the organization's risk matrix (likelihood × severity, 3×3 to
+//! 5×5, banded low / moderate / high / critical by score thresholds) and
+//! the days an incident's investigation may take by severity.
+
+use crate::vocab::{IncidentSeverity, RiskBand};
+
+/// The risk matrix: scores are likelihood × severity, each from 1 to
+/// `size`; a score belongs to the highest band whose threshold it reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Matrix {
+    /// Rows and columns: 3, 4 or 5.
+    pub size: i64,
+    /// Lowest score that is moderate.
+    pub moderate_from: i64,
+    /// Lowest score that is high.
+    pub high_from: i64,
+    /// Lowest score that is critical.
+    pub critical_from: i64,
+}
+
+/// Why a matrix or a rating is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatrixError {
+    /// The size is not 3, 4 or 5.
+    Size,
+    /// The thresholds do not rise strictly within 2..=size².
+    Thresholds,
+    /// A likelihood or severity lies outside 1..=size.
+    Rating,
+}
+
+impl Matrix {
+    /// The usual 5×5 matrix: 1–4 low, 5–9 moderate, 10–14 high, 15–25
+    /// critical.
+    pub const DEFAULT: Matrix = Matrix {
+        size: 5,
+        moderate_from: 5,
+        high_from: 10,
+        critical_from: 15,
+    };
+
+    /// Checks the size and that the thresholds rise within the scores.
+    pub fn check(&self) -> Result<(), MatrixError> {
+        if !(3..=5).contains(&self.size) {
+            return Err(MatrixError::Size);
+        }
+        let max = self.size * self.size;
+        if !(2 <= self.moderate_from
+            && self.moderate_from < self.high_from
+            && self.high_from < self.critical_from
+            && self.critical_from <= max)
+        {
+            return Err(MatrixError::Thresholds);
+        }
+        Ok(())
+    }
+
+    /// The score and band of a rating.
+    pub fn rate(&self, likelihood: i64, severity: i64) -> Result<(i64, RiskBand), MatrixError> {
+        let range = 1..=self.size;
+        if !range.contains(&likelihood) || !range.contains(&severity) {
+            return Err(MatrixError::Rating);
+        }
+        let score = likelihood * severity;
+        let band = if score >= self.critical_from {
+            RiskBand::Critical
+        } else if score >= self.high_from {
+            RiskBand::High
+        } else if score >= self.moderate_from {
+            RiskBand::Moderate
+        } else {
+            RiskBand::Low
+        };
+        Ok((score, band))
+    }
+}
+
+/// Whether a band needs a corrective action (high or above).
+pub fn needs_action(band: RiskBand) -> bool {
+    matches!(band, RiskBand::High | RiskBand::Critical)
+}
+
+/// Days to investigate an incident by severity: critical at once (the
+/// same day), high 1, medium 3, low 7, unless the organization sets others.
+pub fn investigation_days(severity: IncidentSeverity, set: &[i64; 4]) -> i64 {
+    match severity {
+        IncidentSeverity::Low => set[0],
+        IncidentSeverity::Medium => set[1],
+        IncidentSeverity::High => set[2],
+        IncidentSeverity::Critical => set[3],
+    }
+}
+
+/// The default investigation days (low, medium, high, critical).
+pub const INVESTIGATION_DAYS: [i64; 4] = [7, 3, 1, 0];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bands_change_exactly_at_their_thresholds() {
+        let m = Matrix::DEFAULT;
+        assert_eq!(m.rate(1, 4), Ok((4, RiskBand::Low)));
+        assert_eq!(m.rate(1, 5), Ok((5, RiskBand::Moderate)));
+        assert_eq!(m.rate(3, 3), Ok((9, RiskBand::Moderate)));
+        assert_eq!(m.rate(2, 5), Ok((10, RiskBand::High)));
+        assert_eq!(m.rate(2, 7), Err(MatrixError::Rating));
+        assert_eq!(m.rate(3, 4), Ok((12, RiskBand::High)));
+        assert_eq!(m.rate(3, 5), Ok((15, RiskBand::Critical)));
+        assert_eq!(m.rate(5, 5), Ok((25, RiskBand::Critical)));
+        assert_eq!(m.rate(0, 3), Err(MatrixError::Rating));
+        assert!(!needs_action(RiskBand::Moderate));
+        assert!(needs_action(RiskBand::High));
+    }
+
+    #[test]
+    fn a_three_by_three_matrix_bands_its_nine_scores() {
+        let m = Matrix {
+            size: 3,
+            moderate_from: 3,
+            high_from: 6,
+            critical_from: 9,
+        };
+        assert_eq!(m.check(), Ok(()));
+        assert_eq!(m.rate(1, 2), Ok((2, RiskBand::Low)));
+        assert_eq!(m.rate(1, 3), Ok((3, RiskBand::Moderate)));
+        assert_eq!(m.rate(2, 3), Ok((6, RiskBand::High)));
+        assert_eq!(m.rate(3, 3), Ok((9, RiskBand::Critical)));
+        assert_eq!(m.rate(3, 4), Err(MatrixError::Rating));
+    }
+
+    #[test]
+    fn thresholds_must_rise_within_the_scores() {
+        let bad = |m: Matrix| m.check();
+        assert_eq!(
+            bad(Matrix {
+                size: 6,
+                ..Matrix::DEFAULT
+            }),
+            Err(MatrixError::Size)
+        );
+        assert_eq!(
+            bad(Matrix {
+                high_from: 5,
+                ..Matrix::DEFAULT
+            }),
+            Err(MatrixError::Thresholds)
+        );
+        assert_eq!(
+            bad(Matrix {
+                critical_from: 26,
+                ..Matrix::DEFAULT
+            }),
+            Err(MatrixError::Thresholds)
+        );
+        assert_eq!(
+            bad(Matrix {
+                moderate_from: 1,
+                ..Matrix::DEFAULT
+            }),
+            Err(MatrixError::Thresholds)
+        );
+        assert_eq!(Matrix::DEFAULT.check(), Ok(()));
+    }
+
+    #[test]
+    fn investigations_are_due_by_severity() {
+        let d = &INVESTIGATION_DAYS;
+        assert_eq!(investigation_days(IncidentSeverity::Critical, d), 0);
+        assert_eq!(investigation_days(IncidentSeverity::High, d), 1);
+        assert_eq!(investigation_days(IncidentSeverity::Medium, d), 3);
+        assert_eq!(investigation_days(IncidentSeverity::Low, d), 7);
+    }
+}

@@ -1,0 +1,221 @@
+//! API of safety: the matrix and deadlines, a unit's hazards, incidents
+//! and actions (read under the unit's read scope, written by those who
+//! edit it, verified by its secretaries), and any subtree's counts.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use grassroots_app::safety::{
+    self, ActionInput, ActionStep, HazardChange, HazardInput, HazardView, IncidentInput,
+    IncidentStep, IncidentView, SafetyCounts,
+};
+use grassroots_core::UnitId;
+use grassroots_store::safety::{Action, Hazard, Incident, Settings};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::{Body, Caller};
+use crate::AppState;
+use crate::error::{ErrorBody, WebResult};
+
+/// The safety API's routes.
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(settings, set_settings))
+        .routes(routes!(counts))
+        .routes(routes!(hazards, add_hazard))
+        .routes(routes!(hazard))
+        .routes(routes!(change_hazard))
+        .routes(routes!(incidents, report))
+        .routes(routes!(incident))
+        .routes(routes!(incident_step))
+        .routes(routes!(actions, add_action))
+        .routes(routes!(action_step))
+}
+
+/// `GET /safety/settings`: the risk matrix and the deadlines.
+#[utoipa::path(get, path = "/safety/settings", tag = "safety", responses((status = 200, body = Settings)))]
+pub(super) async fn settings(
+    State(s): State<AppState>,
+    Caller(_c): Caller,
+) -> WebResult<Json<Settings>> {
+    Ok(Json(safety::settings(&s.app).await?))
+}
+
+/// `PUT /safety/settings`: change them (administrators of the whole
+/// organization).
+#[utoipa::path(put, path = "/safety/settings", tag = "safety", request_body = Settings, responses(
+    (status = 200, body = Settings), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn set_settings(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Body(b): Body<Settings>,
+) -> WebResult<Json<Settings>> {
+    Ok(Json(safety::set_settings(&s.app, &c.actor, &b).await?))
+}
+
+/// `GET /units/{id}/safety`: the subtree's hazards by band, actions and
+/// incidents, as counts.
+#[utoipa::path(get, path = "/units/{id}/safety", tag = "safety", params(("id" = i64, Path)), responses(
+    (status = 200, body = SafetyCounts), (status = 404, body = ErrorBody)))]
+pub(super) async fn counts(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<UnitId>,
+) -> WebResult<Json<SafetyCounts>> {
+    Ok(Json(safety::counts(&s.app, &c.actor, id).await?))
+}
+
+/// Whether closed records are listed too.
+#[derive(Deserialize, IntoParams)]
+pub(super) struct ClosedQuery {
+    /// Include closed ones.
+    #[serde(default)]
+    closed: Option<bool>,
+}
+
+/// `GET /units/{id}/hazards`: the unit's hazard register.
+#[utoipa::path(get, path = "/units/{id}/hazards", tag = "safety", params(("id" = i64, Path), ClosedQuery), responses(
+    (status = 200, body = Vec<Hazard>), (status = 404, body = ErrorBody)))]
+pub(super) async fn hazards(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<UnitId>,
+    Query(q): Query<ClosedQuery>,
+) -> WebResult<Json<Vec<Hazard>>> {
+    Ok(Json(
+        safety::hazards(&s.app, &c.actor, id, q.closed.unwrap_or(false)).await?,
+    ))
+}
+
+/// `POST /units/{id}/hazards`: register a hazard with its controls (and the
+/// corrective action a high or critical residual risk needs).
+#[utoipa::path(post, path = "/units/{id}/hazards", tag = "safety", params(("id" = i64, Path)), request_body = HazardInput, responses(
+    (status = 201, body = HazardView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn add_hazard(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<UnitId>,
+    Body(b): Body<HazardInput>,
+) -> WebResult<(StatusCode, Json<HazardView>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(safety::add_hazard(&s.app, &c.actor, id, &b).await?),
+    ))
+}
+
+/// `GET /hazards/{id}`: a hazard with its controls and actions.
+#[utoipa::path(get, path = "/hazards/{id}", tag = "safety", params(("id" = i64, Path)), responses(
+    (status = 200, body = HazardView), (status = 404, body = ErrorBody)))]
+pub(super) async fn hazard(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+) -> WebResult<Json<HazardView>> {
+    Ok(Json(safety::hazard_view(&s.app, &c.actor, id).await?))
+}
+
+/// `POST /hazards/{id}/changes`: rate it again, close or reopen it.
+#[utoipa::path(post, path = "/hazards/{id}/changes", tag = "safety", params(("id" = i64, Path)), request_body = HazardChange, responses(
+    (status = 200, body = HazardView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn change_hazard(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+    Body(b): Body<HazardChange>,
+) -> WebResult<Json<HazardView>> {
+    Ok(Json(safety::change_hazard(&s.app, &c.actor, id, &b).await?))
+}
+
+/// `GET /units/{id}/incidents`: the unit's logbook, newest first.
+#[utoipa::path(get, path = "/units/{id}/incidents", tag = "safety", params(("id" = i64, Path)), responses(
+    (status = 200, body = Vec<Incident>), (status = 404, body = ErrorBody)))]
+pub(super) async fn incidents(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<UnitId>,
+) -> WebResult<Json<Vec<Incident>>> {
+    Ok(Json(safety::incidents(&s.app, &c.actor, id).await?))
+}
+
+/// `POST /units/{id}/incidents`: log an incident or near miss.
+#[utoipa::path(post, path = "/units/{id}/incidents", tag = "safety", params(("id" = i64, Path)), request_body = IncidentInput, responses(
+    (status = 201, body = Incident), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn report(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<UnitId>,
+    Body(b): Body<IncidentInput>,
+) -> WebResult<(StatusCode, Json<Incident>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(safety::report(&s.app, &c.actor, id, &b).await?),
+    ))
+}
+
+/// `GET /incidents/{id}`: an incident with its actions.
+#[utoipa::path(get, path = "/incidents/{id}", tag = "safety", params(("id" = i64, Path)), responses(
+    (status = 200, body = IncidentView), (status = 404, body = ErrorBody)))]
+pub(super) async fn incident(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+) -> WebResult<Json<IncidentView>> {
+    Ok(Json(safety::incident_view(&s.app, &c.actor, id).await?))
+}
+
+/// `POST /incidents/{id}/steps`: its investigation, or closing it.
+#[utoipa::path(post, path = "/incidents/{id}/steps", tag = "safety", params(("id" = i64, Path)), request_body = IncidentStep, responses(
+    (status = 200, body = IncidentView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn incident_step(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+    Body(b): Body<IncidentStep>,
+) -> WebResult<Json<IncidentView>> {
+    Ok(Json(safety::incident_step(&s.app, &c.actor, id, &b).await?))
+}
+
+/// `GET /units/{id}/actions`: the unit's actions, then late ones
+/// escalated to it from below.
+#[utoipa::path(get, path = "/units/{id}/actions", tag = "safety", params(("id" = i64, Path), ClosedQuery), responses(
+    (status = 200, body = Vec<Action>), (status = 404, body = ErrorBody)))]
+pub(super) async fn actions(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<UnitId>,
+    Query(q): Query<ClosedQuery>,
+) -> WebResult<Json<Vec<Action>>> {
+    Ok(Json(
+        safety::actions(&s.app, &c.actor, id, q.closed.unwrap_or(false)).await?,
+    ))
+}
+
+/// `POST /units/{id}/actions`: open a corrective or preventive action.
+#[utoipa::path(post, path = "/units/{id}/actions", tag = "safety", params(("id" = i64, Path)), request_body = ActionInput, responses(
+    (status = 201, body = Action), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn add_action(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<UnitId>,
+    Body(b): Body<ActionInput>,
+) -> WebResult<(StatusCode, Json<Action>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(safety::add_action(&s.app, &c.actor, id, &b).await?),
+    ))
+}
+
+/// `POST /actions/{id}/steps`: done, or verified (effective or not).
+#[utoipa::path(post, path = "/actions/{id}/steps", tag = "safety", params(("id" = i64, Path)), request_body = ActionStep, responses(
+    (status = 200, body = Action), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn action_step(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+    Body(b): Body<ActionStep>,
+) -> WebResult<Json<Action>> {
+    Ok(Json(safety::action_step(&s.app, &c.actor, id, &b).await?))
+}
