@@ -94,6 +94,92 @@ pub fn investigation_days(severity: IncidentSeverity, set: &[i64; 4]) -> i64 {
 /// The default investigation days (low, medium, high, critical).
 pub const INVESTIGATION_DAYS: [i64; 4] = [7, 3, 1, 0];
 
+/// How a checklist question is answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Question {
+    /// `yes_no`, `scale` (1 to 5), `number` or `text`.
+    pub response: String,
+    /// Whether "n_a" may be answered.
+    pub allow_na: bool,
+    /// A yes/no answer that is flagged (`no`, usually).
+    pub flag_on: Option<String>,
+    /// A scale answer at or below this is flagged.
+    pub flag_at_most: Option<i64>,
+}
+
+/// An answer judged: its score out of its maximum (none when N/A or not
+/// scored) and whether it is flagged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Judged {
+    /// (score, out of), when scored.
+    pub score: Option<(i64, i64)>,
+    /// Whether the answer is flagged.
+    pub flagged: bool,
+}
+
+/// Why an answer is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnswerError {
+    /// Not one of the question's answers.
+    Invalid,
+    /// N/A where the question does not allow it.
+    NotApplicableRefused,
+}
+
+/// Judges `answer` to `q`: yes scores 1 of 1 and no 0 of 1; a scale value
+/// v scores v − 1 of 4; N/A, numbers and text are not scored.
+pub fn judge(q: &Question, answer: &str) -> Result<Judged, AnswerError> {
+    let answer = answer.trim();
+    if answer == "n_a" {
+        return if q.allow_na {
+            Ok(Judged {
+                score: None,
+                flagged: false,
+            })
+        } else {
+            Err(AnswerError::NotApplicableRefused)
+        };
+    }
+    match q.response.as_str() {
+        "yes_no" => match answer {
+            "yes" | "no" => Ok(Judged {
+                score: Some((i64::from(answer == "yes"), 1)),
+                flagged: q.flag_on.as_deref() == Some(answer),
+            }),
+            _ => Err(AnswerError::Invalid),
+        },
+        "scale" => match answer.parse::<i64>() {
+            Ok(v) if (1..=5).contains(&v) => Ok(Judged {
+                score: Some((v - 1, 4)),
+                flagged: q.flag_at_most.is_some_and(|m| v <= m),
+            }),
+            _ => Err(AnswerError::Invalid),
+        },
+        "number" => answer
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .map(|_| Judged {
+                score: None,
+                flagged: false,
+            })
+            .ok_or(AnswerError::Invalid),
+        _ if !answer.is_empty() => Ok(Judged {
+            score: None,
+            flagged: false,
+        }),
+        _ => Err(AnswerError::Invalid),
+    }
+}
+
+/// The total of judged answers: (score, out of), N/A and unscored left out.
+pub fn total(judged: &[Judged]) -> (i64, i64) {
+    judged
+        .iter()
+        .filter_map(|j| j.score)
+        .fold((0, 0), |(s, m), (a, b)| (s + a, m + b))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,5 +257,46 @@ mod tests {
         assert_eq!(investigation_days(IncidentSeverity::High, d), 1);
         assert_eq!(investigation_days(IncidentSeverity::Medium, d), 3);
         assert_eq!(investigation_days(IncidentSeverity::Low, d), 7);
+    }
+
+    #[test]
+    fn answers_score_and_flag_and_n_a_drops_out() {
+        let yes_no = Question {
+            response: "yes_no".into(),
+            allow_na: true,
+            flag_on: Some("no".into()),
+            flag_at_most: None,
+        };
+        let scale = Question {
+            response: "scale".into(),
+            allow_na: false,
+            flag_on: None,
+            flag_at_most: Some(2),
+        };
+        let yes = judge(&yes_no, "yes").unwrap();
+        let no = judge(&yes_no, "no").unwrap();
+        let na = judge(&yes_no, "n_a").unwrap();
+        assert_eq!((yes.score, yes.flagged), (Some((1, 1)), false));
+        assert_eq!((no.score, no.flagged), (Some((0, 1)), true));
+        assert_eq!((na.score, na.flagged), (None, false));
+        assert_eq!(judge(&yes_no, "maybe"), Err(AnswerError::Invalid));
+        assert_eq!(judge(&scale, "n_a"), Err(AnswerError::NotApplicableRefused));
+        assert_eq!(
+            judge(&scale, "2").unwrap(),
+            Judged {
+                score: Some((1, 4)),
+                flagged: true
+            }
+        );
+        assert_eq!(
+            judge(&scale, "3").unwrap(),
+            Judged {
+                score: Some((2, 4)),
+                flagged: false
+            }
+        );
+        assert_eq!(judge(&scale, "6"), Err(AnswerError::Invalid));
+        // 1 of 1 + 0 of 1 + (N/A) + 1 of 4 = 2 of 6.
+        assert_eq!(total(&[yes, no, na, judge(&scale, "2").unwrap()]), (2, 6));
     }
 }

@@ -75,6 +75,7 @@ pub const CODES: &[&str] = &[
     "placement",
     "positions_outside",
     "published",
+    "question",
     "range",
     "required",
     "required_off_track",

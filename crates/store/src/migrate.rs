@@ -65,6 +65,7 @@ migrations![
     (19, "supply", "0019_supply.sql"),
     (20, "appeals", "0020_appeals.sql"),
     (21, "safety", "0021_safety.sql"),
+    (22, "checklists", "0022_checklists.sql"),
 ];
 
 /// The migrations of a dialect, in order.

@@ -22,6 +22,8 @@ use serde_json::json;
 use crate::input::{optional, text};
 use crate::{Actor, App, AppError, AppResult};
 
+pub mod checklists;
+
 /// The settings.
 pub async fn settings(app: &App) -> AppResult<Settings> {
     Ok(safety::settings(&mut app.db.conn().await?).await?)
@@ -967,6 +969,14 @@ pub struct SafetyCounts {
     pub investigations_late: i64,
     /// Incidents and near misses by severity: low, medium, high, critical.
     pub by_severity: Vec<(String, i64)>,
+    /// Safety inspections completed.
+    pub inspections_done: i64,
+    /// Self-assessments completed.
+    pub assessments_done: i64,
+    /// Inspections and assessments completed this month.
+    pub done_this_month: i64,
+    /// Flagged answers in completed inspections.
+    pub flagged_answers: i64,
 }
 
 /// The counts of a unit's subtree.
@@ -1002,6 +1012,14 @@ pub async fn counts(app: &App, actor: &Actor, unit: UnitId) -> AppResult<SafetyC
                 )
             })
             .collect(),
+
+        inspections_done: get("safety.inspections.inspection.done"),
+        assessments_done: get("safety.inspections.assessment.done"),
+        done_this_month: get(&format!(
+            "safety.inspections.done.{}",
+            &ymd(app.clock.today())[..7]
+        )),
+        flagged_answers: get("safety.inspections.flagged"),
     })
 }
 

@@ -554,3 +554,273 @@ async fn the_matrix_is_set_by_organization_administrators() {
         "4 is off a 3 × 3 matrix"
     );
 }
+
+/// Every question of a version, as (id, response).
+fn questions(view: &Value) -> Vec<(i64, String, String)> {
+    view["version"]["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["questions"].as_array().unwrap().clone())
+        .map(|q| {
+            (
+                q["id"].as_i64().unwrap(),
+                q["response"].as_str().unwrap().to_string(),
+                q["text"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn an_inspection_completes_only_once_flagged_answers_have_their_notes_and_actions() {
+    let m = mine().await;
+    let t = &m.t;
+    let mut officer = t.login("officer").await;
+    let templates = officer
+        .json(Method::GET, "/api/v1/checklists", None)
+        .await
+        .json();
+    let workplace = templates
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["key"] == "workplace_safety")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let started = post(
+        &mut officer,
+        &format!("/api/v1/units/{}/inspections", m.cell),
+        json!({"template_id": workplace}),
+    )
+    .await;
+    let id = started["inspection"]["id"].as_i64().unwrap();
+    let qs = questions(&started);
+    assert_eq!(qs.len(), 9);
+    // Every answer good but the walkways (flagged; needs a note and an action).
+    let walkways = qs.iter().find(|q| q.2.starts_with("Walkways")).unwrap().0;
+    let answers = |note: &str, action: bool| {
+        qs.iter()
+            .map(|(qid, response, _)| {
+                let answer = match (response.as_str(), *qid == walkways) {
+                    (_, true) => "no",
+                    ("yes_no", _) => "yes",
+                    ("scale", _) => "4",
+                    _ => "3",
+                };
+                let mut a = json!({"question_id": qid, "answer": answer});
+                if *qid == walkways {
+                    a["note"] = json!(note);
+                    if action {
+                        a["action_title"] = json!("Clear the coal spill at exit 2");
+                        a["action_due_on"] =
+                            json!((t.app.clock.today() + Duration::days(1)).to_string());
+                    }
+                }
+                a
+            })
+            .collect::<Vec<_>>()
+    };
+    let put = |body: Value| (format!("/api/v1/inspections/{id}/answers"), body);
+    let (path, body) = put(json!({"answers": answers("", false), "complete": true}));
+    let r = officer.json(Method::PUT, &path, Some(body)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.json()["message"].as_str().unwrap().contains("Walkways"),
+        "{}",
+        r.body
+    );
+    let r = officer
+        .json(
+            Method::PUT,
+            &path,
+            Some(json!({"answers": answers("Coal spill", false), "complete": true})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("corrective action"),
+        "{}",
+        r.body
+    );
+    // A draft saves as it is.
+    let r = officer
+        .json(
+            Method::PUT,
+            &path,
+            Some(json!({"answers": answers("Coal spill", false)})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let done = officer
+        .json(
+            Method::PUT,
+            &path,
+            Some(json!({"answers": answers("Coal spill", true), "complete": true})),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    let v = done.json();
+    assert_eq!(v["inspection"]["status"], "completed");
+    assert_eq!(v["inspection"]["flagged"], 1);
+    // Seven yes/no (one no: 6 of 7), one scale at 4 (3 of 4): 9 of 11.
+    assert_eq!(
+        (
+            v["inspection"]["score"].as_i64(),
+            v["inspection"]["max_score"].as_i64()
+        ),
+        (Some(9), Some(11))
+    );
+    let action = v["answers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["question_id"] == walkways)
+        .unwrap()["action_id"]
+        .as_i64()
+        .unwrap();
+    let actions = officer
+        .json(
+            Method::GET,
+            &format!("/api/v1/units/{}/actions", m.cell),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(actions[0]["id"], action);
+    // Completed once only.
+    let r = officer
+        .json(
+            Method::PUT,
+            &path,
+            Some(json!({"answers": answers("x", true), "complete": true})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let mut prov = t.login("prov_sec").await;
+    let c = counts(&mut prov, m.province).await;
+    assert_eq!(
+        (
+            c["inspections_done"].as_i64(),
+            c["done_this_month"].as_i64(),
+            c["flagged_answers"].as_i64(),
+            c["actions_open"].as_i64()
+        ),
+        (Some(1), Some(1), Some(1), Some(1))
+    );
+    // The page shows the result, and the phone form of a new one.
+    let page = officer.page(&format!("/inspections/{id}")).await;
+    assert!(page.body.contains("inspection-score"), "{}", page.body);
+    t.assert_consistent().await;
+}
+
+#[tokio::test]
+async fn a_cell_assesses_itself_through_the_page_form() {
+    let m = mine().await;
+    let t = &m.t;
+    let mut sec = t.login("mine_sec").await;
+    let r = sec
+        .post_form(
+            &format!("/units/{}/inspections", m.cell),
+            &[("template_id", "2")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let at = r.location();
+    let id: i64 = at.rsplit('/').next().unwrap().parse().unwrap();
+    let form = sec.page(&at).await;
+    assert!(form.body.contains("inspection-complete"));
+    let v = grassroots_app::safety::checklists::view(&t.app, &t.cli(), id)
+        .await
+        .unwrap();
+    let mut fields: Vec<(String, String)> = Vec::new();
+    for q in v.version.sections.iter().flat_map(|s| s.questions.iter()) {
+        let answer = match q.response.as_str() {
+            "yes_no" => "yes",
+            "scale" => "3",
+            _ => "Hold the study circle weekly",
+        };
+        fields.push((format!("a{}", q.id), answer.to_string()));
+    }
+    let mut missing = fields.clone();
+    missing.pop();
+    missing.push(("complete".into(), "1".into()));
+    let refs: Vec<(&str, &str)> = missing
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let r = sec.post_form(&at, &refs).await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the last question is unanswered"
+    );
+    assert!(r.body.contains("is not answered"), "{}", r.body);
+    fields.push(("complete".into(), "1".into()));
+    let refs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let r = sec.post_form(&at, &refs).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let c = counts(&mut sec, m.mine).await;
+    assert_eq!(c["assessments_done"], 1);
+    t.assert_consistent().await;
+}
+
+#[tokio::test]
+async fn checklist_versions_in_use_never_change() {
+    let m = mine().await;
+    let t = &m.t;
+    let mut officer = t.login("officer").await;
+    let first = post(
+        &mut officer,
+        &format!("/api/v1/units/{}/inspections", m.cell),
+        json!({"template_id": 1}),
+    )
+    .await;
+    let old_version = first["version"]["id"].as_i64().unwrap();
+    let new_version = json!({"sections": [{"title": "Shaft", "questions": [
+        {"text": "Roof bolts are tight", "response": "yes_no", "flag_on": "no", "require_action": true}]}]});
+    let r = officer
+        .json(
+            Method::POST,
+            "/api/v1/checklists/1/versions",
+            Some(new_version.clone()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "administrators only");
+    let mut root = t.login("root").await;
+    let bad = json!({"sections": [{"title": "Shaft", "questions": [{"text": "x", "response": "colour"}]}]});
+    let r = root
+        .json(Method::POST, "/api/v1/checklists/1/versions", Some(bad))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let v2 = post(&mut root, "/api/v1/checklists/1/versions", new_version).await;
+    assert_eq!(v2["version"], 2);
+    // The started inspection still follows version 1, whole.
+    let again = officer
+        .json(
+            Method::GET,
+            &format!("/api/v1/inspections/{}", first["inspection"]["id"]),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(again["version"]["id"], old_version);
+    assert_eq!(questions(&again).len(), 9);
+    assert_eq!(again["version"]["used"], true);
+    // A new one follows version 2.
+    let second = post(
+        &mut officer,
+        &format!("/api/v1/units/{}/inspections", m.cell),
+        json!({"template_id": 1}),
+    )
+    .await;
+    assert_eq!(second["version"]["version"], 2);
+    assert_eq!(questions(&second).len(), 1);
+}

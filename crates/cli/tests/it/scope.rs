@@ -46,6 +46,7 @@ struct World {
     b_hazard: i64,
     b_action: i64,
     b_incident: i64,
+    b_inspection: i64,
 }
 
 async fn world() -> World {
@@ -394,8 +395,14 @@ async fn world() -> World {
     .await
     .unwrap()
     .id;
+    let b_inspection = grassroots_app::safety::checklists::start(&t.app, &t.cli(), b, 1)
+        .await
+        .unwrap()
+        .inspection
+        .id;
     World {
         t,
+        b_inspection,
         b_token,
         b_case,
         b_appeal,
@@ -482,6 +489,21 @@ fn page_routes(w: &World) -> Vec<PageRequest> {
             (Method::GET, format!("/welfare/cases/{}", w.b_case), vec![]),
             (Method::GET, format!("/appeals/{}", w.b_appeal), vec![]),
             (Method::GET, format!("/hazards/{}", w.b_hazard), vec![]),
+            (
+                Method::GET,
+                format!("/inspections/{}", w.b_inspection),
+                vec![],
+            ),
+            (
+                Method::POST,
+                format!("/inspections/{}", w.b_inspection),
+                vec![("complete", "1".to_string())],
+            ),
+            (
+                Method::POST,
+                format!("/units/{b}/inspections"),
+                vec![("template_id", "1".to_string())],
+            ),
             (Method::GET, format!("/incidents/{}", w.b_incident), vec![]),
             (
                 Method::POST,
@@ -1100,6 +1122,29 @@ fn api_routes(w: &World) -> Vec<(Method, String, Option<serde_json::Value>)> {
         ),
         (Method::GET, format!("/api/v1/units/{b}/appeals"), None),
         (Method::GET, format!("/api/v1/units/{b}/safety"), None),
+        (Method::GET, format!("/api/v1/units/{b}/inspections"), None),
+        (
+            Method::POST,
+            format!("/api/v1/units/{b}/inspections"),
+            Some(json!({"template_id": 1})),
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/inspections/{}", w.b_inspection),
+            None,
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/inspections/{}/answers", w.b_inspection),
+            Some(json!({"answers": [], "complete": true})),
+        ),
+        (
+            Method::POST,
+            "/api/v1/checklists/1/versions".to_string(),
+            Some(
+                json!({"sections": [{"title": "Planted", "questions": [{"text": "x", "response": "yes_no"}]}]}),
+            ),
+        ),
         (Method::GET, format!("/api/v1/units/{b}/hazards"), None),
         (
             Method::POST,
@@ -1888,6 +1933,15 @@ const COVERED_OPERATIONS: &[&str] = &[
     // of the whole organization change it.
     "get /safety/settings",
     "put /safety/settings",
+    "get /units/{id}/inspections",
+    "post /units/{id}/inspections",
+    "get /inspections/{id}",
+    "put /inspections/{id}/answers",
+    // Checklist templates are read by every signed-in user; only
+    // administrators of the whole organization add versions.
+    "get /checklists",
+    "get /checklist-versions/{id}",
+    "post /checklists/{id}/versions",
 ];
 
 #[test]
@@ -2201,6 +2255,22 @@ async fn assert_b_untouched(w: &World) {
             .matrix_size,
         5
     );
+    let inspection = grassroots_app::safety::checklists::view(app, &cli, w.b_inspection)
+        .await
+        .unwrap();
+    assert_eq!(inspection.inspection.status, "draft");
+    assert!(inspection.answers.is_empty());
+    assert_eq!(
+        grassroots_app::safety::checklists::of_unit(app, &cli, w.b)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let templates = grassroots_app::safety::checklists::templates(app)
+        .await
+        .unwrap();
+    assert_eq!(templates[0].version, 1, "no version added");
 }
 
 #[tokio::test]

@@ -13,6 +13,8 @@ use crate::plans::ymd;
 use crate::tree::unit_condition;
 use crate::{DbConn, StoreError, StoreResult, Tx, aggregates, on_ex};
 
+pub mod checklists;
+
 /// The organization's matrix and deadlines.
 #[derive(
     Debug, Clone, PartialEq, Serialize, serde::Deserialize, sqlx::FromRow, utoipa::ToSchema,
@@ -873,8 +875,9 @@ async fn count(tx: &mut Tx, unit: UnitId, before: &[String], after: &[String]) -
 }
 
 /// Counter family: open hazards (by residual band), incidents by kind and
-/// severity (open and late ones too), and actions by status (and overdue),
-/// at their unit.
+/// severity (open and late ones too), actions by status (and overdue), and
+/// completed inspections (by purpose, by month, and their flagged
+/// answers), at their unit.
 pub const COUNTERS: aggregates::CounterFamily = aggregates::CounterFamily {
     name: "safety",
     metrics: &["safety."],
@@ -891,6 +894,9 @@ pub const COUNTERS: aggregates::CounterFamily = aggregates::CounterFamily {
            UNION ALL SELECT unit_id, 'safety.incidents.late', 1 FROM incidents WHERE late
            UNION ALL SELECT unit_id, 'safety.actions.' || status, 1 FROM corrective_actions
            UNION ALL SELECT unit_id, 'safety.actions.overdue', 1 FROM corrective_actions WHERE status = 'open' AND overdue
+           UNION ALL SELECT unit_id, 'safety.inspections.' || purpose || '.done', 1 FROM inspections WHERE status = 'completed'
+           UNION ALL SELECT unit_id, 'safety.inspections.done.' || substr(completed_on, 1, 7), 1 FROM inspections WHERE status = 'completed'
+           UNION ALL SELECT unit_id, 'safety.inspections.flagged', flagged FROM inspections WHERE status = 'completed' AND flagged > 0
          ) m JOIN unit_closure c ON c.descendant_id = m.unit_id
          GROUP BY c.ancestor_id, m.metric",
 };
@@ -904,6 +910,7 @@ pub const UNIT_END: crate::lifecycle::UnitEndHook = crate::lifecycle::UnitEndHoo
             for sql in [
                 "UPDATE hazards SET unit_id = $2 WHERE unit_id = $1",
                 "UPDATE incidents SET unit_id = $2 WHERE unit_id = $1",
+                "UPDATE inspections SET unit_id = $2 WHERE unit_id = $1",
                 "UPDATE corrective_actions SET unit_id = $2 WHERE unit_id = $1",
                 "UPDATE corrective_actions SET escalated_unit_id = $2 WHERE escalated_unit_id = $1",
                 "UPDATE corrective_action_escalations SET from_unit_id = $2 WHERE from_unit_id = $1",

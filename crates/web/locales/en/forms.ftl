@@ -14,6 +14,7 @@ field-role = Role
 field-expires-in-days = Validity
 field-organization = Organization
 validation-required = must not be empty
+validation-question = { $detail }
 validation-not-done = an action is verified once it is done
 validation-not-open = only an open action can be done
 validation-actions-open = some of its actions are not yet verified effective

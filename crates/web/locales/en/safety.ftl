@@ -75,3 +75,29 @@ safety-investigate = Record the root cause
 safety-incident-close = Close with its lessons
 nav-safety-settings = Safety
 flash-safety-saved = Saved.
+safety-inspections = Inspections and self-assessments
+safety-inspections-none = None yet.
+safety-checklist = Checklist
+safety-start = Start
+safety-purpose-inspection = Safety inspection
+safety-purpose-assessment = Self-assessment
+safety-inspection-status-draft = In progress
+safety-inspection-status-completed = Completed
+safety-flagged-count = { $count ->
+    [one] one answer flagged
+   *[other] { $count } answers flagged
+}
+safety-done-this-month = Inspections this month
+safety-flagged = Flagged answers
+safety-checklist-version = version { $version }
+safety-inspection-completed = Result
+safety-completed-on = Completed
+safety-score = Score (N/A left out)
+safety-action-raised = Action raised
+safety-answer-yes = Yes
+safety-answer-no = No
+safety-answer-na = N/A
+safety-needed-if-flagged = needed when flagged
+safety-raise-action = Raise a corrective action
+safety-save-draft = Save
+safety-complete = Complete

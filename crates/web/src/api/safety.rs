@@ -5,11 +5,13 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use grassroots_app::safety::checklists::{self, AnswersInput, InspectionView};
 use grassroots_app::safety::{
     self, ActionInput, ActionStep, HazardChange, HazardInput, HazardView, IncidentInput,
     IncidentStep, IncidentView, SafetyCounts,
 };
 use grassroots_core::UnitId;
+use grassroots_store::safety::checklists::{Inspection, NewSection, Template, Version};
 use grassroots_store::safety::{Action, Hazard, Incident, Settings};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -33,6 +35,12 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(incident_step))
         .routes(routes!(actions, add_action))
         .routes(routes!(action_step))
+        .routes(routes!(checklists))
+        .routes(routes!(checklist_version))
+        .routes(routes!(add_checklist_version))
+        .routes(routes!(inspections, start_inspection))
+        .routes(routes!(inspection))
+        .routes(routes!(answer_inspection))
 }
 
 /// `GET /safety/settings`: the risk matrix and the deadlines.
@@ -218,4 +226,105 @@ pub(super) async fn action_step(
     Body(b): Body<ActionStep>,
 ) -> WebResult<Json<Action>> {
     Ok(Json(safety::action_step(&s.app, &c.actor, id, &b).await?))
+}
+
+/// `GET /checklists`: the checklist templates, each with its newest version.
+#[utoipa::path(get, path = "/checklists", tag = "safety", responses((status = 200, body = Vec<Template>)))]
+pub(super) async fn checklists(
+    State(s): State<AppState>,
+    Caller(_c): Caller,
+) -> WebResult<Json<Vec<Template>>> {
+    Ok(Json(checklists::templates(&s.app).await?))
+}
+
+/// `GET /checklist-versions/{id}`: a version with its sections and questions.
+#[utoipa::path(get, path = "/checklist-versions/{id}", tag = "safety", params(("id" = i64, Path)), responses(
+    (status = 200, body = Version), (status = 404, body = ErrorBody)))]
+pub(super) async fn checklist_version(
+    State(s): State<AppState>,
+    Caller(_c): Caller,
+    Path(id): Path<i64>,
+) -> WebResult<Json<Version>> {
+    Ok(Json(checklists::version(&s.app, id).await?))
+}
+
+/// A new version's sections and questions.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(super) struct VersionInput {
+    /// The sections, in order.
+    sections: Vec<NewSection>,
+}
+
+/// `POST /checklists/{id}/versions`: a new version of a template
+/// (administrators of the whole organization); versions in use never change.
+#[utoipa::path(post, path = "/checklists/{id}/versions", tag = "safety", params(("id" = i64, Path)), request_body = VersionInput, responses(
+    (status = 201, body = Version), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn add_checklist_version(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+    Body(b): Body<VersionInput>,
+) -> WebResult<(StatusCode, Json<Version>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(checklists::add_version(&s.app, &c.actor, id, &b.sections).await?),
+    ))
+}
+
+/// `GET /units/{id}/inspections`: the unit's inspections and assessments.
+#[utoipa::path(get, path = "/units/{id}/inspections", tag = "safety", params(("id" = i64, Path)), responses(
+    (status = 200, body = Vec<Inspection>), (status = 404, body = ErrorBody)))]
+pub(super) async fn inspections(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<UnitId>,
+) -> WebResult<Json<Vec<Inspection>>> {
+    Ok(Json(checklists::of_unit(&s.app, &c.actor, id).await?))
+}
+
+/// Which template to follow.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(super) struct StartInput {
+    /// The template.
+    template_id: i64,
+}
+
+/// `POST /units/{id}/inspections`: start one from a template's newest
+/// version.
+#[utoipa::path(post, path = "/units/{id}/inspections", tag = "safety", params(("id" = i64, Path)), request_body = StartInput, responses(
+    (status = 201, body = InspectionView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn start_inspection(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<UnitId>,
+    Body(b): Body<StartInput>,
+) -> WebResult<(StatusCode, Json<InspectionView>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(checklists::start(&s.app, &c.actor, id, b.template_id).await?),
+    ))
+}
+
+/// `GET /inspections/{id}`: an inspection with its checklist and answers.
+#[utoipa::path(get, path = "/inspections/{id}", tag = "safety", params(("id" = i64, Path)), responses(
+    (status = 200, body = InspectionView), (status = 404, body = ErrorBody)))]
+pub(super) async fn inspection(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+) -> WebResult<Json<InspectionView>> {
+    Ok(Json(checklists::view(&s.app, &c.actor, id).await?))
+}
+
+/// `PUT /inspections/{id}/answers`: save the answers (opening the actions
+/// flagged answers ask for) and, with `complete`, complete it.
+#[utoipa::path(put, path = "/inspections/{id}/answers", tag = "safety", params(("id" = i64, Path)), request_body = AnswersInput, responses(
+    (status = 200, body = InspectionView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn answer_inspection(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+    Body(b): Body<AnswersInput>,
+) -> WebResult<Json<InspectionView>> {
+    Ok(Json(checklists::answer(&s.app, &c.actor, id, &b).await?))
 }

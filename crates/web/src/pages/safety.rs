@@ -7,14 +7,16 @@ use askama::Template;
 use axum::Router;
 use axum::extract::Path;
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use grassroots_app::AppError;
+use grassroots_app::safety::checklists::{self, AnswerInput, AnswersInput, InspectionView};
 use grassroots_app::safety::{
     self, ActionInput, ActionSpec, ActionStep, ControlInput, HazardChange, HazardInput, HazardView,
     IncidentInput, IncidentStep, IncidentView, SafetyCounts,
 };
 use grassroots_core::UnitId;
+use grassroots_store::safety::checklists::{Inspection, Template as Checklist};
 use grassroots_store::safety::{Action, Hazard, Incident, Settings};
 
 use super::form::{field, id_in, opt, pairs};
@@ -37,6 +39,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/incidents/{id}/step", post(incident_step))
         .route("/actions/{id}/step", post(action_step))
         .route("/admin/safety", get(settings_page).post(save_settings))
+        .route("/units/{id}/inspections", post(start_inspection))
+        .route("/inspections/{id}", get(inspection).post(answer_inspection))
 }
 
 fn number(f: &[(String, String)], k: &'static str) -> Result<i64, AppError> {
@@ -409,6 +413,8 @@ struct SafetySection {
     hazards: Vec<Hazard>,
     actions: Vec<Action>,
     incidents: Vec<Incident>,
+    inspections: Vec<Inspection>,
+    templates: Vec<Checklist>,
     /// 1 to the matrix's size, for the rating pickers.
     scale: Vec<i64>,
     today: String,
@@ -437,10 +443,163 @@ fn unit_section<'a>(cx: &'a SectionCtx<'a>) -> SectionFuture<'a> {
             hazards: safety::hazards(app, actor, id, false).await?,
             actions: safety::actions(app, actor, id, false).await?,
             incidents,
+            inspections: checklists::of_unit(app, actor, id).await?,
+            templates: checklists::templates(app).await?,
             scale: (1..=size).collect(),
             today: app.clock.today().to_string(),
             dates: p.dates().await?,
             view: cx.view.clone(),
         })
     })
+}
+
+/// `POST /units/{id}/inspections`: start one from a template.
+pub async fn start_inspection(
+    p: Page,
+    Path(unit): Path<UnitId>,
+    body: axum::body::Bytes,
+) -> WebResult<Response> {
+    let f = pairs(&body);
+    let result = async {
+        let template = number(&f, "template_id")?;
+        checklists::start(&p.state.app, &p.auth.actor, unit, template).await
+    }
+    .await;
+    match result {
+        Ok(v) => Ok(
+            axum::response::Redirect::to(&format!("/inspections/{}", v.inspection.id))
+                .into_response(),
+        ),
+        Err(e) => super::sections::form_failed(&p, unit, "safety", e).await,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "safety/inspection.html")]
+struct InspectionPage {
+    l: Layout,
+    v: InspectionView,
+    /// Per question: (id, answer, note) as typed or saved.
+    typed: Vec<(i64, String, String)>,
+    today: String,
+    dates: Dates,
+    err: Option<FormError>,
+}
+
+impl InspectionPage {
+    fn answer_of(&self, q: &i64) -> &str {
+        self.typed
+            .iter()
+            .find(|t| t.0 == *q)
+            .map_or("", |t| t.1.as_str())
+    }
+
+    fn note_of(&self, q: &i64) -> &str {
+        self.typed
+            .iter()
+            .find(|t| t.0 == *q)
+            .map_or("", |t| t.2.as_str())
+    }
+
+    fn flagged(&self, q: &i64) -> bool {
+        self.v
+            .answers
+            .iter()
+            .any(|a| a.question_id == *q && a.flagged)
+    }
+
+    fn action_of(&self, q: &i64) -> Option<i64> {
+        self.v
+            .answers
+            .iter()
+            .find(|a| a.question_id == *q)
+            .and_then(|a| a.action_id)
+    }
+}
+
+async fn inspection_page(
+    p: &Page,
+    v: InspectionView,
+    typed: Option<Vec<(i64, String, String)>>,
+    status: StatusCode,
+    err: Option<FormError>,
+) -> WebResult<Response> {
+    let typed = typed.unwrap_or_else(|| {
+        v.answers
+            .iter()
+            .map(|a| (a.question_id, a.answer.clone(), a.note.clone()))
+            .collect()
+    });
+    let crumbs = vec![(
+        p.tr.t("safety-title"),
+        Some(format!("/units/{}#safety", v.inspection.unit_id)),
+    )];
+    let l = p.layout(v.template.clone(), crumbs);
+    Ok(render(
+        status,
+        &InspectionPage {
+            l,
+            v,
+            typed,
+            today: p.state.app.clock.today().to_string(),
+            dates: p.dates().await?,
+            err,
+        },
+    ))
+}
+
+/// `GET /inspections/{id}`: the form on a phone, or the result.
+pub async fn inspection(p: Page, Path(id): Path<i64>) -> WebResult<Response> {
+    let v = checklists::view(&p.state.app, &p.auth.actor, id).await?;
+    inspection_page(&p, v, None, StatusCode::OK, None).await
+}
+
+/// `POST /inspections/{id}`: save, or complete (`complete=1`).
+pub async fn answer_inspection(
+    p: Page,
+    Path(id): Path<i64>,
+    body: axum::body::Bytes,
+) -> WebResult<Response> {
+    let f = pairs(&body);
+    let v = checklists::view(&p.state.app, &p.auth.actor, id).await?;
+    let answers: Vec<AnswerInput> = v
+        .version
+        .sections
+        .iter()
+        .flat_map(|s| s.questions.iter())
+        .map(|q| AnswerInput {
+            question_id: q.id,
+            answer: field(&f, &format!("a{}", q.id)),
+            note: field(&f, &format!("n{}", q.id)),
+            action_title: field(&f, &format!("t{}", q.id)),
+            action_due_on: field(&f, &format!("d{}", q.id)),
+        })
+        .collect();
+    let typed = answers
+        .iter()
+        .map(|a| (a.question_id, a.answer.clone(), a.note.clone()))
+        .collect();
+    let input = AnswersInput {
+        answers,
+        complete: field(&f, "complete") == "1",
+    };
+    match checklists::answer(&p.state.app, &p.auth.actor, id, &input).await {
+        Ok(_) => Ok(redirect_with_flash(
+            &p.state,
+            &format!("/inspections/{id}"),
+            "flash-safety-saved",
+        )),
+        Err(e @ AppError::Invalid(_)) => {
+            let err = FormError::from_app(&p.tr, e)?;
+            inspection_page(
+                &p,
+                v,
+                Some(typed),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(err),
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
