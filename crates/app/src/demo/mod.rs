@@ -9,6 +9,7 @@
 
 pub mod appeals;
 mod meetings;
+mod safety;
 mod supply;
 mod welfare;
 
@@ -229,6 +230,8 @@ pub struct Generated {
     pub welfare_cases: usize,
     /// Appeals and suggestions.
     pub appeals: usize,
+    /// Safety records: hazards, incidents, actions and inspections.
+    pub safety: usize,
 }
 
 struct Builder<'a> {
@@ -1002,6 +1005,8 @@ pub async fn build(
         },
     )
     .await?;
+    b.made.safety +=
+        self::safety::build(app, &actor, anchors.primary.0, anchors.cell.0, &primary_ids).await?;
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
     let mut e = actor.entry("demo.generate", "unit", root.id, Some(root.id));
@@ -1013,6 +1018,7 @@ pub async fn build(
         "meetings": b.made.meetings,
         "welfare_cases": b.made.welfare_cases,
         "appeals": b.made.appeals,
+        "safety": b.made.safety,
     }));
     audit::append(&mut tx, now, &e).await?;
     tx.commit().await?;

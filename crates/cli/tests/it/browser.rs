@@ -261,6 +261,7 @@ async fn login_open_a_unit_and_logout_in_chromium() {
         meetings_scenario(&c, &url, &passwords).await?;
         welfare_scenario(&c, &url, &passwords).await?;
         appeals_scenario(&c, &url, &passwords, &work.path().join("server.log")).await?;
+        safety_scenario(&c, &url, &passwords).await?;
         Ok::<(), fantoccini::error::CmdError>(())
     }
     .await;
@@ -919,5 +920,106 @@ async fn appeals_scenario(
     c.wait().for_element(Locator::Id("author-entries")).await?;
     assert!(text_of(c, "#author-entries").await?.contains("since March"));
     fits_phone(c, "the follow-up", "browser-appeal-follow.png").await?;
+    Ok(())
+}
+
+/// The cell secretary inspects the workshop from a phone: a flagged answer
+/// raises its corrective action, the inspection completes with its score;
+/// the primary committee sees its subtree's actions, among them the late
+/// one escalated to it.
+async fn safety_scenario(
+    c: &fantoccini::Client,
+    url: &str,
+    passwords: &std::collections::HashMap<String, String>,
+) -> Result<(), fantoccini::error::CmdError> {
+    login(c, url, passwords, "cell").await?;
+    click_and_load(c, Locator::LinkText("Workshop 1 Cell")).await?;
+    c.wait().for_element(Locator::Id("safety-start")).await?;
+    click_and_load(c, Locator::Id("safety-start")).await?;
+    c.wait()
+        .for_element(Locator::Id("inspection-complete"))
+        .await?;
+    fits_phone(c, "the inspection form", "browser-inspection.png").await?;
+    for radio in c
+        .find_all(Locator::Css(
+            "#inspection-form input[type=radio][value='yes']",
+        ))
+        .await?
+    {
+        radio.click().await?;
+    }
+    for radio in c
+        .find_all(Locator::Css(
+            "#inspection-form input[type=radio][value='4']",
+        ))
+        .await?
+    {
+        radio.click().await?;
+    }
+    for number in c
+        .find_all(Locator::Css("#inspection-form input[type=number]"))
+        .await?
+    {
+        number.send_keys("2").await?;
+    }
+    // The first question (walkways and exits) is flagged.
+    c.find(Locator::Css(
+        "#inspection-form input[type=radio][value='no']",
+    ))
+    .await?
+    .click()
+    .await?;
+    c.find(Locator::Css("#inspection-form input[name^='n']"))
+        .await?
+        .send_keys("Pallets stacked in front of exit 1")
+        .await?;
+    c.find(Locator::Css("#inspection-form input[name^='t']"))
+        .await?
+        .send_keys("Clear exit 1 and mark the no-stacking zone")
+        .await?;
+    c.execute(
+        "document.querySelector(\"#inspection-form input[type=date]\").value = arguments[0];",
+        vec![serde_json::json!(
+            (chrono::Utc::now().date_naive() + chrono::Duration::days(3)).to_string()
+        )],
+    )
+    .await?;
+    click_and_load(c, Locator::Id("inspection-complete")).await?;
+    c.wait()
+        .for_element(Locator::Id("inspection-score"))
+        .await?;
+    assert_eq!(text_of(c, "#inspection-flagged").await?, "1");
+    fits_phone(c, "the inspection's result", "browser-inspection-done.png").await?;
+    click_and_load(c, Locator::LinkText("Safety")).await?;
+    c.wait().for_element(Locator::Id("safety-counts")).await?;
+    sections_loaded(c).await?;
+    let section = text_of(c, "section[aria-labelledby=safety]").await?;
+    assert!(
+        section.contains("Clear exit 1 and mark the no-stacking zone"),
+        "{section}"
+    );
+    logout(c).await?;
+
+    // The primary committee sees the subtree's open and late actions.
+    login(c, url, passwords, "secretary").await?;
+    click_and_load(
+        c,
+        Locator::LinkText("Anju Machine Factory Primary Committee"),
+    )
+    .await?;
+    c.wait()
+        .for_element(Locator::Id("safety-actions-overdue"))
+        .await?;
+    let overdue: i64 = text_of(c, "#safety-actions-overdue")
+        .await?
+        .parse()
+        .unwrap();
+    assert!(overdue >= 1, "the late action counts above");
+    let section = text_of(c, "section[aria-labelledby=safety]").await?;
+    assert!(
+        section.contains("Replace the frayed crane hook sling"),
+        "the late action escalated to the committee: {section}"
+    );
+    logout(c).await?;
     Ok(())
 }
