@@ -332,3 +332,43 @@ pub async fn family_at(
             .await)?;
     Ok(rows.into_iter().map(|(m, o, s)| (m, (o, s))).collect())
 }
+
+/// Subtree values of `metrics` for several units of `scope` at once (a
+/// dashboard's rows): unit → metric → value; units outside `scope` and
+/// metrics never counted are absent.
+pub async fn subtree_of_units(
+    c: &mut impl DbConn,
+    scope: &Scope<grassroots_core::Read>,
+    units: &[UnitId],
+    metrics: &[String],
+) -> StoreResult<BTreeMap<UnitId, BTreeMap<String, i64>>> {
+    let mut out: BTreeMap<UnitId, BTreeMap<String, i64>> = BTreeMap::new();
+    if units.is_empty() || metrics.is_empty() {
+        return Ok(out);
+    }
+    let ids = units
+        .iter()
+        .map(|u| u.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let names = (0..metrics.len())
+        .map(|i| format!("${}", i + 1))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT unit_id, metric, subtree FROM unit_aggregates
+         WHERE unit_id IN ({ids}) AND metric IN ({names}) AND {}",
+        unit_condition(scope, "unit_id")
+    );
+    let rows: Vec<(i64, String, i64)> = on_ex!(c, |e| {
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
+        for m in metrics {
+            q = q.bind(m);
+        }
+        q.fetch_all(&mut *e).await
+    })?;
+    for (unit, metric, value) in rows {
+        out.entry(unit).or_default().insert(metric, value);
+    }
+    Ok(out)
+}

@@ -1032,3 +1032,80 @@ pub async fn action_of(app: &App, actor: &Actor, id: i64) -> AppResult<Action> {
     )
     .await?)
 }
+
+/// One unit below, on the safety dashboard.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ChildRow {
+    /// The unit.
+    pub unit_id: i64,
+    /// Its name.
+    pub name: String,
+    /// Open hazards of high or critical residual risk in its subtree.
+    pub high_risks: i64,
+    /// Overdue actions in its subtree.
+    pub overdue_actions: i64,
+    /// Open incidents and near misses.
+    pub open_incidents: i64,
+    /// Inspections and assessments completed this month in its subtree.
+    pub inspected_this_month: i64,
+}
+
+/// The safety dashboard of a unit: its subtree's counts, and per unit
+/// directly below it the high risks, late actions, open incidents and
+/// this month's inspections (those with none are the ones to ask).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Dashboard {
+    /// The subtree's counts.
+    pub counts: SafetyCounts,
+    /// The units directly below, highest risk first.
+    pub children: Vec<ChildRow>,
+}
+
+/// The dashboard, from the counters (one read for all children).
+pub async fn dashboard(app: &App, actor: &Actor, unit: UnitId) -> AppResult<Dashboard> {
+    let counts = counts(app, actor, unit).await?;
+    let children = crate::units::children(app, actor, unit).await?;
+    let month = format!("safety.inspections.done.{}", &ymd(app.clock.today())[..7]);
+    let metrics: Vec<String> = [
+        "safety.hazards.open.high",
+        "safety.hazards.open.critical",
+        "safety.actions.overdue",
+        "safety.incidents.open",
+    ]
+    .iter()
+    .map(|m| m.to_string())
+    .chain([month.clone()])
+    .collect();
+    let ids: Vec<UnitId> = children.iter().map(|c| c.id).collect();
+    let values = grassroots_store::aggregates::subtree_of_units(
+        &mut app.db.conn().await?,
+        &actor.principal.scope::<Read>(),
+        &ids,
+        &metrics,
+    )
+    .await?;
+    let mut rows: Vec<ChildRow> = children
+        .into_iter()
+        .map(|c| {
+            let v = values.get(&c.id);
+            let get = |m: &str| v.and_then(|v| v.get(m)).copied().unwrap_or(0);
+            ChildRow {
+                unit_id: c.id,
+                high_risks: get("safety.hazards.open.high") + get("safety.hazards.open.critical"),
+                overdue_actions: get("safety.actions.overdue"),
+                open_incidents: get("safety.incidents.open"),
+                inspected_this_month: get(&month),
+                name: c.name,
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        (b.high_risks, b.overdue_actions)
+            .cmp(&(a.high_risks, a.overdue_actions))
+            .then(a.name.cmp(&b.name))
+    });
+    Ok(Dashboard {
+        counts,
+        children: rows,
+    })
+}

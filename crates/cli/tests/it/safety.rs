@@ -712,9 +712,28 @@ async fn an_inspection_completes_only_once_flagged_answers_have_their_notes_and_
         ),
         (Some(1), Some(1), Some(1), Some(1))
     );
-    // The page shows the result, and the phone form of a new one.
+    // The page shows the result.
     let page = officer.page(&format!("/inspections/{id}")).await;
     assert!(page.body.contains("inspection-score"), "{}", page.body);
+    // The province's dashboard: the mine first among the units below, with
+    // its late and open work; the chart drawn on the server.
+    let d = prov
+        .json(
+            Method::GET,
+            &format!("/api/v1/units/{}/safety/dashboard", m.province),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(d["children"][0]["unit_id"], m.mine, "{d}");
+    assert_eq!(d["children"][0]["inspected_this_month"], 1);
+    let page = prov.page(&format!("/units/{}/safety", m.province)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("<svg") && page.body.contains("Komdok Mine"),
+        "{}",
+        page.body
+    );
     t.assert_consistent().await;
 }
 

@@ -1122,6 +1122,11 @@ fn api_routes(w: &World) -> Vec<(Method, String, Option<serde_json::Value>)> {
         ),
         (Method::GET, format!("/api/v1/units/{b}/appeals"), None),
         (Method::GET, format!("/api/v1/units/{b}/safety"), None),
+        (
+            Method::GET,
+            format!("/api/v1/units/{b}/safety/dashboard"),
+            None,
+        ),
         (Method::GET, format!("/api/v1/units/{b}/inspections"), None),
         (
             Method::POST,
@@ -1918,6 +1923,7 @@ const COVERED_OPERATIONS: &[&str] = &[
     "post /voice/follow",
     "post /voice/follow/messages",
     "get /units/{id}/safety",
+    "get /units/{id}/safety/dashboard",
     "get /units/{id}/hazards",
     "post /units/{id}/hazards",
     "get /hazards/{id}",

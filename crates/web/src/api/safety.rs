@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use grassroots_app::safety::checklists::{self, AnswersInput, InspectionView};
 use grassroots_app::safety::{
-    self, ActionInput, ActionStep, HazardChange, HazardInput, HazardView, IncidentInput,
+    self, ActionInput, ActionStep, Dashboard, HazardChange, HazardInput, HazardView, IncidentInput,
     IncidentStep, IncidentView, SafetyCounts,
 };
 use grassroots_core::UnitId;
@@ -41,6 +41,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(inspections, start_inspection))
         .routes(routes!(inspection))
         .routes(routes!(answer_inspection))
+        .routes(routes!(dashboard))
 }
 
 /// `GET /safety/settings`: the risk matrix and the deadlines.
@@ -327,4 +328,17 @@ pub(super) async fn answer_inspection(
     Body(b): Body<AnswersInput>,
 ) -> WebResult<Json<InspectionView>> {
     Ok(Json(checklists::answer(&s.app, &c.actor, id, &b).await?))
+}
+
+/// `GET /units/{id}/safety/dashboard`: the subtree's counts and, per unit
+/// directly below, its high risks, late actions, open incidents and this
+/// month's inspections.
+#[utoipa::path(get, path = "/units/{id}/safety/dashboard", tag = "safety", params(("id" = i64, Path)), responses(
+    (status = 200, body = Dashboard), (status = 404, body = ErrorBody)))]
+pub(super) async fn dashboard(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<UnitId>,
+) -> WebResult<Json<Dashboard>> {
+    Ok(Json(safety::dashboard(&s.app, &c.actor, id).await?))
 }

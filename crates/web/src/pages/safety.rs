@@ -40,6 +40,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/actions/{id}/step", post(action_step))
         .route("/admin/safety", get(settings_page).post(save_settings))
         .route("/units/{id}/inspections", post(start_inspection))
+        .route("/units/{id}/safety", get(dashboard))
         .route("/inspections/{id}", get(inspection).post(answer_inspection))
 }
 
@@ -602,4 +603,61 @@ pub async fn answer_inspection(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// One bar of a chart drawn on the server.
+struct Bar {
+    /// Its label.
+    label: String,
+    /// Its value.
+    value: i64,
+    /// Its length in the chart's units (0–200).
+    length: i64,
+    /// Its colour class.
+    class: String,
+}
+
+/// Bars for `(key, value)` pairs, their labels from `prefix` + key.
+fn bars(p: &Page, prefix: &str, values: &[(String, i64)]) -> Vec<Bar> {
+    let max = values.iter().map(|v| v.1).max().unwrap_or(0).max(1);
+    values
+        .iter()
+        .map(|(key, value)| Bar {
+            label: p.tr.t(&format!("{prefix}{key}")),
+            value: *value,
+            length: value * 200 / max,
+            class: key.clone(),
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "safety/dashboard.html")]
+struct DashboardPage {
+    l: Layout,
+    unit_id: UnitId,
+    d: grassroots_app::safety::Dashboard,
+    bands: Vec<Bar>,
+    severities: Vec<Bar>,
+}
+
+/// `GET /units/{id}/safety`: the subtree's safety at a glance, with charts
+/// drawn on the server and the units below, highest risk first.
+pub async fn dashboard(p: Page, Path(unit): Path<UnitId>) -> WebResult<Response> {
+    let d = safety::dashboard(&p.state.app, &p.auth.actor, unit).await?;
+    let (head, _) = grassroots_app::units::heading(&p.state.app, &p.auth.actor, unit).await?;
+    let crumbs = vec![(head.unit.name.clone(), Some(format!("/units/{unit}")))];
+    let l = p.layout(p.tr.t("safety-dashboard"), crumbs);
+    let bands = bars(&p, "safety-band-", &d.counts.hazards_by_band);
+    let severities = bars(&p, "safety-severity-", &d.counts.by_severity);
+    Ok(render(
+        StatusCode::OK,
+        &DashboardPage {
+            l,
+            unit_id: unit,
+            d,
+            bands,
+            severities,
+        },
+    ))
 }
