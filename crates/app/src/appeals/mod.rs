@@ -20,7 +20,7 @@ use chrono::{Days, NaiveDate};
 use grassroots_core::voice::{self, Stage};
 use grassroots_core::{FieldError, Read, UnitId};
 use grassroots_store::appeals::{
-    self, Appeal, Entry, Holder, NewAppeal, PathUnit, Published, Route, Settings,
+    self, Appeal, AppealSummary, Entry, Holder, NewAppeal, PathUnit, Published, Route, Settings,
 };
 use grassroots_store::audit;
 use grassroots_store::duties::{Duty, Handler};
@@ -372,10 +372,9 @@ async fn check(app: &App, origin: UnitId, input: &Intake) -> AppResult<Checked> 
         concerns_unit_id = Some(u);
     }
     if let Some(pos) = input.concerns_position_id {
-        let holder = appeals::holders_on(&mut c, &path.iter().map(|u| u.id).collect::<Vec<_>>())
+        let holder = appeals::holder_of(&mut c, pos)
             .await?
-            .into_iter()
-            .find(|h| h.position_id == pos)
+            .filter(|h| on_path(h.unit_id))
             .ok_or_else(|| {
                 FieldError::new(
                     "concerns_position_id",
@@ -408,7 +407,9 @@ async fn check(app: &App, origin: UnitId, input: &Intake) -> AppResult<Checked> 
         Some(c_unit) => appeals::parent_of(&mut c, c_unit).await?,
     };
     let route = match start {
-        Some(start) => appeals::route(&mut c, start, concerns_unit_id, concerns_person_id).await?,
+        Some(start) => {
+            appeals::route(&mut c, start, concerns_unit_id, concerns_person_id, None).await?
+        }
         None => None,
     }
     .ok_or_else(|| {
@@ -624,7 +625,7 @@ pub async fn follow_message(app: &App, receipt: &str, message: &str) -> AppResul
 }
 
 /// The signed-in person's named appeals and suggestions.
-pub async fn mine(app: &App, actor: &Actor) -> AppResult<Vec<Appeal>> {
+pub async fn mine(app: &App, actor: &Actor) -> AppResult<Vec<AppealSummary>> {
     match crate::duties::reader(app, actor).await?.1 {
         Some(p) => Ok(appeals::of_author(&mut app.db.conn().await?, p).await?),
         None => Ok(Vec::new()),
@@ -656,10 +657,25 @@ pub async fn message_mine(
     author_message(app, a, message).await
 }
 
-/// The appeals the signed-in account handles, open first.
-pub async fn inbox(app: &App, actor: &Actor, include_closed: bool) -> AppResult<Vec<Appeal>> {
+/// The appeals the signed-in account handles, open first. Their subjects
+/// are read, so the listing is written to the audit log with the ids it
+/// showed.
+pub async fn inbox(
+    app: &App,
+    actor: &Actor,
+    include_closed: bool,
+) -> AppResult<Vec<AppealSummary>> {
     let (account, _) = crate::duties::reader(app, actor).await?;
-    Ok(appeals::inbox(&mut app.db.conn().await?, account, include_closed, 500).await?)
+    let list = appeals::inbox(&mut app.db.conn().await?, account, include_closed, 500).await?;
+    if !list.is_empty() {
+        let now = app.clock.now();
+        let mut tx = app.db.begin().await?;
+        let mut e = actor.entry("appeal.list", "appeal", "inbox", None);
+        e.after = Some(json!({ "ids": list.iter().map(|a| a.id).collect::<Vec<_>>() }));
+        audit::append(&mut tx, now, &e).await?;
+        tx.commit().await?;
+    }
+    Ok(list)
 }
 
 async fn name_of(c: &mut grassroots_store::Conn, unit: UnitId) -> AppResult<String> {
@@ -731,6 +747,12 @@ fn not_closed(a: &Appeal) -> AppResult<()> {
     }
 }
 
+/// Whether the deadline `day` is missed on `today` (a stored day that
+/// does not parse counts as not missed).
+fn missed_on(day: &str, today: NaiveDate) -> bool {
+    grassroots_core::calendar::parse_day(day).is_ok_and(|d| voice::missed(d, today))
+}
+
 fn days_between(from: &str, to: NaiveDate) -> Option<i64> {
     grassroots_core::calendar::parse_day(from)
         .ok()
@@ -748,8 +770,10 @@ pub async fn act(app: &App, actor: &Actor, id: i64, action: &Action) -> AppResul
     let now = app.clock.now();
     let s = settings_now(app).await?;
     let mut tx = app.db.begin().await?;
+    // Lock first, then ask again whether the account handles it: a
+    // forward or an expiry committed since the check above wins.
+    appeals::lock(&mut tx, id).await?;
     let before = appeals::get_handled(&mut tx, account, id).await?;
-    let before = appeals::lock(&mut tx, before.id).await?;
     let mut a = before.clone();
     let windows = s.windows();
     let mut entry: Option<(&str, String)> = None;
@@ -764,6 +788,7 @@ pub async fn act(app: &App, actor: &Actor, id: i64, action: &Action) -> AppResul
                 )
                 .into());
             }
+            a.acknowledge_missed |= missed_on(&a.acknowledge_by, today);
             a.status = "acknowledged".into();
             a.acknowledged_on.get_or_insert_with(|| ymd(today));
             let mut dl = windows.deadlines(today, Some(today));
@@ -782,6 +807,10 @@ pub async fn act(app: &App, actor: &Actor, id: i64, action: &Action) -> AppResul
         {
             not_closed(&a)?;
             let t = required(t, "text")?;
+            if a.acknowledged_on.is_none() {
+                a.acknowledge_missed |= missed_on(&a.acknowledge_by, today);
+            }
+            a.feedback_missed |= missed_on(&a.feedback_by, today);
             a.acknowledged_on.get_or_insert_with(|| ymd(today));
             a.answered_on = Some(ymd(today));
             a.answer_days = days_between(&a.received_on, today);
@@ -869,7 +898,14 @@ async fn move_up(
     let from = a.handling_unit_id;
     let route = match appeals::parent_of(tx, from).await? {
         Some(parent) => {
-            appeals::route(tx, parent, a.concerns_unit_id, a.concerns_person_id).await?
+            appeals::route(
+                tx,
+                parent,
+                a.concerns_unit_id,
+                a.concerns_person_id,
+                Some(a.id),
+            )
+            .await?
         }
         None => None,
     };
@@ -894,8 +930,12 @@ async fn move_up(
     appeals::recuse_at(tx, a.id, &route).await?;
     a.forwards = step;
     a.handling_unit_id = route.unit_id;
-    a.status = "forwarded".into();
-    appeals::set_deadlines(a, s.windows().deadlines(today, None));
+    if !matches!(appeals::stage(a), Stage::Done) {
+        // Answered appeals only change hands; others start both windows
+        // again at the unit they reach.
+        a.status = "forwarded".into();
+        appeals::set_deadlines(a, s.windows().deadlines(today, None));
+    }
     appeals::add_entry(tx, a.id, today, "forwarded", None, "").await?;
     Ok(Moved::To(route.unit_id))
 }

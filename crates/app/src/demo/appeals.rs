@@ -186,6 +186,7 @@ async fn route_from(
         start,
         concerns_unit,
         concerns_person,
+        None,
     )
     .await?
     .ok_or_else(|| AppError::Internal("the demo's appeals have no handler".into()))

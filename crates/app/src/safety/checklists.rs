@@ -271,6 +271,15 @@ pub async fn answer(
     }
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
+    // What was checked above must still hold under the lock: a draft, with
+    // the answers (and actions) read then.
+    safety_store::lock_row(&mut tx, safety_store::Locked::Inspection, id).await?;
+    if store::inspection(&mut tx, &edit, id).await?.status != "draft" {
+        return Err(FieldError::new("answers", "closed", "the inspection is completed").into());
+    }
+    if store::answers(&mut tx, id).await? != saved {
+        return Err(AppError::Conflict { field: "answers" });
+    }
     for (index, title, due) in &to_open {
         let action = safety_store::add_action(
             &mut tx,

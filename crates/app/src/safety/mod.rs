@@ -393,6 +393,10 @@ pub async fn change_hazard(
     }
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
+    safety::lock_row(&mut tx, safety::Locked::Hazard, id).await?;
+    if safety::hazard(&mut tx, &edit, id).await? != before {
+        return Err(AppError::Conflict { field: "change" });
+    }
     safety::update_hazard(&mut tx, &before, &after).await?;
     let mut e = actor.entry("hazard.change", "hazard", id, Some(before.unit_id));
     e.after = Some(json!({ "status": after.status, "residual_band": after.residual_band }));
@@ -407,7 +411,12 @@ pub async fn change_hazard(
                 title,
                 hazard_id: Some(id),
                 incident_id: None,
-                owner_person_id: None,
+                owner_person_id: match change {
+                    HazardChange::Rerate {
+                        action: Some(spec), ..
+                    } => spec.owner_person_id,
+                    _ => None,
+                },
                 due_on: due,
             },
             &actor.label,
@@ -611,6 +620,10 @@ pub async fn incident_step(
     }
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
+    safety::lock_row(&mut tx, safety::Locked::Incident, id).await?;
+    if safety::incident(&mut tx, &edit, id).await? != before {
+        return Err(AppError::Conflict { field: "step" });
+    }
     safety::update_incident(&mut tx, &before, &after).await?;
     let mut e = actor.entry("incident.step", "incident", id, Some(before.unit_id));
     e.after = Some(json!({ "status": after.status }));
@@ -834,6 +847,9 @@ pub async fn action_step(
                 }
                 a.status = "open".into();
                 a.reopened += 1;
+                // Not late any more: it leaves the unit it was escalated
+                // to (its step count stays, so later steps keep their keys).
+                a.escalated_unit_id = None;
                 a.due_on = ymd(due);
                 a.next_deadline = Some(ymd(due));
                 a.overdue = false;

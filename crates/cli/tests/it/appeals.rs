@@ -351,6 +351,8 @@ async fn an_appeal_about_a_primary_secretary_goes_past_the_committee() {
         recused.contains(&"han_mi name:in_concerned_unit".to_string()),
         "{recused:?}"
     );
+    // Listing the inbox shows subjects: it is logged with the ids shown.
+    assert!(!t.audit_rows(Some("appeal.list")).await.is_empty());
     let reads = t.audit_rows(Some("appeal.read")).await;
     assert_eq!(reads.len(), 1);
     let read = serde_json::to_string(&reads[0]).unwrap();
@@ -851,4 +853,37 @@ async fn a_commission_takes_the_appeals_that_concern_someone() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.json()["field"], "concerns_unit_id");
+}
+
+#[tokio::test]
+async fn an_acknowledgement_after_its_day_is_late_even_before_the_job_runs() {
+    let o = org().await;
+    let t = &o.t;
+    anonymous(
+        t,
+        json!({"unit_id": o.cell_a, "kind": "appeal", "subject": "Rota", "body": "Same families."}),
+    )
+    .await;
+    t.app.clock.advance(Duration::days(8));
+    let mut sec_a = t.login("sec_a").await;
+    let id = only_in_inbox(&mut sec_a).await;
+    act(&mut sec_a, id, json!({"action": "acknowledge"})).await;
+    let mut root = t.login("root").await;
+    let c = root
+        .json(
+            Method::GET,
+            &format!("/api/v1/units/{}/appeals", o.cell_a),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(
+        (
+            c["acknowledged"].as_i64(),
+            c["acknowledged_in_time"].as_i64()
+        ),
+        (Some(1), Some(0)),
+        "{c}"
+    );
+    t.assert_consistent().await;
 }

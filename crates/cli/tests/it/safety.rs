@@ -393,6 +393,37 @@ async fn late_actions_escalate_once_per_step_with_two_servers() {
         .json();
     assert_eq!(listed[0]["escalations"], 2, "{listed}");
     assert_eq!(t.audit_rows(Some("action.escalate")).await.len(), 2);
+    // Done, then found not to work: open again, not late, and no longer
+    // on the province's list.
+    let mut officer = t.login("officer").await;
+    let steps = format!("/api/v1/actions/{id}/steps");
+    post(
+        &mut officer,
+        &steps,
+        json!({"step": "done", "note": "New rope fitted"}),
+    )
+    .await;
+    let mut sec = t.login("mine_sec").await;
+    let later = (t.app.clock.today() + Duration::days(5)).to_string();
+    let a = post(
+        &mut sec,
+        &steps,
+        json!({"step": "verify", "effective": false, "note": "Wrong gauge", "due_on": later}),
+    )
+    .await;
+    assert_eq!(
+        (a["overdue"].as_bool(), a["escalated_unit_id"].is_null()),
+        (Some(false), true)
+    );
+    let listed = prov
+        .json(
+            Method::GET,
+            &format!("/api/v1/units/{}/actions", m.province),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(listed, json!([]), "not escalated any more");
     t.assert_consistent().await;
 }
 

@@ -234,37 +234,61 @@ pub async fn unit_size(c: &mut impl DbConn, unit_id: UnitId) -> StoreResult<i64>
 }
 
 /// The route from `start` upward: the first unit with a holder of the
-/// appeals duty who is not recused for what the appeal concerns. None when
-/// no unit up to the top has one.
+/// appeals duty who is not recused for what the appeal concerns (nor,
+/// for an appeal already filed, kept from it). Units inside the concerned
+/// unit are passed over. None when no unit up to the top has one.
 pub async fn route(
     c: &mut impl DbConn,
     start: UnitId,
     concerns_unit_id: Option<UnitId>,
     concerns_person_id: Option<i64>,
+    appeal_id: Option<i64>,
 ) -> StoreResult<Option<Route>> {
     let sql = format!(
-        "SELECT h.account_id, {} AS reason
+        "SELECT h.account_id,
+           CASE WHEN EXISTS (SELECT 1 FROM appeal_recusals x WHERE x.appeal_id = $4 AND x.account_id = h.account_id)
+                THEN 'kept' ELSE {} END AS reason
          FROM appeal_handlers h JOIN accounts acc ON acc.id = h.account_id
          WHERE h.unit_id = $1 AND NOT acc.disabled ORDER BY h.account_id",
         recusal_reason("$2", "$3")
     );
     for unit_id in crate::tree::ancestor_ids(c, start).await? {
+        if let Some(concerned) = concerns_unit_id
+            && crate::tree::is_within(c, concerned, unit_id).await?
+        {
+            continue;
+        }
         let rows: Vec<(i64, Option<String>)> =
             on_ex!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
                 .bind(unit_id)
                 .bind(concerns_person_id)
                 .bind(concerns_unit_id)
+                .bind(appeal_id)
                 .fetch_all(&mut *e)
                 .await)?;
         if rows.iter().any(|(_, r)| r.is_none()) {
             let recused = rows
                 .into_iter()
-                .filter_map(|(a, r)| r.map(|r| (a, r)))
+                .filter_map(|(a, r)| r.filter(|r| r != "kept").map(|r| (a, r)))
                 .collect();
             return Ok(Some(Route { unit_id, recused }));
         }
     }
     Ok(None)
+}
+
+/// The current holder of a position, when it is held now.
+pub async fn holder_of(c: &mut impl DbConn, position_id: i64) -> StoreResult<Option<Holder>> {
+    Ok(on_ex!(c, |e| sqlx::query_as(
+        "SELECT p.id AS position_id, p.unit_id, u.name AS unit_name, t.name AS position_name,
+           pe.full_name AS person_name, pe.id AS person_id
+         FROM positions p JOIN position_types t ON t.id = p.position_type_id
+         JOIN units u ON u.id = p.unit_id JOIN people pe ON pe.id = p.person_id
+         WHERE p.id = $1 AND p.ended_on IS NULL"
+    )
+    .bind(position_id)
+    .fetch_optional(&mut *e)
+    .await)?)
 }
 
 async fn fetch(c: &mut impl DbConn, id: i64, lock: Option<crate::Dialect>) -> StoreResult<Appeal> {
@@ -452,6 +476,33 @@ pub async fn get_authored(c: &mut impl DbConn, person_id: i64, id: i64) -> Store
     }
 }
 
+/// An appeal in a list: what to choose it by, without its text or the
+/// people it names.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct AppealSummary {
+    /// Id.
+    pub id: i64,
+    /// `appeal` or `suggestion`.
+    pub kind: String,
+    /// Subject.
+    pub subject: String,
+    /// Status.
+    pub status: String,
+    /// Day received.
+    pub received_on: String,
+    /// The deadline running, if any.
+    pub next_deadline: Option<String>,
+    /// Times forwarded upward.
+    pub forwards: i64,
+    /// Whether an acknowledgement deadline was missed.
+    pub acknowledge_missed: bool,
+    /// Whether a feedback deadline was missed.
+    pub feedback_missed: bool,
+}
+
+const SUMMARY: &str = "a.id, a.kind, a.subject, a.status, a.received_on, a.next_deadline,
+    a.forwards, a.acknowledge_missed, a.feedback_missed";
+
 /// The appeals the account handles, open ones first (closed ones too when
 /// asked), at most `limit`.
 pub async fn inbox(
@@ -459,9 +510,9 @@ pub async fn inbox(
     account_id: AccountId,
     include_closed: bool,
     limit: i64,
-) -> StoreResult<Vec<Appeal>> {
+) -> StoreResult<Vec<AppealSummary>> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM appeals a
+        "SELECT {SUMMARY} FROM appeals a
          WHERE a.handling_unit_id IN (SELECT unit_id FROM appeal_handlers WHERE account_id = $1)
            AND NOT a.expired {} AND {}
          ORDER BY CASE WHEN a.status = 'closed' THEN 1 ELSE 0 END, a.next_deadline, a.id DESC
@@ -483,9 +534,9 @@ pub async fn inbox(
 }
 
 /// The named appeals of a person, newest first.
-pub async fn of_author(c: &mut impl DbConn, person_id: i64) -> StoreResult<Vec<Appeal>> {
+pub async fn of_author(c: &mut impl DbConn, person_id: i64) -> StoreResult<Vec<AppealSummary>> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM appeals a WHERE a.author_person_id = $1 AND NOT a.expired
+        "SELECT {SUMMARY} FROM appeals a WHERE a.author_person_id = $1 AND NOT a.expired
          ORDER BY a.id DESC"
     );
     Ok(on_ex!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(

@@ -927,3 +927,33 @@ pub const UNIT_END: crate::lifecycle::UnitEndHook = crate::lifecycle::UnitEndHoo
         })
     },
 };
+
+/// A table whose rows a change locks before reading them again.
+#[derive(Debug, Clone, Copy)]
+pub enum Locked {
+    /// `hazards`.
+    Hazard,
+    /// `incidents`.
+    Incident,
+    /// `inspections`.
+    Inspection,
+}
+
+/// Locks a row for the rest of the transaction (on PostgreSQL; SQLite's
+/// write transaction already holds the only write lock), so that what the
+/// caller reads next is what it changes.
+pub async fn lock_row(tx: &mut Tx, table: Locked, id: i64) -> StoreResult<()> {
+    if tx.dialect() != crate::Dialect::Postgres {
+        return Ok(());
+    }
+    let sql = match table {
+        Locked::Hazard => "SELECT id FROM hazards WHERE id = $1 FOR UPDATE",
+        Locked::Incident => "SELECT id FROM incidents WHERE id = $1 FOR UPDATE",
+        Locked::Inspection => "SELECT id FROM inspections WHERE id = $1 FOR UPDATE",
+    };
+    on_ex!(tx, |e| sqlx::query_scalar::<_, i64>(sql)
+        .bind(id)
+        .fetch_optional(&mut *e)
+        .await)?;
+    Ok(())
+}

@@ -13,7 +13,7 @@ use grassroots_app::appeals::{
     self, Action, AppealCounts, AuthorView, Filed, HandlerView, Intake, IntakeForm, Receipt,
 };
 use grassroots_core::UnitId;
-use grassroots_store::appeals::{Appeal, Published, Settings};
+use grassroots_store::appeals::{Appeal, AppealSummary, Published, Settings};
 use grassroots_store::duties::Handler;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -139,12 +139,12 @@ pub(super) struct ListQuery {
 
 /// `GET /appeals`: the caller's named appeals, or those they handle.
 #[utoipa::path(get, path = "/appeals", tag = "appeals", params(ListQuery), responses(
-    (status = 200, body = Vec<Appeal>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    (status = 200, body = Vec<AppealSummary>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(super) async fn list(
     State(s): State<AppState>,
     Caller(c): Caller,
     Query(q): Query<ListQuery>,
-) -> WebResult<Json<Vec<Appeal>>> {
+) -> WebResult<Json<Vec<AppealSummary>>> {
     Ok(Json(match q.of.as_deref() {
         None | Some("mine") => appeals::mine(&s.app, &c.actor).await?,
         Some("handled") => appeals::inbox(&s.app, &c.actor, q.closed.unwrap_or(false)).await?,

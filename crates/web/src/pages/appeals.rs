@@ -17,7 +17,7 @@ use grassroots_app::appeals::{
     self, Action, AppealCounts, AuthorView, HandlerView, Intake, IntakeForm, Receipt,
 };
 use grassroots_core::UnitId;
-use grassroots_store::appeals::{Appeal, Published, Settings};
+use grassroots_store::appeals::{AppealSummary, Published, Settings};
 use grassroots_store::duties::Handler;
 use serde::Deserialize;
 
@@ -234,8 +234,8 @@ pub async fn follow_message(p: PublicPage, body: axum::body::Bytes) -> WebResult
 #[template(path = "appeals/index.html")]
 struct IndexPage {
     l: Layout,
-    mine: Vec<Appeal>,
-    inbox: Vec<Appeal>,
+    mine: Vec<AppealSummary>,
+    inbox: Vec<AppealSummary>,
     published: Vec<Published>,
     dates: Dates,
 }
