@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use grassroots_core::UnitId;
 
 use crate::aggregates::CounterFamily;
-use crate::{StoreResult, Tx};
+use crate::{StoreResult, Tx, on_ex};
 
 /// What a hook returns.
 pub type HookFuture<'a> = Pin<Box<dyn Future<Output = StoreResult<()>> + Send + 'a>>;
@@ -43,4 +43,23 @@ impl Features {
             .iter()
             .any(|f| f.follows_rows && f.has(metric))
     }
+}
+
+/// Moves a feature's rows from a unit that ends to its successor: each
+/// statement takes the ending unit as `$1` and the successor as `$2`.
+pub async fn move_rows(
+    tx: &mut Tx,
+    ending: UnitId,
+    successor: UnitId,
+    statements: &[&'static str],
+) -> StoreResult<()> {
+    for sql in statements {
+        on_ex!(tx, |e| sqlx::query(*sql)
+            .bind(ending)
+            .bind(successor)
+            .execute(&mut *e)
+            .await
+            .map(|r| r.rows_affected()))?;
+    }
+    Ok(())
 }

@@ -133,6 +133,31 @@ pub async fn ancestor_ids(c: &mut impl DbConn, id: UnitId) -> StoreResult<Vec<Un
     Ok(ids)
 }
 
+/// Not found unless `unit` lies in `scope` (a record of a unit outside the
+/// reader's scope is indistinguishable from one that does not exist).
+pub async fn require_in<C: Capability>(
+    c: &mut impl DbConn,
+    scope: &Scope<C>,
+    unit: UnitId,
+) -> StoreResult<()> {
+    if in_scope(c, scope, unit).await? {
+        Ok(())
+    } else {
+        Err(StoreError::NotFound)
+    }
+}
+
+/// The parent of a unit, if any (none for the top or an unknown unit).
+pub async fn parent_of(c: &mut impl DbConn, id: UnitId) -> StoreResult<Option<UnitId>> {
+    Ok(on_ex!(c, |e| sqlx::query_scalar(
+        "SELECT parent_id FROM units WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_optional(&mut *e)
+    .await)?
+    .flatten())
+}
+
 /// Whether `unit` lies in the subtree of `root` (or is `root`).
 pub async fn is_within(c: &mut impl DbConn, root: UnitId, unit: UnitId) -> StoreResult<bool> {
     let n: i64 = on_ex!(c, |e| sqlx::query_scalar(

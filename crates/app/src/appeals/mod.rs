@@ -404,7 +404,7 @@ async fn check(app: &App, origin: UnitId, input: &Intake) -> AppResult<Checked> 
     let start = match concerns_unit_id {
         None => Some(origin),
         Some(_) if s.commission_unit_id.is_some() => s.commission_unit_id,
-        Some(c_unit) => appeals::parent_of(&mut c, c_unit).await?,
+        Some(c_unit) => grassroots_store::tree::parent_of(&mut c, c_unit).await?,
     };
     let route = match start {
         Some(start) => {
@@ -488,13 +488,14 @@ fn new_receipt() -> String {
 /// The Argon2id hash of a receipt's digits under the system's salt (the
 /// same digits always give the same hash, which finds the appeal).
 pub(crate) async fn receipt_hash(app: &App, digits: String) -> AppResult<String> {
-    let fresh = SaltString::generate(&mut OsRng).as_str().to_string();
-    let salt = {
+    // Read on every receipt; written once, by the first submission.
+    let mut salt = appeals::receipt_salt(&mut app.db.conn().await?).await?;
+    if salt.is_empty() {
+        let fresh = SaltString::generate(&mut OsRng).as_str().to_string();
         let mut tx = app.db.begin().await?;
-        let salt = appeals::receipt_salt(&mut tx, &fresh).await?;
+        salt = appeals::make_receipt_salt(&mut tx, &fresh).await?;
         tx.commit().await?;
-        salt
-    };
+    }
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::from_b64(&salt)
             .map_err(|e| AppError::Internal(format!("receipt salt: {e}")))?;
@@ -896,7 +897,7 @@ async fn move_up(
     missed: Option<&str>,
 ) -> AppResult<Moved> {
     let from = a.handling_unit_id;
-    let route = match appeals::parent_of(tx, from).await? {
+    let route = match grassroots_store::tree::parent_of(tx, from).await? {
         Some(parent) => {
             appeals::route(
                 tx,

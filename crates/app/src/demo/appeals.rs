@@ -69,7 +69,7 @@ pub(crate) async fn build(app: &App, actor: &Actor, at: &Places) -> AppResult<us
         let digits = grassroots_core::voice::normalize_receipt(DEMO_RECEIPT)
             .ok_or_else(|| AppError::Internal("demo receipt".into()))?;
         let hash = crate::appeals::receipt_hash(app, digits).await?;
-        let above = store::parent_of(&mut app.db.conn().await?, sec.unit_id)
+        let above = grassroots_store::tree::parent_of(&mut app.db.conn().await?, sec.unit_id)
             .await?
             .unwrap_or(sec.unit_id);
         let new = NewAppeal {

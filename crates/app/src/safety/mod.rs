@@ -903,7 +903,7 @@ pub async fn deadlines_due(app: &App) -> AppResult<u64> {
         let mut a = before.clone();
         a.overdue = true;
         let from = a.escalated_unit_id.unwrap_or(a.unit_id);
-        let to = match safety::parent_of(&mut tx, from).await? {
+        let to = match grassroots_store::tree::parent_of(&mut tx, from).await? {
             Some(parent) => {
                 let step = a.escalations + 1;
                 if !safety::record_escalation(&mut tx, &a, step, &missed, parent, today).await? {

@@ -201,9 +201,18 @@ pub async fn set_settings(tx: &mut Tx, s: &Settings) -> StoreResult<()> {
     Ok(())
 }
 
-/// The system's receipt salt, made from `fresh` on first use (a second
-/// server racing to make it keeps the first one's).
-pub async fn receipt_salt(tx: &mut Tx, fresh: &str) -> StoreResult<String> {
+/// The system's receipt salt ('' until first made).
+pub async fn receipt_salt(c: &mut impl DbConn) -> StoreResult<String> {
+    Ok(on_ex!(c, |e| sqlx::query_scalar(
+        "SELECT receipt_salt FROM appeal_settings WHERE id = 1"
+    )
+    .fetch_one(&mut *e)
+    .await)?)
+}
+
+/// Makes the receipt salt from `fresh` unless one exists (a second server
+/// racing to make it keeps the first one's); returns the salt in force.
+pub async fn make_receipt_salt(tx: &mut Tx, fresh: &str) -> StoreResult<String> {
     on_ex!(tx, |e| sqlx::query(
         "UPDATE appeal_settings SET receipt_salt = $1 WHERE id = 1 AND receipt_salt = ''"
     )
@@ -211,11 +220,7 @@ pub async fn receipt_salt(tx: &mut Tx, fresh: &str) -> StoreResult<String> {
     .execute(&mut *e)
     .await
     .map(|r| r.rows_affected()))?;
-    Ok(on_ex!(tx, |e| sqlx::query_scalar(
-        "SELECT receipt_salt FROM appeal_settings WHERE id = 1"
-    )
-    .fetch_one(&mut *e)
-    .await)?)
+    receipt_salt(tx).await
 }
 
 /// The people of a unit's subtree (those on the rolls), for the warning
@@ -715,17 +720,6 @@ pub async fn holders_left(c: &mut impl DbConn, id: i64, unit_id: UnitId) -> Stor
     .await)?)
 }
 
-/// The parent of a unit, if any.
-pub async fn parent_of(c: &mut impl DbConn, unit_id: UnitId) -> StoreResult<Option<UnitId>> {
-    Ok(on_ex!(c, |e| sqlx::query_scalar(
-        "SELECT parent_id FROM units WHERE id = $1"
-    )
-    .bind(unit_id)
-    .fetch_optional(&mut *e)
-    .await)?
-    .flatten())
-}
-
 /// Closed appeals whose contents expire before `today`, at most `limit`.
 pub async fn due_for_expiry(
     c: &mut impl DbConn,
@@ -867,22 +861,21 @@ pub const UNIT_END: crate::lifecycle::UnitEndHook = crate::lifecycle::UnitEndHoo
     feature: "appeals",
     run: |tx, ending, successor, _now: DateTime<Utc>| {
         Box::pin(async move {
-            for sql in [
-                "UPDATE appeals SET origin_unit_id = $2 WHERE origin_unit_id = $1",
-                "UPDATE appeals SET concerns_unit_id = $2 WHERE concerns_unit_id = $1",
-                "UPDATE appeals SET routed_unit_id = $2 WHERE routed_unit_id = $1",
-                "UPDATE appeals SET handling_unit_id = $2 WHERE handling_unit_id = $1",
-                "UPDATE appeal_forwards SET from_unit_id = $2 WHERE from_unit_id = $1",
-                "UPDATE appeal_forwards SET to_unit_id = $2 WHERE to_unit_id = $1",
-                "UPDATE appeal_settings SET commission_unit_id = $2 WHERE commission_unit_id = $1",
-            ] {
-                on_ex!(tx, |e| sqlx::query(sql)
-                    .bind(ending)
-                    .bind(successor)
-                    .execute(&mut *e)
-                    .await
-                    .map(|r| r.rows_affected()))?;
-            }
+            crate::lifecycle::move_rows(
+                tx,
+                ending,
+                successor,
+                &[
+                    "UPDATE appeals SET origin_unit_id = $2 WHERE origin_unit_id = $1",
+                    "UPDATE appeals SET concerns_unit_id = $2 WHERE concerns_unit_id = $1",
+                    "UPDATE appeals SET routed_unit_id = $2 WHERE routed_unit_id = $1",
+                    "UPDATE appeals SET handling_unit_id = $2 WHERE handling_unit_id = $1",
+                    "UPDATE appeal_forwards SET from_unit_id = $2 WHERE from_unit_id = $1",
+                    "UPDATE appeal_forwards SET to_unit_id = $2 WHERE to_unit_id = $1",
+                    "UPDATE appeal_settings SET commission_unit_id = $2 WHERE commission_unit_id = $1",
+                ],
+            )
+            .await?;
             crate::duties::end_at(tx, crate::duties::Duty::Appeals, ending).await
         })
     },

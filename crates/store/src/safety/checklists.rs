@@ -287,9 +287,7 @@ pub async fn start(
     by: &str,
     today: NaiveDate,
 ) -> StoreResult<Inspection> {
-    if !crate::tree::in_scope(tx, scope, unit_id).await? {
-        return Err(StoreError::NotFound);
-    }
+    crate::tree::require_in(tx, scope, unit_id).await?;
     on_ex!(tx, |e| sqlx::query(
         "UPDATE checklist_versions SET used = TRUE WHERE id = $1"
     )
@@ -329,11 +327,8 @@ pub async fn inspection<C: grassroots_core::Capability>(
     id: i64,
 ) -> StoreResult<Inspection> {
     let i = fetch(c, id).await?;
-    if crate::tree::in_scope(c, scope, i.unit_id).await? {
-        Ok(i)
-    } else {
-        Err(StoreError::NotFound)
-    }
+    crate::tree::require_in(c, scope, i.unit_id).await?;
+    Ok(i)
 }
 
 /// An inspection's answers.
@@ -421,9 +416,7 @@ pub async fn of_unit(
     scope: &Scope<Read>,
     unit_id: UnitId,
 ) -> StoreResult<Vec<Inspection>> {
-    if !crate::tree::in_scope(c, scope, unit_id).await? {
-        return Err(StoreError::NotFound);
-    }
+    crate::tree::require_in(c, scope, unit_id).await?;
     let sql = format!(
         "SELECT {INSPECTION} FROM inspections i WHERE i.unit_id = $1
          ORDER BY i.started_on DESC, i.id DESC LIMIT 100"

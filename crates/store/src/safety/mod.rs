@@ -271,9 +271,7 @@ pub async fn add_hazard(
     by: &str,
     today: NaiveDate,
 ) -> StoreResult<Hazard> {
-    if !crate::tree::in_scope(tx, scope, h.unit_id).await? {
-        return Err(StoreError::NotFound);
-    }
+    crate::tree::require_in(tx, scope, h.unit_id).await?;
     aggregates::serialize_counters(tx).await?;
     let id: i64 = on_ex!(tx, |e| sqlx::query_scalar(
         "INSERT INTO hazards (unit_id, title, description, location, inherent_likelihood,
@@ -331,11 +329,8 @@ pub async fn hazard<C: grassroots_core::Capability>(
     id: i64,
 ) -> StoreResult<Hazard> {
     let h = fetch_hazard(c, id).await?;
-    if crate::tree::in_scope(c, scope, h.unit_id).await? {
-        Ok(h)
-    } else {
-        Err(StoreError::NotFound)
-    }
+    crate::tree::require_in(c, scope, h.unit_id).await?;
+    Ok(h)
 }
 
 /// A hazard's controls, most effective level first.
@@ -385,9 +380,7 @@ pub async fn hazards_of(
     unit_id: UnitId,
     include_closed: bool,
 ) -> StoreResult<Vec<Hazard>> {
-    if !crate::tree::in_scope(c, scope, unit_id).await? {
-        return Err(StoreError::NotFound);
-    }
+    crate::tree::require_in(c, scope, unit_id).await?;
     let sql = format!(
         "SELECT {HAZARD} FROM hazards h WHERE h.unit_id = $1 {}
          ORDER BY h.status DESC, CASE h.residual_band WHEN 'critical' THEN 1 WHEN 'high' THEN 2
@@ -432,9 +425,7 @@ pub async fn report(
     by: &str,
     today: NaiveDate,
 ) -> StoreResult<Incident> {
-    if !crate::tree::in_scope(tx, scope, n.unit_id).await? {
-        return Err(StoreError::NotFound);
-    }
+    crate::tree::require_in(tx, scope, n.unit_id).await?;
     aggregates::serialize_counters(tx).await?;
     let id: i64 = on_ex!(tx, |e| sqlx::query_scalar(
         "INSERT INTO incidents (unit_id, kind, severity, occurred_on, title, description,
@@ -475,11 +466,8 @@ pub async fn incident<C: grassroots_core::Capability>(
     id: i64,
 ) -> StoreResult<Incident> {
     let i = fetch_incident(c, id).await?;
-    if crate::tree::in_scope(c, scope, i.unit_id).await? {
-        Ok(i)
-    } else {
-        Err(StoreError::NotFound)
-    }
+    crate::tree::require_in(c, scope, i.unit_id).await?;
+    Ok(i)
 }
 
 /// Writes an incident's investigation or closing, moving its counters.
@@ -514,9 +502,7 @@ pub async fn incidents_of(
     scope: &Scope<Read>,
     unit_id: UnitId,
 ) -> StoreResult<Vec<Incident>> {
-    if !crate::tree::in_scope(c, scope, unit_id).await? {
-        return Err(StoreError::NotFound);
-    }
+    crate::tree::require_in(c, scope, unit_id).await?;
     let sql = format!(
         "SELECT {INCIDENT} FROM incidents i WHERE i.unit_id = $1
          ORDER BY i.occurred_on DESC, i.id DESC LIMIT 200"
@@ -556,9 +542,7 @@ pub async fn add_action(
     by: &str,
     today: NaiveDate,
 ) -> StoreResult<Action> {
-    if !crate::tree::in_scope(tx, scope, n.unit_id).await? {
-        return Err(StoreError::NotFound);
-    }
+    crate::tree::require_in(tx, scope, n.unit_id).await?;
     aggregates::serialize_counters(tx).await?;
     let id: i64 = on_ex!(tx, |e| sqlx::query_scalar(
         "INSERT INTO corrective_actions (unit_id, kind, title, hazard_id, incident_id,
@@ -609,22 +593,16 @@ pub async fn action<C: grassroots_core::Capability>(
     id: i64,
 ) -> StoreResult<Action> {
     let a = fetch_action(c, id, None).await?;
-    if crate::tree::in_scope(c, scope, a.unit_id).await? {
-        Ok(a)
-    } else {
-        Err(StoreError::NotFound)
-    }
+    crate::tree::require_in(c, scope, a.unit_id).await?;
+    Ok(a)
 }
 
 /// An action locked for a change, when `scope` edits its unit.
 pub async fn lock_action(tx: &mut Tx, scope: &Scope<Edit>, id: i64) -> StoreResult<Action> {
     let dialect = tx.dialect();
     let a = fetch_action(tx, id, Some(dialect)).await?;
-    if crate::tree::in_scope(tx, scope, a.unit_id).await? {
-        Ok(a)
-    } else {
-        Err(StoreError::NotFound)
-    }
+    crate::tree::require_in(tx, scope, a.unit_id).await?;
+    Ok(a)
 }
 
 /// Whether `scope` manages an action's unit (to verify it).
@@ -674,9 +652,7 @@ pub async fn actions_of(
     unit_id: UnitId,
     include_closed: bool,
 ) -> StoreResult<Vec<Action>> {
-    if !crate::tree::in_scope(c, scope, unit_id).await? {
-        return Err(StoreError::NotFound);
-    }
+    crate::tree::require_in(c, scope, unit_id).await?;
     let sql = format!(
         "SELECT {ACTION} FROM corrective_actions a
          WHERE (a.unit_id = $1 {}) OR (a.escalated_unit_id = $1 AND a.status = 'open' AND {})
@@ -804,17 +780,6 @@ pub async fn lock_incident(tx: &mut Tx, id: i64) -> StoreResult<Incident> {
     .ok_or(StoreError::NotFound)
 }
 
-/// The parent of a unit, if any.
-pub async fn parent_of(c: &mut impl DbConn, unit_id: UnitId) -> StoreResult<Option<UnitId>> {
-    Ok(on_ex!(c, |e| sqlx::query_scalar(
-        "SELECT parent_id FROM units WHERE id = $1"
-    )
-    .bind(unit_id)
-    .fetch_optional(&mut *e)
-    .await)?
-    .flatten())
-}
-
 /// Counts of a unit (own) and its subtree, from the counters.
 pub async fn counts(
     c: &mut impl DbConn,
@@ -907,22 +872,21 @@ pub const UNIT_END: crate::lifecycle::UnitEndHook = crate::lifecycle::UnitEndHoo
     feature: "safety",
     run: |tx, ending, successor, _now| {
         Box::pin(async move {
-            for sql in [
-                "UPDATE hazards SET unit_id = $2 WHERE unit_id = $1",
-                "UPDATE incidents SET unit_id = $2 WHERE unit_id = $1",
-                "UPDATE inspections SET unit_id = $2 WHERE unit_id = $1",
-                "UPDATE corrective_actions SET unit_id = $2 WHERE unit_id = $1",
-                "UPDATE corrective_actions SET escalated_unit_id = $2 WHERE escalated_unit_id = $1",
-                "UPDATE corrective_action_escalations SET from_unit_id = $2 WHERE from_unit_id = $1",
-                "UPDATE corrective_action_escalations SET to_unit_id = $2 WHERE to_unit_id = $1",
-            ] {
-                on_ex!(tx, |e| sqlx::query(sql)
-                    .bind(ending)
-                    .bind(successor)
-                    .execute(&mut *e)
-                    .await
-                    .map(|r| r.rows_affected()))?;
-            }
+            crate::lifecycle::move_rows(
+                tx,
+                ending,
+                successor,
+                &[
+                    "UPDATE hazards SET unit_id = $2 WHERE unit_id = $1",
+                    "UPDATE incidents SET unit_id = $2 WHERE unit_id = $1",
+                    "UPDATE inspections SET unit_id = $2 WHERE unit_id = $1",
+                    "UPDATE corrective_actions SET unit_id = $2 WHERE unit_id = $1",
+                    "UPDATE corrective_actions SET escalated_unit_id = $2 WHERE escalated_unit_id = $1",
+                    "UPDATE corrective_action_escalations SET from_unit_id = $2 WHERE from_unit_id = $1",
+                    "UPDATE corrective_action_escalations SET to_unit_id = $2 WHERE to_unit_id = $1",
+                ],
+            )
+            .await?;
             Ok(())
         })
     },

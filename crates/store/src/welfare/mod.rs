@@ -723,13 +723,7 @@ pub async fn escalate(
         return Ok(None);
     };
     let from = case.escalated_unit_id.unwrap_or(case.unit_id);
-    let parent: Option<i64> = on_ex!(tx, |e| sqlx::query_scalar(
-        "SELECT parent_id FROM units WHERE id = $1"
-    )
-    .bind(from)
-    .fetch_one(&mut *e)
-    .await)?;
-    let to = parent.unwrap_or(from);
+    let to = crate::tree::parent_of(tx, from).await?.unwrap_or(from);
     let step = clock.escalations + 1;
     on_ex!(tx, |e| {
         sqlx::query(
@@ -801,18 +795,17 @@ pub const UNIT_END: crate::lifecycle::UnitEndHook = crate::lifecycle::UnitEndHoo
     feature: "welfare",
     run: |tx, ending, successor, _now| {
         Box::pin(async move {
-            for sql in [
-                "UPDATE welfare_cases SET unit_id = $2 WHERE unit_id = $1",
-                "UPDATE welfare_cases SET escalated_unit_id = $2 WHERE escalated_unit_id = $1",
-                "UPDATE welfare_escalations SET to_unit_id = $2 WHERE to_unit_id = $1",
-            ] {
-                on_ex!(tx, |e| sqlx::query(sql)
-                    .bind(ending)
-                    .bind(successor)
-                    .execute(&mut *e)
-                    .await
-                    .map(|r| r.rows_affected()))?;
-            }
+            crate::lifecycle::move_rows(
+                tx,
+                ending,
+                successor,
+                &[
+                    "UPDATE welfare_cases SET unit_id = $2 WHERE unit_id = $1",
+                    "UPDATE welfare_cases SET escalated_unit_id = $2 WHERE escalated_unit_id = $1",
+                    "UPDATE welfare_escalations SET to_unit_id = $2 WHERE to_unit_id = $1",
+                ],
+            )
+            .await?;
             crate::duties::end_at(tx, crate::duties::Duty::Welfare, ending).await
         })
     },
