@@ -15,4 +15,5 @@ pub const JOBS: &[Job] = &[
     crate::welfare::ESCALATION_JOB,
     crate::appeals::DEADLINES_JOB,
     crate::safety::DEADLINES_JOB,
+    crate::safety::schedules::PERIODS_JOB,
 ];

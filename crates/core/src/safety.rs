@@ -2,7 +2,9 @@
 //! 5×5, banded low / moderate / high / critical by score thresholds) and
 //! the days an incident's investigation may take by severity.
 
-use crate::vocab::{IncidentSeverity, RiskBand};
+use chrono::{Datelike, NaiveDate};
+
+use crate::vocab::{IncidentSeverity, InspectionCadence, RiskBand};
 
 /// The risk matrix: scores are likelihood × severity, each from 1 to
 /// `size`; a score belongs to the highest band whose threshold it reaches.
@@ -93,6 +95,40 @@ pub fn investigation_days(severity: IncidentSeverity, set: &[i64; 4]) -> i64 {
 
 /// The default investigation days (low, medium, high, critical).
 pub const INVESTIGATION_DAYS: [i64; 4] = [7, 3, 1, 0];
+
+/// The calendar period of a cadence that holds a day: its key
+/// (`2026-12`, `2026-Q4`, `2026`) and its first and last days.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Period {
+    /// The period's key, as counted and shown.
+    pub key: String,
+    /// Its first day.
+    pub starts: NaiveDate,
+    /// Its last day.
+    pub ends: NaiveDate,
+}
+
+/// The period of `cadence` that holds `day`.
+pub fn period(cadence: InspectionCadence, day: NaiveDate) -> Period {
+    let y = day.year();
+    let (key, first_month, months) = match cadence {
+        InspectionCadence::Month => (format!("{y}-{:02}", day.month()), day.month(), 1),
+        InspectionCadence::Quarter => {
+            let q = (day.month() - 1) / 3;
+            (format!("{y}-Q{}", q + 1), q * 3 + 1, 3)
+        }
+        InspectionCadence::Year => (y.to_string(), 1, 12),
+    };
+    let starts = NaiveDate::from_ymd_opt(y, first_month, 1).expect("first of a month");
+    let next = starts
+        .checked_add_months(chrono::Months::new(months))
+        .expect("a later month");
+    Period {
+        key,
+        starts,
+        ends: next.pred_opt().expect("a day before"),
+    }
+}
 
 /// How a checklist question is answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -298,5 +334,45 @@ mod tests {
         assert_eq!(judge(&scale, "6"), Err(AnswerError::Invalid));
         // 1 of 1 + 0 of 1 + (N/A) + 1 of 4 = 2 of 6.
         assert_eq!(total(&[yes, no, na, judge(&scale, "2").unwrap()]), (2, 6));
+    }
+}
+
+#[cfg(test)]
+mod period_tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn periods_hold_their_first_and_last_days() {
+        let p = period(InspectionCadence::Month, d(2024, 2, 29));
+        assert_eq!(
+            (p.key.as_str(), p.starts, p.ends),
+            ("2024-02", d(2024, 2, 1), d(2024, 2, 29))
+        );
+        let p = period(InspectionCadence::Month, d(2026, 12, 1));
+        assert_eq!(
+            (p.key.as_str(), p.starts, p.ends),
+            ("2026-12", d(2026, 12, 1), d(2026, 12, 31))
+        );
+        for (day, key, starts, ends) in [
+            (d(2026, 3, 31), "2026-Q1", d(2026, 1, 1), d(2026, 3, 31)),
+            (d(2026, 4, 1), "2026-Q2", d(2026, 4, 1), d(2026, 6, 30)),
+            (d(2026, 12, 31), "2026-Q4", d(2026, 10, 1), d(2026, 12, 31)),
+        ] {
+            let p = period(InspectionCadence::Quarter, day);
+            assert_eq!(
+                (p.key.as_str(), p.starts, p.ends),
+                (key, starts, ends),
+                "{day}"
+            );
+        }
+        let p = period(InspectionCadence::Year, d(2026, 7, 4));
+        assert_eq!(
+            (p.key.as_str(), p.starts, p.ends),
+            ("2026", d(2026, 1, 1), d(2026, 12, 31))
+        );
     }
 }

@@ -280,6 +280,18 @@ vocabulary!(
 );
 
 vocabulary!(
+    /// How often a scheduled inspection is due: once per calendar period.
+    InspectionCadence {
+        /// Every calendar month.
+        Month = "month",
+        /// Every calendar quarter.
+        Quarter = "quarter",
+        /// Every calendar year.
+        Year = "year",
+    }
+);
+
+vocabulary!(
     /// How serious an incident or near miss was, lowest first.
     IncidentSeverity {
         /// First aid at most, or no harm.

@@ -66,6 +66,7 @@ migrations![
     (20, "appeals", "0020_appeals.sql"),
     (21, "safety", "0021_safety.sql"),
     (22, "checklists", "0022_checklists.sql"),
+    (23, "inspection_schedules", "0023_inspection_schedules.sql"),
 ];
 
 /// The migrations of a dialect, in order.

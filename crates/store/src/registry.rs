@@ -21,6 +21,7 @@ pub const COUNTER_FAMILIES: &[CounterFamily] = &[
     crate::supply::COUNTERS,
     crate::appeals::COUNTERS,
     crate::safety::COUNTERS,
+    crate::safety::schedules::COUNTERS,
 ];
 
 /// What features do with their rows when a unit ends.

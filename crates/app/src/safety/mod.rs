@@ -23,6 +23,7 @@ use crate::input::{optional, text};
 use crate::{Actor, App, AppError, AppResult};
 
 pub mod checklists;
+pub mod schedules;
 
 /// The settings.
 pub async fn settings(app: &App) -> AppResult<Settings> {
@@ -993,6 +994,13 @@ pub struct SafetyCounts {
     pub done_this_month: i64,
     /// Flagged answers in completed inspections.
     pub flagged_answers: i64,
+    /// Scheduled inspections due this period (a unit under two schedules
+    /// counts twice).
+    pub scheduled_due: i64,
+    /// Of which done.
+    pub scheduled_done: i64,
+    /// Units with a scheduled inspection not done this period.
+    pub units_behind: i64,
 }
 
 /// The counts of a unit's subtree.
@@ -1036,6 +1044,9 @@ pub async fn counts(app: &App, actor: &Actor, unit: UnitId) -> AppResult<SafetyC
             &ymd(app.clock.today())[..7]
         )),
         flagged_answers: get("safety.inspections.flagged"),
+        scheduled_due: get(schedules::DUE_METRIC),
+        scheduled_done: get(schedules::DONE_METRIC),
+        units_behind: get(schedules::BEHIND_METRIC),
     })
 }
 
@@ -1064,6 +1075,8 @@ pub struct ChildRow {
     pub open_incidents: i64,
     /// Inspections and assessments completed this month in its subtree.
     pub inspected_this_month: i64,
+    /// Units of its subtree behind on a scheduled inspection this period.
+    pub units_behind: i64,
 }
 
 /// The safety dashboard of a unit: its subtree's counts, and per unit
@@ -1075,7 +1088,16 @@ pub struct Dashboard {
     pub counts: SafetyCounts,
     /// The units directly below, highest risk first.
     pub children: Vec<ChildRow>,
+    /// Scheduled inspections this period, per schedule.
+    pub scheduled: schedules::DueCounts,
+    /// The units behind on a scheduled inspection, by name, when there
+    /// are at most [`BEHIND_LISTED`] of them (more are found by going
+    /// down through the units below).
+    pub behind: Vec<grassroots_store::safety::schedules::Behind>,
 }
+
+/// Most units behind listed by name on a dashboard.
+pub const BEHIND_LISTED: i64 = 50;
 
 /// The dashboard, from the counters (one read for all children).
 pub async fn dashboard(app: &App, actor: &Actor, unit: UnitId) -> AppResult<Dashboard> {
@@ -1090,7 +1112,7 @@ pub async fn dashboard(app: &App, actor: &Actor, unit: UnitId) -> AppResult<Dash
     ]
     .iter()
     .map(|m| m.to_string())
-    .chain([month.clone()])
+    .chain([month.clone(), schedules::BEHIND_METRIC.to_string()])
     .collect();
     let ids: Vec<UnitId> = children.iter().map(|c| c.id).collect();
     let values = grassroots_store::aggregates::subtree_of_units(
@@ -1111,6 +1133,7 @@ pub async fn dashboard(app: &App, actor: &Actor, unit: UnitId) -> AppResult<Dash
                 overdue_actions: get("safety.actions.overdue"),
                 open_incidents: get("safety.incidents.open"),
                 inspected_this_month: get(&month),
+                units_behind: get(schedules::BEHIND_METRIC),
                 name: c.name,
             }
         })
@@ -1120,8 +1143,16 @@ pub async fn dashboard(app: &App, actor: &Actor, unit: UnitId) -> AppResult<Dash
             .cmp(&(a.high_risks, a.overdue_actions))
             .then(a.name.cmp(&b.name))
     });
+    let scheduled = schedules::due(app, actor, unit).await?;
+    let behind = if (1..=BEHIND_LISTED).contains(&scheduled.units_behind) {
+        schedules::behind(app, actor, unit).await?
+    } else {
+        Vec::new()
+    };
     Ok(Dashboard {
         counts,
         children: rows,
+        scheduled,
+        behind,
     })
 }

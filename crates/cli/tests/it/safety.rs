@@ -7,7 +7,7 @@
 //! a recount after random histories.
 
 use axum::http::{Method, StatusCode};
-use chrono::Duration;
+use chrono::{Datelike, Duration};
 use grassroots_core::{Role, ScopeKind};
 use grassroots_testkit::{TestApp, TestClient};
 use serde_json::{Value, json};
@@ -437,9 +437,25 @@ async fn safety_counters_match_a_recount_after_random_histories() {
     let units = [m.cell, m.mine, m.province];
     let mut actions: Vec<i64> = Vec::new();
     let mut hazards: Vec<i64> = Vec::new();
+    // Cells inspected monthly and assessed quarterly, the mine yearly.
+    let mut root = t.login("root").await;
+    let workplace = template_id(&mut root, "workplace_safety").await;
+    let assessment = template_id(&mut root, "cell_self_assessment").await;
+    for (level, template, every) in [
+        ("cell", workplace, "month"),
+        ("cell", assessment, "quarter"),
+        ("primary_committee", workplace, "year"),
+    ] {
+        post(
+            &mut root,
+            "/api/v1/safety/schedules",
+            json!({"level": level, "template_id": template, "every": every}),
+        )
+        .await;
+    }
     for _ in 0..60 {
         let unit = units[rng.below(units.len() as u64) as usize];
-        match rng.below(6) {
+        match rng.below(7) {
             0 => {
                 let rl = rng.below(5) as i64 + 1;
                 let rs = rng.below(5) as i64 + 1;
@@ -520,8 +536,15 @@ async fn safety_counters_match_a_recount_after_random_histories() {
                 let _ = grassroots_app::safety::action_step(app, &cli, a, &step).await;
             }
             4 => {
-                app.clock.advance(Duration::days(rng.below(3) as i64 + 1));
+                app.clock.advance(Duration::days(rng.below(20) as i64 + 1));
                 grassroots_app::safety::deadlines_due(app).await.unwrap();
+                if rng.below(2) == 0 {
+                    grassroots_app::safety::schedules::roll(app).await.unwrap();
+                }
+            }
+            5 => {
+                let template = [workplace, assessment][rng.below(2) as usize];
+                inspect_in(app, &cli, unit, template).await;
             }
             _ => {}
         }
@@ -873,4 +896,314 @@ async fn checklist_versions_in_use_never_change() {
     .await;
     assert_eq!(second["version"]["version"], 2);
     assert_eq!(questions(&second).len(), 1);
+}
+
+/// Starts an inspection from `template` at `unit` and completes it with
+/// every answer good.
+async fn inspect(c: &mut TestClient, unit: i64, template: i64) {
+    let started = post(
+        c,
+        &format!("/api/v1/units/{unit}/inspections"),
+        json!({"template_id": template}),
+    )
+    .await;
+    let id = started["inspection"]["id"].as_i64().unwrap();
+    let answers: Vec<Value> = questions(&started)
+        .iter()
+        .map(|(qid, response, _)| {
+            let answer = match response.as_str() {
+                "yes_no" => "yes",
+                "scale" => "4",
+                "number" => "3",
+                _ => "Fine",
+            };
+            json!({"question_id": qid, "answer": answer})
+        })
+        .collect();
+    let r = c
+        .json(
+            Method::PUT,
+            &format!("/api/v1/inspections/{id}/answers"),
+            Some(json!({"answers": answers, "complete": true})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
+
+/// [`inspect`] in-process, as `actor`.
+async fn inspect_in(
+    app: &grassroots_app::App,
+    actor: &grassroots_app::Actor,
+    unit: i64,
+    template: i64,
+) {
+    use grassroots_app::safety::checklists::{self, AnswerInput, AnswersInput};
+    let v = checklists::start(app, actor, unit, template).await.unwrap();
+    let answers = questions(&serde_json::to_value(&v).unwrap())
+        .into_iter()
+        .map(|(question_id, response, _)| AnswerInput {
+            question_id,
+            answer: match response.as_str() {
+                "yes_no" => "yes",
+                "scale" => "4",
+                "number" => "3",
+                _ => "Fine",
+            }
+            .into(),
+            ..Default::default()
+        })
+        .collect();
+    checklists::answer(
+        app,
+        actor,
+        v.inspection.id,
+        &AnswersInput {
+            answers,
+            complete: true,
+        },
+    )
+    .await
+    .unwrap();
+}
+
+/// The id of a built-in template.
+async fn template_id(c: &mut TestClient, key: &str) -> i64 {
+    c.json(Method::GET, "/api/v1/checklists", None)
+        .await
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["key"] == key)
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap()
+}
+
+/// (due, done, units behind) of a subtree, and of its first schedule.
+async fn due(c: &mut TestClient, unit: i64) -> (i64, i64, i64, Value) {
+    let r = c
+        .json(
+            Method::GET,
+            &format!("/api/v1/units/{unit}/inspections/due"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let v = r.json();
+    (
+        v["due"].as_i64().unwrap(),
+        v["done"].as_i64().unwrap(),
+        v["units_behind"].as_i64().unwrap(),
+        v["schedules"].clone(),
+    )
+}
+
+#[tokio::test]
+async fn scheduled_inspections_are_due_per_level_and_period_and_start_again_each_period() {
+    let m = mine().await;
+    let t = &m.t;
+    let mut root = t.login("root").await;
+    let workplace = template_id(&mut root, "workplace_safety").await;
+    let assessment = template_id(&mut root, "cell_self_assessment").await;
+    let monthly = json!({"level": "cell", "template_id": workplace, "every": "month"});
+    // Only administrators of the whole organization set schedules, and a
+    // wrong level, cadence or template is named.
+    let mut sec = t.login("mine_sec").await;
+    let r = sec
+        .json(
+            Method::POST,
+            "/api/v1/safety/schedules",
+            Some(monthly.clone()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    for (field, body) in [
+        (
+            "level",
+            json!({"level": "brigade", "template_id": workplace, "every": "month"}),
+        ),
+        (
+            "every",
+            json!({"level": "cell", "template_id": workplace, "every": "weekly"}),
+        ),
+        (
+            "template_id",
+            json!({"level": "cell", "template_id": 9999, "every": "month"}),
+        ),
+    ] {
+        let r = root
+            .json(Method::POST, "/api/v1/safety/schedules", Some(body))
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}");
+        assert_eq!(r.json()["field"], field);
+    }
+    assert_eq!(due(&mut sec, m.mine).await.0, 0, "nothing asked yet");
+    // An inspection completed before the schedule, this month, counts.
+    let mut officer = t.login("officer").await;
+    inspect(&mut officer, m.cell, workplace).await;
+    let list = post(&mut root, "/api/v1/safety/schedules", monthly.clone()).await;
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    let (d, done, behind, schedules) = due(&mut sec, m.mine).await;
+    assert_eq!((d, done, behind), (2, 1, 1));
+    let today = t.app.clock.today();
+    assert_eq!(
+        schedules[0]["period"],
+        today.format("%Y-%m").to_string(),
+        "{schedules}"
+    );
+    assert_eq!(
+        (schedules[0]["due"].clone(), schedules[0]["done"].clone()),
+        (json!(2), json!(1))
+    );
+    let r = sec
+        .json(
+            Method::GET,
+            &format!("/api/v1/units/{}/inspections/due", m.province),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "not above its own unit");
+    let mut prov = t.login("prov_sec").await;
+    assert_eq!(
+        due(&mut prov, m.province).await.1,
+        1,
+        "the province sees its subtree"
+    );
+    // The unit behind is named (a unit, never a person).
+    let r = sec
+        .json(
+            Method::GET,
+            &format!("/api/v1/units/{}/inspections/behind", m.mine),
+            None,
+        )
+        .await;
+    let behind_list = r.json();
+    assert_eq!(behind_list.as_array().unwrap().len(), 1, "{behind_list}");
+    assert_eq!(behind_list[0]["name"], "Shaft 4 Cell");
+    // A new cell is asked from the day it is made; a quarterly
+    // self-assessment adds to what is due.
+    let third = t.unit("Shaft 5 Cell", "cell", m.mine).await;
+    assert_eq!(due(&mut sec, m.mine).await.0, 3);
+    post(
+        &mut root,
+        "/api/v1/safety/schedules",
+        json!({"level": "cell", "template_id": assessment, "every": "quarter"}),
+    )
+    .await;
+    let (d, done, behind, _) = due(&mut sec, m.mine).await;
+    assert_eq!((d, done, behind), (6, 1, 3));
+    inspect(&mut officer, third, assessment).await;
+    inspect(&mut officer, third, workplace).await;
+    let (d, done, behind, _) = due(&mut sec, m.mine).await;
+    assert_eq!((d, done, behind), (6, 3, 2));
+    let page = sec.page(&format!("/units/{}/safety", m.mine)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("id=\"dash-behind-list\""),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Shaft 4 Cell"));
+    t.assert_consistent().await;
+    // A new month: the monthly inspections are due again, counted once
+    // with two servers starting the period together.
+    let next = (today.with_day(1).unwrap() + Duration::days(32))
+        .with_day(1)
+        .unwrap();
+    let other = t.second_server().await;
+    for server in [&t.app, &other] {
+        server.clock.advance(next - today);
+    }
+    let (a, b) = tokio::join!(
+        grassroots_app::safety::schedules::roll(&t.app),
+        grassroots_app::safety::schedules::roll(&other)
+    );
+    // Sessions have lapsed over the month.
+    let mut sec = t.login("mine_sec").await;
+    let mut officer = t.login("officer").await;
+    let mut root = t.login("root").await;
+    assert!(a.unwrap() + b.unwrap() > 0);
+    let (d, done, _, schedules) = due(&mut sec, m.mine).await;
+    let quarter_kept = if next.month() % 3 == 1 { 0 } else { 1 };
+    assert_eq!((d, done), (6, quarter_kept), "{schedules}");
+    assert_eq!(
+        grassroots_app::safety::schedules::roll(&t.app)
+            .await
+            .unwrap(),
+        0,
+        "nothing is left to start"
+    );
+    inspect(&mut officer, m.cell, workplace).await;
+    assert_eq!(due(&mut sec, m.mine).await.1, quarter_kept + 1);
+    t.assert_consistent().await;
+    // Stopping a schedule takes its units out of what is due.
+    let id = list[0]["id"].as_i64().unwrap();
+    let r = sec
+        .json(
+            Method::DELETE,
+            &format!("/api/v1/safety/schedules/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = root
+        .json(
+            Method::DELETE,
+            &format!("/api/v1/safety/schedules/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(due(&mut sec, m.mine).await.0, 3);
+    t.assert_consistent().await;
+}
+
+#[tokio::test]
+async fn schedules_are_set_from_the_settings_page() {
+    let m = mine().await;
+    let t = &m.t;
+    let mut root = t.login("root").await;
+    let workplace = template_id(&mut root, "workplace_safety").await.to_string();
+    let page = root.page("/admin/safety").await;
+    assert!(page.body.contains("id=\"schedule-form\""));
+    let r = root
+        .post_form(
+            "/admin/safety/schedules",
+            &[
+                ("level", "cell"),
+                ("template_id", &workplace),
+                ("every", "fortnight"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Every"), "the field is named: {}", r.body);
+    let r = root
+        .post_form(
+            "/admin/safety/schedules",
+            &[
+                ("level", "cell"),
+                ("template_id", &workplace),
+                ("every", "quarter"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = root.page("/admin/safety").await;
+    assert!(page.body.contains("Every quarter"), "{}", page.body);
+    let mut sec = t.login("mine_sec").await;
+    let unit_page = sec.page(&format!("/units/{}", m.mine)).await;
+    assert!(unit_page.body.contains("id=\"safety-units-behind\""));
+    let r = sec
+        .post_form(
+            "/admin/safety/schedules",
+            &[
+                ("level", "cell"),
+                ("template_id", &workplace),
+                ("every", "month"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
 }

@@ -570,6 +570,20 @@ fn page_routes(w: &World) -> Vec<PageRequest> {
                     ("escalation_days", "1".to_string()),
                 ],
             ),
+            (
+                Method::POST,
+                "/admin/safety/schedules".to_string(),
+                vec![
+                    ("level", "cell".to_string()),
+                    ("template_id", "1".to_string()),
+                    ("every", "month".to_string()),
+                ],
+            ),
+            (
+                Method::POST,
+                "/admin/safety/schedules/1/remove".to_string(),
+                vec![],
+            ),
             (Method::GET, format!("/appeals/mine/{}", w.b_appeal), vec![]),
             (
                 Method::POST,
@@ -1128,6 +1142,26 @@ fn api_routes(w: &World) -> Vec<(Method, String, Option<serde_json::Value>)> {
             None,
         ),
         (Method::GET, format!("/api/v1/units/{b}/inspections"), None),
+        (
+            Method::GET,
+            format!("/api/v1/units/{b}/inspections/due"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/units/{b}/inspections/behind"),
+            None,
+        ),
+        (
+            Method::POST,
+            "/api/v1/safety/schedules".to_string(),
+            Some(json!({"level": "cell", "template_id": 1, "every": "month"})),
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/safety/schedules/1".to_string(),
+            None,
+        ),
         (
             Method::POST,
             format!("/api/v1/units/{b}/inspections"),
@@ -1948,6 +1982,13 @@ const COVERED_OPERATIONS: &[&str] = &[
     "get /checklists",
     "get /checklist-versions/{id}",
     "post /checklists/{id}/versions",
+    // Schedules are read by every signed-in user; only administrators of
+    // the whole organization set or remove them.
+    "get /safety/schedules",
+    "post /safety/schedules",
+    "delete /safety/schedules/{id}",
+    "get /units/{id}/inspections/due",
+    "get /units/{id}/inspections/behind",
 ];
 
 #[test]
@@ -2277,6 +2318,13 @@ async fn assert_b_untouched(w: &World) {
         .await
         .unwrap();
     assert_eq!(templates[0].version, 1, "no version added");
+    assert!(
+        grassroots_app::safety::schedules::list(app)
+            .await
+            .unwrap()
+            .is_empty(),
+        "no schedule set"
+    );
 }
 
 #[tokio::test]

@@ -407,6 +407,7 @@ pub async fn complete(
             aggregates::add(tx, i.unit_id, &metric, v).await?;
         }
     }
+    super::schedules::completed(tx, i.unit_id, today).await?;
     fetch(tx, i.id).await
 }
 

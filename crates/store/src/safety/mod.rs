@@ -14,6 +14,7 @@ use crate::tree::unit_condition;
 use crate::{DbConn, StoreError, StoreResult, Tx, aggregates, on_ex};
 
 pub mod checklists;
+pub mod schedules;
 
 /// The organization's matrix and deadlines.
 #[derive(
@@ -786,7 +787,9 @@ pub async fn counts(
     scope: &Scope<Read>,
     unit_id: UnitId,
 ) -> StoreResult<std::collections::BTreeMap<String, (i64, i64)>> {
-    aggregates::family_at(c, scope, unit_id, "safety.").await
+    let mut m = aggregates::family_at(c, scope, unit_id, "safety.").await?;
+    m.extend(aggregates::family_at(c, scope, unit_id, "inspections.").await?);
+    Ok(m)
 }
 
 fn hazard_counts(h: &Hazard) -> Vec<String> {
@@ -870,7 +873,7 @@ pub const COUNTERS: aggregates::CounterFamily = aggregates::CounterFamily {
 /// to it) pass to the unit that takes over, with their counts.
 pub const UNIT_END: crate::lifecycle::UnitEndHook = crate::lifecycle::UnitEndHook {
     feature: "safety",
-    run: |tx, ending, successor, _now| {
+    run: |tx, ending, successor, now| {
         Box::pin(async move {
             crate::lifecycle::move_rows(
                 tx,
@@ -887,6 +890,11 @@ pub const UNIT_END: crate::lifecycle::UnitEndHook = crate::lifecycle::UnitEndHoo
                 ],
             )
             .await?;
+            // The successor may have completed its scheduled inspections
+            // with the ones it took over.
+            let today = now.date_naive();
+            schedules::untrack_unit(tx, ending, today).await?;
+            schedules::track_units(tx, &[successor], today).await?;
             Ok(())
         })
     },

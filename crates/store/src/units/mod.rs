@@ -77,6 +77,7 @@ pub async fn create_root(
     .map(|r| r.rows_affected()))?;
     count_unit(tx, id, level, 1).await?;
     crate::meetings::regularity::track_unit(tx, id, level, &now.date_naive().to_string()).await?;
+    crate::safety::schedules::track_units(tx, &[id], now.date_naive()).await?;
     Ok(Unit {
         id,
         parent_id: None,
@@ -167,6 +168,7 @@ pub async fn create_child(
     .map(|r| r.rows_affected()))?;
     count_unit(tx, id, level, 1).await?;
     crate::meetings::regularity::track_unit(tx, id, level, &now.date_naive().to_string()).await?;
+    crate::safety::schedules::track_units(tx, &[id], now.date_naive()).await?;
     Ok(Unit {
         id,
         parent_id: Some(parent.id),
@@ -338,6 +340,7 @@ pub async fn create_many(
     }
     aggregates::add_bulk(tx, &deltas).await?;
     crate::meetings::regularity::track_units(tx, &ids, &now.date_naive().to_string()).await?;
+    crate::safety::schedules::track_units(tx, &ids, now.date_naive()).await?;
     Ok(ids)
 }
 
@@ -1129,6 +1132,7 @@ pub async fn set_level(
         crate::meetings::regularity::untrack_unit(tx, id).await?;
         crate::meetings::regularity::track_unit(tx, id, level, &now.date_naive().to_string())
             .await?;
+        crate::safety::schedules::track_units(tx, &[id], now.date_naive()).await?;
     }
     Ok(())
 }

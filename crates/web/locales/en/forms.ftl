@@ -2,6 +2,7 @@
 
 field-name = Name
 field-level = Level
+field-every = Every
 field-username = Login name
 field-display-name = Name
 field-password = Password

@@ -6,12 +6,14 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use grassroots_app::safety::checklists::{self, AnswersInput, InspectionView};
+use grassroots_app::safety::schedules::{self, DueCounts, ScheduleInput};
 use grassroots_app::safety::{
     self, ActionInput, ActionStep, Dashboard, HazardChange, HazardInput, HazardView, IncidentInput,
     IncidentStep, IncidentView, SafetyCounts,
 };
 use grassroots_core::UnitId;
 use grassroots_store::safety::checklists::{Inspection, NewSection, Template, Version};
+use grassroots_store::safety::schedules::{Behind, Schedule};
 use grassroots_store::safety::{Action, Hazard, Incident, Settings};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -42,6 +44,10 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(inspection))
         .routes(routes!(answer_inspection))
         .routes(routes!(dashboard))
+        .routes(routes!(schedules, set_schedule))
+        .routes(routes!(remove_schedule))
+        .routes(routes!(inspections_due))
+        .routes(routes!(inspections_behind))
 }
 
 /// `GET /safety/settings`: the risk matrix and the deadlines.
@@ -341,4 +347,64 @@ pub(super) async fn dashboard(
     Path(id): Path<UnitId>,
 ) -> WebResult<Json<Dashboard>> {
     Ok(Json(safety::dashboard(&s.app, &c.actor, id).await?))
+}
+
+/// `GET /safety/schedules`: which levels are asked for which inspections,
+/// how often.
+#[utoipa::path(get, path = "/safety/schedules", tag = "safety", responses((status = 200, body = Vec<Schedule>)))]
+pub(super) async fn schedules(
+    State(s): State<AppState>,
+    Caller(_c): Caller,
+) -> WebResult<Json<Vec<Schedule>>> {
+    Ok(Json(schedules::list(&s.app).await?))
+}
+
+/// `POST /safety/schedules`: ask every open unit of a level for an
+/// inspection from a template each month, quarter or year (administrators
+/// of the whole organization); the same level and template again changes
+/// the cadence. Answers every schedule.
+#[utoipa::path(post, path = "/safety/schedules", tag = "safety", request_body = ScheduleInput, responses(
+    (status = 200, body = Vec<Schedule>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn set_schedule(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Body(b): Body<ScheduleInput>,
+) -> WebResult<Json<Vec<Schedule>>> {
+    Ok(Json(schedules::set(&s.app, &c.actor, &b).await?))
+}
+
+/// `DELETE /safety/schedules/{id}`: stop asking (administrators of the
+/// whole organization). Answers the schedules left.
+#[utoipa::path(delete, path = "/safety/schedules/{id}", tag = "safety", params(("id" = i64, Path)), responses(
+    (status = 200, body = Vec<Schedule>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(super) async fn remove_schedule(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+) -> WebResult<Json<Vec<Schedule>>> {
+    Ok(Json(schedules::remove(&s.app, &c.actor, id).await?))
+}
+
+/// `GET /units/{id}/inspections/due`: the subtree's scheduled inspections
+/// this period (due, done, units behind), in all and per schedule.
+#[utoipa::path(get, path = "/units/{id}/inspections/due", tag = "safety", params(("id" = i64, Path)), responses(
+    (status = 200, body = DueCounts), (status = 404, body = ErrorBody)))]
+pub(super) async fn inspections_due(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<UnitId>,
+) -> WebResult<Json<DueCounts>> {
+    Ok(Json(schedules::due(&s.app, &c.actor, id).await?))
+}
+
+/// `GET /units/{id}/inspections/behind`: the units of the subtree with a
+/// scheduled inspection not done this period, by name (at most 200).
+#[utoipa::path(get, path = "/units/{id}/inspections/behind", tag = "safety", params(("id" = i64, Path)), responses(
+    (status = 200, body = Vec<Behind>), (status = 404, body = ErrorBody)))]
+pub(super) async fn inspections_behind(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<UnitId>,
+) -> WebResult<Json<Vec<Behind>>> {
+    Ok(Json(schedules::behind(&s.app, &c.actor, id).await?))
 }

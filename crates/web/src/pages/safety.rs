@@ -11,17 +11,19 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use grassroots_app::AppError;
 use grassroots_app::safety::checklists::{self, AnswerInput, AnswersInput, InspectionView};
+use grassroots_app::safety::schedules::{self, ScheduleInput};
 use grassroots_app::safety::{
     self, ActionInput, ActionSpec, ActionStep, ControlInput, HazardChange, HazardInput, HazardView,
     IncidentInput, IncidentStep, IncidentView, SafetyCounts,
 };
 use grassroots_core::UnitId;
 use grassroots_store::safety::checklists::{Inspection, Template as Checklist};
+use grassroots_store::safety::schedules::Schedule;
 use grassroots_store::safety::{Action, Hazard, Incident, Settings};
 
 use super::form::{field, id_in, opt, pairs};
 use super::sections::{SectionCtx, SectionFuture, UnitSection, html};
-use super::{FormError, Layout, Page, render};
+use super::{FormError, Layout, LevelNames, Page, render};
 use crate::AppState;
 use crate::error::WebResult;
 use crate::middleware::redirect_with_flash;
@@ -39,6 +41,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/incidents/{id}/step", post(incident_step))
         .route("/actions/{id}/step", post(action_step))
         .route("/admin/safety", get(settings_page).post(save_settings))
+        .route("/admin/safety/schedules", post(set_schedule))
+        .route("/admin/safety/schedules/{id}/remove", post(remove_schedule))
         .route("/units/{id}/inspections", post(start_inspection))
         .route("/units/{id}/safety", get(dashboard))
         .route("/inspections/{id}", get(inspection).post(answer_inspection))
@@ -355,6 +359,9 @@ pub async fn action_step(
 struct SettingsPage {
     l: Layout,
     s: Settings,
+    schedules: Vec<Schedule>,
+    templates: Vec<Checklist>,
+    ln: LevelNames,
     err: Option<FormError>,
 }
 
@@ -364,9 +371,56 @@ async fn settings_view(
     err: Option<FormError>,
 ) -> WebResult<Response> {
     super::administrators_only(p)?;
-    let s = safety::settings(&p.state.app).await?;
+    let app = &p.state.app;
+    let s = safety::settings(app).await?;
     let l = p.layout(p.tr.t("safety-settings"), Vec::new());
-    Ok(render(status, &SettingsPage { l, s, err }))
+    Ok(render(
+        status,
+        &SettingsPage {
+            l,
+            s,
+            schedules: schedules::list(app).await?,
+            templates: checklists::templates(app).await?,
+            ln: LevelNames::load(p).await?,
+            err,
+        },
+    ))
+}
+
+/// `POST /admin/safety/schedules`: set a schedule.
+pub async fn set_schedule(p: Page, body: axum::body::Bytes) -> WebResult<Response> {
+    let f = pairs(&body);
+    let result = async {
+        let input = ScheduleInput {
+            level: field(&f, "level").to_string(),
+            template_id: number(&f, "template_id")?,
+            every: field(&f, "every").to_string(),
+        };
+        schedules::set(&p.state.app, &p.auth.actor, &input).await
+    }
+    .await;
+    match result {
+        Ok(_) => Ok(redirect_with_flash(
+            &p.state,
+            "/admin/safety#schedules",
+            "flash-safety-saved",
+        )),
+        Err(e @ AppError::Invalid(_)) => {
+            let err = FormError::from_app(&p.tr, e)?;
+            settings_view(&p, StatusCode::UNPROCESSABLE_ENTITY, Some(err)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /admin/safety/schedules/{id}/remove`: stop asking.
+pub async fn remove_schedule(p: Page, Path(id): Path<i64>) -> WebResult<Response> {
+    schedules::remove(&p.state.app, &p.auth.actor, id).await?;
+    Ok(redirect_with_flash(
+        &p.state,
+        "/admin/safety#schedules",
+        "flash-safety-saved",
+    ))
 }
 
 /// `GET /admin/safety`.
@@ -639,6 +693,8 @@ struct DashboardPage {
     d: grassroots_app::safety::Dashboard,
     bands: Vec<Bar>,
     severities: Vec<Bar>,
+    ln: LevelNames,
+    dates: Dates,
 }
 
 /// `GET /units/{id}/safety`: the subtree's safety at a glance, with charts
@@ -658,6 +714,8 @@ pub async fn dashboard(p: Page, Path(unit): Path<UnitId>) -> WebResult<Response>
             d,
             bands,
             severities,
+            ln: LevelNames::load(&p).await?,
+            dates: p.dates().await?,
         },
     ))
 }
