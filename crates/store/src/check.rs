@@ -19,6 +19,9 @@ pub struct CheckReport {
     /// Targets whose stored status or completion differs from a
     /// derivation from their check-ins and children (at most 20).
     pub target_problems: Vec<String>,
+    /// Scheduled inspections whose rows differ from a derivation from the
+    /// units and their inspections (at most 20).
+    pub schedule_problems: Vec<String>,
     /// The audit chain.
     pub audit: ChainReport,
 }
@@ -30,6 +33,7 @@ impl CheckReport {
             && self.tree_problems.is_empty()
             && self.aggregate_problems.is_empty()
             && self.target_problems.is_empty()
+            && self.schedule_problems.is_empty()
             && self.audit.first_break.is_none()
     }
 }
@@ -95,12 +99,14 @@ pub async fn run(c: &mut impl DbConn, today: chrono::NaiveDate) -> StoreResult<C
             )
         })
         .collect();
+    let schedule_problems = crate::safety::schedules::stale_rows(c, today).await?;
     let audit = verify(c).await?;
     Ok(CheckReport {
         engine_problems,
         tree_problems,
         aggregate_problems,
         target_problems,
+        schedule_problems,
         audit,
     })
 }

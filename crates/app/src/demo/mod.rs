@@ -1007,6 +1007,8 @@ pub async fn build(
     .await?;
     b.made.safety +=
         self::safety::build(app, &actor, anchors.primary.0, anchors.cell.0, &primary_ids).await?;
+    b.made.safety += self::safety::bulk(app, &[anchors.primary.0, anchors.cell.0]).await?;
+    self::safety::schedule(app, &actor).await?;
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
     let mut e = actor.entry("demo.generate", "unit", root.id, Some(root.id));

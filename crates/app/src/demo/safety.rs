@@ -236,3 +236,137 @@ pub(crate) async fn build(
     }
     Ok(made)
 }
+
+/// What a workshop, pit or cell's room may hold: (title, location,
+/// inherent (likelihood, severity), residual (likelihood, severity)), all
+/// reduced below high by their controls.
+const BULK_HAZARDS: &[(&str, &str, (i64, i64), (i64, i64))] = &[
+    ("Coal dust on the belt road", "Belt road", (4, 4), (2, 4)),
+    ("Methane build-up at the face", "Coal face", (3, 5), (1, 5)),
+    ("Conveyor pinch points", "Conveyor", (4, 3), (2, 3)),
+    (
+        "Worn insulation on the switchboard",
+        "Substation",
+        (3, 4),
+        (2, 3),
+    ),
+    ("Oil on the workshop floor", "Machine shop", (4, 2), (2, 2)),
+    (
+        "Stacked sacks leaning in the store",
+        "Store",
+        (3, 3),
+        (1, 3),
+    ),
+    (
+        "Grinding without eye protection",
+        "Machine shop",
+        (4, 3),
+        (1, 3),
+    ),
+    ("Scaffold boards not tied", "Building site", (3, 4), (2, 4)),
+];
+
+/// One open hazard in every primary committee and cell but the demo's own
+/// (about 300,000 at national scale), and completed inspections: a
+/// workplace inspection in every primary committee and a self-assessment
+/// in every other cell, spread over the last eighty days (about a million
+/// answers at national scale). Returns how many records.
+pub(crate) async fn bulk(app: &App, skip: &[UnitId]) -> AppResult<usize> {
+    use grassroots_core::safety::{Question, judge, total};
+    use grassroots_store::safety::load::{self, LoadHazard, LoadInspection};
+    let today = app.clock.today();
+    let matrix = safety::settings(app).await?.matrix();
+    let units: Vec<(UnitId, String)> = {
+        let mut tx = app.db.begin().await?;
+        load::units_at(&mut tx, &["primary_committee", "cell"]).await?
+    }
+    .into_iter()
+    .filter(|(id, _)| !skip.contains(id))
+    .collect();
+    // Every question answered well: yes, 4 of 5, a number, a line of text.
+    let mut filled = Vec::new();
+    let templates = checklists::templates(app).await?;
+    for key in ["workplace_safety", "cell_self_assessment"] {
+        let newest = templates
+            .iter()
+            .find(|t| t.key == key)
+            .expect("a built-in template")
+            .version_id;
+        let v = checklists::version(app, newest).await?;
+        let mut answers = Vec::new();
+        let mut judged = Vec::new();
+        for q in v.sections.iter().flat_map(|s| s.questions.iter()) {
+            let answer = match q.response.as_str() {
+                "yes_no" => "yes",
+                "scale" => "4",
+                "number" => "2",
+                _ => "Keep the study circle going",
+            };
+            let rule = Question {
+                response: q.response.clone(),
+                allow_na: q.allow_na,
+                flag_on: q.flag_on.clone(),
+                flag_at_most: q.flag_at_most,
+            };
+            judged.push(judge(&rule, answer).expect("a well-formed answer"));
+            answers.push((q.id, answer));
+        }
+        filled.push((v.id, answers, total(&judged)));
+    }
+    let mut made = 0;
+    for chunk in units.chunks(20_000) {
+        let mut hazards = Vec::with_capacity(chunk.len());
+        let mut inspections = Vec::new();
+        for (unit, level) in chunk {
+            let n = *unit as usize;
+            let (title, location, (il, is), (rl, rs)) = BULK_HAZARDS[n % BULK_HAZARDS.len()];
+            let band = |l: i64, s: i64| matrix.rate(l, s).map(|(_, b)| b.as_str()).unwrap_or("low");
+            hazards.push(LoadHazard {
+                unit_id: *unit,
+                title,
+                location,
+                inherent: (il, is, band(il, is)),
+                residual: (rl, rs, band(rl, rs)),
+                created_on: today - chrono::Duration::days((n % 200) as i64),
+            });
+            let which = match level.as_str() {
+                "primary_committee" => Some(("inspection", &filled[0])),
+                _ if n.is_multiple_of(2) => Some(("assessment", &filled[1])),
+                _ => None,
+            };
+            if let Some((purpose, (version_id, answers, score))) = which {
+                inspections.push(LoadInspection {
+                    unit_id: *unit,
+                    version_id: *version_id,
+                    purpose,
+                    completed_on: today - chrono::Duration::days((n % 80) as i64),
+                    score: *score,
+                    answers: answers.clone(),
+                });
+            }
+        }
+        let mut tx = app.db.begin().await?;
+        made += load::hazards(&mut tx, &hazards, "demo").await?;
+        made += load::inspections(&mut tx, &inspections, "demo", today).await?;
+        tx.commit().await?;
+    }
+    Ok(made)
+}
+
+/// The demo's schedules: every primary committee inspects its workplaces
+/// each month, every cell assesses its work each quarter.
+pub(crate) async fn schedule(app: &App, actor: &Actor) -> AppResult<()> {
+    for (level, template, every) in [("primary_committee", 1, "month"), ("cell", 2, "quarter")] {
+        crate::safety::schedules::set(
+            app,
+            actor,
+            &crate::safety::schedules::ScheduleInput {
+                level: level.into(),
+                template_id: template,
+                every: every.into(),
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}

@@ -224,7 +224,7 @@ async fn apply(
     // The root may have taken a new level key, with other cadences.
     grassroots_store::meetings::regularity::rebuild_all(&mut tx, &now.date_naive().to_string())
         .await?;
-    grassroots_store::safety::schedules::rebuild_all(&mut tx, now.date_naive()).await?;
+    grassroots_store::safety::schedules::rebuild_root(&mut tx, root, now.date_naive()).await?;
     let mut e = actor.entry("organization.profile", "organization", 1, Some(root));
     e.before = Some(json!(before));
     e.after = Some(json!({ "profile": name, "levels": new }));

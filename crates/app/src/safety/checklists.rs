@@ -274,8 +274,13 @@ pub async fn answer(
     // What was checked above must still hold under the lock: a draft, with
     // the answers (and actions) read then.
     safety_store::lock_row(&mut tx, safety_store::Locked::Inspection, id).await?;
-    if store::inspection(&mut tx, &edit, id).await?.status != "draft" {
+    let locked = store::inspection(&mut tx, &edit, id).await?;
+    if locked.status != "draft" {
         return Err(FieldError::new("answers", "closed", "the inspection is completed").into());
+    }
+    // A merge may have moved it to another unit meanwhile.
+    if locked.unit_id != inspection.unit_id {
+        return Err(AppError::Conflict { field: "answers" });
     }
     if store::answers(&mut tx, id).await? != saved {
         return Err(AppError::Conflict { field: "answers" });

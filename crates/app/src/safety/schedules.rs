@@ -76,9 +76,9 @@ pub async fn set(app: &App, actor: &Actor, input: &ScheduleInput) -> AppResult<V
         "every": cadence.as_str(),
     }));
     audit::append(&mut tx, now, &e).await?;
-    let all = store::list(&mut tx).await?;
     tx.commit().await?;
-    Ok(all)
+    settle(app).await?;
+    list(app).await
 }
 
 /// Removes a schedule (administrators of the whole organization).
@@ -98,9 +98,9 @@ pub async fn remove(app: &App, actor: &Actor, id: i64) -> AppResult<Vec<Schedule
         ),
     )
     .await?;
-    let all = store::list(&mut tx).await?;
     tx.commit().await?;
-    Ok(all)
+    settle(app).await?;
+    list(app).await
 }
 
 /// One schedule's period in a subtree.
@@ -183,17 +183,31 @@ pub async fn behind(app: &App, actor: &Actor, unit: UnitId) -> AppResult<Vec<Beh
     .await?)
 }
 
-/// Starts the new period of every schedule whose period ended.
-pub async fn roll(app: &App) -> AppResult<u64> {
-    let mut tx = app.db.begin().await?;
-    let n = store::roll(&mut tx, app.clock.today()).await?;
-    tx.commit().await?;
-    Ok(n as u64)
+/// Settles the schedules a batch of units at a time, one transaction
+/// each: units of a schedule being set get their rows, those of one being
+/// removed lose them, rows of a period that ended start the new one.
+/// Returns how many units were derived again.
+pub async fn settle(app: &App) -> AppResult<u64> {
+    let today = app.clock.today();
+    if !store::unsettled(&mut app.db.conn().await?, today).await? {
+        return Ok(0);
+    }
+    let mut n = 0;
+    loop {
+        let mut tx = app.db.begin().await?;
+        let batch = store::reconcile(&mut tx, today).await?;
+        tx.commit().await?;
+        if batch == 0 {
+            return Ok(n);
+        }
+        n += batch as u64;
+    }
 }
 
-/// Starts new inspection periods, every ten minutes.
+/// Starts new inspection periods (and finishes setting or removing a
+/// schedule a server stopped in the middle of), every ten minutes.
 pub const PERIODS_JOB: crate::jobs::Job = crate::jobs::Job {
     name: "safety.periods",
     every_seconds: 600,
-    run: |app| Box::pin(roll(app)),
+    run: |app| Box::pin(settle(app)),
 };

@@ -539,7 +539,9 @@ async fn safety_counters_match_a_recount_after_random_histories() {
                 app.clock.advance(Duration::days(rng.below(20) as i64 + 1));
                 grassroots_app::safety::deadlines_due(app).await.unwrap();
                 if rng.below(2) == 0 {
-                    grassroots_app::safety::schedules::roll(app).await.unwrap();
+                    grassroots_app::safety::schedules::settle(app)
+                        .await
+                        .unwrap();
                 }
             }
             5 => {
@@ -1116,8 +1118,8 @@ async fn scheduled_inspections_are_due_per_level_and_period_and_start_again_each
         server.clock.advance(next - today);
     }
     let (a, b) = tokio::join!(
-        grassroots_app::safety::schedules::roll(&t.app),
-        grassroots_app::safety::schedules::roll(&other)
+        grassroots_app::safety::schedules::settle(&t.app),
+        grassroots_app::safety::schedules::settle(&other)
     );
     // Sessions have lapsed over the month.
     let mut sec = t.login("mine_sec").await;
@@ -1128,7 +1130,7 @@ async fn scheduled_inspections_are_due_per_level_and_period_and_start_again_each
     let quarter_kept = if next.month() % 3 == 1 { 0 } else { 1 };
     assert_eq!((d, done), (6, quarter_kept), "{schedules}");
     assert_eq!(
-        grassroots_app::safety::schedules::roll(&t.app)
+        grassroots_app::safety::schedules::settle(&t.app)
             .await
             .unwrap(),
         0,
@@ -1157,6 +1159,25 @@ async fn scheduled_inspections_are_due_per_level_and_period_and_start_again_each
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(due(&mut sec, m.mine).await.0, 3);
     t.assert_consistent().await;
+    // `check` derives the rows again: one marked done behind the
+    // application's back is found.
+    let tamper = "UPDATE inspections_due SET done = 1 - done WHERE unit_id = $1";
+    match &t.app.db {
+        grassroots_store::Db::Sqlite(pool) => {
+            sqlx::query(tamper).bind(third).execute(pool).await.unwrap();
+        }
+        grassroots_store::Db::Postgres(pool) => {
+            sqlx::query(tamper).bind(third).execute(pool).await.unwrap();
+        }
+    }
+    let mut c = t.app.db.conn().await.unwrap();
+    let report = grassroots_store::check::run(&mut c, t.app.clock.today())
+        .await
+        .unwrap();
+    assert!(
+        report.schedule_problems[0].starts_with(&format!("unit {third}:")),
+        "{report:?}"
+    );
 }
 
 #[tokio::test]

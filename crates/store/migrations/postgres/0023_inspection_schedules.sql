@@ -12,6 +12,11 @@ CREATE TABLE inspection_schedules (
     template_id  BIGINT  NOT NULL REFERENCES checklist_templates (id),
     cadence      TEXT    NOT NULL CHECK (cadence IN ('month', 'quarter', 'year')),
     created_on   TEXT    NOT NULL,
+    -- syncing: its units are being given their rows, in batches (the
+    -- last unit id done in `synced_to`); active; removing: its rows are
+    -- being taken away, in batches, and then the schedule.
+    state        TEXT    NOT NULL DEFAULT 'syncing' CHECK (state IN ('syncing', 'active', 'removing')),
+    synced_to    BIGINT  NOT NULL DEFAULT 0,
     UNIQUE (level, template_id)
 );
 
@@ -23,4 +28,5 @@ CREATE TABLE inspections_due (
     PRIMARY KEY (unit_id, schedule_id)
 );
 CREATE INDEX inspections_due_period ON inspections_due (schedule_id, period);
+CREATE INDEX inspections_due_behind ON inspections_due (unit_id) WHERE done = 0;
 CREATE INDEX inspections_completed ON inspections (unit_id, status, completed_on);

@@ -14,6 +14,7 @@ use crate::tree::unit_condition;
 use crate::{DbConn, StoreError, StoreResult, Tx, aggregates, on_ex};
 
 pub mod checklists;
+pub mod load;
 pub mod schedules;
 
 /// The organization's matrix and deadlines.

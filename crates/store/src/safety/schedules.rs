@@ -2,10 +2,13 @@
 //! inspection from a template once per calendar period. `inspections_due`
 //! holds a row per unit and schedule for the current period; whether it
 //! is done is always derived again from the unit's completed inspections,
-//! so every change (a schedule added or removed, a unit created, closed or
-//! re-levelled, an inspection completed, a period ending) is the same
-//! step for the units it touches: take their rows out of the counters,
-//! derive the rows again, count them back in.
+//! so every change (a unit created, re-levelled or ended, an inspection
+//! completed, a period ending, a schedule set or removed) is the same step
+//! for the units it touches: take their rows out of the counters, derive
+//! the rows again, count them back in. Changes that touch a whole level
+//! (a schedule set or removed, a new period) go in batches of a few
+//! hundred units, one transaction each ([`reconcile`]), so that no writer
+//! waits long on the counters.
 //!
 //! Counters: `inspections.due` (rows), `inspections.done`,
 //! `inspections.behind` (units with a row not done), and per schedule
@@ -18,7 +21,6 @@ use grassroots_core::{Read, Scope, UnitId};
 use serde::Serialize;
 
 use crate::plans::ymd;
-use crate::tree::unit_condition;
 use crate::{DbConn, StoreError, StoreResult, Tx, aggregates, on_ex};
 
 /// Metric: scheduled inspections due this period (unit × schedule).
@@ -115,6 +117,18 @@ async fn count(tx: &mut Tx, list: &str, sign: i64) -> StoreResult<()> {
     Ok(())
 }
 
+/// The bind of schedule `s`'s period in SQL: `at` = 1 for the key, 2 for
+/// its first day, 3 for its last, with the month's bound as $1–$3, the
+/// quarter's as $4–$6 and the year's as $7–$9.
+fn pick(at: usize) -> String {
+    format!(
+        "CASE s.cadence WHEN 'month' THEN ${} WHEN 'quarter' THEN ${} ELSE ${} END",
+        at,
+        at + 3,
+        at + 6
+    )
+}
+
 /// Whether the units are still to be asked (`Keep`) or are leaving
 /// (`Drop`: a unit ending, before it is marked closed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,16 +154,6 @@ async fn resync(tx: &mut Tx, units: &[UnitId], today: NaiveDate, rows: Rows) -> 
         if rows == Rows::Drop {
             continue;
         }
-        // $1–$3: the month's key, first and last day; $4–$6 the quarter's;
-        // $7–$9 the year's.
-        let pick = |at: usize| {
-            format!(
-                "CASE s.cadence WHEN 'month' THEN ${} WHEN 'quarter' THEN ${} ELSE ${} END",
-                at,
-                at + 3,
-                at + 6
-            )
-        };
         let insert = format!(
             "INSERT INTO inspections_due (unit_id, schedule_id, period, done)
              SELECT u.id, s.id, {key},
@@ -157,7 +161,7 @@ async fn resync(tx: &mut Tx, units: &[UnitId], today: NaiveDate, rows: Rows) -> 
                       SELECT 1 FROM inspections i JOIN checklist_versions v ON v.id = i.version_id
                       WHERE i.unit_id = u.id AND i.status = 'completed' AND v.template_id = s.template_id
                         AND i.completed_on >= {starts} AND i.completed_on <= {ends}) THEN 1 ELSE 0 END
-             FROM units u JOIN inspection_schedules s ON s.level = u.level
+             FROM units u JOIN inspection_schedules s ON s.level = u.level AND s.state <> 'removing'
              WHERE u.id IN ({list}) AND u.closed_at IS NULL",
             key = pick(1),
             starts = pick(2),
@@ -175,30 +179,17 @@ async fn resync(tx: &mut Tx, units: &[UnitId], today: NaiveDate, rows: Rows) -> 
     Ok(())
 }
 
-/// Ids of a query's single column, the query taking one bind.
-async fn ids<T>(tx: &mut Tx, sql: &str, bind: T) -> StoreResult<Vec<UnitId>>
-where
-    T: for<'q> sqlx::Encode<'q, sqlx::Sqlite>
-        + for<'q> sqlx::Encode<'q, sqlx::Postgres>
-        + sqlx::Type<sqlx::Sqlite>
-        + sqlx::Type<sqlx::Postgres>
-        + Send
-        + Clone,
-{
-    Ok(on_ex!(tx, |e| sqlx::query_scalar::<_, i64>(
-        sqlx::AssertSqlSafe(sql)
-    )
-    .bind(bind.clone())
-    .fetch_all(&mut *e)
-    .await)?)
-}
+/// Units in a batch of [`reconcile`].
+const BATCH: usize = 500;
 
-/// Every schedule, by level and template.
+/// Every schedule in use (those being removed are left out), by level
+/// and template.
 pub async fn list(c: &mut impl DbConn) -> StoreResult<Vec<Schedule>> {
     Ok(on_ex!(c, |e| {
         sqlx::query_as(
         "SELECT s.id, s.level, s.template_id, t.name AS template_name, s.cadence AS every, s.created_on
          FROM inspection_schedules s JOIN checklist_templates t ON t.id = s.template_id
+         WHERE s.state <> 'removing'
          ORDER BY s.level, t.name, s.id"
     )
     .fetch_all(&mut *e)
@@ -207,7 +198,7 @@ pub async fn list(c: &mut impl DbConn) -> StoreResult<Vec<Schedule>> {
 }
 
 /// Sets a schedule (a level and template already scheduled take the new
-/// cadence) and asks the level's open units from `today`.
+/// cadence). Its units are given their rows by [`reconcile`], in batches.
 pub async fn set(
     tx: &mut Tx,
     level: &str,
@@ -216,10 +207,12 @@ pub async fn set(
     today: NaiveDate,
 ) -> StoreResult<i64> {
     aggregates::serialize_counters(tx).await?;
-    let id: i64 = on_ex!(tx, |e| sqlx::query_scalar(
-        "INSERT INTO inspection_schedules (level, template_id, cadence, created_on)
-         VALUES ($1, $2, $3, $4)
-         ON CONFLICT (level, template_id) DO UPDATE SET cadence = excluded.cadence
+    Ok(on_ex!(tx, |e| {
+        sqlx::query_scalar(
+        "INSERT INTO inspection_schedules (level, template_id, cadence, created_on, state, synced_to)
+         VALUES ($1, $2, $3, $4, 'syncing', 0)
+         ON CONFLICT (level, template_id) DO UPDATE SET cadence = excluded.cadence,
+           state = 'syncing', synced_to = 0
          RETURNING id"
     )
     .bind(level)
@@ -227,55 +220,40 @@ pub async fn set(
     .bind(cadence.as_str())
     .bind(ymd(today))
     .fetch_one(&mut *e)
-    .await)?;
-    let units = ids(
-        tx,
-        "SELECT id FROM units WHERE level = $1 AND closed_at IS NULL ORDER BY id",
-        level.to_string(),
-    )
-    .await?;
-    resync(tx, &units, today, Rows::Keep).await?;
-    Ok(id)
+    .await
+    })?)
 }
 
-/// Removes a schedule; its units are no longer asked.
+/// Marks a schedule for removal: [`reconcile`] takes its rows away in
+/// batches and then the schedule.
 pub async fn remove(tx: &mut Tx, id: i64) -> StoreResult<()> {
     aggregates::serialize_counters(tx).await?;
-    let found: Option<i64> = on_ex!(tx, |e| sqlx::query_scalar(
-        "SELECT id FROM inspection_schedules WHERE id = $1"
-    )
-    .bind(id)
-    .fetch_optional(&mut *e)
-    .await)?;
-    if found.is_none() {
-        return Err(StoreError::NotFound);
-    }
-    let units = ids(
-        tx,
-        "SELECT unit_id FROM inspections_due WHERE schedule_id = $1 ORDER BY unit_id",
-        id,
-    )
-    .await?;
-    for chunk in units.chunks(500) {
-        let list = crate::tree::join(chunk);
-        count(tx, &list, -1).await?;
-        let delete =
-            format!("DELETE FROM inspections_due WHERE schedule_id = $1 AND unit_id IN ({list})");
-        on_ex!(tx, |e| sqlx::query(sqlx::AssertSqlSafe(delete.as_str()))
-            .bind(id)
-            .execute(&mut *e)
-            .await
-            .map(|_| ()))?;
-        count(tx, &list, 1).await?;
-    }
-    on_ex!(tx, |e| sqlx::query(
-        "DELETE FROM inspection_schedules WHERE id = $1"
+    let n =
+        on_ex!(tx, |e| {
+            sqlx::query(
+        "UPDATE inspection_schedules SET state = 'removing' WHERE id = $1 AND state <> 'removing'"
     )
     .bind(id)
     .execute(&mut *e)
     .await
-    .map(|_| ()))?;
+    .map(|r| r.rows_affected())
+        })?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
     Ok(())
+}
+
+/// Whether any schedule is set. Read under the counters lock, so a
+/// schedule set at the same moment either is seen or sees the unit.
+async fn any(tx: &mut Tx) -> StoreResult<bool> {
+    aggregates::serialize_counters(tx).await?;
+    let n: Option<i64> = on_ex!(tx, |e| sqlx::query_scalar(
+        "SELECT id FROM inspection_schedules LIMIT 1"
+    )
+    .fetch_optional(&mut *e)
+    .await)?;
+    Ok(n.is_some())
 }
 
 /// Starts asking new open units (or units whose level changed) for the
@@ -288,7 +266,6 @@ pub(crate) async fn track_units(
     if !any(tx).await? {
         return Ok(());
     }
-    aggregates::serialize_counters(tx).await?;
     resync(tx, units, today, Rows::Keep).await
 }
 
@@ -297,37 +274,19 @@ pub(crate) async fn untrack_unit(tx: &mut Tx, unit: UnitId, today: NaiveDate) ->
     if !any(tx).await? {
         return Ok(());
     }
-    aggregates::serialize_counters(tx).await?;
     resync(tx, &[unit], today, Rows::Drop).await
 }
 
-/// Whether any schedule is set (most organizations' units then cost
-/// nothing more when created or changed).
-async fn any(tx: &mut Tx) -> StoreResult<bool> {
-    let n: Option<i64> = on_ex!(tx, |e| sqlx::query_scalar(
-        "SELECT id FROM inspection_schedules LIMIT 1"
-    )
-    .fetch_optional(&mut *e)
-    .await)?;
-    Ok(n.is_some())
-}
-
-/// Derives every row again (after the organization's levels changed).
-pub async fn rebuild_all(tx: &mut Tx, today: NaiveDate) -> StoreResult<()> {
-    aggregates::serialize_counters(tx).await?;
-    let units: Vec<UnitId> = on_ex!(tx, |e| sqlx::query_scalar(
-        "SELECT unit_id FROM inspections_due
-         UNION SELECT u.id FROM units u JOIN inspection_schedules s ON s.level = u.level
-         WHERE u.closed_at IS NULL"
-    )
-    .fetch_all(&mut *e)
-    .await)?;
-    resync(tx, &units, today, Rows::Keep).await
+/// The organization's levels changed (only the root's level can change
+/// that way): its rows are derived again.
+pub async fn rebuild_root(tx: &mut Tx, root: UnitId, today: NaiveDate) -> StoreResult<()> {
+    track_units(tx, &[root], today).await
 }
 
 /// A unit completed an inspection on `today`: its rows are derived again
 /// (the one of the inspection's template is now done).
 pub(crate) async fn completed(tx: &mut Tx, unit: UnitId, today: NaiveDate) -> StoreResult<()> {
+    aggregates::serialize_counters(tx).await?;
     let rows: Option<i64> = on_ex!(tx, |e| sqlx::query_scalar(
         "SELECT schedule_id FROM inspections_due WHERE unit_id = $1 LIMIT 1"
     )
@@ -337,29 +296,215 @@ pub(crate) async fn completed(tx: &mut Tx, unit: UnitId, today: NaiveDate) -> St
     if rows.is_none() {
         return Ok(());
     }
-    aggregates::serialize_counters(tx).await?;
     resync(tx, &[unit], today, Rows::Keep).await
 }
 
-/// Starts the new period for every row still in an earlier one (the
-/// server's job); returns how many units it derived again. The rows are
-/// read under the counters lock, so a second server finds none left.
-pub async fn roll(tx: &mut Tx, today: NaiveDate) -> StoreResult<usize> {
-    aggregates::serialize_counters(tx).await?;
-    let [m, q, y] = CADENCES.map(|c| period(c, today).key);
-    let units: Vec<UnitId> = on_ex!(tx, |e| sqlx::query_scalar(
-        "SELECT DISTINCT r.unit_id FROM inspections_due r
-         JOIN inspection_schedules s ON s.id = r.schedule_id
-         WHERE r.period <> CASE s.cadence WHEN 'month' THEN $1 WHEN 'quarter' THEN $2 ELSE $3 END
-         ORDER BY r.unit_id"
+/// A schedule's state, as [`reconcile`] reads it.
+#[derive(sqlx::FromRow)]
+struct State {
+    id: i64,
+    level: String,
+    cadence: String,
+    state: String,
+    synced_to: i64,
+}
+
+/// Whether [`reconcile`] has anything to do (read without the lock, from
+/// the indexes: a schedule not settled, or rows of an earlier period).
+pub async fn unsettled(c: &mut impl DbConn, today: NaiveDate) -> StoreResult<bool> {
+    let states: Vec<State> = on_ex!(c, |e| sqlx::query_as(
+        "SELECT id, level, cadence, state, synced_to FROM inspection_schedules"
     )
-    .bind(&m)
-    .bind(&q)
-    .bind(&y)
     .fetch_all(&mut *e)
     .await)?;
+    for s in states {
+        if s.state != "active" {
+            return Ok(true);
+        }
+        let key = current_key(&s.cadence, today);
+        let stale: Option<i64> =
+            on_ex!(c, |e| {
+                sqlx::query_scalar(
+            "SELECT unit_id FROM inspections_due WHERE schedule_id = $1 AND period <> $2 LIMIT 1"
+        )
+        .bind(s.id)
+        .bind(&key)
+        .fetch_optional(&mut *e)
+        .await
+            })?;
+        if stale.is_some() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+fn current_key(cadence: &str, today: NaiveDate) -> String {
+    period(
+        InspectionCadence::parse(cadence).unwrap_or(InspectionCadence::Month),
+        today,
+    )
+    .key
+}
+
+/// One batch of settling the schedules, in the caller's transaction:
+/// up to [`BATCH`] units whose rows are of an earlier period, belong to a
+/// schedule being removed, or are missing from a schedule being set, are
+/// derived again; a schedule whose units are all done with becomes active
+/// (or, being removed, goes). Returns how many units it took (0: settled).
+/// Everything is read under the counters lock, so two servers never take
+/// the same unit twice.
+pub async fn reconcile(tx: &mut Tx, today: NaiveDate) -> StoreResult<usize> {
+    aggregates::serialize_counters(tx).await?;
+    let states: Vec<State> = on_ex!(tx, |e| sqlx::query_as(
+        "SELECT id, level, cadence, state, synced_to FROM inspection_schedules ORDER BY id"
+    )
+    .fetch_all(&mut *e)
+    .await)?;
+    let mut units: Vec<UnitId> = Vec::new();
+    let mut settled: Vec<(i64, &str)> = Vec::new();
+    let mut cursors: Vec<(i64, i64)> = Vec::new();
+    for s in &states {
+        let room = (BATCH - units.len()) as i64;
+        if room <= 0 {
+            break;
+        }
+        let found: Vec<i64> = match s.state.as_str() {
+            "removing" => on_ex!(tx, |e| {
+                sqlx::query_scalar(
+                "SELECT unit_id FROM inspections_due WHERE schedule_id = $1 ORDER BY unit_id LIMIT $2"
+            )
+            .bind(s.id)
+            .bind(room)
+            .fetch_all(&mut *e)
+            .await
+            })?,
+            _ => {
+                let key = current_key(&s.cadence, today);
+                on_ex!(tx, |e| sqlx::query_scalar(
+                    "SELECT unit_id FROM inspections_due WHERE schedule_id = $1 AND period <> $2
+                     ORDER BY unit_id LIMIT $3"
+                )
+                .bind(s.id)
+                .bind(&key)
+                .bind(room)
+                .fetch_all(&mut *e)
+                .await)?
+            }
+        };
+        let stale = found.len() as i64;
+        units.extend(found);
+        if s.state == "syncing" && stale < room {
+            // The level's open units after the cursor, by id: a batch at a
+            // time, each unit once (units made meanwhile are tracked as
+            // they are made).
+            let next: Vec<i64> = on_ex!(tx, |e| sqlx::query_scalar(
+                "SELECT id FROM units WHERE level = $1 AND closed_at IS NULL AND id > $2
+                 ORDER BY id LIMIT $3"
+            )
+            .bind(&s.level)
+            .bind(s.synced_to)
+            .bind(room - stale)
+            .fetch_all(&mut *e)
+            .await)?;
+            match next.last() {
+                Some(last) if next.len() as i64 == room - stale => cursors.push((s.id, *last)),
+                _ => settled.push((s.id, "active")),
+            }
+            units.extend(next);
+        } else if s.state == "removing" && stale < room {
+            settled.push((s.id, "gone"));
+        }
+    }
+    units.sort_unstable();
+    units.dedup();
     resync(tx, &units, today, Rows::Keep).await?;
+    for (id, to) in cursors {
+        on_ex!(tx, |e| sqlx::query(
+            "UPDATE inspection_schedules SET synced_to = $2 WHERE id = $1"
+        )
+        .bind(id)
+        .bind(to)
+        .execute(&mut *e)
+        .await
+        .map(|_| ()))?;
+    }
+    for (id, to) in settled {
+        let sql = if to == "gone" {
+            "DELETE FROM inspection_schedules WHERE id = $1 AND state = 'removing'"
+        } else {
+            "UPDATE inspection_schedules SET state = 'active' WHERE id = $1 AND state = 'syncing'"
+        };
+        on_ex!(tx, |e| sqlx::query(sql)
+            .bind(id)
+            .execute(&mut *e)
+            .await
+            .map(|_| ()))?;
+    }
     Ok(units.len())
+}
+
+/// Rows that differ from a derivation from scratch (at most 20): an open
+/// unit of an active schedule's level without its row, a row of a closed
+/// unit, or a row of the current period whose `done` differs from the
+/// unit's completed inspections (`grassroots check`).
+pub async fn stale_rows(c: &mut impl DbConn, today: NaiveDate) -> StoreResult<Vec<String>> {
+    let mut out = Vec::new();
+    let missing: Vec<(i64, i64)> = on_ex!(c, |e| {
+        sqlx::query_as(
+        "SELECT u.id, s.id FROM units u JOIN inspection_schedules s ON s.level = u.level
+         WHERE s.state = 'active' AND u.closed_at IS NULL
+           AND NOT EXISTS (SELECT 1 FROM inspections_due d WHERE d.unit_id = u.id AND d.schedule_id = s.id)
+         ORDER BY u.id LIMIT 20"
+    )
+    .fetch_all(&mut *e)
+    .await
+    })?;
+    out.extend(
+        missing
+            .into_iter()
+            .map(|(u, s)| format!("unit {u}: no row for inspection schedule {s}")),
+    );
+    let closed: Vec<(i64, i64)> =
+        on_ex!(c, |e| {
+            sqlx::query_as(
+        "SELECT d.unit_id, d.schedule_id FROM inspections_due d JOIN units u ON u.id = d.unit_id
+         WHERE u.closed_at IS NOT NULL ORDER BY d.unit_id LIMIT 20"
+    )
+    .fetch_all(&mut *e)
+    .await
+        })?;
+    out.extend(
+        closed
+            .into_iter()
+            .map(|(u, s)| format!("unit {u}: closed, still asked by inspection schedule {s}")),
+    );
+    let sql = format!(
+        "SELECT d.unit_id, d.schedule_id FROM inspections_due d
+         JOIN inspection_schedules s ON s.id = d.schedule_id
+         WHERE d.period = {key}
+           AND d.done <> CASE WHEN EXISTS (
+             SELECT 1 FROM inspections i JOIN checklist_versions v ON v.id = i.version_id
+             WHERE i.unit_id = d.unit_id AND i.status = 'completed' AND v.template_id = s.template_id
+               AND i.completed_on >= {starts} AND i.completed_on <= {ends}) THEN 1 ELSE 0 END
+         ORDER BY d.unit_id LIMIT 20",
+        key = pick(1),
+        starts = pick(2),
+        ends = pick(3),
+    );
+    let periods = CADENCES.map(|c| period(c, today));
+    let wrong: Vec<(i64, i64)> = on_ex!(c, |e| {
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
+        for p in &periods {
+            q = q.bind(&p.key).bind(ymd(p.starts)).bind(ymd(p.ends));
+        }
+        q.fetch_all(&mut *e).await
+    })?;
+    out.extend(wrong.into_iter().map(|(u, s)| {
+        format!("unit {u}: inspection schedule {s} marked otherwise than its inspections say")
+    }));
+    out.truncate(20);
+    Ok(out)
 }
 
 /// A unit behind on its scheduled inspections this period.
@@ -376,20 +521,21 @@ pub struct Behind {
 }
 
 /// Units of `unit_id`'s subtree (in `scope`) with a scheduled inspection
-/// not done this period, by name, at most `limit`.
+/// not done this period, by id (the index of rows not done), at most
+/// `limit`.
 pub async fn behind_under(
     c: &mut impl DbConn,
     scope: &Scope<Read>,
     unit_id: UnitId,
     limit: i64,
 ) -> StoreResult<Vec<Behind>> {
+    let scoped = crate::tree::condition_below(c, scope, unit_id, "r.unit_id").await?;
     let sql = format!(
         "SELECT r.unit_id, u.name, r.schedule_id, r.period
          FROM inspections_due r JOIN units u ON u.id = r.unit_id
-         JOIN unit_closure c ON c.descendant_id = r.unit_id AND c.ancestor_id = $1
-         WHERE r.done = 0 AND {}
-         ORDER BY u.name, r.unit_id, r.schedule_id LIMIT $2",
-        unit_condition(scope, "r.unit_id")
+         WHERE r.done = 0 AND {scoped}
+           AND EXISTS (SELECT 1 FROM unit_closure c WHERE c.ancestor_id = $1 AND c.descendant_id = r.unit_id)
+         ORDER BY r.unit_id, r.schedule_id LIMIT $2"
     );
     Ok(on_ex!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(
         sql.as_str()
