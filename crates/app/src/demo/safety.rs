@@ -237,10 +237,14 @@ pub(crate) async fn build(
     Ok(made)
 }
 
+/// A hazard of the bulk load: title, location, inherent (likelihood,
+/// severity), residual (likelihood, severity).
+type BulkHazard = (&'static str, &'static str, (i64, i64), (i64, i64));
+
 /// What a workshop, pit or cell's room may hold: (title, location,
 /// inherent (likelihood, severity), residual (likelihood, severity)), all
 /// reduced below high by their controls.
-const BULK_HAZARDS: &[(&str, &str, (i64, i64), (i64, i64))] = &[
+const BULK_HAZARDS: &[BulkHazard] = &[
     ("Coal dust on the belt road", "Belt road", (4, 4), (2, 4)),
     ("Methane build-up at the face", "Coal face", (3, 5), (1, 5)),
     ("Conveyor pinch points", "Conveyor", (4, 3), (2, 3)),
