@@ -7,7 +7,7 @@ use crate::AppState;
 use crate::api;
 use crate::pages::sections::UnitSection;
 use crate::pages::{
-    accounts, appeals, audit, auth, bulletins, calendar, commendations, decisions, home, imports,
+    accounts, appeals, audit, auth, bulletins, calendar, checklists, commendations, decisions, home, imports,
     me, meetings, people, plans, profiles, safety, sections, skills, supply, units, welfare,
 };
 
@@ -29,6 +29,7 @@ pub(crate) const PAGE_ROUTES: &[fn() -> Router<AppState>] = &[
     welfare::routes,
     appeals::routes,
     safety::routes,
+    checklists::routes,
     supply::routes,
     accounts::routes,
     skills::routes,

@@ -37,6 +37,52 @@ pub async fn add_version(
     sections: &[NewSection],
 ) -> AppResult<Version> {
     crate::profiles::require_org_admin(app, actor).await?;
+    check_sections(sections)?;
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let id = store::add_version(&mut tx, template_id, sections, app.clock.today()).await?;
+    let mut e = actor.entry("checklist.version", "checklist", template_id, None);
+    e.after = Some(json!({ "version_id": id }));
+    audit::append(&mut tx, now, &e).await?;
+    tx.commit().await?;
+    version(app, id).await
+}
+
+/// Creates a template with its first version (administrators of the whole
+/// organization).
+pub async fn create(
+    app: &App,
+    actor: &Actor,
+    name: &str,
+    purpose: &str,
+    sections: &[NewSection],
+) -> AppResult<Version> {
+    crate::profiles::require_org_admin(app, actor).await?;
+    let name = optional(name, "name", 200)?
+        .ok_or_else(|| FieldError::new("name", "required", "a checklist needs a name"))?;
+    if purpose != "inspection" && purpose != "assessment" {
+        return Err(FieldError::new(
+            "purpose",
+            "invalid_choice",
+            "an inspection or an assessment",
+        )
+        .into());
+    }
+    check_sections(sections)?;
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let id = store::create_template(&mut tx, &name, purpose, sections, app.clock.today()).await?;
+    let v = store::version(&mut tx, id).await?;
+    let mut e = actor.entry("checklist.create", "checklist", v.template_id, None);
+    e.after = Some(json!({ "name": name, "purpose": purpose, "version_id": id }));
+    audit::append(&mut tx, now, &e).await?;
+    tx.commit().await?;
+    Ok(v)
+}
+
+/// Refuses sections without questions, untitled sections, questions
+/// without text, unknown responses and flags that do not fit them.
+fn check_sections(sections: &[NewSection]) -> AppResult<()> {
     if sections.is_empty() || sections.iter().any(|s| s.questions.is_empty()) {
         return Err(FieldError::new(
             "sections",
@@ -75,14 +121,7 @@ pub async fn add_version(
             }
         }
     }
-    let now = app.clock.now();
-    let mut tx = app.db.begin().await?;
-    let id = store::add_version(&mut tx, template_id, sections, app.clock.today()).await?;
-    let mut e = actor.entry("checklist.version", "checklist", template_id, None);
-    e.after = Some(json!({ "version_id": id }));
-    audit::append(&mut tx, now, &e).await?;
-    tx.commit().await?;
-    version(app, id).await
+    Ok(())
 }
 
 /// An inspection with what it follows and what was answered.

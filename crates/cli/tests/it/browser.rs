@@ -261,7 +261,13 @@ async fn login_open_a_unit_and_logout_in_chromium() {
         meetings_scenario(&c, &url, &passwords).await?;
         welfare_scenario(&c, &url, &passwords).await?;
         appeals_scenario(&c, &url, &passwords, &work.path().join("server.log")).await?;
-        safety_scenario(&c, &url, &passwords).await?;
+        safety_scenario(
+            &c,
+            &url,
+            &passwords,
+            &work.path().join("grassroots-demo").join("grassroots.db"),
+        )
+        .await?;
         Ok::<(), fantoccini::error::CmdError>(())
     }
     .await;
@@ -931,7 +937,9 @@ async fn safety_scenario(
     c: &fantoccini::Client,
     url: &str,
     passwords: &std::collections::HashMap<String, String>,
+    db: &std::path::Path,
 ) -> Result<(), fantoccini::error::CmdError> {
+    const RAISED: &str = "Clear exit 1 and mark the no-stacking zone";
     login(c, url, passwords, "cell").await?;
     click_and_load(c, Locator::LinkText("Workshop 1 Cell")).await?;
     c.wait().for_element(Locator::Id("safety-start")).await?;
@@ -975,7 +983,7 @@ async fn safety_scenario(
         .await?;
     c.find(Locator::Css("#inspection-form input[name^='t']"))
         .await?
-        .send_keys("Clear exit 1 and mark the no-stacking zone")
+        .send_keys(RAISED)
         .await?;
     c.execute(
         "document.querySelector(\"#inspection-form input[type=date]\").value = arguments[0];",
@@ -994,11 +1002,32 @@ async fn safety_scenario(
     c.wait().for_element(Locator::Id("safety-counts")).await?;
     sections_loaded(c).await?;
     let section = text_of(c, "section[aria-labelledby=safety]").await?;
-    assert!(
-        section.contains("Clear exit 1 and mark the no-stacking zone"),
-        "{section}"
-    );
+    assert!(section.contains(RAISED), "{section}");
     logout(c).await?;
+
+    // The server's clock cannot move, so the days pass for the action in
+    // its database instead: its due day four days back, the deadlines job
+    // due now. The server's job escalates it to the primary committee.
+    {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+            .await
+            .expect("the demo's database");
+        let past = (chrono::Utc::now().date_naive() - chrono::Duration::days(4)).to_string();
+        sqlx::query(
+            "UPDATE corrective_actions SET due_on = $1, next_deadline = $1 WHERE title = $2",
+        )
+        .bind(&past)
+        .bind(RAISED)
+        .execute(&pool)
+        .await
+        .expect("the raised action");
+        sqlx::query("UPDATE jobs SET due_at = $1 WHERE name = 'safety.deadlines'")
+            .bind(chrono::Utc::now() - chrono::Duration::seconds(1))
+            .execute(&pool)
+            .await
+            .expect("the deadlines job");
+        pool.close().await;
+    }
 
     // The primary committee sees the subtree's open and late actions.
     login(c, url, passwords, "secretary").await?;
@@ -1020,6 +1049,33 @@ async fn safety_scenario(
         section.contains("Replace the frayed crane hook sling"),
         "the late action escalated to the committee: {section}"
     );
+    // The action raised on the phone, now late, reaches the committee
+    // when the job has run (every fifteen seconds the server looks).
+    let primary_page = c.current_url().await?;
+    let mut seen = String::new();
+    for _ in 0..40 {
+        c.goto(primary_page.as_str()).await?;
+        c.wait()
+            .for_element(Locator::Id("safety-actions-overdue"))
+            .await?;
+        seen = text_of(c, "section[aria-labelledby=safety]").await?;
+        if seen.contains(RAISED) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+    let late = c
+        .find(Locator::XPath(&format!(
+            "//li[contains(@class, 'late')][contains(., '{RAISED}')]"
+        )))
+        .await;
+    assert!(late.is_ok(), "the raised action, late, at the committee: {seen}");
+    let overdue_now: i64 = text_of(c, "#safety-actions-overdue")
+        .await?
+        .parse()
+        .unwrap();
+    assert_eq!(overdue_now, overdue + 1, "and counted late above");
+    fits_phone(c, "the committee's late actions", "browser-safety-late.png").await?;
     logout(c).await?;
     Ok(())
 }

@@ -1228,3 +1228,109 @@ async fn schedules_are_set_from_the_settings_page() {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn administrators_write_checklists_in_the_browser_and_the_api() {
+    let m = mine().await;
+    let t = &m.t;
+    let mut root = t.login("root").await;
+    let question = |text: &str| {
+        json!({"text": text, "response": "yes_no", "allow_na": false, "flag_on": "no",
+               "flag_at_most": null, "require_note": true, "require_action": true})
+    };
+    let body = json!({"name": "Mine gas check", "purpose": "inspection",
+        "sections": [{"title": "The face", "questions": [question("Methane below 1 %")]}]});
+    let mut sec = t.login("mine_sec").await;
+    let r = sec
+        .json(Method::POST, "/api/v1/checklists", Some(body.clone()))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    for (field, bad) in [
+        ("name", json!({"name": " ", "purpose": "inspection", "sections": body["sections"]})),
+        ("purpose", json!({"name": "Gas", "purpose": "audit", "sections": body["sections"]})),
+        ("sections", json!({"name": "Gas", "purpose": "inspection", "sections": []})),
+    ] {
+        let r = root.json(Method::POST, "/api/v1/checklists", Some(bad)).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}");
+        assert_eq!(r.json()["field"], field);
+    }
+    let r = root.json(Method::POST, "/api/v1/checklists", Some(body)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let gas = r.json()["template_id"].as_i64().unwrap();
+    // A unit inspects with it at once.
+    let mut officer = t.login("officer").await;
+    inspect(&mut officer, m.cell, gas).await;
+
+    // The page: a new checklist from rows, a section title starting a
+    // section and a row without one staying in it.
+    let page = root.page("/admin/checklists").await;
+    assert!(page.body.contains("Mine gas check"), "{}", page.body);
+    let rows = [
+        ("name", "Cell's study circle"),
+        ("purpose", "assessment"),
+        ("rows", "4"),
+        ("s0", "Meetings"),
+        ("q0", "The circle met every week"),
+        ("r0", "yes_no"),
+        ("f0", "no"),
+        ("rn0", "1"),
+        ("q1", "How well the members followed"),
+        ("r1", "scale"),
+        ("f1", "le2"),
+        ("s2", "Results"),
+        ("q2", "Members who passed the test"),
+        ("r2", "number"),
+    ];
+    let r = root.post_form("/admin/checklists", &rows).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let editor = r.location();
+    let id: i64 = editor.rsplit('/').next().unwrap().parse().unwrap();
+    let v = root
+        .json(Method::GET, "/api/v1/checklists", None)
+        .await
+        .json();
+    let made = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == id)
+        .unwrap()
+        .clone();
+    let version = root
+        .json(
+            Method::GET,
+            &format!("/api/v1/checklist-versions/{}", made["version_id"]),
+            None,
+        )
+        .await
+        .json();
+    let sections = version["sections"].as_array().unwrap();
+    assert_eq!(sections.len(), 2);
+    assert_eq!(sections[0]["questions"].as_array().unwrap().len(), 2);
+    assert_eq!(sections[0]["questions"][1]["flag_at_most"], 2);
+    assert_eq!(sections[1]["title"], "Results");
+    // A flag that does not fit its answer is refused, naming the row.
+    let page = root.page(&editor).await;
+    assert!(page.body.contains("The circle met every week"));
+    let r = root
+        .post_form(
+            &editor,
+            &[("rows", "1"), ("s0", "Meetings"), ("q0", "Members present"), ("r0", "number"), ("f0", "no")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("row 1"), "{}", r.body);
+    assert!(r.body.contains("Members present"), "what was typed is kept");
+    // Saving writes version 2.
+    let r = root
+        .post_form(
+            &editor,
+            &[("rows", "1"), ("s0", "Meetings"), ("q0", "The circle met every week"), ("r0", "yes_no")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = root.page(&editor).await;
+    assert!(page.body.contains("Version 2"), "{}", page.body);
+    let r = sec.page("/admin/checklists").await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}

@@ -584,6 +584,28 @@ fn page_routes(w: &World) -> Vec<PageRequest> {
                 "/admin/safety/schedules/1/remove".to_string(),
                 vec![],
             ),
+            (
+                Method::POST,
+                "/admin/checklists".to_string(),
+                vec![
+                    ("name", "Planted".to_string()),
+                    ("purpose", "inspection".to_string()),
+                    ("rows", "1".to_string()),
+                    ("s0", "S".to_string()),
+                    ("q0", "Q".to_string()),
+                    ("r0", "yes_no".to_string()),
+                ],
+            ),
+            (
+                Method::POST,
+                "/admin/checklists/1".to_string(),
+                vec![
+                    ("rows", "1".to_string()),
+                    ("s0", "S".to_string()),
+                    ("q0", "Planted".to_string()),
+                    ("r0", "yes_no".to_string()),
+                ],
+            ),
             (Method::GET, format!("/appeals/mine/{}", w.b_appeal), vec![]),
             (
                 Method::POST,
@@ -1151,6 +1173,14 @@ fn api_routes(w: &World) -> Vec<(Method, String, Option<serde_json::Value>)> {
             Method::GET,
             format!("/api/v1/units/{b}/inspections/behind"),
             None,
+        ),
+        (
+            Method::POST,
+            "/api/v1/checklists".to_string(),
+            Some(json!({"name": "Planted", "purpose": "inspection",
+                "sections": [{"title": "S", "questions": [{"text": "Q", "response": "yes_no",
+                  "allow_na": true, "flag_on": null, "flag_at_most": null,
+                  "require_note": false, "require_action": false}]}]})),
         ),
         (
             Method::POST,
@@ -1980,6 +2010,7 @@ const COVERED_OPERATIONS: &[&str] = &[
     // Checklist templates are read by every signed-in user; only
     // administrators of the whole organization add versions.
     "get /checklists",
+    "post /checklists",
     "get /checklist-versions/{id}",
     "post /checklists/{id}/versions",
     // Schedules are read by every signed-in user; only administrators of
@@ -2318,6 +2349,7 @@ async fn assert_b_untouched(w: &World) {
         .await
         .unwrap();
     assert_eq!(templates[0].version, 1, "no version added");
+    assert_eq!(templates.len(), 2, "no checklist added");
     assert!(
         grassroots_app::safety::schedules::list(app)
             .await

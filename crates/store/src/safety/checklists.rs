@@ -232,6 +232,60 @@ pub async fn add_version(
     .fetch_one(&mut *e)
     .await)?;
     let next = next.ok_or(StoreError::NotFound)?;
+    write_version(tx, template_id, next, sections, today).await
+}
+
+/// Creates a template (its key made from its name and its id) with its
+/// first version; returns the version's id.
+pub async fn create_template(
+    tx: &mut Tx,
+    name: &str,
+    purpose: &str,
+    sections: &[NewSection],
+    today: NaiveDate,
+) -> StoreResult<i64> {
+    let next: i64 = on_ex!(tx, |e| sqlx::query_scalar(
+        "SELECT CAST(coalesce(max(id), 0) + 1 AS BIGINT) FROM checklist_templates"
+    )
+    .fetch_one(&mut *e)
+    .await)?;
+    let slug: String = name
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect::<String>()
+        .split('_')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join("_");
+    let key = if slug.is_empty() {
+        format!("checklist_{next}")
+    } else {
+        format!("{slug}_{next}")
+    };
+    let id: i64 = on_ex!(tx, |e| sqlx::query_scalar(
+        "INSERT INTO checklist_templates (key, name, purpose, created_on) VALUES ($1, $2, $3, $4)
+         RETURNING id"
+    )
+    .bind(&key)
+    .bind(name)
+    .bind(purpose)
+    .bind(ymd(today))
+    .fetch_one(&mut *e)
+    .await)
+    .map_err(|e| StoreError::from(e).conflict_on("name"))?;
+    write_version(tx, id, 1, sections, today).await
+}
+
+/// Writes version `number` of a template with its sections and questions.
+async fn write_version(
+    tx: &mut Tx,
+    template_id: i64,
+    number: i64,
+    sections: &[NewSection],
+    today: NaiveDate,
+) -> StoreResult<i64> {
+    let next = number;
     let vid: i64 = on_ex!(tx, |e| {
         sqlx::query_scalar(
         "INSERT INTO checklist_versions (template_id, version, created_on) VALUES ($1, $2, $3) RETURNING id"

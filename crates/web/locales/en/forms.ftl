@@ -3,6 +3,7 @@
 field-name = Name
 field-level = Level
 field-every = Every
+field-purpose = Purpose
 field-username = Login name
 field-display-name = Name
 field-password = Password

@@ -37,7 +37,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(incident_step))
         .routes(routes!(actions, add_action))
         .routes(routes!(action_step))
-        .routes(routes!(checklists))
+        .routes(routes!(checklists, create_checklist))
         .routes(routes!(checklist_version))
         .routes(routes!(add_checklist_version))
         .routes(routes!(inspections, start_inspection))
@@ -253,6 +253,32 @@ pub(super) async fn checklist_version(
     Path(id): Path<i64>,
 ) -> WebResult<Json<Version>> {
     Ok(Json(checklists::version(&s.app, id).await?))
+}
+
+/// A new checklist: its name, purpose and first version.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(super) struct ChecklistInput {
+    /// The name shown.
+    name: String,
+    /// `inspection` or `assessment`.
+    purpose: String,
+    /// The first version's sections, in order.
+    sections: Vec<NewSection>,
+}
+
+/// `POST /checklists`: a new checklist template with its first version
+/// (administrators of the whole organization).
+#[utoipa::path(post, path = "/checklists", tag = "safety", request_body = ChecklistInput, responses(
+    (status = 201, body = Version), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn create_checklist(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Body(b): Body<ChecklistInput>,
+) -> WebResult<(StatusCode, Json<Version>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(checklists::create(&s.app, &c.actor, &b.name, &b.purpose, &b.sections).await?),
+    ))
 }
 
 /// A new version's sections and questions.

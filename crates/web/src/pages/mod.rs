@@ -18,6 +18,7 @@ pub(crate) mod meetings;
 pub(crate) mod people;
 pub(crate) mod plans;
 pub(crate) mod profiles;
+pub(crate) mod checklists;
 pub(crate) mod safety;
 pub(crate) mod sections;
 pub(crate) mod skills;
