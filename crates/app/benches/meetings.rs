@@ -18,8 +18,7 @@ use grassroots_app::meetings::{
     self, AgendaInput, AttendanceMark, InviteInput, MeetingInput, SpeechInput,
 };
 use grassroots_app::{Actor, App};
-use grassroots_core::Read;
-use grassroots_store::{on_ex, units};
+use grassroots_store::on_ex;
 
 mod support;
 use support::{percentiles, timed};
@@ -100,17 +99,15 @@ fn world() -> World {
     let dir = tempfile::tempdir().unwrap();
     let (app, actor, meeting, people, cell, conference) = rt.block_on(async {
         let app = support::demo_app(dir.path()).await;
-        let root = grassroots_app::setup::root_unit(&app)
-            .await
+        let tree = support::tree(&app).await;
+        let actor = tree.actor.clone();
+        let cell = tree
+            .units
+            .iter()
+            .rev()
+            .find(|u| u.level == "cell")
             .unwrap()
-            .unwrap();
-        let actor = Actor::cli(root.id);
-        let mut c = app.db.conn().await.unwrap();
-        let all = units::list(&mut c, &actor.principal.scope::<Read>(), 1_000_000, 0)
-            .await
-            .unwrap();
-        drop(c);
-        let cell = all.iter().rev().find(|u| u.level == "cell").unwrap().id;
+            .id;
         let (meeting, people) = new_meeting(&app, &actor, cell).await;
         let record = meetings::view(&app, &actor, meeting).await.unwrap();
         for (i, item) in record.agenda.iter().enumerate() {
@@ -132,7 +129,7 @@ fn world() -> World {
                 .unwrap();
             }
         }
-        let conference = meetings::of_unit(&app, &actor, root.id)
+        let conference = meetings::of_unit(&app, &actor, tree.levels[0].1)
             .await
             .unwrap()
             .convened

@@ -15,9 +15,7 @@ use std::time::Duration;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use grassroots_app::Actor;
 use grassroots_app::safety::checklists::{self, AnswerInput, AnswersInput};
-use grassroots_core::Read;
 use grassroots_store::safety::checklists::{NewQuestion, NewSection};
-use grassroots_store::units;
 
 mod support;
 use support::{percentiles, timed};
@@ -40,23 +38,8 @@ fn world() -> World {
     let dir = tempfile::tempdir().unwrap();
     let (app, root, levels, cell, template) = rt.block_on(async {
         let app = support::demo_app(dir.path()).await;
-        let top = grassroots_app::setup::root_unit(&app)
-            .await
-            .unwrap()
-            .unwrap();
-        let root = Actor::cli(top.id);
-        let mut c = app.db.conn().await.unwrap();
-        let all = units::list(&mut c, &root.principal.scope::<Read>(), 1_000_000, 0)
-            .await
-            .unwrap();
-        drop(c);
-        let first = |level: &str| all.iter().find(|u| u.level == level).unwrap().id;
-        let levels = vec![
-            ("root", top.id),
-            ("province", first("provincial_committee")),
-            ("county", first("county_committee")),
-            ("primary", first("primary_committee")),
-        ];
+        let tree = support::tree(&app).await;
+        let root = tree.actor.clone();
         // A version of the workplace inspection with 40 yes/no questions.
         let template = checklists::templates(&app)
             .await
@@ -84,7 +67,7 @@ fn world() -> World {
         checklists::add_version(&app, &root, template, &sections)
             .await
             .unwrap();
-        (app, root, levels, first("cell"), template)
+        (app, root, tree.levels.clone(), tree.first("cell"), template)
     });
     World {
         rt,
@@ -110,9 +93,7 @@ fn bench(c: &mut Criterion) {
             w.rt.block_on(grassroots_app::safety::dashboard(&w.app, &w.root, *unit))
                 .unwrap();
         };
-        c.bench_function(&format!("safety dashboard, {label}"), |b| {
-            b.iter(dashboard)
-        });
+        c.bench_function(&format!("safety dashboard, {label}"), |b| b.iter(dashboard));
         percentiles(&format!("safety dashboard, {label}"), 500, || {
             timed(dashboard)
         });

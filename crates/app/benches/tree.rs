@@ -84,23 +84,10 @@ fn world() -> World {
     let (app, actor, levels, mover, parents) = rt.block_on(async {
         // GRASSROOTS_BENCH_SCALE=national (or a number) for other sizes.
         let app = support::demo_app(dir.path()).await;
-        let root = grassroots_app::setup::root_unit(&app)
-            .await
-            .unwrap()
-            .unwrap();
-        let actor = Actor::cli(root.id);
-        let mut c = app.db.conn().await.unwrap();
-        let read = actor.principal.scope::<Read>();
-        let all = units::list(&mut c, &read, 1_000_000, 0).await.unwrap();
-        let first = |level: &str| all.iter().find(|u| u.level == level).unwrap().id;
-        let levels = vec![
-            ("root", root.id),
-            ("province", first("provincial_committee")),
-            ("county", first("county_committee")),
-            ("primary", first("primary_committee")),
-        ];
-        let n_units = all.len();
-        drop(c);
+        let tree = support::tree(&app).await;
+        let (actor, levels) = (tree.actor.clone(), tree.levels.clone());
+        let root = levels[0].1;
+        let n_units = tree.units.len();
         // A subtree of exactly 1,000 units with people, to move around (a
         // database kept from an earlier run gets another one).
         let run = chrono::Utc::now().timestamp_millis();
@@ -111,7 +98,7 @@ fn world() -> World {
         let mover = units::create_child(
             &mut tx,
             &manage,
-            root.id,
+            root,
             &format!("Mover {run}"),
             "provincial_committee",
             None,
@@ -172,7 +159,7 @@ fn world() -> World {
         let other = units::create_child(
             &mut tx,
             &manage,
-            root.id,
+            root,
             &format!("Other parent {run}"),
             "department",
             None,
@@ -183,7 +170,7 @@ fn world() -> World {
         .id;
         tx.commit().await.unwrap();
         eprintln!("{n_units} units in the demo tree, plus a 1,000-unit subtree with 4,950 people");
-        (app, actor, levels, mover, [other, root.id])
+        (app, actor, levels, mover, [other, root])
     });
     World {
         rt,

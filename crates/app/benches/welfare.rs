@@ -12,8 +12,6 @@ use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use grassroots_app::{Actor, App};
-use grassroots_core::Read;
-use grassroots_store::units;
 
 mod support;
 use support::{percentiles, timed};
@@ -55,23 +53,8 @@ fn world() -> World {
     let dir = tempfile::tempdir().unwrap();
     let (app, root, handler, member, case, levels) = rt.block_on(async {
         let app = support::demo_app(dir.path()).await;
-        let top = grassroots_app::setup::root_unit(&app)
-            .await
-            .unwrap()
-            .unwrap();
-        let root = Actor::cli(top.id);
-        let mut c = app.db.conn().await.unwrap();
-        let all = units::list(&mut c, &root.principal.scope::<Read>(), 1_000_000, 0)
-            .await
-            .unwrap();
-        drop(c);
-        let first = |level: &str| all.iter().find(|u| u.level == level).unwrap().id;
-        let levels = vec![
-            ("root", top.id),
-            ("province", first("provincial_committee")),
-            ("county", first("county_committee")),
-            ("primary", first("primary_committee")),
-        ];
+        let tree = support::tree(&app).await;
+        let (root, levels) = (tree.actor, tree.levels);
         let handler = actor_of(&app, "cell").await;
         let member = actor_of(&app, "member").await;
         let case = grassroots_app::welfare::handled(&app, &handler, false)

@@ -7,8 +7,9 @@ use crate::AppState;
 use crate::api;
 use crate::pages::sections::UnitSection;
 use crate::pages::{
-    accounts, appeals, audit, auth, bulletins, calendar, checklists, commendations, decisions, home, imports,
-    me, meetings, people, plans, profiles, safety, sections, skills, supply, units, welfare,
+    accounts, appeals, audit, auth, bulletins, calendar, checklists, commendations, decisions,
+    home, imports, me, meetings, people, plans, profiles, safety, sections, skills, supply, units,
+    welfare,
 };
 
 /// Each feature's page routes; `pages::routes` merges them.

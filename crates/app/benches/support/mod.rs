@@ -5,7 +5,8 @@
 use std::time::{Duration, Instant};
 
 use grassroots_app::demo::{self, Scale};
-use grassroots_app::{App, Config};
+use grassroots_app::{Actor, App, Config};
+use grassroots_core::Read;
 use grassroots_store::{Db, migrate};
 
 /// Opens the benchmark database (a fresh SQLite file in `dir` unless
@@ -49,4 +50,48 @@ pub fn timed(f: impl FnOnce()) -> Duration {
     let started = Instant::now();
     f();
     started.elapsed()
+}
+
+/// The demo organization as the benchmarks walk it.
+pub struct Tree {
+    /// The command line's actor, at the root.
+    pub actor: Actor,
+    /// Every unit.
+    pub units: Vec<grassroots_store::units::Unit>,
+    /// The first unit of each level measured: root (first), province,
+    /// county, primary.
+    pub levels: Vec<(&'static str, i64)>,
+}
+
+impl Tree {
+    /// The first unit of `level`.
+    pub fn first(&self, level: &str) -> i64 {
+        self.units.iter().find(|u| u.level == level).unwrap().id
+    }
+}
+
+/// Reads the tree of `app`'s organization.
+pub async fn tree(app: &App) -> Tree {
+    let root = grassroots_app::setup::root_unit(app)
+        .await
+        .unwrap()
+        .unwrap();
+    let actor = Actor::cli(root.id);
+    let mut c = app.db.conn().await.unwrap();
+    let units =
+        grassroots_store::units::list(&mut c, &actor.principal.scope::<Read>(), 1_000_000, 0)
+            .await
+            .unwrap();
+    let mut t = Tree {
+        actor,
+        units,
+        levels: Vec::new(),
+    };
+    t.levels = vec![
+        ("root", root.id),
+        ("province", t.first("provincial_committee")),
+        ("county", t.first("county_committee")),
+        ("primary", t.first("primary_committee")),
+    ];
+    t
 }

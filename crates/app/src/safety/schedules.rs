@@ -170,17 +170,20 @@ pub async fn due(app: &App, actor: &Actor, unit: UnitId) -> AppResult<DueCounts>
     })
 }
 
-/// The units of a subtree behind on a scheduled inspection this period,
-/// by name, at most 200.
+/// The units of a subtree behind on a scheduled inspection this period
+/// (the first 200 by id), sorted by name.
 pub async fn behind(app: &App, actor: &Actor, unit: UnitId) -> AppResult<Vec<Behind>> {
     crate::units::require_read_kept(app, actor, unit).await?;
-    Ok(store::behind_under(
-        &mut app.db.conn().await?,
-        &actor.principal.scope::<Read>(),
-        unit,
-        200,
-    )
-    .await?)
+    let scope = actor.principal.scope::<Read>();
+    let mut c = app.db.conn().await?;
+    // The counter says first whether there is anything to look for.
+    let behind = aggregates::family_at(&mut c, &scope, unit, store::BEHIND).await?;
+    if behind.get(store::BEHIND).is_none_or(|v| v.1 == 0) {
+        return Ok(Vec::new());
+    }
+    let mut rows = store::behind_under(&mut c, &scope, unit, 200).await?;
+    rows.sort_by(|a, b| a.name.cmp(&b.name).then(a.unit_id.cmp(&b.unit_id)));
+    Ok(rows)
 }
 
 /// Settles the schedules a batch of units at a time, one transaction

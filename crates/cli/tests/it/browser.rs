@@ -1069,13 +1069,29 @@ async fn safety_scenario(
             "//li[contains(@class, 'late')][contains(., '{RAISED}')]"
         )))
         .await;
-    assert!(late.is_ok(), "the raised action, late, at the committee: {seen}");
+    assert!(
+        late.is_ok(),
+        "the raised action, late, at the committee: {seen}"
+    );
     let overdue_now: i64 = text_of(c, "#safety-actions-overdue")
         .await?
         .parse()
         .unwrap();
     assert_eq!(overdue_now, overdue + 1, "and counted late above");
+    c.execute(
+        "document.querySelector('li.late').scrollIntoView();",
+        vec![],
+    )
+    .await?;
     fits_phone(c, "the committee's late actions", "browser-safety-late.png").await?;
+    // Its safety dashboard: the month's workplace inspection and the
+    // cells' quarterly self-assessments, due and done.
+    c.goto(&format!("{}/safety", primary_page.as_str().trim_end_matches('/')))
+        .await?;
+    c.wait().for_element(Locator::Id("dash-schedules")).await?;
+    let due: i64 = text_of(c, "#dash-due").await?.parse().unwrap();
+    assert!(due >= 7, "the committee and its six cells are asked: {due}");
+    fits_phone(c, "the safety dashboard", "browser-safety-dashboard.png").await?;
     logout(c).await?;
     Ok(())
 }

@@ -1246,15 +1246,28 @@ async fn administrators_write_checklists_in_the_browser_and_the_api() {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     for (field, bad) in [
-        ("name", json!({"name": " ", "purpose": "inspection", "sections": body["sections"]})),
-        ("purpose", json!({"name": "Gas", "purpose": "audit", "sections": body["sections"]})),
-        ("sections", json!({"name": "Gas", "purpose": "inspection", "sections": []})),
+        (
+            "name",
+            json!({"name": " ", "purpose": "inspection", "sections": body["sections"]}),
+        ),
+        (
+            "purpose",
+            json!({"name": "Gas", "purpose": "audit", "sections": body["sections"]}),
+        ),
+        (
+            "sections",
+            json!({"name": "Gas", "purpose": "inspection", "sections": []}),
+        ),
     ] {
-        let r = root.json(Method::POST, "/api/v1/checklists", Some(bad)).await;
+        let r = root
+            .json(Method::POST, "/api/v1/checklists", Some(bad))
+            .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}");
         assert_eq!(r.json()["field"], field);
     }
-    let r = root.json(Method::POST, "/api/v1/checklists", Some(body)).await;
+    let r = root
+        .json(Method::POST, "/api/v1/checklists", Some(body))
+        .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let gas = r.json()["template_id"].as_i64().unwrap();
     // A unit inspects with it at once.
@@ -1315,7 +1328,13 @@ async fn administrators_write_checklists_in_the_browser_and_the_api() {
     let r = root
         .post_form(
             &editor,
-            &[("rows", "1"), ("s0", "Meetings"), ("q0", "Members present"), ("r0", "number"), ("f0", "no")],
+            &[
+                ("rows", "1"),
+                ("s0", "Meetings"),
+                ("q0", "Members present"),
+                ("r0", "number"),
+                ("f0", "no"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -1325,7 +1344,12 @@ async fn administrators_write_checklists_in_the_browser_and_the_api() {
     let r = root
         .post_form(
             &editor,
-            &[("rows", "1"), ("s0", "Meetings"), ("q0", "The circle met every week"), ("r0", "yes_no")],
+            &[
+                ("rows", "1"),
+                ("s0", "Meetings"),
+                ("q0", "The circle met every week"),
+                ("r0", "yes_no"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);

@@ -263,7 +263,8 @@ pub async fn create_template(
     } else {
         format!("{slug}_{next}")
     };
-    let id: i64 = on_ex!(tx, |e| sqlx::query_scalar(
+    let id: i64 = on_ex!(tx, |e| {
+        sqlx::query_scalar(
         "INSERT INTO checklist_templates (key, name, purpose, created_on) VALUES ($1, $2, $3, $4)
          RETURNING id"
     )
@@ -272,7 +273,8 @@ pub async fn create_template(
     .bind(purpose)
     .bind(ymd(today))
     .fetch_one(&mut *e)
-    .await)
+    .await
+    })
     .map_err(|e| StoreError::from(e).conflict_on("name"))?;
     write_version(tx, id, 1, sections, today).await
 }

@@ -228,16 +228,15 @@ pub async fn set(
 /// batches and then the schedule.
 pub async fn remove(tx: &mut Tx, id: i64) -> StoreResult<()> {
     aggregates::serialize_counters(tx).await?;
-    let n =
-        on_ex!(tx, |e| {
-            sqlx::query(
+    let n = on_ex!(tx, |e| {
+        sqlx::query(
         "UPDATE inspection_schedules SET state = 'removing' WHERE id = $1 AND state <> 'removing'"
     )
     .bind(id)
     .execute(&mut *e)
     .await
     .map(|r| r.rows_affected())
-        })?;
+    })?;
     if n == 0 {
         return Err(StoreError::NotFound);
     }
@@ -322,16 +321,15 @@ pub async fn unsettled(c: &mut impl DbConn, today: NaiveDate) -> StoreResult<boo
             return Ok(true);
         }
         let key = current_key(&s.cadence, today);
-        let stale: Option<i64> =
-            on_ex!(c, |e| {
-                sqlx::query_scalar(
+        let stale: Option<i64> = on_ex!(c, |e| {
+            sqlx::query_scalar(
             "SELECT unit_id FROM inspections_due WHERE schedule_id = $1 AND period <> $2 LIMIT 1"
         )
         .bind(s.id)
         .bind(&key)
         .fetch_optional(&mut *e)
         .await
-            })?;
+        })?;
         if stale.is_some() {
             return Ok(true);
         }
@@ -465,15 +463,14 @@ pub async fn stale_rows(c: &mut impl DbConn, today: NaiveDate) -> StoreResult<Ve
             .into_iter()
             .map(|(u, s)| format!("unit {u}: no row for inspection schedule {s}")),
     );
-    let closed: Vec<(i64, i64)> =
-        on_ex!(c, |e| {
-            sqlx::query_as(
+    let closed: Vec<(i64, i64)> = on_ex!(c, |e| {
+        sqlx::query_as(
         "SELECT d.unit_id, d.schedule_id FROM inspections_due d JOIN units u ON u.id = d.unit_id
          WHERE u.closed_at IS NOT NULL ORDER BY d.unit_id LIMIT 20"
     )
     .fetch_all(&mut *e)
     .await
-        })?;
+    })?;
     out.extend(
         closed
             .into_iter()
@@ -521,8 +518,8 @@ pub struct Behind {
 }
 
 /// Units of `unit_id`'s subtree (in `scope`) with a scheduled inspection
-/// not done this period, by id (the index of rows not done), at most
-/// `limit`.
+/// not done this period, by id, at most `limit`: the subtree's closure
+/// rows in index order, each unit's rows by its key.
 pub async fn behind_under(
     c: &mut impl DbConn,
     scope: &Scope<Read>,
@@ -532,10 +529,10 @@ pub async fn behind_under(
     let scoped = crate::tree::condition_below(c, scope, unit_id, "r.unit_id").await?;
     let sql = format!(
         "SELECT r.unit_id, u.name, r.schedule_id, r.period
-         FROM inspections_due r JOIN units u ON u.id = r.unit_id
-         WHERE r.done = 0 AND {scoped}
-           AND EXISTS (SELECT 1 FROM unit_closure c WHERE c.ancestor_id = $1 AND c.descendant_id = r.unit_id)
-         ORDER BY r.unit_id, r.schedule_id LIMIT $2"
+         FROM unit_closure c JOIN inspections_due r ON r.unit_id = c.descendant_id
+         JOIN units u ON u.id = r.unit_id
+         WHERE c.ancestor_id = $1 AND r.done = 0 AND {scoped}
+         ORDER BY c.descendant_id, r.schedule_id LIMIT $2"
     );
     Ok(on_ex!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(
         sql.as_str()

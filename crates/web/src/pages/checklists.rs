@@ -95,9 +95,17 @@ fn sections_of(rows: &[Row]) -> Result<Vec<NewSection>, AppError> {
             ("yes_no", on @ ("yes" | "no")) => (Some(on.to_string()), None),
             ("scale", le) if le.starts_with("le") => (
                 None,
-                Some(le[2..].parse::<i64>().map_err(|_| at("a scale flags at 1 to 4"))?),
+                Some(
+                    le[2..]
+                        .parse::<i64>()
+                        .map_err(|_| at("a scale flags at 1 to 4"))?,
+                ),
             ),
-            _ => return Err(at("a yes/no answer flags on yes or no, a scale at or below a value; numbers and text are not flagged")),
+            _ => {
+                return Err(at(
+                    "a yes/no answer flags on yes or no, a scale at or below a value; numbers and text are not flagged",
+                ));
+            }
         };
         if !r.section.is_empty() && out.last().is_none_or(|s| s.title != r.section) {
             out.push(NewSection {
@@ -272,7 +280,14 @@ pub async fn save(p: Page, Path(id): Path<i64>, body: axum::body::Bytes) -> WebR
         .into_response()),
         Err(e @ AppError::Invalid(_)) => {
             let err = FormError::from_app(&p.tr, e)?;
-            editor_view(&p, id, StatusCode::UNPROCESSABLE_ENTITY, Some(rows), err.into()).await
+            editor_view(
+                &p,
+                id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(rows),
+                err.into(),
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
