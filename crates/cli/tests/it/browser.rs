@@ -1086,8 +1086,11 @@ async fn safety_scenario(
     fits_phone(c, "the committee's late actions", "browser-safety-late.png").await?;
     // Its safety dashboard: the month's workplace inspection and the
     // cells' quarterly self-assessments, due and done.
-    c.goto(&format!("{}/safety", primary_page.as_str().trim_end_matches('/')))
-        .await?;
+    c.goto(&format!(
+        "{}/safety",
+        primary_page.as_str().trim_end_matches('/')
+    ))
+    .await?;
     c.wait().for_element(Locator::Id("dash-schedules")).await?;
     let due: i64 = text_of(c, "#dash-due").await?.parse().unwrap();
     assert!(due >= 7, "the committee and its six cells are asked: {due}");
