@@ -64,7 +64,7 @@ fn world() -> World {
                     .collect(),
             })
             .collect();
-        checklists::add_version(&app, &root, template, &sections)
+        checklists::add_version(&app, &root, template, None, &sections)
             .await
             .unwrap();
         (app, root, tree.levels.clone(), tree.first("cell"), template)

@@ -12,7 +12,7 @@ use serde_json::json;
 use crate::{Actor, App, AppError, AppResult};
 
 /// Refuses unless the actor administers the whole organization.
-pub(crate) async fn require_org_admin(app: &App, actor: &Actor) -> AppResult<i64> {
+pub async fn require_org_admin(app: &App, actor: &Actor) -> AppResult<i64> {
     let mut c = app.db.conn().await?;
     let root = units::root(&mut c).await?.ok_or(AppError::NotFound)?;
     if actor

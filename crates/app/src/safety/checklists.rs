@@ -29,18 +29,21 @@ pub async fn version(app: &App, id: i64) -> AppResult<Version> {
 }
 
 /// Writes a new version of a template (administrators of the whole
-/// organization); inspections keep the versions they used.
+/// organization); inspections keep the versions they used. With `base`,
+/// the version the writer started from: refused (a conflict on
+/// `base_version`) when another was saved since.
 pub async fn add_version(
     app: &App,
     actor: &Actor,
     template_id: i64,
+    base: Option<i64>,
     sections: &[NewSection],
 ) -> AppResult<Version> {
     crate::profiles::require_org_admin(app, actor).await?;
     check_sections(sections)?;
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
-    let id = store::add_version(&mut tx, template_id, sections, app.clock.today()).await?;
+    let id = store::add_version(&mut tx, template_id, base, sections, app.clock.today()).await?;
     let mut e = actor.entry("checklist.version", "checklist", template_id, None);
     e.after = Some(json!({ "version_id": id }));
     audit::append(&mut tx, now, &e).await?;

@@ -1005,30 +1005,6 @@ async fn safety_scenario(
     assert!(section.contains(RAISED), "{section}");
     logout(c).await?;
 
-    // The server's clock cannot move, so the days pass for the action in
-    // its database instead: its due day four days back, the deadlines job
-    // due now. The server's job escalates it to the primary committee.
-    {
-        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
-            .await
-            .expect("the demo's database");
-        let past = (chrono::Utc::now().date_naive() - chrono::Duration::days(4)).to_string();
-        sqlx::query(
-            "UPDATE corrective_actions SET due_on = $1, next_deadline = $1 WHERE title = $2",
-        )
-        .bind(&past)
-        .bind(RAISED)
-        .execute(&pool)
-        .await
-        .expect("the raised action");
-        sqlx::query("UPDATE jobs SET due_at = $1 WHERE name = 'safety.deadlines'")
-            .bind(chrono::Utc::now() - chrono::Duration::seconds(1))
-            .execute(&pool)
-            .await
-            .expect("the deadlines job");
-        pool.close().await;
-    }
-
     // The primary committee sees the subtree's open and late actions.
     login(c, url, passwords, "secretary").await?;
     click_and_load(
@@ -1049,11 +1025,39 @@ async fn safety_scenario(
         section.contains("Replace the frayed crane hook sling"),
         "the late action escalated to the committee: {section}"
     );
+    // The server's clock cannot move, so the days pass for the action in
+    // its database instead: its due day four days back, the deadlines job
+    // due now. The server's job escalates it to the primary committee.
+    {
+        let pool = sqlx::SqlitePool::connect_with(
+            sqlx::sqlite::SqliteConnectOptions::new()
+                .filename(db)
+                .busy_timeout(std::time::Duration::from_secs(10)),
+        )
+        .await
+        .expect("the demo's database");
+        let past = (chrono::Utc::now().date_naive() - chrono::Duration::days(4)).to_string();
+        sqlx::query(
+            "UPDATE corrective_actions SET due_on = $1, next_deadline = $1 WHERE title = $2",
+        )
+        .bind(&past)
+        .bind(RAISED)
+        .execute(&pool)
+        .await
+        .expect("the raised action");
+        sqlx::query("UPDATE jobs SET due_at = $1 WHERE name = 'safety.deadlines'")
+            .bind(chrono::Utc::now() - chrono::Duration::seconds(1))
+            .execute(&pool)
+            .await
+            .expect("the deadlines job");
+        pool.close().await;
+    }
     // The action raised on the phone, now late, reaches the committee
     // when the job has run (every fifteen seconds the server looks).
     let primary_page = c.current_url().await?;
     let mut seen = String::new();
-    for _ in 0..40 {
+    // The server looks every 15 s; the job's own period is a minute.
+    for _ in 0..100 {
         c.goto(primary_page.as_str()).await?;
         c.wait()
             .for_element(Locator::Id("safety-actions-overdue"))

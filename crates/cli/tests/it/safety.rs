@@ -1329,6 +1329,7 @@ async fn administrators_write_checklists_in_the_browser_and_the_api() {
         .post_form(
             &editor,
             &[
+                ("base_version", "1"),
                 ("rows", "1"),
                 ("s0", "Meetings"),
                 ("q0", "Members present"),
@@ -1345,6 +1346,7 @@ async fn administrators_write_checklists_in_the_browser_and_the_api() {
         .post_form(
             &editor,
             &[
+                ("base_version", "1"),
                 ("rows", "1"),
                 ("s0", "Meetings"),
                 ("q0", "The circle met every week"),
@@ -1355,6 +1357,71 @@ async fn administrators_write_checklists_in_the_browser_and_the_api() {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let page = root.page(&editor).await;
     assert!(page.body.contains("Version 2"), "{}", page.body);
+    // A second save from version 1 would undo it: refused, rows kept.
+    let r = root
+        .post_form(
+            &editor,
+            &[
+                ("base_version", "1"),
+                ("rows", "1"),
+                ("s0", "Meetings"),
+                ("q0", "Written from the old version"),
+                ("r0", "yes_no"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("Written from the old version"));
+    // "More rows" shows the form again with blank rows, saving nothing;
+    // a title on a row of its own heads the next question.
+    let r = root
+        .post_form(
+            &editor,
+            &[
+                ("base_version", "2"),
+                ("rows", "1"),
+                ("q0", "Kept while adding rows"),
+                ("r0", "yes_no"),
+                ("more", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("Kept while adding rows"));
+    assert!(r.body.contains("name=\"q6\""), "six more rows");
+    let r = root
+        .post_form(
+            &editor,
+            &[
+                ("base_version", "2"),
+                ("rows", "2"),
+                ("s0", "Attendance"),
+                ("q1", "Everyone came"),
+                ("r1", "yes_no"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let newest = root
+        .json(Method::GET, "/api/v1/checklists", None)
+        .await
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == id)
+        .unwrap()["version_id"]
+        .clone();
+    let v3 = root
+        .json(
+            Method::GET,
+            &format!("/api/v1/checklist-versions/{newest}"),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(v3["version"], 3);
+    assert_eq!(v3["sections"][0]["title"], "Attendance");
     let r = sec.page("/admin/checklists").await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }

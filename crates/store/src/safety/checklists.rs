@@ -218,10 +218,12 @@ pub async fn version(c: &mut impl DbConn, id: i64) -> StoreResult<Version> {
 }
 
 /// Writes a new version of a template (the caller checked its contents);
-/// earlier versions stay as they are.
+/// earlier versions stay as they are. With `base`, the version the writer
+/// started from: refused when another was saved since.
 pub async fn add_version(
     tx: &mut Tx,
     template_id: i64,
+    base: Option<i64>,
     sections: &[NewSection],
     today: NaiveDate,
 ) -> StoreResult<i64> {
@@ -232,7 +234,15 @@ pub async fn add_version(
     .fetch_one(&mut *e)
     .await)?;
     let next = next.ok_or(StoreError::NotFound)?;
-    write_version(tx, template_id, next, sections, today).await
+    if base.is_some_and(|b| b + 1 != next) {
+        // Someone saved another version since this one was read.
+        return Err(StoreError::Conflict {
+            field: "base_version",
+        });
+    }
+    write_version(tx, template_id, next, sections, today)
+        .await
+        .map_err(|e| e.conflict_on("base_version"))
 }
 
 /// Creates a template (its key made from its name and its id) with its
@@ -244,9 +254,21 @@ pub async fn create_template(
     sections: &[NewSection],
     today: NaiveDate,
 ) -> StoreResult<i64> {
-    let next: i64 = on_ex!(tx, |e| sqlx::query_scalar(
-        "SELECT CAST(coalesce(max(id), 0) + 1 AS BIGINT) FROM checklist_templates"
+    // One creation at a time (SQLite's write transaction already is), so
+    // the row can be written under a placeholder key and renamed with the
+    // id it was given.
+    if let Tx::Postgres(t) = tx {
+        sqlx::query("LOCK TABLE checklist_templates IN SHARE ROW EXCLUSIVE MODE")
+            .execute(&mut **t)
+            .await?;
+    }
+    let id: i64 = on_ex!(tx, |e| sqlx::query_scalar(
+        "INSERT INTO checklist_templates (key, name, purpose, created_on)
+         VALUES ('pending', $1, $2, $3) RETURNING id"
     )
+    .bind(name)
+    .bind(purpose)
+    .bind(ymd(today))
     .fetch_one(&mut *e)
     .await)?;
     let slug: String = name
@@ -259,23 +281,18 @@ pub async fn create_template(
         .collect::<Vec<_>>()
         .join("_");
     let key = if slug.is_empty() {
-        format!("checklist_{next}")
+        format!("checklist_{id}")
     } else {
-        format!("{slug}_{next}")
+        format!("{slug}_{id}")
     };
-    let id: i64 = on_ex!(tx, |e| {
-        sqlx::query_scalar(
-        "INSERT INTO checklist_templates (key, name, purpose, created_on) VALUES ($1, $2, $3, $4)
-         RETURNING id"
+    on_ex!(tx, |e| sqlx::query(
+        "UPDATE checklist_templates SET key = $2 WHERE id = $1"
     )
+    .bind(id)
     .bind(&key)
-    .bind(name)
-    .bind(purpose)
-    .bind(ymd(today))
-    .fetch_one(&mut *e)
+    .execute(&mut *e)
     .await
-    })
-    .map_err(|e| StoreError::from(e).conflict_on("name"))?;
+    .map(|_| ()))?;
     write_version(tx, id, 1, sections, today).await
 }
 

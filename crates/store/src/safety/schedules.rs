@@ -323,12 +323,13 @@ pub async fn unsettled(c: &mut impl DbConn, today: NaiveDate) -> StoreResult<boo
         let key = current_key(&s.cadence, today);
         let stale: Option<i64> = on_ex!(c, |e| {
             sqlx::query_scalar(
-            "SELECT unit_id FROM inspections_due WHERE schedule_id = $1 AND period <> $2 LIMIT 1"
-        )
-        .bind(s.id)
-        .bind(&key)
-        .fetch_optional(&mut *e)
-        .await
+                "SELECT unit_id FROM inspections_due
+             WHERE schedule_id = $1 AND (period < $2 OR period > $2) LIMIT 1",
+            )
+            .bind(s.id)
+            .bind(&key)
+            .fetch_optional(&mut *e)
+            .await
         })?;
         if stale.is_some() {
             return Ok(true);
@@ -368,20 +369,23 @@ pub async fn reconcile(tx: &mut Tx, today: NaiveDate) -> StoreResult<usize> {
             break;
         }
         let found: Vec<i64> = match s.state.as_str() {
+            // No order: each batch takes whichever rows are left, through
+            // the (schedule, period) index, without walking past the rows
+            // already done.
             "removing" => on_ex!(tx, |e| {
                 sqlx::query_scalar(
-                "SELECT unit_id FROM inspections_due WHERE schedule_id = $1 ORDER BY unit_id LIMIT $2"
-            )
-            .bind(s.id)
-            .bind(room)
-            .fetch_all(&mut *e)
-            .await
+                    "SELECT unit_id FROM inspections_due WHERE schedule_id = $1 LIMIT $2",
+                )
+                .bind(s.id)
+                .bind(room)
+                .fetch_all(&mut *e)
+                .await
             })?,
             _ => {
                 let key = current_key(&s.cadence, today);
                 on_ex!(tx, |e| sqlx::query_scalar(
-                    "SELECT unit_id FROM inspections_due WHERE schedule_id = $1 AND period <> $2
-                     ORDER BY unit_id LIMIT $3"
+                    "SELECT unit_id FROM inspections_due
+                     WHERE schedule_id = $1 AND (period < $2 OR period > $2) LIMIT $3"
                 )
                 .bind(s.id)
                 .bind(&key)

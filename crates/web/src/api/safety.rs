@@ -284,6 +284,10 @@ pub(super) async fn create_checklist(
 /// A new version's sections and questions.
 #[derive(Deserialize, utoipa::ToSchema)]
 pub(super) struct VersionInput {
+    /// The version this one was written from: when given, the request is
+    /// refused (409) if another version was saved since.
+    #[serde(default)]
+    base_version: Option<i64>,
     /// The sections, in order.
     sections: Vec<NewSection>,
 }
@@ -300,7 +304,7 @@ pub(super) async fn add_checklist_version(
 ) -> WebResult<(StatusCode, Json<Version>)> {
     Ok((
         StatusCode::CREATED,
-        Json(checklists::add_version(&s.app, &c.actor, id, &b.sections).await?),
+        Json(checklists::add_version(&s.app, &c.actor, id, b.base_version, &b.sections).await?),
     ))
 }
 

@@ -61,11 +61,22 @@ impl Row {
     }
 }
 
+/// Most rows a form may carry.
+const MOST_ROWS: usize = 400;
+
 /// The rows as typed: `s0`, `q0`, `r0`, `f0`, `na0`, `rn0`, `ra0`, … up to
-/// `rows`.
-fn typed_rows(f: &[(String, String)]) -> Vec<Row> {
-    let n: usize = field(f, "rows").parse().unwrap_or(0).min(500);
-    (0..n)
+/// `rows`; more than [`MOST_ROWS`] are refused rather than cut off.
+fn typed_rows(f: &[(String, String)]) -> Result<Vec<Row>, AppError> {
+    let n: usize = field(f, "rows").parse().unwrap_or(0);
+    if n > MOST_ROWS {
+        return Err(FieldError::new(
+            "questions",
+            "out_of_range",
+            format!("at most {MOST_ROWS} questions in one checklist"),
+        )
+        .into());
+    }
+    Ok((0..n)
         .map(|i| Row {
             section: field(f, &format!("s{i}")).trim().to_string(),
             text: field(f, &format!("q{i}")).trim().to_string(),
@@ -75,7 +86,7 @@ fn typed_rows(f: &[(String, String)]) -> Vec<Row> {
             require_note: !field(f, &format!("rn{i}")).is_empty(),
             require_action: !field(f, &format!("ra{i}")).is_empty(),
         })
-        .collect()
+        .collect())
 }
 
 /// Sections from the rows: rows without a question are left out; a
@@ -83,10 +94,21 @@ fn typed_rows(f: &[(String, String)]) -> Vec<Row> {
 /// section above. Errors name the row.
 fn sections_of(rows: &[Row]) -> Result<Vec<NewSection>, AppError> {
     let mut out: Vec<NewSection> = Vec::new();
+    // A title typed on a row without a question heads the next question.
+    let mut pending_title = String::new();
     for (i, r) in rows.iter().enumerate() {
         if r.text.is_empty() {
+            if !r.section.is_empty() {
+                pending_title = r.section.clone();
+            }
             continue;
         }
+        let title = if r.section.is_empty() {
+            std::mem::take(&mut pending_title)
+        } else {
+            pending_title.clear();
+            r.section.clone()
+        };
         let at = |what: &str| -> AppError {
             FieldError::new("questions", "question", format!("row {}: {what}", i + 1)).into()
         };
@@ -98,7 +120,7 @@ fn sections_of(rows: &[Row]) -> Result<Vec<NewSection>, AppError> {
                 Some(
                     le[2..]
                         .parse::<i64>()
-                        .map_err(|_| at("a scale flags at 1 to 4"))?,
+                        .map_err(|_| at("a scale flags at 1 to 5"))?,
                 ),
             ),
             _ => {
@@ -107,9 +129,9 @@ fn sections_of(rows: &[Row]) -> Result<Vec<NewSection>, AppError> {
                 ));
             }
         };
-        if !r.section.is_empty() && out.last().is_none_or(|s| s.title != r.section) {
+        if !title.is_empty() && out.last().is_none_or(|s| s.title != title) {
             out.push(NewSection {
-                title: r.section.clone(),
+                title,
                 questions: Vec::new(),
             });
         }
@@ -146,7 +168,7 @@ async fn list_view(
     typed: Option<(String, String, Vec<Row>)>,
     err: Option<FormError>,
 ) -> WebResult<Response> {
-    super::administrators_only(p)?;
+    grassroots_app::profiles::require_org_admin(&p.state.app, &p.auth.actor).await?;
     let (name, purpose, rows) =
         typed.unwrap_or_else(|| (String::new(), "inspection".into(), blank(BLANK_ROWS)));
     Ok(render(
@@ -177,11 +199,23 @@ pub async fn list(p: Page) -> WebResult<Response> {
     list_view(&p, StatusCode::OK, None, None).await
 }
 
-/// `POST /admin/checklists`: a new template with its first version.
+/// `POST /admin/checklists`: a new template with its first version (or,
+/// with `more`, the form again with more blank rows).
 pub async fn create(p: Page, body: axum::body::Bytes) -> WebResult<Response> {
     let f = pairs(&body);
-    let rows = typed_rows(&f);
     let (name, purpose) = (field(&f, "name"), field(&f, "purpose"));
+    let rows = match typed_rows(&f) {
+        Ok(rows) => rows,
+        Err(e) => {
+            let err = FormError::from_app(&p.tr, e)?;
+            return list_view(&p, StatusCode::UNPROCESSABLE_ENTITY, None, err.into()).await;
+        }
+    };
+    if !field(&f, "more").is_empty() {
+        let mut rows = rows;
+        rows.extend(blank(BLANK_ROWS));
+        return list_view(&p, StatusCode::OK, Some((name, purpose, rows)), None).await;
+    }
     let result = async {
         let sections = sections_of(&rows)?;
         checklists::create(&p.state.app, &p.auth.actor, &name, &purpose, &sections).await
@@ -193,10 +227,8 @@ pub async fn create(p: Page, body: axum::body::Bytes) -> WebResult<Response> {
             &format!("/admin/checklists/{}", v.template_id),
             "flash-safety-saved",
         )),
-        Err(e @ AppError::Invalid(_)) => {
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
             let err = FormError::from_app(&p.tr, e)?;
-            let mut rows = rows;
-            rows.extend(blank(BLANK_ROWS.saturating_sub(rows.len())));
             list_view(
                 &p,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -214,6 +246,8 @@ pub async fn create(p: Page, body: axum::body::Bytes) -> WebResult<Response> {
 struct EditorPage {
     l: Layout,
     template: Checklist,
+    /// The version the rows were read from.
+    base: i64,
     rows: Vec<Row>,
     err: Option<FormError>,
 }
@@ -222,18 +256,18 @@ async fn editor_view(
     p: &Page,
     id: i64,
     status: StatusCode,
-    typed: Option<Vec<Row>>,
+    typed: Option<(i64, Vec<Row>)>,
     err: Option<FormError>,
 ) -> WebResult<Response> {
-    super::administrators_only(p)?;
     let app = &p.state.app;
+    grassroots_app::profiles::require_org_admin(app, &p.auth.actor).await?;
     let template = checklists::templates(app)
         .await?
         .into_iter()
         .find(|t| t.id == id)
         .ok_or(AppError::NotFound)?;
-    let rows = match typed {
-        Some(rows) => rows,
+    let (base, rows) = match typed {
+        Some(typed) => typed,
         None => {
             let v = checklists::version(app, template.version_id).await?;
             let mut rows: Vec<Row> = v
@@ -242,7 +276,7 @@ async fn editor_view(
                 .flat_map(|s| s.questions.iter().map(|q| Row::of(&s.title, q)))
                 .collect();
             rows.extend(blank(BLANK_ROWS));
-            rows
+            (template.version, rows)
         }
     };
     let l = p.layout(template.name.clone(), Vec::new());
@@ -251,6 +285,7 @@ async fn editor_view(
         &EditorPage {
             l,
             template,
+            base,
             rows,
             err,
         },
@@ -262,13 +297,27 @@ pub async fn editor(p: Page, Path(id): Path<i64>) -> WebResult<Response> {
     editor_view(&p, id, StatusCode::OK, None, None).await
 }
 
-/// `POST /admin/checklists/{id}`: the rows saved as the next version.
+/// `POST /admin/checklists/{id}`: the rows saved as the next version (or,
+/// with `more`, the form again with more blank rows). Refused when another
+/// version was saved since the form was read.
 pub async fn save(p: Page, Path(id): Path<i64>, body: axum::body::Bytes) -> WebResult<Response> {
     let f = pairs(&body);
-    let rows = typed_rows(&f);
+    let base: i64 = field(&f, "base_version").parse().unwrap_or(0);
+    let rows = match typed_rows(&f) {
+        Ok(rows) => rows,
+        Err(e) => {
+            let err = FormError::from_app(&p.tr, e)?;
+            return editor_view(&p, id, StatusCode::UNPROCESSABLE_ENTITY, None, err.into()).await;
+        }
+    };
+    if !field(&f, "more").is_empty() {
+        let mut rows = rows;
+        rows.extend(blank(BLANK_ROWS));
+        return editor_view(&p, id, StatusCode::OK, Some((base, rows)), None).await;
+    }
     let result = async {
         let sections = sections_of(&rows)?;
-        checklists::add_version(&p.state.app, &p.auth.actor, id, &sections).await
+        checklists::add_version(&p.state.app, &p.auth.actor, id, Some(base), &sections).await
     }
     .await;
     match result {
@@ -278,13 +327,13 @@ pub async fn save(p: Page, Path(id): Path<i64>, body: axum::body::Bytes) -> WebR
             "flash-checklist-saved",
         )
         .into_response()),
-        Err(e @ AppError::Invalid(_)) => {
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
             let err = FormError::from_app(&p.tr, e)?;
             editor_view(
                 &p,
                 id,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                Some(rows),
+                Some((base, rows)),
                 err.into(),
             )
             .await
