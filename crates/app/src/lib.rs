@@ -21,6 +21,7 @@ pub mod positions;
 pub mod profiles;
 pub mod roles;
 pub mod safety;
+pub mod search;
 pub mod skills;
 pub mod supply;
 pub mod tokens;

@@ -16,4 +16,5 @@ pub const JOBS: &[Job] = &[
     crate::appeals::DEADLINES_JOB,
     crate::safety::DEADLINES_JOB,
     crate::safety::schedules::PERIODS_JOB,
+    crate::search::INDEX_JOB,
 ];

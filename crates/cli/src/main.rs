@@ -896,6 +896,9 @@ async fn run() -> Result<()> {
             for p in &report.schedule_problems {
                 println!("inspection schedules: {p}");
             }
+            for p in &report.search_problems {
+                println!("search index: {p}");
+            }
             match &report.audit.first_break {
                 None => println!("audit chain: {} rows, intact", report.audit.rows),
                 Some(b) => println!("audit chain: first bad row is {}: {}", b.id, b.reason),

@@ -7,6 +7,7 @@ pub mod care;
 pub mod policy;
 pub mod progress;
 pub mod safety;
+pub mod search;
 pub mod validate;
 pub mod vocab;
 pub mod voice;

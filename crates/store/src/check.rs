@@ -22,6 +22,9 @@ pub struct CheckReport {
     /// Scheduled inspections whose rows differ from a derivation from the
     /// units and their inspections (at most 20).
     pub schedule_problems: Vec<String>,
+    /// People missing from the search index, or index rows of no person
+    /// (at most 20).
+    pub search_problems: Vec<String>,
     /// The audit chain.
     pub audit: ChainReport,
 }
@@ -34,6 +37,7 @@ impl CheckReport {
             && self.aggregate_problems.is_empty()
             && self.target_problems.is_empty()
             && self.schedule_problems.is_empty()
+            && self.search_problems.is_empty()
             && self.audit.first_break.is_none()
     }
 }
@@ -42,6 +46,7 @@ impl CheckReport {
 pub async fn run(c: &mut impl DbConn, today: chrono::NaiveDate) -> StoreResult<CheckReport> {
     let mut engine_problems = Vec::new();
     if c.dialect() == Dialect::Sqlite {
+        crate::search::refresh(c).await?;
         let rows: Vec<String> = on_ex!(c, |e| sqlx::query_scalar("PRAGMA integrity_check")
             .fetch_all(&mut *e)
             .await)?;
@@ -100,6 +105,7 @@ pub async fn run(c: &mut impl DbConn, today: chrono::NaiveDate) -> StoreResult<C
         })
         .collect();
     let schedule_problems = crate::safety::schedules::stale_rows(c, today).await?;
+    let search_problems = crate::search::problems(c).await?;
     let audit = verify(c).await?;
     Ok(CheckReport {
         engine_problems,
@@ -107,6 +113,7 @@ pub async fn run(c: &mut impl DbConn, today: chrono::NaiveDate) -> StoreResult<C
         aggregate_problems,
         target_problems,
         schedule_problems,
+        search_problems,
         audit,
     })
 }

@@ -67,6 +67,7 @@ migrations![
     (21, "safety", "0021_safety.sql"),
     (22, "checklists", "0022_checklists.sql"),
     (23, "inspection_schedules", "0023_inspection_schedules.sql"),
+    (24, "people_search", "0024_people_search.sql"),
 ];
 
 /// The migrations of a dialect, in order.
@@ -201,5 +202,13 @@ pub async fn table_columns(c: &mut impl DbConn) -> StoreResult<Vec<(String, Stri
         .fetch_all(&mut *e)
         .await)?,
     };
-    Ok(rows)
+    // The search index is the engine's own (an FTS5 table with its
+    // shadow tables, a tsvector table); the search test runs on both.
+    Ok(rows
+        .into_iter()
+        .filter(|(table, _)| !ENGINE_SPECIFIC.iter().any(|t| table.starts_with(t)))
+        .collect())
 }
+
+/// Tables each engine builds its own way, left out of [`table_columns`].
+const ENGINE_SPECIFIC: &[&str] = &["people_search"];

@@ -15,6 +15,7 @@ mod meetings;
 mod plans;
 mod safety;
 mod scope;
+mod search;
 mod store;
 mod supply;
 mod templates;

@@ -97,6 +97,7 @@ pub async fn create(
     .map_err(|e| StoreError::from(e).conflict_on("external_id"))?;
     record_status(tx, &person, actor, now).await?;
     aggregates::add(tx, person.unit_id, &people_metric(&person.status), 1).await?;
+    crate::search::index_people(tx, &[person.id]).await?;
     Ok(person)
 }
 
@@ -229,26 +230,45 @@ pub async fn list(
     } else {
         format!("p.unit_id = $1 AND {}", unit_condition(scope, "p.unit_id"))
     };
+    // A name is looked up in the search index (its tokens, within the
+    // unit's subtree), and what tokens cannot say is checked on the name.
+    let q = f
+        .name
+        .as_deref()
+        .map(grassroots_core::search::query)
+        .unwrap_or_default();
+    let mut binds: Vec<String> = Vec::new();
+    let mut name = String::new();
+    if let Some((cond, text)) = crate::search::condition(c.dialect(), &q, unit_id, 5 + 1) {
+        name.push_str(&format!(" AND {cond}"));
+        binds.push(text);
+    }
+    for word in &q.contains {
+        binds.push(crate::contains_pattern(word));
+        name.push_str(&format!(
+            " AND lower(p.full_name) LIKE ${} ESCAPE '\\'",
+            5 + binds.len()
+        ));
+    }
     let sql = format!(
         "SELECT {COLUMNS} FROM people p
-         WHERE {place}
-           AND ($2 IS NULL OR lower(p.full_name) LIKE $2 ESCAPE '\\')
-           AND ($3 IS NULL OR p.status = $3)
-           AND ($6 IS NULL OR EXISTS (SELECT 1 FROM person_skills ps WHERE ps.person_id = p.id AND ps.skill_id = $6))
-         ORDER BY p.full_name, p.id LIMIT $4 OFFSET $5"
+         WHERE {place}{name}
+           AND ($2 IS NULL OR p.status = $2)
+           AND ($5 IS NULL OR EXISTS (SELECT 1 FROM person_skills ps WHERE ps.person_id = p.id AND ps.skill_id = $5))
+         ORDER BY p.full_name, p.id LIMIT $3 OFFSET $4"
     );
-    let pattern = f.name.as_deref().map(crate::contains_pattern);
-    Ok(on_ex!(c, |e| sqlx::query_as::<_, Person>(
-        sqlx::AssertSqlSafe(sql.as_str())
-    )
-    .bind(unit_id)
-    .bind(&pattern)
-    .bind(&f.status)
-    .bind(f.limit)
-    .bind(f.offset)
-    .bind(f.skill)
-    .fetch_all(&mut *e)
-    .await)?)
+    Ok(on_ex!(c, |e| {
+        let mut q = sqlx::query_as::<_, Person>(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(unit_id)
+            .bind(&f.status)
+            .bind(f.limit)
+            .bind(f.offset)
+            .bind(f.skill);
+        for b in &binds {
+            q = q.bind(b.as_str());
+        }
+        q.fetch_all(&mut *e).await
+    })?)
 }
 
 /// The person record of the principal's own account (a person always sees
@@ -343,6 +363,7 @@ pub async fn relocate(
         ..before.clone()
     };
     record_status(tx, &after, actor, now).await?;
+    crate::search::index_people(tx, &[person_id]).await?;
     Ok((before, after))
 }
 
@@ -606,6 +627,7 @@ pub async fn insert_batch(
         .map(|(unit, metric, n)| (*unit, metric.as_str(), *n))
         .collect();
     aggregates::add_bulk(tx, &deltas).await?;
+    crate::search::index_people(tx, &ids).await?;
     Ok(ids)
 }
 
@@ -633,6 +655,7 @@ pub async fn update_details(
     .await
     .map(|r| r.rows_affected())
     })?;
+    crate::search::index_people(tx, &[id]).await?;
     Ok(())
 }
 

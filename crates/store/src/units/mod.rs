@@ -602,6 +602,8 @@ pub async fn move_subtree(
     .map(|r| r.rows_affected()))
     .map_err(|e| StoreError::from(e).conflict_on("name"))?;
     aggregates::shift_subtree(tx, id, 1).await?;
+    // The subtree's people have new units on their path.
+    crate::search::index_units(tx, &[id]).await?;
     let after = Unit {
         parent_id: Some(new_parent),
         depth: target.depth + 1,
@@ -782,6 +784,7 @@ async fn carry_over(
     .execute(&mut *e)
     .await
     .map(|r| r.rows_affected()))?;
+    crate::search::index_people(tx, &moved).await?;
     let positions = on_ex!(tx, |e| sqlx::query(
         "UPDATE positions SET unit_id = $2 WHERE unit_id = $1 AND ended_on IS NULL"
     )

@@ -1,0 +1,30 @@
+//! The people search index: kept by every write that changes a name or a
+//! place; a database older than the index is filled by the job below.
+
+use crate::{App, AppResult};
+
+/// People indexed per transaction when filling the index.
+const BATCH: i64 = 2_000;
+
+/// Indexes the people the index does not hold yet, a batch per
+/// transaction; returns how many.
+pub async fn index_missing(app: &App) -> AppResult<u64> {
+    let mut n = 0;
+    loop {
+        let mut tx = app.db.begin().await?;
+        let batch = grassroots_store::search::index_missing(&mut tx, BATCH).await?;
+        tx.commit().await?;
+        n += batch as u64;
+        if batch < BATCH as usize {
+            return Ok(n);
+        }
+    }
+}
+
+/// Fills the people search index of a database older than it, every
+/// minute (nothing to do once it is full).
+pub const INDEX_JOB: crate::jobs::Job = crate::jobs::Job {
+    name: "search.people",
+    every_seconds: 60,
+    run: |app| Box::pin(index_missing(app)),
+};

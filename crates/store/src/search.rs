@@ -1,0 +1,265 @@
+//! The people search index: each person's name as the tokens of
+//! `core::search` (words, Hangul syllable pairs, initial consonants) plus
+//! one token per unit on their path (`u<id>`), so that a search within a
+//! subtree is one intersection inside the engine's full-text index, not a
+//! scan of the subtree's people. SQLite keeps it in an FTS5 table
+//! (rowid = person id, no positions), PostgreSQL in a `tsvector` with a GIN
+//! index; both are written from the same token text.
+//!
+//! Every write that changes a name or a place reindexes the people it
+//! touched, in the same transaction: a person added, renamed or
+//! transferred, people loaded in bulk, a unit merged into another, a
+//! subtree moved. [`index_missing`] fills the index of a database older
+//! than it, in batches.
+
+use std::collections::BTreeMap;
+
+use grassroots_core::UnitId;
+use grassroots_core::search::{self, Query};
+
+use crate::{DbConn, Dialect, StoreResult, Tx, on_ex};
+
+/// People reindexed per statement.
+const BATCH: usize = 500;
+
+/// The token of a unit on a person's path.
+pub fn unit_token(unit: UnitId) -> String {
+    format!("u{unit}")
+}
+
+/// The tokens of a person: their name's and their path's.
+fn tokens(name: &str, path: &[UnitId]) -> Vec<String> {
+    let mut t: Vec<String> = search::index_tokens(name).into_iter().collect();
+    t.extend(path.iter().map(|u| unit_token(*u)));
+    t
+}
+
+/// A token as a `tsvector` or `tsquery` lexeme: quoted, quotes doubled.
+fn lexeme(token: &str) -> String {
+    format!("'{}'", token.replace('\\', "\\\\").replace('\'', "''"))
+}
+
+/// A token as an FTS5 string: in double quotes, quotes doubled.
+fn fts_string(token: &str) -> String {
+    format!("\"{}\"", token.replace('"', "\"\""))
+}
+
+/// Reindexes `people` (ids), in the caller's transaction.
+pub(crate) async fn index_people(tx: &mut Tx, people: &[i64]) -> StoreResult<()> {
+    for chunk in people.chunks(BATCH) {
+        let list = crate::tree::join(chunk);
+        let sql = format!(
+            "SELECT p.id, p.full_name, c.ancestor_id FROM people p
+             JOIN unit_closure c ON c.descendant_id = p.unit_id
+             WHERE p.id IN ({list}) ORDER BY p.id, c.depth DESC"
+        );
+        let rows: Vec<(i64, String, i64)> =
+            on_ex!(tx, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                .fetch_all(&mut *e)
+                .await)?;
+        let mut people: BTreeMap<i64, (String, Vec<UnitId>)> = BTreeMap::new();
+        for (id, name, ancestor) in rows {
+            people
+                .entry(id)
+                .or_insert_with(|| (name, Vec::new()))
+                .1
+                .push(ancestor);
+        }
+        write(tx, chunk, &people).await?;
+    }
+    Ok(())
+}
+
+/// Replaces the index rows of `ids` with those of `people` (ids without a
+/// person any more lose theirs).
+async fn write(
+    tx: &mut Tx,
+    ids: &[i64],
+    people: &BTreeMap<i64, (String, Vec<UnitId>)>,
+) -> StoreResult<()> {
+    let list = crate::tree::join(ids);
+    let delete = match tx.dialect() {
+        Dialect::Sqlite => format!("DELETE FROM people_search WHERE rowid IN ({list})"),
+        Dialect::Postgres => format!("DELETE FROM people_search WHERE person_id IN ({list})"),
+    };
+    on_ex!(tx, |e| sqlx::query(sqlx::AssertSqlSafe(delete.as_str()))
+        .execute(&mut *e)
+        .await
+        .map(|_| ()))?;
+    if people.is_empty() {
+        return Ok(());
+    }
+    let values = crate::db::numbered_rows(people.len(), 2, 0, "", '$');
+    let insert = match tx.dialect() {
+        Dialect::Sqlite => format!(
+            "INSERT INTO people_search (rowid, tokens) SELECT v.column1, v.column2 FROM (VALUES {values}) AS v"
+        ),
+        Dialect::Postgres => format!(
+            "INSERT INTO people_search (person_id, tokens)
+             SELECT v.column1, CAST(v.column2 AS tsvector) FROM (VALUES {values}) AS v"
+        ),
+    };
+    let postgres = tx.dialect() == Dialect::Postgres;
+    let texts: Vec<(i64, String)> = people
+        .iter()
+        .map(|(id, (name, path))| {
+            let t = tokens(name, path);
+            let text = if postgres {
+                t.iter().map(|x| lexeme(x)).collect::<Vec<_>>().join(" ")
+            } else {
+                t.join(" ")
+            };
+            (*id, text)
+        })
+        .collect();
+    on_ex!(tx, |e| {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(insert.as_str()));
+        for (id, text) in &texts {
+            q = q.bind(*id).bind(text.as_str());
+        }
+        q.execute(&mut *e).await.map(|_| ())
+    })?;
+    Ok(())
+}
+
+/// Reindexes the people of the subtrees of `units` (a subtree moved, a
+/// unit merged into another).
+pub(crate) async fn index_units(tx: &mut Tx, units: &[UnitId]) -> StoreResult<()> {
+    if units.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "SELECT p.id FROM people p JOIN unit_closure c ON c.descendant_id = p.unit_id
+         WHERE c.ancestor_id IN ({}) ORDER BY p.id",
+        crate::tree::join(units)
+    );
+    let ids: Vec<i64> = on_ex!(tx, |e| sqlx::query_scalar(sqlx::AssertSqlSafe(
+        sql.as_str()
+    ))
+    .fetch_all(&mut *e)
+    .await)?;
+    index_people(tx, &ids).await
+}
+
+/// Indexes up to `limit` people the index does not hold yet (a database
+/// older than the index); returns how many.
+pub async fn index_missing(tx: &mut Tx, limit: i64) -> StoreResult<usize> {
+    let sql = match tx.dialect() {
+        Dialect::Sqlite => {
+            "SELECT p.id FROM people p
+             WHERE NOT EXISTS (SELECT 1 FROM people_search s WHERE s.rowid = p.id)
+             ORDER BY p.id LIMIT $1"
+        }
+        Dialect::Postgres => {
+            "SELECT p.id FROM people p
+             WHERE NOT EXISTS (SELECT 1 FROM people_search s WHERE s.person_id = p.id)
+             ORDER BY p.id LIMIT $1"
+        }
+    };
+    let ids: Vec<i64> = on_ex!(tx, |e| sqlx::query_scalar(sql)
+        .bind(limit)
+        .fetch_all(&mut *e)
+        .await)?;
+    index_people(tx, &ids).await?;
+    Ok(ids.len())
+}
+
+/// The condition on `p.id` that a people query adds for `q` within the
+/// subtree of `unit`, and the one text it binds at `$bind`; `None` when
+/// the query narrows nothing by tokens (the caller then scans).
+pub(crate) fn condition(
+    dialect: Dialect,
+    q: &Query,
+    unit: UnitId,
+    bind: usize,
+) -> Option<(String, String)> {
+    if q.is_open() {
+        return None;
+    }
+    Some(match dialect {
+        Dialect::Sqlite => {
+            let mut parts: Vec<String> = vec![fts_string(&unit_token(unit))];
+            parts.extend(q.tokens.iter().map(|t| fts_string(t)));
+            parts.extend(q.prefixes.iter().map(|p| format!("{}*", fts_string(p))));
+            (
+                format!(
+                    "p.id IN (SELECT rowid FROM people_search WHERE people_search MATCH ${bind})"
+                ),
+                parts.join(" AND "),
+            )
+        }
+        Dialect::Postgres => {
+            let mut parts: Vec<String> = vec![lexeme(&unit_token(unit))];
+            parts.extend(q.tokens.iter().map(|t| lexeme(t)));
+            parts.extend(q.prefixes.iter().map(|p| format!("{}:*", lexeme(p))));
+            (
+                format!(
+                    "p.id IN (SELECT person_id FROM people_search WHERE tokens @@ CAST(${bind} AS tsquery))"
+                ),
+                parts.join(" & "),
+            )
+        }
+    })
+}
+
+/// Makes this connection read the FTS5 index as it is now. SQLite keeps
+/// an FTS5 table's structure per connection and refreshes it when the
+/// table is queried, but `PRAGMA integrity_check` does not: on a
+/// connection that last read the index before another one wrote to it, it
+/// reports a checksum mismatch that is not there. `check` queries the
+/// table first.
+pub(crate) async fn refresh(c: &mut impl DbConn) -> StoreResult<()> {
+    if c.dialect() == Dialect::Sqlite {
+        on_ex!(c, |e| sqlx::query_scalar::<_, i64>(
+            "SELECT rowid FROM people_search WHERE people_search MATCH 'u0'"
+        )
+        .fetch_all(&mut *e)
+        .await)?;
+    }
+    Ok(())
+}
+
+/// Index rows that differ from the people (at most 20): a person without
+/// a row, or a row of no person (`grassroots check`).
+pub async fn problems(c: &mut impl DbConn) -> StoreResult<Vec<String>> {
+    let (missing, orphan) = match c.dialect() {
+        Dialect::Sqlite => (
+            "SELECT p.id FROM people p WHERE NOT EXISTS (SELECT 1 FROM people_search s WHERE s.rowid = p.id) ORDER BY p.id LIMIT 20",
+            "SELECT s.rowid FROM people_search s WHERE NOT EXISTS (SELECT 1 FROM people p WHERE p.id = s.rowid) LIMIT 20",
+        ),
+        Dialect::Postgres => (
+            "SELECT p.id FROM people p WHERE NOT EXISTS (SELECT 1 FROM people_search s WHERE s.person_id = p.id) ORDER BY p.id LIMIT 20",
+            "SELECT s.person_id FROM people_search s WHERE NOT EXISTS (SELECT 1 FROM people p WHERE p.id = s.person_id) LIMIT 20",
+        ),
+    };
+    let a: Vec<i64> = on_ex!(c, |e| sqlx::query_scalar(missing).fetch_all(&mut *e).await)?;
+    let b: Vec<i64> = on_ex!(c, |e| sqlx::query_scalar(orphan).fetch_all(&mut *e).await)?;
+    let mut out: Vec<String> = a
+        .into_iter()
+        .map(|id| format!("person {id}: not in the search index"))
+        .collect();
+    out.extend(
+        b.into_iter()
+            .map(|id| format!("search index: row {id} of no person")),
+    );
+    out.truncate(20);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_quoted_for_each_engine() {
+        assert_eq!(lexeme("o'neil"), "'o''neil'");
+        assert_eq!(fts_string("a\"b"), "\"a\"\"b\"");
+        let q = search::query("김철 kim");
+        let (sql, text) = condition(Dialect::Sqlite, &q, 7, 3).unwrap();
+        assert!(sql.contains("MATCH $3"));
+        assert_eq!(text, "\"u7\" AND \"김철\" AND \"kim\"*");
+        let (_, text) = condition(Dialect::Postgres, &q, 7, 3).unwrap();
+        assert_eq!(text, "'u7' & '김철' & 'kim':*");
+        assert!(condition(Dialect::Sqlite, &search::query("김"), 7, 3).is_none());
+    }
+}
