@@ -7,16 +7,18 @@ use crate::{App, AppResult};
 const BATCH: i64 = 2_000;
 
 /// Indexes the people the index does not hold yet, a batch per
-/// transaction; returns how many.
+/// transaction in the order of their ids; returns how many.
 pub async fn index_missing(app: &App) -> AppResult<u64> {
     let mut n = 0;
+    let mut after = 0;
     loop {
         let mut tx = app.db.begin().await?;
-        let batch = grassroots_store::search::index_missing(&mut tx, BATCH).await?;
+        let (count, last) = grassroots_store::search::index_missing(&mut tx, after, BATCH).await?;
         tx.commit().await?;
-        n += batch as u64;
-        if batch < BATCH as usize {
-            return Ok(n);
+        n += count as u64;
+        match last {
+            Some(last) => after = last,
+            None => return Ok(n),
         }
     }
 }

@@ -141,27 +141,34 @@ pub(crate) async fn index_units(tx: &mut Tx, units: &[UnitId]) -> StoreResult<()
     index_people(tx, &ids).await
 }
 
-/// Indexes up to `limit` people the index does not hold yet (a database
-/// older than the index); returns how many.
-pub async fn index_missing(tx: &mut Tx, limit: i64) -> StoreResult<usize> {
+/// Indexes up to `limit` people after id `after` that the index does not
+/// hold yet (a database older than the index); returns how many, and the
+/// last id indexed (`None` when there were none). Walking by id, each call starts
+/// where the last one ended instead of passing the people done again.
+pub async fn index_missing(
+    tx: &mut Tx,
+    after: i64,
+    limit: i64,
+) -> StoreResult<(usize, Option<i64>)> {
     let sql = match tx.dialect() {
         Dialect::Sqlite => {
             "SELECT p.id FROM people p
-             WHERE NOT EXISTS (SELECT 1 FROM people_search s WHERE s.rowid = p.id)
-             ORDER BY p.id LIMIT $1"
+             WHERE p.id > $1 AND NOT EXISTS (SELECT 1 FROM people_search s WHERE s.rowid = p.id)
+             ORDER BY p.id LIMIT $2"
         }
         Dialect::Postgres => {
             "SELECT p.id FROM people p
-             WHERE NOT EXISTS (SELECT 1 FROM people_search s WHERE s.person_id = p.id)
-             ORDER BY p.id LIMIT $1"
+             WHERE p.id > $1 AND NOT EXISTS (SELECT 1 FROM people_search s WHERE s.person_id = p.id)
+             ORDER BY p.id LIMIT $2"
         }
     };
     let ids: Vec<i64> = on_ex!(tx, |e| sqlx::query_scalar(sql)
+        .bind(after)
         .bind(limit)
         .fetch_all(&mut *e)
         .await)?;
     index_people(tx, &ids).await?;
-    Ok(ids.len())
+    Ok((ids.len(), ids.last().copied()))
 }
 
 /// The condition on `p.id` that a people query adds for `q` within the

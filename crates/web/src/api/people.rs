@@ -26,7 +26,8 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
 /// People listing filters.
 #[derive(Deserialize, IntoParams)]
 struct PeopleParams {
-    /// Part of the name (case-insensitive).
+    /// Words of the name: beginnings of words, two or more syllables of
+    /// a Korean name, or its initial consonants (초성); case-insensitive.
     q: Option<String>,
     /// Only this status.
     status: Option<String>,
