@@ -187,7 +187,6 @@ pub(crate) fn condition(
         Dialect::Sqlite => {
             let mut parts: Vec<String> = vec![fts_string(&unit_token(unit))];
             parts.extend(q.tokens.iter().map(|t| fts_string(t)));
-            parts.extend(q.prefixes.iter().map(|p| format!("{}*", fts_string(p))));
             (
                 format!(
                     "p.id IN (SELECT rowid FROM people_search WHERE people_search MATCH ${bind})"
@@ -198,7 +197,6 @@ pub(crate) fn condition(
         Dialect::Postgres => {
             let mut parts: Vec<String> = vec![lexeme(&unit_token(unit))];
             parts.extend(q.tokens.iter().map(|t| lexeme(t)));
-            parts.extend(q.prefixes.iter().map(|p| format!("{}:*", lexeme(p))));
             (
                 format!(
                     "p.id IN (SELECT person_id FROM people_search WHERE tokens @@ CAST(${bind} AS tsquery))"
@@ -264,9 +262,9 @@ mod tests {
         let q = search::query("김철 kim");
         let (sql, text) = condition(Dialect::Sqlite, &q, 7, 3).unwrap();
         assert!(sql.contains("MATCH $3"));
-        assert_eq!(text, "\"u7\" AND \"김철\" AND \"kim\"*");
+        assert_eq!(text, "\"u7\" AND \"kim\" AND \"김철\"");
         let (_, text) = condition(Dialect::Postgres, &q, 7, 3).unwrap();
-        assert_eq!(text, "'u7' & '김철' & 'kim':*");
+        assert_eq!(text, "'u7' & 'kim' & '김철'");
         assert!(condition(Dialect::Sqlite, &search::query("김"), 7, 3).is_none());
     }
 }
