@@ -92,10 +92,7 @@ async fn new_meeting(app: &App, actor: &Actor, cell: i64) -> (i64, Vec<i64>) {
 }
 
 fn world() -> World {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = support::runtime();
     let dir = tempfile::tempdir().unwrap();
     let (app, actor, meeting, people, cell, conference) = rt.block_on(async {
         let app = support::demo_app(dir.path()).await;

@@ -31,10 +31,7 @@ struct World {
 }
 
 fn world() -> World {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = support::runtime();
     let dir = tempfile::tempdir().unwrap();
     let (app, root, levels, cell, template) = rt.block_on(async {
         let app = support::demo_app(dir.path()).await;

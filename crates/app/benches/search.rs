@@ -19,10 +19,7 @@ mod support;
 use support::{percentiles, timed};
 
 fn bench(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = support::runtime();
     let dir = tempfile::tempdir().unwrap();
     let (app, tree) = rt.block_on(async {
         let app = support::demo_app(dir.path()).await;

@@ -76,10 +76,7 @@ impl World {
 }
 
 fn world() -> World {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = support::runtime();
     let dir = tempfile::tempdir().unwrap();
     let (app, actor, levels, mover, parents) = rt.block_on(async {
         // GRASSROOTS_BENCH_SCALE=national (or a number) for other sizes.

@@ -46,10 +46,7 @@ async fn actor_of(app: &App, user: &str) -> Actor {
 }
 
 fn world() -> World {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = support::runtime();
     let dir = tempfile::tempdir().unwrap();
     let (app, root, handler, member, case, levels) = rt.block_on(async {
         let app = support::demo_app(dir.path()).await;

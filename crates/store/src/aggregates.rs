@@ -319,17 +319,32 @@ pub async fn family_at(
     unit_id: UnitId,
     prefix: &str,
 ) -> StoreResult<BTreeMap<String, (i64, i64)>> {
+    families_at(c, scope, unit_id, &[prefix]).await
+}
+
+/// [`family_at`] for several prefixes, in one read.
+pub async fn families_at(
+    c: &mut impl DbConn,
+    scope: &Scope<grassroots_core::Read>,
+    unit_id: UnitId,
+    prefixes: &[&str],
+) -> StoreResult<BTreeMap<String, (i64, i64)>> {
+    let like = (0..prefixes.len())
+        .map(|i| format!("metric LIKE ${}", i + 2))
+        .collect::<Vec<_>>()
+        .join(" OR ");
     let sql = format!(
         "SELECT metric, own, subtree FROM unit_aggregates
-         WHERE unit_id = $1 AND metric LIKE $2 AND {}",
+         WHERE unit_id = $1 AND ({like}) AND {}",
         unit_condition(scope, "unit_id")
     );
-    let rows: Vec<(String, i64, i64)> =
-        on_ex!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
-            .bind(unit_id)
-            .bind(format!("{prefix}%"))
-            .fetch_all(&mut *e)
-            .await)?;
+    let rows: Vec<(String, i64, i64)> = on_ex!(c, |e| {
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(unit_id);
+        for p in prefixes {
+            q = q.bind(format!("{p}%"));
+        }
+        q.fetch_all(&mut *e).await
+    })?;
     Ok(rows.into_iter().map(|(m, o, s)| (m, (o, s))).collect())
 }
 

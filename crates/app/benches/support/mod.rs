@@ -32,6 +32,15 @@ pub async fn demo_app(dir: &std::path::Path) -> App {
     app
 }
 
+/// The runtime the benchmarks drive the application with: one thread, as
+/// one client.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
 /// Prints p50, p99 and the maximum of `runs` timings returned by `f`.
 pub fn percentiles(label: &str, runs: usize, mut f: impl FnMut() -> Duration) {
     let mut samples: Vec<Duration> = (0..runs).map(|_| f()).collect();

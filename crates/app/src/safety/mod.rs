@@ -1005,15 +1005,34 @@ pub struct SafetyCounts {
 
 /// The counts of a unit's subtree.
 pub async fn counts(app: &App, actor: &Actor, unit: UnitId) -> AppResult<SafetyCounts> {
+    Ok(counts_of(
+        &counters(app, actor, unit).await?,
+        app.clock.today(),
+    ))
+}
+
+/// A subtree's `safety.*` and `inspections.*` counters, in one read.
+async fn counters(
+    app: &App,
+    actor: &Actor,
+    unit: UnitId,
+) -> AppResult<std::collections::BTreeMap<String, (i64, i64)>> {
     crate::units::require_read_kept(app, actor, unit).await?;
-    let m = safety::counts(
+    Ok(safety::counts(
         &mut app.db.conn().await?,
         &actor.principal.scope::<Read>(),
         unit,
     )
-    .await?;
+    .await?)
+}
+
+/// The counts of a subtree from its counters.
+fn counts_of(
+    m: &std::collections::BTreeMap<String, (i64, i64)>,
+    today: chrono::NaiveDate,
+) -> SafetyCounts {
     let get = |k: &str| m.get(k).map_or(0, |v| v.1);
-    Ok(SafetyCounts {
+    SafetyCounts {
         hazards_open: get("safety.hazards.open"),
         hazards_by_band: RiskBand::KEYS
             .iter()
@@ -1039,15 +1058,12 @@ pub async fn counts(app: &App, actor: &Actor, unit: UnitId) -> AppResult<SafetyC
 
         inspections_done: get("safety.inspections.inspection.done"),
         assessments_done: get("safety.inspections.assessment.done"),
-        done_this_month: get(&format!(
-            "safety.inspections.done.{}",
-            &ymd(app.clock.today())[..7]
-        )),
+        done_this_month: get(&format!("safety.inspections.done.{}", &ymd(today)[..7])),
         flagged_answers: get("safety.inspections.flagged"),
         scheduled_due: get(schedules::DUE_METRIC),
         scheduled_done: get(schedules::DONE_METRIC),
         units_behind: get(schedules::BEHIND_METRIC),
-    })
+    }
 }
 
 /// An action the reader reads.
@@ -1101,7 +1117,9 @@ pub const BEHIND_LISTED: i64 = 50;
 
 /// The dashboard, from the counters (one read for all children).
 pub async fn dashboard(app: &App, actor: &Actor, unit: UnitId) -> AppResult<Dashboard> {
-    let counts = counts(app, actor, unit).await?;
+    let m = counters(app, actor, unit).await?;
+    let today = app.clock.today();
+    let counts = counts_of(&m, today);
     let children = crate::units::children(app, actor, unit).await?;
     let month = format!("safety.inspections.done.{}", &ymd(app.clock.today())[..7]);
     let metrics: Vec<String> = [
@@ -1143,7 +1161,7 @@ pub async fn dashboard(app: &App, actor: &Actor, unit: UnitId) -> AppResult<Dash
             .cmp(&(a.high_risks, a.overdue_actions))
             .then(a.name.cmp(&b.name))
     });
-    let scheduled = schedules::due(app, actor, unit).await?;
+    let scheduled = schedules::due_of(&m, schedules::list(app).await?, today);
     let behind = if (1..=BEHIND_LISTED).contains(&scheduled.units_behind) {
         schedules::behind(app, actor, unit).await?
     } else {

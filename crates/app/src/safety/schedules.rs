@@ -144,10 +144,18 @@ pub async fn due(app: &App, actor: &Actor, unit: UnitId) -> AppResult<DueCounts>
     )
     .await?;
     let schedules = store::list(&mut c).await?;
-    drop(c);
+    Ok(due_of(&m, schedules, app.clock.today()))
+}
+
+/// The scheduled inspections of `schedules` this period from a subtree's
+/// counters (metric → (own, subtree)), however they were read.
+pub fn due_of(
+    m: &std::collections::BTreeMap<String, (i64, i64)>,
+    schedules: Vec<Schedule>,
+    today: chrono::NaiveDate,
+) -> DueCounts {
     let get = |k: &str| m.get(k).map_or(0, |v| v.1);
-    let today = app.clock.today();
-    Ok(DueCounts {
+    DueCounts {
         due: get(store::DUE),
         done: get(store::DONE),
         units_behind: get(store::BEHIND),
@@ -167,7 +175,7 @@ pub async fn due(app: &App, actor: &Actor, unit: UnitId) -> AppResult<DueCounts>
                 }
             })
             .collect(),
-    })
+    }
 }
 
 /// The units of a subtree behind on a scheduled inspection this period

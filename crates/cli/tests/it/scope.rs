@@ -584,6 +584,9 @@ fn page_routes(w: &World) -> Vec<PageRequest> {
                 "/admin/safety/schedules/1/remove".to_string(),
                 vec![],
             ),
+            (Method::GET, format!("/units/{b}/safety"), vec![]),
+            (Method::GET, "/admin/checklists".to_string(), vec![]),
+            (Method::GET, "/admin/checklists/1".to_string(), vec![]),
             (
                 Method::POST,
                 "/admin/checklists".to_string(),

@@ -788,9 +788,7 @@ pub async fn counts(
     scope: &Scope<Read>,
     unit_id: UnitId,
 ) -> StoreResult<std::collections::BTreeMap<String, (i64, i64)>> {
-    let mut m = aggregates::family_at(c, scope, unit_id, "safety.").await?;
-    m.extend(aggregates::family_at(c, scope, unit_id, "inspections.").await?);
-    Ok(m)
+    aggregates::families_at(c, scope, unit_id, &["safety.", "inspections."]).await
 }
 
 fn hazard_counts(h: &Hazard) -> Vec<String> {

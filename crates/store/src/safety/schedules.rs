@@ -129,6 +129,21 @@ fn pick(at: usize) -> String {
     )
 }
 
+/// Whether the unit in `unit` has done schedule `s` this period, as 1 or
+/// 0: an inspection from its template completed within the period (bound
+/// as [`pick`] says). The one derivation `resync` writes and `check`
+/// compares with.
+fn done_of(unit: &str) -> String {
+    format!(
+        "CASE WHEN EXISTS (
+           SELECT 1 FROM inspections i JOIN checklist_versions v ON v.id = i.version_id
+           WHERE i.unit_id = {unit} AND i.status = 'completed' AND v.template_id = s.template_id
+             AND i.completed_on >= {starts} AND i.completed_on <= {ends}) THEN 1 ELSE 0 END",
+        starts = pick(2),
+        ends = pick(3),
+    )
+}
+
 /// Whether the units are still to be asked (`Keep`) or are leaving
 /// (`Drop`: a unit ending, before it is marked closed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,15 +172,11 @@ async fn resync(tx: &mut Tx, units: &[UnitId], today: NaiveDate, rows: Rows) -> 
         let insert = format!(
             "INSERT INTO inspections_due (unit_id, schedule_id, period, done)
              SELECT u.id, s.id, {key},
-                    CASE WHEN EXISTS (
-                      SELECT 1 FROM inspections i JOIN checklist_versions v ON v.id = i.version_id
-                      WHERE i.unit_id = u.id AND i.status = 'completed' AND v.template_id = s.template_id
-                        AND i.completed_on >= {starts} AND i.completed_on <= {ends}) THEN 1 ELSE 0 END
+                    {done}
              FROM units u JOIN inspection_schedules s ON s.level = u.level AND s.state <> 'removing'
              WHERE u.id IN ({list}) AND u.closed_at IS NULL",
             key = pick(1),
-            starts = pick(2),
-            ends = pick(3),
+            done = done_of("u.id"),
         );
         on_ex!(tx, |e| {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(insert.as_str()));
@@ -484,14 +495,10 @@ pub async fn stale_rows(c: &mut impl DbConn, today: NaiveDate) -> StoreResult<Ve
         "SELECT d.unit_id, d.schedule_id FROM inspections_due d
          JOIN inspection_schedules s ON s.id = d.schedule_id
          WHERE d.period = {key}
-           AND d.done <> CASE WHEN EXISTS (
-             SELECT 1 FROM inspections i JOIN checklist_versions v ON v.id = i.version_id
-             WHERE i.unit_id = d.unit_id AND i.status = 'completed' AND v.template_id = s.template_id
-               AND i.completed_on >= {starts} AND i.completed_on <= {ends}) THEN 1 ELSE 0 END
+           AND d.done <> {done}
          ORDER BY d.unit_id LIMIT 20",
         key = pick(1),
-        starts = pick(2),
-        ends = pick(3),
+        done = done_of("d.unit_id"),
     );
     let periods = CADENCES.map(|c| period(c, today));
     let wrong: Vec<(i64, i64)> = on_ex!(c, |e| {
