@@ -141,6 +141,40 @@ pub(crate) async fn index_units(tx: &mut Tx, units: &[UnitId]) -> StoreResult<()
     index_people(tx, &ids).await
 }
 
+/// The id up to which the fill has walked the people.
+pub async fn filled_through(c: &mut impl DbConn) -> StoreResult<i64> {
+    Ok(on_ex!(c, |e| sqlx::query_scalar(
+        "SELECT through FROM people_search_filled WHERE id = 1"
+    )
+    .fetch_one(&mut *e)
+    .await)?)
+}
+
+/// Records that the fill has walked the people up to `id`.
+pub async fn set_filled_through(tx: &mut Tx, id: i64) -> StoreResult<()> {
+    on_ex!(tx, |e| sqlx::query(
+        "UPDATE people_search_filled SET through = $1 WHERE id = 1 AND through < $1"
+    )
+    .bind(id)
+    .execute(&mut *e)
+    .await
+    .map(|_| ()))?;
+    Ok(())
+}
+
+/// Records that the fill has walked every person there is: those added
+/// from now on are indexed as they are written.
+pub async fn set_filled_to_end(tx: &mut Tx) -> StoreResult<()> {
+    on_ex!(tx, |e| sqlx::query(
+        "UPDATE people_search_filled SET through = (SELECT coalesce(max(id), 0) FROM people)
+         WHERE id = 1"
+    )
+    .execute(&mut *e)
+    .await
+    .map(|_| ()))?;
+    Ok(())
+}
+
 /// Indexes up to `limit` people after id `after` that the index does not
 /// hold yet (a database older than the index); returns how many, and the
 /// last id indexed (`None` when there were none). Walking by id, each call starts

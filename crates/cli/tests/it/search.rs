@@ -118,6 +118,17 @@ async fn people_are_found_by_korean_and_english_parts_of_their_names() {
     assert!(found(&mut root, a, "철수").await.is_empty());
     let n = grassroots_app::search::index_missing(&t.app).await.unwrap();
     assert!(n >= 5, "{n}");
+    // The walk is remembered: the next run looks at people added since.
+    assert_eq!(
+        grassroots_app::search::index_missing(&t.app).await.unwrap(),
+        0
+    );
+    let mut c = t.app.db.conn().await.unwrap();
+    let max: i64 = grassroots_store::search::filled_through(&mut c)
+        .await
+        .unwrap();
+    drop(c);
+    assert!(max >= moved, "walked to the end: {max}");
     assert_eq!(
         found(&mut root, a, "철수").await,
         ["김철수", "김철수"],

@@ -11,3 +11,11 @@ CREATE VIRTUAL TABLE people_search USING fts5(
     detail = none,
     columnsize = 0
 );
+
+-- How far the job's fill has walked the people by id: those after it are
+-- indexed as they are written, so the job looks at the newer ones only.
+CREATE TABLE people_search_filled (
+    id       INTEGER PRIMARY KEY CHECK (id = 1),
+    through  BIGINT  NOT NULL
+);
+INSERT INTO people_search_filled (id, through) VALUES (1, 0);
