@@ -23,6 +23,7 @@ pub mod roles;
 pub mod safety;
 pub mod search;
 pub mod skills;
+pub mod study;
 pub mod supply;
 pub mod tokens;
 pub mod transfers;

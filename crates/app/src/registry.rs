@@ -17,4 +17,5 @@ pub const JOBS: &[Job] = &[
     crate::safety::DEADLINES_JOB,
     crate::safety::schedules::PERIODS_JOB,
     crate::search::INDEX_JOB,
+    crate::study::ENROL_JOB,
 ];

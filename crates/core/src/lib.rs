@@ -8,6 +8,7 @@ pub mod policy;
 pub mod progress;
 pub mod safety;
 pub mod search;
+pub mod study;
 pub mod validate;
 pub mod vocab;
 pub mod voice;

@@ -292,6 +292,35 @@ vocabulary!(
 );
 
 vocabulary!(
+    /// How often a study assignment is done again: once, or in every
+    /// calendar window.
+    StudyRecurrence {
+        /// Once, by its due day.
+        Once = "once",
+        /// Every calendar month.
+        Month = "month",
+        /// Every calendar quarter.
+        Quarter = "quarter",
+        /// Every calendar year.
+        Year = "year",
+    }
+);
+
+vocabulary!(
+    /// How a study assignment counts as done.
+    StudyCompletion {
+        /// The person marks it done.
+        SelfMark = "self",
+        /// The person passes its quiz.
+        Quiz = "quiz",
+        /// The person reports it done and their unit's secretary confirms.
+        Reviewer = "reviewer",
+        /// The person was marked present at a meeting that took it up.
+        Meeting = "meeting",
+    }
+);
+
+vocabulary!(
     /// How serious an incident or near miss was, lowest first.
     IncidentSeverity {
         /// First aid at most, or no harm.

@@ -24,6 +24,7 @@ pub mod safety;
 pub mod search;
 pub mod sessions;
 pub mod skills;
+pub mod study;
 pub mod supply;
 pub mod tokens;
 pub mod transfers;

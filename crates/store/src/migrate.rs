@@ -68,6 +68,7 @@ migrations![
     (22, "checklists", "0022_checklists.sql"),
     (23, "inspection_schedules", "0023_inspection_schedules.sql"),
     (24, "people_search", "0024_people_search.sql"),
+    (25, "study", "0025_study.sql"),
 ];
 
 /// The migrations of a dialect, in order.

@@ -22,6 +22,7 @@ pub const COUNTER_FAMILIES: &[CounterFamily] = &[
     crate::appeals::COUNTERS,
     crate::safety::COUNTERS,
     crate::safety::schedules::COUNTERS,
+    crate::study::COUNTERS,
 ];
 
 /// What features do with their rows when a unit ends.
@@ -32,6 +33,7 @@ pub const UNIT_END_HOOKS: &[UnitEndHook] = &[
     crate::supply::UNIT_END,
     crate::appeals::UNIT_END,
     crate::safety::UNIT_END,
+    crate::study::UNIT_END,
 ];
 
 /// Everything above, as the tree's lifecycle takes it.

@@ -122,6 +122,11 @@ impl Tr {
         self.i18n.format(&self.locale, key, Some(&args))
     }
 
+    /// The message `key` with two arguments.
+    pub fn t2(&self, key: &str, n1: &str, v1: impl Display, n2: &str, v2: impl Display) -> String {
+        self.ta(key, &[(n1, v1.to_string()), (n2, v2.to_string())])
+    }
+
     /// The message `key` with several arguments.
     pub fn ta(&self, key: &str, values: &[(&str, String)]) -> String {
         let mut args = FluentArgs::new();

@@ -8,8 +8,8 @@ use crate::api;
 use crate::pages::sections::UnitSection;
 use crate::pages::{
     accounts, appeals, audit, auth, bulletins, calendar, checklists, commendations, decisions,
-    home, imports, me, meetings, people, plans, profiles, safety, sections, skills, supply, units,
-    welfare,
+    home, imports, me, meetings, people, plans, profiles, safety, sections, skills, study, supply,
+    units, welfare,
 };
 
 /// Each feature's page routes; `pages::routes` merges them.
@@ -31,6 +31,7 @@ pub(crate) const PAGE_ROUTES: &[fn() -> Router<AppState>] = &[
     appeals::routes,
     safety::routes,
     checklists::routes,
+    study::routes,
     supply::routes,
     accounts::routes,
     skills::routes,
@@ -58,6 +59,7 @@ pub(crate) const API_ROUTES: &[fn() -> OpenApiRouter<AppState>] = &[
     api::supply::router,
     api::appeals::router,
     api::safety::router,
+    api::study::router,
 ];
 
 /// The unit page's sections, top to bottom.
@@ -73,6 +75,7 @@ pub(crate) const UNIT_SECTIONS: &[UnitSection] = &[
     supply::UNIT_SECTION,
     appeals::UNIT_SECTION,
     safety::UNIT_SECTION,
+    study::UNIT_SECTION,
     people::TALENTS,
     people::PEOPLE,
     units::STRUCTURE,

@@ -67,6 +67,8 @@ pub struct MemberHome {
     pub commendations: Vec<Commendation>,
     /// The person's welfare cases, newest first.
     pub cases: Vec<WelfareCase>,
+    /// The person's study tasks, those not done first.
+    pub study: Vec<crate::study::Task>,
     /// When their calendar subscription was made, if they have one.
     pub calendar_feed_since: Option<chrono::DateTime<chrono::Utc>>,
 }
@@ -136,6 +138,7 @@ async fn read_home(app: &App, actor: &Actor) -> AppResult<Option<MemberHome>> {
     coming.extend(held.into_iter().take(5));
     let commendations = commendations::of_person(&mut c, person_id).await?;
     let cases = welfare::of_person(&mut c, person_id).await?;
+    let study = crate::study::of_person(&mut c, person_id, app.clock.today()).await?;
     drop(c);
     let work = crate::work::mine(app, actor).await?;
     let calendar_feed_since = crate::meetings::personal_feed_created(app, actor).await?;
@@ -151,6 +154,7 @@ async fn read_home(app: &App, actor: &Actor) -> AppResult<Option<MemberHome>> {
         bulletins: bulletins_shown,
         commendations,
         cases,
+        study,
         calendar_feed_since,
     }))
 }

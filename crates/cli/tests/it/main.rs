@@ -17,6 +17,7 @@ mod safety;
 mod scope;
 mod search;
 mod store;
+mod study;
 mod supply;
 mod templates;
 mod units;

@@ -47,6 +47,8 @@ struct World {
     b_action: i64,
     b_incident: i64,
     b_inspection: i64,
+    /// A study assignment of B to its people.
+    b_study: i64,
 }
 
 async fn world() -> World {
@@ -400,8 +402,23 @@ async fn world() -> World {
         .unwrap()
         .inspection
         .id;
+    let b_study = grassroots_app::study::assign(
+        &t.app,
+        &t.cli(),
+        b,
+        grassroots_app::study::AssignmentInput {
+            title: "B's study".into(),
+            completion: "reviewer".into(),
+            due_on: (t.app.clock.today() + chrono::Duration::days(30)).to_string(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .id;
     World {
         t,
+        b_study,
         b_inspection,
         b_token,
         b_case,
@@ -486,6 +503,43 @@ fn page_routes(w: &World) -> Vec<PageRequest> {
         .into_iter()
         .chain([
             (Method::GET, format!("/units/{b}"), vec![]),
+            (Method::GET, format!("/units/{b}/study"), vec![]),
+            (Method::GET, format!("/study/{}", w.b_study), vec![]),
+            (
+                Method::POST,
+                format!("/units/{b}/study"),
+                vec![
+                    ("title", "A's intrusion".to_string()),
+                    ("due_on", "2099-01-01".to_string()),
+                ],
+            ),
+            (
+                Method::POST,
+                format!("/units/{}/study/{}/adapt", w.b_cell, w.b_study),
+                vec![
+                    ("title", "Adapted".to_string()),
+                    ("due_on", "2099-01-01".to_string()),
+                ],
+            ),
+            (
+                Method::POST,
+                format!("/units/{}/study/{}/adapt", w.a_cell, w.b_study),
+                vec![
+                    ("title", "Adapted".to_string()),
+                    ("due_on", "2099-01-01".to_string()),
+                ],
+            ),
+            (
+                Method::POST,
+                format!("/units/{b}/study/{}/confirm/{}", w.b_study, w.b_person),
+                vec![],
+            ),
+            (
+                Method::POST,
+                format!("/units/{b}/study/{}/meeting", w.b_study),
+                vec![("meeting_id", w.b_meeting.to_string())],
+            ),
+            (Method::POST, format!("/study/{}/submit", w.b_study), vec![]),
             (Method::GET, format!("/welfare/cases/{}", w.b_case), vec![]),
             (Method::GET, format!("/appeals/{}", w.b_appeal), vec![]),
             (Method::GET, format!("/hazards/{}", w.b_hazard), vec![]),
@@ -1120,7 +1174,46 @@ async fn page_request(
 /// Every API route that touches B, as (method, path, body).
 fn api_routes(w: &World) -> Vec<(Method, String, Option<serde_json::Value>)> {
     let b = w.b;
+    let study = w.b_study;
+    let due = (w.t.app.clock.today() + chrono::Duration::days(10)).to_string();
     vec![
+        (
+            Method::POST,
+            format!("/api/v1/units/{b}/study"),
+            Some(json!({"title": "A's intrusion", "due_on": due})),
+        ),
+        (Method::GET, format!("/api/v1/units/{b}/study"), None),
+        (Method::GET, format!("/api/v1/study/{study}"), None),
+        (
+            Method::POST,
+            format!("/api/v1/study/{study}/adaptations"),
+            Some(json!({"unit_id": w.b_cell, "title": "Adapted", "due_on": due})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/study/{study}/adaptations"),
+            Some(json!({"unit_id": w.a_cell, "title": "Adapted", "due_on": due})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/study/{study}/submission"),
+            Some(json!({})),
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/units/{b}/study/{study}/roster"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/study/{study}/confirmations"),
+            Some(json!({"person_id": w.b_person})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/units/{b}/study/{study}/meeting"),
+            Some(json!({"meeting_id": w.b_meeting})),
+        ),
         (Method::GET, format!("/api/v1/units/{b}"), None),
         (
             Method::GET,
@@ -1931,6 +2024,15 @@ const COVERED_OPERATIONS: &[&str] = &[
     // The member's home and calendar subscription are the caller's own
     // (home::a_member_sees_their_units_life_and_nobody_elses).
     "get /me/home",
+    "get /me/study",
+    "post /units/{id}/study",
+    "get /units/{id}/study",
+    "get /study/{id}",
+    "post /study/{id}/adaptations",
+    "post /study/{id}/submission",
+    "get /units/{id}/study/{root}/roster",
+    "post /study/{root}/confirmations",
+    "post /units/{id}/study/{root}/meeting",
     "post /me/calendar-feed",
     "delete /me/calendar-feed",
     // Readable by every signed-in user: level names and target categories
@@ -2360,6 +2462,23 @@ async fn assert_b_untouched(w: &World) {
             .is_empty(),
         "no schedule set"
     );
+    let study = grassroots_app::study::of_unit(app, &cli, w.b)
+        .await
+        .unwrap();
+    assert_eq!(study.assignments.len(), 1, "no study assigned to B");
+    assert_eq!(study.assignments[0].assignment.id, w.b_study, "not adapted");
+    assert_eq!(
+        study.assignments[0].counts.completed, 0,
+        "nothing completed"
+    );
+    assert!(
+        grassroots_app::study::get(app, &cli, w.b_study)
+            .await
+            .unwrap()
+            .adaptations
+            .is_empty(),
+        "no adaptation below B"
+    );
 }
 
 #[tokio::test]
@@ -2426,6 +2545,9 @@ async fn users_scoped_to_a_cannot_touch_sibling_b_through_the_api() {
             !ids.contains(&w.b) && !ids.contains(&w.b_cell),
             "{user} lists B: {ids:?}"
         );
+        let mine = c.json(Method::GET, "/api/v1/me/study", None).await;
+        assert_eq!(mine.status, StatusCode::OK);
+        assert!(!mine.body.contains("B's study"), "{user}: {}", mine.body);
         for path in ["/api/v1/accounts", "/api/v1/roles", "/api/v1/audit"] {
             let r = c.json(Method::GET, path, None).await;
             if r.status == StatusCode::OK {

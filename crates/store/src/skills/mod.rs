@@ -215,6 +215,52 @@ pub async fn set(
     Ok(true)
 }
 
+/// Raises a person's skill to at least `level` (a study assignment's
+/// completion grants it; the caller proved the enrolment). A skill held
+/// at a higher level is left as it is.
+pub async fn raise(tx: &mut Tx, person_id: i64, skill_id: i64, level: i64) -> StoreResult<()> {
+    let held: Option<i64> = on_ex!(tx, |e| sqlx::query_scalar(
+        "SELECT CAST(level AS BIGINT) FROM person_skills WHERE person_id = $1 AND skill_id = $2"
+    )
+    .bind(person_id)
+    .bind(skill_id)
+    .fetch_optional(&mut *e)
+    .await)?;
+    match held {
+        Some(h) if h >= level => {}
+        Some(_) => {
+            on_ex!(tx, |e| sqlx::query(
+                "UPDATE person_skills SET level = $3 WHERE person_id = $1 AND skill_id = $2"
+            )
+            .bind(person_id)
+            .bind(skill_id)
+            .bind(level as i32)
+            .execute(&mut *e)
+            .await
+            .map(|_| ()))?;
+        }
+        None => {
+            let unit: i64 = on_ex!(tx, |e| sqlx::query_scalar(
+                "SELECT unit_id FROM people WHERE id = $1"
+            )
+            .bind(person_id)
+            .fetch_one(&mut *e)
+            .await)?;
+            on_ex!(tx, |e| sqlx::query(
+                "INSERT INTO person_skills (person_id, skill_id, level) VALUES ($1, $2, $3)"
+            )
+            .bind(person_id)
+            .bind(skill_id)
+            .bind(level as i32)
+            .execute(&mut *e)
+            .await
+            .map(|_| ()))?;
+            aggregates::add(tx, unit, &aggregates::skill_metric(skill_id), 1).await?;
+        }
+    }
+    Ok(())
+}
+
 /// Removes a person's skill; returns whether there was one.
 pub async fn remove(
     tx: &mut Tx,

@@ -22,6 +22,7 @@ pub(crate) mod profiles;
 pub(crate) mod safety;
 pub(crate) mod sections;
 pub(crate) mod skills;
+pub(crate) mod study;
 pub(crate) mod supply;
 pub(crate) mod units;
 pub(crate) mod welfare;
