@@ -12,6 +12,7 @@ pub mod bulletins;
 pub mod commendations;
 pub mod decisions;
 pub mod duties;
+pub mod experiences;
 pub mod home;
 pub mod imports;
 pub mod meetings;

@@ -14,7 +14,8 @@ pub struct CheckReport {
     pub engine_problems: Vec<String>,
     /// Units whose closure rows do not match their parent links.
     pub tree_problems: Vec<String>,
-    /// Aggregates that differ from a recomputation from scratch.
+    /// Aggregates that differ from a recomputation from scratch (and
+    /// experiences whose count of applying units differs from theirs).
     pub aggregate_problems: Vec<String>,
     /// Targets whose stored status or completion differs from a
     /// derivation from their check-ins and children (at most 20).
@@ -105,6 +106,12 @@ pub async fn run(c: &mut impl DbConn, today: chrono::NaiveDate) -> StoreResult<C
         })
         .collect();
     let schedule_problems = crate::safety::schedules::stale_rows(c, today).await?;
+    // Each experience keeps how many units applied it.
+    let aggregate_problems = [
+        aggregate_problems,
+        crate::experiences::stale_applied(c).await?,
+    ]
+    .concat();
     let search_problems = crate::search::problems(c).await?;
     let audit = verify(c).await?;
     Ok(CheckReport {

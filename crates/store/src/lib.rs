@@ -13,6 +13,7 @@ pub mod audit;
 pub mod bulletins;
 pub mod commendations;
 pub mod decisions;
+pub mod experiences;
 pub mod imports;
 pub mod meetings;
 pub mod people;

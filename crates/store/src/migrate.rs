@@ -69,6 +69,7 @@ migrations![
     (23, "inspection_schedules", "0023_inspection_schedules.sql"),
     (24, "people_search", "0024_people_search.sql"),
     (25, "study", "0025_study.sql"),
+    (26, "experiences", "0026_experiences.sql"),
 ];
 
 /// The migrations of a dialect, in order.

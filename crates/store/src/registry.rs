@@ -23,6 +23,7 @@ pub const COUNTER_FAMILIES: &[CounterFamily] = &[
     crate::safety::COUNTERS,
     crate::safety::schedules::COUNTERS,
     crate::study::COUNTERS,
+    crate::experiences::COUNTERS,
 ];
 
 /// What features do with their rows when a unit ends.

@@ -8,8 +8,8 @@ use crate::api;
 use crate::pages::sections::UnitSection;
 use crate::pages::{
     accounts, appeals, audit, auth, bulletins, calendar, checklists, commendations, decisions,
-    home, imports, me, meetings, people, plans, profiles, safety, sections, skills, study, supply,
-    units, welfare,
+    experiences, home, imports, me, meetings, people, plans, profiles, safety, sections, skills,
+    study, supply, units, welfare,
 };
 
 /// Each feature's page routes; `pages::routes` merges them.
@@ -32,6 +32,7 @@ pub(crate) const PAGE_ROUTES: &[fn() -> Router<AppState>] = &[
     safety::routes,
     checklists::routes,
     study::routes,
+    experiences::routes,
     supply::routes,
     accounts::routes,
     skills::routes,
@@ -60,6 +61,7 @@ pub(crate) const API_ROUTES: &[fn() -> OpenApiRouter<AppState>] = &[
     api::appeals::router,
     api::safety::router,
     api::study::router,
+    api::experiences::router,
 ];
 
 /// The unit page's sections, top to bottom.
@@ -76,6 +78,7 @@ pub(crate) const UNIT_SECTIONS: &[UnitSection] = &[
     appeals::UNIT_SECTION,
     safety::UNIT_SECTION,
     study::UNIT_SECTION,
+    experiences::UNIT_SECTION,
     people::TALENTS,
     people::PEOPLE,
     units::STRUCTURE,

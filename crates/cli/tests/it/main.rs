@@ -8,6 +8,7 @@ mod auth;
 mod browser;
 mod cli;
 mod decisions;
+mod experiences;
 mod home;
 mod imports;
 mod jobs;

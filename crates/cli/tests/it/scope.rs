@@ -49,6 +49,8 @@ struct World {
     b_inspection: i64,
     /// A study assignment of B to its people.
     b_study: i64,
+    /// An experience written by B.
+    b_experience: i64,
 }
 
 async fn world() -> World {
@@ -416,9 +418,23 @@ async fn world() -> World {
     .await
     .unwrap()
     .id;
+    let b_experience = grassroots_app::experiences::write(
+        &t.app,
+        &t.cli(),
+        b,
+        grassroots_app::experiences::ExperienceInput {
+            title: "B's experience".into(),
+            body: "How B works.".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .id;
     World {
         t,
         b_study,
+        b_experience,
         b_inspection,
         b_token,
         b_case,
@@ -504,6 +520,19 @@ fn page_routes(w: &World) -> Vec<PageRequest> {
         .chain([
             (Method::GET, format!("/units/{b}"), vec![]),
             (Method::GET, format!("/units/{b}/study"), vec![]),
+            (
+                Method::POST,
+                format!("/units/{b}/experiences"),
+                vec![
+                    ("title", "A's words".to_string()),
+                    ("body", "X".to_string()),
+                ],
+            ),
+            (
+                Method::POST,
+                format!("/experiences/{}/apply", w.b_experience),
+                vec![("unit_id", b.to_string())],
+            ),
             (Method::GET, format!("/study/{}", w.b_study), vec![]),
             (
                 Method::POST,
@@ -1183,6 +1212,22 @@ fn api_routes(w: &World) -> Vec<(Method, String, Option<serde_json::Value>)> {
             Some(json!({"title": "A's intrusion", "due_on": due})),
         ),
         (Method::GET, format!("/api/v1/units/{b}/study"), None),
+        (
+            Method::POST,
+            format!("/api/v1/units/{b}/experiences"),
+            Some(json!({"title": "A's words in B's name", "body": "X"})),
+        ),
+        (Method::GET, format!("/api/v1/units/{b}/experiences"), None),
+        (
+            Method::POST,
+            format!("/api/v1/experiences/{}/applications", w.b_experience),
+            Some(json!({"unit_id": b})),
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/targets/{}/experiences", w.b_target),
+            None,
+        ),
         (Method::GET, format!("/api/v1/study/{study}"), None),
         (
             Method::POST,
@@ -2025,6 +2070,14 @@ const COVERED_OPERATIONS: &[&str] = &[
     // (home::a_member_sees_their_units_life_and_nobody_elses).
     "get /me/home",
     "get /me/study",
+    "post /units/{id}/experiences",
+    "get /units/{id}/experiences",
+    "post /experiences/{id}/applications",
+    "get /targets/{id}/experiences",
+    // Shared with everyone of the organization; refused to an account
+    // that is nobody's (checked below).
+    "get /experiences",
+    "get /experiences/{id}",
     "post /units/{id}/study",
     "get /units/{id}/study",
     "get /study/{id}",
@@ -2545,6 +2598,20 @@ async fn users_scoped_to_a_cannot_touch_sibling_b_through_the_api() {
             !ids.contains(&w.b) && !ids.contains(&w.b_cell),
             "{user} lists B: {ids:?}"
         );
+        // The library is the whole organization's; an account that is
+        // nobody of it reads none of it.
+        for path in [
+            "/api/v1/experiences".to_string(),
+            format!("/api/v1/experiences/{}", w.b_experience),
+        ] {
+            let r = c.json(Method::GET, &path, None).await;
+            let expected = if user == "nobody_a" {
+                StatusCode::FORBIDDEN
+            } else {
+                StatusCode::OK
+            };
+            assert_eq!(r.status, expected, "{user}: {path}: {}", r.body);
+        }
         let mine = c.json(Method::GET, "/api/v1/me/study", None).await;
         assert_eq!(mine.status, StatusCode::OK);
         assert!(!mine.body.contains("B's study"), "{user}: {}", mine.body);

@@ -128,7 +128,7 @@ pub async fn create(
     if let Some(from) = new.adapted_from {
         let below: Option<i64> = on_ex!(tx, |e| {
             sqlx::query_scalar(
-            "SELECT depth FROM unit_closure WHERE ancestor_id = $1 AND descendant_id = $2 AND depth > 0"
+            "SELECT ancestor_id FROM unit_closure WHERE ancestor_id = $1 AND descendant_id = $2 AND depth > 0"
         )
         .bind(from.unit_id)
         .bind(new.unit_id)

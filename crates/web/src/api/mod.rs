@@ -21,6 +21,7 @@ pub(crate) mod audit;
 pub(crate) mod bulletins;
 pub(crate) mod commendations;
 pub(crate) mod decisions;
+pub(crate) mod experiences;
 pub(crate) mod home;
 pub(crate) mod meetings;
 pub(crate) mod people;

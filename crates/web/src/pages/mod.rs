@@ -11,6 +11,7 @@ pub(crate) mod calendar;
 pub(crate) mod checklists;
 pub(crate) mod commendations;
 pub(crate) mod decisions;
+pub(crate) mod experiences;
 mod form;
 pub(crate) mod home;
 pub(crate) mod imports;
