@@ -70,6 +70,7 @@ migrations![
     (24, "people_search", "0024_people_search.sql"),
     (25, "study", "0025_study.sql"),
     (26, "experiences", "0026_experiences.sql"),
+    (27, "learning_centres", "0027_learning_centres.sql"),
 ];
 
 /// The migrations of a dialect, in order.

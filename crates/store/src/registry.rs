@@ -23,6 +23,7 @@ pub const COUNTER_FAMILIES: &[CounterFamily] = &[
     crate::safety::COUNTERS,
     crate::safety::schedules::COUNTERS,
     crate::study::COUNTERS,
+    crate::study::centres::COUNTERS,
     crate::experiences::COUNTERS,
 ];
 

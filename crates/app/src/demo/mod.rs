@@ -8,6 +8,7 @@
 //! primary committee.
 
 pub mod appeals;
+mod growth;
 mod meetings;
 mod safety;
 mod supply;
@@ -232,6 +233,8 @@ pub struct Generated {
     pub appeals: usize,
     /// Safety records: hazards, incidents, actions and inspections.
     pub safety: usize,
+    /// Study assignments and completions, experiences and applications.
+    pub growth: usize,
 }
 
 struct Builder<'a> {
@@ -1009,6 +1012,20 @@ pub async fn build(
         self::safety::build(app, &actor, anchors.primary.0, anchors.cell.0, &primary_ids).await?;
     b.made.safety += self::safety::bulk(app, &[anchors.primary.0, anchors.cell.0]).await?;
     self::safety::schedule(app, &actor).await?;
+    b.made.growth += self::growth::build(
+        app,
+        &actor,
+        &self::growth::Places {
+            root: root.id,
+            province: anchors.province.0,
+            primary: anchors.primary.0,
+            cell: anchors.cell.0,
+            member: anchors.member.2,
+            cell_people: &anchors.cell_people,
+            primaries: &primary_ids,
+        },
+    )
+    .await?;
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
     let mut e = actor.entry("demo.generate", "unit", root.id, Some(root.id));
@@ -1021,6 +1038,7 @@ pub async fn build(
         "welfare_cases": b.made.welfare_cases,
         "appeals": b.made.appeals,
         "safety": b.made.safety,
+        "growth": b.made.growth,
     }));
     audit::append(&mut tx, now, &e).await?;
     tx.commit().await?;

@@ -9,6 +9,8 @@
 //! (assigned, completed, overdue), never names. There are no points or
 //! rankings of people.
 
+pub mod centres;
+
 use std::collections::BTreeMap;
 
 use grassroots_core::study::{self as rules, QuizQuestion};
@@ -331,7 +333,7 @@ const ENROL_AT_ONCE: usize = 10;
 
 /// Enrols people in open assignments, up to `batches` transactions;
 /// returns how many people were walked.
-async fn enrol(app: &App, batches: usize) -> AppResult<u64> {
+pub(crate) async fn enrol(app: &App, batches: usize) -> AppResult<u64> {
     let today = app.clock.today().to_string();
     let mut walked = 0;
     for _ in 0..batches {

@@ -268,6 +268,7 @@ async fn login_open_a_unit_and_logout_in_chromium() {
             &work.path().join("grassroots-demo").join("grassroots.db"),
         )
         .await?;
+        growth_scenario(&c, &url, &passwords).await?;
         Ok::<(), fantoccini::error::CmdError>(())
     }
     .await;
@@ -1099,6 +1100,125 @@ async fn safety_scenario(
     let due: i64 = text_of(c, "#dash-due").await?.parse().unwrap();
     assert!(due >= 7, "the committee and its six cells are asked: {due}");
     fits_phone(c, "the safety dashboard", "browser-safety-dashboard.png").await?;
+    logout(c).await?;
+    Ok(())
+}
+
+/// On a phone, the member opens their study task from home, fails the
+/// quiz once and passes it; the cell's secretary sees it done among the
+/// cell's people, then opens the experience the cell's page suggests for
+/// its lagging targets and records that the cell applied it.
+async fn growth_scenario(
+    c: &fantoccini::Client,
+    url: &str,
+    passwords: &std::collections::HashMap<String, String>,
+) -> Result<(), fantoccini::error::CmdError> {
+    let task = "Safety rules in our machine shops";
+    login(c, url, passwords, "member").await?;
+    c.wait().for_element(Locator::Id("home-study-list")).await?;
+    let member_name = text_of(c, "#home-greeting").await?;
+    let list = text_of(c, "#home-study-list").await?;
+    assert!(
+        list.contains(task) && list.contains("not done yet"),
+        "{list}"
+    );
+    click_and_load(c, Locator::LinkText(task)).await?;
+    c.wait().for_element(Locator::Id("study-submit")).await?;
+    assert_eq!(text_of(c, "h1").await?, task);
+    // A wrong answer first: the quiz says so and nothing is recorded.
+    for (q, option) in [(0, 0), (1, 0)] {
+        c.find(Locator::Css(&format!(
+            "input[name='q{q}'][value='{option}']"
+        )))
+        .await?
+        .click()
+        .await?;
+    }
+    click_and_load(c, Locator::Id("study-submit")).await?;
+    c.wait().for_element(Locator::Id("study-failed")).await?;
+    let failed = text_of(c, "#study-failed").await?;
+    assert!(
+        failed.contains("50%") && failed.contains("100%"),
+        "{failed}"
+    );
+    for (q, option) in [(0, 1), (1, 0)] {
+        c.find(Locator::Css(&format!(
+            "input[name='q{q}'][value='{option}']"
+        )))
+        .await?
+        .click()
+        .await?;
+    }
+    click_and_load(c, Locator::Id("study-submit")).await?;
+    c.wait().for_element(Locator::Css(".flash")).await?;
+    let status = text_of(c, "#study-status").await?;
+    assert!(
+        status.contains("completed") && status.contains("100%"),
+        "{status}"
+    );
+    fits_phone(c, "the study page", "browser-study-done.png").await?;
+    logout(c).await?;
+
+    // The cell's secretary: the member is done; the page suggests the
+    // model unit's experience for the cell's lagging targets.
+    login(c, url, passwords, "cell").await?;
+    click_and_load(c, Locator::Css("ul.units a")).await?;
+    let cell_url = c.current_url().await?;
+    let cell_name = text_of(c, "h1").await?;
+    c.goto(&format!(
+        "{}/study",
+        cell_url.as_str().trim_end_matches('/')
+    ))
+    .await?;
+    c.wait().for_element(Locator::Css(".study-roster")).await?;
+    let mut roster = String::new();
+    for section in c.find_all(Locator::Css(".study-assignment")).await? {
+        let text = section.text().await?;
+        if text.contains(task) {
+            roster = text;
+        }
+    }
+    let name = member_name
+        .trim_start_matches("Welcome, ")
+        .split(" · ")
+        .next()
+        .unwrap_or_default();
+    let line = roster
+        .lines()
+        .find(|l| l.starts_with(name))
+        .unwrap_or_default();
+    assert!(
+        line.ends_with("completed"),
+        "{line:?} in {roster} ({member_name})"
+    );
+    fits_phone(c, "the cell's study page", "browser-study-cell.png").await?;
+    c.goto(cell_url.as_str()).await?;
+    sections_loaded(c).await?;
+    c.wait()
+        .for_element(Locator::Css(
+            "#experience-suggestions a.suggested-experience",
+        ))
+        .await?;
+    let suggested = text_of(c, "#experience-suggestions a.suggested-experience").await?;
+    click_and_load(
+        c,
+        Locator::Css("#experience-suggestions a.suggested-experience"),
+    )
+    .await?;
+    c.wait().for_element(Locator::Id("apply-submit")).await?;
+    assert_eq!(text_of(c, "h1").await?, suggested);
+    c.find(Locator::Id("apply-note"))
+        .await?
+        .send_keys("Weekly ten-minute target review from Monday")
+        .await?;
+    click_and_load(c, Locator::Id("apply-submit")).await?;
+    c.wait().for_element(Locator::Css(".flash")).await?;
+    let applied = text_of(c, "#applications").await?;
+    assert!(
+        applied.contains(&cell_name) && applied.contains("ten-minute"),
+        "{applied}"
+    );
+    fits_phone(c, "the experience page", "browser-experience-applied.png").await?;
     logout(c).await?;
     Ok(())
 }

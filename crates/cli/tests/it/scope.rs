@@ -51,6 +51,9 @@ struct World {
     b_study: i64,
     /// An experience written by B.
     b_experience: i64,
+    /// B's learning centre and a session of it held yesterday.
+    b_centre: i64,
+    b_session: i64,
 }
 
 async fn world() -> World {
@@ -431,8 +434,35 @@ async fn world() -> World {
     .await
     .unwrap()
     .id;
+    let b_centre = grassroots_app::study::centres::create(
+        &t.app,
+        &t.cli(),
+        b,
+        &grassroots_app::study::centres::CentreInput {
+            name: "B's learning room".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .id;
+    let b_session = grassroots_app::study::centres::plan(
+        &t.app,
+        &t.cli(),
+        b_centre,
+        &grassroots_app::study::centres::SessionInput {
+            held_on: (t.app.clock.today() - chrono::Duration::days(1)).to_string(),
+            starts_at: String::new(),
+            topic: "B's session".into(),
+        },
+    )
+    .await
+    .unwrap()
+    .id;
     World {
         t,
+        b_centre,
+        b_session,
         b_study,
         b_experience,
         b_inspection,
@@ -520,6 +550,37 @@ fn page_routes(w: &World) -> Vec<PageRequest> {
         .chain([
             (Method::GET, format!("/units/{b}"), vec![]),
             (Method::GET, format!("/units/{b}/study"), vec![]),
+            (
+                Method::GET,
+                format!("/learning-centres/{}", w.b_centre),
+                vec![],
+            ),
+            (
+                Method::POST,
+                format!("/units/{b}/learning-centres"),
+                vec![("name", "A's room".to_string())],
+            ),
+            (
+                Method::POST,
+                format!("/learning-centres/{}", w.b_centre),
+                vec![
+                    ("held_on", "2026-01-01".to_string()),
+                    ("topic", "A's topic".to_string()),
+                ],
+            ),
+            (
+                Method::POST,
+                format!("/learning-centres/{}/close", w.b_centre),
+                vec![],
+            ),
+            (
+                Method::POST,
+                format!("/learning-sessions/{}/attendance", w.b_session),
+                vec![
+                    ("centre_id", w.b_centre.to_string()),
+                    ("attendance", "7".to_string()),
+                ],
+            ),
             (
                 Method::POST,
                 format!("/units/{b}/experiences"),
@@ -1212,6 +1273,36 @@ fn api_routes(w: &World) -> Vec<(Method, String, Option<serde_json::Value>)> {
             Some(json!({"title": "A's intrusion", "due_on": due})),
         ),
         (Method::GET, format!("/api/v1/units/{b}/study"), None),
+        (
+            Method::POST,
+            format!("/api/v1/units/{b}/learning-centres"),
+            Some(json!({"name": "A's room"})),
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/units/{b}/learning-centres"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/learning-centres/{}", w.b_centre),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/learning-centres/{}/close", w.b_centre),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/learning-centres/{}/sessions", w.b_centre),
+            Some(json!({"held_on": "2026-01-01", "topic": "A's topic"})),
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/learning-sessions/{}/attendance", w.b_session),
+            Some(json!({"attendance": 7})),
+        ),
         (
             Method::POST,
             format!("/api/v1/units/{b}/experiences"),
@@ -2070,6 +2161,12 @@ const COVERED_OPERATIONS: &[&str] = &[
     // (home::a_member_sees_their_units_life_and_nobody_elses).
     "get /me/home",
     "get /me/study",
+    "post /units/{id}/learning-centres",
+    "get /units/{id}/learning-centres",
+    "get /learning-centres/{id}",
+    "post /learning-centres/{id}/close",
+    "post /learning-centres/{id}/sessions",
+    "put /learning-sessions/{id}/attendance",
     "post /units/{id}/experiences",
     "get /units/{id}/experiences",
     "post /experiences/{id}/applications",

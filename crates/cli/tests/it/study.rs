@@ -837,3 +837,200 @@ async fn pages_assign_do_and_count() {
         section.body
     );
 }
+
+/// A primary committee opens a learning centre, plans sessions and records
+/// how many attended once held; the province counts centres, sessions and
+/// attendance; a sibling cannot touch it; a closed centre plans nothing.
+#[tokio::test]
+async fn learning_centres_count_sessions_and_attendance_upward() {
+    let o = org().await;
+    let t = &o.t;
+    let today = t.app.clock.today();
+    let mut sec_primary = t.login("sec_primary").await;
+    let path = format!("/units/{}/learning-centres", o.primary);
+    let (s, v) = api(
+        &mut sec_primary,
+        Method::POST,
+        &path,
+        Some(json!({"name": " "})),
+    )
+    .await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("name")),
+        "{v}"
+    );
+    let (s, centre) = api(
+        &mut sec_primary,
+        Method::POST,
+        &path,
+        Some(json!({"name": "Sci-tech learning room", "place": "Club house, 2nd floor", "schedule": "Tuesdays 18:00"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{centre}");
+    let centre = centre["id"].as_i64().unwrap();
+    let sessions = format!("/learning-centres/{centre}/sessions");
+    for (body, field) in [
+        (json!({"held_on": "2026-02-30", "topic": "CNC"}), "held_on"),
+        (
+            json!({"held_on": today.to_string(), "starts_at": "25:00", "topic": "CNC"}),
+            "starts_at",
+        ),
+        (json!({"held_on": today.to_string(), "topic": ""}), "topic"),
+    ] {
+        let (s, v) = api(&mut sec_primary, Method::POST, &sessions, Some(body)).await;
+        assert_eq!(
+            (s, v["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some(field)),
+            "{v}"
+        );
+    }
+    let (_, held) = api(
+        &mut sec_primary,
+        Method::POST,
+        &sessions,
+        Some(json!({"held_on": (today - Duration::days(1)).to_string(), "starts_at": "18:00", "topic": "Programming the CNC lathe"})),
+    )
+    .await;
+    let (_, coming) = api(
+        &mut sec_primary,
+        Method::POST,
+        &sessions,
+        Some(json!({"held_on": (today + Duration::days(6)).to_string(), "topic": "Reading drawings"})),
+    )
+    .await;
+    let (held, coming) = (held["id"].as_i64().unwrap(), coming["id"].as_i64().unwrap());
+    let (s, v) = api(
+        &mut sec_primary,
+        Method::PUT,
+        &format!("/learning-sessions/{coming}/attendance"),
+        Some(json!({"attendance": 5})),
+    )
+    .await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("attendance")),
+        "{v}"
+    );
+    // A sibling's secretary can neither plan nor record.
+    let mut sec_b = t.login("sec_b").await;
+    let (s, _) = api(
+        &mut sec_b,
+        Method::PUT,
+        &format!("/learning-sessions/{held}/attendance"),
+        Some(json!({"attendance": 99})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = api(
+        &mut sec_b,
+        Method::POST,
+        &sessions,
+        Some(json!({"held_on": today.to_string(), "topic": "X"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = api(
+        &mut sec_b,
+        Method::GET,
+        &format!("/learning-centres/{centre}"),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // Recorded, then corrected: counted once, with the corrected number.
+    for n in [12, 14] {
+        let (s, v) = api(
+            &mut sec_primary,
+            Method::PUT,
+            &format!("/learning-sessions/{held}/attendance"),
+            Some(json!({"attendance": n})),
+        )
+        .await;
+        assert_eq!(
+            (s, v["attendance"].as_i64()),
+            (StatusCode::OK, Some(n)),
+            "{v}"
+        );
+    }
+    let mut sec_province = t.login("sec_province").await;
+    let (_, v) = api(
+        &mut sec_province,
+        Method::GET,
+        &format!("/units/{}/learning-centres", o.province),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (
+            v["centres_open"].as_i64(),
+            v["sessions_held"].as_i64(),
+            v["attendance"].as_i64()
+        ),
+        (Some(1), Some(1), Some(14)),
+        "{v}"
+    );
+    let (_, view) = api(
+        &mut sec_province,
+        Method::GET,
+        &format!("/learning-centres/{centre}"),
+        None,
+    )
+    .await;
+    assert_eq!(view["sessions"][1]["attendance"], 14, "{view}");
+    assert_eq!(
+        view["sessions"][0]["attendance"],
+        Value::Null,
+        "not recorded is not zero"
+    );
+    // The page shows it; "not recorded" rather than 0.
+    let page = sec_primary
+        .page(&format!("/learning-centres/{centre}"))
+        .await;
+    assert!(
+        page.body.contains("14 attended") && page.body.contains("attendance not recorded"),
+        "{}",
+        page.body
+    );
+    let page = sec_province
+        .page(&format!("/units/{}/study", o.primary))
+        .await;
+    assert!(
+        page.body.contains("Sci-tech learning room"),
+        "{}",
+        page.body
+    );
+    // Closed: no longer counted open, and plans nothing more.
+    let (s, _) = api(
+        &mut sec_primary,
+        Method::POST,
+        &format!("/learning-centres/{centre}/close"),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, v) = api(
+        &mut sec_primary,
+        Method::POST,
+        &sessions,
+        Some(json!({"held_on": today.to_string(), "topic": "Late"})),
+    )
+    .await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("centre")),
+        "{v}"
+    );
+    let (_, v) = api(
+        &mut sec_province,
+        Method::GET,
+        &format!("/units/{}/learning-centres", o.province),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (v["centres_open"].as_i64(), v["attendance"].as_i64()),
+        (Some(0), Some(14))
+    );
+    t.assert_consistent().await;
+}

@@ -12,6 +12,8 @@
 //! row. Names appear only in [`roster`], which the service shows to the
 //! secretary of that very unit.
 
+pub mod centres;
+
 use chrono::{DateTime, Utc};
 use grassroots_core::{Manage, Read, Scope, UnitId};
 use serde::Serialize;

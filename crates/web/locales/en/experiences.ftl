@@ -1,6 +1,7 @@
 # English: the experience library.
 
 experiences-title = Experience
+nav-experiences = Experience
 experiences-library = The experience library
 experiences-browse-here = written here and below
 experiences-counts = { $written } written here and below · { $applied } applied here and below

@@ -68,3 +68,32 @@ flash-study-adapted = The adaptation is saved; this unit's people follow it.
 flash-study-confirmed = Confirmed.
 flash-study-recorded = Recorded for those present.
 flash-study-done = Recorded.
+centres-title = Learning centres
+centres-counts = { $open } open here and below · { $sessions } sessions held · { $attendance } attendances
+centre-counts = { $sessions } sessions held, { $attendance } attendances
+centre-closed = closed
+centre-closed-on = closed { $day }
+centre-open = Open a learning centre
+centre-open-submit = Open
+centre-name = Name
+centre-place = Where
+centre-schedule = When it meets (for example Tuesdays 18:00)
+centre-sessions = Sessions
+centre-no-sessions = No session is planned.
+centre-attended = { $count ->
+    [one] { $count } attended
+   *[other] { $count } attended
+}
+centre-not-recorded = attendance not recorded
+centre-attendance = Attended
+centre-record = Record
+centre-plan = Plan a session
+centre-day = Day
+centre-time = Starts at
+centre-topic = Topic
+centre-plan-submit = Plan
+centre-close = Close the centre
+flash-centre-opened = The learning centre is open.
+flash-centre-closed = The learning centre is closed.
+flash-session-planned = The session is planned.
+flash-attendance-recorded = Attendance recorded.

@@ -4,10 +4,12 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use grassroots_app::study::centres::{self, CentreInput, CentreView, SessionInput, UnitCentres};
 use grassroots_app::study::{
     self, AssignmentInput, AssignmentView, SubmitInput, Submitted, Task, UnitStudy,
 };
 use grassroots_core::UnitId;
+use grassroots_store::study::centres::{Centre, Session};
 use grassroots_store::study::{Assignment, RosterLine};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -29,6 +31,11 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(confirm))
         .routes(routes!(from_meeting))
         .routes(routes!(mine))
+        .routes(routes!(create_centre, centres))
+        .routes(routes!(centre))
+        .routes(routes!(close_centre))
+        .routes(routes!(plan_session))
+        .routes(routes!(attendance))
 }
 
 /// An adaptation: the unit that adapts, and its version's text.
@@ -176,4 +183,90 @@ pub(super) async fn mine(
     Caller(c): Caller,
 ) -> WebResult<Json<Vec<Task>>> {
     Ok(Json(study::mine(&s.app, &c.actor).await?))
+}
+
+/// How many attended a session.
+#[derive(Deserialize, ToSchema)]
+pub(super) struct AttendanceInput {
+    /// A count (0–100,000); names are not kept.
+    attendance: i64,
+}
+
+/// `POST /units/{id}/learning-centres`: open a learning centre.
+#[utoipa::path(post, path = "/units/{id}/learning-centres", tag = "study", params(("id" = i64, Path)), request_body = CentreInput, responses(
+    (status = 201, body = Centre), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn create_centre(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<UnitId>,
+    Body(b): Body<CentreInput>,
+) -> WebResult<(StatusCode, Json<Centre>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(centres::create(&s.app, &c.actor, id, &b).await?),
+    ))
+}
+
+/// `GET /units/{id}/learning-centres`: the unit's centres and the
+/// subtree's counts (centres open, sessions held, attendance).
+#[utoipa::path(get, path = "/units/{id}/learning-centres", tag = "study", params(("id" = i64, Path)), responses(
+    (status = 200, body = UnitCentres), (status = 404, body = ErrorBody)))]
+pub(super) async fn centres(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<UnitId>,
+) -> WebResult<Json<UnitCentres>> {
+    Ok(Json(centres::of_unit(&s.app, &c.actor, id).await?))
+}
+
+/// `GET /learning-centres/{id}`: a centre and its sessions.
+#[utoipa::path(get, path = "/learning-centres/{id}", tag = "study", params(("id" = i64, Path)), responses(
+    (status = 200, body = CentreView), (status = 404, body = ErrorBody)))]
+pub(super) async fn centre(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+) -> WebResult<Json<CentreView>> {
+    Ok(Json(centres::view(&s.app, &c.actor, id).await?))
+}
+
+/// `POST /learning-centres/{id}/close`: close a centre.
+#[utoipa::path(post, path = "/learning-centres/{id}/close", tag = "study", params(("id" = i64, Path)), responses(
+    (status = 200, body = Centre), (status = 404, body = ErrorBody)))]
+pub(super) async fn close_centre(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+) -> WebResult<Json<Centre>> {
+    Ok(Json(centres::close(&s.app, &c.actor, id).await?))
+}
+
+/// `POST /learning-centres/{id}/sessions`: plan a session.
+#[utoipa::path(post, path = "/learning-centres/{id}/sessions", tag = "study", params(("id" = i64, Path)), request_body = SessionInput, responses(
+    (status = 201, body = Session), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn plan_session(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+    Body(b): Body<SessionInput>,
+) -> WebResult<(StatusCode, Json<Session>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(centres::plan(&s.app, &c.actor, id, &b).await?),
+    ))
+}
+
+/// `PUT /learning-sessions/{id}/attendance`: record how many attended a
+/// held session.
+#[utoipa::path(put, path = "/learning-sessions/{id}/attendance", tag = "study", params(("id" = i64, Path)), request_body = AttendanceInput, responses(
+    (status = 200, body = Session), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn attendance(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+    Body(b): Body<AttendanceInput>,
+) -> WebResult<Json<Session>> {
+    Ok(Json(
+        centres::record_attendance(&s.app, &c.actor, id, b.attendance).await?,
+    ))
 }

@@ -32,6 +32,13 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/units/{id}/study/{root}/meeting", post(from_meeting))
         .route("/study/{id}", get(show))
         .route("/study/{id}/submit", post(submit))
+        .route("/units/{id}/learning-centres", post(create_centre))
+        .route(
+            "/learning-centres/{id}",
+            get(centre_page).post(plan_session),
+        )
+        .route("/learning-centres/{id}/close", post(close_centre))
+        .route("/learning-sessions/{id}/attendance", post(attendance))
 }
 
 fn input_of(f: &[(String, String)]) -> Result<AssignmentInput, AppError> {
@@ -80,6 +87,7 @@ struct UnitStudyPage {
     l: Layout,
     s: UnitStudy,
     rows: Vec<Row>,
+    centres: study::centres::UnitCentres,
     unit_name: String,
     levels: Vec<(String, String)>,
     positions: Vec<PositionType>,
@@ -130,6 +138,7 @@ async fn unit_page_with(
             l,
             s,
             rows,
+            centres: study::centres::of_unit(app, &p.auth.actor, unit_id).await?,
             unit_name,
             levels,
             positions: grassroots_app::positions::types(app).await?,
@@ -240,10 +249,14 @@ async fn show_with(
         v = study::get(&p.state.app, &p.auth.actor, m.assignment.id).await?;
     }
     let material_html = crate::markdown::to_html(&v.assignment.material);
-    let crumbs = vec![(
-        v.assignment.unit_name.clone(),
-        Some(format!("/units/{}/study", v.assignment.unit_id)),
-    )];
+    // Only a reader of the assigning unit is led back to its study page.
+    let crumbs = match v.counts {
+        Some(_) => vec![(
+            v.assignment.unit_name.clone(),
+            Some(format!("/units/{}/study", v.assignment.unit_id)),
+        )],
+        None => Vec::new(),
+    };
     let l = p.layout(v.assignment.title.clone(), crumbs);
     Ok(render(
         status,
@@ -307,4 +320,117 @@ fn unit_section<'a>(cx: &'a SectionCtx<'a>) -> SectionFuture<'a> {
             dates: p.dates().await?,
         })
     })
+}
+
+/// `POST /units/{id}/learning-centres`.
+pub async fn create_centre(
+    p: Page,
+    Path(unit_id): Path<UnitId>,
+    body: axum::body::Bytes,
+) -> WebResult<Response> {
+    let f = pairs(&body);
+    let input = study::centres::CentreInput {
+        name: field(&f, "name"),
+        place: field(&f, "place"),
+        schedule: field(&f, "schedule"),
+    };
+    let result = study::centres::create(&p.state.app, &p.auth.actor, unit_id, &input).await;
+    done(&p, unit_id, result, "flash-centre-opened").await
+}
+
+/// A learning centre's page.
+#[derive(Template)]
+#[template(path = "study/centre.html")]
+struct CentrePage {
+    l: Layout,
+    view: study::centres::CentreView,
+    today: String,
+    err: Option<FormError>,
+    dates: super::Dates,
+}
+
+async fn centre_with(
+    p: &Page,
+    id: i64,
+    status: StatusCode,
+    err: Option<FormError>,
+) -> WebResult<Response> {
+    let view = study::centres::view(&p.state.app, &p.auth.actor, id).await?;
+    let crumbs = vec![(
+        view.centre.unit_name.clone(),
+        Some(format!("/units/{}/study", view.centre.unit_id)),
+    )];
+    let l = p.layout(view.centre.name.clone(), crumbs);
+    Ok(render(
+        status,
+        &CentrePage {
+            l,
+            view,
+            today: p.state.app.clock.today().to_string(),
+            err,
+            dates: p.dates().await?,
+        },
+    ))
+}
+
+async fn centre_done<T>(
+    p: &Page,
+    id: i64,
+    result: Result<T, AppError>,
+    flash: &str,
+) -> WebResult<Response> {
+    match result {
+        Ok(_) => Ok(redirect_with_flash(
+            &p.state,
+            &format!("/learning-centres/{id}"),
+            flash,
+        )),
+        Err(e) => {
+            let err = FormError::from_app(&p.tr, e)?;
+            centre_with(p, id, StatusCode::UNPROCESSABLE_ENTITY, Some(err)).await
+        }
+    }
+}
+
+/// `GET /learning-centres/{id}`.
+pub async fn centre_page(p: Page, Path(id): Path<i64>) -> WebResult<Response> {
+    centre_with(&p, id, StatusCode::OK, None).await
+}
+
+/// `POST /learning-centres/{id}`: plan a session.
+pub async fn plan_session(
+    p: Page,
+    Path(id): Path<i64>,
+    body: axum::body::Bytes,
+) -> WebResult<Response> {
+    let f = pairs(&body);
+    let input = study::centres::SessionInput {
+        held_on: field(&f, "held_on"),
+        starts_at: field(&f, "starts_at"),
+        topic: field(&f, "topic"),
+    };
+    let result = study::centres::plan(&p.state.app, &p.auth.actor, id, &input).await;
+    centre_done(&p, id, result, "flash-session-planned").await
+}
+
+/// `POST /learning-centres/{id}/close`.
+pub async fn close_centre(p: Page, Path(id): Path<i64>) -> WebResult<Response> {
+    let result = study::centres::close(&p.state.app, &p.auth.actor, id).await;
+    centre_done(&p, id, result, "flash-centre-closed").await
+}
+
+/// `POST /learning-sessions/{id}/attendance` (the form names its centre).
+pub async fn attendance(
+    p: Page,
+    Path(id): Path<i64>,
+    body: axum::body::Bytes,
+) -> WebResult<Response> {
+    let f = pairs(&body);
+    let centre = id_in(&f, "centre_id")?.ok_or_else(|| AppError::invalid("centre_id"))?;
+    let result = async {
+        let count = id_in(&f, "attendance")?.ok_or_else(|| AppError::invalid("attendance"))?;
+        study::centres::record_attendance(&p.state.app, &p.auth.actor, id, count).await
+    }
+    .await;
+    centre_done(&p, centre, result, "flash-attendance-recorded").await
 }
