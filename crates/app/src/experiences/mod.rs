@@ -127,7 +127,13 @@ pub async fn write(
         }
         match (source_kind, input.source_id) {
             (None, None) => {}
-            (Some(kind), Some(id)) if store::source_ok(&mut c, unit_id, kind, id).await? => {}
+            // A welfare case is cited only by one who may open it (its
+            // handlers), and that opening is logged as any other.
+            (Some("welfare_case"), Some(id))
+                if store::source_ok(&mut c, unit_id, "welfare_case", id).await?
+                    && crate::welfare::open(app, actor, id).await.is_ok() => {}
+            (Some("incident"), Some(id))
+                if store::source_ok(&mut c, unit_id, "incident", id).await? => {}
             (Some(_), Some(_)) => {
                 return Err(FieldError::new(
                     "source_id",

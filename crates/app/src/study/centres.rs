@@ -74,6 +74,11 @@ pub async fn create(
 pub async fn close(app: &App, actor: &Actor, id: i64) -> AppResult<Centre> {
     let scope = actor.principal.scope::<Manage>();
     let now = app.clock.now();
+    let unit = store::get(&mut app.db.conn().await?, &scope, id)
+        .await?
+        .unit_id;
+    // A closed unit's centres are history.
+    crate::units::require::<Manage>(app, actor, unit).await?;
     let mut tx = app.db.begin().await?;
     let centre = store::get(&mut tx, &scope, id).await?;
     store::close(&mut tx, &centre, &app.clock.today().to_string()).await?;
@@ -121,6 +126,10 @@ pub async fn plan(
     }
     let topic = display_name("topic", &input.topic)?;
     let scope = actor.principal.scope::<Manage>();
+    let unit = store::get(&mut app.db.conn().await?, &scope, centre_id)
+        .await?
+        .unit_id;
+    crate::units::require::<Manage>(app, actor, unit).await?;
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
     let centre = store::get(&mut tx, &scope, centre_id).await?;
@@ -161,6 +170,8 @@ pub async fn record_attendance(
         );
     }
     let scope = actor.principal.scope::<Manage>();
+    let (_, unit) = store::session(&mut app.db.conn().await?, &scope, session_id).await?;
+    crate::units::require::<Manage>(app, actor, unit).await?;
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
     let (session, unit) = store::session(&mut tx, &scope, session_id).await?;

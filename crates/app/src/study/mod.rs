@@ -488,10 +488,15 @@ pub async fn get(app: &App, actor: &Actor, id: i64) -> AppResult<AssignmentView>
         Err(grassroots_store::StoreError::NotFound) => {
             let a = store::version(&mut c, id).await?;
             drop(c);
-            if own_enrolment(app, actor, a.root_id).await?.is_none() {
+            // A person enrolled reads the versions on their own unit's
+            // path, not a sibling's adaptation.
+            let Some(e) = own_enrolment(app, actor, a.root_id).await? else {
+                return Err(AppError::NotFound);
+            };
+            c = app.db.conn().await?;
+            if !grassroots_store::tree::is_within(&mut c, a.unit_id, e.unit_id).await? {
                 return Err(AppError::NotFound);
             }
-            c = app.db.conn().await?;
             a
         }
         Err(e) => return Err(e.into()),
@@ -569,13 +574,16 @@ pub struct UnitStudy {
 }
 
 /// Whether the actor is the secretary of exactly `unit_id` (a role at
-/// the unit itself, not above it): the one who sees names.
+/// the unit itself, not above it, and not through an API token): the one
+/// who sees names.
 pub fn is_unit_secretary(actor: &Actor, unit_id: UnitId) -> bool {
-    actor
-        .principal
-        .assignments()
-        .iter()
-        .any(|a| a.unit_id == unit_id && a.role.rank() >= Role::Secretary.rank())
+    // An API token never reads people's records (as with welfare cases).
+    !actor.principal.is_token()
+        && actor
+            .principal
+            .assignments()
+            .iter()
+            .any(|a| a.unit_id == unit_id && a.role.rank() >= Role::Secretary.rank())
 }
 
 /// The assignments in force at a unit, with counts (Read there).
@@ -682,15 +690,23 @@ pub struct Submitted {
 /// recorded by the secretary.
 pub async fn submit(app: &App, actor: &Actor, id: i64, input: SubmitInput) -> AppResult<Submitted> {
     let root = store::version(&mut app.db.conn().await?, id).await?.root_id;
-    let Some(enrolment) = own_enrolment(app, actor, root).await? else {
+    let Some(person) = own_enrolment(app, actor, root).await?.map(|e| e.person_id) else {
         return Err(AppError::NotFound);
     };
     let today = app.clock.today();
     let mut tx = app.db.begin().await?;
+    // Read again in the transaction: a unit that ended meanwhile has
+    // handed the enrolment to its successor, where it is counted.
+    let enrolment = store::enrolment(&mut tx, root, person)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let v = store::version_at(&mut tx, root, enrolment.unit_id).await?;
     let w = window_of(&v, today);
     if today < parse_day(&v.starts_on) {
         return Err(FieldError::new("assignment", "not_open", "has not started yet").into());
+    }
+    if recurrence(&v) != StudyRecurrence::Once && today > parse_day(&v.due_on) {
+        return Err(FieldError::new("assignment", "not_open", "its last day has passed").into());
     }
     let qs = questions(&v);
     let score = (!qs.is_empty()).then(|| rules::score(&qs, &input.answers));
@@ -748,18 +764,16 @@ pub async fn submit(app: &App, actor: &Actor, id: i64, input: SubmitInput) -> Ap
 /// The secretary of the unit a person was enrolled at confirms their
 /// reported work (`reviewer` completion).
 pub async fn confirm(app: &App, actor: &Actor, root_id: i64, person_id: i64) -> AppResult<()> {
-    let mut c = app.db.conn().await?;
-    let Some(enrolment) = store::enrolment(&mut c, root_id, person_id).await? else {
-        return Err(AppError::NotFound);
-    };
-    drop(c);
-    crate::units::require::<Read>(app, actor, enrolment.unit_id).await?;
-    if !is_unit_secretary(actor, enrolment.unit_id) {
-        return Err(AppError::Forbidden);
-    }
     let today = app.clock.today();
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
+    // Read in the transaction (a unit that ended meanwhile has handed it
+    // on); whoever is not that unit's secretary learns nothing, not even
+    // whether the person is enrolled.
+    let enrolment = match store::enrolment(&mut tx, root_id, person_id).await? {
+        Some(e) if is_unit_secretary(actor, e.unit_id) => e,
+        _ => return Err(AppError::NotFound),
+    };
     let v = store::version_at(&mut tx, root_id, enrolment.unit_id).await?;
     let w = window_of(&v, today);
     let Some(k) = store::completion(&mut tx, root_id, person_id, &w.key).await? else {
@@ -790,7 +804,9 @@ pub async fn confirm(app: &App, actor: &Actor, root_id: i64, person_id: i64) -> 
         root_id,
         Some(enrolment.unit_id),
     );
-    e.after = Some(json!({ "person_id": person_id, "period": w.key }));
+    // The log names the assignment and the unit, not the person: higher
+    // units read the log, and see counts only.
+    e.after = Some(json!({ "period": w.key }));
     audit::append(&mut tx, now, &e).await?;
     tx.commit().await?;
     Ok(())
@@ -818,10 +834,32 @@ pub async fn from_meeting(
     if parse_day(&meeting.held_on) > today {
         return Err(FieldError::new("meeting_id", "not_yet_held", "has not been held yet").into());
     }
+    // The unit's own meeting, or one of a unit above it it took part in.
+    if !grassroots_store::tree::is_within(&mut c, meeting.unit_id, unit_id).await? {
+        return Err(FieldError::new(
+            "meeting_id",
+            "other_unit",
+            "must be a meeting of this unit or of a unit above it",
+        )
+        .into());
+    }
     drop(c);
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
     let v = store::version_at(&mut tx, root_id, unit_id).await?;
+    if v.completion != StudyCompletion::Meeting.as_str() {
+        return Err(FieldError::new(
+            "meeting_id",
+            "invalid",
+            "this assignment is not done at a meeting",
+        )
+        .into());
+    }
+    if today < parse_day(&v.starts_on) {
+        return Err(
+            FieldError::new("meeting_id", "not_open", "the assignment has not started").into(),
+        );
+    }
     let w = window_of(&v, today);
     let present = store::present_at(&mut tx, root_id, unit_id, meeting_id, &w.key).await?;
     let today_s = today.to_string();

@@ -536,6 +536,19 @@ async fn a_quiz_must_be_passed_and_a_meeting_records_those_present() {
     )
     .await;
     assert_eq!(s, StatusCode::OK, "{v}");
+    // A meeting records only what is done at a meeting: not the quiz.
+    let (s, v) = api(
+        &mut sec_a,
+        Method::POST,
+        &format!("/units/{}/study/{root}/meeting", o.cell_a),
+        Some(json!({"meeting_id": m})),
+    )
+    .await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("meeting_id")),
+        "{v}"
+    );
     let mut sec_b = t.login("sec_b").await;
     let (s, _) = api(
         &mut sec_b,

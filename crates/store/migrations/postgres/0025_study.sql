@@ -24,7 +24,9 @@ CREATE TABLE study_assignments (
     recurrence           TEXT    NOT NULL CHECK (recurrence IN ('once', 'month', 'quarter', 'year')),
     starts_on            TEXT    NOT NULL,
     due_on               TEXT    NOT NULL,
-    enrolled_to          BIGINT  NOT NULL DEFAULT 0,
+    enrolled_units_to    BIGINT  NOT NULL DEFAULT 0,
+    units_done           BOOLEAN NOT NULL DEFAULT FALSE,
+    enrolled_people_to   BIGINT  NOT NULL DEFAULT 0,
     created_at           TIMESTAMPTZ   NOT NULL,
     created_by           TEXT    NOT NULL
 );

@@ -24,7 +24,9 @@ CREATE TABLE study_assignments (
     recurrence           TEXT    NOT NULL CHECK (recurrence IN ('once', 'month', 'quarter', 'year')),
     starts_on            TEXT    NOT NULL,
     due_on               TEXT    NOT NULL,
-    enrolled_to          INTEGER NOT NULL DEFAULT 0,
+    enrolled_units_to    INTEGER NOT NULL DEFAULT 0,
+    units_done           INTEGER NOT NULL DEFAULT 0,
+    enrolled_people_to   INTEGER NOT NULL DEFAULT 0,
     created_at           TEXT    NOT NULL,
     created_by           TEXT    NOT NULL
 );

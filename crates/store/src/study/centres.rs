@@ -114,14 +114,17 @@ pub async fn close(tx: &mut Tx, centre: &Centre, on: &str) -> StoreResult<()> {
     if centre.closed_on.is_some() {
         return Ok(());
     }
-    on_ex!(tx, |e| sqlx::query(
-        "UPDATE learning_centres SET closed_on = $2 WHERE id = $1"
+    let closed = on_ex!(tx, |e| sqlx::query(
+        "UPDATE learning_centres SET closed_on = $2 WHERE id = $1 AND closed_on IS NULL"
     )
     .bind(centre.id)
     .bind(on)
     .execute(&mut *e)
     .await
-    .map(|_| ()))?;
+    .map(|r| r.rows_affected()))?;
+    if closed == 0 {
+        return Ok(());
+    }
     aggregates::add(tx, centre.unit_id, CENTRES, -1).await
 }
 
@@ -206,14 +209,23 @@ pub async fn record_attendance(
     unit_id: UnitId,
     count: i64,
 ) -> StoreResult<()> {
-    on_ex!(tx, |e| sqlx::query(
-        "UPDATE learning_sessions SET attendance = $2 WHERE id = $1"
+    // Changed only from the value read, so that two corrections at once
+    // never count from the same old value.
+    let changed = on_ex!(tx, |e| sqlx::query(
+        "UPDATE learning_sessions SET attendance = $2
+         WHERE id = $1 AND attendance IS NOT DISTINCT FROM $3"
     )
     .bind(session.id)
     .bind(count)
+    .bind(session.attendance)
     .execute(&mut *e)
     .await
-    .map(|_| ()))?;
+    .map(|r| r.rows_affected()))?;
+    if changed == 0 {
+        return Err(StoreError::Conflict {
+            field: "attendance",
+        });
+    }
     let mut deltas = vec![(
         ATTENDANCE.to_string(),
         count - session.attendance.unwrap_or(0),

@@ -2,10 +2,10 @@
 //! the people of its subtree, narrowed to some levels, to holders of a
 //! position or to people lacking a skill; a unit below may adapt it for
 //! its own subtree (one adaptation per unit), and each person follows the
-//! nearest version above their unit. Enrolments are made in batches by a
-//! cursor over people's ids ([`enrol_batch`]), so an assignment to the
-//! whole country is never one long transaction and people who join later
-//! are enrolled while it runs. An enrolment is counted at the unit the
+//! nearest version above their unit. Enrolments are made in batches
+//! ([`enrol_batch`]): a walk over the subtree's units, then people added
+//! since, so an assignment to the whole country is never one long
+//! transaction and people who join later are enrolled while it runs. An enrolment is counted at the unit the
 //! person belonged to when enrolled (metric `study.<id>.assigned`), and a
 //! completion in the same place for its calendar period
 //! (`study.<id>.done.<period>`), so every level reads its counts from one
@@ -195,11 +195,16 @@ pub async fn create(
     .fetch_one(&mut *e)
     .await)?;
     let root = new.adapted_from.map(|f| f.root_id).unwrap_or(id);
+    // The walk of the subtree's units enrols everyone there now; people
+    // added after are looked for from a little below the newest.
     on_ex!(tx, |e| sqlx::query(
-        "UPDATE study_assignments SET root_id = $2 WHERE id = $1"
+        "UPDATE study_assignments SET root_id = $2,
+             enrolled_people_to = (SELECT CAST(coalesce(max(id), 0) AS BIGINT) FROM people) - $3
+         WHERE id = $1"
     )
     .bind(id)
     .bind(root)
+    .bind(LATECOMER_MARGIN)
     .execute(&mut *e)
     .await
     .map(|_| ()))?;
@@ -244,7 +249,7 @@ pub async fn version(c: &mut impl DbConn, id: i64) -> StoreResult<Assignment> {
 }
 
 /// The version of `root_id` that people of `unit_id` follow: the one of
-/// the nearest unit on its path (itself included).
+/// the nearest unit on its path (itself included), else the original.
 pub async fn version_at(
     c: &mut impl DbConn,
     root_id: i64,
@@ -254,14 +259,19 @@ pub async fn version_at(
         "{SELECT} JOIN unit_closure c ON c.ancestor_id = a.unit_id
          WHERE a.root_id = $1 AND c.descendant_id = $2 ORDER BY c.depth LIMIT 1"
     );
-    on_ex!(c, |e| sqlx::query_as::<_, Assignment>(sqlx::AssertSqlSafe(
+    let found = on_ex!(c, |e| sqlx::query_as::<_, Assignment>(sqlx::AssertSqlSafe(
         sql.as_str()
     ))
     .bind(root_id)
     .bind(unit_id)
     .fetch_optional(&mut *e)
-    .await)?
-    .ok_or(StoreError::NotFound)
+    .await)?;
+    match found {
+        Some(a) => Ok(a),
+        // The enrolment's unit left the assigning unit's subtree (moved, or
+        // merged into a unit outside it): the original still applies.
+        None => version(c, root_id).await,
+    }
 }
 
 /// Originals whose people may include those of `unit_id` (assigned by
@@ -297,70 +307,129 @@ pub async fn adaptations(c: &mut impl DbConn, root_id: i64) -> StoreResult<Vec<A
     .await)?)
 }
 
-/// How many people [`enrol_batch`] walks per transaction.
-pub const BATCH: i64 = 2_000;
+/// Units [`enrol_batch`] takes per transaction while walking a subtree.
+pub const UNIT_BATCH: i64 = 200;
+/// People it looks at per transaction for latecomers.
+pub const PEOPLE_BATCH: i64 = 2_000;
+/// How far below the newest person a new assignment starts looking for
+/// latecomers: people whose insert was not yet committed when it was made
+/// (PostgreSQL hands out ids before commit) are looked at again.
+const LATECOMER_MARGIN: i64 = 1_000;
 
-/// One batch of enrolling: for the first original still open on `today`
-/// (one-time and not past due, or recurring and not past its last day)
-/// whose cursor has people after it, walks up to [`BATCH`] people of its
-/// unit's subtree after the cursor by id, enrols those who belong to the
-/// organization and match its audience, and counts them. Returns how
-/// many people it walked (0: nothing left). Taken under the counters lock,
-/// so two servers never enrol the same people twice.
+/// An original's enrolment cursors.
+#[derive(sqlx::FromRow)]
+struct Cursors {
+    id: i64,
+    units_to: i64,
+    units_done: bool,
+    people_to: i64,
+}
+
+/// One batch of enrolling, under the counters lock (so two servers never
+/// take the same batch). For the first original still open on `today`
+/// (started, and not past its due or last day) whose subtree is not yet
+/// walked, the next [`UNIT_BATCH`] units of the subtree by id: their
+/// people who belong to the organization and match the audience are
+/// enrolled and counted. Once every original is walked, people added
+/// since an original was made ([`PEOPLE_BATCH`] at a time, by id) are
+/// enrolled when they fall in its subtree. Work is proportional to the
+/// subtree, not the country: a cell's assignment reads the cell. Returns
+/// how many units or people it looked at (0: nothing left).
 pub async fn enrol_batch(tx: &mut Tx, today: &str) -> StoreResult<usize> {
     aggregates::serialize_counters(tx).await?;
-    let open: Vec<Assignment> = {
-        let sql = format!(
-            "{SELECT} WHERE a.adapted_from IS NULL AND a.due_on >= $1 AND a.starts_on <= $1
-               AND EXISTS (SELECT 1 FROM people p JOIN unit_closure c ON c.descendant_id = p.unit_id
-                           WHERE c.ancestor_id = a.unit_id AND p.id > a.enrolled_to)
-             ORDER BY a.id LIMIT 1"
-        );
-        on_ex!(tx, |e| sqlx::query_as::<_, Assignment>(
-            sqlx::AssertSqlSafe(sql.as_str())
-        )
-        .bind(today)
-        .fetch_all(&mut *e)
-        .await)?
-    };
-    let Some(a) = open.into_iter().next() else {
-        return Ok(0);
-    };
-    let cursor: i64 = on_ex!(tx, |e| sqlx::query_scalar(
-        "SELECT enrolled_to FROM study_assignments WHERE id = $1"
+    let newest: i64 = on_ex!(tx, |e| sqlx::query_scalar(
+        "SELECT CAST(coalesce(max(id), 0) AS BIGINT) FROM people"
     )
-    .bind(a.id)
     .fetch_one(&mut *e)
     .await)?;
-    let walked: Vec<i64> = on_ex!(tx, |e| sqlx::query_scalar(
-        "SELECT p.id FROM people p JOIN unit_closure c ON c.descendant_id = p.unit_id
-         WHERE c.ancestor_id = $1 AND p.id > $2 ORDER BY p.id LIMIT $3"
+    let open: Option<Cursors> = on_ex!(tx, |e| sqlx::query_as(
+        "SELECT id, enrolled_units_to AS units_to, units_done, enrolled_people_to AS people_to
+         FROM study_assignments
+         WHERE adapted_from IS NULL AND due_on >= $1 AND starts_on <= $1
+           AND (NOT units_done OR enrolled_people_to < $2)
+         ORDER BY units_done, id LIMIT 1"
     )
-    .bind(a.unit_id)
-    .bind(cursor)
-    .bind(BATCH)
-    .fetch_all(&mut *e)
+    .bind(today)
+    .bind(newest)
+    .fetch_optional(&mut *e)
     .await)?;
-    let Some(last) = walked.last().copied() else {
+    let Some(cur) = open else {
         return Ok(0);
     };
+    let a = version(tx, cur.id).await?;
+    if !cur.units_done {
+        let units: Vec<i64> = on_ex!(tx, |e| {
+            sqlx::query_scalar(
+            "SELECT descendant_id FROM unit_closure WHERE ancestor_id = $1 AND descendant_id > $2
+             ORDER BY descendant_id LIMIT $3"
+        )
+        .bind(a.unit_id)
+        .bind(cur.units_to)
+        .bind(UNIT_BATCH)
+        .fetch_all(&mut *e)
+        .await
+        })?;
+        let Some(last) = units.last().copied() else {
+            on_ex!(tx, |e| sqlx::query(
+                "UPDATE study_assignments SET units_done = TRUE WHERE id = $1"
+            )
+            .bind(a.id)
+            .execute(&mut *e)
+            .await
+            .map(|_| ()))?;
+            return Ok(1);
+        };
+        let among = format!("p.unit_id IN ({})", crate::tree::join(&units));
+        enrol_matching(tx, &a, &among).await?;
+        on_ex!(tx, |e| sqlx::query(
+            "UPDATE study_assignments SET enrolled_units_to = $2 WHERE id = $1"
+        )
+        .bind(a.id)
+        .bind(last)
+        .execute(&mut *e)
+        .await
+        .map(|_| ()))?;
+        return Ok(units.len());
+    }
+    let walked: Vec<i64> = on_ex!(tx, |e| sqlx::query_scalar(
+        "SELECT id FROM people WHERE id > $1 ORDER BY id LIMIT $2"
+    )
+    .bind(cur.people_to)
+    .bind(PEOPLE_BATCH)
+    .fetch_all(&mut *e)
+    .await)?;
+    let last = walked.last().copied().unwrap_or(newest);
+    let among = format!(
+        "p.id > {} AND p.id <= {last} AND p.unit_id IN (SELECT descendant_id FROM unit_closure WHERE ancestor_id = {})",
+        cur.people_to, a.unit_id
+    );
+    enrol_matching(tx, &a, &among).await?;
+    on_ex!(tx, |e| sqlx::query(
+        "UPDATE study_assignments SET enrolled_people_to = $2 WHERE id = $1"
+    )
+    .bind(a.id)
+    .bind(last)
+    .execute(&mut *e)
+    .await
+    .map(|_| ()))?;
+    Ok(walked.len().max(1))
+}
+
+/// Enrols the people matching `among` (a condition on `p`, made of ids
+/// only) who belong to the organization, match the original's audience
+/// and are not enrolled yet; counts them at their units.
+async fn enrol_matching(tx: &mut Tx, a: &Assignment, among: &str) -> StoreResult<()> {
     let levels: Vec<&str> = a.levels.split(',').filter(|l| !l.is_empty()).collect();
     let mut sql = format!(
         "SELECT p.id, p.unit_id FROM people p JOIN units u ON u.id = p.unit_id
-         JOIN unit_closure c ON c.descendant_id = p.unit_id
-         WHERE c.ancestor_id = $1 AND p.id > $2 AND p.id <= $3
+         WHERE {among}
            AND p.status IN ('candidate', 'member', 'employee')
            AND NOT EXISTS (SELECT 1 FROM study_enrolments x WHERE x.root_id = {} AND x.person_id = p.id)",
         a.id
     );
-    let mut n = 3;
     if !levels.is_empty() {
-        let marks = levels
-            .iter()
-            .map(|_| {
-                n += 1;
-                format!("${n}")
-            })
+        let marks = (1..=levels.len())
+            .map(|n| format!("${n}"))
             .collect::<Vec<_>>()
             .join(", ");
         sql.push_str(&format!(" AND u.level IN ({marks})"));
@@ -378,10 +447,7 @@ pub async fn enrol_batch(tx: &mut Tx, today: &str) -> StoreResult<usize> {
         ));
     }
     let matched: Vec<(i64, i64)> = on_ex!(tx, |e| {
-        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
-            .bind(a.unit_id)
-            .bind(cursor)
-            .bind(last);
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
         for l in &levels {
             q = q.bind(*l);
         }
@@ -405,16 +471,7 @@ pub async fn enrol_batch(tx: &mut Tx, today: &str) -> StoreResult<usize> {
         .iter()
         .map(|(_, u)| (*u, metric.as_str(), 1))
         .collect();
-    aggregates::add_bulk(tx, &deltas).await?;
-    on_ex!(tx, |e| sqlx::query(
-        "UPDATE study_assignments SET enrolled_to = $2 WHERE id = $1"
-    )
-    .bind(a.id)
-    .bind(last)
-    .execute(&mut *e)
-    .await
-    .map(|_| ()))?;
-    Ok(walked.len())
+    aggregates::add_bulk(tx, &deltas).await
 }
 
 /// A person's enrolment in one original, with the version they follow.
@@ -514,11 +571,13 @@ pub async fn record(tx: &mut Tx, d: &Done<'_>) -> StoreResult<bool> {
         return Ok(false);
     }
     let completed_on = (d.state == "completed").then_some(d.on);
-    if before.is_some() {
+    // Written only if still not completed (or still absent), so that two
+    // requests at once count a completion once.
+    let written = if before.is_some() {
         on_ex!(tx, |x| sqlx::query(
             "UPDATE study_completions SET state = $4, how = $5, score = $6, version_id = $7,
                  completed_on = $8, confirmed_by = $9
-             WHERE root_id = $1 AND person_id = $2 AND period = $3"
+             WHERE root_id = $1 AND person_id = $2 AND period = $3 AND state <> 'completed'"
         )
         .bind(e.root_id)
         .bind(e.person_id)
@@ -531,12 +590,13 @@ pub async fn record(tx: &mut Tx, d: &Done<'_>) -> StoreResult<bool> {
         .bind(d.confirmed_by)
         .execute(&mut *x)
         .await
-        .map(|_| ()))?;
+        .map(|r| r.rows_affected()))?
     } else {
         on_ex!(tx, |x| sqlx::query(
             "INSERT INTO study_completions (root_id, person_id, period, state, how, score,
                  version_id, submitted_on, completed_on, confirmed_by)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+             ON CONFLICT (root_id, person_id, period) DO NOTHING"
         )
         .bind(e.root_id)
         .bind(e.person_id)
@@ -550,7 +610,10 @@ pub async fn record(tx: &mut Tx, d: &Done<'_>) -> StoreResult<bool> {
         .bind(d.confirmed_by)
         .execute(&mut *x)
         .await
-        .map(|_| ()))?;
+        .map(|r| r.rows_affected()))?
+    };
+    if written == 0 {
+        return Ok(false);
     }
     if d.state != "completed" {
         return Ok(false);
