@@ -27,24 +27,6 @@ struct World {
     _dir: tempfile::TempDir,
 }
 
-async fn actor_of(app: &App, user: &str) -> Actor {
-    let s = grassroots_app::auth::login(
-        app,
-        user,
-        &grassroots_app::setup::demo_password(user),
-        "127.0.0.1",
-        "bench",
-        "bench",
-    )
-    .await
-    .unwrap();
-    grassroots_app::auth::session(app, &s.token, "bench")
-        .await
-        .unwrap()
-        .unwrap()
-        .actor
-}
-
 fn world() -> World {
     let rt = support::runtime();
     let dir = tempfile::tempdir().unwrap();
@@ -52,8 +34,8 @@ fn world() -> World {
         let app = support::demo_app(dir.path()).await;
         let tree = support::tree(&app).await;
         let (root, levels) = (tree.actor, tree.levels);
-        let handler = actor_of(&app, "cell").await;
-        let member = actor_of(&app, "member").await;
+        let handler = support::actor_of(&app, "cell").await;
+        let member = support::actor_of(&app, "member").await;
         let case = grassroots_app::welfare::handled(&app, &handler, false)
             .await
             .unwrap()[0]

@@ -104,3 +104,23 @@ pub async fn tree(app: &App) -> Tree {
     ];
     t
 }
+
+/// The actor of a demo account, signed in as the web does.
+#[allow(dead_code)]
+pub async fn actor_of(app: &App, user: &str) -> Actor {
+    let s = grassroots_app::auth::login(
+        app,
+        user,
+        &grassroots_app::setup::demo_password(user),
+        "127.0.0.1",
+        "bench",
+        "bench",
+    )
+    .await
+    .unwrap();
+    grassroots_app::auth::session(app, &s.token, "bench")
+        .await
+        .unwrap()
+        .unwrap()
+        .actor
+}

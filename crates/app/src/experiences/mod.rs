@@ -336,11 +336,15 @@ pub async fn of_unit(app: &App, actor: &Actor, unit_id: UnitId) -> AppResult<Uni
     let read = actor.principal.scope::<Read>();
     let today = app.clock.today().to_string();
     let mut c = app.db.conn().await?;
-    let counts: BTreeMap<String, i64> = aggregates::of_unit(&mut c, &read, unit_id)
-        .await?
-        .into_iter()
-        .map(|(k, (_, s))| (k, s))
-        .collect();
+    let counts: BTreeMap<String, i64> = aggregates::subtree_of_units(
+        &mut c,
+        &read,
+        &[unit_id],
+        &[store::WRITTEN.to_string(), store::APPLIED.to_string()],
+    )
+    .await?
+    .remove(&unit_id)
+    .unwrap_or_default();
     let own = store::of_unit(&mut c, unit_id, &today, 10).await?;
     let mut suggestions = Vec::new();
     for target in store::lagging_targets(&mut c, unit_id).await? {

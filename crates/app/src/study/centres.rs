@@ -242,11 +242,15 @@ pub async fn of_unit(app: &App, actor: &Actor, unit_id: UnitId) -> AppResult<Uni
     crate::units::require::<Read>(app, actor, unit_id).await?;
     let read = actor.principal.scope::<Read>();
     let mut c = app.db.conn().await?;
-    let counts: BTreeMap<String, i64> = aggregates::of_unit(&mut c, &read, unit_id)
-        .await?
-        .into_iter()
-        .map(|(k, (_, s))| (k, s))
-        .collect();
+    let counts: BTreeMap<String, i64> = aggregates::subtree_of_units(
+        &mut c,
+        &read,
+        &[unit_id],
+        &[store::CENTRES, store::SESSIONS, store::ATTENDANCE].map(String::from),
+    )
+    .await?
+    .remove(&unit_id)
+    .unwrap_or_default();
     let get = |m: &str| counts.get(m).copied().unwrap_or(0);
     Ok(UnitCentres {
         centres_open: get(store::CENTRES),

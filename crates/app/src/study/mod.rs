@@ -596,11 +596,10 @@ pub async fn of_unit(app: &App, actor: &Actor, unit_id: UnitId) -> AppResult<Uni
     let listed = units::children(&mut c, &read, unit_id).await?;
     let children: Vec<i64> = listed.iter().map(|u| u.id).collect();
     let names: BTreeMap<i64, String> = listed.into_iter().map(|u| (u.id, u.name)).collect();
-    let here: BTreeMap<String, i64> = aggregates::of_unit(&mut c, &read, unit_id)
-        .await?
-        .into_iter()
-        .map(|(k, (_, s))| (k, s))
-        .collect();
+    // The unit and the units right below, read together per assignment:
+    // only the assignment's own metrics.
+    let mut read_units = children.clone();
+    read_units.push(unit_id);
     let mut out = Vec::new();
     for a in list {
         let w = window_of(&a, today);
@@ -611,7 +610,8 @@ pub async fn of_unit(app: &App, actor: &Actor, unit_id: UnitId) -> AppResult<Uni
         if let Some(prev) = rules::previous_window(recurrence(&a), parse_day(&a.due_on), today) {
             metrics.push(store::done_metric(a.root_id, &prev.key));
         }
-        let per = aggregates::subtree_of_units(&mut c, &read, &children, &metrics).await?;
+        let mut per = aggregates::subtree_of_units(&mut c, &read, &read_units, &metrics).await?;
+        let here = per.remove(&unit_id).unwrap_or_default();
         let mut below: Vec<(i64, String, StudyCounts)> = per
             .iter()
             .map(|(u, m)| {
