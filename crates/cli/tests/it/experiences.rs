@@ -7,22 +7,9 @@ use axum::http::{Method, StatusCode};
 use chrono::Duration;
 use grassroots_core::{Role, ScopeKind};
 use grassroots_testkit::{TestApp, TestClient};
-use serde_json::{Value, json};
+use serde_json::json;
 
-async fn api(
-    c: &mut TestClient,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let r = c.json(method, &format!("/api/v1{path}"), body).await;
-    let v = if r.body.is_empty() {
-        Value::Null
-    } else {
-        r.json()
-    };
-    (r.status, v)
-}
+use crate::call_api as api;
 
 /// A plan of `unit` over 100 days, half gone, with a numeric target of
 /// 100 in `category`, reported at `value`: 50 is on track, 10 off track.

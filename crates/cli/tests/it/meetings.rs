@@ -7,20 +7,7 @@ use grassroots_core::{Role, ScopeKind};
 use grassroots_testkit::{TestApp, TestClient};
 use serde_json::{Value, json};
 
-async fn api(
-    c: &mut TestClient,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let r = c.json(method, &format!("/api/v1{path}"), body).await;
-    let v = if r.body.is_empty() {
-        Value::Null
-    } else {
-        r.json()
-    };
-    (r.status, v)
-}
+use crate::call_api as api;
 
 /// Asserts a refusal naming `field`.
 fn refused_on(r: (StatusCode, Value), field: &str) {

@@ -6,23 +6,10 @@
 use axum::http::{Method, StatusCode};
 use chrono::Duration;
 use grassroots_core::{Role, ScopeKind};
-use grassroots_testkit::{TestApp, TestClient};
+use grassroots_testkit::TestApp;
 use serde_json::{Value, json};
 
-async fn api(
-    c: &mut TestClient,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let r = c.json(method, &format!("/api/v1{path}"), body).await;
-    let v = if r.body.is_empty() {
-        Value::Null
-    } else {
-        r.json()
-    };
-    (r.status, v)
-}
+use crate::call_api as api;
 
 /// Root → province → primary → cells A and B; Kim and Lee in cell A,
 /// Park in cell B, each with a member account; an administrator, and
