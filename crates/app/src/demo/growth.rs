@@ -193,7 +193,6 @@ pub(crate) async fn build(app: &App, actor: &Actor, at: &Places<'_>) -> AppResul
         grassroots_store::experiences::lagging_targets(&mut app.db.conn().await?, at.cell).await?;
     let mut categories: Vec<String> = lagging.into_iter().map(|t| t.category).collect();
     categories.extend(["economic".to_string(), "organizational".to_string()]);
-    categories.dedup();
     let mut seen = std::collections::HashSet::new();
     for category in categories.into_iter().filter(|c| seen.insert(c.clone())) {
         crate::experiences::write(

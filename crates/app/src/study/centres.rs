@@ -70,17 +70,22 @@ pub async fn create(
     Ok(centre)
 }
 
+/// Refuses a change to a centre of a closed unit: its centres are
+/// history (read in the change's own transaction).
+async fn open_unit(tx: &mut grassroots_store::Tx, unit_id: UnitId) -> AppResult<()> {
+    if grassroots_store::units::is_closed(tx, unit_id).await? {
+        return Err(crate::units::closed_error("unit_id"));
+    }
+    Ok(())
+}
+
 /// Closes a centre (Manage at its unit).
 pub async fn close(app: &App, actor: &Actor, id: i64) -> AppResult<Centre> {
     let scope = actor.principal.scope::<Manage>();
     let now = app.clock.now();
-    let unit = store::get(&mut app.db.conn().await?, &scope, id)
-        .await?
-        .unit_id;
-    // A closed unit's centres are history.
-    crate::units::require::<Manage>(app, actor, unit).await?;
     let mut tx = app.db.begin().await?;
     let centre = store::get(&mut tx, &scope, id).await?;
+    open_unit(&mut tx, centre.unit_id).await?;
     store::close(&mut tx, &centre, &app.clock.today().to_string()).await?;
     audit::append(
         &mut tx,
@@ -126,13 +131,10 @@ pub async fn plan(
     }
     let topic = display_name("topic", &input.topic)?;
     let scope = actor.principal.scope::<Manage>();
-    let unit = store::get(&mut app.db.conn().await?, &scope, centre_id)
-        .await?
-        .unit_id;
-    crate::units::require::<Manage>(app, actor, unit).await?;
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
     let centre = store::get(&mut tx, &scope, centre_id).await?;
+    open_unit(&mut tx, centre.unit_id).await?;
     if centre.closed_on.is_some() {
         return Err(FieldError::new("centre", "closed", "the centre is closed").into());
     }
@@ -170,11 +172,10 @@ pub async fn record_attendance(
         );
     }
     let scope = actor.principal.scope::<Manage>();
-    let (_, unit) = store::session(&mut app.db.conn().await?, &scope, session_id).await?;
-    crate::units::require::<Manage>(app, actor, unit).await?;
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
     let (session, unit) = store::session(&mut tx, &scope, session_id).await?;
+    open_unit(&mut tx, unit).await?;
     if session.held_on > app.clock.today().to_string() {
         return Err(FieldError::new(
             "attendance",

@@ -428,6 +428,19 @@ fn questions(a: &Assignment) -> Vec<QuizQuestion> {
     serde_json::from_str(&a.quiz).unwrap_or_default()
 }
 
+/// The counters an assignment's counts are read from: assigned, done
+/// this period, and done last period for a recurring one.
+fn metrics_of(a: &Assignment, today: chrono::NaiveDate) -> Vec<String> {
+    let mut metrics = vec![
+        store::assigned_metric(a.root_id),
+        store::done_metric(a.root_id, &window_of(a, today).key),
+    ];
+    if let Some(prev) = rules::previous_window(recurrence(a), parse_day(&a.due_on), today) {
+        metrics.push(store::done_metric(a.root_id, &prev.key));
+    }
+    metrics
+}
+
 /// Counts of `root` at `unit`'s subtree from its counters.
 fn counts_from(
     metrics: &BTreeMap<String, i64>,
@@ -481,30 +494,24 @@ async fn own_enrolment(app: &App, actor: &Actor, root_id: i64) -> AppResult<Opti
 /// in force at, and by the people enrolled in it.
 pub async fn get(app: &App, actor: &Actor, id: i64) -> AppResult<AssignmentView> {
     let today = app.clock.today();
-    let mut c = app.db.conn().await?;
     let read = actor.principal.scope::<Read>();
-    let a = match store::get(&mut c, &read, id).await {
-        Ok(a) => a,
-        Err(grassroots_store::StoreError::NotFound) => {
-            let a = store::version(&mut c, id).await?;
-            drop(c);
-            // A person enrolled reads the versions on their own unit's
-            // path, not a sibling's adaptation.
-            let Some(e) = own_enrolment(app, actor, a.root_id).await? else {
-                return Err(AppError::NotFound);
-            };
-            c = app.db.conn().await?;
-            if !grassroots_store::tree::is_within(&mut c, a.unit_id, e.unit_id).await? {
-                return Err(AppError::NotFound);
-            }
-            a
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let mut c = app.db.conn().await?;
+    let a = store::version(&mut c, id).await?;
+    let readable = store::readable(&mut c, &read, &a).await?;
     drop(c);
-    let mine = match own_enrolment(app, actor, a.root_id).await? {
+    let enrolment = own_enrolment(app, actor, a.root_id).await?;
+    let mut c = app.db.conn().await?;
+    // A person enrolled reads the versions on their own unit's path, not
+    // a sibling's adaptation.
+    let on_path = match &enrolment {
+        Some(e) => grassroots_store::tree::is_within(&mut c, a.unit_id, e.unit_id).await?,
+        None => false,
+    };
+    if !readable && !on_path {
+        return Err(AppError::NotFound);
+    }
+    let mine = match enrolment {
         Some(e) => {
-            let mut c = app.db.conn().await?;
             let v = store::version_at(&mut c, e.root_id, e.unit_id).await?;
             let w = window_of(&v, today);
             let k = store::completion(&mut c, e.root_id, e.person_id, &w.key).await?;
@@ -512,19 +519,20 @@ pub async fn get(app: &App, actor: &Actor, id: i64) -> AppResult<AssignmentView>
         }
         None => None,
     };
-    let mut c = app.db.conn().await?;
-    let counts = if grassroots_store::tree::in_scope(&mut c, &read, a.unit_id).await? {
-        let m = aggregates::of_unit(&mut c, &read, a.unit_id).await?;
-        let subtree: BTreeMap<String, i64> = m.into_iter().map(|(k, (_, s))| (k, s)).collect();
-        Some(counts_from(&subtree, &a, today))
-    } else {
-        None
-    };
-    let adaptations = if counts.is_some() {
-        store::adaptations(&mut c, a.root_id).await?
-    } else {
-        Vec::new()
-    };
+    let (counts, adaptations) =
+        if grassroots_store::tree::in_scope(&mut c, &read, a.unit_id).await? {
+            let here =
+                aggregates::subtree_of_units(&mut c, &read, &[a.unit_id], &metrics_of(&a, today))
+                    .await?
+                    .remove(&a.unit_id)
+                    .unwrap_or_default();
+            (
+                Some(counts_from(&here, &a, today)),
+                store::adaptations(&mut c, a.root_id).await?,
+            )
+        } else {
+            (None, Vec::new())
+        };
     let w = window_of(&a, today);
     Ok(AssignmentView {
         quiz: questions(&a)
@@ -596,22 +604,16 @@ pub async fn of_unit(app: &App, actor: &Actor, unit_id: UnitId) -> AppResult<Uni
     let listed = units::children(&mut c, &read, unit_id).await?;
     let children: Vec<i64> = listed.iter().map(|u| u.id).collect();
     let names: BTreeMap<i64, String> = listed.into_iter().map(|u| (u.id, u.name)).collect();
-    // The unit and the units right below, read together per assignment:
-    // only the assignment's own metrics.
+    // The unit and the units right below, every assignment's own metrics,
+    // in one read.
     let mut read_units = children.clone();
     read_units.push(unit_id);
+    let metrics: Vec<String> = list.iter().flat_map(|a| metrics_of(a, today)).collect();
+    let mut per = aggregates::subtree_of_units(&mut c, &read, &read_units, &metrics).await?;
+    let here = per.remove(&unit_id).unwrap_or_default();
     let mut out = Vec::new();
     for a in list {
         let w = window_of(&a, today);
-        let mut metrics = vec![
-            store::assigned_metric(a.root_id),
-            store::done_metric(a.root_id, &w.key),
-        ];
-        if let Some(prev) = rules::previous_window(recurrence(&a), parse_day(&a.due_on), today) {
-            metrics.push(store::done_metric(a.root_id, &prev.key));
-        }
-        let mut per = aggregates::subtree_of_units(&mut c, &read, &read_units, &metrics).await?;
-        let here = per.remove(&unit_id).unwrap_or_default();
         let mut below: Vec<(i64, String, StudyCounts)> = per
             .iter()
             .map(|(u, m)| {
@@ -915,14 +917,17 @@ pub(crate) async fn of_person(
     person_id: i64,
     today: chrono::NaiveDate,
 ) -> AppResult<Vec<Task>> {
+    let mut recorded = store::completions_of(c, person_id).await?;
     let mut tasks = Vec::new();
-    for e in store::enrolments_of(c, person_id).await? {
-        let v = store::version_at(c, e.root_id, e.unit_id).await?;
+    for v in store::followed_by(c, person_id).await? {
         if today < parse_day(&v.starts_on) {
             continue;
         }
         let w = window_of(&v, today);
-        let k = store::completion(c, e.root_id, person_id, &w.key).await?;
+        let k = recorded
+            .iter()
+            .position(|r| r.root_id == v.root_id && r.completion.period == w.key)
+            .map(|i| recorded.swap_remove(i).completion);
         tasks.push(task_of(v, k, today));
     }
     tasks.sort_by(|a, b| {

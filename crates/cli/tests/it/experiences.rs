@@ -45,6 +45,17 @@ async fn target(c: &mut TestClient, t: &TestApp, unit: i64, category: &str, valu
     id
 }
 
+/// The experiences suggested for `unit`'s first lagging target, in order.
+async fn suggested(c: &mut TestClient, unit: i64) -> Vec<i64> {
+    let (_, v) = api(c, Method::GET, &format!("/units/{unit}/experiences"), None).await;
+    v["suggestions"][0]["experiences"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no suggestions: {v}"))
+        .iter()
+        .map(|e| e["id"].as_i64().unwrap())
+        .collect()
+}
+
 #[tokio::test]
 async fn a_lagging_unit_is_shown_a_model_units_experience_and_applies_it() {
     let t = TestApp::new().await;
@@ -167,38 +178,17 @@ async fn a_lagging_unit_is_shown_a_model_units_experience_and_applies_it() {
         Some(json!({"title": "Untested idea", "body": "Maybe.", "category": "economic"})),
     )
     .await;
-    let (_, none) = api(
-        &mut sec_lag,
-        Method::GET,
-        &format!("/units/{lagging}/experiences"),
-        None,
-    )
-    .await;
-    let ids: Vec<i64> = none["suggestions"][0]["experiences"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["id"].as_i64().unwrap())
-        .collect();
-    assert_eq!(ids, vec![exp], "only the model unit's: {none}");
+    assert_eq!(
+        suggested(&mut sec_lag, lagging).await,
+        vec![exp],
+        "only the model unit's"
+    );
     target(&mut sec_steady, &t, on_track, "economic", 50).await;
-    let (_, v) = api(
-        &mut sec_lag,
-        Method::GET,
-        &format!("/units/{lagging}/experiences"),
-        None,
-    )
-    .await;
-    let ids: Vec<i64> = v["suggestions"][0]["experiences"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["id"].as_i64().unwrap())
-        .collect();
+    let ids = suggested(&mut sec_lag, lagging).await;
     assert_eq!(
         ids,
         vec![exp, steady["id"].as_i64().unwrap()],
-        "model first: {v}"
+        "model first"
     );
     assert!(!ids.contains(&unproven["id"].as_i64().unwrap()));
     let (_, for_target) = api(

@@ -2640,6 +2640,20 @@ async fn users_scoped_to_a_cannot_touch_sibling_b_through_pages() {
             let status = page_request(&mut c, &method, &path, &fields).await;
             assert!(refused(status), "{user}: {method} {path} answered {status}");
         }
+        // The library's pages are the whole organization's; an account
+        // that is nobody of it reads none of them.
+        for path in [
+            "/experiences".to_string(),
+            format!("/experiences/{}", w.b_experience),
+        ] {
+            let r = c.page(&path).await;
+            let expected = if user == "nobody_a" {
+                StatusCode::FORBIDDEN
+            } else {
+                StatusCode::OK
+            };
+            assert_eq!(r.status, expected, "{user}: {path}");
+        }
         // Uploading a file for import into B.
         for kind in ["people", "units"] {
             let r = c

@@ -211,28 +211,39 @@ pub async fn create(
     Ok(id)
 }
 
-/// One version, when the reader may read its unit or a unit it is in
-/// force at (any unit below it in `scope`).
+/// One version, when the reader may read it ([`readable`]).
 pub async fn get(c: &mut impl DbConn, scope: &Scope<Read>, id: i64) -> StoreResult<Assignment> {
     let a = version(c, id).await?;
-    let visible = crate::tree::in_scope(c, scope, a.unit_id).await? || {
-        let sql = format!(
-            "SELECT 1 FROM unit_closure c WHERE c.ancestor_id = $1 AND {} LIMIT 1",
-            unit_condition(scope, "c.descendant_id")
-        );
+    if readable(c, scope, &a).await? {
+        Ok(a)
+    } else {
+        Err(StoreError::NotFound)
+    }
+}
+
+/// Whether `scope` reads a version: its unit, or a unit it is in force at
+/// (any unit below it).
+pub async fn readable(
+    c: &mut impl DbConn,
+    scope: &Scope<Read>,
+    a: &Assignment,
+) -> StoreResult<bool> {
+    if crate::tree::in_scope(c, scope, a.unit_id).await? {
+        return Ok(true);
+    }
+    let sql = format!(
+        "SELECT 1 FROM unit_closure c WHERE c.ancestor_id = $1 AND {} LIMIT 1",
+        unit_condition(scope, "c.descendant_id")
+    );
+    Ok(
         on_ex!(c, |e| sqlx::query_scalar::<_, i32>(sqlx::AssertSqlSafe(
             sql.as_str()
         ))
         .bind(a.unit_id)
         .fetch_optional(&mut *e)
         .await)?
-        .is_some()
-    };
-    if visible {
-        Ok(a)
-    } else {
-        Err(StoreError::NotFound)
-    }
+        .is_some(),
+    )
 }
 
 /// One version, unchecked (the caller proved the reader enrolled, or
@@ -625,26 +636,51 @@ pub async fn record(tx: &mut Tx, d: &Done<'_>) -> StoreResult<bool> {
     Ok(true)
 }
 
-/// A task on a person's list: the version they follow, the period now
-/// and what they did in it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct Task {
-    /// The version followed.
-    pub assignment: Assignment,
-    /// The current period's key.
-    pub period: String,
-    /// When it is due.
-    pub due_on: String,
-    /// What was recorded for it.
-    pub completion: Option<Completion>,
+/// The versions a person follows, one per original they are enrolled in
+/// (newest original first, at most 100): for each, the version of the
+/// nearest unit on the path of the unit they were enrolled at, else the
+/// original ([`version_at`] for all of them in one query).
+pub async fn followed_by(c: &mut impl DbConn, person_id: i64) -> StoreResult<Vec<Assignment>> {
+    let sql = format!(
+        "{SELECT} JOIN study_enrolments x ON x.root_id = a.root_id
+         LEFT JOIN unit_closure c ON c.ancestor_id = a.unit_id AND c.descendant_id = x.unit_id
+         WHERE x.person_id = $1 AND (c.depth IS NOT NULL OR a.adapted_from IS NULL)
+         ORDER BY a.root_id DESC, c.depth IS NULL, c.depth"
+    );
+    let rows: Vec<Assignment> = on_ex!(c, |e| sqlx::query_as::<_, Assignment>(
+        sqlx::AssertSqlSafe(sql.as_str())
+    )
+    .bind(person_id)
+    .fetch_all(&mut *e)
+    .await)?;
+    // The rows of an original come nearest first: keep the first.
+    let mut out: Vec<Assignment> = Vec::new();
+    for a in rows {
+        if out.last().map(|l| l.root_id) != Some(a.root_id) && out.len() < 100 {
+            out.push(a);
+        }
+    }
+    Ok(out)
 }
 
-/// The originals a person is enrolled in (newest first, at most 100),
-/// each with the unit they were enrolled at.
-pub async fn enrolments_of(c: &mut impl DbConn, person_id: i64) -> StoreResult<Vec<Enrolment>> {
-    Ok(on_ex!(c, |e| sqlx::query_as::<_, Enrolment>(
-        "SELECT root_id, person_id, unit_id FROM study_enrolments WHERE person_id = $1
-         ORDER BY root_id DESC LIMIT 100"
+/// A completion with its original.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PersonCompletion {
+    /// The original.
+    pub root_id: i64,
+    /// The completion.
+    #[sqlx(flatten)]
+    pub completion: Completion,
+}
+
+/// Everything recorded of a person's study, every period.
+pub async fn completions_of(
+    c: &mut impl DbConn,
+    person_id: i64,
+) -> StoreResult<Vec<PersonCompletion>> {
+    Ok(on_ex!(c, |e| sqlx::query_as::<_, PersonCompletion>(
+        "SELECT root_id, period, state, how, score, version_id, submitted_on, completed_on
+         FROM study_completions WHERE person_id = $1"
     )
     .bind(person_id)
     .fetch_all(&mut *e)

@@ -149,22 +149,36 @@ async fn unit_page_with(
     ))
 }
 
+/// The page a study form was sent from: its redirect on success, and
+/// where a refusal is shown.
+enum Back {
+    /// A unit's study page.
+    Unit(UnitId),
+    /// A learning centre's page.
+    Centre(i64),
+}
+
 async fn done<T>(
     p: &Page,
-    unit_id: UnitId,
+    back: Back,
     result: Result<T, AppError>,
     flash: &str,
 ) -> WebResult<Response> {
-    match result {
-        Ok(_) => Ok(redirect_with_flash(
-            &p.state,
-            &format!("/units/{unit_id}/study"),
-            flash,
-        )),
-        Err(e) => {
-            let err = FormError::from_app(&p.tr, e)?;
-            unit_page_with(p, unit_id, StatusCode::UNPROCESSABLE_ENTITY, Some(err)).await
+    let e = match result {
+        Ok(_) => {
+            let to = match back {
+                Back::Unit(id) => format!("/units/{id}/study"),
+                Back::Centre(id) => format!("/learning-centres/{id}"),
+            };
+            return Ok(redirect_with_flash(&p.state, &to, flash));
         }
+        Err(e) => e,
+    };
+    let err = Some(FormError::from_app(&p.tr, e)?);
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    match back {
+        Back::Unit(id) => unit_page_with(p, id, status, err).await,
+        Back::Centre(id) => centre_with(p, id, status, err).await,
     }
 }
 
@@ -182,7 +196,7 @@ pub async fn assign(
     let f = pairs(&body);
     let result =
         async { study::assign(&p.state.app, &p.auth.actor, unit_id, input_of(&f)?).await }.await;
-    done(&p, unit_id, result, "flash-study-assigned").await
+    done(&p, Back::Unit(unit_id), result, "flash-study-assigned").await
 }
 
 /// `POST /units/{id}/study/{version}/adapt`.
@@ -195,7 +209,7 @@ pub async fn adapt(
     let result =
         async { study::adapt(&p.state.app, &p.auth.actor, version, unit_id, input_of(&f)?).await }
             .await;
-    done(&p, unit_id, result, "flash-study-adapted").await
+    done(&p, Back::Unit(unit_id), result, "flash-study-adapted").await
 }
 
 /// `POST /units/{id}/study/{root}/confirm/{person}`.
@@ -204,7 +218,7 @@ pub async fn confirm(
     Path((unit_id, root, person)): Path<(UnitId, i64, i64)>,
 ) -> WebResult<Response> {
     let result = study::confirm(&p.state.app, &p.auth.actor, root, person).await;
-    done(&p, unit_id, result, "flash-study-confirmed").await
+    done(&p, Back::Unit(unit_id), result, "flash-study-confirmed").await
 }
 
 /// `POST /units/{id}/study/{root}/meeting`.
@@ -219,7 +233,7 @@ pub async fn from_meeting(
         study::from_meeting(&p.state.app, &p.auth.actor, root, unit_id, meeting).await
     }
     .await;
-    done(&p, unit_id, result, "flash-study-recorded").await
+    done(&p, Back::Unit(unit_id), result, "flash-study-recorded").await
 }
 
 /// An assignment's page.
@@ -335,7 +349,7 @@ pub async fn create_centre(
         schedule: field(&f, "schedule"),
     };
     let result = study::centres::create(&p.state.app, &p.auth.actor, unit_id, &input).await;
-    done(&p, unit_id, result, "flash-centre-opened").await
+    done(&p, Back::Unit(unit_id), result, "flash-centre-opened").await
 }
 
 /// A learning centre's page.
@@ -373,25 +387,6 @@ async fn centre_with(
     ))
 }
 
-async fn centre_done<T>(
-    p: &Page,
-    id: i64,
-    result: Result<T, AppError>,
-    flash: &str,
-) -> WebResult<Response> {
-    match result {
-        Ok(_) => Ok(redirect_with_flash(
-            &p.state,
-            &format!("/learning-centres/{id}"),
-            flash,
-        )),
-        Err(e) => {
-            let err = FormError::from_app(&p.tr, e)?;
-            centre_with(p, id, StatusCode::UNPROCESSABLE_ENTITY, Some(err)).await
-        }
-    }
-}
-
 /// `GET /learning-centres/{id}`.
 pub async fn centre_page(p: Page, Path(id): Path<i64>) -> WebResult<Response> {
     centre_with(&p, id, StatusCode::OK, None).await
@@ -410,13 +405,13 @@ pub async fn plan_session(
         topic: field(&f, "topic"),
     };
     let result = study::centres::plan(&p.state.app, &p.auth.actor, id, &input).await;
-    centre_done(&p, id, result, "flash-session-planned").await
+    done(&p, Back::Centre(id), result, "flash-session-planned").await
 }
 
 /// `POST /learning-centres/{id}/close`.
 pub async fn close_centre(p: Page, Path(id): Path<i64>) -> WebResult<Response> {
     let result = study::centres::close(&p.state.app, &p.auth.actor, id).await;
-    centre_done(&p, id, result, "flash-centre-closed").await
+    done(&p, Back::Centre(id), result, "flash-centre-closed").await
 }
 
 /// `POST /learning-sessions/{id}/attendance` (the form names its centre).
@@ -432,5 +427,11 @@ pub async fn attendance(
         study::centres::record_attendance(&p.state.app, &p.auth.actor, id, count).await
     }
     .await;
-    centre_done(&p, centre, result, "flash-attendance-recorded").await
+    done(
+        &p,
+        Back::Centre(centre),
+        result,
+        "flash-attendance-recorded",
+    )
+    .await
 }
