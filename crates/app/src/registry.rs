@@ -17,5 +17,6 @@ pub const JOBS: &[Job] = &[
     crate::safety::DEADLINES_JOB,
     crate::safety::schedules::PERIODS_JOB,
     crate::search::INDEX_JOB,
+    crate::search::TEXTS_JOB,
     crate::study::ENROL_JOB,
 ];

@@ -71,6 +71,7 @@ migrations![
     (25, "study", "0025_study.sql"),
     (26, "experiences", "0026_experiences.sql"),
     (27, "learning_centres", "0027_learning_centres.sql"),
+    (28, "text_search", "0028_text_search.sql"),
 ];
 
 /// The migrations of a dialect, in order.
@@ -205,19 +206,22 @@ pub async fn table_columns(c: &mut impl DbConn) -> StoreResult<Vec<(String, Stri
         .fetch_all(&mut *e)
         .await)?,
     };
-    // The search index is the engine's own (an FTS5 table with its
-    // shadow tables, a tsvector table); the search test runs on both.
+    // The search indexes are the engine's own (an FTS5 table with its
+    // shadow tables, a tsvector table); the search tests run on both.
     Ok(rows
         .into_iter()
-        .filter(|(table, _)| table != "people_search" && !ENGINE_SPECIFIC.contains(&table.as_str()))
+        .filter(|(table, _)| !engine_specific(table))
         .collect())
 }
 
-/// Tables each engine builds its own way, left out of [`table_columns`].
-const ENGINE_SPECIFIC: &[&str] = &[
-    "people_search_config",
-    "people_search_content",
-    "people_search_data",
-    "people_search_idx",
-    "people_search_docsize",
-];
+/// Whether `table` is one each engine builds its own way (a search index
+/// or one of FTS5's shadow tables), left out of [`table_columns`].
+fn engine_specific(table: &str) -> bool {
+    const SHADOWS: [&str; 5] = ["_config", "_content", "_data", "_idx", "_docsize"];
+    table.ends_with("_search")
+        || SHADOWS.iter().any(|s| {
+            table
+                .strip_suffix(s)
+                .is_some_and(|t| t.ends_with("_search"))
+        })
+}

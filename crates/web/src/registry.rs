@@ -8,8 +8,8 @@ use crate::api;
 use crate::pages::sections::UnitSection;
 use crate::pages::{
     accounts, appeals, audit, auth, bulletins, calendar, checklists, commendations, decisions,
-    experiences, home, imports, me, meetings, people, plans, profiles, safety, sections, skills,
-    study, supply, units, welfare,
+    experiences, home, imports, me, meetings, people, plans, profiles, safety, search, sections,
+    skills, study, supply, units, welfare,
 };
 
 /// Each feature's page routes; `pages::routes` merges them.
@@ -33,6 +33,7 @@ pub(crate) const PAGE_ROUTES: &[fn() -> Router<AppState>] = &[
     checklists::routes,
     study::routes,
     experiences::routes,
+    search::routes,
     supply::routes,
     accounts::routes,
     skills::routes,
@@ -62,6 +63,7 @@ pub(crate) const API_ROUTES: &[fn() -> OpenApiRouter<AppState>] = &[
     api::safety::router,
     api::study::router,
     api::experiences::router,
+    api::search::router,
 ];
 
 /// The unit page's sections, top to bottom.

@@ -1,5 +1,6 @@
-//! The demo's growth: the factory runs a learning room; the centre assigns the workplace safety rules (the
-//! anchor primary committee adapts them for its cells, and half of the
+//! The demo's growth: the factory runs a learning room; the centre (at
+//! national scale the anchor province) assigns the workplace safety rules
+//! (the anchor primary committee adapts them for its cells, and half of the
 //! anchor cell has passed the quiz; the member has not yet), and a
 //! quarterly reading of the bulletin to every cell; a primary committee of
 //! the anchor province is designated a model unit and writes up its
@@ -17,8 +18,11 @@ use crate::{Actor, App, AppResult};
 
 /// Where the demo's growth happens.
 pub(crate) struct Places<'a> {
-    /// The root.
-    pub root: UnitId,
+    /// The unit that assigns the study to everyone below it: the root,
+    /// or at national scale the anchor province (enrolling a whole
+    /// country twice would add some 13 million rows and many minutes to
+    /// the demo's build; the study benchmark measures that enrolment).
+    pub assigner: UnitId,
     /// The anchor province.
     pub province: UnitId,
     /// The anchor primary committee.
@@ -47,7 +51,7 @@ pub(crate) async fn build(app: &App, actor: &Actor, at: &Places<'_>) -> AppResul
     let rules = crate::study::assign(
         app,
         actor,
-        at.root,
+        at.assigner,
         AssignmentInput {
             title: "The workplace safety rules".into(),
             material: "# Why the rules\nEvery injury at work is a loss to a family and to the plan.\n\n# Before work\nCheck the guards, the emergency stop and your protective equipment.\n\n# When something is unsafe\nAnyone may stop a machine that is unsafe, and reports it to the shop's safety officer.".into(),
@@ -78,7 +82,7 @@ pub(crate) async fn build(app: &App, actor: &Actor, at: &Places<'_>) -> AppResul
     crate::study::assign(
         app,
         actor,
-        at.root,
+        at.assigner,
         AssignmentInput {
             title: "Reading the bulletin together".into(),
             material: "Each quarter, every cell reads the latest bulletin at its meeting and discusses what it asks of the cell.".into(),
@@ -91,10 +95,9 @@ pub(crate) async fn build(app: &App, actor: &Actor, at: &Places<'_>) -> AppResul
     )
     .await?;
     made += 3;
-    // Everyone is enrolled before the demo is served (at national scale
-    // some 2,700 batches per assignment to the whole country; the job
-    // would do the same in the background), and half of the anchor cell
-    // has passed.
+    // Everyone is enrolled before the demo is served (the job would do
+    // the same in the background), and half of the anchor cell has
+    // passed.
     crate::study::enrol(app, usize::MAX).await?;
     let today_s = today.to_string();
     let period = "once";

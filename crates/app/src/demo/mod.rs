@@ -84,6 +84,10 @@ impl Scale {
     }
 }
 
+/// Primary committees above which the demo is a national organization:
+/// its study is then assigned by the anchor province, not the centre.
+const NATIONAL_PRIMARIES: usize = 5_000;
+
 /// A small deterministic generator (the demo must be the same each run).
 struct Lcg(u64);
 
@@ -1016,7 +1020,11 @@ pub async fn build(
         app,
         &actor,
         &self::growth::Places {
-            root: root.id,
+            assigner: if primary_ids.len() > NATIONAL_PRIMARIES {
+                anchors.province.0
+            } else {
+                root.id
+            },
             province: anchors.province.0,
             primary: anchors.primary.0,
             cell: anchors.cell.0,

@@ -186,7 +186,7 @@ pub async fn write(
 
 /// Refuses a caller who is nobody of the organization (an account with
 /// no role and no person).
-async fn require_member_of_organization(app: &App, actor: &Actor) -> AppResult<()> {
+pub(crate) async fn require_member_of_organization(app: &App, actor: &Actor) -> AppResult<()> {
     if actor.account_id.is_none() || !actor.principal.assignments().is_empty() {
         return Ok(());
     }

@@ -2175,6 +2175,8 @@ const COVERED_OPERATIONS: &[&str] = &[
     // that is nobody's (checked below).
     "get /experiences",
     "get /experiences/{id}",
+    // Everyone's, each finding what they may read (checked below).
+    "get /search",
     "post /units/{id}/study",
     "get /units/{id}/study",
     "get /study/{id}",
@@ -2654,6 +2656,28 @@ async fn users_scoped_to_a_cannot_touch_sibling_b_through_pages() {
             };
             assert_eq!(r.status, expected, "{user}: {path}");
         }
+        for q in ["b", "primary", "person", "decision", "cell"] {
+            let r = c.page(&format!("/search?q={q}")).await;
+            assert_eq!(r.status, StatusCode::OK, "{user}: search {q}");
+            // B's article, with B's name, is the organization's.
+            let mut body = r.body.clone();
+            if let Some(start) = body.find("<ul id=\"search-experiences\">") {
+                let end = start + body[start..].find("</ul>").unwrap();
+                body.replace_range(start..end, "");
+            }
+            for b_name in [
+                "Primary B",
+                "Cell B1",
+                "Person of B",
+                "B&#x27;s decision",
+                "B's decision",
+            ] {
+                assert!(
+                    !body.contains(b_name),
+                    "{user}: search {q} shows {b_name}: {body}"
+                );
+            }
+        }
         // Uploading a file for import into B.
         for kind in ["people", "units"] {
             let r = c
@@ -2722,6 +2746,30 @@ async fn users_scoped_to_a_cannot_touch_sibling_b_through_the_api() {
                 StatusCode::OK
             };
             assert_eq!(r.status, expected, "{user}: {path}: {}", r.body);
+        }
+        // Search finds nothing of B's but its article, which is the
+        // organization's (and nothing at all for an account that is
+        // nobody's).
+        for q in ["b", "primary", "person", "decision", "cell", "b's"] {
+            let path = format!(
+                "/api/v1/search?{}",
+                serde_urlencoded::to_string([("q", q)]).unwrap()
+            );
+            let r = c.json(Method::GET, &path, None).await;
+            assert_eq!(r.status, StatusCode::OK, "{user}: {path}: {}", r.body);
+            let found = r.json();
+            for kind in ["people", "units", "decisions"] {
+                let text = found[kind].to_string();
+                for b_name in ["Primary B", "Cell B1", "Person of B", "B's decision"] {
+                    assert!(
+                        !text.contains(b_name),
+                        "{user}: {path} finds {b_name}: {text}"
+                    );
+                }
+            }
+            if user == "nobody_a" {
+                assert_eq!(found["experiences"], json!([]), "{user}: {path}");
+            }
         }
         let mine = c.json(Method::GET, "/api/v1/me/study", None).await;
         assert_eq!(mine.status, StatusCode::OK);

@@ -136,3 +136,328 @@ async fn people_are_found_by_korean_and_english_parts_of_their_names() {
     );
     t.assert_consistent().await;
 }
+
+/// What `GET /api/v1/search` found for `q`: the names of each kind.
+async fn searched(c: &mut TestClient, q: &str) -> serde_json::Value {
+    let r = c
+        .json(
+            Method::GET,
+            &format!(
+                "/api/v1/search?{}",
+                serde_urlencoded::to_string([("q", q)]).unwrap()
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{q}: {}", r.body);
+    let j = r.json();
+    let names = |kind: &str, field: &str| -> Vec<String> {
+        j[kind]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x[field].as_str().unwrap().to_string())
+            .collect()
+    };
+    serde_json::json!({
+        "people": names("people", "full_name"),
+        "units": names("units", "name"),
+        "experiences": names("experiences", "title"),
+        "decisions": names("decisions", "title"),
+    })
+}
+
+#[tokio::test]
+async fn units_experiences_and_decisions_are_found_within_what_the_reader_may_read() {
+    use grassroots_core::{Role, ScopeKind};
+    let t = TestApp::new().await;
+    let north = t
+        .unit("평안남도 위원회", "provincial_committee", t.root)
+        .await;
+    let south = t
+        .unit("황해남도 위원회", "provincial_committee", t.root)
+        .await;
+    let county = t.unit("안주시 위원회", "county_committee", north).await;
+    let factory = t
+        .unit("안주기계공장 초급위원회", "primary_committee", county)
+        .await;
+    let farm = t
+        .unit("청산협동농장 초급위원회", "primary_committee", county)
+        .await;
+    let south_county = t.unit("해주시 위원회", "county_committee", south).await;
+    let far = t
+        .unit("해주제련소 초급위원회", "primary_committee", south_county)
+        .await;
+    let cell = t.unit("선반직장 세포", "cell", factory).await;
+    t.person(cell, "김철수", "member").await;
+    t.user(
+        "sec_north",
+        Some(Role::Secretary),
+        north,
+        ScopeKind::Subtree,
+    )
+    .await;
+    t.user("sec_farm", Some(Role::Secretary), farm, ScopeKind::Subtree)
+        .await;
+    t.user(
+        "sec_south",
+        Some(Role::Secretary),
+        south,
+        ScopeKind::Subtree,
+    )
+    .await;
+    let cli = t.cli();
+    let decision = |unit: i64, title: &str, body: &str| {
+        let (t, cli) = (&t, &cli);
+        let (title, body) = (title.to_string(), body.to_string());
+        async move {
+            grassroots_app::decisions::issue(
+                &t.app,
+                cli,
+                unit,
+                grassroots_app::decisions::DecisionInput {
+                    title,
+                    body,
+                    source: "committee_meeting".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+        }
+    };
+    decision(north, "과학기술 보급에 대하여", "모든 세포가 학습한다.").await;
+    decision(county, "Spring sowing", "Every farm sows on time.").await;
+    decision(far, "제련소 안전", "Furnace rules.").await;
+    grassroots_app::experiences::write(
+        &t.app,
+        &cli,
+        factory,
+        grassroots_app::experiences::ExperienceInput {
+            title: "선반 안전교육 경험".into(),
+            body: "세포마다 주 1회 안전규정을 읽었다.".into(),
+            tags: "안전, lathes".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+
+    let mut root = t.login("root").await;
+    let found = searched(&mut root, "안주").await;
+    assert_eq!(
+        found["units"],
+        serde_json::json!(["안주시 위원회", "안주기계공장 초급위원회"]),
+        "two syllables of a unit's name, the highest first"
+    );
+    assert_eq!(
+        searched(&mut root, "ㅇㅈㄱㄱ").await["units"],
+        serde_json::json!(["안주기계공장 초급위원회"])
+    );
+    assert_eq!(
+        searched(&mut root, "ㅊㅅ").await["people"],
+        serde_json::json!(["김철수"])
+    );
+    assert_eq!(
+        searched(&mut root, "보급").await["decisions"],
+        serde_json::json!(["과학기술 보급에 대하여"]),
+        "a decision by two syllables of its title"
+    );
+    assert_eq!(
+        searched(&mut root, "학습").await["decisions"],
+        serde_json::json!(["과학기술 보급에 대하여"]),
+        "…and of its text"
+    );
+    assert_eq!(
+        searched(&mut root, "sow").await["decisions"],
+        serde_json::json!(["Spring sowing"])
+    );
+    let found = searched(&mut root, "안전").await;
+    assert_eq!(
+        found["experiences"],
+        serde_json::json!(["선반 안전교육 경험"])
+    );
+    assert_eq!(found["decisions"], serde_json::json!(["제련소 안전"]));
+    assert_eq!(
+        searched(&mut root, "lath").await["experiences"],
+        serde_json::json!(["선반 안전교육 경험"]),
+        "by a tag's beginning"
+    );
+    assert_eq!(
+        searched(&mut root, "규정").await["experiences"],
+        serde_json::json!(["선반 안전교육 경험"]),
+        "by its text"
+    );
+    // The library's own search goes through the same index.
+    let r = root
+        .json(
+            Method::GET,
+            "/api/v1/experiences?q=%E3%85%85%E3%85%82",
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.json().as_array().unwrap().len(),
+        1,
+        "ㅅㅂ finds 선반: {}",
+        r.body
+    );
+
+    // Within what each reader may read.
+    let mut farm_sec = t.login("sec_farm").await;
+    let found = searched(&mut farm_sec, "안주").await;
+    assert_eq!(
+        found["units"],
+        serde_json::json!([]),
+        "the factory is a sibling's"
+    );
+    assert_eq!(
+        searched(&mut farm_sec, "철수").await["people"],
+        serde_json::json!([])
+    );
+    assert_eq!(
+        searched(&mut farm_sec, "sowing").await["decisions"],
+        serde_json::json!(["Spring sowing"]),
+        "addressed to the farm"
+    );
+    assert_eq!(
+        searched(&mut farm_sec, "제련소").await["decisions"],
+        serde_json::json!([])
+    );
+    assert_eq!(
+        searched(&mut farm_sec, "안전").await["experiences"],
+        serde_json::json!(["선반 안전교육 경험"]),
+        "the library is the organization's"
+    );
+    let mut south_sec = t.login("sec_south").await;
+    let found = searched(&mut south_sec, "위원회").await;
+    assert_eq!(
+        found["units"],
+        serde_json::json!(["황해남도 위원회", "해주시 위원회", "해주제련소 초급위원회"])
+    );
+    assert_eq!(
+        searched(&mut south_sec, "보급").await["decisions"],
+        serde_json::json!([])
+    );
+
+    // A renamed unit is found by its new name; a moved one where it went.
+    grassroots_app::units::update(&t.app, &cli, farm, Some("청산리협동농장 초급위원회"), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        searched(&mut farm_sec, "산리").await["units"],
+        serde_json::json!(["청산리협동농장 초급위원회"])
+    );
+    assert_eq!(
+        searched(&mut farm_sec, "산협").await["units"],
+        serde_json::json!([])
+    );
+    let mut north_sec = t.login("sec_north").await;
+    assert_eq!(
+        searched(&mut north_sec, "선반").await["units"],
+        serde_json::json!(["선반직장 세포"])
+    );
+    grassroots_app::units::move_unit(&t.app, &cli, factory, south_county)
+        .await
+        .unwrap();
+    assert_eq!(
+        searched(&mut north_sec, "선반").await["units"],
+        serde_json::json!([]),
+        "moved away"
+    );
+    let found = searched(&mut south_sec, "선반").await;
+    assert_eq!(found["units"], serde_json::json!(["선반직장 세포"]));
+    assert_eq!(
+        found["experiences"],
+        serde_json::json!(["선반 안전교육 경험"])
+    );
+    let r = south_sec
+        .json(
+            Method::GET,
+            &format!("/api/v1/experiences?q=%EC%84%A0%EB%B0%98&under={south}"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        r.json().as_array().unwrap().len(),
+        1,
+        "within the subtree it moved to: {}",
+        r.body
+    );
+    t.assert_consistent().await;
+
+    // The page, and a query too long to be one.
+    let page = north_sec.page("/search?q=%EB%B3%B4%EA%B8%89").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("과학기술 보급에 대하여"),
+        "{}",
+        page.body
+    );
+    let long = "가".repeat(201);
+    let r = north_sec
+        .get(&format!(
+            "/search?{}",
+            serde_urlencoded::to_string([("q", &long)]).unwrap()
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = north_sec
+        .json(
+            Method::GET,
+            &format!(
+                "/api/v1/search?{}",
+                serde_urlencoded::to_string([("q", &long)]).unwrap()
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["field"], "q", "{}", r.body);
+
+    // A database older than the indexes: the job fills them.
+    for table in ["units_search", "experiences_search", "decisions_search"] {
+        let clear = format!("DELETE FROM {table}");
+        match &t.app.db {
+            grassroots_store::Db::Sqlite(pool) => {
+                sqlx::query(sqlx::AssertSqlSafe(clear))
+                    .execute(pool)
+                    .await
+                    .unwrap();
+            }
+            grassroots_store::Db::Postgres(pool) => {
+                sqlx::query(sqlx::AssertSqlSafe(clear))
+                    .execute(pool)
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+    assert_eq!(
+        searched(&mut root, "안주").await["units"],
+        serde_json::json!([])
+    );
+    let n = grassroots_app::search::index_missing_texts(&t.app)
+        .await
+        .unwrap();
+    assert!(n >= 10, "{n}");
+    assert_eq!(
+        grassroots_app::search::index_missing_texts(&t.app)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        searched(&mut root, "안주").await["units"],
+        serde_json::json!(["안주시 위원회", "안주기계공장 초급위원회"])
+    );
+    assert_eq!(
+        searched(&mut root, "보급").await["decisions"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    t.assert_consistent().await;
+}

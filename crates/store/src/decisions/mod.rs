@@ -116,6 +116,7 @@ pub async fn issue(
         &addressed_metric(decision.id),
     )
     .await?;
+    crate::search::texts::index(tx, crate::search::texts::Texts::Decisions, &[decision.id]).await?;
     Ok((decision, addressed as i64))
 }
 
@@ -206,6 +207,57 @@ pub async fn get(c: &mut impl DbConn, scope: &Scope<Read>, id: i64) -> StoreResu
     .fetch_optional(&mut *e)
     .await)?
     .ok_or(StoreError::NotFound)
+}
+
+/// Decisions the reader may read (issued inside `scope` or addressed to
+/// a unit inside it) whose title or text match `q` (see
+/// `core::search`), newest first; at most `limit`.
+pub async fn search(
+    c: &mut impl DbConn,
+    scope: &Scope<Read>,
+    q: &grassroots_core::search::Query,
+    limit: i64,
+) -> StoreResult<Vec<Decision>> {
+    if scope.is_empty() || (q.is_open() && q.contains.is_empty()) {
+        return Ok(Vec::new());
+    }
+    let mut binds: Vec<String> = Vec::new();
+    let mut cond = String::new();
+    // Decisions are few: the index finds them anywhere, the reader's
+    // scope is checked on each as `get` does.
+    if let Some((sql, text)) = crate::search::texts::condition(
+        c.dialect(),
+        crate::search::texts::Texts::Decisions,
+        q,
+        &[],
+        "d.id",
+        1,
+    ) {
+        cond.push_str(&format!(" AND {sql}"));
+        binds.push(text);
+    }
+    for word in &q.contains {
+        binds.push(crate::contains_pattern(word));
+        let p = binds.len();
+        cond.push_str(&format!(
+            " AND (lower(d.title) LIKE ${p} ESCAPE '\\' OR lower(d.body) LIKE ${p} ESCAPE '\\')"
+        ));
+    }
+    let sql = format!(
+        "SELECT {COLUMNS} FROM decisions d
+         WHERE ({} OR EXISTS (
+             SELECT 1 FROM decision_addressees a WHERE a.decision_id = d.id AND {})){cond}
+         ORDER BY d.issued_on DESC, d.id DESC LIMIT {limit}",
+        unit_condition(scope, "d.unit_id"),
+        unit_condition(scope, "a.unit_id")
+    );
+    Ok(on_ex!(c, |e| {
+        let mut q = sqlx::query_as::<_, Decision>(sqlx::AssertSqlSafe(sql.as_str()));
+        for b in &binds {
+            q = q.bind(b.as_str());
+        }
+        q.fetch_all(&mut *e).await
+    })?)
 }
 
 /// Marks the decision adopted by `unit_id` (inside `scope`, addressed);

@@ -166,6 +166,7 @@ pub async fn write(
         .map(|_| ()))?;
     }
     aggregates::add(tx, new.unit_id, WRITTEN, 1).await?;
+    crate::search::texts::index(tx, crate::search::texts::Texts::Experiences, &[id]).await?;
     Ok(id)
 }
 
@@ -209,7 +210,22 @@ pub async fn search(
         binds.push(v);
         format!("${}", binds.len())
     };
-    for word in f.q.split_whitespace().take(8) {
+    // Words through the index (within the subtree asked for, if any);
+    // what tokens cannot say is checked on the text.
+    let q = grassroots_core::search::query(f.q);
+    let within: Vec<UnitId> = f.under.into_iter().collect();
+    if let Some((cond, text)) = crate::search::texts::condition(
+        c.dialect(),
+        crate::search::texts::Texts::Experiences,
+        &q,
+        &within,
+        "e.id",
+        binds.len() + 1,
+    ) {
+        binds.push(text);
+        sql.push_str(&format!(" AND {cond}"));
+    }
+    for word in q.contains.iter().take(8) {
         let p = next(&mut binds, contains_pattern(word));
         sql.push_str(&format!(
             " AND (lower(e.title) LIKE {p} ESCAPE '\\' OR lower(e.body) LIKE {p} ESCAPE '\\' OR lower(e.tags) LIKE {p} ESCAPE '\\')"

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::aggregates;
 use crate::lifecycle::Features;
+use crate::search::texts::Texts;
 use crate::tree::{all_in_scope, is_within, unit_condition};
 use crate::{DbConn, StoreError, StoreResult, Tx, contains_pattern, on_ex};
 
@@ -78,6 +79,7 @@ pub async fn create_root(
     count_unit(tx, id, level, 1).await?;
     crate::meetings::regularity::track_unit(tx, id, level, &now.date_naive().to_string()).await?;
     crate::safety::schedules::track_units(tx, &[id], now.date_naive()).await?;
+    crate::search::texts::index(tx, Texts::Units, &[id]).await?;
     Ok(Unit {
         id,
         parent_id: None,
@@ -169,6 +171,7 @@ pub async fn create_child(
     count_unit(tx, id, level, 1).await?;
     crate::meetings::regularity::track_unit(tx, id, level, &now.date_naive().to_string()).await?;
     crate::safety::schedules::track_units(tx, &[id], now.date_naive()).await?;
+    crate::search::texts::index(tx, Texts::Units, &[id]).await?;
     Ok(Unit {
         id,
         parent_id: Some(parent.id),
@@ -341,6 +344,7 @@ pub async fn create_many(
     aggregates::add_bulk(tx, &deltas).await?;
     crate::meetings::regularity::track_units(tx, &ids, &now.date_naive().to_string()).await?;
     crate::safety::schedules::track_units(tx, &ids, now.date_naive()).await?;
+    crate::search::texts::index(tx, Texts::Units, &ids).await?;
     Ok(ids)
 }
 
@@ -363,6 +367,7 @@ pub async fn rename(
     .await
     .map(|r| r.rows_affected()))
     .map_err(|e| StoreError::from(e).conflict_on("name"))?;
+    crate::search::texts::index(tx, Texts::Units, &[id]).await?;
     let after = Unit {
         name: name.to_string(),
         ..before.clone()
@@ -443,6 +448,70 @@ pub async fn children(
     .bind(id)
     .fetch_all(&mut *e)
     .await)?)
+}
+
+/// A unit found by a search, with its parent's name (unit names repeat
+/// across the tree: "Cell 1" is in every primary committee).
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct UnitHit {
+    /// Identifier.
+    pub id: i64,
+    /// Display name.
+    pub name: String,
+    /// Level key.
+    pub level: String,
+    /// The parent's name (`None` for the root).
+    pub parent_name: Option<String>,
+}
+
+/// Open units inside `scope` whose names match `q` (see
+/// `core::search`), the highest first, then by name; at most `limit`.
+pub async fn search(
+    c: &mut impl DbConn,
+    scope: &Scope<Read>,
+    q: &grassroots_core::search::Query,
+    limit: i64,
+) -> StoreResult<Vec<UnitHit>> {
+    if scope.is_empty() || (q.is_open() && q.contains.is_empty()) {
+        return Ok(Vec::new());
+    }
+    // The index narrows to the scope's subtrees (a unit granted alone
+    // is looked up by its subtree, then checked exactly).
+    let within: Vec<UnitId> = scope
+        .subtree_roots()
+        .iter()
+        .chain(scope.single_units())
+        .copied()
+        .collect();
+    let mut binds: Vec<String> = Vec::new();
+    let mut cond = String::new();
+    if let Some((sql, text)) =
+        crate::search::texts::condition(c.dialect(), Texts::Units, q, &within, "u.id", 1)
+    {
+        cond.push_str(&format!(" AND {sql}"));
+        binds.push(text);
+    }
+    for word in &q.contains {
+        binds.push(contains_pattern(word));
+        cond.push_str(&format!(
+            " AND lower(u.name) LIKE ${} ESCAPE '\\'",
+            binds.len()
+        ));
+    }
+    let sql = format!(
+        "SELECT u.id, u.name, u.level, p.name AS parent_name
+         FROM units u LEFT JOIN units p ON p.id = u.parent_id
+         WHERE u.closed_at IS NULL AND {}{cond}
+         ORDER BY u.depth, u.name, u.id LIMIT {limit}",
+        unit_condition(scope, "u.id")
+    );
+    Ok(on_ex!(c, |e| {
+        let mut q = sqlx::query_as::<_, UnitHit>(sqlx::AssertSqlSafe(sql.as_str()));
+        for b in &binds {
+            q = q.bind(b.as_str());
+        }
+        q.fetch_all(&mut *e).await
+    })?)
 }
 
 /// The topmost units of a scope: those inside it whose parent is not.
@@ -602,8 +671,10 @@ pub async fn move_subtree(
     .map(|r| r.rows_affected()))
     .map_err(|e| StoreError::from(e).conflict_on("name"))?;
     aggregates::shift_subtree(tx, id, 1).await?;
-    // The subtree's people have new units on their path.
+    // The subtree's people, units, articles and decisions have new units
+    // on their path.
     crate::search::index_units(tx, &[id]).await?;
+    crate::search::texts::index_under(tx, &[id]).await?;
     let after = Unit {
         parent_id: Some(new_parent),
         depth: target.depth + 1,

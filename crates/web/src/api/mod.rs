@@ -28,6 +28,7 @@ pub(crate) mod people;
 pub(crate) mod plans;
 pub(crate) mod positions;
 pub(crate) mod safety;
+pub(crate) mod search;
 pub(crate) mod skills;
 pub(crate) mod study;
 pub(crate) mod supply;

@@ -21,6 +21,7 @@ pub(crate) mod people;
 pub(crate) mod plans;
 pub(crate) mod profiles;
 pub(crate) mod safety;
+pub(crate) mod search;
 pub(crate) mod sections;
 pub(crate) mod skills;
 pub(crate) mod study;

@@ -12,6 +12,8 @@
 //! subtree moved. [`index_missing`] fills the index of a database older
 //! than it, in batches.
 
+pub mod texts;
+
 use std::collections::BTreeMap;
 
 use grassroots_core::UnitId;
@@ -35,12 +37,12 @@ fn tokens(name: &str, path: &[UnitId]) -> Vec<String> {
 }
 
 /// A token as a `tsvector` or `tsquery` lexeme: quoted, quotes doubled.
-fn lexeme(token: &str) -> String {
+pub(crate) fn lexeme(token: &str) -> String {
     format!("'{}'", token.replace('\\', "\\\\").replace('\'', "''"))
 }
 
 /// A token as an FTS5 string: in double quotes, quotes doubled.
-fn fts_string(token: &str) -> String {
+pub(crate) fn fts_string(token: &str) -> String {
     format!("\"{}\"", token.replace('"', "\"\""))
 }
 
@@ -248,6 +250,7 @@ pub(crate) fn condition(
 /// reports a checksum mismatch that is not there. `check` queries the
 /// table first.
 pub(crate) async fn refresh(c: &mut impl DbConn) -> StoreResult<()> {
+    texts::refresh(c).await?;
     if c.dialect() == Dialect::Sqlite {
         on_ex!(c, |e| sqlx::query_scalar::<_, i64>(
             "SELECT rowid FROM people_search WHERE people_search MATCH 'u0'"
@@ -281,6 +284,7 @@ pub async fn problems(c: &mut impl DbConn) -> StoreResult<Vec<String>> {
         b.into_iter()
             .map(|id| format!("search index: row {id} of no person")),
     );
+    out.extend(texts::problems(c).await?);
     out.truncate(20);
     Ok(out)
 }
