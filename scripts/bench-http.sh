@@ -3,7 +3,10 @@
 # /healthz route (the ceiling of this server on this machine), a
 # provincial dashboard through the API, the unit page, a member's home,
 # a welfare case opened by its handler, a province's welfare counts, a
-# person search in a county, and
+# person search in a county (one fixed query, then 400 different ones
+# taken from the county's own names: two Korean syllables, initial
+# consonants, beginnings of romanized words), the search page's API over
+# people, units, experiences and decisions with the same queries, and
 # check-ins POSTed on a province's targets; CONNECTIONS clients (default
 # 64) for DURATION (default 20s) each. Then the server's peak memory.
 # The demo organization of SCALE (a number or `national`, default 10) is
@@ -136,6 +139,41 @@ LUA
 } > unitpage.lua
 sed -i "1i wrk.headers[\"Cookie\"] = \"$session\"" unitpage.lua
 
+# Queries a user would type, from the county's own people: for a Korean
+# name its last two syllables or its initial consonants, for a romanized
+# one the first three letters of a word.
+q "SELECT p.full_name FROM people p JOIN unit_closure c ON c.descendant_id = p.unit_id
+   WHERE c.ancestor_id = $county ORDER BY p.id LIMIT 400" > names.txt
+{
+  echo "local queries = {"
+  python3 - names.txt <<'PY'
+import sys, urllib.parse
+CHO = "ㄱㄲㄴㄷㄸㄹㅁㅂㅃㅅㅆㅇㅈㅉㅊㅋㅌㅍㅎ"
+for i, name in enumerate(open(sys.argv[1], encoding="utf-8").read().split("\n")):
+    name = name.strip()
+    if not name:
+        continue
+    if all("가" <= ch <= "힣" for ch in name.replace(" ", "")):
+        word = name.replace(" ", "")
+        q = word[-2:] if i % 2 else "".join(CHO[(ord(ch) - 0xAC00) // 588] for ch in word[:2])
+    else:
+        words = name.split()
+        q = words[i % len(words)][:3].lower()
+    print('"%s",' % urllib.parse.quote(q))
+PY
+  echo "}"
+  cat <<'LUA'
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format("GET", string.format(path, queries[(n % #queries) + 1]))
+end
+LUA
+} > queries.lua
+{ echo "path = \"/api/v1/units/$county/people?subtree=true&limit=50&q=%s\""; cat queries.lua; } > people-search.lua
+{ echo 'path = "/api/v1/search?q=%s"'; cat queries.lua; } > search.lua
+sed -i "1i wrk.headers[\"Authorization\"] = \"Bearer $token\"" people-search.lua search.lua
+
 auth=(-H "Authorization: Bearer $token")
 echo "wrk: 2 threads, $conns connections, $duration each; machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB"
 run "hello (/healthz)" "$base/healthz"
@@ -146,5 +184,7 @@ run "member home (/)" -H "Cookie: $member_session" "$base/"
 run "case page (handler)" -H "Cookie: $handler_session" "$base/welfare/cases/$case_id"
 run "welfare counts (province)" "${auth[@]}" "$base/api/v1/units/$province/welfare"
 run "person search (county)" "${auth[@]}" "$base/api/v1/units/$county/people?subtree=true&q=kim&limit=50"
+run "person search, 400 queries" -s people-search.lua "$base"
+run "search page API, 400 q" -s search.lua "$base"
 run "check-in POST" -s checkin.lua "$base"
 awk '/VmHWM|VmRSS/ {printf "server %s %.0f MB\n", $1, $2 / 1024}' "/proc/$server/status"

@@ -74,6 +74,8 @@ pub struct App {
     pub headings: Arc<units::KeptHeadings>,
     /// Members' homes, kept while nothing changed.
     pub homes: Arc<home::KeptHomes>,
+    /// People listings and searches by name, kept while nothing changed.
+    pub people_listings: Arc<people::KeptListings>,
     /// The calendar era, kept while nothing changed.
     pub era: Arc<meetings::KeptEra>,
 }
@@ -88,6 +90,7 @@ impl App {
             unit_paths: Arc::new(units::kept_paths(&config)),
             headings: Arc::new(units::kept_headings(&config)),
             homes: Arc::new(home::kept_homes(&config)),
+            people_listings: Arc::new(people::kept_listings(&config)),
             era: Arc::new(crate::cache::Kept::configured(1, &config)),
             config: Arc::new(config),
             clock: Clock::default(),

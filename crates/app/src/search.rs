@@ -6,7 +6,7 @@
 use grassroots_core::Read;
 use grassroots_store::decisions::Decision;
 use grassroots_store::experiences::Experience;
-use grassroots_store::people::{PeopleFilter, Person};
+use grassroots_store::people::Person;
 use grassroots_store::search::texts::{self, Texts};
 use grassroots_store::units::UnitHit;
 use serde::Serialize;
@@ -16,14 +16,10 @@ use crate::{Actor, App, AppResult};
 /// Hits of each kind a search returns at most.
 pub const HITS: i64 = 20;
 
-/// Subtrees of the reader's scope whose people a search looks at, at
-/// most (an account holding roles at more units is asked to search a
-/// unit's people from its page).
-const PEOPLE_ROOTS: usize = 20;
-
 /// What a search found, each kind in its own order (people and units by
 /// name, experiences as the library orders them, decisions newest first),
-/// at most [`HITS`] of each.
+/// at most [`HITS`] of each. People are the first the index yields (a
+/// unit's people listing pages through all of them by name).
 #[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct Found {
     /// The words searched for, as typed.
@@ -54,28 +50,10 @@ pub async fn find(app: &App, actor: &Actor, q: &str) -> AppResult<Found> {
     }
     let read = actor.principal.scope::<Read>();
     let mut c = app.db.conn().await?;
-    let roots = read
-        .subtree_roots()
-        .iter()
-        .map(|u| (*u, true))
-        .chain(read.single_units().iter().map(|u| (*u, false)))
-        .take(PEOPLE_ROOTS);
-    for (unit, subtree) in roots {
-        let filter = PeopleFilter {
-            subtree,
-            name: Some(text.to_string()),
-            limit: HITS,
-            ..PeopleFilter::default()
-        };
-        found
-            .people
-            .extend(grassroots_store::people::list(&mut c, &read, unit, &filter).await?);
-    }
+    found.people = grassroots_store::search::people_in_scope(&mut c, &read, &query, HITS).await?;
     found
         .people
         .sort_by(|a, b| (&a.full_name, a.id).cmp(&(&b.full_name, b.id)));
-    found.people.dedup_by_key(|p| p.id);
-    found.people.truncate(HITS as usize);
     found.units = grassroots_store::units::search(&mut c, &read, &query, HITS).await?;
     found.decisions = grassroots_store::decisions::search(&mut c, &read, &query, HITS).await?;
     drop(c);

@@ -6,18 +6,20 @@
 //! therefore computed here, in Rust, and handed to the engine's own
 //! full-text index (FTS5, or a `tsvector` with the `simple` configuration)
 //! as a text of tokens separated by spaces:
-//! - every word, lowercased, and every beginning of two to [`PREFIX_MAX`]
+//! - every word, lowercased, and every beginning of one to [`PREFIX_MAX`]
 //!   characters of a word without Hangul, so that "kim" finds "Kimura" by
 //!   one exact lookup;
-//! - every pair of adjacent Hangul syllables in a word, so that 서울 finds
-//!   서울에서 and 철수 finds 김철수;
-//! - the initial consonants (초성) of a Hangul word in pairs, so that ㄱㅊ
-//!   finds 김철수 (jamo never occur in words, so these cannot collide).
+//! - every Hangul syllable of a word and every pair of adjacent ones, so
+//!   that 김 finds 김철수, 서울 finds 서울에서 and 철수 finds 김철수;
+//! - the initial consonants (초성) of a Hangul word, alone and in pairs,
+//!   so that ㄱㅊ finds 김철수 (jamo never occur in words, so these cannot
+//!   collide).
 //!
-//! A query becomes the tokens every match holds; what tokens cannot
-//! express (a single syllable, a single letter, a run of three syllables
-//! whose pairs could lie apart) is left to the caller to check on the text
-//! (`Query::contains`). [`matches`] says what the search means, for tests.
+//! A query becomes the tokens every match holds, so no query scans; what
+//! tokens cannot prove (a run of three syllables whose pairs could lie
+//! apart, a word longer than [`PREFIX_MAX`]) is left to the caller to
+//! check on the text (`Query::contains`). [`matches`] says what the
+//! search means, for tests.
 
 use std::collections::BTreeSet;
 
@@ -61,13 +63,18 @@ pub fn index_tokens(text: &str) -> BTreeSet<String> {
     for word in words(text) {
         let chars: Vec<char> = word.chars().collect();
         if !chars.iter().any(|c| is_syllable(*c)) {
-            // Every beginning of two characters or more is a token, so a
-            // query word is one exact lookup: an engine's prefix query
-            // merges the lists of every word it covers first, which for
-            // a common surname is most of the country.
-            for n in 2..=chars.len().min(PREFIX_MAX) {
+            // Every beginning is a token, so a query word is one exact
+            // lookup: an engine's prefix query merges the lists of every
+            // word it covers first, which for a common surname is most of
+            // the country.
+            for n in 1..=chars.len().min(PREFIX_MAX) {
                 out.insert(chars[..n].iter().collect());
             }
+        }
+        // Each syllable, each initial consonant, and each pair of them: a
+        // query of one or two is then one exact lookup, never a scan.
+        for c in chars.iter().filter(|c| is_syllable(**c)) {
+            out.insert(c.to_string());
         }
         for pair in chars.windows(2) {
             if is_syllable(pair[0]) && is_syllable(pair[1]) {
@@ -75,6 +82,9 @@ pub fn index_tokens(text: &str) -> BTreeSet<String> {
             }
         }
         let initials: Vec<char> = chars.iter().filter_map(|c| initial_of(*c)).collect();
+        for c in &initials {
+            out.insert(c.to_string());
+        }
         for pair in initials.windows(2) {
             out.insert(format!("{}{}", pair[0], pair[1]));
         }
@@ -116,7 +126,9 @@ pub fn query(text: &str) -> Query {
     for word in words(text) {
         let chars: Vec<char> = word.chars().collect();
         if chars.len() < 2 {
-            q.contains.push(word);
+            // A syllable, an initial consonant, a letter or a digit: a
+            // token of its own.
+            q.tokens.insert(word);
         } else if chars.iter().all(|c| is_initial(*c)) {
             // Pairs found apart (ㄱㅊ…ㅊㅅ in two words) would pass too;
             // rare enough in names to leave.
@@ -188,7 +200,10 @@ mod tests {
             ["김철수"],
             "김철 and 철수 could lie apart"
         );
-        assert_eq!(index_text("김철수"), "ㄱㅊ ㅊㅅ 김철 김철수 철수");
+        assert_eq!(
+            index_text("김철수"),
+            "ㄱ ㄱㅊ ㅅ ㅊ ㅊㅅ 김 김철 김철수 수 철 철수"
+        );
     }
 
     #[test]
@@ -226,12 +241,15 @@ mod tests {
     }
 
     #[test]
-    fn what_tokens_cannot_say_is_left_to_the_text() {
-        let q = query("김");
-        assert!(q.is_open() && q.contains == ["김"]);
-        assert!(matches("김철수", "김"));
-        let q = query("ㄱ");
-        assert!(q.is_open() && q.contains == ["ㄱ"]);
+    fn one_character_is_one_lookup_too() {
+        for one in ["김", "ㄱ", "k", "7"] {
+            let q = query(one);
+            assert!(!q.is_open() && q.contains.is_empty(), "{one}: {q:?}");
+        }
+        assert!(holds("김철수", "김") && holds("김철수", "수") && matches("김철수", "수"));
+        assert!(holds("김철수", "ㅊ") && !holds("김철수", "ㅂ"));
+        assert!(holds("Kim Chol", "c") && !holds("Kim Chol", "h"));
+        assert!(!matches("Kim Chol", "h"), "words by their beginnings");
         assert!(query("").is_open());
         assert!(matches("Kim 철수", "ki 철수"));
         assert!(holds("Kim 철수", "ki 철수"));

@@ -72,6 +72,8 @@ migrations![
     (26, "experiences", "0026_experiences.sql"),
     (27, "learning_centres", "0027_learning_centres.sql"),
     (28, "text_search", "0028_text_search.sql"),
+    (29, "study_leavers", "0029_study_leavers.sql"),
+    (30, "search_single_tokens", "0030_search_single_tokens.sql"),
 ];
 
 /// The migrations of a dialect, in order.

@@ -36,6 +36,7 @@ pub const UNIT_END_HOOKS: &[UnitEndHook] = &[
     crate::appeals::UNIT_END,
     crate::safety::UNIT_END,
     crate::study::UNIT_END,
+    crate::study::centres::UNIT_END,
 ];
 
 /// Everything above, as the tree's lifecycle takes it.

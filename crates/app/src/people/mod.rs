@@ -4,7 +4,7 @@
 use grassroots_core::validate::display_name;
 use grassroots_core::{Edit, FieldError, Read, UnitId};
 use grassroots_store::people::{self, NewPerson, PeopleFilter, Person, StatusChange};
-use grassroots_store::{audit, tree, units};
+use grassroots_store::{audit, tree};
 use serde::Serialize;
 use serde_json::json;
 
@@ -170,16 +170,41 @@ pub async fn set_status(app: &App, actor: &Actor, id: i64, new_status: &str) -> 
     Ok(after)
 }
 
-/// People of a unit (or its subtree) within the reader's scope.
+/// What a people listing was asked, with the reader's scope: the key of
+/// a kept listing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ListingKey {
+    unit_id: UnitId,
+    subtree: bool,
+    name: Option<String>,
+    status: Option<String>,
+    skill: Option<i64>,
+    limit: i64,
+    offset: i64,
+    /// The reader's read scope: what the listing was filtered by.
+    subtrees: Vec<UnitId>,
+    singles: Vec<UnitId>,
+}
+
+/// People listings (a unit's people, a search by name) kept between
+/// requests while nothing changed.
+pub type KeptListings = crate::cache::Kept<ListingKey, Vec<Person>>;
+
+/// The listing cache of a server with `config`: up to 500 people each.
+pub fn kept_listings(config: &crate::Config) -> KeptListings {
+    crate::cache::Kept::configured(1_024, config)
+}
+
+/// People of a unit (or its subtree) within the reader's scope; kept
+/// between requests while nothing changed (see [`crate::cache`]), after
+/// the reader's right to the unit is checked on every request.
 pub async fn list(
     app: &App,
     actor: &Actor,
     unit_id: UnitId,
     filter: PeopleFilter,
 ) -> AppResult<Vec<Person>> {
-    let read = actor.principal.scope::<Read>();
-    let mut c = app.db.conn().await?;
-    units::get(&mut c, &read, unit_id).await?;
+    crate::units::require_read_kept(app, actor, unit_id).await?;
     if let Some(s) = &filter.status {
         status(s)?;
     }
@@ -188,7 +213,26 @@ pub async fn list(
         offset: filter.offset.max(0),
         ..filter
     };
-    Ok(people::list(&mut c, &read, unit_id, &filter).await?)
+    let read = actor.principal.scope::<Read>();
+    let key = ListingKey {
+        unit_id,
+        subtree: filter.subtree,
+        name: filter.name.clone(),
+        status: filter.status.clone(),
+        skill: filter.skill,
+        limit: filter.limit,
+        offset: filter.offset,
+        subtrees: read.subtree_roots().to_vec(),
+        singles: read.single_units().to_vec(),
+    };
+    let kept = app
+        .people_listings
+        .get_or_read(key, || async {
+            let mut c = app.db.conn().await?;
+            Ok::<_, crate::AppError>(people::list(&mut c, &read, unit_id, &filter).await?)
+        })
+        .await?;
+    Ok(kept.as_ref().clone())
 }
 
 #[cfg(test)]

@@ -668,6 +668,159 @@ async fn narrowed_assignments_reach_only_their_people_and_latecomers_are_enrolle
     t.assert_consistent().await;
 }
 
+/// A unit's study counts as its page's API gives them.
+async fn study_at(c: &mut grassroots_testkit::TestClient, unit: i64) -> Value {
+    api(c, Method::GET, &format!("/units/{unit}/study"), None)
+        .await
+        .1
+}
+
+/// A transfer moves an open enrolment with its counts inside the
+/// assigning unit's subtree, removes it when the person leaves the
+/// subtree or the organization, and enrols a person who comes in (with
+/// the completions of an earlier enrolment); a finished assignment keeps
+/// its counts where the work was done.
+#[tokio::test]
+async fn transfers_and_leaving_move_enrolments_and_their_counts() {
+    let o = org().await;
+    let t = &o.t;
+    let today = t.app.clock.today();
+    let mut admin = t.login("admin").await;
+    let assign = |title: &str, days: i64| {
+        json!({"title": title, "completion": "self",
+               "due_on": (today + Duration::days(days)).to_string()})
+    };
+    let (_, a) = api(
+        &mut admin,
+        Method::POST,
+        &format!("/units/{}/study", o.primary),
+        Some(assign("Factory safety", 30)),
+    )
+    .await;
+    let root = a["id"].as_i64().unwrap();
+    let (_, short) = api(
+        &mut admin,
+        Method::POST,
+        &format!("/units/{}/study", o.primary),
+        Some(assign("This week's reading", 3)),
+    )
+    .await;
+    let short = short["id"].as_i64().unwrap();
+    let mut kim = t.login("kim").await;
+    for r in [root, short] {
+        let (s, v) = api(
+            &mut kim,
+            Method::POST,
+            &format!("/study/{r}/submission"),
+            Some(json!({})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+    assert_eq!(
+        counts(&study_at(&mut admin, o.cell_a).await, root),
+        (2, 1, 0)
+    );
+    assert_eq!(
+        counts(&study_at(&mut admin, o.cell_b).await, root),
+        (1, 0, 0)
+    );
+
+    // Within the subtree: Kim's enrolment and completion go to cell B.
+    let relocate = |person: i64, to: i64| async move {
+        let mut tx = t.app.db.begin().await.unwrap();
+        grassroots_store::people::relocate(&mut tx, person, to, "test", t.app.clock.now())
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    };
+    relocate(o.kim, o.cell_b).await;
+    assert_eq!(
+        counts(&study_at(&mut admin, o.cell_a).await, root),
+        (1, 0, 0)
+    );
+    assert_eq!(
+        counts(&study_at(&mut admin, o.cell_b).await, root),
+        (2, 1, 0)
+    );
+    assert_eq!(
+        counts(&study_at(&mut admin, o.primary).await, root),
+        (3, 1, 0)
+    );
+    t.assert_consistent().await;
+
+    // Out of the subtree: no longer assigned there.
+    let mine = t.unit("Coal Mine", "primary_committee", o.province).await;
+    let elsewhere = t.unit("Mine Cell", "cell", mine).await;
+    relocate(o.kim, elsewhere).await;
+    assert_eq!(
+        counts(&study_at(&mut admin, o.primary).await, root),
+        (2, 0, 0)
+    );
+    let (_, mine) = api(&mut kim, Method::GET, "/me/study", None).await;
+    assert!(
+        !mine.to_string().contains("Factory safety"),
+        "not Kim's task any more: {mine}"
+    );
+    t.assert_consistent().await;
+
+    // Someone comes in: enrolled at once; Kim comes back with the
+    // completion made before.
+    let newcomer = t.person(elsewhere, "Ri Ok", "member").await;
+    relocate(newcomer, o.cell_a).await;
+    relocate(o.kim, o.cell_a).await;
+    assert_eq!(
+        counts(&study_at(&mut admin, o.cell_a).await, root),
+        (3, 1, 0)
+    );
+    assert_eq!(
+        counts(&study_at(&mut admin, o.primary).await, root),
+        (4, 1, 0)
+    );
+    t.assert_consistent().await;
+
+    // Leaving the organization ends the enrolment; rejoining restores it.
+    grassroots_app::people::set_status(&t.app, &t.cli(), o.lee, "left")
+        .await
+        .unwrap();
+    assert_eq!(
+        counts(&study_at(&mut admin, o.cell_a).await, root),
+        (2, 1, 0)
+    );
+    grassroots_app::people::set_status(&t.app, &t.cli(), o.lee, "member")
+        .await
+        .unwrap();
+    assert_eq!(
+        counts(&study_at(&mut admin, o.cell_a).await, root),
+        (3, 1, 0)
+    );
+    t.assert_consistent().await;
+
+    // Once the short assignment has ended, a transfer leaves its counts
+    // with the cell where it was done.
+    t.app.clock.advance(Duration::days(5));
+    relocate(o.kim, o.cell_b).await;
+    let mut c = t.app.db.conn().await.unwrap();
+    let read = t.cli().principal.scope::<grassroots_core::Read>();
+    let done = grassroots_store::study::done_metric(short, "once");
+    let of = |counters: std::collections::BTreeMap<String, (i64, i64)>| {
+        counters.get(&done).map_or(0, |c| c.1)
+    };
+    let cell_a = grassroots_store::aggregates::of_unit(&mut c, &read, o.cell_a)
+        .await
+        .unwrap();
+    let cell_b = grassroots_store::aggregates::of_unit(&mut c, &read, o.cell_b)
+        .await
+        .unwrap();
+    drop(c);
+    assert_eq!(
+        (of(cell_a), of(cell_b)),
+        (1, 0),
+        "the ended task's completion stays with cell A"
+    );
+    t.assert_consistent().await;
+}
+
 /// Random histories (assignments, adaptations, completions, people
 /// joining, time passing) leave counters equal to a recount, on each
 /// engine.
@@ -1030,6 +1183,38 @@ async fn learning_centres_count_sessions_and_attendance_upward() {
     .await;
     assert_eq!(
         (v["centres_open"].as_i64(), v["attendance"].as_i64()),
+        (Some(0), Some(14))
+    );
+    // A cell's room closes with the cell; its sessions stay counted.
+    let (s, room) = api(
+        &mut sec_primary,
+        Method::POST,
+        &format!("/units/{}/learning-centres", o.cell_b),
+        Some(json!({"name": "Forge corner"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{room}");
+    let count_open = |v: &Value| v["centres_open"].as_i64();
+    let (_, v) = api(
+        &mut sec_province,
+        Method::GET,
+        &format!("/units/{}/learning-centres", o.province),
+        None,
+    )
+    .await;
+    assert_eq!(count_open(&v), Some(1));
+    grassroots_app::units::merge(&t.app, &t.cli(), o.cell_b, o.cell_a)
+        .await
+        .unwrap();
+    let (_, v) = api(
+        &mut sec_province,
+        Method::GET,
+        &format!("/units/{}/learning-centres", o.province),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (count_open(&v), v["attendance"].as_i64()),
         (Some(0), Some(14))
     );
     t.assert_consistent().await;

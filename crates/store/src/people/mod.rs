@@ -62,7 +62,7 @@ pub struct NewPerson<'a> {
     pub external_id: Option<&'a str>,
 }
 
-const COLUMNS: &str =
+pub(crate) const COLUMNS: &str =
     "p.id, p.unit_id, p.full_name, p.contact, p.status, p.joined_on, p.external_id";
 
 /// Adds a person to a unit inside `scope`, with the first history entry
@@ -170,6 +170,7 @@ pub async fn set_status(
     record_status(tx, &after, actor, now).await?;
     aggregates::add(tx, before.unit_id, &people_metric(&before.status), -1).await?;
     aggregates::add(tx, after.unit_id, &people_metric(&after.status), 1).await?;
+    crate::study::resync_person(tx, id, &now.date_naive().to_string()).await?;
     Ok((before, after))
 }
 
@@ -364,6 +365,7 @@ pub async fn relocate(
     };
     record_status(tx, &after, actor, now).await?;
     crate::search::index_people(tx, &[person_id]).await?;
+    crate::study::resync_person(tx, person_id, &today).await?;
     Ok((before, after))
 }
 

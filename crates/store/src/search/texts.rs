@@ -16,7 +16,7 @@
 use grassroots_core::UnitId;
 use grassroots_core::search::{self, Query};
 
-use super::{fts_string, lexeme, unit_token};
+use super::{lexeme, unit_token};
 use crate::{DbConn, Dialect, StoreResult, Tx, on_ex};
 
 /// Rows reindexed per statement.
@@ -204,36 +204,19 @@ pub(crate) fn condition(
     column: &str,
     bind: usize,
 ) -> Option<(String, String)> {
-    if q.is_open() {
-        return None;
-    }
+    let text = super::match_text(dialect, q, within)?;
     let table = texts.index_table();
     Some(match dialect {
-        Dialect::Sqlite => {
-            let mut parts: Vec<String> = q.tokens.iter().map(|t| fts_string(t)).collect();
-            if !within.is_empty() {
-                let units: Vec<String> =
-                    within.iter().map(|u| fts_string(&unit_token(*u))).collect();
-                parts.push(format!("({})", units.join(" OR ")));
-            }
-            (
-                format!("{column} IN (SELECT rowid FROM {table} WHERE {table} MATCH ${bind})"),
-                parts.join(" AND "),
-            )
-        }
-        Dialect::Postgres => {
-            let mut parts: Vec<String> = q.tokens.iter().map(|t| lexeme(t)).collect();
-            if !within.is_empty() {
-                let units: Vec<String> = within.iter().map(|u| lexeme(&unit_token(*u))).collect();
-                parts.push(format!("({})", units.join(" | ")));
-            }
-            (
-                format!(
-                    "{column} IN (SELECT ref_id FROM {table} WHERE tokens @@ CAST(${bind} AS tsquery))"
-                ),
-                parts.join(" & "),
-            )
-        }
+        Dialect::Sqlite => (
+            format!("{column} IN (SELECT rowid FROM {table} WHERE {table} MATCH ${bind})"),
+            text,
+        ),
+        Dialect::Postgres => (
+            format!(
+                "{column} IN (SELECT ref_id FROM {table} WHERE tokens @@ CAST(${bind} AS tsquery))"
+            ),
+            text,
+        ),
     })
 }
 
@@ -360,7 +343,7 @@ mod tests {
             condition(
                 Dialect::Sqlite,
                 Texts::Units,
-                &search::query("공"),
+                &search::query(""),
                 &[1],
                 "u.id",
                 1

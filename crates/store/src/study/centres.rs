@@ -269,3 +269,27 @@ pub const COUNTERS: aggregates::CounterFamily = aggregates::CounterFamily {
          JOIN unit_closure c ON c.descendant_id = m.unit_id
          GROUP BY c.ancestor_id, m.metric",
 };
+
+/// When a unit ends, its open centres close that day (their sessions stay
+/// as the ended unit's history, as its counts do).
+pub const UNIT_END: crate::lifecycle::UnitEndHook = crate::lifecycle::UnitEndHook {
+    feature: "learning_centres",
+    run: |tx, ending, _successor, now| {
+        Box::pin(async move {
+            let closed = on_ex!(tx, |e| {
+                sqlx::query(
+                "UPDATE learning_centres SET closed_on = $2 WHERE unit_id = $1 AND closed_on IS NULL"
+            )
+            .bind(ending)
+            .bind(now.date_naive().to_string())
+            .execute(&mut *e)
+            .await
+            .map(|r| r.rows_affected())
+            })?;
+            if closed > 0 {
+                aggregates::add(tx, ending, CENTRES, -(closed as i64)).await?;
+            }
+            Ok(())
+        })
+    },
+};

@@ -464,25 +464,153 @@ async fn enrol_matching(tx: &mut Tx, a: &Assignment, among: &str) -> StoreResult
         }
         q.fetch_all(&mut *e).await
     })?;
+    // Only the rows written are counted: a transfer enrolling its person
+    // while a batch walks the same units enrols them once.
+    let mut enrolled: Vec<UnitId> = Vec::with_capacity(matched.len());
     for chunk in matched.chunks(500) {
         let values = chunk
             .iter()
             .map(|(p, u)| format!("({}, {p}, {u})", a.id))
             .collect::<Vec<_>>()
             .join(", ");
-        let insert =
-            format!("INSERT INTO study_enrolments (root_id, person_id, unit_id) VALUES {values}");
-        on_ex!(tx, |e| sqlx::query(sqlx::AssertSqlSafe(insert.as_str()))
-            .execute(&mut *e)
-            .await
-            .map(|_| ()))?;
+        let insert = format!(
+            "INSERT INTO study_enrolments (root_id, person_id, unit_id) VALUES {values}
+             ON CONFLICT (root_id, person_id) DO NOTHING RETURNING unit_id"
+        );
+        let written: Vec<UnitId> = on_ex!(tx, |e| sqlx::query_scalar(sqlx::AssertSqlSafe(
+            insert.as_str()
+        ))
+        .fetch_all(&mut *e)
+        .await)?;
+        enrolled.extend(written);
     }
     let metric = assigned_metric(a.id);
-    let deltas: Vec<(UnitId, &str, i64)> = matched
+    let deltas: Vec<(UnitId, &str, i64)> =
+        enrolled.iter().map(|u| (*u, metric.as_str(), 1)).collect();
+    aggregates::add_bulk(tx, &deltas).await
+}
+
+/// Brings a person's enrolments in the originals open on `today` in line
+/// with where the person is and what they are now, after a transfer or a
+/// change of status: an enrolment of a person who left the original's
+/// subtree, or who no longer belongs to the organization (left,
+/// transferred out, an applicant again), is marked left and no longer
+/// counted (it and its completions stay as history); one whose person
+/// moved within the subtree follows them with its counts; a person who
+/// comes back resumes their enrolment with its completions; and one who
+/// came into the subtree of an open original, or came to belong, is
+/// enrolled when they match its audience. Originals
+/// that ended keep their enrolments where they were: the counts of a
+/// finished task stay with the units that did it.
+pub async fn resync_person(tx: &mut Tx, person_id: i64, today: &str) -> StoreResult<()> {
+    let person: Option<(UnitId, String)> = on_ex!(tx, |e| sqlx::query_as(
+        "SELECT unit_id, status FROM people WHERE id = $1"
+    )
+    .bind(person_id)
+    .fetch_optional(&mut *e)
+    .await)?;
+    let Some((unit_id, status)) = person else {
+        return Ok(());
+    };
+    let belongs = matches!(status.as_str(), "candidate" | "member" | "employee");
+    // Open originals: of the person's current enrolments, and those
+    // assigned on the person's path.
+    let rows: Vec<(i64, Option<UnitId>, bool, bool)> = on_ex!(tx, |e| {
+        sqlx::query_as(
+        "SELECT a.id, x.unit_id, x.left_on IS NOT NULL,
+                EXISTS (SELECT 1 FROM unit_closure c WHERE c.ancestor_id = a.unit_id AND c.descendant_id = $2)
+         FROM study_assignments a
+         LEFT JOIN study_enrolments x ON x.root_id = a.id AND x.person_id = $1
+         WHERE a.adapted_from IS NULL AND a.due_on >= $3 AND a.starts_on <= $3
+           AND (x.person_id IS NOT NULL
+                OR a.unit_id IN (SELECT ancestor_id FROM unit_closure WHERE descendant_id = $2))
+         ORDER BY a.id"
+    )
+    .bind(person_id)
+    .bind(unit_id)
+    .bind(today)
+    .fetch_all(&mut *e)
+    .await
+    })?;
+    let mut deltas: Vec<(UnitId, String, i64)> = Vec::new();
+    for (root_id, enrolled_at, left, inside) in rows {
+        match enrolled_at {
+            Some(at) if !left && (!belongs || !inside) => {
+                set_enrolment(tx, root_id, person_id, at, Some(today)).await?;
+                for (metric, n) in enrolment_counts(tx, root_id, person_id).await? {
+                    deltas.push((at, metric, -n));
+                }
+            }
+            Some(at) if !left && at != unit_id => {
+                set_enrolment(tx, root_id, person_id, unit_id, None).await?;
+                for (metric, n) in enrolment_counts(tx, root_id, person_id).await? {
+                    deltas.push((at, metric.clone(), -n));
+                    deltas.push((unit_id, metric, n));
+                }
+            }
+            Some(_) if left && belongs && inside => {
+                // Back: the same enrolment resumes, with its completions.
+                set_enrolment(tx, root_id, person_id, unit_id, None).await?;
+                for (metric, n) in enrolment_counts(tx, root_id, person_id).await? {
+                    deltas.push((unit_id, metric, n));
+                }
+            }
+            Some(_) => {}
+            None if belongs => {
+                let a = version(tx, root_id).await?;
+                enrol_matching(tx, &a, &format!("p.id = {person_id}")).await?;
+            }
+            None => {}
+        }
+    }
+    let deltas: Vec<(UnitId, &str, i64)> = deltas
         .iter()
-        .map(|(_, u)| (*u, metric.as_str(), 1))
+        .map(|(u, m, n)| (*u, m.as_str(), *n))
         .collect();
     aggregates::add_bulk(tx, &deltas).await
+}
+
+/// Sets where an enrolment counts and whether the person left it.
+async fn set_enrolment(
+    tx: &mut Tx,
+    root_id: i64,
+    person_id: i64,
+    unit_id: UnitId,
+    left_on: Option<&str>,
+) -> StoreResult<()> {
+    on_ex!(tx, |e| {
+        sqlx::query(
+        "UPDATE study_enrolments SET unit_id = $3, left_on = $4 WHERE root_id = $1 AND person_id = $2"
+    )
+    .bind(root_id)
+    .bind(person_id)
+    .bind(unit_id)
+    .bind(left_on)
+    .execute(&mut *e)
+    .await
+    .map(|_| ())
+    })?;
+    Ok(())
+}
+
+/// What one enrolment counts: itself as assigned, and each period the
+/// person completed.
+async fn enrolment_counts(
+    tx: &mut Tx,
+    root_id: i64,
+    person_id: i64,
+) -> StoreResult<Vec<(String, i64)>> {
+    let periods: Vec<String> = on_ex!(tx, |e| sqlx::query_scalar(
+        "SELECT period FROM study_completions
+         WHERE root_id = $1 AND person_id = $2 AND state = 'completed' ORDER BY period"
+    )
+    .bind(root_id)
+    .bind(person_id)
+    .fetch_all(&mut *e)
+    .await)?;
+    let mut out = vec![(assigned_metric(root_id), 1)];
+    out.extend(periods.iter().map(|p| (done_metric(root_id, p), 1)));
+    Ok(out)
 }
 
 /// A person's enrolment in one original, with the version they follow.
@@ -504,12 +632,13 @@ pub async fn enrolment(
 ) -> StoreResult<Option<Enrolment>> {
     Ok(on_ex!(c, |e| {
         sqlx::query_as::<_, Enrolment>(
-        "SELECT root_id, person_id, unit_id FROM study_enrolments WHERE root_id = $1 AND person_id = $2"
-    )
-    .bind(root_id)
-    .bind(person_id)
-    .fetch_optional(&mut *e)
-    .await
+            "SELECT root_id, person_id, unit_id FROM study_enrolments
+         WHERE root_id = $1 AND person_id = $2 AND left_on IS NULL",
+        )
+        .bind(root_id)
+        .bind(person_id)
+        .fetch_optional(&mut *e)
+        .await
     })?)
 }
 
@@ -644,7 +773,8 @@ pub async fn followed_by(c: &mut impl DbConn, person_id: i64) -> StoreResult<Vec
     let sql = format!(
         "{SELECT} JOIN study_enrolments x ON x.root_id = a.root_id
          LEFT JOIN unit_closure c ON c.ancestor_id = a.unit_id AND c.descendant_id = x.unit_id
-         WHERE x.person_id = $1 AND (c.depth IS NOT NULL OR a.adapted_from IS NULL)
+         WHERE x.person_id = $1 AND x.left_on IS NULL
+           AND (c.depth IS NOT NULL OR a.adapted_from IS NULL)
          ORDER BY a.root_id DESC, c.depth IS NULL, c.depth"
     );
     let rows: Vec<Assignment> = on_ex!(c, |e| sqlx::query_as::<_, Assignment>(
@@ -716,7 +846,7 @@ pub async fn roster(
          FROM study_enrolments x JOIN people p ON p.id = x.person_id
          LEFT JOIN study_completions k ON k.root_id = x.root_id AND k.person_id = x.person_id
                                        AND k.period = $3
-         WHERE x.root_id = $1 AND x.unit_id = $2
+         WHERE x.root_id = $1 AND x.unit_id = $2 AND x.left_on IS NULL
          ORDER BY p.full_name, p.id LIMIT 2000"
     )
     .bind(root_id)
@@ -739,7 +869,7 @@ pub async fn present_at(
         sqlx::query_as::<_, Enrolment>(
         "SELECT x.root_id, x.person_id, x.unit_id FROM study_enrolments x
          JOIN meeting_participants m ON m.person_id = x.person_id AND m.meeting_id = $3
-         WHERE x.root_id = $1 AND x.unit_id = $2 AND m.attendance = 'present'
+         WHERE x.root_id = $1 AND x.unit_id = $2 AND x.left_on IS NULL AND m.attendance = 'present'
            AND NOT EXISTS (SELECT 1 FROM study_completions k WHERE k.root_id = x.root_id
                            AND k.person_id = x.person_id AND k.period = $4 AND k.state = 'completed')
          ORDER BY x.person_id"
@@ -765,13 +895,14 @@ pub const COUNTERS: aggregates::CounterFamily = aggregates::CounterFamily {
                 CAST(sum(m.n) AS BIGINT)
          FROM (SELECT x.unit_id, 'study.' || CAST(x.root_id AS TEXT) || '.assigned' AS metric,
                       count(*) AS n
-               FROM study_enrolments x GROUP BY x.unit_id, x.root_id
+               FROM study_enrolments x WHERE x.left_on IS NULL GROUP BY x.unit_id, x.root_id
                UNION ALL
                SELECT x.unit_id, 'study.' || CAST(k.root_id AS TEXT) || '.done.' || k.period,
                       count(*)
                FROM study_completions k JOIN study_enrolments x
                  ON x.root_id = k.root_id AND x.person_id = k.person_id
-               WHERE k.state = 'completed' GROUP BY x.unit_id, k.root_id, k.period) m
+               WHERE k.state = 'completed' AND x.left_on IS NULL
+               GROUP BY x.unit_id, k.root_id, k.period) m
          JOIN unit_closure c ON c.descendant_id = m.unit_id
          GROUP BY c.ancestor_id, m.metric",
 };

@@ -465,7 +465,8 @@ pub struct UnitHit {
 }
 
 /// Open units inside `scope` whose names match `q` (see
-/// `core::search`), the highest first, then by name; at most `limit`.
+/// `core::search`): the first `limit` the index yields, the highest
+/// first, then by name.
 pub async fn search(
     c: &mut impl DbConn,
     scope: &Scope<Read>,
@@ -483,14 +484,11 @@ pub async fn search(
         .chain(scope.single_units())
         .copied()
         .collect();
-    let mut binds: Vec<String> = Vec::new();
+    let Some(text) = crate::search::match_text(c.dialect(), q, &within) else {
+        return Ok(Vec::new());
+    };
+    let mut binds: Vec<String> = vec![text];
     let mut cond = String::new();
-    if let Some((sql, text)) =
-        crate::search::texts::condition(c.dialect(), Texts::Units, q, &within, "u.id", 1)
-    {
-        cond.push_str(&format!(" AND {sql}"));
-        binds.push(text);
-    }
     for word in &q.contains {
         binds.push(contains_pattern(word));
         cond.push_str(&format!(
@@ -498,11 +496,24 @@ pub async fn search(
             binds.len()
         ));
     }
+    // The index yields its matches by id and the engine stops at `limit`
+    // (a word every cell's name has costs what a rare one does); parents
+    // are made before their children, so these are mostly the highest.
+    let matched = match c.dialect() {
+        crate::Dialect::Sqlite => {
+            "units_search s JOIN units u ON u.id = s.rowid WHERE units_search MATCH $1"
+        }
+        crate::Dialect::Postgres => {
+            "units_search s JOIN units u ON u.id = s.ref_id WHERE s.tokens @@ CAST($1 AS tsquery)"
+        }
+    };
     let sql = format!(
-        "SELECT u.id, u.name, u.level, p.name AS parent_name
-         FROM units u LEFT JOIN units p ON p.id = u.parent_id
-         WHERE u.closed_at IS NULL AND {}{cond}
-         ORDER BY u.depth, u.name, u.id LIMIT {limit}",
+        "SELECT h.id, h.name, h.level, p.name AS parent_name FROM (
+             SELECT u.id, u.name, u.level, u.depth, u.parent_id FROM {matched}
+               AND u.closed_at IS NULL AND {}{cond}
+             ORDER BY u.id LIMIT {limit}) h
+         LEFT JOIN units p ON p.id = h.parent_id
+         ORDER BY h.depth, h.name, h.id",
         unit_condition(scope, "u.id")
     );
     Ok(on_ex!(c, |e| {
