@@ -6,9 +6,9 @@
 //! therefore computed here, in Rust, and handed to the engine's own
 //! full-text index (FTS5, or a `tsvector` with the `simple` configuration)
 //! as a text of tokens separated by spaces:
-//! - every word, lowercased, and every beginning of one to [`PREFIX_MAX`]
-//!   characters of a word without Hangul, so that "kim" finds "Kimura" by
-//!   one exact lookup;
+//! - every beginning of one to [`PREFIX_MAX`] characters of a word
+//!   (lowercased) that is not all Hangul syllables, so that "kim" finds
+//!   "Kimura" and "2024" finds "2024년" by one exact lookup;
 //! - every Hangul syllable of a word and every pair of adjacent ones, so
 //!   that 김 finds 김철수, 서울 finds 서울에서 and 철수 finds 김철수;
 //! - the initial consonants (초성) of a Hangul word, alone and in pairs,
@@ -62,11 +62,13 @@ pub fn index_tokens(text: &str) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for word in words(text) {
         let chars: Vec<char> = word.chars().collect();
-        if !chars.iter().any(|c| is_syllable(*c)) {
-            // Every beginning is a token, so a query word is one exact
-            // lookup: an engine's prefix query merges the lists of every
-            // word it covers first, which for a common surname is most of
-            // the country.
+        if !chars.iter().all(|c| is_syllable(*c)) {
+            // Every beginning of a word that is not all syllables (2024년,
+            // AI기술을 as much as Kimura) is a token, so a query word is one
+            // exact lookup: an engine's prefix query merges the lists of
+            // every word it covers first, which for a common surname is
+            // most of the country. No token is longer than PREFIX_MAX
+            // characters (PostgreSQL refuses a lexeme of 2 KB).
             for n in 1..=chars.len().min(PREFIX_MAX) {
                 out.insert(chars[..n].iter().collect());
             }
@@ -88,7 +90,6 @@ pub fn index_tokens(text: &str) -> BTreeSet<String> {
         for pair in initials.windows(2) {
             out.insert(format!("{}{}", pair[0], pair[1]));
         }
-        out.insert(word);
     }
     out
 }
@@ -202,7 +203,7 @@ mod tests {
         );
         assert_eq!(
             index_text("김철수"),
-            "ㄱ ㄱㅊ ㅅ ㅊ ㅊㅅ 김 김철 김철수 수 철 철수"
+            "ㄱ ㄱㅊ ㅅ ㅊ ㅊㅅ 김 김철 수 철 철수"
         );
     }
 
@@ -238,6 +239,21 @@ mod tests {
             [long],
             "its first 12 letters, then the text"
         );
+    }
+
+    #[test]
+    fn words_mixing_hangul_with_digits_or_letters_are_found_by_their_beginnings() {
+        assert!(holds("2024년 계획", "2024") && matches("2024년 계획", "2024"));
+        assert!(holds("AI기술을 배운다", "ai") && matches("AI기술을 배운다", "ai"));
+        assert!(holds("제1세포", "제1") && holds("제1세포", "세포"));
+        let long = "x".repeat(3_000);
+        assert!(
+            index_tokens(&long)
+                .iter()
+                .all(|t| t.chars().count() <= PREFIX_MAX),
+            "no token longer than PREFIX_MAX"
+        );
+        assert!(holds(&long, &long) && matches(&long, &long));
     }
 
     #[test]

@@ -74,6 +74,7 @@ migrations![
     (28, "text_search", "0028_text_search.sql"),
     (29, "study_leavers", "0029_study_leavers.sql"),
     (30, "search_single_tokens", "0030_search_single_tokens.sql"),
+    (31, "search_mixed_words", "0031_search_mixed_words.sql"),
 ];
 
 /// The migrations of a dialect, in order.

@@ -229,6 +229,7 @@ async fn units_experiences_and_decisions_are_found_within_what_the_reader_may_re
     decision(north, "과학기술 보급에 대하여", "모든 세포가 학습한다.").await;
     decision(county, "Spring sowing", "Every farm sows on time.").await;
     decision(far, "제련소 안전", "Furnace rules.").await;
+    decision(county, "2024년 파종 계획", "").await;
     grassroots_app::experiences::write(
         &t.app,
         &cli,
@@ -267,6 +268,11 @@ async fn units_experiences_and_decisions_are_found_within_what_the_reader_may_re
         searched(&mut root, "학습").await["decisions"],
         serde_json::json!(["과학기술 보급에 대하여"]),
         "…and of its text"
+    );
+    assert_eq!(
+        searched(&mut root, "2024").await["decisions"],
+        serde_json::json!(["2024년 파종 계획"]),
+        "a word mixing digits and Hangul, by its beginning"
     );
     assert_eq!(
         searched(&mut root, "sow").await["decisions"],

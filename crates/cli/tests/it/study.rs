@@ -750,8 +750,8 @@ async fn transfers_and_leaving_move_enrolments_and_their_counts() {
     t.assert_consistent().await;
 
     // Out of the subtree: no longer assigned there.
-    let mine = t.unit("Coal Mine", "primary_committee", o.province).await;
-    let elsewhere = t.unit("Mine Cell", "cell", mine).await;
+    let coal_mine = t.unit("Coal Mine", "primary_committee", o.province).await;
+    let elsewhere = t.unit("Mine Cell", "cell", coal_mine).await;
     relocate(o.kim, elsewhere).await;
     assert_eq!(
         counts(&study_at(&mut admin, o.primary).await, root),
@@ -817,6 +817,31 @@ async fn transfers_and_leaving_move_enrolments_and_their_counts() {
         (of(cell_a), of(cell_b)),
         (1, 0),
         "the ended task's completion stays with cell A"
+    );
+    t.assert_consistent().await;
+
+    // A cell moved into the primary committee brings its people into the
+    // task; merged away into a cell outside, they leave it.
+    let mut admin = t.login("admin").await;
+    assert_eq!(
+        counts(&study_at(&mut admin, o.primary).await, root),
+        (4, 1, 0)
+    );
+    let pit = t.unit("Pit Cell", "cell", coal_mine).await;
+    t.person(pit, "Ho Nam", "member").await;
+    grassroots_app::units::move_unit(&t.app, &t.cli(), pit, o.primary)
+        .await
+        .unwrap();
+    assert_eq!(
+        counts(&study_at(&mut admin, o.primary).await, root),
+        (5, 1, 0)
+    );
+    grassroots_app::units::merge(&t.app, &t.cli(), pit, elsewhere)
+        .await
+        .unwrap();
+    assert_eq!(
+        counts(&study_at(&mut admin, o.primary).await, root),
+        (4, 1, 0)
     );
     t.assert_consistent().await;
 }

@@ -313,7 +313,7 @@ pub async fn people_in_scope(
         Dialect::Postgres => format!(
             "SELECT {columns} FROM people_search s JOIN people p ON p.id = s.person_id
              WHERE s.tokens @@ CAST($1 AS tsquery) AND {scope_cond}{cond}
-             LIMIT {limit}"
+             ORDER BY s.person_id LIMIT {limit}"
         ),
     };
     Ok(on_ex!(c, |e| {

@@ -22,6 +22,11 @@ use crate::{DbConn, Dialect, StoreResult, Tx, on_ex};
 /// Rows reindexed per statement.
 const BATCH: usize = 500;
 
+/// Characters of a text that are indexed (its title and tags come first):
+/// a decision may run to 200,000, and PostgreSQL refuses a `tsvector` over
+/// 1 MB. Words beyond are not found.
+const INDEXED_CHARS: usize = 20_000;
+
 /// What is indexed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Texts {
@@ -136,7 +141,8 @@ pub(crate) async fn index(tx: &mut Tx, texts: Texts, ids: &[i64]) -> StoreResult
         let docs: Vec<(i64, String)> = rows
             .iter()
             .map(|(id, text, unit)| {
-                let mut t: Vec<String> = search::index_tokens(text).into_iter().collect();
+                let text: String = text.chars().take(INDEXED_CHARS).collect();
+                let mut t: Vec<String> = search::index_tokens(&text).into_iter().collect();
                 t.extend(
                     paths
                         .get(unit)

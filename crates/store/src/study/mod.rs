@@ -570,6 +570,44 @@ pub async fn resync_person(tx: &mut Tx, person_id: i64, today: &str) -> StoreRes
     aggregates::add_bulk(tx, &deltas).await
 }
 
+/// After the subtree of `unit_id` moved from under `old_parent` to under
+/// `new_parent`: when an original open on `today` is assigned on one of
+/// the two paths and not the other, its people are brought in line
+/// ([`resync_person`], one by one: moves are rare).
+pub(crate) async fn resync_moved_subtree(
+    tx: &mut Tx,
+    unit_id: UnitId,
+    old_parent: UnitId,
+    new_parent: UnitId,
+    today: &str,
+) -> StoreResult<()> {
+    let affected: i64 = on_ex!(tx, |e| sqlx::query_scalar(
+        "SELECT count(*) FROM study_assignments a
+         WHERE a.adapted_from IS NULL AND a.due_on >= $3 AND a.starts_on <= $3
+           AND (a.unit_id IN (SELECT ancestor_id FROM unit_closure WHERE descendant_id = $1))
+            <> (a.unit_id IN (SELECT ancestor_id FROM unit_closure WHERE descendant_id = $2))"
+    )
+    .bind(old_parent)
+    .bind(new_parent)
+    .bind(today)
+    .fetch_one(&mut *e)
+    .await)?;
+    if affected == 0 {
+        return Ok(());
+    }
+    let people: Vec<i64> = on_ex!(tx, |e| sqlx::query_scalar(
+        "SELECT p.id FROM people p JOIN unit_closure c ON c.descendant_id = p.unit_id
+         WHERE c.ancestor_id = $1 ORDER BY p.id"
+    )
+    .bind(unit_id)
+    .fetch_all(&mut *e)
+    .await)?;
+    for person in people {
+        resync_person(tx, person, today).await?;
+    }
+    Ok(())
+}
+
 /// Sets where an enrolment counts and whether the person left it.
 async fn set_enrolment(
     tx: &mut Tx,
@@ -705,7 +743,13 @@ pub struct Done<'a> {
 /// or a completion. Counts a completion once; returns whether it became
 /// completed now (`false` when it already was).
 pub async fn record(tx: &mut Tx, d: &Done<'_>) -> StoreResult<bool> {
-    let e = d.enrolment;
+    // Under the counters lock, the enrolment is read again: a transfer
+    // committed since the caller read it moved (or ended) where this
+    // completion counts.
+    aggregates::serialize_counters(tx).await?;
+    let e = &enrolment(tx, d.enrolment.root_id, d.enrolment.person_id)
+        .await?
+        .ok_or(StoreError::NotFound)?;
     let before = completion(tx, e.root_id, e.person_id, d.period).await?;
     if before.as_ref().is_some_and(|b| b.state == "completed") {
         return Ok(false);

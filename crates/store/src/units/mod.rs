@@ -686,6 +686,14 @@ pub async fn move_subtree(
     // on their path.
     crate::search::index_units(tx, &[id]).await?;
     crate::search::texts::index_under(tx, &[id]).await?;
+    crate::study::resync_moved_subtree(
+        tx,
+        id,
+        old_parent,
+        new_parent,
+        &now.date_naive().to_string(),
+    )
+    .await?;
     let after = Unit {
         parent_id: Some(new_parent),
         depth: target.depth + 1,
@@ -878,6 +886,11 @@ async fn carry_over(
     // Every feature's rows that go along.
     for hook in features.unit_ends {
         (hook.run)(tx, from, into, now).await?;
+    }
+    // People now in another subtree: their open study follows them.
+    let today = now.date_naive().to_string();
+    for person in &moved {
+        crate::study::resync_person(tx, *person, &today).await?;
     }
     Ok((moved, positions))
 }
