@@ -76,8 +76,8 @@ pub async fn find(app: &App, actor: &Actor, q: &str) -> AppResult<Found> {
     Ok(found)
 }
 
-/// People indexed per transaction when filling the index.
-const BATCH: i64 = 2_000;
+/// People ids looked at per transaction when filling the index.
+const BATCH: i64 = 10_000;
 
 /// Indexes the people the index does not hold yet, a batch per
 /// transaction in the order of their ids, from where the last fill ended
@@ -88,18 +88,28 @@ pub async fn index_missing(app: &App) -> AppResult<u64> {
     let mut after = grassroots_store::search::filled_through(&mut app.db.conn().await?).await?;
     loop {
         let mut tx = app.db.begin().await?;
-        let (count, last) = grassroots_store::search::index_missing(&mut tx, after, BATCH).await?;
-        match last {
-            Some(last) => grassroots_store::search::set_filled_through(&mut tx, last).await?,
-            None => grassroots_store::search::set_filled_to_end(&mut tx).await?,
-        }
+        let (count, walked) =
+            grassroots_store::search::index_missing(&mut tx, after, BATCH).await?;
         tx.commit().await?;
         n += count as u64;
-        match last {
-            Some(last) => after = last,
+        match walked {
+            Some(to) => after = to,
             None => return Ok(n),
         }
     }
+}
+
+/// Records that every index holds every row there is (a writer that
+/// indexed everything it wrote, such as the demo, spares the fill jobs
+/// their first walk).
+pub async fn mark_indexes_full(app: &App) -> AppResult<()> {
+    let mut tx = app.db.begin().await?;
+    grassroots_store::search::set_filled_to_end(&mut tx).await?;
+    for kind in Texts::ALL {
+        texts::set_filled_to_end(&mut tx, kind).await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Fills the people search index of a database older than it, every
@@ -110,9 +120,9 @@ pub const INDEX_JOB: crate::jobs::Job = crate::jobs::Job {
     run: |app| Box::pin(index_missing(app)),
 };
 
-/// Rows indexed per transaction when filling the units', experiences' and
-/// decisions' indexes.
-const TEXTS_BATCH: i64 = 1_000;
+/// Row ids looked at per transaction when filling the units',
+/// experiences' and decisions' indexes.
+const TEXTS_BATCH: i64 = 10_000;
 
 /// Indexes the units, articles and decisions their indexes do not hold
 /// yet, from where the last fill ended; returns how many.

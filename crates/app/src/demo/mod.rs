@@ -1050,6 +1050,8 @@ pub async fn build(
     }));
     audit::append(&mut tx, now, &e).await?;
     tx.commit().await?;
+    // Everything was indexed as it was written.
+    crate::search::mark_indexes_full(app).await?;
     for tables in [STRUCTURE_TABLES, PLAN_TABLES, MEETING_TABLES] {
         app.db.vacuum_analyze(tables).await?;
     }

@@ -236,45 +236,65 @@ pub async fn filled_through(c: &mut impl DbConn, texts: Texts) -> StoreResult<i6
     .await)?)
 }
 
-/// Indexes up to `limit` rows of `texts` after id `after` that the index
-/// does not hold yet, and records how far the fill has walked (to the
-/// last row there is when none is left); returns how many were indexed
-/// and the last id looked at (`None` when there were none).
+/// Records that the fill has walked every row of `texts` there is.
+pub async fn set_filled_to_end(tx: &mut Tx, texts: Texts) -> StoreResult<()> {
+    let table = texts.name();
+    let sql = format!(
+        "UPDATE texts_search_filled SET through = (SELECT coalesce(max(id), 0) FROM {table})
+         WHERE name = $1"
+    );
+    on_ex!(tx, |e| sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(table)
+        .execute(&mut *e)
+        .await
+        .map(|_| ()))?;
+    Ok(())
+}
+
+/// Indexes the rows of `texts` with ids in `after + 1 ..= after + span`
+/// that the index does not hold yet, and records that the fill has
+/// walked them; returns how many were indexed and where the walk stands
+/// (`None` once past the last row).
 pub async fn index_missing(
     tx: &mut Tx,
     texts: Texts,
     after: i64,
-    limit: i64,
+    span: i64,
 ) -> StoreResult<(usize, Option<i64>)> {
     let (table, index_table, key) = (texts.name(), texts.index_table(), texts.key(tx.dialect()));
+    let newest_sql = format!("SELECT CAST(coalesce(max(id), 0) AS BIGINT) FROM {table}");
+    let newest: i64 = on_ex!(tx, |e| sqlx::query_scalar(sqlx::AssertSqlSafe(
+        newest_sql.as_str()
+    ))
+    .fetch_one(&mut *e)
+    .await)?;
+    if after >= newest {
+        set_filled_to_end(tx, texts).await?;
+        return Ok((0, None));
+    }
+    let to = (after + span).min(newest);
     let sql = format!(
         "SELECT r.id FROM {table} r
-         WHERE r.id > $1 AND NOT EXISTS (SELECT 1 FROM {index_table} s WHERE s.{key} = r.id)
-         ORDER BY r.id LIMIT $2"
+         WHERE r.id > $1 AND r.id <= $2
+           AND NOT EXISTS (SELECT 1 FROM {index_table} s WHERE s.{key} = r.id)
+         ORDER BY r.id"
     );
     let ids: Vec<i64> = on_ex!(tx, |e| sqlx::query_scalar(sqlx::AssertSqlSafe(
         sql.as_str()
     ))
     .bind(after)
-    .bind(limit)
+    .bind(to)
     .fetch_all(&mut *e)
     .await)?;
     index(tx, texts, &ids).await?;
-    let mark = match ids.last() {
-        Some(last) => format!(
-            "UPDATE texts_search_filled SET through = {last} WHERE name = $1 AND through < {last}"
-        ),
-        None => format!(
-            "UPDATE texts_search_filled SET through = (SELECT coalesce(max(id), 0) FROM {table})
-             WHERE name = $1"
-        ),
-    };
+    let mark =
+        format!("UPDATE texts_search_filled SET through = {to} WHERE name = $1 AND through < {to}");
     on_ex!(tx, |e| sqlx::query(sqlx::AssertSqlSafe(mark.as_str()))
         .bind(table)
         .execute(&mut *e)
         .await
         .map(|_| ()))?;
-    Ok((ids.len(), ids.last().copied()))
+    Ok((ids.len(), Some(to)))
 }
 
 /// Makes this connection read the FTS5 indexes as they are now (see

@@ -507,11 +507,17 @@ pub async fn search(
             "units_search s JOIN units u ON u.id = s.ref_id WHERE s.tokens @@ CAST($1 AS tsquery)"
         }
     };
+    // By id on SQLite, where the index yields them so; in the table's
+    // order on PostgreSQL, where sorting would read every match first.
+    let order = match c.dialect() {
+        crate::Dialect::Sqlite => "ORDER BY u.id",
+        crate::Dialect::Postgres => "",
+    };
     let sql = format!(
         "SELECT h.id, h.name, h.level, p.name AS parent_name FROM (
              SELECT u.id, u.name, u.level, u.depth, u.parent_id FROM {matched}
                AND u.closed_at IS NULL AND {}{cond}
-             ORDER BY u.id LIMIT {limit}) h
+             {order} LIMIT {limit}) h
          LEFT JOIN units p ON p.id = h.parent_id
          ORDER BY h.depth, h.name, h.id",
         unit_condition(scope, "u.id")
