@@ -50,7 +50,7 @@ pub async fn find(app: &App, actor: &Actor, q: &str) -> AppResult<Found> {
     }
     let read = actor.principal.scope::<Read>();
     let mut c = app.db.conn().await?;
-    found.people = grassroots_store::search::people_in_scope(&mut c, &read, &query, HITS).await?;
+    found.people = grassroots_store::people::search_in_scope(&mut c, &read, &query, HITS).await?;
     found
         .people
         .sort_by(|a, b| (&a.full_name, a.id).cmp(&(&b.full_name, b.id)));

@@ -120,7 +120,6 @@ pub(crate) async fn build(app: &App, actor: &Actor, at: &Places<'_>) -> AppResul
                     score: Some(100),
                     on: &today_s,
                     confirmed_by: None,
-                    grants: None,
                 },
             )
             .await?;

@@ -737,7 +737,8 @@ pub async fn submit(app: &App, actor: &Actor, id: i64, input: SubmitInput) -> Ap
         }
     };
     let today_s = today.to_string();
-    store::record(
+    record_and_grant(
+        &v,
         &mut tx,
         &Done {
             enrolment: &enrolment,
@@ -748,7 +749,6 @@ pub async fn submit(app: &App, actor: &Actor, id: i64, input: SubmitInput) -> Ap
             score: score.map(i64::from),
             on: &today_s,
             confirmed_by: None,
-            grants: v.grants_skill_id.zip(v.grants_level),
         },
     )
     .await?;
@@ -785,7 +785,8 @@ pub async fn confirm(app: &App, actor: &Actor, root_id: i64, person_id: i64) -> 
         return Ok(());
     }
     let today_s = today.to_string();
-    store::record(
+    record_and_grant(
+        &v,
         &mut tx,
         &Done {
             enrolment: &enrolment,
@@ -796,7 +797,6 @@ pub async fn confirm(app: &App, actor: &Actor, root_id: i64, person_id: i64) -> 
             score: k.score,
             on: &today_s,
             confirmed_by: Some(&actor.label),
-            grants: v.grants_skill_id.zip(v.grants_level),
         },
     )
     .await?;
@@ -867,7 +867,8 @@ pub async fn from_meeting(
     let today_s = today.to_string();
     let mut n = 0;
     for enrolment in &present {
-        if store::record(
+        if record_and_grant(
+            &v,
             &mut tx,
             &Done {
                 enrolment,
@@ -878,7 +879,6 @@ pub async fn from_meeting(
                 score: None,
                 on: &today_s,
                 confirmed_by: Some(&actor.label),
-                grants: v.grants_skill_id.zip(v.grants_level),
             },
         )
         .await?
@@ -942,4 +942,19 @@ pub(crate) async fn of_person(
             .then(b.assignment.root_id.cmp(&a.assignment.root_id))
     });
     Ok(tasks)
+}
+
+/// Records a period's work ([`store::record`]); a completion raises the
+/// skill the version grants, if any. Returns whether it became completed
+/// now.
+async fn record_and_grant(
+    v: &store::Assignment,
+    tx: &mut grassroots_store::Tx,
+    d: &Done<'_>,
+) -> AppResult<bool> {
+    let completed = store::record(tx, d).await?;
+    if completed && let Some((skill, level)) = v.grants_skill_id.zip(v.grants_level) {
+        grassroots_store::skills::raise(tx, d.enrolment.person_id, skill, level).await?;
+    }
+    Ok(completed)
 }

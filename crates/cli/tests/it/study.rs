@@ -668,6 +668,20 @@ async fn narrowed_assignments_reach_only_their_people_and_latecomers_are_enrolle
     t.assert_consistent().await;
 }
 
+/// Asserts a unit's counts of `root`: (assigned, completed, overdue).
+async fn assert_counts(
+    c: &mut grassroots_testkit::TestClient,
+    root: i64,
+    unit: i64,
+    expected: (i64, i64, i64),
+) {
+    assert_eq!(
+        counts(&study_at(c, unit).await, root),
+        expected,
+        "unit {unit}"
+    );
+}
+
 /// A unit's study counts as its page's API gives them.
 async fn study_at(c: &mut grassroots_testkit::TestClient, unit: i64) -> Value {
     api(c, Method::GET, &format!("/units/{unit}/study"), None)
@@ -717,14 +731,8 @@ async fn transfers_and_leaving_move_enrolments_and_their_counts() {
         .await;
         assert_eq!(s, StatusCode::OK, "{v}");
     }
-    assert_eq!(
-        counts(&study_at(&mut admin, o.cell_a).await, root),
-        (2, 1, 0)
-    );
-    assert_eq!(
-        counts(&study_at(&mut admin, o.cell_b).await, root),
-        (1, 0, 0)
-    );
+    assert_counts(&mut admin, root, o.cell_a, (2, 1, 0)).await;
+    assert_counts(&mut admin, root, o.cell_b, (1, 0, 0)).await;
 
     // Within the subtree: Kim's enrolment and completion go to cell B.
     let relocate = |person: i64, to: i64| async move {
@@ -735,28 +743,16 @@ async fn transfers_and_leaving_move_enrolments_and_their_counts() {
         tx.commit().await.unwrap();
     };
     relocate(o.kim, o.cell_b).await;
-    assert_eq!(
-        counts(&study_at(&mut admin, o.cell_a).await, root),
-        (1, 0, 0)
-    );
-    assert_eq!(
-        counts(&study_at(&mut admin, o.cell_b).await, root),
-        (2, 1, 0)
-    );
-    assert_eq!(
-        counts(&study_at(&mut admin, o.primary).await, root),
-        (3, 1, 0)
-    );
+    assert_counts(&mut admin, root, o.cell_a, (1, 0, 0)).await;
+    assert_counts(&mut admin, root, o.cell_b, (2, 1, 0)).await;
+    assert_counts(&mut admin, root, o.primary, (3, 1, 0)).await;
     t.assert_consistent().await;
 
     // Out of the subtree: no longer assigned there.
     let coal_mine = t.unit("Coal Mine", "primary_committee", o.province).await;
     let elsewhere = t.unit("Mine Cell", "cell", coal_mine).await;
     relocate(o.kim, elsewhere).await;
-    assert_eq!(
-        counts(&study_at(&mut admin, o.primary).await, root),
-        (2, 0, 0)
-    );
+    assert_counts(&mut admin, root, o.primary, (2, 0, 0)).await;
     let (_, mine) = api(&mut kim, Method::GET, "/me/study", None).await;
     assert!(
         !mine.to_string().contains("Factory safety"),
@@ -769,31 +765,19 @@ async fn transfers_and_leaving_move_enrolments_and_their_counts() {
     let newcomer = t.person(elsewhere, "Ri Ok", "member").await;
     relocate(newcomer, o.cell_a).await;
     relocate(o.kim, o.cell_a).await;
-    assert_eq!(
-        counts(&study_at(&mut admin, o.cell_a).await, root),
-        (3, 1, 0)
-    );
-    assert_eq!(
-        counts(&study_at(&mut admin, o.primary).await, root),
-        (4, 1, 0)
-    );
+    assert_counts(&mut admin, root, o.cell_a, (3, 1, 0)).await;
+    assert_counts(&mut admin, root, o.primary, (4, 1, 0)).await;
     t.assert_consistent().await;
 
     // Leaving the organization ends the enrolment; rejoining restores it.
     grassroots_app::people::set_status(&t.app, &t.cli(), o.lee, "left")
         .await
         .unwrap();
-    assert_eq!(
-        counts(&study_at(&mut admin, o.cell_a).await, root),
-        (2, 1, 0)
-    );
+    assert_counts(&mut admin, root, o.cell_a, (2, 1, 0)).await;
     grassroots_app::people::set_status(&t.app, &t.cli(), o.lee, "member")
         .await
         .unwrap();
-    assert_eq!(
-        counts(&study_at(&mut admin, o.cell_a).await, root),
-        (3, 1, 0)
-    );
+    assert_counts(&mut admin, root, o.cell_a, (3, 1, 0)).await;
     t.assert_consistent().await;
 
     // Once the short assignment has ended, a transfer leaves its counts
@@ -823,26 +807,17 @@ async fn transfers_and_leaving_move_enrolments_and_their_counts() {
     // A cell moved into the primary committee brings its people into the
     // task; merged away into a cell outside, they leave it.
     let mut admin = t.login("admin").await;
-    assert_eq!(
-        counts(&study_at(&mut admin, o.primary).await, root),
-        (4, 1, 0)
-    );
+    assert_counts(&mut admin, root, o.primary, (4, 1, 0)).await;
     let pit = t.unit("Pit Cell", "cell", coal_mine).await;
     t.person(pit, "Ho Nam", "member").await;
     grassroots_app::units::move_unit(&t.app, &t.cli(), pit, o.primary)
         .await
         .unwrap();
-    assert_eq!(
-        counts(&study_at(&mut admin, o.primary).await, root),
-        (5, 1, 0)
-    );
+    assert_counts(&mut admin, root, o.primary, (5, 1, 0)).await;
     grassroots_app::units::merge(&t.app, &t.cli(), pit, elsewhere)
         .await
         .unwrap();
-    assert_eq!(
-        counts(&study_at(&mut admin, o.primary).await, root),
-        (4, 1, 0)
-    );
+    assert_counts(&mut admin, root, o.primary, (4, 1, 0)).await;
     t.assert_consistent().await;
 }
 

@@ -272,6 +272,64 @@ pub async fn list(
     })?)
 }
 
+/// The people inside `scope` whose names match `q`, the first `limit`
+/// the index yields: the engine stops there instead of reading every
+/// match, so a common name in a province costs about what a rare one
+/// does. SQLite's index yields them by id, PostgreSQL's in the table's
+/// order (an `ORDER BY` there would read all 23,000 Kims of a province
+/// first: 140 ms), so with more matches than `limit` the two engines may
+/// show different ones. A search across the reader's whole scope, not a
+/// listing.
+pub async fn search_in_scope(
+    c: &mut impl DbConn,
+    scope: &grassroots_core::Scope<grassroots_core::Read>,
+    q: &grassroots_core::search::Query,
+    limit: i64,
+) -> StoreResult<Vec<Person>> {
+    let within: Vec<UnitId> = scope
+        .subtree_roots()
+        .iter()
+        .chain(scope.single_units())
+        .copied()
+        .collect();
+    if within.is_empty() {
+        return Ok(Vec::new());
+    }
+    let Some(text) = crate::search::match_text(c.dialect(), q, &within) else {
+        return Ok(Vec::new());
+    };
+    let mut binds = vec![text];
+    let mut cond = String::new();
+    for word in &q.contains {
+        binds.push(crate::contains_pattern(word));
+        cond.push_str(&format!(
+            " AND lower(p.full_name) LIKE ${} ESCAPE '\\'",
+            binds.len()
+        ));
+    }
+    let columns = COLUMNS;
+    let scope_cond = crate::tree::unit_condition(scope, "p.unit_id");
+    let sql = match c.dialect() {
+        crate::Dialect::Sqlite => format!(
+            "SELECT {columns} FROM people_search s JOIN people p ON p.id = s.rowid
+             WHERE people_search MATCH $1 AND {scope_cond}{cond}
+             ORDER BY s.rowid LIMIT {limit}"
+        ),
+        crate::Dialect::Postgres => format!(
+            "SELECT {columns} FROM people_search s JOIN people p ON p.id = s.person_id
+             WHERE s.tokens @@ CAST($1 AS tsquery) AND {scope_cond}{cond}
+             LIMIT {limit}"
+        ),
+    };
+    Ok(on_ex!(c, |e| {
+        let mut q = sqlx::query_as::<_, Person>(sqlx::AssertSqlSafe(sql.as_str()));
+        for b in &binds {
+            q = q.bind(b.as_str());
+        }
+        q.fetch_all(&mut *e).await
+    })?)
+}
+
 /// The person record of the principal's own account (a person always sees
 /// their own record, whatever their roles).
 pub async fn own(

@@ -79,33 +79,52 @@ async fn write(
     ids: &[i64],
     people: &BTreeMap<i64, (String, Vec<UnitId>)>,
 ) -> StoreResult<()> {
-    let list = crate::tree::join(ids);
-    let delete = match tx.dialect() {
-        Dialect::Sqlite => format!("DELETE FROM people_search WHERE rowid IN ({list})"),
-        Dialect::Postgres => format!("DELETE FROM people_search WHERE person_id IN ({list})"),
-    };
+    let docs: Vec<(i64, Vec<String>)> = people
+        .iter()
+        .map(|(id, (name, path))| (*id, tokens(name, path)))
+        .collect();
+    replace_rows(tx, "people_search", "person_id", ids, &docs).await
+}
+
+/// Replaces the rows of `ids` in the index `table` (keyed by rowid on
+/// SQLite, by `pg_key` on PostgreSQL) with `docs`, each id with its
+/// tokens; ids without a document lose their row.
+pub(crate) async fn replace_rows(
+    tx: &mut Tx,
+    table: &str,
+    pg_key: &str,
+    ids: &[i64],
+    docs: &[(i64, Vec<String>)],
+) -> StoreResult<()> {
+    let postgres = tx.dialect() == Dialect::Postgres;
+    let key = if postgres { pg_key } else { "rowid" };
+    let delete = format!(
+        "DELETE FROM {table} WHERE {key} IN ({})",
+        crate::tree::join(ids)
+    );
     on_ex!(tx, |e| sqlx::query(sqlx::AssertSqlSafe(delete.as_str()))
         .execute(&mut *e)
         .await
         .map(|_| ()))?;
-    if people.is_empty() {
+    if docs.is_empty() {
         return Ok(());
     }
-    let values = crate::db::numbered_rows(people.len(), 2, 0, "", '$');
-    let insert = match tx.dialect() {
-        Dialect::Sqlite => format!(
-            "INSERT INTO people_search (rowid, tokens) SELECT v.column1, v.column2 FROM (VALUES {values}) AS v"
-        ),
-        Dialect::Postgres => format!(
-            "INSERT INTO people_search (person_id, tokens)
+    let values = crate::db::numbered_rows(docs.len(), 2, 0, "", '$');
+    let insert = if postgres {
+        format!(
+            "INSERT INTO {table} ({key}, tokens)
              SELECT v.column1, CAST(v.column2 AS tsvector) FROM (VALUES {values}) AS v"
-        ),
+        )
+    } else {
+        format!(
+            "INSERT INTO {table} (rowid, tokens) SELECT v.column1, v.column2 FROM (VALUES {values}) AS v"
+        )
     };
-    let postgres = tx.dialect() == Dialect::Postgres;
-    let texts: Vec<(i64, String)> = people
+    // A tsvector written literally (quoted lexemes, no parser), or FTS5's
+    // text of tokens separated by spaces.
+    let texts: Vec<(i64, String)> = docs
         .iter()
-        .map(|(id, (name, path))| {
-            let t = tokens(name, path);
+        .map(|(id, t)| {
             let text = if postgres {
                 t.iter().map(|x| lexeme(x)).collect::<Vec<_>>().join(" ")
             } else {
@@ -284,64 +303,6 @@ pub(crate) fn match_text(dialect: Dialect, q: &Query, within: &[UnitId]) -> Opti
             parts.join(" & ")
         }
     })
-}
-
-/// The people inside `scope` whose names match `q`, the first `limit`
-/// the index yields: the engine stops there instead of reading every
-/// match, so a common name in a province costs about what a rare one
-/// does. SQLite's index yields them by id, PostgreSQL's in the table's
-/// order (an `ORDER BY` there would read all 23,000 Kims of a province
-/// first: 140 ms), so with more matches than `limit` the two engines may
-/// show different ones. A search across the reader's whole scope, not a
-/// listing.
-pub async fn people_in_scope(
-    c: &mut impl DbConn,
-    scope: &grassroots_core::Scope<grassroots_core::Read>,
-    q: &Query,
-    limit: i64,
-) -> StoreResult<Vec<crate::people::Person>> {
-    let within: Vec<UnitId> = scope
-        .subtree_roots()
-        .iter()
-        .chain(scope.single_units())
-        .copied()
-        .collect();
-    if within.is_empty() {
-        return Ok(Vec::new());
-    }
-    let Some(text) = match_text(c.dialect(), q, &within) else {
-        return Ok(Vec::new());
-    };
-    let mut binds = vec![text];
-    let mut cond = String::new();
-    for word in &q.contains {
-        binds.push(crate::contains_pattern(word));
-        cond.push_str(&format!(
-            " AND lower(p.full_name) LIKE ${} ESCAPE '\\'",
-            binds.len()
-        ));
-    }
-    let columns = crate::people::COLUMNS;
-    let scope_cond = crate::tree::unit_condition(scope, "p.unit_id");
-    let sql = match c.dialect() {
-        Dialect::Sqlite => format!(
-            "SELECT {columns} FROM people_search s JOIN people p ON p.id = s.rowid
-             WHERE people_search MATCH $1 AND {scope_cond}{cond}
-             ORDER BY s.rowid LIMIT {limit}"
-        ),
-        Dialect::Postgres => format!(
-            "SELECT {columns} FROM people_search s JOIN people p ON p.id = s.person_id
-             WHERE s.tokens @@ CAST($1 AS tsquery) AND {scope_cond}{cond}
-             LIMIT {limit}"
-        ),
-    };
-    Ok(on_ex!(c, |e| {
-        let mut q = sqlx::query_as::<_, crate::people::Person>(sqlx::AssertSqlSafe(sql.as_str()));
-        for b in &binds {
-            q = q.bind(b.as_str());
-        }
-        q.fetch_all(&mut *e).await
-    })?)
 }
 
 /// Makes this connection read the FTS5 index as it is now. SQLite keeps

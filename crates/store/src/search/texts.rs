@@ -16,7 +16,7 @@
 use grassroots_core::UnitId;
 use grassroots_core::search::{self, Query};
 
-use super::{lexeme, unit_token};
+use super::unit_token;
 use crate::{DbConn, Dialect, StoreResult, Tx, on_ex};
 
 /// Rows reindexed per statement.
@@ -127,18 +127,7 @@ pub(crate) async fn index(tx: &mut Tx, texts: Texts, ids: &[i64]) -> StoreResult
                 paths.entry(unit).or_default().push(ancestor);
             }
         }
-        let key = texts.key(tx.dialect());
-        let table = texts.index_table();
-        let delete = format!("DELETE FROM {table} WHERE {key} IN ({list})");
-        on_ex!(tx, |e| sqlx::query(sqlx::AssertSqlSafe(delete.as_str()))
-            .execute(&mut *e)
-            .await
-            .map(|_| ()))?;
-        if rows.is_empty() {
-            continue;
-        }
-        let postgres = tx.dialect() == Dialect::Postgres;
-        let docs: Vec<(i64, String)> = rows
+        let docs: Vec<(i64, Vec<String>)> = rows
             .iter()
             .map(|(id, text, unit)| {
                 let text: String = text.chars().take(INDEXED_CHARS).collect();
@@ -150,32 +139,10 @@ pub(crate) async fn index(tx: &mut Tx, texts: Texts, ids: &[i64]) -> StoreResult
                         .flatten()
                         .map(|u| unit_token(*u)),
                 );
-                let text = if postgres {
-                    t.iter().map(|x| lexeme(x)).collect::<Vec<_>>().join(" ")
-                } else {
-                    t.join(" ")
-                };
-                (*id, text)
+                (*id, t)
             })
             .collect();
-        let values = crate::db::numbered_rows(docs.len(), 2, 0, "", '$');
-        let insert = if postgres {
-            format!(
-                "INSERT INTO {table} (ref_id, tokens)
-                 SELECT v.column1, CAST(v.column2 AS tsvector) FROM (VALUES {values}) AS v"
-            )
-        } else {
-            format!(
-                "INSERT INTO {table} (rowid, tokens) SELECT v.column1, v.column2 FROM (VALUES {values}) AS v"
-            )
-        };
-        on_ex!(tx, |e| {
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(insert.as_str()));
-            for (id, text) in &docs {
-                q = q.bind(*id).bind(text.as_str());
-            }
-            q.execute(&mut *e).await.map(|_| ())
-        })?;
+        super::replace_rows(tx, texts.index_table(), "ref_id", chunk, &docs).await?;
     }
     Ok(())
 }

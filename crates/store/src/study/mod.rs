@@ -735,8 +735,6 @@ pub struct Done<'a> {
     pub on: &'a str,
     /// Who confirmed, for a reviewer's or a meeting's completion.
     pub confirmed_by: Option<&'a str>,
-    /// A skill and level to grant on completion.
-    pub grants: Option<(i64, i64)>,
 }
 
 /// Records a period's work: a first report, a confirmation of a report,
@@ -803,9 +801,6 @@ pub async fn record(tx: &mut Tx, d: &Done<'_>) -> StoreResult<bool> {
         return Ok(false);
     }
     aggregates::add(tx, e.unit_id, &done_metric(e.root_id, d.period), 1).await?;
-    if let Some((skill, level)) = d.grants {
-        crate::skills::raise(tx, e.person_id, skill, level).await?;
-    }
     Ok(true)
 }
 
