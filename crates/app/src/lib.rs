@@ -78,6 +78,8 @@ pub struct App {
     pub people_listings: Arc<people::KeptListings>,
     /// The calendar era, kept while nothing changed.
     pub era: Arc<meetings::KeptEra>,
+    /// The organization's default language, kept while nothing changed.
+    pub default_locale: Arc<profiles::KeptLocale>,
 }
 
 impl App {
@@ -92,6 +94,7 @@ impl App {
             homes: Arc::new(home::kept_homes(&config)),
             people_listings: Arc::new(people::kept_listings(&config)),
             era: Arc::new(crate::cache::Kept::configured(1, &config)),
+            default_locale: Arc::new(crate::cache::Kept::configured(1, &config)),
             config: Arc::new(config),
             clock: Clock::default(),
         }

@@ -50,6 +50,11 @@ enum Command {
         /// Size: 1 (a few thousand people), a larger number, or `national`.
         #[arg(long, default_value = "1")]
         scale: String,
+        /// Language the demo is written in: `en`, or `ko` (Korean names of
+        /// people and units, and the organization's default and the demo
+        /// logins' language set to Korean; kept in grassroots-demo-ko).
+        #[arg(long, default_value = "en")]
+        locale: String,
     },
     /// Apply pending database migrations.
     Migrate,
@@ -222,7 +227,7 @@ enum ConfigCommand {
     Show,
 }
 
-fn load_config(cli: &Cli, demo: bool) -> Result<(Sources, Config)> {
+fn load_config(cli: &Cli) -> Result<(Sources, Config)> {
     let (file, explicit) = match &cli.config {
         Some(p) => (p.clone(), true),
         None => (PathBuf::from("grassroots.toml"), false),
@@ -234,11 +239,15 @@ fn load_config(cli: &Cli, demo: bool) -> Result<(Sources, Config)> {
         public_url: cli.public_url.clone(),
         log: cli.log.clone(),
     };
-    if demo {
-        // The demo always runs on its own embedded database.
-        flags
-            .data_dir
-            .get_or_insert_with(|| PathBuf::from("grassroots-demo"));
+    if let Command::Demo { locale, .. } = &cli.command {
+        // The demo always runs on its own embedded database, one per
+        // language.
+        let folder = if locale.trim() == "en" {
+            "grassroots-demo".to_string()
+        } else {
+            format!("grassroots-demo-{}", locale.trim())
+        };
+        flags.data_dir.get_or_insert_with(|| PathBuf::from(folder));
         if flags.database_url.is_none() {
             let dir = flags.data_dir.clone().unwrap_or_default();
             flags.database_url = Some(format!("sqlite://{}", dir.join("grassroots.db").display()));
@@ -639,8 +648,7 @@ fn main() -> std::process::ExitCode {
 
 async fn run() -> Result<()> {
     let cli = Cli::parse();
-    let demo = matches!(cli.command, Command::Demo { .. });
-    let (sources, config) = load_config(&cli, demo)?;
+    let (sources, config) = load_config(&cli)?;
     init_logging(&config.log);
     match cli.command {
         Command::Config(ConfigCommand::Show) => {
@@ -691,16 +699,23 @@ async fn run() -> Result<()> {
                 println!("(shown once; change it after the first login)");
             }
         }
-        Command::Demo { scale } => {
+        Command::Demo { scale, locale } => {
             let scale = grassroots_app::demo::Scale::parse(&scale).ok_or_else(|| {
                 anyhow!("--scale takes a number from 1 or `national`, not {scale}")
             })?;
+            let language =
+                grassroots_core::vocab::Locale::parse(locale.trim()).ok_or_else(|| {
+                    anyhow!(
+                        "--locale takes one of {}, not {locale}",
+                        grassroots_core::vocab::Locale::KEYS.join(", ")
+                    )
+                })?;
             let app = open(&config, Open::Create).await?;
             let bar = indicatif::ProgressBar::new_spinner();
             bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
             let shown = bar.clone();
             let started = std::time::Instant::now();
-            let logins = grassroots_app::demo::build(&app, scale, &move |g| {
+            let logins = grassroots_app::demo::build_in(&app, scale, language, &move |g| {
                 shown.set_message(format!(
                     "building the demo: {} units, {} people, {} positions, {} plan targets",
                     g.units, g.people, g.positions, g.targets

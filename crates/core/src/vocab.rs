@@ -333,3 +333,24 @@ vocabulary!(
         Critical = "critical",
     }
 );
+
+vocabulary! {
+    /// A language the interface is shipped in (a catalogue under the web
+    /// crate's `locales/`).
+    Locale {
+        /// English.
+        English = "en",
+        /// Korean.
+        Korean = "ko",
+    }
+}
+
+impl Locale {
+    /// The language's name in itself, as a language menu shows it.
+    pub fn autonym(self) -> &'static str {
+        match self {
+            Locale::English => "English",
+            Locale::Korean => "한국어",
+        }
+    }
+}

@@ -75,6 +75,7 @@ migrations![
     (29, "study_leavers", "0029_study_leavers.sql"),
     (30, "search_single_tokens", "0030_search_single_tokens.sql"),
     (31, "search_mixed_words", "0031_search_mixed_words.sql"),
+    (32, "locales", "0032_locales.sql"),
 ];
 
 /// The migrations of a dialect, in order.

@@ -135,9 +135,15 @@ impl TestApp {
     /// `TEST_DATABASE_URL`: data shaped like what people really keep.
     /// Its logins sign in with [`TestApp::login_demo`].
     pub async fn demo() -> TestApp {
+        Self::demo_in(grassroots_core::vocab::Locale::English).await
+    }
+
+    /// The demo organization written in `language` (see
+    /// [`TestApp::demo`]).
+    pub async fn demo_in(language: grassroots_core::vocab::Locale) -> TestApp {
         let (db, dir) = fresh_db().await;
         let app = App::new(db, Config::default());
-        grassroots_app::demo::build(&app, grassroots_app::demo::Scale::of(1), &|_| {})
+        grassroots_app::demo::build_in(&app, grassroots_app::demo::Scale::of(1), language, &|_| {})
             .await
             .expect("demo");
         let root = setup::root_unit(&app)

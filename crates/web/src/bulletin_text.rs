@@ -66,13 +66,17 @@ pub fn attendance_in_words(
     key.map(|k| tr.ta(k, &args))
 }
 
-/// Composes a bulletin from meeting `id` with the server's language.
+/// Composes a bulletin from meeting `id` in the organization's default
+/// language: the stored text is read by every unit it is published to,
+/// not only by the one who composed it.
 pub async fn compose_from(
     state: &AppState,
     actor: &grassroots_app::Actor,
-    tr: &Tr,
     id: i64,
 ) -> Result<grassroots_store::bulletins::Bulletin, crate::error::WebError> {
+    let tr = &state
+        .i18n
+        .translator(&grassroots_app::profiles::default_locale(&state.app).await?);
     let record = grassroots_app::meetings::view(&state.app, actor, id).await?;
     let settings = grassroots_app::meetings::settings(&state.app).await?;
     let label = settings

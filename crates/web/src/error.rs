@@ -31,15 +31,23 @@ pub struct ErrorBody {
     /// `invalid`, `conflict`, `throttled`, `bad_request`, `csrf`,
     /// `internal`.
     pub error: String,
-    /// Explanation in English.
+    /// Explanation: in English, or in the language the caller asked for
+    /// (their account's choice or `Accept-Language`).
     pub message: String,
     /// The field at fault, when there is one.
     pub field: Option<String>,
 }
 
-/// Attached to error responses so the page layer can render them.
+/// Attached to error responses so the page layer can render them and
+/// the API can say them in the reader's language.
 #[derive(Debug, Clone)]
-pub struct RenderedError(pub ErrorBody);
+pub struct RenderedError {
+    /// The JSON body, in English.
+    pub body: ErrorBody,
+    /// For a refused value: its validation code and the service's
+    /// English words about it.
+    pub validation: Option<(&'static str, String)>,
+}
 
 impl WebError {
     /// HTTP status of the error.
@@ -91,7 +99,12 @@ impl IntoResponse for WebError {
             resp.headers_mut()
                 .insert(axum::http::header::RETRY_AFTER, v);
         }
-        resp.extensions_mut().insert(RenderedError(body));
+        let validation = match &self.0 {
+            AppError::Invalid(f) => Some((f.code, f.message.clone())),
+            _ => None,
+        };
+        resp.extensions_mut()
+            .insert(RenderedError { body, validation });
         resp
     }
 }

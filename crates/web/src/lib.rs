@@ -79,6 +79,10 @@ pub fn router(app: App) -> Result<Router, String> {
             state.clone(),
             middleware::authenticate,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::localize,
+        ))
         .layer(axum::middleware::from_fn(middleware::security_headers))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {

@@ -44,6 +44,77 @@ pub struct RequestCtx {
     pub session_token: Option<String>,
     /// The browser's `Sec-Fetch-Site` header, if sent.
     pub fetch_site: Option<String>,
+    /// The language of the response: the account's choice, else the
+    /// browser's, else the organization's default.
+    pub locale: String,
+}
+
+/// The request's language before the account is known: the first of the
+/// browser's `Accept-Language` that is shipped, else the organization's
+/// default.
+#[derive(Debug, Clone)]
+pub struct BaseLocale(pub String);
+
+/// The language the account chose, attached to its responses.
+#[derive(Debug, Clone)]
+pub struct ChosenLocale(pub String);
+
+/// Chooses the language of every response (see [`RequestCtx::locale`]):
+/// pages render in it, API error messages are said in it (their codes
+/// stay), and `Content-Language` names it.
+pub async fn localize(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    if path.starts_with("/static/") || path == "/healthz" || path == "/readyz" {
+        return next.run(req).await;
+    }
+    let is_api = path.starts_with("/api/");
+    let browser = req
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(crate::i18n::negotiate);
+    let base = match browser {
+        Some(l) => l.to_string(),
+        None => grassroots_app::profiles::default_locale(&state.app)
+            .await
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = ?e, "the organization's language could not be read");
+                state.app.config.locale.clone()
+            }),
+    };
+    req.extensions_mut().insert(BaseLocale(base.clone()));
+    let mut resp = next.run(req).await;
+    let chosen = resp.extensions().get::<ChosenLocale>().map(|c| c.0.clone());
+    // API errors are said in another language only when the caller asked
+    // for it (their account, or their request's header): a script that
+    // asks for nothing keeps the service's English words.
+    let asked = chosen.is_some() || browser.is_some();
+    let tr = state.i18n.translator(&chosen.unwrap_or(base));
+    if is_api
+        && asked
+        && tr.locale() != "en"
+        && let Some(error) = resp.extensions().get::<RenderedError>().cloned()
+    {
+        let body = crate::error::ErrorBody {
+            message: crate::render::error_message(&tr, &error),
+            ..error.body.clone()
+        };
+        let (mut parts, _) = resp.into_parts();
+        parts.headers.remove(header::CONTENT_LENGTH);
+        let json = serde_json::to_vec(&body).unwrap_or_default();
+        resp = Response::from_parts(parts, Body::from(json));
+    }
+    if let Ok(v) = HeaderValue::from_str(tr.locale()) {
+        resp.headers_mut().insert(header::CONTENT_LANGUAGE, v);
+    }
+    resp
+}
+
+fn base_locale(state: &AppState, parts: &axum::http::request::Parts) -> String {
+    parts
+        .extensions
+        .get::<BaseLocale>()
+        .map_or_else(|| state.app.config.locale.clone(), |b| b.0.clone())
 }
 
 /// The identity of the request, if any.
@@ -178,7 +249,7 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
         .unwrap_or("")
         .to_string();
     let jar = cookies(&parts.headers);
-    let ctx = RequestCtx {
+    let mut ctx = RequestCtx {
         request_id: request_id.clone(),
         ip,
         user_agent,
@@ -190,6 +261,7 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
             .get("sec-fetch-site")
             .and_then(|v| v.to_str().ok())
             .map(str::to_string),
+        locale: base_locale(&state, &parts),
     };
 
     // The scheme is case-insensitive (RFC 9110, 11.1): `bearer` too.
@@ -219,15 +291,27 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
         None
     };
 
+    let chosen_locale = auth.as_ref().and_then(|a| a.locale.clone());
+    if let Some(l) = &chosen_locale {
+        ctx.locale = l.clone();
+    }
+    // Every response from here on is in the account's language.
+    let chosen = |mut resp: Response| {
+        if let Some(l) = &chosen_locale {
+            resp.extensions_mut().insert(ChosenLocale(l.clone()));
+        }
+        resp
+    };
+
     let mut body = body;
     if is_unsafe(&parts.method) {
         // An API call with neither credentials nor any cookie is simply
         // not signed in: no browser session could be forged with it.
         if is_api && auth.is_none() && !parts.headers.contains_key(header::COOKIE) {
-            return WebError(grassroots_app::AppError::Unauthorized).into_response();
+            return chosen(WebError(grassroots_app::AppError::Unauthorized).into_response());
         }
         if !origin_ok(&state, &parts.headers) {
-            return refuse(&state, is_api, &request_id);
+            return chosen(refuse(&state, is_api, &request_id, &ctx.locale));
         }
         let expected = match &auth {
             Some(Authenticated { session: None, .. }) => None, // API token
@@ -266,22 +350,24 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
                     if multipart_boundary.is_some() && !may_upload {
                         // Only signed-in uploads of import files are read.
                         tracing::warn!(request_id, path = %parts.uri.path(), "multipart refused");
-                        return refuse(&state, is_api, &request_id);
+                        return chosen(refuse(&state, is_api, &request_id, &ctx.locale));
                     }
                     if let Some(boundary) = multipart_boundary {
                         // Uploads carry the token as a form field too.
                         let Ok(bytes) = to_bytes(body, MAX_UPLOAD_BYTES).await else {
-                            return WebError(upload_too_large()).into_response();
+                            return chosen(WebError(upload_too_large()).into_response());
                         };
                         let token = multipart_field(bytes.clone(), boundary, CSRF_FIELD).await;
                         body = Body::from(bytes);
                         token
                     } else if is_form {
                         let Ok(bytes) = to_bytes(body, 256 * 1024).await else {
-                            return WebError(grassroots_app::AppError::BadRequest(
-                                "the form is too large".into(),
-                            ))
-                            .into_response();
+                            return chosen(
+                                WebError(grassroots_app::AppError::BadRequest(
+                                    "the form is too large".into(),
+                                ))
+                                .into_response(),
+                            );
                         };
                         let token = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
                             .ok()
@@ -302,14 +388,14 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
                 !expected.is_empty() && presented.is_some_and(|p| constant_time_eq(&p, &expected));
             if !ok {
                 tracing::warn!(request_id, path = %parts.uri.path(), "CSRF check failed");
-                return refuse(&state, is_api, &request_id);
+                return chosen(refuse(&state, is_api, &request_id, &ctx.locale));
             }
         }
     }
 
     parts.extensions.insert(ctx.clone());
     parts.extensions.insert(Auth(auth));
-    let mut resp = next.run(Request::from_parts(parts, body)).await;
+    let mut resp = chosen(next.run(Request::from_parts(parts, body)).await);
     if stale_session_cookie {
         resp.headers_mut().append(
             header::SET_COOKIE,
@@ -327,7 +413,9 @@ pub fn is_anonymous_path(path: &str) -> bool {
 }
 
 /// The anonymous intake: no cookie, token, address or user agent is read
-/// or handed on, so nothing the handlers do can keep them. Unsafe
+/// or handed on, so nothing the handlers do can keep them; of the
+/// browser's languages only the shipped one chosen (`en`, `ko`) goes on,
+/// to render the page. Unsafe
 /// requests must still come from this site (Origin / `Sec-Fetch-Site`),
 /// so another site cannot file in a visitor's browser; there is no
 /// session whose token they could carry.
@@ -344,8 +432,9 @@ async fn anonymous(
         .and_then(|r| r.header_value().to_str().ok())
         .unwrap_or("-")
         .to_string();
+    let locale = base_locale(&state, &parts);
     if is_unsafe(&parts.method) && !origin_ok(&state, &parts.headers) {
-        return refuse(&state, is_api, &request_id);
+        return refuse(&state, is_api, &request_id, &locale);
     }
     parts.extensions.remove::<ConnectInfo<SocketAddr>>();
     let ctx = RequestCtx {
@@ -360,8 +449,14 @@ async fn anonymous(
             .get("sec-fetch-site")
             .and_then(|v| v.to_str().ok())
             .map(str::to_string),
+        locale,
     };
-    for h in [header::COOKIE, header::AUTHORIZATION, header::USER_AGENT] {
+    for h in [
+        header::COOKIE,
+        header::AUTHORIZATION,
+        header::USER_AGENT,
+        header::ACCEPT_LANGUAGE,
+    ] {
         parts.headers.remove(h);
     }
     parts.extensions.insert(ctx);
@@ -398,13 +493,17 @@ async fn multipart_field(bytes: axum::body::Bytes, boundary: String, name: &str)
     None
 }
 
-/// A CSRF refusal: JSON for the API, an HTML page for pages.
-fn refuse(state: &AppState, is_api: bool, request_id: &str) -> Response {
+/// A CSRF refusal: JSON for the API, an HTML page in `locale` for pages.
+fn refuse(state: &AppState, is_api: bool, request_id: &str, locale: &str) -> Response {
     let err = csrf_refused();
     if is_api {
         err.into_response()
     } else {
-        crate::render::error_page(state, err.status(), &err.body(), request_id)
+        let rendered = RenderedError {
+            body: err.body(),
+            validation: None,
+        };
+        crate::render::error_page(state, err.status(), &rendered, request_id, locale)
     }
 }
 
@@ -423,7 +522,7 @@ pub async fn html_pages(State(state): State<AppState>, req: Request, next: Next)
         .unwrap_or_else(|| "/".into());
     let is_get = req.method() == Method::GET;
     let mut resp = next.run(req).await;
-    if let Some(RenderedError(body)) = resp.extensions().get::<RenderedError>().cloned() {
+    if let Some(error) = resp.extensions().get::<RenderedError>().cloned() {
         let status = resp.status();
         if status == StatusCode::UNAUTHORIZED {
             let next_param = if is_get {
@@ -433,8 +532,11 @@ pub async fn html_pages(State(state): State<AppState>, req: Request, next: Next)
             };
             return Redirect::to(&format!("/login{next_param}")).into_response();
         }
-        let request_id = ctx.map(|c| c.request_id).unwrap_or_default();
-        return crate::render::error_page(&state, status, &body, &request_id);
+        let (request_id, locale) = ctx.map_or_else(
+            || (String::new(), state.app.config.locale.clone()),
+            |c| (c.request_id, c.locale),
+        );
+        return crate::render::error_page(&state, status, &error, &request_id, &locale);
     }
     if had_flash && resp.status().is_success() {
         resp.headers_mut().append(

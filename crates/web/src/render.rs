@@ -8,7 +8,7 @@ use axum::response::{Html, IntoResponse, Response};
 
 use crate::AppState;
 use crate::assets;
-use crate::error::{ErrorBody, WebError, WebResult};
+use crate::error::{RenderedError, WebError, WebResult};
 use crate::i18n::Tr;
 use grassroots_app::imports::tabular::Format;
 
@@ -79,22 +79,80 @@ struct ErrorPage {
     detail: Option<String>,
 }
 
-/// The HTML error page, with the request id that appears in the logs.
+/// The HTML error page in `locale`, with the request id that appears in
+/// the logs.
 pub fn error_page(
     state: &AppState,
     status: StatusCode,
-    body: &ErrorBody,
+    error: &RenderedError,
     request_id: &str,
+    locale: &str,
 ) -> Response {
-    let tr = state.i18n.translator(&state.app.config.locale);
+    let tr = state.i18n.translator(locale);
+    let body = &error.body;
     let key = format!("error-{}", body.error.replace('_', "-"));
     let message = tr.maybe(&key).unwrap_or_else(|| tr.t("error-internal"));
     let detail = match body.error.as_str() {
-        "invalid" | "bad_request" | "conflict" => Some(body.message.clone()),
+        "invalid" | "conflict" => Some(error_detail(&tr, error)),
+        "bad_request" => Some(body.message.clone()),
         _ => None,
     };
     let l = Layout::anonymous(tr.clone(), tr.t("error-title"), request_id);
     render(status, &ErrorPage { l, message, detail })
+}
+
+/// What was wrong with a refused value or a taken one, in the language
+/// of `tr`: the field's label and the message of the validation code,
+/// with the service's own words after it when the message does not say
+/// them. English shows the service's words as they are.
+fn error_detail(tr: &Tr, error: &RenderedError) -> String {
+    let body = &error.body;
+    let Some(field) = body.field.as_ref().filter(|_| tr.locale() != "en") else {
+        return body.message.clone();
+    };
+    let message = match &error.validation {
+        Some((code, detail)) => {
+            let said = tr.validation(code, detail);
+            if said.contains(detail.as_str()) {
+                said
+            } else {
+                format!("{said} ({detail})")
+            }
+        }
+        None if body.error == "conflict" => tr.t("error-conflict"),
+        None => return body.message.clone(),
+    };
+    tr.t2(
+        "error-field",
+        "field",
+        tr.field_label(field),
+        "message",
+        message,
+    )
+}
+
+/// The API's error message in the language of `tr`: what a refused or
+/// taken value was refused for, else the error's own sentence, followed
+/// by the service's English words where they say more (a bad request,
+/// a size limit); the error's code stays as it is. English keeps the
+/// service's own words.
+pub fn error_message(tr: &Tr, error: &RenderedError) -> String {
+    if tr.locale() == "en" {
+        return error.body.message.clone();
+    }
+    match error.body.error.as_str() {
+        "invalid" | "conflict" => error_detail(tr, error),
+        code => {
+            let key = format!("error-{}", code.replace('_', "-"));
+            match tr.maybe(&key) {
+                Some(said) if matches!(code, "bad_request" | "too_large") => {
+                    format!("{said} ({})", error.body.message)
+                }
+                Some(said) => said,
+                None => error.body.message.clone(),
+            }
+        }
+    }
 }
 
 /// Dates shown in the organization's calendar era; stored dates stay ISO.

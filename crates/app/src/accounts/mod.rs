@@ -309,6 +309,33 @@ pub async fn own(app: &App, actor: &Actor) -> AppResult<OwnRecord> {
     })
 }
 
+/// Sets the actor's own interface language (`en`, `ko`; empty: no
+/// choice, the browser's languages and the organization's default
+/// decide). Returns the account as changed.
+pub async fn set_own_locale(app: &App, actor: &Actor, raw: &str) -> AppResult<Account> {
+    let locale = crate::profiles::parse_locale("locale", raw)?.map(|l| l.as_str());
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let before = accounts::own(&mut tx, &actor.principal).await?;
+    accounts::set_own_locale(&mut tx, &actor.principal, locale, now).await?;
+    if before.locale.as_deref() != locale {
+        let mut e = actor.entry(
+            "account.locale",
+            "account",
+            before.id,
+            Some(before.home_unit_id),
+        );
+        e.before = Some(json!({ "locale": before.locale }));
+        e.after = Some(json!({ "locale": locale }));
+        audit::append(&mut tx, now, &e).await?;
+    }
+    tx.commit().await?;
+    Ok(Account {
+        locale: locale.map(str::to_string),
+        ..before
+    })
+}
+
 /// Links an account the actor administers to a person of a unit the actor
 /// administers (or unlinks it with `None`).
 pub async fn link_person(

@@ -24,6 +24,8 @@ pub struct Authenticated {
     pub actor: Actor,
     /// The session, when authenticated by cookie (not by API token).
     pub session: Option<sessions::Session>,
+    /// The interface language the account chose, if any.
+    pub locale: Option<String>,
 }
 
 fn account_key(username: &str) -> String {
@@ -138,6 +140,7 @@ pub struct SignIn<T> {
     principal: Principal,
     label: String,
     home_unit_id: grassroots_core::UnitId,
+    locale: Option<String>,
 }
 
 impl<T> SignIn<T> {
@@ -176,6 +179,7 @@ async fn sign_in<T>(app: &App, credential: T, principal: Principal) -> AppResult
         principal,
         label: account.username,
         home_unit_id: account.home_unit_id,
+        locale: account.locale,
     })
 }
 
@@ -221,6 +225,7 @@ pub async fn session(app: &App, token: &str, request_id: &str) -> AppResult<Opti
     Ok(Some(Authenticated {
         actor: found.actor(request_id),
         session: Some(session.clone()),
+        locale: found.locale.clone(),
     }))
 }
 
@@ -275,6 +280,7 @@ pub async fn api_token(
     Ok(Some(Authenticated {
         actor: found.actor(request_id),
         session: None,
+        locale: found.locale.clone(),
     }))
 }
 

@@ -11,6 +11,7 @@ use grassroots_store::appeals::{self as store, Appeal, NewAppeal};
 use grassroots_store::duties::{self, Duty};
 use grassroots_store::plans::ymd;
 
+use super::tr;
 use crate::{Actor, App, AppError, AppResult};
 
 /// The receipt of the demo's anonymous appeal about the primary
@@ -78,8 +79,14 @@ pub(crate) async fn build(app: &App, actor: &Actor, at: &Places) -> AppResult<us
             concerns_unit_id: Some(sec.unit_id),
             concerns_person_id: Some(sec.person_id),
             route: &route_from(app, above, Some(sec.unit_id), Some(sec.person_id)).await?,
-            subject: "Overtime recorded as voluntary labour",
-            body: "Since the spring sowing, the committee's secretary has had the night shifts of our cell written down as voluntary labour days, so they are neither paid nor counted in the plan. People who asked about it were told their attitude would be noted at the next meeting.",
+            subject: tr(
+                "Overtime recorded as voluntary labour",
+                "연장 작업이 자원 노동으로 기록됨",
+            ),
+            body: tr(
+                "Since the spring sowing, the committee's secretary has had the night shifts of our cell written down as voluntary labour days, so they are neither paid nor counted in the plan. People who asked about it were told their attitude would be noted at the next meeting.",
+                "봄 파종 이후 초급당위원회 비서는 우리 세포의 야간 교대 작업을 자원 노동일로 적게 하여, 그 작업은 보수도 받지 못하고 계획 실적에도 들어가지 않는다. 이에 대해 물어본 사람들은 다음 회의에서 그들의 태도가 거론될 것이라는 말을 들었다.",
+            ),
             author_person_id: None,
             receipt_hash: Some(&hash),
         };
@@ -94,11 +101,25 @@ pub(crate) async fn build(app: &App, actor: &Actor, at: &Places) -> AppResult<us
         concerns_unit_id: None,
         concerns_person_id: None,
         route: &route_from(app, at.cell, None, None).await?,
-        subject: "A drying shed for the seedbeds",
-        body: "Seedlings are lost every wet week because they wait in the open for transplanting. A simple shed of reed mats by the seedbeds would keep them dry; the cell can build it on two Sundays.",
+        subject: tr("A drying shed for the seedbeds", "모판 옆 비가림 막"),
+        body: tr(
+            "Seedlings are lost every wet week because they wait in the open for transplanting. A simple shed of reed mats by the seedbeds would keep them dry; the cell can build it on two Sundays.",
+            "비가 잦은 주마다 모내기를 기다리며 한데에 놓인 모가 못 쓰게 된다. 모판 옆에 갈대 발로 간단한 막을 세우면 모를 젖지 않게 지킬 수 있으며, 세포에서 일요일 이틀이면 지을 수 있다.",
+        ),
         author_person_id: Some(at.member),
         receipt_hash: None,
     };
+    let happened = [
+        (19, "acknowledged", ""),
+        (
+            12,
+            "answered",
+            tr(
+                "Agreed. The cell builds the shed on the next two Sundays; the primary committee gives the reed mats from its stock.",
+                "동의합니다. 세포는 다음 두 일요일에 막을 짓고, 초급당위원회는 보유 재고에서 갈대 발을 내줍니다.",
+            ),
+        ),
+    ];
     filed(app, &new, &s, day(20), |a| {
         a.status = "answered".into();
         a.acknowledged_on = Some(ymd(day(19)));
@@ -108,7 +129,7 @@ pub(crate) async fn build(app: &App, actor: &Actor, at: &Places) -> AppResult<us
         a.next_deadline = None;
     })
     .await
-    .map(|id| entries(id, &[(19, "acknowledged", ""), (12, "answered", "Agreed. The cell builds the shed on the next two Sundays; the primary committee gives the reed mats from its stock.")]))?
+    .map(|id| entries(id, &happened))?
     .write(app)
     .await?;
     made += 1;
@@ -120,12 +141,30 @@ pub(crate) async fn build(app: &App, actor: &Actor, at: &Places) -> AppResult<us
         concerns_unit_id: None,
         concerns_person_id: None,
         route: &route_from(app, at.cell, None, None).await?,
-        subject: "The same families always get the far fields",
-        body: "The rota sends the same five families to the far fields every week, two hours' walk each way.",
+        subject: tr(
+            "The same families always get the far fields",
+            "먼 포전에는 늘 같은 세대들만 나간다",
+        ),
+        body: tr(
+            "The rota sends the same five families to the far fields every week, two hours' walk each way.",
+            "작업 순번표에 따라 매주 같은 다섯 세대가 먼 포전으로 나가는데, 걸어서 편도 두 시간 거리이다.",
+        ),
         author_person_id: None,
         receipt_hash: None,
     };
     let closed_on = day(30);
+    let happened = [
+        (38, "acknowledged", ""),
+        (
+            30,
+            "answered",
+            tr(
+                "The rota now turns weekly through every family of the work team.",
+                "이제 작업 순번표는 작업반의 모든 세대가 매주 돌아가며 맡도록 바뀌었습니다.",
+            ),
+        ),
+        (30, "closed", ""),
+    ];
     filed(app, &new, &s, day(40), |a| {
         a.status = "closed".into();
         a.acknowledged_on = Some(ymd(day(38)));
@@ -138,20 +177,7 @@ pub(crate) async fn build(app: &App, actor: &Actor, at: &Places) -> AppResult<us
         a.next_deadline = None;
     })
     .await
-    .map(|id| {
-        entries(
-            id,
-            &[
-                (38, "acknowledged", ""),
-                (
-                    30,
-                    "answered",
-                    "The rota now turns weekly through every family of the work team.",
-                ),
-                (30, "closed", ""),
-            ],
-        )
-    })?
+    .map(|id| entries(id, &happened))?
     .write(app)
     .await?;
     made += 1;
@@ -164,8 +190,14 @@ pub(crate) async fn build(app: &App, actor: &Actor, at: &Places) -> AppResult<us
         concerns_unit_id: Some(at.cell),
         concerns_person_id: None,
         route: &route_from(app, at.primary, Some(at.cell), None).await?,
-        subject: "Fertiliser shared out by favour",
-        body: "The cell's share of fertiliser was handed out to the households closest to the cell's leadership first; the rest got half.",
+        subject: tr(
+            "Fertiliser shared out by favour",
+            "비료가 정실에 따라 분배됨",
+        ),
+        body: tr(
+            "The cell's share of fertiliser was handed out to the households closest to the cell's leadership first; the rest got half.",
+            "세포 몫의 비료가 세포 지도부와 가까운 세대들에 먼저 나누어졌고, 나머지 세대들은 절반만 받았다.",
+        ),
         author_person_id: None,
         receipt_hash: None,
     };

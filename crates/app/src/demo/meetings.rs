@@ -9,6 +9,7 @@
 use chrono::{Duration, NaiveDate};
 use grassroots_core::UnitId;
 
+use super::tr;
 use crate::bulletins::{self, ComposeWords};
 use crate::commendations::{self, CommendationInput};
 use crate::meetings::{
@@ -18,6 +19,18 @@ use crate::{Actor, App, AppResult};
 
 /// The conference's first and last day.
 const CONFERENCE: (&str, &str) = ("2022-02-27", "2022-02-28");
+
+/// What each secretary's contribution says after its title.
+const CONTRIBUTION: &str = "What the committee did, what it learned, and what it will do next year.\n\n- Meetings held on schedule, with every member taking part.\n- Problems raised by the cells answered within the week.";
+const CONTRIBUTION_KO: &str = "위원회가 한 일과 그 속에서 얻은 교훈, 래년에 할 일에 대하여 말씀드리겠습니다.\n\n- 모든 성원이 빠짐없이 참가한 가운데 회의를 정해진 날짜에 진행하였습니다.\n- 세포들이 제기한 문제는 한 주일 안에 풀어주었습니다.";
+
+/// The concluding speech of the conference.
+const CONCLUDING: &str = "## The tasks ahead\n\nThe secretary of a primary committee lives among the members, knows each of them, and leads by example.\n\n1. Hold the organizational life of every cell regularly.\n2. Solve the difficulties of the members in time.\n3. Report bottlenecks upward instead of hiding them.";
+const CONCLUDING_KO: &str = "## 앞으로의 과업\n\n초급당위원회 비서는 성원들 속에 들어가 함께 생활하며 그들 한사람한사람을 잘 알고 모든 일에서 모범이 되여야 합니다.\n\n1. 모든 세포의 조직생활을 정상적으로 진행하여야 합니다.\n2. 성원들의 어려운 문제를 제때에 풀어주어야 합니다.\n3. 애로를 감추지 말고 웃단위에 제때에 보고하여야 합니다.";
+
+/// The minutes of the conference.
+const CONFERENCE_MINUTES: &str = "The conference heard the report and the contributions of the secretaries, adopted the concluding speech as the guide of the primary committees' work, and conferred citations on secretaries whose committees set an example.";
+const CONFERENCE_MINUTES_KO: &str = "협의회는 보고와 비서들의 토론을 청취하고 결론을 초급당위원회 사업의 지침으로 채택하였으며, 모범을 보인 위원회의 비서들에게 표창장을 수여하였다.";
 
 /// Cells that hold their regular meetings in the demo, and the people of
 /// each.
@@ -89,11 +102,15 @@ async fn conference(app: &App, actor: &Actor, v: &Venues<'_>) -> AppResult<usize
         v.root,
         MeetingInput {
             meeting_type: "conference".into(),
-            title: "Conference of Secretaries of Primary Committees".into(),
+            title: tr(
+                "Conference of Secretaries of Primary Committees",
+                "초급당위원회 비서 협의회",
+            )
+            .into(),
             held_on: CONFERENCE.0.into(),
             ends_on: CONFERENCE.1.into(),
             starts_at: "09:00".into(),
-            location: "Pyongyang".into(),
+            location: tr("Pyongyang", "평양").into(),
             quorum_percent: Some(50),
         },
     )
@@ -145,8 +162,11 @@ async fn conference(app: &App, actor: &Actor, v: &Venues<'_>) -> AppResult<usize
         actor,
         m.id,
         AgendaInput {
-            title: "On strengthening the primary committees and the role of their secretaries"
-                .into(),
+            title: tr(
+                "On strengthening the primary committees and the role of their secretaries",
+                "초급당위원회를 강화하고 비서들의 역할을 높일 데 대하여",
+            )
+            .into(),
             duration_min: Some(480),
             presenter_id: Some(v.head),
         },
@@ -157,7 +177,7 @@ async fn conference(app: &App, actor: &Actor, v: &Venues<'_>) -> AppResult<usize
         actor,
         m.id,
         AgendaInput {
-            title: "Closing of the conference".into(),
+            title: tr("Closing of the conference", "협의회 폐회").into(),
             duration_min: Some(30),
             presenter_id: Some(v.head),
         },
@@ -165,10 +185,22 @@ async fn conference(app: &App, actor: &Actor, v: &Venues<'_>) -> AppResult<usize
     .await?;
     let mut speeches = Vec::new();
     let topics = [
-        "How our committee came to know every member's family and work",
-        "Bringing the scientists' proposals into production within the year",
-        "Keeping the mine's shifts safe while raising output",
-        "Training new cell secretaries on the job",
+        tr(
+            "How our committee came to know every member's family and work",
+            "우리 위원회가 모든 성원의 가정과 일을 속속들이 알게 된 경험",
+        ),
+        tr(
+            "Bringing the scientists' proposals into production within the year",
+            "과학자들의 제안을 그해 안으로 생산에 도입하는 사업",
+        ),
+        tr(
+            "Keeping the mine's shifts safe while raising output",
+            "생산을 늘리면서 탄광의 교대작업을 안전하게 보장하는 사업",
+        ),
+        tr(
+            "Training new cell secretaries on the job",
+            "새 세포비서들을 실무 속에서 키우는 사업",
+        ),
     ];
     for (person, topic) in secretaries.iter().zip(topics) {
         speeches.push(
@@ -180,9 +212,7 @@ async fn conference(app: &App, actor: &Actor, v: &Venues<'_>) -> AppResult<usize
                     person_id: *person,
                     kind: "contribution".into(),
                     title: topic.into(),
-                    body: format!(
-                        "## {topic}\n\nWhat the committee did, what it learned, and what it will do next year.\n\n- Meetings held on schedule, with every member taking part.\n- Problems raised by the cells answered within the week."
-                    ),
+                    body: format!("## {topic}\n\n{}", tr(CONTRIBUTION, CONTRIBUTION_KO)),
                     given: true,
                 },
             )
@@ -197,8 +227,12 @@ async fn conference(app: &App, actor: &Actor, v: &Venues<'_>) -> AppResult<usize
             SpeechInput {
                 person_id: v.head,
                 kind: "concluding_speech".into(),
-                title: "Secretaries of Primary Party Committees Should Become Genuine Political Workers of the Motherly Party".into(),
-                body: "## The tasks ahead\n\nThe secretary of a primary committee lives among the members, knows each of them, and leads by example.\n\n1. Hold the organizational life of every cell regularly.\n2. Solve the difficulties of the members in time.\n3. Report bottlenecks upward instead of hiding them.".into(),
+                title: tr(
+                    "Secretaries of Primary Party Committees Should Become Genuine Political Workers of the Motherly Party",
+                    "초급당비서들은 어머니당의 참된 정치일군이 되여야 한다",
+                )
+                .into(),
+                body: tr(CONCLUDING, CONCLUDING_KO).into(),
                 given: true,
             },
         )
@@ -213,9 +247,11 @@ async fn conference(app: &App, actor: &Actor, v: &Venues<'_>) -> AppResult<usize
                 person_id: v.head,
                 kind: "closing_address".into(),
                 title: String::new(),
-                body:
-                    "The conference has finished its work. Take its conclusions back to every cell."
-                        .into(),
+                body: tr(
+                    "The conference has finished its work. Take its conclusions back to every cell.",
+                    "협의회는 자기의 사업을 끝마쳤습니다. 협의회의 결론을 모든 세포에 가지고 돌아가 철저히 관철합시다.",
+                )
+                .into(),
                 given: true,
             },
         )
@@ -227,7 +263,7 @@ async fn conference(app: &App, actor: &Actor, v: &Venues<'_>) -> AppResult<usize
         app,
         actor,
         m.id,
-        "The conference heard the report and the contributions of the secretaries, adopted the concluding speech as the guide of the primary committees' work, and conferred citations on secretaries whose committees set an example.",
+        tr(CONFERENCE_MINUTES, CONFERENCE_MINUTES_KO),
     )
     .await?;
     let cited: Vec<i64> = secretaries.iter().copied().take(50).collect();
@@ -238,8 +274,12 @@ async fn conference(app: &App, actor: &Actor, v: &Venues<'_>) -> AppResult<usize
         CommendationInput {
             person_ids: cited,
             kind: "citation".into(),
-            title: "Citation of the Central Committee".into(),
-            reason: "For exemplary leadership of the primary committee".into(),
+            title: tr("Citation of the Central Committee", "중앙위원회 표창장").into(),
+            reason: tr(
+                "For exemplary leadership of the primary committee",
+                "초급당위원회 사업을 모범적으로 이끈 공로로",
+            )
+            .into(),
             conferred_on: CONFERENCE.1.into(),
             meeting_id: Some(m.id),
         },
@@ -250,21 +290,36 @@ async fn conference(app: &App, actor: &Actor, v: &Venues<'_>) -> AppResult<usize
     // The bulletin, composed from the record and sent to every primary
     // committee; a share (at most 300) has acknowledged receipt.
     let record = meetings::view(app, actor, m.id).await?;
+    let dates =
+        grassroots_core::calendar::span_token(&record.meeting.held_on, &record.meeting.ends_on);
     let words = ComposeWords {
-        speeches: "Speeches".into(),
-        concluding_speech: "Concluding speech".into(),
-        closing_address: "Closing address".into(),
-        commendations: "Commendations".into(),
-        summary: format!(
-            "Conference convened by the Central Committee, {}.",
-            grassroots_core::calendar::span_token(&record.meeting.held_on, &record.meeting.ends_on)
-        ),
+        speeches: tr("Speeches", "토론").into(),
+        concluding_speech: tr("Concluding speech", "결론").into(),
+        closing_address: tr("Closing address", "폐회사").into(),
+        commendations: tr("Commendations", "표창").into(),
+        summary: if super::in_korean() {
+            format!("중앙위원회에서 소집한 협의회가 {dates}에 진행되었습니다.")
+        } else {
+            format!("Conference convened by the Central Committee, {dates}.")
+        },
         attendance: {
             let a = record.attendance;
-            (a.marked() > 0)
-                .then(|| format!("{} of {} participants were present.", a.present, a.invited))
+            (a.marked() > 0).then(|| {
+                if super::in_korean() {
+                    format!(
+                        "참가 대상 {}명 가운데 {}명이 참석하였습니다.",
+                        a.invited, a.present
+                    )
+                } else {
+                    format!("{} of {} participants were present.", a.present, a.invited)
+                }
+            })
         },
-        not_given: "Also on the list of speakers, not recorded as having spoken:".into(),
+        not_given: tr(
+            "Also on the list of speakers, not recorded as having spoken:",
+            "다음 사람들은 토론자 명단에 있었으나 토론한 것으로 기록되지 않았습니다:",
+        )
+        .into(),
     };
     let bulletin = bulletins::compose(app, actor, m.id, &words).await?;
     bulletins::publish(app, actor, bulletin.id, &["primary_committee".to_string()]).await?;
@@ -328,7 +383,7 @@ async fn held_meeting(
         cell,
         MeetingInput {
             meeting_type: meeting_type.into(),
-            title: "Regular cell meeting".into(),
+            title: tr("Regular cell meeting", "정기 세포총회").into(),
             held_on: held_on.into(),
             ..Default::default()
         },
@@ -359,7 +414,11 @@ async fn held_meeting(
         actor,
         m.id,
         AgendaInput {
-            title: "Review of the cell's targets for the month".into(),
+            title: tr(
+                "Review of the cell's targets for the month",
+                "세포의 이달 지표 수행 정형 검토",
+            )
+            .into(),
             duration_min: Some(40),
             presenter_id: cell.people.first().copied(),
         },
@@ -369,7 +428,10 @@ async fn held_meeting(
         app,
         actor,
         m.id,
-        "The cell reviewed its targets, heard each member's report and agreed who helps whom next month.",
+        tr(
+            "The cell reviewed its targets, heard each member's report and agreed who helps whom next month.",
+            "세포는 지표 수행 정형을 검토하고 매 성원의 보고를 들었으며, 다음 달에 누가 누구를 도와줄 것인가를 합의하였다.",
+        ),
     )
     .await?;
     meetings::close(app, actor, m.id).await?;
@@ -390,9 +452,13 @@ async fn open_cell_meeting(
         cell,
         MeetingInput {
             meeting_type: "cell_meeting".into(),
-            title: "Cell meeting on the conference's conclusions".into(),
+            title: tr(
+                "Cell meeting on the conference's conclusions",
+                "협의회 결론 관철을 위한 세포총회",
+            )
+            .into(),
             held_on: today.into(),
-            location: "Workshop rest room".into(),
+            location: tr("Workshop rest room", "직장 휴게실").into(),
             ..Default::default()
         },
     )
@@ -402,7 +468,11 @@ async fn open_cell_meeting(
         actor,
         m.id,
         AgendaInput {
-            title: "Studying the conclusions of the conference".into(),
+            title: tr(
+                "Studying the conclusions of the conference",
+                "협의회 결론 학습",
+            )
+            .into(),
             duration_min: Some(45),
             presenter_id: cell.people.first().copied(),
         },
@@ -413,7 +483,7 @@ async fn open_cell_meeting(
         actor,
         m.id,
         AgendaInput {
-            title: "Tasks of each member for the month".into(),
+            title: tr("Tasks of each member for the month", "이달 매 성원의 과업").into(),
             duration_min: Some(30),
             presenter_id: None,
         },

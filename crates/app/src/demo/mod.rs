@@ -16,6 +16,7 @@ mod welfare;
 
 use chrono::NaiveDate;
 use grassroots_core::progress::Measure;
+use grassroots_core::vocab::Locale;
 use grassroots_core::{Assignment, Edit, Manage, Role, ScopeKind, UnitId};
 use grassroots_store::people::NewPerson;
 use grassroots_store::{audit, people, positions, skills, units};
@@ -165,57 +166,105 @@ fn person_name(rng: &mut Lcg) -> String {
     let s = SURNAMES[rng.below(SURNAMES.len())];
     let a = GIVEN[rng.below(GIVEN.len())];
     let b = GIVEN[rng.below(GIVEN.len())];
-    if rng.chance(6) {
+    // The draw is made in either language, so that both demos have the
+    // same shape (the same seats vacant).
+    if rng.chance(6) || in_korean() {
         format!("{}{}{}", s.1, a.1, b.1)
     } else {
         format!("{} {} {}", s.0, a.0, b.0.to_lowercase())
     }
 }
 
-const PROVINCES: &[&str] = &[
-    "South Phyongan",
-    "North Hamgyong",
-    "Ryanggang",
-    "North Phyongan",
-    "South Hamgyong",
-    "Jagang",
-    "South Hwanghae",
-    "North Hwanghae",
-    "Kangwon",
-    "South Phyongan West",
-    "North Hamgyong South",
-    "Rason",
+/// Provinces, in English and Korean.
+const PROVINCES: &[(&str, &str)] = &[
+    ("South Phyongan", "평안남도"),
+    ("North Hamgyong", "함경북도"),
+    ("Ryanggang", "량강도"),
+    ("North Phyongan", "평안북도"),
+    ("South Hamgyong", "함경남도"),
+    ("Jagang", "자강도"),
+    ("South Hwanghae", "황해남도"),
+    ("North Hwanghae", "황해북도"),
+    ("Kangwon", "강원도"),
+    ("South Phyongan West", "평안남도 서부"),
+    ("North Hamgyong South", "함경북도 남부"),
+    ("Rason", "라선시"),
 ];
 
-const PLACES: &[&str] = &[
-    "Anju", "Mundok", "Sukchon", "Kaechon", "Sunchon", "Kimchaek", "Hoeryong", "Musan", "Hyesan",
-    "Samjiyon", "Pochon", "Kapsan", "Kanggye", "Huichon", "Kusong", "Haeju", "Ongjin", "Munchon",
-    "Tanchon", "Sariwon", "Songrim", "Unsan", "Yonsan", "Taehung", "Jangjin", "Pukchang",
-    "Tokchon", "Yangdok", "Maengsan", "Onchon",
+/// Cities and counties, in English and Korean.
+const PLACES: &[(&str, &str)] = &[
+    ("Anju", "안주"),
+    ("Mundok", "문덕"),
+    ("Sukchon", "숙천"),
+    ("Kaechon", "개천"),
+    ("Sunchon", "순천"),
+    ("Kimchaek", "김책"),
+    ("Hoeryong", "회령"),
+    ("Musan", "무산"),
+    ("Hyesan", "혜산"),
+    ("Samjiyon", "삼지연"),
+    ("Pochon", "보천"),
+    ("Kapsan", "갑산"),
+    ("Kanggye", "강계"),
+    ("Huichon", "희천"),
+    ("Kusong", "구성"),
+    ("Haeju", "해주"),
+    ("Ongjin", "옹진"),
+    ("Munchon", "문천"),
+    ("Tanchon", "단천"),
+    ("Sariwon", "사리원"),
+    ("Songrim", "송림"),
+    ("Unsan", "운산"),
+    ("Yonsan", "연산"),
+    ("Taehung", "대흥"),
+    ("Jangjin", "장진"),
+    ("Pukchang", "북창"),
+    ("Tokchon", "덕천"),
+    ("Yangdok", "양덕"),
+    ("Maengsan", "맹산"),
+    ("Onchon", "온천"),
 ];
+
+/// A kind of primary committee and the word for its cells.
+type KindNames = (&'static str, &'static str);
 
 /// The kinds of primary committee the source document names, with the
-/// name of their cells.
-const KINDS: &[(&str, &str)] = &[
-    ("Machine Factory", "Workshop"),
-    ("Youth Coal Mine", "Pit"),
-    ("Cooperative Farm", "Work Team"),
-    ("Research Institute", "Laboratory"),
+/// name of their cells: (kind, cell word) in English, then in Korean.
+const KINDS: &[(KindNames, KindNames)] = &[
+    (("Machine Factory", "Workshop"), ("기계공장", "직장")),
+    (("Youth Coal Mine", "Pit"), ("청년탄광", "갱")),
+    (("Cooperative Farm", "Work Team"), ("협동농장", "작업반")),
+    (("Research Institute", "Laboratory"), ("연구소", "연구실")),
 ];
 
-const SKILLS: &[(&str, &str)] = &[
-    ("Machine tool operation", "engineering"),
-    ("Automation and control", "engineering"),
-    ("Electrical installation", "engineering"),
-    ("Welding", "metalwork"),
-    ("Mine surveying", "mining"),
-    ("Coal cutting", "mining"),
-    ("Mine safety", "safety"),
-    ("Crop cultivation", "agronomy"),
-    ("Irrigation", "agronomy"),
-    ("Laboratory analysis", "science"),
-    ("Software development", "science"),
-    ("First aid", "health"),
+/// The pair of the demo's language.
+fn pick<'a>(pair: (&'a str, &'a str)) -> &'a str {
+    if in_korean() { pair.1 } else { pair.0 }
+}
+
+/// The name of cell `n` of a primary committee whose cells are `word`s.
+fn cell_name(word: &str, n: usize) -> String {
+    if in_korean() {
+        format!("{word} {n}세포")
+    } else {
+        format!("{word} {n} Cell")
+    }
+}
+
+/// Skills: (English name, Korean name, category).
+const SKILLS: &[(&str, &str, &str)] = &[
+    ("Machine tool operation", "공작기계 조작", "engineering"),
+    ("Automation and control", "자동화와 조종", "engineering"),
+    ("Electrical installation", "전기 설비", "engineering"),
+    ("Welding", "용접", "metalwork"),
+    ("Mine surveying", "광산 측량", "mining"),
+    ("Coal cutting", "채탄", "mining"),
+    ("Mine safety", "광산 안전", "safety"),
+    ("Crop cultivation", "작물 재배", "agronomy"),
+    ("Irrigation", "관개", "agronomy"),
+    ("Laboratory analysis", "실험 분석", "science"),
+    ("Software development", "프로그람 개발", "science"),
+    ("First aid", "응급 처치", "health"),
 ];
 
 /// What the generator made.
@@ -503,7 +552,7 @@ impl Builder<'_> {
             .iter()
             .map(|(_, word)| {
                 let cells = self.rng.between(scale.cells_min, scale.cells_max);
-                (1..=cells).map(|i| format!("{word} {i} Cell")).collect()
+                (1..=cells).map(|i| cell_name(word, i)).collect()
             })
             .collect();
         let new: Vec<units::NewChild<'_>> = ids
@@ -605,9 +654,52 @@ const MEETING_TABLES: &[&str] = &["meetings", "meeting_participants", "meeting_r
 /// Cells with a record of regular meetings in the demo.
 const SAMPLE_CELLS: usize = 60;
 
-/// Builds the demo organization unless it exists; returns its logins.
-/// `progress` hears the running totals after each primary committee.
+tokio::task_local! {
+    /// The language the demo is being written in, for the length of a
+    /// build.
+    static LANGUAGE: Locale;
+}
+
+/// A text of the demo: `en`, or `ko` when the demo is built in Korean.
+pub(crate) fn tr(en: &'static str, ko: &'static str) -> &'static str {
+    match LANGUAGE.try_with(|l| *l) {
+        Ok(Locale::Korean) => ko,
+        _ => en,
+    }
+}
+
+/// Whether the demo is being built in Korean.
+pub(crate) fn in_korean() -> bool {
+    matches!(LANGUAGE.try_with(|l| *l), Ok(Locale::Korean))
+}
+
+/// Builds the demo organization in English unless it exists; returns its
+/// logins. `progress` hears the running totals after each primary
+/// committee.
 pub async fn build(
+    app: &App,
+    scale: Scale,
+    progress: &(dyn Fn(&Generated) + Send + Sync),
+) -> AppResult<Vec<DemoLogin>> {
+    build_in(app, scale, Locale::English, progress).await
+}
+
+/// Builds the demo organization written in `language` unless it exists
+/// (its names of people, units and what they recorded; the interface's
+/// own words come from the catalogues). In Korean, the organization's
+/// default language and the demo's logins are Korean too.
+pub async fn build_in(
+    app: &App,
+    scale: Scale,
+    language: Locale,
+    progress: &(dyn Fn(&Generated) + Send + Sync),
+) -> AppResult<Vec<DemoLogin>> {
+    LANGUAGE
+        .scope(language, build_scoped(app, scale, progress))
+        .await
+}
+
+async fn build_scoped(
     app: &App,
     scale: Scale,
     progress: &(dyn Fn(&Generated) + Send + Sync),
@@ -649,10 +741,10 @@ pub async fn build(
     let (root, _) = init(
         app,
         InitInput {
-            organization: "Central Committee".into(),
+            organization: tr("Central Committee", "중앙위원회").into(),
             root_level: "central_committee".into(),
             admin_username: "admin".into(),
-            admin_display_name: "Administrator".into(),
+            admin_display_name: tr("Administrator", "관리자").into(),
             admin_password: demo_password("admin"),
         },
     )
@@ -678,9 +770,9 @@ pub async fn build(
     };
     {
         let mut tx = app.db.begin().await?;
-        for (name, category) in SKILLS {
+        for (en, ko, category) in SKILLS {
             b.skill_ids
-                .push(skills::create(&mut tx, name, category).await?.id);
+                .push(skills::create(&mut tx, pick((en, ko)), category).await?.id);
         }
         tx.commit().await?;
         let mut c = app.db.conn().await?;
@@ -694,10 +786,10 @@ pub async fn build(
     // national institutions.
     let mut viewer_home = root.id;
     for dept in [
-        "Organizational Guidance Department",
-        "Propaganda and Agitation Department",
-        "Science and Education Department",
-        "Economic Policy Department",
+        tr("Organizational Guidance Department", "조직지도부"),
+        tr("Propaganda and Agitation Department", "선전선동부"),
+        tr("Science and Education Department", "과학교육부"),
+        tr("Economic Policy Department", "경제정책부"),
     ] {
         let (id, _) = b.body(root.id, dept, "department").await?;
         if viewer_home == root.id {
@@ -717,12 +809,20 @@ pub async fn build(
         root.id,
         &[
             (
-                "Ministry of Chemical Industry Primary Committee".to_string(),
-                "Bureau",
+                tr(
+                    "Ministry of Chemical Industry Primary Committee",
+                    "화학공업성 초급당위원회",
+                )
+                .to_string(),
+                tr("Bureau", "국"),
             ),
             (
-                "State Academy of Sciences Mining Research Institute Primary Committee".to_string(),
-                "Laboratory",
+                tr(
+                    "State Academy of Sciences Mining Research Institute Primary Committee",
+                    "국가과학원 채굴공학연구소 초급당위원회",
+                )
+                .to_string(),
+                tr("Laboratory", "연구실"),
             ),
         ],
         &scale,
@@ -732,15 +832,17 @@ pub async fn build(
     let mut sample_cells: Vec<SampleCell> = Vec::new();
     let mut place = 0;
     for p in 0..scale.provinces {
-        let province_name = match PROVINCES.get(p) {
-            Some(n) => format!("{n} Provincial Committee"),
-            None => format!("Province {} Committee", p + 1),
+        let province_name = match (PROVINCES.get(p), in_korean()) {
+            (Some(n), false) => format!("{} Provincial Committee", n.0),
+            (Some(n), true) => format!("{}당위원회", n.1),
+            (None, false) => format!("Province {} Committee", p + 1),
+            (None, true) => format!("제{}도당위원회", p + 1),
         };
         let (province, province_staff) = b
             .body(root.id, &province_name, "provincial_committee")
             .await?;
         for k in 0..scale.counties {
-            let base = PLACES[place % PLACES.len()];
+            let base = pick(PLACES[place % PLACES.len()]);
             let round = place / PLACES.len();
             place += 1;
             let town = if round == 0 {
@@ -749,23 +851,26 @@ pub async fn build(
                 format!("{base} {}", round + 1)
             };
             let (level, word) = if k % 3 == 0 {
-                ("city_committee", "City")
+                ("city_committee", tr("City", "시"))
             } else {
-                ("county_committee", "County")
+                ("county_committee", tr("County", "군"))
             };
-            let (county, _) = b
-                .body(province, &format!("{town} {word} Committee"), level)
-                .await?;
+            let county_name = if in_korean() {
+                format!("{town}{word}당위원회")
+            } else {
+                format!("{town} {word} Committee")
+            };
+            let (county, _) = b.body(province, &county_name, level).await?;
             let wanted: Vec<(String, &str, &str)> = (0..scale.primaries)
                 .map(|j| {
-                    let (kind, cell_word) = KINDS[(j + k) % KINDS.len()];
-                    let name = if j < KINDS.len() {
-                        format!("{town} {kind} Primary Committee")
-                    } else {
-                        format!(
-                            "{town} {kind} No. {} Primary Committee",
-                            j / KINDS.len() + 1
-                        )
+                    let (en, ko) = KINDS[(j + k) % KINDS.len()];
+                    let (kind, cell_word) = if in_korean() { ko } else { en };
+                    let n = j / KINDS.len() + 1;
+                    let name = match (j < KINDS.len(), in_korean()) {
+                        (true, false) => format!("{town} {kind} Primary Committee"),
+                        (false, false) => format!("{town} {kind} No. {n} Primary Committee"),
+                        (true, true) => format!("{town}{kind} 초급당위원회"),
+                        (false, true) => format!("{town}제{n}{kind} 초급당위원회"),
                     };
                     (name, kind, cell_word)
                 })
@@ -776,7 +881,7 @@ pub async fn build(
                 .collect();
             let made = b.primaries(county, &named, &scale).await?;
             for ((name, kind, cell_word), (primary, staff, cells)) in wanted.iter().zip(made) {
-                let is_anchor = anchors.is_none() && *kind == "Machine Factory";
+                let is_anchor = anchors.is_none() && *kind == pick((KINDS[0].0.0, KINDS[0].1.0));
                 for (cell, people) in cells.iter().skip(usize::from(is_anchor)) {
                     if sample_cells.len() < SAMPLE_CELLS {
                         sample_cells.push(SampleCell {
@@ -790,8 +895,8 @@ pub async fn build(
                     anchors = Some(Anchors {
                         province: (province, province_name.clone(), province_staff[0].0),
                         primary: (primary, name.clone(), staff[0].0),
-                        cell: (*cell, format!("{cell_word} 1 Cell"), cell_people[0].0),
-                        member: (*cell, format!("{cell_word} 1 Cell"), cell_people[2].0),
+                        cell: (*cell, cell_name(cell_word, 1), cell_people[0].0),
+                        member: (*cell, cell_name(cell_word, 1), cell_people[2].0),
                         cell_people: cell_people.iter().map(|p| p.0).collect(),
                     });
                 }
@@ -806,8 +911,16 @@ pub async fn build(
         &actor,
         root.id,
         crate::decisions::DecisionInput {
-            title: "On carrying out the decisions of the plenary meeting in every primary committee".into(),
-            body: "Every primary committee turns this decision into its own work plan, makes it known to all its members and employees, and reports on it.\n\n1. Adopt the decision and draw up the unit's plan.\n2. Review implementation regularly and remove bottlenecks in time.\n3. Sum up and evaluate at the end of each period.".into(),
+            title: tr(
+                "On carrying out the decisions of the plenary meeting in every primary committee",
+                "모든 초급당위원회에서 전원회의 결정을 관철할 데 대하여",
+            )
+            .into(),
+            body: tr(
+                "Every primary committee turns this decision into its own work plan, makes it known to all its members and employees, and reports on it.\n\n1. Adopt the decision and draw up the unit's plan.\n2. Review implementation regularly and remove bottlenecks in time.\n3. Sum up and evaluate at the end of each period.",
+                "모든 초급당위원회는 이 결정을 자기 단위의 사업계획으로 세우고 전체 당원들과 종업원들에게 알리며 그 집행 정형을 보고한다.\n\n1. 결정을 채택하고 단위의 계획을 세운다.\n2. 집행 정형을 정상적으로 료해하고 애로를 제때에 풀어준다.\n3. 매 기간이 끝나면 총화하고 평가한다.",
+            )
+            .into(),
             source: "plenary_meeting".into(),
             issued_on: "2022-02-28".into(),
             levels: vec!["primary_committee".into()],
@@ -933,7 +1046,7 @@ pub async fn build(
                     .await?
                     .full_name
             }
-            None => "Organizational Guidance Department".into(),
+            None => tr("Organizational Guidance Department", "조직지도부").into(),
         };
         let home = if person.is_none() {
             viewer_home
@@ -965,6 +1078,27 @@ pub async fn build(
             role,
             unit_name,
         });
+    }
+    if in_korean() {
+        // The demo's organization and logins speak Korean whatever the
+        // browser asks.
+        let admin = actor.principal.scope::<grassroots_core::Administer>();
+        let mut tx = app.db.begin().await?;
+        grassroots_store::profiles::set_default_locale(&mut tx, Some("ko")).await?;
+        for login in &out {
+            let account =
+                grassroots_store::accounts::get_by_username(&mut tx, &admin, &login.username)
+                    .await?;
+            let owner = grassroots_core::Principal::new(account.id, Vec::new());
+            grassroots_store::accounts::set_own_locale(
+                &mut tx,
+                &owner,
+                Some("ko"),
+                app.clock.now(),
+            )
+            .await?;
+        }
+        tx.commit().await?;
     }
     b.made.welfare_cases += self::welfare::bulk(app, anchors.member.2).await?;
     b.made.welfare_cases += self::welfare::build(
@@ -1097,10 +1231,17 @@ async fn plan_demo(
     let study_due = start + chrono::Duration::days((elapsed / 2).max(1));
     let share_elapsed = elapsed as f64 / (end - start).num_days().max(1) as f64;
     let title = if decision.is_some() {
-        "Work plan for carrying out the plenary decision"
+        tr(
+            "Work plan for carrying out the plenary decision",
+            "전원회의 결정 관철 사업계획",
+        )
     } else {
-        "Annual work plan"
+        tr("Annual work plan", "년간 사업계획")
     };
+    let tools = tr("Machine tools produced", "공작기계 생산");
+    let studies = tr("Every member studies the decision", "전체 성원 결정 학습");
+    let meetings_held = tr("Cell meetings held", "세포총회 진행");
+    let proposals = tr("Innovation proposals submitted", "기술혁신안 제출");
     let plan = |unit_id, decision_id| LoadPlan {
         unit_id,
         title,
@@ -1117,10 +1258,10 @@ async fn plan_demo(
         category,
         measure,
         measure_unit: match measure {
-            Measure::Numeric { .. } if title == "Machine tools produced" => "units",
-            Measure::Numeric { .. } if title == "Cell meetings held" => "meetings",
-            Measure::Numeric { .. } if title == "Innovation proposals submitted" => "proposals",
-            Measure::Numeric { .. } => "members",
+            Measure::Numeric { .. } if title == tools => tr("units", "대"),
+            Measure::Numeric { .. } if title == meetings_held => tr("meetings", "회"),
+            Measure::Numeric { .. } if title == proposals => tr("proposals", "건"),
+            Measure::Numeric { .. } => tr("members", "명"),
             Measure::Milestone => "",
         },
         starts_on: start,
@@ -1145,20 +1286,11 @@ async fn plan_demo(
     let mut plans_in = vec![plan(primary, decision)];
     let goal = 240.0 * cells.len().max(1) as f64;
     let mut targets = vec![
+        target(0, None, tools, "economic", numeric(goal), end, 3, "sum"),
         target(
             0,
             None,
-            "Machine tools produced",
-            "economic",
-            numeric(goal),
-            end,
-            3,
-            "sum",
-        ),
-        target(
-            0,
-            None,
-            "Every member studies the decision",
+            studies,
             "organizational",
             Measure::Milestone,
             study_due,
@@ -1168,7 +1300,7 @@ async fn plan_demo(
         target(
             0,
             None,
-            "No serious accident at work",
+            tr("No serious accident at work", "중대 로동재해 없음"),
             "safety",
             Measure::Milestone,
             end,
@@ -1180,7 +1312,10 @@ async fn plan_demo(
         today,
         None,
         false,
-        "Safety inspections held in every workshop.",
+        tr(
+            "Safety inspections held in every workshop.",
+            "모든 직장에서 안전 점검을 진행하였다.",
+        ),
         "high",
     ));
     for (k, cell) in cells.iter().enumerate() {
@@ -1192,7 +1327,7 @@ async fn plan_demo(
         let mut output = target(
             p,
             Some(0),
-            "Machine tools produced",
+            tools,
             "economic",
             numeric(240.0),
             end,
@@ -1207,15 +1342,21 @@ async fn plan_demo(
                 Some((240.0 * share_elapsed * pace).round()),
                 false,
                 if slow {
-                    "Two lathes stood idle for lack of steel."
+                    tr(
+                        "Two lathes stood idle for lack of steel.",
+                        "강재가 모자라 선반 두 대가 놀았다.",
+                    )
                 } else {
-                    "Shifts kept to the schedule."
+                    tr(
+                        "Shifts kept to the schedule.",
+                        "교대별 작업이 일정대로 진행되었다.",
+                    )
                 },
                 if pace < 0.9 { "low" } else { "high" },
             );
             if slow {
                 k.blocker = Some((
-                    "Steel deliveries arrive late",
+                    tr("Steel deliveries arrive late", "강재 공급이 늦어지고 있음"),
                     today + chrono::Duration::days(7),
                 ));
             }
@@ -1225,7 +1366,7 @@ async fn plan_demo(
         let mut study = target(
             p,
             Some(1),
-            "Every member studies the decision",
+            studies,
             "organizational",
             Measure::Milestone,
             study_due,
@@ -1237,16 +1378,23 @@ async fn plan_demo(
                 study_due.min(today),
                 None,
                 true,
-                "Study sessions held with every member.",
+                tr(
+                    "Study sessions held with every member.",
+                    "전체 성원을 대상으로 학습을 진행하였다.",
+                ),
                 "high",
             ));
         }
         targets.push(study);
         // The cell's own targets, reported at other paces.
         for (j, (title, category, goal)) in [
-            ("Cell meetings held", "organizational", 12.0),
-            ("Innovation proposals submitted", "science_technology", 6.0),
-            ("Members trained in safe work", "safety", 20.0),
+            (meetings_held, "organizational", 12.0),
+            (proposals, "science_technology", 6.0),
+            (
+                tr("Members trained in safe work", "안전작업 교육을 받은 성원"),
+                "safety",
+                20.0,
+            ),
         ]
         .into_iter()
         .enumerate()
@@ -1260,9 +1408,12 @@ async fn plan_demo(
                     Some((goal * share_elapsed * pace).round()),
                     false,
                     if pace < 0.75 {
-                        "Behind: members were on shift work."
+                        tr(
+                            "Behind: members were on shift work.",
+                            "뒤떨어짐: 성원들이 교대 작업에 나가 있었다.",
+                        )
                     } else {
-                        "As planned."
+                        tr("As planned.", "계획대로 진행되었다.")
                     },
                     if pace < 0.75 { "medium" } else { "high" },
                 ));

@@ -9,6 +9,7 @@ use grassroots_core::{Edit, UnitId};
 use grassroots_store::plans::ymd;
 use grassroots_store::safety::{self as store, NewAction};
 
+use super::tr;
 use crate::safety::checklists::{self, AnswerInput, AnswersInput};
 use crate::safety::{self, ActionSpec, ControlInput, HazardInput, IncidentInput, IncidentStep};
 use crate::{Actor, App, AppResult};
@@ -30,15 +31,19 @@ pub(crate) async fn build(
     let names = grassroots_store::units::names(&mut app.db.conn().await?, primaries).await?;
     let mine = names
         .iter()
-        .find(|(_, n)| n.contains("Coal Mine"))
+        .find(|(_, n)| n.contains("Coal Mine") || n.contains("탄광"))
         .map(|(id, _)| *id);
     let mut hazards: Vec<(UnitId, HazardInput)> = vec![
         (
             factory,
             HazardInput {
-                title: "Unguarded lathe chucks".into(),
-                description: "Loose sleeves can be caught by a spinning chuck.".into(),
-                location: "Workshop 1".into(),
+                title: tr("Unguarded lathe chucks", "보호덮개 없는 선반 척").into(),
+                description: tr(
+                    "Loose sleeves can be caught by a spinning chuck.",
+                    "헐렁한 소매가 돌아가는 척에 감겨 들어갈 수 있다.",
+                )
+                .into(),
+                location: tr("Workshop 1", "제1직장").into(),
                 inherent_likelihood: 4,
                 inherent_severity: 4,
                 residual_likelihood: 2,
@@ -46,8 +51,17 @@ pub(crate) async fn build(
                 owner_person_id: None,
                 review_on: Some(in_days(90)),
                 controls: vec![
-                    control("engineering", "Interlocked chuck guards"),
-                    control("administrative", "Close-fitting overalls, sleeves buttoned"),
+                    control(
+                        "engineering",
+                        tr("Interlocked chuck guards", "연동장치가 달린 척 보호덮개"),
+                    ),
+                    control(
+                        "administrative",
+                        tr(
+                            "Close-fitting overalls, sleeves buttoned",
+                            "몸에 맞는 작업복 착용, 소매 단추 채우기",
+                        ),
+                    ),
                 ],
                 action: None,
             },
@@ -55,9 +69,13 @@ pub(crate) async fn build(
         (
             factory,
             HazardInput {
-                title: "Oil mist in the grinding shop".into(),
-                description: "Coolant mist hangs over the grinders on long shifts.".into(),
-                location: "Workshop 2".into(),
+                title: tr("Oil mist in the grinding shop", "연마직장의 기름 안개").into(),
+                description: tr(
+                    "Coolant mist hangs over the grinders on long shifts.",
+                    "교대작업이 길어지면 연마기 주변에 랭각액 안개가 낀다.",
+                )
+                .into(),
+                location: tr("Workshop 2", "제2직장").into(),
                 inherent_likelihood: 4,
                 inherent_severity: 4,
                 residual_likelihood: 3,
@@ -66,10 +84,14 @@ pub(crate) async fn build(
                 review_on: Some(in_days(30)),
                 controls: vec![control(
                     "protective_equipment",
-                    "Respirators at each grinder",
+                    tr("Respirators at each grinder", "연마기마다 호흡보호구 비치"),
                 )],
                 action: Some(ActionSpec {
-                    title: "Fit extraction hoods over the grinders".into(),
+                    title: tr(
+                        "Fit extraction hoods over the grinders",
+                        "연마기에 국부배기장치 설치",
+                    )
+                    .into(),
                     due_on: in_days(20),
                     owner_person_id: None,
                 }),
@@ -80,9 +102,17 @@ pub(crate) async fn build(
         hazards.push((
             mine,
             HazardInput {
-                title: "Methane build-up at the working face".into(),
-                description: "Readings near the limit after blasting.".into(),
-                location: "Pit 1".into(),
+                title: tr(
+                    "Methane build-up at the working face",
+                    "막장의 메탄가스 축적",
+                )
+                .into(),
+                description: tr(
+                    "Readings near the limit after blasting.",
+                    "발파 후 측정값이 한계치에 가깝다.",
+                )
+                .into(),
+                location: tr("Pit 1", "1갱").into(),
                 inherent_likelihood: 4,
                 inherent_severity: 5,
                 residual_likelihood: 2,
@@ -90,15 +120,31 @@ pub(crate) async fn build(
                 owner_person_id: None,
                 review_on: Some(in_days(14)),
                 controls: vec![
-                    control("engineering", "Methane drainage boreholes and ventilation"),
-                    control("administrative", "Gas readings before re-entry"),
+                    control(
+                        "engineering",
+                        tr(
+                            "Methane drainage boreholes and ventilation",
+                            "메탄가스 배출 시추공과 통풍",
+                        ),
+                    ),
+                    control(
+                        "administrative",
+                        tr("Gas readings before re-entry", "재입갱 전 가스 측정"),
+                    ),
                     control(
                         "protective_equipment",
-                        "Self-rescuers for everyone underground",
+                        tr(
+                            "Self-rescuers for everyone underground",
+                            "갱내 전원에게 자기구명기 지급",
+                        ),
                     ),
                 ],
                 action: Some(ActionSpec {
-                    title: "Second drainage borehole ahead of the face".into(),
+                    title: tr(
+                        "Second drainage borehole ahead of the face",
+                        "막장 앞 두 번째 가스배출 시추공 굴착",
+                    )
+                    .into(),
                     due_on: in_days(30),
                     owner_person_id: None,
                 }),
@@ -107,16 +153,19 @@ pub(crate) async fn build(
         hazards.push((
             mine,
             HazardInput {
-                title: "Roof falls in old roadways".into(),
+                title: tr("Roof falls in old roadways", "오래된 갱도의 천반 붕락").into(),
                 description: String::new(),
-                location: "Pit 2".into(),
+                location: tr("Pit 2", "2갱").into(),
                 inherent_likelihood: 3,
                 inherent_severity: 5,
                 residual_likelihood: 2,
                 residual_severity: 4,
                 owner_person_id: None,
                 review_on: Some(in_days(60)),
-                controls: vec![control("engineering", "Roof bolting every metre")],
+                controls: vec![control(
+                    "engineering",
+                    tr("Roof bolting every metre", "1m 간격 천반 볼트 시공"),
+                )],
                 action: None,
             },
         ));
@@ -136,8 +185,16 @@ pub(crate) async fn build(
             kind: "near_miss".into(),
             severity: "medium".into(),
             occurred_on: ymd(today.checked_sub_days(Days::new(3)).unwrap_or(today)),
-            title: "A pallet slid off the top rack beside the aisle".into(),
-            description: "Nobody was hurt; the aisle was busy a minute earlier.".into(),
+            title: tr(
+                "A pallet slid off the top rack beside the aisle",
+                "통로 옆 최상단 선반에서 미끄러져 떨어진 깔판",
+            )
+            .into(),
+            description: tr(
+                "Nobody was hurt; the aisle was busy a minute earlier.",
+                "다친 사람은 없었다. 1분 전까지만 해도 통로에는 사람들이 붐비고 있었다.",
+            )
+            .into(),
         },
     )
     .await?;
@@ -146,7 +203,11 @@ pub(crate) async fn build(
         actor,
         near.id,
         &IncidentStep::Investigate {
-            root_cause: "The top rack has no end stops and pallets are stacked unevenly".into(),
+            root_cause: tr(
+                "The top rack has no end stops and pallets are stacked unevenly",
+                "최상단 선반에 끝막이가 없고 깔판을 고르지 않게 쌓았다.",
+            )
+            .into(),
         },
     )
     .await?;
@@ -156,7 +217,11 @@ pub(crate) async fn build(
         cell,
         &safety::ActionInput {
             kind: Some("preventive".into()),
-            title: "Fit end stops to every top rack".into(),
+            title: tr(
+                "Fit end stops to every top rack",
+                "모든 최상단 선반에 끝막이 설치",
+            )
+            .into(),
             due_on: in_days(7),
             owner_person_id: None,
             hazard_id: None,
@@ -174,7 +239,10 @@ pub(crate) async fn build(
         &NewAction {
             unit_id: cell,
             kind: "corrective",
-            title: "Replace the frayed crane hook sling",
+            title: tr(
+                "Replace the frayed crane hook sling",
+                "닳아 해진 기중기 줄걸이 교체",
+            ),
             hazard_id: None,
             incident_id: None,
             owner_person_id: None,
@@ -206,15 +274,23 @@ pub(crate) async fn build(
                         ("yes_no", _) => "yes".into(),
                         ("scale", _) => "4".into(),
                         ("number", _) => "3".into(),
-                        _ => "Hold the technical study circle every week".into(),
+                        _ => tr(
+                            "Hold the technical study circle every week",
+                            "기술학습반을 매주 진행한다.",
+                        )
+                        .into(),
                     },
                     note: if walkways {
-                        "Scrap bins block exit 2".into()
+                        tr("Scrap bins block exit 2", "파철함이 2번 출구를 막고 있다.").into()
                     } else {
                         String::new()
                     },
                     action_title: if walkways {
-                        "Move the scrap bins away from exit 2".into()
+                        tr(
+                            "Move the scrap bins away from exit 2",
+                            "2번 출구 앞의 파철함 이동",
+                        )
+                        .into()
                     } else {
                         String::new()
                     },
@@ -244,31 +320,67 @@ type BulkHazard = (&'static str, &'static str, (i64, i64), (i64, i64));
 /// What a workshop, pit or cell's room may hold: (title, location,
 /// inherent (likelihood, severity), residual (likelihood, severity)), all
 /// reduced below high by their controls.
-const BULK_HAZARDS: &[BulkHazard] = &[
-    ("Coal dust on the belt road", "Belt road", (4, 4), (2, 4)),
-    ("Methane build-up at the face", "Coal face", (3, 5), (1, 5)),
-    ("Conveyor pinch points", "Conveyor", (4, 3), (2, 3)),
-    (
-        "Worn insulation on the switchboard",
-        "Substation",
-        (3, 4),
-        (2, 3),
-    ),
-    ("Oil on the workshop floor", "Machine shop", (4, 2), (2, 2)),
-    (
-        "Stacked sacks leaning in the store",
-        "Store",
-        (3, 3),
-        (1, 3),
-    ),
-    (
-        "Grinding without eye protection",
-        "Machine shop",
-        (4, 3),
-        (1, 3),
-    ),
-    ("Scaffold boards not tied", "Building site", (3, 4), (2, 4)),
-];
+fn bulk_hazards() -> [BulkHazard; 8] {
+    [
+        (
+            tr("Coal dust on the belt road", "벨트 운반갱도의 탄가루"),
+            tr("Belt road", "벨트 운반갱도"),
+            (4, 4),
+            (2, 4),
+        ),
+        (
+            tr("Methane build-up at the face", "막장의 메탄가스 축적"),
+            tr("Coal face", "채탄 막장"),
+            (3, 5),
+            (1, 5),
+        ),
+        (
+            tr("Conveyor pinch points", "콘베아의 끼임 위험 부위"),
+            tr("Conveyor", "콘베아"),
+            (4, 3),
+            (2, 3),
+        ),
+        (
+            tr(
+                "Worn insulation on the switchboard",
+                "배전반의 낡은 절연피복",
+            ),
+            tr("Substation", "변전소"),
+            (3, 4),
+            (2, 3),
+        ),
+        (
+            tr("Oil on the workshop floor", "직장 바닥의 기름"),
+            tr("Machine shop", "기계직장"),
+            (4, 2),
+            (2, 2),
+        ),
+        (
+            tr(
+                "Stacked sacks leaning in the store",
+                "창고에 기울어지게 쌓인 마대",
+            ),
+            tr("Store", "창고"),
+            (3, 3),
+            (1, 3),
+        ),
+        (
+            tr(
+                "Grinding without eye protection",
+                "보안경 없이 하는 연마작업",
+            ),
+            tr("Machine shop", "기계직장"),
+            (4, 3),
+            (1, 3),
+        ),
+        (
+            tr("Scaffold boards not tied", "고정하지 않은 비계판"),
+            tr("Building site", "건설장"),
+            (3, 4),
+            (2, 4),
+        ),
+    ]
+}
 
 /// One open hazard in every primary committee and cell but the demo's own
 /// (about 300,000 at national scale), and completed inspections: a
@@ -304,7 +416,7 @@ pub(crate) async fn bulk(app: &App, skip: &[UnitId]) -> AppResult<usize> {
                 "yes_no" => "yes",
                 "scale" => "4",
                 "number" => "2",
-                _ => "Keep the study circle going",
+                _ => tr("Keep the study circle going", "학습반을 계속 운영한다."),
             };
             let rule = Question {
                 response: q.response.clone(),
@@ -317,13 +429,14 @@ pub(crate) async fn bulk(app: &App, skip: &[UnitId]) -> AppResult<usize> {
         }
         filled.push((v.id, answers, total(&judged)));
     }
+    let bulk_hazards = bulk_hazards();
     let mut made = 0;
     for chunk in units.chunks(20_000) {
         let mut hazards = Vec::with_capacity(chunk.len());
         let mut inspections = Vec::new();
         for (unit, level) in chunk {
             let n = *unit as usize;
-            let (title, location, (il, is), (rl, rs)) = BULK_HAZARDS[n % BULK_HAZARDS.len()];
+            let (title, location, (il, is), (rl, rs)) = bulk_hazards[n % bulk_hazards.len()];
             let band = |l: i64, s: i64| matrix.rate(l, s).map(|(_, b)| b.as_str()).unwrap_or("low");
             hazards.push(LoadHazard {
                 unit_id: *unit,

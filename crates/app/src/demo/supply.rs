@@ -6,6 +6,7 @@ use grassroots_core::{Edit, Manage, UnitId};
 use grassroots_store::supply::{self as store, NewMovement};
 
 use super::meetings::SampleCell;
+use super::tr;
 use crate::{Actor, App, AppError, AppResult};
 
 /// Writes the demo's supply; returns how many movements and requests.
@@ -20,14 +21,21 @@ pub(crate) async fn build(
     let edit = actor.principal.scope::<Edit>();
     let manage = actor.principal.scope::<Manage>();
     let mut tx = app.db.begin().await?;
-    let fuel = store::create_item(&mut tx, "Winter fuel", "t", now).await?;
-    let rice = store::create_item(&mut tx, "Rice", "kg", now).await?;
-    let blankets = store::create_item(&mut tx, "Blankets", "pieces", now).await?;
+    let fuel = store::create_item(
+        &mut tx,
+        tr("Winter fuel", "월동용 연료"),
+        tr("t", "톤"),
+        now,
+    )
+    .await?;
+    let rice = store::create_item(&mut tx, tr("Rice", "쌀"), "kg", now).await?;
+    let blankets =
+        store::create_item(&mut tx, tr("Blankets", "담요"), tr("pieces", "장"), now).await?;
     let mut made = 0;
     for (item, quantity, source) in [
-        (&fuel, 120, "County fuel depot"),
-        (&rice, 2_000, "State grain store"),
-        (&blankets, 300, "Textile mill"),
+        (&fuel, 120, tr("County fuel depot", "군 연료 공급소")),
+        (&rice, 2_000, tr("State grain store", "국가 량곡 창고")),
+        (&blankets, 300, tr("Textile mill", "방직공장")),
     ] {
         let m = NewMovement {
             unit_id: primary,
@@ -47,7 +55,10 @@ pub(crate) async fn build(
         cell.cell,
         fuel.id,
         20,
-        "Families of the cell without coal for the winter",
+        tr(
+            "Families of the cell without coal for the winter",
+            "겨울을 날 석탄이 없는 세포의 세대들",
+        ),
         "cell",
         now,
     )
@@ -66,7 +77,7 @@ pub(crate) async fn build(
             quantity: 2,
             person_id: Some(*person),
             household: "",
-            purpose: "Winter fuel",
+            purpose: tr("Winter fuel", "월동용 연료"),
         };
         store::distribute(&mut tx, &edit, &m, "cell", now)
             .await?
@@ -76,9 +87,24 @@ pub(crate) async fn build(
     // Other cells' requests: one waiting, one approved, one refused.
     for (i, unit) in other_cells.iter().take(3).enumerate() {
         let (item, quantity, reason) = [
-            (&rice, 150, "Rations short in the flood-hit brigade"),
-            (&blankets, 40, "Dormitory for the new shift"),
-            (&fuel, 500, "Heating for the whole settlement"),
+            (
+                &rice,
+                150,
+                tr(
+                    "Rations short in the flood-hit brigade",
+                    "큰물 피해를 입은 작업반의 식량이 모자란다",
+                ),
+            ),
+            (
+                &blankets,
+                40,
+                tr("Dormitory for the new shift", "새 교대조 합숙소용"),
+            ),
+            (
+                &fuel,
+                500,
+                tr("Heating for the whole settlement", "마을 전체 난방용"),
+            ),
         ][i];
         let r = store::request(
             &mut tx, &edit, *unit, item.id, quantity, reason, "demo", now,
@@ -95,7 +121,10 @@ pub(crate) async fn build(
                     &manage,
                     r.id,
                     false,
-                    "More than the factory holds; ask the county",
+                    tr(
+                        "More than the factory holds; ask the county",
+                        "공장이 가진 재고보다 많습니다. 군에 요청하십시오.",
+                    ),
                     "demo",
                     now,
                 )

@@ -10,49 +10,86 @@ use grassroots_core::{Administer, UnitId};
 use grassroots_store::welfare::{self as store, NewCase, NewEvent};
 
 use super::meetings::SampleCell;
+use super::tr;
 use crate::{Actor, App, AppResult};
 
-/// Problems by case type, as a person would put them.
-const PROBLEMS: &[(&str, &[&str])] = &[
+/// Problems by case type, as a person would put them (English, Korean).
+const PROBLEMS: &[(&str, &[(&str, &str)])] = &[
     (
         "housing",
         &[
-            "The roof of the dormitory leaks",
-            "No heating in the flat since the frost",
-            "The family of five lives in one room",
+            ("The roof of the dormitory leaks", "합숙소 지붕이 샌다"),
+            (
+                "No heating in the flat since the frost",
+                "서리가 내린 뒤로 살림집에 난방이 안 된다",
+            ),
+            (
+                "The family of five lives in one room",
+                "다섯 식구가 방 한 칸에서 산다",
+            ),
         ],
     ),
     (
         "health",
         &[
-            "Needs glasses to read drawings",
-            "Medicine for a sick child",
-            "Back pain after the night shifts",
+            (
+                "Needs glasses to read drawings",
+                "도면을 보려면 안경이 필요하다",
+            ),
+            (
+                "Medicine for a sick child",
+                "앓는 아이에게 먹일 약이 필요하다",
+            ),
+            (
+                "Back pain after the night shifts",
+                "밤교대 작업 뒤로 허리가 아프다",
+            ),
         ],
     ),
     (
         "food",
         &[
-            "Rations short this month",
-            "No vegetables for the winter store",
+            ("Rations short this month", "이달 배급량이 모자란다"),
+            (
+                "No vegetables for the winter store",
+                "겨울 저장용 남새가 없다",
+            ),
         ],
     ),
     (
         "family_hardship",
         &[
-            "An elderly parent needs daily care",
-            "Lost the harvest of the private plot",
+            (
+                "An elderly parent needs daily care",
+                "연로한 부모를 날마다 돌봐야 한다",
+            ),
+            ("Lost the harvest of the private plot", "터밭 수확을 잃었다"),
         ],
     ),
     (
         "working_conditions",
         &[
-            "Ventilation in the workshop is poor",
-            "Gloves wear out within a week",
-            "No shelter at the tram stop by the pit head",
+            (
+                "Ventilation in the workshop is poor",
+                "작업장 환기가 나쁘다",
+            ),
+            (
+                "Gloves wear out within a week",
+                "장갑이 한 주도 못 가서 해진다",
+            ),
+            (
+                "No shelter at the tram stop by the pit head",
+                "갱구 옆 전차 정류소에 비가림 지붕이 없다",
+            ),
         ],
     ),
-    ("other", &["Needs a bicycle to reach the farm"]),
+    (
+        "other",
+        &[(
+            "Needs a bicycle to reach the farm",
+            "농장까지 다니려면 자전거가 필요하다",
+        )],
+    ),
 ];
 
 /// How a demo case went: (days ago opened, days to acknowledge, days to
@@ -124,8 +161,14 @@ pub(crate) async fn build(
         &NewCase {
             person_id: member.1,
             case_type: type_of("housing"),
-            summary: "The roof of our flat leaks over the kitchen",
-            details: "Since the autumn storms water comes in when it rains; the ceiling plaster is falling.",
+            summary: tr(
+                "The roof of our flat leaks over the kitchen",
+                "우리 집 부엌 위 지붕이 샌다",
+            ),
+            details: tr(
+                "Since the autumn storms water comes in when it rains; the ceiling plaster is falling.",
+                "가을 폭풍 뒤로 비가 오면 물이 새어 들고 천장 회벽이 떨어지고 있다.",
+            ),
             raised_by_person: true,
         },
         "member",
@@ -145,9 +188,18 @@ pub(crate) async fn build(
             NewEvent {
                 kind: "visit",
                 detail: &(now - Duration::days(4)).date_naive().to_string(),
-                visitors: Some("The cell secretary and the brigade leader"),
-                asked: Some("Where the water comes in and who lives in the flat"),
-                agreed: Some("Roofers from the repair shop come next week; tarpaulin until then"),
+                visitors: Some(tr(
+                    "The cell secretary and the brigade leader",
+                    "세포비서와 작업반장",
+                )),
+                asked: Some(tr(
+                    "Where the water comes in and who lives in the flat",
+                    "물이 어디로 새어 드는지, 집에 누가 사는지",
+                )),
+                agreed: Some(tr(
+                    "Roofers from the repair shop come next week; tarpaulin until then",
+                    "다음 주에 수리소 지붕공들이 오기로 함. 그때까지 방수포를 덮어 둠.",
+                )),
                 ..Default::default()
             },
         ),
@@ -181,7 +233,8 @@ pub(crate) async fn build(
         .map(|(i, (cell, p))| (cell, p, i % HISTORIES.len()));
     for (n, (cell, person, h)) in anchor.chain(samples).enumerate() {
         let (type_key, problems) = PROBLEMS[n % PROBLEMS.len()];
-        let summary = problems[n / PROBLEMS.len() % problems.len()];
+        let (en, ko) = problems[n / PROBLEMS.len() % problems.len()];
+        let summary = tr(en, ko);
         let (ago, ack, resolve, waits) = HISTORIES[h];
         made += history(
             app,
@@ -250,7 +303,7 @@ async fn history(
     if let Some(r) = resolve {
         let ev = NewEvent {
             kind: "resolved",
-            detail: "Settled with the person",
+            detail: tr("Settled with the person", "본인과 합의하여 해결함"),
             ..Default::default()
         };
         store::record(&mut tx, case.id, &ev, "demo", at(r)).await?;
@@ -283,6 +336,7 @@ pub(crate) async fn bulk(app: &App, skip_person: i64) -> AppResult<usize> {
                 .iter()
                 .find(|t| t.key == type_key)
                 .expect("built-in type");
+            let (en, ko) = problems[n / PROBLEMS.len() % problems.len()];
             let (ago, ack, resolve, waits) = HISTORIES[n % HISTORIES.len()];
             let opened = today - Duration::days(ago + (n % 5) as i64);
             let day = |d: i64| opened + Duration::days(d);
@@ -325,12 +379,12 @@ pub(crate) async fn bulk(app: &App, skip_person: i64) -> AppResult<usize> {
                 unit_id: *unit,
                 person_id: *person,
                 case_type,
-                summary: problems[n / PROBLEMS.len() % problems.len()],
+                summary: tr(en, ko),
                 raised_by_person: !n.is_multiple_of(3),
                 opened_on: opened,
                 events,
                 escalated_to,
-                resolution: "Settled with the person",
+                resolution: tr("Settled with the person", "본인과 합의하여 해결함"),
             });
         }
         let mut tx = app.db.begin().await?;

@@ -3,6 +3,7 @@
 //! administrators of the whole organization.
 
 use grassroots_core::validate::display_name;
+use grassroots_core::vocab::Locale;
 use grassroots_core::{Administer, FieldError};
 use grassroots_store::audit;
 use grassroots_store::profiles::{self, BUILTIN_PROFILES, KINDS, Level};
@@ -231,4 +232,66 @@ async fn apply(
     audit::append(&mut tx, now, &e).await?;
     tx.commit().await?;
     Ok(new)
+}
+
+/// The organization's default interface language, kept while nothing
+/// changed.
+pub type KeptLocale = crate::cache::Kept<(), Option<String>>;
+
+/// The language the interface speaks to whoever chose none and whose
+/// browser asks for none shipped: the organization's default, else the
+/// server's configured one.
+pub async fn default_locale(app: &App) -> AppResult<String> {
+    Ok(chosen_default_locale(app)
+        .await?
+        .unwrap_or_else(|| app.config.locale.clone()))
+}
+
+/// The default language the organization chose, if it chose one.
+pub async fn chosen_default_locale(app: &App) -> AppResult<Option<String>> {
+    let chosen = app
+        .default_locale
+        .get_or_read((), || async {
+            let mut c = app.db.conn().await?;
+            Ok::<_, AppError>(profiles::default_locale(&mut c).await?)
+        })
+        .await?;
+    Ok(chosen.as_ref().clone())
+}
+
+/// `raw` as a shipped language (`None` when empty: no choice), or an
+/// error naming `field`.
+pub fn parse_locale(field: &'static str, raw: &str) -> AppResult<Option<Locale>> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    Locale::parse(raw).map(Some).ok_or_else(|| {
+        FieldError::new(
+            field,
+            "invalid",
+            format!("must be one of: {}", Locale::KEYS.join(", ")),
+        )
+        .into()
+    })
+}
+
+/// Chooses the organization's default interface language (organization
+/// administrators); empty goes back to the server's configured one.
+pub async fn set_default_locale(app: &App, actor: &Actor, raw: &str) -> AppResult<String> {
+    let root = require_org_admin(app, actor).await?;
+    let locale = parse_locale("locale", raw)?;
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let before = profiles::default_locale(&mut tx).await?;
+    let after = locale.map(Locale::as_str);
+    if before.as_deref() != after {
+        profiles::set_default_locale(&mut tx, after).await?;
+        let mut e = actor.entry("organization.locale", "organization", 1, Some(root));
+        e.before = Some(json!({ "locale": before }));
+        e.after = Some(json!({ "locale": after }));
+        audit::append(&mut tx, now, &e).await?;
+    }
+    tx.commit().await?;
+    default_locale(app).await
 }

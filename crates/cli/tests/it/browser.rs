@@ -269,6 +269,7 @@ async fn login_open_a_unit_and_logout_in_chromium() {
         )
         .await?;
         growth_scenario(&c, &url, &passwords).await?;
+        korean_scenario(&c, &url, &passwords).await?;
         Ok::<(), fantoccini::error::CmdError>(())
     }
     .await;
@@ -1219,6 +1220,83 @@ async fn growth_scenario(
         "{applied}"
     );
     fits_phone(c, "the experience page", "browser-experience-applied.png").await?;
+    logout(c).await?;
+    Ok(())
+}
+
+/// Chooses `locale` (empty: none) on the signed-in account's own page.
+async fn choose_language(
+    c: &fantoccini::Client,
+    url: &str,
+    locale: &str,
+) -> Result<(), fantoccini::error::CmdError> {
+    c.goto(&format!("{url}/me")).await?;
+    c.wait().for_element(Locator::Id("locale")).await?;
+    c.find(Locator::Css(&format!("#locale option[value='{locale}']")))
+        .await?
+        .click()
+        .await?;
+    click_and_load(c, Locator::Css("form[action='/me/locale'] button")).await?;
+    c.wait().for_element(Locator::Css(".flash")).await?;
+    Ok(())
+}
+
+/// The language of the page shown.
+async fn page_language(c: &fantoccini::Client) -> Result<String, fantoccini::error::CmdError> {
+    Ok(c.execute("return document.documentElement.lang;", vec![])
+        .await?
+        .as_str()
+        .unwrap_or_default()
+        .to_string())
+}
+
+/// The member chooses Korean on their own page: their home, their own
+/// page and their study task then speak Korean on a 360-px-wide phone,
+/// whatever the browser asks (English); so does the unit page of the
+/// cell secretary who chose it too. Back to no choice, the browser's
+/// English returns.
+async fn korean_scenario(
+    c: &fantoccini::Client,
+    url: &str,
+    passwords: &std::collections::HashMap<String, String>,
+) -> Result<(), fantoccini::error::CmdError> {
+    login(c, url, passwords, "member").await?;
+    choose_language(c, url, "ko").await?;
+    assert_eq!(page_language(c).await?, "ko");
+    assert_eq!(text_of(c, ".flash").await?, "언어를 바꿨어요.");
+    assert_eq!(text_of(c, "h1").await?, "내 기록");
+    fits_phone(c, "the own page in Korean", "browser-ko-me.png").await?;
+    c.goto(url).await?;
+    c.wait().for_element(Locator::Id("home-greeting")).await?;
+    let greeting = text_of(c, "#home-greeting").await?;
+    assert!(greeting.contains("님, 환영해요"), "{greeting}");
+    let nav = text_of(c, "nav[aria-label='주 메뉴']").await?;
+    assert!(nav.contains("내 기록") && nav.contains("로그아웃"), "{nav}");
+    fits_phone(c, "the member's home in Korean", "browser-ko-home.png").await?;
+    click_and_load(c, Locator::Css("#home-study-list a")).await?;
+    assert_eq!(page_language(c).await?, "ko");
+    let main = text_of(c, "main").await?;
+    assert!(
+        main.contains("기한"),
+        "the task's due day in Korean: {main}"
+    );
+    fits_phone(c, "a study task in Korean", "browser-ko-study.png").await?;
+    choose_language(c, url, "").await?;
+    assert_eq!(page_language(c).await?, "en");
+    logout(c).await?;
+    // The cell secretary's unit page.
+    login(c, url, passwords, "cell").await?;
+    choose_language(c, url, "ko").await?;
+    c.goto(url).await?;
+    c.wait()
+        .for_element(Locator::Css("main a[href^='/units/']"))
+        .await?;
+    click_and_load(c, Locator::Css("main a[href^='/units/']")).await?;
+    assert_eq!(page_language(c).await?, "ko");
+    let main = text_of(c, "main").await?;
+    assert!(main.contains("세포"), "the level's Korean name: {main}");
+    fits_phone(c, "the unit page in Korean", "browser-ko-unit.png").await?;
+    choose_language(c, url, "").await?;
     logout(c).await?;
     Ok(())
 }

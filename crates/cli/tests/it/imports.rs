@@ -579,7 +579,18 @@ async fn round_trip(c: &mut TestClient, unit: i64, kind: &str, fmt: &str) {
 /// like spreadsheet formulas come back as typed.
 #[tokio::test]
 async fn unchanged_exports_of_demo_data_reimport_without_changing_anything() {
-    let t = TestApp::demo().await;
+    exports_reimport_unchanged(TestApp::demo().await).await;
+}
+
+/// The same round trip on the demo written in Korean: Hangul names of
+/// people and units through CSV and XLSX.
+#[tokio::test]
+async fn unchanged_exports_of_the_korean_demo_reimport_without_changing_anything() {
+    exports_reimport_unchanged(TestApp::demo_in(grassroots_core::vocab::Locale::Korean).await)
+        .await;
+}
+
+async fn exports_reimport_unchanged(t: TestApp) {
     let primary = unit_of_login(&t, "secretary").await;
     let county = grassroots_app::units::get(&t.app, &t.cli(), primary)
         .await

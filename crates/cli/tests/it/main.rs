@@ -12,6 +12,7 @@ mod experiences;
 mod home;
 mod imports;
 mod jobs;
+mod locale;
 mod meetings;
 mod plans;
 mod safety;

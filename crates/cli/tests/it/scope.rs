@@ -1736,6 +1736,11 @@ fn api_routes(w: &World) -> Vec<(Method, String, Option<serde_json::Value>)> {
             "/api/v1/organization/profile".into(),
             Some(json!({"profile": "cooperative"})),
         ),
+        (
+            Method::PUT,
+            "/api/v1/organization/locale".into(),
+            Some(json!({"locale": "ko"})),
+        ),
         (Method::GET, format!("/api/v1/units/{b}/plans"), None),
         (
             Method::POST,
@@ -2081,6 +2086,11 @@ const COVERED_OPERATIONS: &[&str] = &[
     "post /units/{id}/merge",
     "post /units/{id}/close",
     "put /organization/profile",
+    "put /organization/locale",
+    // Open to every signed-in caller, and changing only the caller's own
+    // account (`locale::languages_follow_the_account_the_browser_and_the_organization`).
+    "get /organization/locale",
+    "put /me/locale",
     "get /units/{id}/export",
     "get /units/{id}/decisions",
     "post /units/{id}/decisions",

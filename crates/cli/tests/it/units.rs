@@ -377,6 +377,73 @@ async fn demo_on(
     (app, logins)
 }
 
+/// `grassroots demo --locale ko`: people and units named in Hangul, the
+/// organization and the demo's logins speaking Korean, and the same
+/// checks passing as on the English demo.
+#[tokio::test]
+async fn the_korean_demo_is_written_and_shown_in_korean() {
+    let t = TestApp::demo_in(grassroots_core::vocab::Locale::Korean).await;
+    let actor = t.cli();
+    let all = grassroots_app::units::list(&t.app, &actor, 1000, 0)
+        .await
+        .unwrap();
+    let latin: Vec<&str> = all
+        .iter()
+        .map(|u| u.name.as_str())
+        .filter(|n| n.chars().any(|c| c.is_ascii_alphabetic()))
+        .collect();
+    assert!(latin.is_empty(), "units named in Latin letters: {latin:?}");
+    assert!(all.iter().any(|u| u.name.contains("기계공장 초급당위원회")));
+    assert!(all.iter().any(|u| u.name == "평안남도당위원회"), "{all:?}");
+    let people = grassroots_app::people::list(
+        &t.app,
+        &actor,
+        t.root,
+        grassroots_store::people::PeopleFilter {
+            subtree: true,
+            limit: 500,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(people.len() > 100);
+    for p in &people {
+        assert!(
+            p.full_name.chars().all(|c| ('가'..='힣').contains(&c)),
+            "{}",
+            p.full_name
+        );
+    }
+    assert_eq!(
+        grassroots_app::profiles::default_locale(&t.app)
+            .await
+            .unwrap(),
+        "ko"
+    );
+    t.assert_consistent().await;
+    // The member's home is in Korean even when the browser asks for
+    // English: the demo's logins chose Korean.
+    let mut member = t.login_demo("member").await;
+    let r = member
+        .send(
+            axum::http::Method::GET,
+            "/",
+            None,
+            Vec::new(),
+            &[("accept-language", "en-US".to_string())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("<html lang=\"ko\">"), "{}", r.body);
+    assert!(r.body.contains("님, 환영해요"), "{}", r.body);
+    assert!(
+        r.body.contains("주체"),
+        "dates in the Juche era, in Korean: {}",
+        r.body
+    );
+}
+
 /// The demo has the shape of the source document's organization and is
 /// the same on every run and engine.
 #[tokio::test]

@@ -23,6 +23,9 @@ pub struct Account {
     pub disabled: bool,
     /// When the account was created.
     pub created_at: DateTime<Utc>,
+    /// The interface language the account chose (`en`, `ko`); `None`
+    /// leaves it to the browser and the organization's default.
+    pub locale: Option<String>,
 }
 
 /// What login needs to know about an account.
@@ -38,7 +41,8 @@ pub struct LoginRecord {
     pub home_unit_id: i64,
 }
 
-const COLUMNS: &str = "a.id, a.username, a.display_name, a.home_unit_id, a.disabled, a.created_at";
+const COLUMNS: &str =
+    "a.id, a.username, a.display_name, a.home_unit_id, a.disabled, a.created_at, a.locale";
 
 /// Data for a new account.
 pub struct NewAccount<'a> {
@@ -82,6 +86,7 @@ pub async fn create(
         home_unit_id: new.home_unit_id,
         disabled: false,
         created_at: now,
+        locale: None,
     })
 }
 
@@ -106,6 +111,28 @@ pub async fn own(c: &mut impl DbConn, principal: &Principal) -> StoreResult<Acco
     .fetch_optional(&mut *e)
     .await)?
     .ok_or(StoreError::NotFound)
+}
+
+/// Sets the principal's own interface language (`None`: no choice).
+pub async fn set_own_locale(
+    tx: &mut Tx,
+    principal: &Principal,
+    locale: Option<&str>,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let changed = on_ex!(tx, |e| sqlx::query(
+        "UPDATE accounts SET locale = $1, updated_at = $2 WHERE id = $3"
+    )
+    .bind(locale)
+    .bind(now)
+    .bind(principal.account_id())
+    .execute(&mut *e)
+    .await
+    .map(|r| r.rows_affected()))?;
+    if changed == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
 }
 
 /// The principal's own password hash (to confirm the current password).

@@ -309,3 +309,25 @@ pub async fn set_calendar_era(tx: &mut Tx, era: &str) -> StoreResult<()> {
     .map(|_| ()))?;
     Ok(())
 }
+
+/// The organization's default interface language, when one was chosen.
+pub async fn default_locale(c: &mut impl DbConn) -> StoreResult<Option<String>> {
+    Ok(on_ex!(c, |e| sqlx::query_scalar(
+        "SELECT locale FROM organization WHERE id = 1"
+    )
+    .fetch_one(&mut *e)
+    .await)?)
+}
+
+/// Sets the organization's default interface language (checked by the
+/// caller; `None` falls back to the server's configured one).
+pub async fn set_default_locale(tx: &mut Tx, locale: Option<&str>) -> StoreResult<()> {
+    on_ex!(tx, |e| sqlx::query(
+        "UPDATE organization SET locale = $1 WHERE id = 1"
+    )
+    .bind(locale)
+    .execute(&mut *e)
+    .await
+    .map(|_| ()))?;
+    Ok(())
+}

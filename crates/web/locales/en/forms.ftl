@@ -211,3 +211,4 @@ field-incident-id = Incident
 field-step = Step
 field-change = Change
 field-description = Description
+field-locale = Language

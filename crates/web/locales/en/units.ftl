@@ -90,3 +90,7 @@ picker-find-unit = Find a unit by name
 picker-units-title = Move or merge: choose the other unit
 picker-capped = Only the first 100 are listed; search by name to find others.
 picker-none = No unit you manage matches.
+profile-locale = Default language
+profile-locale-help = The language of the interface for everyone who chose none and whose browser asks for none of these.
+profile-locale-server = The server's setting ({ $locale })
+flash-default-locale-saved = The default language was saved.

@@ -26,6 +26,7 @@ use crate::error::{ErrorBody, WebResult};
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(me))
+        .routes(routes!(set_own_locale))
         .routes(routes!(list_accounts, create_account))
         .routes(routes!(get_account, update_account))
         .routes(routes!(reset_password))
@@ -44,6 +45,28 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
     (status = 401, body = ErrorBody)))]
 async fn me(State(s): State<AppState>, Caller(c): Caller) -> WebResult<Json<OwnRecord>> {
     Ok(Json(accounts::own(&s.app, &c.actor).await?))
+}
+
+/// An account's own choice of interface language.
+#[derive(Deserialize, ToSchema)]
+struct OwnLocaleBody {
+    /// `en`, `ko`, or empty for no choice (the browser's languages, then
+    /// the organization's default, decide).
+    locale: String,
+}
+
+/// `PUT /me/locale`: choose the language the interface speaks to the
+/// caller, pages and API error messages alike.
+#[utoipa::path(put, path = "/me/locale", tag = "me", request_body = OwnLocaleBody, responses(
+    (status = 200, body = Account), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn set_own_locale(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Body(b): Body<OwnLocaleBody>,
+) -> WebResult<Json<Account>> {
+    Ok(Json(
+        accounts::set_own_locale(&s.app, &c.actor, &b.locale).await?,
+    ))
 }
 
 /// Documentation shape of [`OwnRecord`].

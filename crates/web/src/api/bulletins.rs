@@ -14,7 +14,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::meetings::{CreatedId, MoveInput};
-use super::{Body, Caller};
+use super::{Body, Caller, Lang};
 use crate::AppState;
 use crate::bulletin_text::{compose_from, markdown_export, markdown_response};
 use crate::error::{ErrorBody, WebResult};
@@ -88,7 +88,8 @@ pub(super) async fn unit_bulletins(
 }
 
 /// `POST /meetings/{id}/bulletin`: compose a draft bulletin from the
-/// meeting's record, in the organization's language and calendar era.
+/// meeting's record, in the organization's default language and calendar
+/// era.
 #[utoipa::path(post, path = "/meetings/{id}/bulletin", tag = "bulletins", params(("id" = i64, Path)), responses(
     (status = 201, body = Bulletin), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub(super) async fn compose_bulletin(
@@ -96,10 +97,9 @@ pub(super) async fn compose_bulletin(
     Caller(c): Caller,
     Path(id): Path<i64>,
 ) -> WebResult<(StatusCode, Json<Bulletin>)> {
-    let tr = s.i18n.translator(&s.app.config.locale);
     Ok((
         StatusCode::CREATED,
-        Json(compose_from(&s, &c.actor, &tr, id).await?),
+        Json(compose_from(&s, &c.actor, id).await?),
     ))
 }
 
@@ -121,10 +121,10 @@ pub(super) async fn get_bulletin(
 pub(super) async fn export_bulletin(
     State(s): State<AppState>,
     Caller(c): Caller,
+    Lang(tr): Lang,
     Path(id): Path<i64>,
 ) -> WebResult<Response> {
     let v = bulletins::view(&s.app, &c.actor, id).await?;
-    let tr = s.i18n.translator(&s.app.config.locale);
     let dates = Dates::with(&s, tr.clone()).await?;
     Ok(markdown_response(id, markdown_export(&tr, &dates, &v)))
 }

@@ -19,7 +19,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::decisions::Issued;
-use super::{Body, Caller};
+use super::{Body, Caller, Lang};
 use crate::AppState;
 use crate::error::{ErrorBody, WebResult};
 use crate::ics as calendar;
@@ -187,10 +187,10 @@ pub(super) async fn regularity(
 pub(super) async fn unit_calendar(
     State(s): State<AppState>,
     Caller(c): Caller,
+    Lang(tr): Lang,
     headers: axum::http::HeaderMap,
     Path(id): Path<UnitId>,
 ) -> WebResult<Response> {
-    let tr = s.i18n.translator(&s.app.config.locale);
     let base = calendar::base_url(&s.app.config.public_url, &headers);
     calendar::unit_feed(&s, &tr, &c.actor, id, &base).await
 }
@@ -202,10 +202,10 @@ pub(super) async fn unit_calendar(
 pub(super) async fn person_calendar(
     State(s): State<AppState>,
     Caller(c): Caller,
+    Lang(tr): Lang,
     headers: axum::http::HeaderMap,
     Path(id): Path<i64>,
 ) -> WebResult<Response> {
-    let tr = s.i18n.translator(&s.app.config.locale);
     let base = calendar::base_url(&s.app.config.public_url, &headers);
     calendar::person_feed(&s, &tr, &c.actor, id, &base).await
 }

@@ -174,6 +174,26 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
+/// The translator of the request's language (see
+/// [`crate::middleware::RequestCtx::locale`]), for text an API call
+/// generates.
+pub struct Lang(pub crate::i18n::Tr);
+
+impl FromRequestParts<AppState> for Lang {
+    type Rejection = WebError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let locale = parts
+            .extensions
+            .get::<crate::middleware::RequestCtx>()
+            .map_or_else(|| state.app.config.locale.clone(), |c| c.locale.clone());
+        Ok(Lang(state.i18n.translator(&locale)))
+    }
+}
+
 /// JSON body extractor whose rejection is our JSON error.
 pub struct Body<T>(pub T);
 

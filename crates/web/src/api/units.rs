@@ -33,6 +33,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(close_unit))
         .routes(routes!(unit_history))
         .routes(routes!(get_profile, set_profile))
+        .routes(routes!(get_default_locale, set_default_locale))
         .routes(routes!(export_file))
         .routes(routes!(import_file))
 }
@@ -276,6 +277,41 @@ pub(super) struct CustomLevel {
     /// any level above.
     #[serde(default)]
     parents: Option<Vec<String>>,
+}
+
+/// The organization's default interface language.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub(super) struct LocaleBody {
+    /// `en` or `ko`; on a change, empty goes back to the server's
+    /// configured language.
+    locale: String,
+}
+
+/// `GET /organization/locale`: the language the interface speaks to
+/// whoever chose none and whose browser asks for none shipped.
+#[utoipa::path(get, path = "/organization/locale", tag = "organization", responses(
+    (status = 200, body = LocaleBody), (status = 401, body = ErrorBody)))]
+pub(super) async fn get_default_locale(
+    State(s): State<AppState>,
+    Caller(_c): Caller,
+) -> WebResult<Json<LocaleBody>> {
+    Ok(Json(LocaleBody {
+        locale: profiles::default_locale(&s.app).await?,
+    }))
+}
+
+/// `PUT /organization/locale`: choose the organization's default
+/// language (administrators of the whole organization).
+#[utoipa::path(put, path = "/organization/locale", tag = "organization", request_body = LocaleBody, responses(
+    (status = 200, body = LocaleBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn set_default_locale(
+    State(s): State<AppState>,
+    Caller(c): Caller,
+    Body(b): Body<LocaleBody>,
+) -> WebResult<Json<LocaleBody>> {
+    Ok(Json(LocaleBody {
+        locale: profiles::set_default_locale(&s.app, &c.actor, &b.locale).await?,
+    }))
 }
 
 /// `GET /organization/profile`: the level names in use.

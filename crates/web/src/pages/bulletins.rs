@@ -162,7 +162,7 @@ pub async fn create(
 
 /// `POST /meetings/{id}/bulletin`: compose a bulletin from the meeting.
 pub async fn compose(p: Page, Path(meeting_id): Path<i64>) -> WebResult<Response> {
-    let b = compose_from(&p.state, &p.auth.actor, &p.tr, meeting_id).await?;
+    let b = compose_from(&p.state, &p.auth.actor, meeting_id).await?;
     Ok(redirect_with_flash(
         &p.state,
         &format!("/bulletins/{}", b.id),

@@ -25,6 +25,7 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/me", get(show))
         .route("/me/password", post(change_password))
+        .route("/me/locale", post(set_locale))
         .route("/me/logout-everywhere", post(logout_everywhere))
         .route("/me/tokens", post(create_token))
         .route("/me/tokens/{id}/revoke", post(revoke_token))
@@ -41,6 +42,10 @@ struct MePage {
     grants: Vec<(String, String)>,
     new_token: Option<String>,
     err: Option<FormError>,
+    /// Languages offered: (key, name in itself); the empty key is "as
+    /// the browser asks".
+    locales: Vec<(String, String)>,
+    chosen_locale: String,
 }
 
 async fn me_page(
@@ -77,6 +82,7 @@ async fn me_page(
         .map(|s| s.id.clone())
         .unwrap_or_default();
     let l = p.layout(p.tr.t("me-title"), Vec::new());
+    let chosen_locale = rec.account.locale.clone().unwrap_or_default();
     Ok(render(
         status,
         &MePage {
@@ -88,6 +94,8 @@ async fn me_page(
             grants,
             new_token,
             err,
+            locales: super::locale_options(&p.tr.t("me-language-browser")),
+            chosen_locale,
         },
     ))
 }
@@ -95,6 +103,24 @@ async fn me_page(
 /// `GET /me`.
 pub async fn show(p: Page) -> WebResult<Response> {
     me_page(&p, StatusCode::OK, None, None).await
+}
+
+/// Language form.
+#[derive(Deserialize)]
+pub struct LocaleForm {
+    #[serde(default)]
+    locale: String,
+}
+
+/// `POST /me/locale`: the account's own interface language.
+pub async fn set_locale(p: Page, Form(f): Form<LocaleForm>) -> WebResult<Response> {
+    match accounts::set_own_locale(&p.state.app, &p.auth.actor, &f.locale).await {
+        Ok(_) => Ok(redirect_with_flash(&p.state, "/me", "flash-language-saved")),
+        Err(e) => {
+            let err = FormError::from_app(&p.tr, e)?;
+            me_page(&p, StatusCode::UNPROCESSABLE_ENTITY, None, Some(err)).await
+        }
+    }
 }
 
 /// Password change form.

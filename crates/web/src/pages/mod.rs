@@ -129,7 +129,7 @@ impl FromRequestParts<AppState> for PublicPage {
             .cloned()
             .ok_or_else(|| WebError(AppError::Internal("request context missing".into())))?;
         let auth = parts.extensions.get::<Auth>().and_then(|a| a.0.clone());
-        let tr = state.i18n.translator(&state.app.config.locale);
+        let tr = state.i18n.translator(&ctx.locale);
         Ok(PublicPage {
             state: state.clone(),
             ctx,
@@ -223,9 +223,20 @@ impl LevelNames {
     }
 }
 
+/// The languages a language menu offers: "none chosen" (labelled
+/// `unset`) first, then each shipped one by its own name.
+pub(crate) fn locale_options(unset: &str) -> Vec<(String, String)> {
+    std::iter::once((String::new(), unset.to_string()))
+        .chain(
+            grassroots_core::vocab::Locale::ALL
+                .iter()
+                .map(|l| (l.as_str().to_string(), l.autonym().to_string())),
+        )
+        .collect()
+}
+
 fn field_label(tr: &Tr, field: &str) -> String {
-    tr.maybe(&format!("field-{}", field.replace('_', "-")))
-        .unwrap_or_else(|| field.to_string())
+    tr.field_label(field)
 }
 
 fn flash_text(tr: &Tr, key: Option<&String>) -> Option<String> {

@@ -15,7 +15,9 @@ use crate::middleware::redirect_with_flash;
 
 /// The organization profile page.
 pub(crate) fn routes() -> Router<AppState> {
-    Router::new().route("/admin/profile", get(profile).post(set_profile))
+    Router::new()
+        .route("/admin/profile", get(profile).post(set_profile))
+        .route("/admin/profile/locale", axum::routing::post(set_locale))
 }
 
 #[derive(Template)]
@@ -28,6 +30,8 @@ struct ProfilePage {
     builtins: Vec<(String, String)>,
     custom_text: String,
     err: Option<FormError>,
+    locales: Vec<(String, String)>,
+    chosen_locale: String,
 }
 
 async fn profile_page(
@@ -61,6 +65,12 @@ async fn profile_page(
         })
         .collect();
     let l = p.layout(p.tr.t("profile-title"), Vec::new());
+    let chosen_locale = grassroots_app::profiles::chosen_default_locale(&p.state.app)
+        .await?
+        .unwrap_or_default();
+    let server_locale = grassroots_core::vocab::Locale::parse(&p.state.app.config.locale)
+        .map_or(p.state.app.config.locale.as_str(), |l| l.autonym());
+    let locales = super::locale_options(&p.tr.t1("profile-locale-server", "locale", server_locale));
     Ok(render(
         status,
         &ProfilePage {
@@ -71,6 +81,8 @@ async fn profile_page(
             builtins,
             custom_text,
             err,
+            locales,
+            chosen_locale,
         },
     ))
 }
@@ -105,6 +117,29 @@ pub async fn set_profile(p: Page, Form(f): Form<ProfileForm>) -> WebResult<Respo
             let err = FormError::from_app(&p.tr, e)?;
             let text = (f.profile.trim() == "custom").then_some(f.levels);
             profile_page(&p, StatusCode::UNPROCESSABLE_ENTITY, Some(err), text).await
+        }
+    }
+}
+
+/// Default language form.
+#[derive(Deserialize)]
+pub struct LocaleForm {
+    #[serde(default)]
+    locale: String,
+}
+
+/// `POST /admin/profile/locale`: the organization's default language.
+pub async fn set_locale(p: Page, Form(f): Form<LocaleForm>) -> WebResult<Response> {
+    match grassroots_app::profiles::set_default_locale(&p.state.app, &p.auth.actor, &f.locale).await
+    {
+        Ok(_) => Ok(redirect_with_flash(
+            &p.state,
+            "/admin/profile",
+            "flash-default-locale-saved",
+        )),
+        Err(e) => {
+            let err = FormError::from_app(&p.tr, e)?;
+            profile_page(&p, StatusCode::UNPROCESSABLE_ENTITY, Some(err), None).await
         }
     }
 }

@@ -1,0 +1,35 @@
+# 한국어: 회보.
+
+bulletins-title = 회보
+bulletins-none = 회보가 없어요.
+bulletins-own = 이 단위가 발행한 회보
+bulletin-draft = 초안
+bulletin-new = 회보 작성
+bulletin-new-submit = 회보 작성 시작
+bulletin-dated-on = 발행 날짜
+bulletin-masthead = 회보
+bulletin-speeches = 토론
+bulletin-commendations = 수여한 표창
+bulletin-summary = { $unit }에서 소집한 { JOSA($kind, "이") } { $dates }에 진행되었습니다.
+bulletin-attendance = 참가 대상 { $invited }명 가운데 { $present }명이 참석하였습니다.
+bulletin-attendance-partial = 참가 대상 { $invited }명 가운데 { $present }명 참석, { $excused }명 사유 결석, { $absent }명 결석으로 기록되었으며, { $unmarked }명의 출석 여부는 기록되지 않았습니다.
+bulletin-not-given = 다음 사람들은 토론자 명단에 있었으나 토론한 것으로 기록되지 않았습니다:
+bulletin-article-edit = 기사 수정
+bulletin-article-add = 기사 추가
+bulletin-heading = 제목
+bulletin-text = 본문
+bulletin-export = Markdown으로 내려받기
+bulletin-meeting = 회의 기록
+bulletin-acknowledge = 수신 확인
+bulletin-acknowledged = 수신 완료
+bulletin-receipts = 수신 현황
+bulletin-acknowledged-of = 수신 단위
+bulletin-not-acknowledged = 미수신
+bulletin-publish = 하위 단위에 발행
+bulletin-publish-submit = 발행
+bulletin-compose = 회보
+bulletin-compose-help = 이 회의 기록으로 회보 초안을 만들어요: 개요, 토론, 결론, 폐회사, 표창이 들어가요. 발행하기 전에 수정할 수 있어요.
+bulletin-compose-submit = 회보 작성
+flash-bulletin-created = 회보 초안을 만들었어요.
+flash-bulletin-published = 회보를 발행했어요.
+flash-bulletin-acknowledged = 수신을 확인했어요.

@@ -1,0 +1,29 @@
+# 한국어: 레이아웃, 탐색, 첫 화면.
+
+app-name = grassroots
+app-tagline = 초급단위에서부터 올라가는 조직 사업
+nav-home = 홈
+nav-accounts = 계정
+nav-audit = 감사 기록
+nav-me = 내 기록
+nav-logout = 로그아웃
+nav-skip = 본문으로 건너뛰기
+nav-main = 주 메뉴
+nav-breadcrumbs = 이동 경로
+footer-request-id = 요청 { $id }
+home-title = 홈
+home-your-units = 내 단위
+home-no-units = 단위를 열 수 있는 역할이 없어요. 본인의 기록은 “내 기록”에 있어요.
+common-yes = 예
+common-no = 아니요
+common-none = —
+common-save = 저장
+nav-skills = 기술
+nav-profile = 급 체계
+nav-work = 내 과업
+nav-welfare = 생활 보장
+nav-appeals = 신소
+nav-appeal-settings = 신소 설정
+nav-supply = 물자
+nav-welfare-types = 생활 문제 종류
+nav-meeting-settings = 회의 설정

@@ -1,0 +1,34 @@
+# 한국어: 내 기록.
+
+me-title = 내 기록
+me-account = 계정
+me-roles = 내 역할
+me-no-roles = 맡은 역할이 없어요.
+me-reads = 내 기록을 열람한 사람
+me-reads-none = 아직 아무도 내 기록을 열람하지 않았어요.
+me-read-by = 열람자
+me-read-at = 일시
+me-sessions = 로그인 세션
+me-session-started = 로그인 시각
+me-session-last-seen = 마지막 활동
+me-session-address = 주소
+me-session-current = 현재 세션
+me-logout-everywhere = 모든 곳에서 로그아웃
+me-change-password = 비밀번호 변경
+me-current-password = 현재 비밀번호
+me-new-password = 새 비밀번호
+me-change-password-submit = 비밀번호 변경
+me-tokens = API 토큰
+me-tokens-none = 토큰이 없어요.
+me-token-name = 이름
+me-token-expires = 유효 기간 (일 수, 제한이 없으면 비워 두기)
+me-token-create = 토큰 생성
+me-token-created = 이 토큰을 지금 복사하세요. 다시는 표시되지 않아요:
+me-token-revoked-at = 폐기
+me-token-last-used = 마지막 사용
+me-person = 단위에 등록된 내 기록
+me-language = 언어
+me-language-help = 화면과 API 메시지가 이 언어로 표시돼요. 고르지 않으면 브라우저 언어 설정을 따르고, 그다음에는 조직의 기본 언어를 따라요.
+me-language-browser = 브라우저 설정에 따름
+me-language-submit = 언어 저장
+flash-language-saved = 언어를 바꿨어요.
