@@ -18,5 +18,6 @@ pub const JOBS: &[Job] = &[
     crate::safety::schedules::PERIODS_JOB,
     crate::search::INDEX_JOB,
     crate::search::TEXTS_JOB,
+    crate::people::NAME_KEYS_JOB,
     crate::study::ENROL_JOB,
 ];

@@ -51,9 +51,9 @@ pub async fn find(app: &App, actor: &Actor, q: &str) -> AppResult<Found> {
     let read = actor.principal.scope::<Read>();
     let mut c = app.db.conn().await?;
     found.people = grassroots_store::people::search_in_scope(&mut c, &read, &query, HITS).await?;
-    found
-        .people
-        .sort_by(|a, b| (&a.full_name, a.id).cmp(&(&b.full_name, b.id)));
+    found.people.sort_by(|a, b| {
+        grassroots_core::collation::compare(&a.full_name, &b.full_name).then(a.id.cmp(&b.id))
+    });
     found.units = grassroots_store::units::search(&mut c, &read, &query, HITS).await?;
     found.decisions = grassroots_store::decisions::search(&mut c, &read, &query, HITS).await?;
     drop(c);

@@ -4,6 +4,7 @@
 
 pub mod calendar;
 pub mod care;
+pub mod collation;
 pub mod policy;
 pub mod progress;
 pub mod safety;

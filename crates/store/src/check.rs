@@ -112,7 +112,8 @@ pub async fn run(c: &mut impl DbConn, today: chrono::NaiveDate) -> StoreResult<C
         crate::experiences::stale_applied(c).await?,
     ]
     .concat();
-    let search_problems = crate::search::problems(c).await?;
+    let mut search_problems = crate::search::problems(c).await?;
+    search_problems.extend(crate::people::name_key_problems(c).await?);
     let audit = verify(c).await?;
     Ok(CheckReport {
         engine_problems,

@@ -76,6 +76,7 @@ migrations![
     (30, "search_single_tokens", "0030_search_single_tokens.sql"),
     (31, "search_mixed_words", "0031_search_mixed_words.sql"),
     (32, "locales", "0032_locales.sql"),
+    (33, "people_name_keys", "0033_people_name_keys.sql"),
 ];
 
 /// The migrations of a dialect, in order.

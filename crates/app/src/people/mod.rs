@@ -235,6 +235,32 @@ pub async fn list(
     Ok(kept.as_ref().clone())
 }
 
+/// Person ids looked at per transaction when keying older names.
+const KEY_SPAN: i64 = 10_000;
+
+/// Gives the people written before names had sort keys their keys, a
+/// range of ids per transaction; returns how many.
+pub async fn key_older_names(app: &App) -> AppResult<u64> {
+    let mut n = 0;
+    loop {
+        let mut tx = app.db.begin().await?;
+        let (keyed, more) = people::key_older_names(&mut tx, KEY_SPAN).await?;
+        tx.commit().await?;
+        n += keyed as u64;
+        if !more {
+            return Ok(n);
+        }
+    }
+}
+
+/// Keys the names of people older than the sort keys, every minute until
+/// none is left (then it finds nothing to do).
+pub const NAME_KEYS_JOB: crate::jobs::Job = crate::jobs::Job {
+    name: "people.name_keys",
+    every_seconds: 60,
+    run: |app| Box::pin(key_older_names(app)),
+};
+
 #[cfg(test)]
 mod tests {
     use super::date;

@@ -190,3 +190,120 @@ async fn languages_follow_the_account_the_browser_and_the_organization() {
     );
     assert_eq!(actions.iter().filter(|a| *a == "account.locale").count(), 2);
 }
+
+/// Runs `sql` on the test database, whichever engine it is.
+async fn execute(t: &TestApp, sql: &'static str) {
+    match &t.app.db {
+        grassroots_store::Db::Sqlite(pool) => {
+            sqlx::query(sql).execute(pool).await.unwrap();
+        }
+        grassroots_store::Db::Postgres(pool) => {
+            sqlx::query(sql).execute(pool).await.unwrap();
+        }
+    }
+}
+
+/// The names of the people of `unit`, as the API lists them.
+async fn listed(c: &mut TestClient, unit: i64) -> Vec<String> {
+    let (status, body) =
+        crate::call_api(c, Method::GET, &format!("/units/{unit}/people"), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body.as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["full_name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn names_are_listed_in_collation_order_on_both_engines() {
+    let t = TestApp::new().await;
+    let province = t.unit("Province", "provincial_committee", t.root).await;
+    let county = t.unit("County", "county_committee", province).await;
+    let farm = t.unit("Farm", "primary_committee", county).await;
+    let cell = t.unit("Cell", "cell", farm).await;
+    for name in [
+        "리영희",
+        "Ri Yong",
+        "kim chol 10",
+        "김철수",
+        "Kim Chol 2",
+        "Pak",
+        "가나",
+        "kim chol 2",
+    ] {
+        t.person(cell, name, "member").await;
+    }
+    let mut root = t.login("root").await;
+    let expected = [
+        "kim chol 2",
+        "Kim Chol 2",
+        "kim chol 10",
+        "Pak",
+        "Ri Yong",
+        "가나",
+        "김철수",
+        "리영희",
+    ];
+    assert_eq!(
+        listed(&mut root, cell).await,
+        expected,
+        "numbers by value, case after letters, Hangul by its dictionary order"
+    );
+    // A rename (an import's) keys the new name.
+    let person = t.person(cell, "Zhang", "member").await;
+    let mut tx = t.app.db.begin().await.unwrap();
+    grassroots_store::people::update_details(
+        &mut tx,
+        &t.cli().principal.scope::<grassroots_core::Edit>(),
+        person,
+        "Ahn Zhang",
+        "",
+        None,
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(listed(&mut root, cell).await[0], "Ahn Zhang");
+
+    // A database older than the keys: the people it held have none, and
+    // the job keys them, a range at a time.
+    execute(&t, "UPDATE people SET name_key = NULL").await;
+    execute(
+        &t,
+        "UPDATE people_name_keys_fill SET through = 0, up_to = (SELECT max(id) FROM people)",
+    )
+    .await;
+    t.assert_consistent().await;
+    let keyed = grassroots_app::people::key_older_names(&t.app)
+        .await
+        .unwrap();
+    assert_eq!(keyed, 9);
+    assert_eq!(
+        grassroots_app::people::key_older_names(&t.app)
+            .await
+            .unwrap(),
+        0
+    );
+    let mut names = listed(&mut root, cell).await;
+    assert_eq!(names.remove(0), "Ahn Zhang");
+    assert_eq!(names, expected);
+    // Once walked, a person without a key is a problem `check` names.
+    execute(
+        &t,
+        "UPDATE people SET name_key = NULL WHERE full_name = 'Pak'",
+    )
+    .await;
+    let mut c = t.app.db.conn().await.unwrap();
+    let report = grassroots_store::check::run(&mut c, chrono::Utc::now().date_naive())
+        .await
+        .unwrap();
+    assert!(
+        report
+            .search_problems
+            .iter()
+            .any(|p| p.ends_with("the name has no sort key")),
+        "{report:?}"
+    );
+}

@@ -3,6 +3,7 @@
 //! loyalty or any rating of a person.
 
 use chrono::{DateTime, Utc};
+use grassroots_core::collation::sort_key;
 use grassroots_core::{Capability, Edit, Read, Scope, UnitId};
 use serde::Serialize;
 
@@ -78,8 +79,8 @@ pub async fn create(
         return Err(StoreError::NotFound);
     }
     let sql = format!(
-        "INSERT INTO people (unit_id, full_name, contact, status, joined_on, external_id, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING {}",
+        "INSERT INTO people (unit_id, full_name, contact, status, joined_on, external_id, created_at, updated_at, name_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING {}",
         COLUMNS.replace("p.", "")
     );
     let person = on_ex!(tx, |e| sqlx::query_as::<_, Person>(sqlx::AssertSqlSafe(
@@ -92,6 +93,7 @@ pub async fn create(
     .bind(new.joined_on)
     .bind(new.external_id)
     .bind(now)
+    .bind(sort_key(new.full_name))
     .fetch_one(&mut *e)
     .await)
     .map_err(|e| StoreError::from(e).conflict_on("external_id"))?;
@@ -256,7 +258,7 @@ pub async fn list(
          WHERE {place}{name}
            AND ($2 IS NULL OR p.status = $2)
            AND ($5 IS NULL OR EXISTS (SELECT 1 FROM person_skills ps WHERE ps.person_id = p.id AND ps.skill_id = $5))
-         ORDER BY p.full_name, p.id LIMIT $3 OFFSET $4"
+         ORDER BY p.name_key NULLS LAST, p.full_name, p.id LIMIT $3 OFFSET $4"
     );
     Ok(on_ex!(c, |e| {
         let mut q = sqlx::query_as::<_, Person>(sqlx::AssertSqlSafe(sql.as_str()))
@@ -559,9 +561,9 @@ pub async fn insert_batch(
         let at = crate::sqlite_direct::timestamp(now);
         let person_sql = |n| {
             multi_row_insert(
-                "INSERT INTO people (id, unit_id, full_name, contact, status, joined_on, external_id, created_at, updated_at)",
+                "INSERT INTO people (id, unit_id, full_name, contact, status, joined_on, external_id, name_key, created_at, updated_at)",
                 n,
-                7,
+                8,
                 1,
                 "?1, ?1",
             )
@@ -607,9 +609,10 @@ pub async fn insert_batch(
                     };
                     let part_ids: Vec<i64> = (id..id + part.len() as i64).collect();
                     id += part.len() as i64;
-                    let mut values: Vec<&dyn ToSql> = Vec::with_capacity(1 + 7 * part.len());
+                    let keys: Vec<Vec<u8>> = part.iter().map(|r| sort_key(r.full_name)).collect();
+                    let mut values: Vec<&dyn ToSql> = Vec::with_capacity(1 + 8 * part.len());
                     values.push(&at);
-                    for (r, id) in part.iter().zip(&part_ids) {
+                    for ((r, id), key) in part.iter().zip(&part_ids).zip(&keys) {
                         values.extend([
                             id as &dyn ToSql,
                             &r.unit_id,
@@ -618,6 +621,7 @@ pub async fn insert_batch(
                             &r.status,
                             &r.joined_on,
                             &r.external_id,
+                            key,
                         ]);
                     }
                     person.execute(values.as_slice())?;
@@ -652,9 +656,9 @@ pub async fn insert_batch(
             sqlx::query(
                 "WITH new AS (
                    INSERT INTO people (id, unit_id, full_name, contact, status, joined_on,
-                       external_id, created_at, updated_at)
+                       external_id, name_key, created_at, updated_at)
                    SELECT v.*, $8, $8 FROM UNNEST($1::bigint[], $2::bigint[], $3::text[],
-                       $4::text[], $5::text[], $6::text[], $7::text[]) AS v
+                       $4::text[], $5::text[], $6::text[], $7::text[], $10::bytea[]) AS v
                    RETURNING id, unit_id, status)
                  INSERT INTO person_status_history (person_id, status, unit_id, changed_at, changed_by)
                  SELECT id, status, unit_id, $8, $9 FROM new",
@@ -668,6 +672,12 @@ pub async fn insert_batch(
             .bind(chunk.iter().map(|r| r.external_id).collect::<Vec<_>>())
             .bind(now)
             .bind(actor)
+            .bind(
+                chunk
+                    .iter()
+                    .map(|r| sort_key(r.full_name))
+                    .collect::<Vec<_>>(),
+            )
             .execute(&mut **t)
             .await
             .map_err(|e| StoreError::from(e).conflict_on("external_id"))?;
@@ -691,6 +701,74 @@ pub async fn insert_batch(
     Ok(ids)
 }
 
+/// Keys the names of the next `span` ids of the people that were there
+/// before names had sort keys, from where the last call ended; returns
+/// how many were keyed and whether any are left.
+pub async fn key_older_names(tx: &mut Tx, span: i64) -> StoreResult<(usize, bool)> {
+    let (through, up_to): (i64, i64) = on_ex!(tx, |e| sqlx::query_as(
+        "SELECT through, up_to FROM people_name_keys_fill WHERE id = 1"
+    )
+    .fetch_one(&mut *e)
+    .await)?;
+    if through >= up_to {
+        return Ok((0, false));
+    }
+    let to = (through + span).min(up_to);
+    let rows: Vec<(i64, String)> = on_ex!(tx, |e| sqlx::query_as(
+        "SELECT id, full_name FROM people WHERE id > $1 AND id <= $2 AND name_key IS NULL"
+    )
+    .bind(through)
+    .bind(to)
+    .fetch_all(&mut *e)
+    .await)?;
+    for chunk in rows.chunks(500) {
+        let values = crate::db::numbered_rows(chunk.len(), 2, 0, "", '$');
+        let sql = match tx.dialect() {
+            crate::Dialect::Sqlite => format!(
+                "UPDATE people SET name_key = v.column2 FROM (VALUES {values}) AS v
+                 WHERE people.id = v.column1"
+            ),
+            crate::Dialect::Postgres => format!(
+                "UPDATE people SET name_key = v.k FROM (VALUES {values}) AS v(id, k)
+                 WHERE people.id = v.id"
+            ),
+        };
+        on_ex!(tx, |e| {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
+            for (id, name) in chunk {
+                q = q.bind(*id).bind(sort_key(name));
+            }
+            q.execute(&mut *e).await.map(|_| ())
+        })?;
+    }
+    on_ex!(tx, |e| sqlx::query(
+        "UPDATE people_name_keys_fill SET through = $1 WHERE id = 1"
+    )
+    .bind(to)
+    .execute(&mut *e)
+    .await
+    .map(|_| ()))?;
+    Ok((rows.len(), to < up_to))
+}
+
+/// People whose name has no sort key though it should (written after the
+/// keys, or already walked by the job): at most 20 (`grassroots check`).
+pub async fn name_key_problems(c: &mut impl DbConn) -> StoreResult<Vec<String>> {
+    let ids: Vec<i64> = on_ex!(c, |e| sqlx::query_scalar(
+        "SELECT p.id FROM people p
+         WHERE p.name_key IS NULL
+           AND p.id > (SELECT CASE WHEN through >= up_to THEN 0 ELSE up_to END
+                       FROM people_name_keys_fill WHERE id = 1)
+         ORDER BY p.id LIMIT 20"
+    )
+    .fetch_all(&mut *e)
+    .await)?;
+    Ok(ids
+        .into_iter()
+        .map(|id| format!("person {id}: the name has no sort key"))
+        .collect())
+}
+
 /// Changes a person's name, contact and date joined.
 pub async fn update_details(
     tx: &mut Tx,
@@ -704,13 +782,14 @@ pub async fn update_details(
     get(tx, scope, id).await?;
     on_ex!(tx, |e| {
         sqlx::query(
-        "UPDATE people SET full_name = $1, contact = $2, joined_on = $3, updated_at = $4 WHERE id = $5"
+        "UPDATE people SET full_name = $1, contact = $2, joined_on = $3, updated_at = $4, name_key = $6 WHERE id = $5"
     )
     .bind(full_name)
     .bind(contact)
     .bind(joined_on)
     .bind(now)
     .bind(id)
+    .bind(sort_key(full_name))
     .execute(&mut *e)
     .await
     .map(|r| r.rows_affected())

@@ -886,7 +886,7 @@ pub async fn roster(
          LEFT JOIN study_completions k ON k.root_id = x.root_id AND k.person_id = x.person_id
                                        AND k.period = $3
          WHERE x.root_id = $1 AND x.unit_id = $2 AND x.left_on IS NULL
-         ORDER BY p.full_name, p.id LIMIT 2000"
+         ORDER BY p.name_key NULLS LAST, p.full_name, p.id LIMIT 2000"
     )
     .bind(root_id)
     .bind(unit_id)
