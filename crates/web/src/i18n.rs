@@ -250,13 +250,21 @@ impl Tr {
 
     /// The message of validation code `code`; the service's own English
     /// words are its `detail` (the English catalogue shows them as they
-    /// are; other languages say it in their own words).
+    /// are; other languages say it in their own words, with the detail
+    /// after it when their words do not carry it).
     pub fn validation(&self, code: &str, detail: &str) -> String {
         let key = format!("validation-{}", code.replace('_', "-"));
-        if self.i18n.has(&self.locale, &key) {
-            self.ta(&key, &[("detail", detail.to_string())])
+        if !self.i18n.has(&self.locale, &key) {
+            return detail.to_string();
+        }
+        let said = self.ta(&key, &[("detail", detail.to_string())]);
+        // Another language's general sentence is followed by the
+        // service's own words where it does not say them (which values
+        // are allowed, which line): forms and the API alike.
+        if self.locale == "en" || detail.is_empty() || said.contains(detail) {
+            said
         } else {
-            detail.to_string()
+            format!("{said} ({detail})")
         }
     }
 

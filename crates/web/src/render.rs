@@ -102,23 +102,15 @@ pub fn error_page(
 }
 
 /// What was wrong with a refused value or a taken one, in the language
-/// of `tr`: the field's label and the message of the validation code,
-/// with the service's own words after it when the message does not say
-/// them. English shows the service's words as they are.
+/// of `tr`: the field's label and the message of the validation code
+/// ([`Tr::validation`]). English shows the service's words as they are.
 fn error_detail(tr: &Tr, error: &RenderedError) -> String {
     let body = &error.body;
     let Some(field) = body.field.as_ref().filter(|_| tr.locale() != "en") else {
         return body.message.clone();
     };
     let message = match &error.validation {
-        Some((code, detail)) => {
-            let said = tr.validation(code, detail);
-            if said.contains(detail.as_str()) {
-                said
-            } else {
-                format!("{said} ({detail})")
-            }
-        }
+        Some((code, detail)) => tr.validation(code, detail),
         None if body.error == "conflict" => tr.t("error-conflict"),
         None => return body.message.clone(),
     };

@@ -95,6 +95,37 @@ async fn languages_follow_the_account_the_browser_and_the_organization() {
     let r = get_in(&mut member, "/me", Some("en-GB")).await;
     assert!(r.body.contains("<html lang=\"en\">"), "{}", r.body);
 
+    // A language that is not shipped is refused on the forms, naming
+    // the field, and nothing changes.
+    let r = member.post_form("/me/locale", &[("locale", "fr")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let error = r
+        .body
+        .split("id=\"form-error\">")
+        .nth(1)
+        .unwrap_or_default();
+    assert!(
+        error.starts_with("언어: 올바르지 않아요. (must be one of: en, ko)"),
+        "the page's language, with the service's words: {}",
+        r.body
+    );
+    let r = root
+        .post_form("/admin/profile/locale", &[("locale", "fr")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let error = r
+        .body
+        .split("id=\"form-error\">")
+        .nth(1)
+        .unwrap_or_default();
+    assert!(
+        error.starts_with("언어: 올바르지 않아요. (must be one of: en, ko)"),
+        "{}",
+        r.body
+    );
+    let (_, own) = crate::call_api(&mut member, Method::GET, "/me", None).await;
+    assert!(own["account"]["locale"].is_null(), "{own}");
+
     // The account's own choice wins over the browser, on pages and in
     // the API's error messages; the error's code and field stay.
     let r = member.post_form("/me/locale", &[("locale", "ko")]).await;

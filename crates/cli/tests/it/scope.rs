@@ -1022,6 +1022,11 @@ fn page_routes(w: &World) -> Vec<PageRequest> {
                 "/admin/profile".into(),
                 vec![("profile", "trade_union".into())],
             ),
+            (
+                Method::POST,
+                "/admin/profile/locale".into(),
+                vec![("locale", "ko".into())],
+            ),
             (Method::GET, format!("/plans/{}", w.b_plan), vec![]),
             (
                 Method::POST,
@@ -3643,6 +3648,19 @@ async fn skills_registry_and_talent_summary() {
         .post_form("/admin/profile", &[("profile", "cooperative")])
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // So is the organization's default language.
+    for c in [&mut sec, &mut admin_a] {
+        let r = c
+            .post_form("/admin/profile/locale", &[("locale", "ko")])
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+    }
+    assert_eq!(
+        grassroots_app::profiles::chosen_default_locale(&w.t.app)
+            .await
+            .unwrap(),
+        None
+    );
     assert_eq!(
         grassroots_app::units::profile(&w.t.app).await.unwrap().0,
         "party"

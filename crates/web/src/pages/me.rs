@@ -105,16 +105,9 @@ pub async fn show(p: Page) -> WebResult<Response> {
     me_page(&p, StatusCode::OK, None, None).await
 }
 
-/// Language form.
-#[derive(Deserialize)]
-pub struct LocaleForm {
-    #[serde(default)]
-    locale: String,
-}
-
 /// `POST /me/locale`: the account's own interface language.
-pub async fn set_locale(p: Page, Form(f): Form<LocaleForm>) -> WebResult<Response> {
-    match accounts::set_own_locale(&p.state.app, &p.auth.actor, &f.locale).await {
+pub async fn set_locale(p: Page, Form(f): Form<super::LocaleForm>) -> WebResult<Response> {
+    match accounts::set_own_locale(&p.state.app, &p.auth.actor, f.locale()).await {
         Ok(_) => Ok(redirect_with_flash(&p.state, "/me", "flash-language-saved")),
         Err(e) => {
             let err = FormError::from_app(&p.tr, e)?;

@@ -68,7 +68,7 @@ impl FormError {
                 message: tr.ta(
                     "error-field",
                     &[
-                        ("field", field_label(tr, f.field)),
+                        ("field", tr.field_label(f.field)),
                         ("message", tr.validation(f.code, &f.message)),
                     ],
                 ),
@@ -78,7 +78,7 @@ impl FormError {
                 message: tr.ta(
                     "error-field",
                     &[
-                        ("field", field_label(tr, field)),
+                        ("field", tr.field_label(field)),
                         ("message", tr.t("error-conflict")),
                     ],
                 ),
@@ -235,8 +235,19 @@ pub(crate) fn locale_options(unset: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-fn field_label(tr: &Tr, field: &str) -> String {
-    tr.field_label(field)
+/// A language form (the account's own, the organization's default):
+/// empty for none chosen.
+#[derive(serde::Deserialize)]
+pub struct LocaleForm {
+    #[serde(default)]
+    locale: String,
+}
+
+impl LocaleForm {
+    /// The language chosen, as typed.
+    pub fn locale(&self) -> &str {
+        &self.locale
+    }
 }
 
 fn flash_text(tr: &Tr, key: Option<&String>) -> Option<String> {

@@ -121,16 +121,10 @@ pub async fn set_profile(p: Page, Form(f): Form<ProfileForm>) -> WebResult<Respo
     }
 }
 
-/// Default language form.
-#[derive(Deserialize)]
-pub struct LocaleForm {
-    #[serde(default)]
-    locale: String,
-}
-
 /// `POST /admin/profile/locale`: the organization's default language.
-pub async fn set_locale(p: Page, Form(f): Form<LocaleForm>) -> WebResult<Response> {
-    match grassroots_app::profiles::set_default_locale(&p.state.app, &p.auth.actor, &f.locale).await
+pub async fn set_locale(p: Page, Form(f): Form<super::LocaleForm>) -> WebResult<Response> {
+    match grassroots_app::profiles::set_default_locale(&p.state.app, &p.auth.actor, f.locale())
+        .await
     {
         Ok(_) => Ok(redirect_with_flash(
             &p.state,
