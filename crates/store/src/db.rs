@@ -164,6 +164,11 @@ impl Db {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
                 .pragma("temp_store", "memory")
+                // 64 MiB of pages per connection (SQLite's default is
+                // 2 MiB): a county's part of the people index is about
+                // 13 MB, and a bulk load that writes it spills to the log
+                // page by page when it does not fit.
+                .pragma("cache_size", "-65536")
                 // A checkpoint copies the log into the database and syncs
                 // it: every 8,000 pages (about 32 MB) rather than SQLite's
                 // 1,000, so one write in several hundred pays for it

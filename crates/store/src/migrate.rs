@@ -77,6 +77,7 @@ migrations![
     (31, "search_mixed_words", "0031_search_mixed_words.sql"),
     (32, "locales", "0032_locales.sql"),
     (33, "people_name_keys", "0033_people_name_keys.sql"),
+    (34, "people_terms", "0034_people_terms.sql"),
 ];
 
 /// The migrations of a dialect, in order.

@@ -639,6 +639,8 @@ const STRUCTURE_TABLES: &[&str] = &[
     "person_status_history",
     "positions",
     "person_skills",
+    "people_terms",
+    "people_terms_docs",
 ];
 const PLAN_TABLES: &[&str] = &[
     "plans",

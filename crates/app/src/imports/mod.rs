@@ -629,6 +629,8 @@ pub async fn run(
                 "unit_aggregates",
                 "people",
                 "person_status_history",
+                "people_terms",
+                "people_terms_docs",
             ])
             .await?;
     }

@@ -1,6 +1,6 @@
 //! People search in Korean and English through the index: two-syllable
 //! names and parts of names, initial consonants (초성), beginnings of
-//! English words, single syllables checked on the name; only within the
+//! English words, single syllables and letters; only within the
 //! subtree asked about, and kept right when a person is renamed or
 //! transferred, a subtree moves, or the index is filled for people older
 //! than it.
@@ -77,6 +77,17 @@ async fn people_are_found_by_korean_and_english_parts_of_their_names() {
         "not in this county"
     );
     assert_eq!(found(&mut root, province, "영희").await, ["박영희"]);
+    assert_eq!(
+        found(&mut root, pa, "김").await,
+        ["김수철", "김철수"],
+        "below a county: its people only"
+    );
+    assert!(found(&mut root, pb, "수철").await.is_empty());
+    assert_eq!(
+        found(&mut root, t.root, "철수").await,
+        ["김철수", "김철수"],
+        "the whole organization"
+    );
     assert_eq!(found(&mut root, province, "김철수").await.len(), 2);
 
     // A transfer, a new name and a moved subtree are searched as they are.
@@ -103,16 +114,31 @@ async fn people_are_found_by_korean_and_english_parts_of_their_names() {
         "moved with its farm"
     );
     assert!(found(&mut root, b, "영남").await.is_empty());
+    // Up a level and back: the factory is its own area under the
+    // province, then part of county A's again.
+    grassroots_app::units::move_unit(&t.app, &t.cli(), pa, province)
+        .await
+        .unwrap();
+    assert!(found(&mut root, a, "chol").await.is_empty());
+    assert_eq!(found(&mut root, pa, "chol").await, ["Ri Chol Su"]);
+    assert_eq!(found(&mut root, province, "chol").await, ["Ri Chol Su"]);
+    t.assert_consistent().await;
+    grassroots_app::units::move_unit(&t.app, &t.cli(), pa, a)
+        .await
+        .unwrap();
+    assert_eq!(found(&mut root, a, "chol").await, ["Ri Chol Su"]);
+    assert_eq!(found(&mut root, pa, "chol").await, ["Ri Chol Su"]);
     t.assert_consistent().await;
 
     // A database older than the index: the job fills it.
-    let clear = "DELETE FROM people_search";
-    match &t.app.db {
-        grassroots_store::Db::Sqlite(pool) => {
-            sqlx::query(clear).execute(pool).await.unwrap();
-        }
-        grassroots_store::Db::Postgres(pool) => {
-            sqlx::query(clear).execute(pool).await.unwrap();
+    for clear in ["DELETE FROM people_terms", "DELETE FROM people_terms_docs"] {
+        match &t.app.db {
+            grassroots_store::Db::Sqlite(pool) => {
+                sqlx::query(clear).execute(pool).await.unwrap();
+            }
+            grassroots_store::Db::Postgres(pool) => {
+                sqlx::query(clear).execute(pool).await.unwrap();
+            }
         }
     }
     assert!(found(&mut root, a, "철수").await.is_empty());

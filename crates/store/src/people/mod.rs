@@ -221,6 +221,14 @@ pub async fn list(
     unit_id: UnitId,
     f: &PeopleFilter,
 ) -> StoreResult<Vec<Person>> {
+    let q = f
+        .name
+        .as_deref()
+        .map(grassroots_core::search::query)
+        .unwrap_or_default();
+    if !q.is_open() {
+        return list_matching(c, scope, unit_id, f, &q).await;
+    }
     // The scope is checked once per unit of the subtree, not once per
     // person: a county has a few hundred units and tens of thousands of
     // people.
@@ -233,36 +241,69 @@ pub async fn list(
     } else {
         format!("p.unit_id = $1 AND {}", unit_condition(scope, "p.unit_id"))
     };
-    // A name is looked up in the search index (its tokens, within the
-    // unit's subtree), and what tokens cannot say is checked on the name.
-    let q = f
-        .name
-        .as_deref()
-        .map(grassroots_core::search::query)
-        .unwrap_or_default();
-    let mut binds: Vec<String> = Vec::new();
-    let mut name = String::new();
-    if let Some((cond, text)) = crate::search::condition(c.dialect(), &q, unit_id, 5 + 1) {
-        name.push_str(&format!(" AND {cond}"));
-        binds.push(text);
-    }
-    for word in &q.contains {
-        binds.push(crate::contains_pattern(word));
-        name.push_str(&format!(
-            " AND lower(p.full_name) LIKE ${} ESCAPE '\\'",
-            5 + binds.len()
-        ));
-    }
     let sql = format!(
         "SELECT {COLUMNS} FROM people p
-         WHERE {place}{name}
+         WHERE {place}
            AND ($2 IS NULL OR p.status = $2)
            AND ($5 IS NULL OR EXISTS (SELECT 1 FROM person_skills ps WHERE ps.person_id = p.id AND ps.skill_id = $5))
          ORDER BY p.name_key NULLS LAST, p.full_name, p.id LIMIT $3 OFFSET $4"
     );
+    Ok(on_ex!(c, |e| sqlx::query_as::<_, Person>(
+        sqlx::AssertSqlSafe(sql.as_str())
+    )
+    .bind(unit_id)
+    .bind(&f.status)
+    .bind(f.limit)
+    .bind(f.offset)
+    .bind(f.skill)
+    .fetch_all(&mut *e)
+    .await)?)
+}
+
+/// The people of a listing whose names match `q`, through the search
+/// index: the rows of the subtree's areas holding the query's tokens, in
+/// name order (sort key, then id), so that with one area the engine reads
+/// the page it returns and stops.
+async fn list_matching(
+    c: &mut impl DbConn,
+    scope: &Scope<Read>,
+    unit_id: UnitId,
+    f: &PeopleFilter,
+    q: &grassroots_core::search::Query,
+) -> StoreResult<Vec<Person>> {
+    let (areas, exact) = crate::search::areas(c, unit_id, f.subtree).await?;
+    let Some((terms, mut binds)) = crate::search::terms_condition(q, &areas, 5) else {
+        return Ok(Vec::new());
+    };
+    // Place and scope are judged on the person's unit, not the index's.
+    let place = if !f.subtree {
+        format!("p.unit_id = {unit_id}")
+    } else if exact {
+        "1 = 1".to_string()
+    } else {
+        format!(
+            "p.unit_id IN (SELECT sub.descendant_id FROM unit_closure sub WHERE sub.ancestor_id = {unit_id})"
+        )
+    };
+    let in_scope = crate::tree::condition_below(c, scope, unit_id, "p.unit_id").await?;
+    let mut name = String::new();
+    for word in &q.contains {
+        binds.push(crate::contains_pattern(word));
+        name.push_str(&format!(
+            " AND lower(p.full_name) LIKE ${} ESCAPE '\\'",
+            4 + binds.len()
+        ));
+    }
+    // CROSS JOIN keeps SQLite walking the index first, in its order.
+    let sql = format!(
+        "SELECT {COLUMNS} FROM people_terms t CROSS JOIN people p
+         WHERE {terms} AND {place} AND {in_scope} AND p.id = t.person_id{name}
+           AND ($1 IS NULL OR p.status = $1)
+           AND ($4 IS NULL OR EXISTS (SELECT 1 FROM person_skills ps WHERE ps.person_id = p.id AND ps.skill_id = $4))
+         ORDER BY t.name_key, t.person_id LIMIT $2 OFFSET $3"
+    );
     Ok(on_ex!(c, |e| {
         let mut q = sqlx::query_as::<_, Person>(sqlx::AssertSqlSafe(sql.as_str()))
-            .bind(unit_id)
             .bind(&f.status)
             .bind(f.limit)
             .bind(f.offset)
@@ -275,32 +316,31 @@ pub async fn list(
 }
 
 /// The people inside `scope` whose names match `q`, the first `limit`
-/// the index yields: the engine stops there instead of reading every
-/// match, so a common name in a province costs about what a rare one
-/// does. SQLite's index yields them by id, PostgreSQL's in the table's
-/// order (an `ORDER BY` there would read all 23,000 Kims of a province
-/// first: 140 ms), so with more matches than `limit` the two engines may
-/// show different ones. A search across the reader's whole scope, not a
-/// listing.
+/// the index yields: area by area, each in name order, stopping there
+/// instead of reading every match, so a common name in a province costs
+/// about what a rare one does. A search across the reader's whole scope,
+/// not a listing (the caller sorts what it shows).
 pub async fn search_in_scope(
     c: &mut impl DbConn,
     scope: &grassroots_core::Scope<grassroots_core::Read>,
     q: &grassroots_core::search::Query,
     limit: i64,
 ) -> StoreResult<Vec<Person>> {
-    let within: Vec<UnitId> = scope
-        .subtree_roots()
-        .iter()
-        .chain(scope.single_units())
-        .copied()
-        .collect();
-    if within.is_empty() {
+    let mut areas: Vec<UnitId> = Vec::new();
+    for unit in scope.subtree_roots() {
+        areas.extend(crate::search::areas(c, *unit, true).await?.0);
+    }
+    for unit in scope.single_units() {
+        areas.extend(crate::search::areas(c, *unit, false).await?.0);
+    }
+    areas.sort_unstable();
+    areas.dedup();
+    if areas.is_empty() {
         return Ok(Vec::new());
     }
-    let Some(text) = crate::search::match_text(c.dialect(), q, &within) else {
+    let Some((terms, mut binds)) = crate::search::terms_condition(q, &areas, 1) else {
         return Ok(Vec::new());
     };
-    let mut binds = vec![text];
     let mut cond = String::new();
     for word in &q.contains {
         binds.push(crate::contains_pattern(word));
@@ -309,20 +349,12 @@ pub async fn search_in_scope(
             binds.len()
         ));
     }
-    let columns = COLUMNS;
     let scope_cond = crate::tree::unit_condition(scope, "p.unit_id");
-    let sql = match c.dialect() {
-        crate::Dialect::Sqlite => format!(
-            "SELECT {columns} FROM people_search s JOIN people p ON p.id = s.rowid
-             WHERE people_search MATCH $1 AND {scope_cond}{cond}
-             ORDER BY s.rowid LIMIT {limit}"
-        ),
-        crate::Dialect::Postgres => format!(
-            "SELECT {columns} FROM people_search s JOIN people p ON p.id = s.person_id
-             WHERE s.tokens @@ CAST($1 AS tsquery) AND {scope_cond}{cond}
-             LIMIT {limit}"
-        ),
-    };
+    let sql = format!(
+        "SELECT {COLUMNS} FROM people_terms t CROSS JOIN people p
+         WHERE {terms} AND {scope_cond} AND p.id = t.person_id{cond}
+         LIMIT {limit}"
+    );
     Ok(on_ex!(c, |e| {
         let mut q = sqlx::query_as::<_, Person>(sqlx::AssertSqlSafe(sql.as_str()));
         for b in &binds {

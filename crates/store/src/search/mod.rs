@@ -1,10 +1,15 @@
-//! The people search index: each person's name as the tokens of
-//! `core::search` (words, Hangul syllable pairs, initial consonants) plus
-//! one token per unit on their path (`u<id>`), so that a search within a
-//! subtree is one intersection inside the engine's full-text index, not a
-//! scan of the subtree's people. SQLite keeps it in an FTS5 table
-//! (rowid = person id, no positions), PostgreSQL in a `tsvector` with a GIN
-//! index; both are written from the same token text.
+//! The people search index (`people_terms`): one row per token of a
+//! person's name (`core::search`: words and their beginnings, Hangul
+//! syllable pairs, initial consonants), keyed by the person's *area* (the
+//! unit on their path at [`AREA_DEPTH`] below the root: a county or a
+//! city), the token, the name's collation sort key and the person's id.
+//! A search within a county is then one range of an ordinary B-tree
+//! already in name order: the first page of "kim" among 32,000 people
+//! reads the 50 rows it shows, not the 1,400 that match, and the index is
+//! the same table on SQLite and PostgreSQL. A search in a larger subtree
+//! reads the ranges of its areas. `people_terms_docs` keeps what each
+//! person's rows were written from (name, unit, area), so that a person's
+//! old rows can be found and replaced.
 //!
 //! Every write that changes a name or a place reindexes the people it
 //! touched, in the same transaction: a person added, renamed or
@@ -17,23 +22,24 @@ pub mod texts;
 use std::collections::BTreeMap;
 
 use grassroots_core::UnitId;
+use grassroots_core::collation::sort_key;
 use grassroots_core::search::{self, Query};
+
+use rusqlite::ToSql;
 
 use crate::{DbConn, Dialect, StoreResult, Tx, on_ex};
 
 /// People reindexed per statement.
 const BATCH: usize = 500;
 
-/// The token of a unit on a person's path.
+/// How far below the root the units lie whose people form one range of
+/// the index (the centre is 0, a province 1, a county or city 2). People
+/// of shallower units are their own unit's.
+pub const AREA_DEPTH: i64 = 2;
+
+/// The token of a unit on a path (in the text indexes).
 pub fn unit_token(unit: UnitId) -> String {
     format!("u{unit}")
-}
-
-/// The tokens of a person: their name's and their path's.
-fn tokens(name: &str, path: &[UnitId]) -> Vec<String> {
-    let mut t: Vec<String> = search::index_tokens(name).into_iter().collect();
-    t.extend(path.iter().map(|u| unit_token(*u)));
-    t
 }
 
 /// A token as a `tsvector` or `tsquery` lexeme: quoted, quotes doubled.
@@ -46,44 +52,325 @@ pub(crate) fn fts_string(token: &str) -> String {
     format!("\"{}\"", token.replace('"', "\"\""))
 }
 
-/// Reindexes `people` (ids), in the caller's transaction.
+/// What a person's index rows are written from. The sort key is kept, not
+/// recomputed, so that rows written before a change of the collation's
+/// data are still found and replaced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Doc {
+    name: String,
+    key: Vec<u8>,
+    unit: UnitId,
+    area: UnitId,
+}
+
+/// One index row: area, token, sort key, person, unit.
+type Row = (i64, String, Vec<u8>, i64, i64);
+
+impl Doc {
+    fn rows(&self, person: i64) -> Vec<Row> {
+        search::index_tokens(&self.name)
+            .into_iter()
+            .map(|t| (self.area, t, self.key.clone(), person, self.unit))
+            .collect()
+    }
+}
+
+/// Reindexes `people` (ids), in the caller's transaction: the rows of a
+/// person whose name, unit and area are what they were written from stay
+/// as they are.
 pub(crate) async fn index_people(tx: &mut Tx, people: &[i64]) -> StoreResult<()> {
     for chunk in people.chunks(BATCH) {
         let list = crate::tree::join(chunk);
         let sql = format!(
-            "SELECT p.id, p.full_name, c.ancestor_id FROM people p
-             JOIN unit_closure c ON c.descendant_id = p.unit_id
-             WHERE p.id IN ({list}) ORDER BY p.id, c.depth DESC"
+            "SELECT person_id, name, name_key, unit_id, area FROM people_terms_docs
+             WHERE person_id IN ({list})"
         );
-        let rows: Vec<(i64, String, i64)> =
+        let old: BTreeMap<i64, Doc> = on_ex!(tx, |e| sqlx::query_as::<
+            _,
+            (i64, String, Vec<u8>, i64, i64),
+        >(sqlx::AssertSqlSafe(sql.as_str()))
+        .fetch_all(&mut *e)
+        .await)?
+        .into_iter()
+        .map(|(id, name, key, unit, area)| {
+            (
+                id,
+                Doc {
+                    name,
+                    key,
+                    unit,
+                    area,
+                },
+            )
+        })
+        .collect();
+        // The deepest unit of the path down to AREA_DEPTH is the area.
+        let sql = format!(
+            "SELECT p.id, p.full_name, p.unit_id, c.ancestor_id FROM people p
+             JOIN unit_closure c ON c.descendant_id = p.unit_id
+             JOIN units u ON u.id = c.ancestor_id
+             WHERE p.id IN ({list}) AND u.depth <= {AREA_DEPTH}
+             ORDER BY p.id, u.depth"
+        );
+        let mut new: BTreeMap<i64, Doc> = BTreeMap::new();
+        let rows: Vec<(i64, String, i64, i64)> =
             on_ex!(tx, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
                 .fetch_all(&mut *e)
                 .await)?;
-        let mut people: BTreeMap<i64, (String, Vec<UnitId>)> = BTreeMap::new();
-        for (id, name, ancestor) in rows {
-            people
-                .entry(id)
-                .or_insert_with(|| (name, Vec::new()))
-                .1
-                .push(ancestor);
+        for (id, name, unit, area) in rows {
+            let key = sort_key(&name);
+            new.insert(
+                id,
+                Doc {
+                    name,
+                    key,
+                    unit,
+                    area,
+                },
+            );
         }
-        write(tx, chunk, &people).await?;
+        let gone: Vec<(i64, &Doc)> = old
+            .iter()
+            .filter(|(id, d)| new.get(id) != Some(d))
+            .map(|(id, d)| (*id, d))
+            .collect();
+        let fresh: Vec<(i64, &Doc)> = new
+            .iter()
+            .filter(|(id, d)| old.get(id) != Some(d))
+            .map(|(id, d)| (*id, d))
+            .collect();
+        replace_terms(tx, &gone, &fresh).await?;
     }
     Ok(())
 }
 
-/// Replaces the index rows of `ids` with those of `people` (ids without a
-/// person any more lose theirs).
-async fn write(
+/// Deletes the rows and documents of `gone` and writes those of `fresh`.
+async fn replace_terms(
     tx: &mut Tx,
-    ids: &[i64],
-    people: &BTreeMap<i64, (String, Vec<UnitId>)>,
+    gone: &[(i64, &Doc)],
+    fresh: &[(i64, &Doc)],
 ) -> StoreResult<()> {
-    let docs: Vec<(i64, Vec<String>)> = people
-        .iter()
-        .map(|(id, (name, path))| (*id, tokens(name, path)))
-        .collect();
-    replace_rows(tx, "people_search", "person_id", ids, &docs).await
+    if !gone.is_empty() {
+        let rows: Vec<Row> = gone.iter().flat_map(|(id, d)| d.rows(*id)).collect();
+        let ids: Vec<i64> = gone.iter().map(|(id, _)| *id).collect();
+        let sql = format!(
+            "DELETE FROM people_terms_docs WHERE person_id IN ({})",
+            crate::tree::join(&ids)
+        );
+        on_ex!(tx, |e| sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+            .execute(&mut *e)
+            .await
+            .map(|_| ()))?;
+        match tx {
+            Tx::Sqlite(t) => {
+                // One key per statement: SQLite scans the whole table for
+                // a row value IN a list of them.
+                crate::sqlite_direct::run_in_tx(t, |c| {
+                    let mut delete = c.prepare_cached(
+                        "DELETE FROM people_terms
+                         WHERE area = ?1 AND term = ?2 AND name_key = ?3 AND person_id = ?4",
+                    )?;
+                    for r in &rows {
+                        delete.execute(rusqlite::params![r.0, r.1, r.2, r.3])?;
+                    }
+                    Ok(())
+                })
+                .await?;
+            }
+            Tx::Postgres(t) => {
+                for part in rows.chunks(crate::db::PG_ROWS) {
+                    sqlx::query(
+                        "DELETE FROM people_terms t
+                         USING UNNEST($1::bigint[], $2::text[], $3::bytea[], $4::bigint[])
+                               AS v(area, term, name_key, person_id)
+                         WHERE t.area = v.area AND t.term = v.term
+                           AND t.name_key = v.name_key AND t.person_id = v.person_id",
+                    )
+                    .bind(part.iter().map(|r| r.0).collect::<Vec<_>>())
+                    .bind(part.iter().map(|r| r.1.as_str()).collect::<Vec<_>>())
+                    .bind(part.iter().map(|r| r.2.as_slice()).collect::<Vec<_>>())
+                    .bind(part.iter().map(|r| r.3).collect::<Vec<_>>())
+                    .execute(&mut **t)
+                    .await?;
+                }
+            }
+        }
+    }
+    if fresh.is_empty() {
+        return Ok(());
+    }
+    // In key order, so that each statement writes along the index.
+    let mut rows: Vec<Row> = fresh.iter().flat_map(|(id, d)| d.rows(*id)).collect();
+    rows.sort_unstable();
+    match tx {
+        Tx::Sqlite(t) => {
+            crate::sqlite_direct::run_in_tx(t, |c| {
+                each_statement(
+                    c,
+                    fresh,
+                    |n| {
+                        crate::sqlite_direct::multi_row_insert(
+                            "INSERT INTO people_terms_docs (person_id, name, name_key, unit_id, area)",
+                            n,
+                            5,
+                            0,
+                            "",
+                        )
+                    },
+                    |(id, d), v| v.extend([id as &dyn ToSql, &d.name, &d.key, &d.unit, &d.area]),
+                )?;
+                each_statement(
+                    c,
+                    &rows,
+                    |n| {
+                        crate::sqlite_direct::multi_row_insert(
+                            "INSERT INTO people_terms (area, term, name_key, person_id, unit_id)",
+                            n,
+                            5,
+                            0,
+                            "",
+                        )
+                    },
+                    |r, v| v.extend([&r.0 as &dyn ToSql, &r.1, &r.2, &r.3, &r.4]),
+                )
+            })
+            .await?;
+        }
+        Tx::Postgres(t) => {
+            sqlx::query(
+                "INSERT INTO people_terms_docs (person_id, name, name_key, unit_id, area)
+                 SELECT * FROM UNNEST($1::bigint[], $2::text[], $5::bytea[], $3::bigint[], $4::bigint[])",
+            )
+            .bind(fresh.iter().map(|(id, _)| *id).collect::<Vec<_>>())
+            .bind(fresh.iter().map(|(_, d)| d.name.as_str()).collect::<Vec<_>>())
+            .bind(fresh.iter().map(|(_, d)| d.unit).collect::<Vec<_>>())
+            .bind(fresh.iter().map(|(_, d)| d.area).collect::<Vec<_>>())
+            .bind(fresh.iter().map(|(_, d)| d.key.as_slice()).collect::<Vec<_>>())
+            .execute(&mut **t)
+            .await?;
+            for part in rows.chunks(crate::db::PG_ROWS) {
+                sqlx::query(
+                    "INSERT INTO people_terms (area, term, name_key, person_id, unit_id)
+                     SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::bytea[], $4::bigint[], $5::bigint[])",
+                )
+                .bind(part.iter().map(|r| r.0).collect::<Vec<_>>())
+                .bind(part.iter().map(|r| r.1.as_str()).collect::<Vec<_>>())
+                .bind(part.iter().map(|r| r.2.as_slice()).collect::<Vec<_>>())
+                .bind(part.iter().map(|r| r.3).collect::<Vec<_>>())
+                .bind(part.iter().map(|r| r.4).collect::<Vec<_>>())
+                .execute(&mut **t)
+                .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs the statement `sql(n)` over `rows`, `ROWS_PER_STATEMENT` at a
+/// time, each row's values pushed by `values` (SQLite, on the
+/// transaction's own handle: sqlx looks up every parameter's name on each
+/// bind, which for thousands of parameters costs more than the writes).
+fn each_statement<R>(
+    c: &rusqlite::Connection,
+    rows: &[R],
+    sql: impl Fn(usize) -> String,
+    values: impl for<'a> Fn(&'a R, &mut Vec<&'a dyn ToSql>),
+) -> rusqlite::Result<()> {
+    let per = crate::sqlite_direct::ROWS_PER_STATEMENT;
+    for part in rows.chunks(per) {
+        let mut v: Vec<&dyn ToSql> = Vec::with_capacity(part.len() * 5);
+        for r in part {
+            values(r, &mut v);
+        }
+        if part.len() == per {
+            c.prepare_cached(&sql(per))?.execute(v.as_slice())?;
+        } else {
+            c.prepare(&sql(part.len()))?.execute(v.as_slice())?;
+        }
+    }
+    Ok(())
+}
+
+/// The areas whose rows hold the people of `unit` (with `subtree`, of
+/// its whole subtree), and whether they hold no one else: the unit's own
+/// area (the one above it at [`AREA_DEPTH`], or itself when shallower),
+/// or for the subtree of a unit above that depth every unit of the
+/// subtree down to it (exactly the subtree's people). None for a unit
+/// that does not exist.
+pub(crate) async fn areas(
+    c: &mut impl DbConn,
+    unit: UnitId,
+    subtree: bool,
+) -> StoreResult<(Vec<UnitId>, bool)> {
+    let above: Option<(i64, i64)> = on_ex!(c, |e| {
+        sqlx::query_as(
+        "SELECT c.ancestor_id, CAST(u.depth AS BIGINT) FROM unit_closure c JOIN units u ON u.id = c.ancestor_id
+         WHERE c.descendant_id = $1 AND u.depth <= $2 ORDER BY u.depth DESC LIMIT 1"
+    )
+    .bind(unit)
+    .bind(AREA_DEPTH)
+    .fetch_optional(&mut *e)
+    .await
+    })?;
+    match above {
+        None => Ok((Vec::new(), true)),
+        Some((area, depth)) if depth == AREA_DEPTH || !subtree => {
+            Ok((vec![area], area == unit && depth == AREA_DEPTH))
+        }
+        Some((_, depth)) => {
+            // Down the parent links a level at a time (each an index
+            // lookup), not through the closure: a province has 25,000
+            // descendants and only a few dozen units above the areas.
+            let mut out = vec![unit];
+            let mut level = vec![unit];
+            for _ in depth..AREA_DEPTH {
+                let sql = format!(
+                    "SELECT id FROM units WHERE parent_id IN ({}) ORDER BY id",
+                    crate::tree::join(&level)
+                );
+                level = on_ex!(c, |e| sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str()))
+                    .fetch_all(&mut *e)
+                    .await)?;
+                if level.is_empty() {
+                    break;
+                }
+                out.extend(&level);
+            }
+            Ok((out, true))
+        }
+    }
+}
+
+/// The condition on `people_terms t` that finds the people whose names
+/// hold every token of `q` within `areas`, and the texts it binds from
+/// `$first` on; `None` when the query narrows nothing by tokens (the
+/// caller then scans). The longest token drives (the likeliest to be
+/// rare); the others are looked up beside each of its rows. With one
+/// area the rows come in name order.
+pub(crate) fn terms_condition(
+    q: &Query,
+    areas: &[UnitId],
+    first: usize,
+) -> Option<(String, Vec<String>)> {
+    if q.is_open() {
+        return None;
+    }
+    let mut tokens: Vec<&String> = q.tokens.iter().collect();
+    tokens.sort_by_key(|t| std::cmp::Reverse(t.chars().count()));
+    let area = match areas {
+        [] => "1 = 0".to_string(),
+        [one] => format!("t.area = {one}"),
+        many => format!("t.area IN ({})", crate::tree::join(many)),
+    };
+    let mut cond = format!("{area} AND t.term = ${first}");
+    for n in 1..tokens.len() {
+        cond.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM people_terms t{n} WHERE t{n}.area = t.area AND t{n}.term = ${}
+                          AND t{n}.name_key = t.name_key AND t{n}.person_id = t.person_id)",
+            first + n
+        ));
+    }
+    Some((cond, tokens.into_iter().cloned().collect()))
 }
 
 /// Replaces the rows of `ids` in the index `table` (keyed by rowid on
@@ -217,20 +504,10 @@ pub async fn index_missing(
         return Ok((0, None));
     }
     let to = (after + span).min(newest);
-    let sql = match tx.dialect() {
-        Dialect::Sqlite => {
-            "SELECT p.id FROM people p
-             WHERE p.id > $1 AND p.id <= $2
-               AND NOT EXISTS (SELECT 1 FROM people_search s WHERE s.rowid = p.id)
-             ORDER BY p.id"
-        }
-        Dialect::Postgres => {
-            "SELECT p.id FROM people p
-             WHERE p.id > $1 AND p.id <= $2
-               AND NOT EXISTS (SELECT 1 FROM people_search s WHERE s.person_id = p.id)
-             ORDER BY p.id"
-        }
-    };
+    let sql = "SELECT p.id FROM people p
+         WHERE p.id > $1 AND p.id <= $2
+           AND NOT EXISTS (SELECT 1 FROM people_terms_docs d WHERE d.person_id = p.id)
+         ORDER BY p.id";
     let ids: Vec<i64> = on_ex!(tx, |e| sqlx::query_scalar(sql)
         .bind(after)
         .bind(to)
@@ -239,42 +516,6 @@ pub async fn index_missing(
     index_people(tx, &ids).await?;
     set_filled_through(tx, to).await?;
     Ok((ids.len(), Some(to)))
-}
-
-/// The condition on `p.id` that a people query adds for `q` within the
-/// subtree of `unit`, and the one text it binds at `$bind`; `None` when
-/// the query narrows nothing by tokens (the caller then scans).
-pub(crate) fn condition(
-    dialect: Dialect,
-    q: &Query,
-    unit: UnitId,
-    bind: usize,
-) -> Option<(String, String)> {
-    if q.is_open() {
-        return None;
-    }
-    Some(match dialect {
-        Dialect::Sqlite => {
-            let mut parts: Vec<String> = vec![fts_string(&unit_token(unit))];
-            parts.extend(q.tokens.iter().map(|t| fts_string(t)));
-            (
-                format!(
-                    "p.id IN (SELECT rowid FROM people_search WHERE people_search MATCH ${bind})"
-                ),
-                parts.join(" AND "),
-            )
-        }
-        Dialect::Postgres => {
-            let mut parts: Vec<String> = vec![lexeme(&unit_token(unit))];
-            parts.extend(q.tokens.iter().map(|t| lexeme(t)));
-            (
-                format!(
-                    "p.id IN (SELECT person_id FROM people_search WHERE tokens @@ CAST(${bind} AS tsquery))"
-                ),
-                parts.join(" & "),
-            )
-        }
-    })
 }
 
 /// The engine's query text for `q` within the subtrees of `within`
@@ -305,46 +546,39 @@ pub(crate) fn match_text(dialect: Dialect, q: &Query, within: &[UnitId]) -> Opti
     })
 }
 
-/// Makes this connection read the FTS5 index as it is now. SQLite keeps
-/// an FTS5 table's structure per connection and refreshes it when the
-/// table is queried, but `PRAGMA integrity_check` does not: on a
-/// connection that last read the index before another one wrote to it, it
-/// reports a checksum mismatch that is not there. `check` queries the
-/// table first.
+/// Makes this connection read the FTS5 indexes as they are now (see
+/// [`texts::refresh`]).
 pub(crate) async fn refresh(c: &mut impl DbConn) -> StoreResult<()> {
-    texts::refresh(c).await?;
-    if c.dialect() == Dialect::Sqlite {
-        on_ex!(c, |e| sqlx::query_scalar::<_, i64>(
-            "SELECT rowid FROM people_search WHERE people_search MATCH 'u0'"
-        )
-        .fetch_all(&mut *e)
-        .await)?;
-    }
-    Ok(())
+    texts::refresh(c).await
 }
 
-/// Index rows that differ from the people (at most 20): a person without
-/// a row, or a row of no person (`grassroots check`).
+/// Index documents that differ from the people (at most 20): a person the
+/// fill has walked without one, or one written from another name or unit
+/// than the person's (`grassroots check`).
 pub async fn problems(c: &mut impl DbConn) -> StoreResult<Vec<String>> {
-    let (missing, orphan) = match c.dialect() {
-        Dialect::Sqlite => (
-            "SELECT p.id FROM people p WHERE NOT EXISTS (SELECT 1 FROM people_search s WHERE s.rowid = p.id) ORDER BY p.id LIMIT 20",
-            "SELECT s.rowid FROM people_search s WHERE NOT EXISTS (SELECT 1 FROM people p WHERE p.id = s.rowid) LIMIT 20",
-        ),
-        Dialect::Postgres => (
-            "SELECT p.id FROM people p WHERE NOT EXISTS (SELECT 1 FROM people_search s WHERE s.person_id = p.id) ORDER BY p.id LIMIT 20",
-            "SELECT s.person_id FROM people_search s WHERE NOT EXISTS (SELECT 1 FROM people p WHERE p.id = s.person_id) LIMIT 20",
-        ),
-    };
-    let a: Vec<i64> = on_ex!(c, |e| sqlx::query_scalar(missing).fetch_all(&mut *e).await)?;
-    let b: Vec<i64> = on_ex!(c, |e| sqlx::query_scalar(orphan).fetch_all(&mut *e).await)?;
-    let mut out: Vec<String> = a
+    let missing: Vec<i64> = on_ex!(c, |e| sqlx::query_scalar(
+        "SELECT p.id FROM people p
+         WHERE p.id <= (SELECT through FROM people_search_filled WHERE id = 1)
+           AND NOT EXISTS (SELECT 1 FROM people_terms_docs d WHERE d.person_id = p.id)
+         ORDER BY p.id LIMIT 20"
+    )
+    .fetch_all(&mut *e)
+    .await)?;
+    let stale: Vec<i64> = on_ex!(c, |e| sqlx::query_scalar(
+        "SELECT p.id FROM people p JOIN people_terms_docs d ON d.person_id = p.id
+         WHERE d.name <> p.full_name OR d.unit_id <> p.unit_id
+         ORDER BY p.id LIMIT 20"
+    )
+    .fetch_all(&mut *e)
+    .await)?;
+    let mut out: Vec<String> = missing
         .into_iter()
         .map(|id| format!("person {id}: not in the search index"))
         .collect();
     out.extend(
-        b.into_iter()
-            .map(|id| format!("search index: row {id} of no person")),
+        stale
+            .into_iter()
+            .map(|id| format!("person {id}: indexed under another name or unit")),
     );
     out.extend(texts::problems(c).await?);
     out.truncate(20);
@@ -359,12 +593,19 @@ mod tests {
     fn tokens_are_quoted_for_each_engine() {
         assert_eq!(lexeme("o'neil"), "'o''neil'");
         assert_eq!(fts_string("a\"b"), "\"a\"\"b\"");
+    }
+
+    #[test]
+    fn the_longest_token_drives_a_terms_query() {
         let q = search::query("김철 kim");
-        let (sql, text) = condition(Dialect::Sqlite, &q, 7, 3).unwrap();
-        assert!(sql.contains("MATCH $3"));
-        assert_eq!(text, "\"u7\" AND \"kim\" AND \"김철\"");
-        let (_, text) = condition(Dialect::Postgres, &q, 7, 3).unwrap();
-        assert_eq!(text, "'u7' & 'kim' & '김철'");
-        assert!(condition(Dialect::Sqlite, &search::query(""), 7, 3).is_none());
+        let (sql, binds) = terms_condition(&q, &[7], 3).unwrap();
+        assert!(sql.starts_with("t.area = 7 AND t.term = $3"), "{sql}");
+        assert!(sql.contains("t1.term = $4"), "{sql}");
+        assert_eq!(binds, ["kim", "김철"]);
+        let (sql, _) = terms_condition(&q, &[7, 9], 1).unwrap();
+        assert!(sql.starts_with("t.area IN (7, 9)"), "{sql}");
+        let (sql, _) = terms_condition(&q, &[], 1).unwrap();
+        assert!(sql.starts_with("1 = 0"), "{sql}");
+        assert!(terms_condition(&search::query(""), &[7], 1).is_none());
     }
 }

@@ -1,6 +1,5 @@
-//! The search indexes of units, experiences and decisions, made like the
-//! people's (see the parent module): the tokens of the text
-//! (`core::search`), and one token per unit on the path of the unit the
+//! The search indexes of units, experiences and decisions: the tokens of
+//! the text (`core::search`), and one token per unit on the path of the unit the
 //! row belongs to (the unit itself, the unit that wrote the article or
 //! issued the decision), so that a search within subtrees is one lookup
 //! in the engine's full-text index. SQLite keeps each in an FTS5 table
