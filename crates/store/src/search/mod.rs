@@ -67,6 +67,15 @@ struct Doc {
 type Row = (i64, String, Vec<u8>, i64, i64);
 
 impl Doc {
+    fn new(name: String, key: Vec<u8>, unit: UnitId, area: UnitId) -> Doc {
+        Doc {
+            name,
+            key,
+            unit,
+            area,
+        }
+    }
+
     fn rows(&self, person: i64) -> Vec<Row> {
         search::index_tokens(&self.name)
             .into_iter()
@@ -92,17 +101,7 @@ pub(crate) async fn index_people(tx: &mut Tx, people: &[i64]) -> StoreResult<()>
         .fetch_all(&mut *e)
         .await)?
         .into_iter()
-        .map(|(id, name, key, unit, area)| {
-            (
-                id,
-                Doc {
-                    name,
-                    key,
-                    unit,
-                    area,
-                },
-            )
-        })
+        .map(|(id, name, key, unit, area)| (id, Doc::new(name, key, unit, area)))
         .collect();
         // The deepest unit of the path down to AREA_DEPTH is the area.
         let sql = format!(
@@ -119,15 +118,7 @@ pub(crate) async fn index_people(tx: &mut Tx, people: &[i64]) -> StoreResult<()>
                 .await)?;
         for (id, name, unit, area) in rows {
             let key = sort_key(&name);
-            new.insert(
-                id,
-                Doc {
-                    name,
-                    key,
-                    unit,
-                    area,
-                },
-            );
+            new.insert(id, Doc::new(name, key, unit, area));
         }
         let gone: Vec<(i64, &Doc)> = old
             .iter()
