@@ -416,6 +416,16 @@ impl TestResponse {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
 
+    /// The text of a page's form error (`id="form-error"`), empty when
+    /// the page shows none.
+    pub fn form_error(&self) -> &str {
+        self.body
+            .split("id=\"form-error\">")
+            .nth(1)
+            .and_then(|rest| rest.split("</p>").next())
+            .unwrap_or_default()
+    }
+
     /// The `Location` header.
     pub fn location(&self) -> String {
         self.headers

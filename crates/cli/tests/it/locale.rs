@@ -99,11 +99,7 @@ async fn languages_follow_the_account_the_browser_and_the_organization() {
     // the field, and nothing changes.
     let r = member.post_form("/me/locale", &[("locale", "fr")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let error = r
-        .body
-        .split("id=\"form-error\">")
-        .nth(1)
-        .unwrap_or_default();
+    let error = r.form_error();
     assert!(
         error.starts_with("언어: 올바르지 않아요. (must be one of: en, ko)"),
         "the page's language, with the service's words: {}",
@@ -113,11 +109,7 @@ async fn languages_follow_the_account_the_browser_and_the_organization() {
         .post_form("/admin/profile/locale", &[("locale", "fr")])
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let error = r
-        .body
-        .split("id=\"form-error\">")
-        .nth(1)
-        .unwrap_or_default();
+    let error = r.form_error();
     assert!(
         error.starts_with("언어: 올바르지 않아요. (must be one of: en, ko)"),
         "{}",

@@ -1302,13 +1302,8 @@ async fn cadences_are_set_by_the_organizations_administrators() {
             )
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{days}");
-        let error = r
-            .body
-            .split("id=\"form-error\">")
-            .nth(1)
-            .unwrap_or_default();
         assert!(
-            error.split("</p>").next().unwrap().contains("Every (days)"),
+            r.form_error().contains("Every (days)"),
             "the error names the field: {}",
             r.body
         );

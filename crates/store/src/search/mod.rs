@@ -63,6 +63,10 @@ struct Doc {
     area: UnitId,
 }
 
+/// A person with one unit of their path: id, name, stored sort key, unit,
+/// ancestor.
+type PathRow = (i64, String, Option<Vec<u8>>, i64, i64);
+
 /// One index row: area, token, sort key, person, unit.
 type Row = (i64, String, Vec<u8>, i64, i64);
 
@@ -105,19 +109,20 @@ pub(crate) async fn index_people(tx: &mut Tx, people: &[i64]) -> StoreResult<()>
         .collect();
         // The deepest unit of the path down to AREA_DEPTH is the area.
         let sql = format!(
-            "SELECT p.id, p.full_name, p.unit_id, c.ancestor_id FROM people p
+            "SELECT p.id, p.full_name, p.name_key, p.unit_id, c.ancestor_id FROM people p
              JOIN unit_closure c ON c.descendant_id = p.unit_id
              JOIN units u ON u.id = c.ancestor_id
              WHERE p.id IN ({list}) AND u.depth <= {AREA_DEPTH}
              ORDER BY p.id, u.depth"
         );
         let mut new: BTreeMap<i64, Doc> = BTreeMap::new();
-        let rows: Vec<(i64, String, i64, i64)> =
-            on_ex!(tx, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
-                .fetch_all(&mut *e)
-                .await)?;
-        for (id, name, unit, area) in rows {
-            let key = sort_key(&name);
+        let rows: Vec<PathRow> = on_ex!(tx, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .fetch_all(&mut *e)
+            .await)?;
+        for (id, name, key, unit, area) in rows {
+            // The key every write of a name stores, or (a person the key
+            // job has not reached yet) computed here.
+            let key = key.unwrap_or_else(|| sort_key(&name));
             new.insert(id, Doc::new(name, key, unit, area));
         }
         let gone: Vec<(i64, &Doc)> = old
