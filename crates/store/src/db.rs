@@ -305,6 +305,19 @@ impl Tx {
         Ok(())
     }
 
+    /// Commits a write that no kept result reads (when a session or a
+    /// token was last used), without counting it among the commits that
+    /// make kept results be read anew: with one such stamp a minute per
+    /// active reader, a thousand readers would otherwise drop every kept
+    /// dashboard and listing many times a second.
+    pub async fn commit_unseen(self) -> StoreResult<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+
     /// Rolls the transaction back (a dry run). Dropping it does the same,
     /// but this waits for the database to confirm.
     pub async fn rollback(self) -> StoreResult<()> {

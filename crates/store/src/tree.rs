@@ -56,11 +56,21 @@ pub(crate) async fn condition_below<C: Capability>(
         return Ok(unit_condition(scope, column));
     }
     let path = ancestor_ids(c, unit_id).await?;
-    Ok(if scope.covers_subtree_of(&path) {
+    Ok(condition_below_path(scope, &path, column))
+}
+
+/// [`condition_below`] for the unit whose [`ancestor_ids`] the caller
+/// already holds (`path`, the unit first).
+pub(crate) fn condition_below_path<C: Capability>(
+    scope: &Scope<C>,
+    path: &[UnitId],
+    column: &str,
+) -> String {
+    if !scope.subtree_roots().is_empty() && scope.covers_subtree_of(path) {
         "1 = 1".to_string()
     } else {
         unit_condition(scope, column)
-    })
+    }
 }
 
 /// Integer ids as a comma-separated SQL list (integers only, never text).

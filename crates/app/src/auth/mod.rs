@@ -1,9 +1,12 @@
 //! Login, sessions, API-token authentication and password changes.
 
-use chrono::Duration;
+use std::sync::Mutex;
+
+use chrono::{DateTime, Duration, Utc};
 use grassroots_core::validate::new_password;
 use grassroots_core::{AccountId, Principal};
 use grassroots_store::{accounts, audit, roles, sessions, throttle, tokens, tree};
+use lru::LruCache;
 use serde_json::json;
 
 use crate::cache::Kept;
@@ -131,8 +134,9 @@ fn login_entry<'a>(
 
 /// Who a session or an API token signs in, kept between requests (see
 /// [`crate::cache`]): any write through this server (a logout, a revoked
-/// token or role, a disabled account, the once-a-minute activity stamp)
-/// makes it read anew. Time limits are checked on every request.
+/// token or role, a disabled account) makes it read anew, but not the
+/// once-a-minute activity stamp (see [`KeptSignIns::touched`]). Time
+/// limits are checked on every request.
 #[derive(Debug)]
 pub struct SignIn<T> {
     /// The session or token row.
@@ -159,6 +163,12 @@ impl<T> SignIn<T> {
 pub struct KeptSignIns {
     sessions: Kept<String, Option<SignIn<sessions::Session>>>,
     tokens: Kept<String, Option<SignIn<tokens::ApiToken>>>,
+    /// When this server last stamped a session's or token's activity, by
+    /// digest. The stamp is committed without dropping kept results, so a
+    /// kept sign-in still holds the time before it until read anew; this
+    /// keeps the next requests from stamping again meanwhile, and the
+    /// idle limit from counting from the older time.
+    touched: Mutex<LruCache<String, DateTime<Utc>>>,
 }
 
 impl KeptSignIns {
@@ -167,7 +177,25 @@ impl KeptSignIns {
         Self {
             sessions: Kept::configured(4096, config),
             tokens: Kept::configured(4096, config),
+            touched: Mutex::new(LruCache::new(
+                std::num::NonZeroUsize::new(8192).expect("not zero"),
+            )),
         }
+    }
+
+    /// The later of `stored` (the kept row's) and this server's own last
+    /// stamp of `digest`.
+    fn last_activity(&self, digest: &str, stored: DateTime<Utc>) -> DateTime<Utc> {
+        let touched = self.touched.lock().expect("touched");
+        touched.peek(digest).map_or(stored, |t| (*t).max(stored))
+    }
+
+    /// Records that this server stamped `digest` at `now`.
+    fn note_touch(&self, digest: &str, now: DateTime<Utc>) {
+        self.touched
+            .lock()
+            .expect("touched")
+            .put(digest.to_string(), now);
     }
 }
 
@@ -209,7 +237,8 @@ pub async fn session(app: &App, token: &str, request_id: &str) -> AppResult<Opti
         return Ok(None);
     };
     let session = &found.credential;
-    if session.expires_at <= now || session.last_seen_at + idle <= now {
+    let last_seen = app.sign_ins.last_activity(&id, session.last_seen_at);
+    if session.expires_at <= now || last_seen + idle <= now {
         let mut tx = app.db.begin().await?;
         sessions::delete(&mut tx, &id).await?;
         tx.commit().await?;
@@ -217,10 +246,11 @@ pub async fn session(app: &App, token: &str, request_id: &str) -> AppResult<Opti
     }
     // Record activity at most once a minute: a write per request would
     // serialize every page view on SQLite's single writer.
-    if now - session.last_seen_at > Duration::seconds(60) {
+    if now - last_seen > Duration::seconds(60) {
         let mut tx = app.db.begin().await?;
         sessions::touch(&mut tx, &id, now).await?;
-        tx.commit().await?;
+        tx.commit_unseen().await?;
+        app.sign_ins.note_touch(&id, now);
     }
     Ok(Some(Authenticated {
         actor: found.actor(request_id),
@@ -269,13 +299,16 @@ pub async fn api_token(
     if token.expires_at.is_some_and(|e| e <= now) {
         return Ok(None);
     }
-    if token
-        .last_used_at
-        .is_none_or(|t| now - t > Duration::seconds(60))
-    {
+    // Never used reads as used long ago.
+    let last_used = app.sign_ins.last_activity(
+        &digest,
+        token.last_used_at.unwrap_or(DateTime::<Utc>::UNIX_EPOCH),
+    );
+    if now - last_used > Duration::seconds(60) {
         let mut tx = app.db.begin().await?;
         tokens::touch(&mut tx, token.id, now).await?;
-        tx.commit().await?;
+        tx.commit_unseen().await?;
+        app.sign_ins.note_touch(&digest, now);
     }
     Ok(Some(Authenticated {
         actor: found.actor(request_id),

@@ -204,7 +204,7 @@ pub async fn list(
     unit_id: UnitId,
     filter: PeopleFilter,
 ) -> AppResult<Vec<Person>> {
-    crate::units::require_read_kept(app, actor, unit_id).await?;
+    let path = crate::units::require_read_kept(app, actor, unit_id).await?;
     if let Some(s) = &filter.status {
         status(s)?;
     }
@@ -229,7 +229,7 @@ pub async fn list(
         .people_listings
         .get_or_read(key, || async {
             let mut c = app.db.conn().await?;
-            Ok::<_, crate::AppError>(people::list(&mut c, &read, unit_id, &filter).await?)
+            Ok::<_, crate::AppError>(people::list_on_path(&mut c, &read, &path, &filter).await?)
         })
         .await?;
     Ok(kept.as_ref().clone())
@@ -244,7 +244,12 @@ pub async fn key_older_names(app: &App) -> AppResult<u64> {
     let mut n = 0;
     loop {
         let mut tx = app.db.begin().await?;
-        let (keyed, more) = people::key_older_names(&mut tx, KEY_SPAN).await?;
+        let Some((keyed, more)) = people::key_older_names(&mut tx, KEY_SPAN).await? else {
+            // Nothing written: committing would drop every kept result
+            // each minute for nothing.
+            tx.rollback().await?;
+            return Ok(n);
+        };
         tx.commit().await?;
         n += keyed as u64;
         if !more {

@@ -108,17 +108,22 @@ pub async fn end(app: &App, actor: &Actor, id: i64, ended_on: &str) -> AppResult
     crate::units::require::<Manage>(app, actor, unit_id).await?;
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
-    let (before, after) =
-        positions::end(&mut tx, &actor.principal.scope::<Manage>(), id, &ended_on)
-            .await
-            .map_err(|e| match e {
-                StoreError::Conflict { .. } => AppError::Invalid(FieldError::new(
-                    "ended_on",
-                    "invalid",
-                    "the term has already ended, or this date is before its start",
-                )),
-                other => other.into(),
-            })?;
+    let (before, after) = positions::end(
+        &mut tx,
+        &actor.principal.scope::<Manage>(),
+        id,
+        &ended_on,
+        &today.to_string(),
+    )
+    .await
+    .map_err(|e| match e {
+        StoreError::Conflict { .. } => AppError::Invalid(FieldError::new(
+            "ended_on",
+            "invalid",
+            "the term has already ended, or this date is before its start",
+        )),
+        other => other.into(),
+    })?;
     let mut e = actor.entry("position.end", "position", id, Some(after.unit_id));
     e.before = Some(json!(before));
     e.after = Some(json!(after));

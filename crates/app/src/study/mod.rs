@@ -39,6 +39,10 @@ pub struct AssignmentInput {
     /// on a line starting with `-`, the right one with `*`.
     #[serde(default)]
     pub quiz: String,
+    /// Adaptations only: keep the adapted version's quiz as it is (its
+    /// answers are not shown to the adapting unit), instead of `quiz`.
+    #[serde(default)]
+    pub keep_quiz: bool,
     /// Percent of right answers needed to pass (default 80).
     #[serde(default)]
     pub pass_mark: Option<i64>,
@@ -99,7 +103,13 @@ struct Checked {
     grants: Option<(i64, i64)>,
 }
 
-async fn check_text(app: &App, input: &AssignmentInput) -> AppResult<Checked> {
+/// Checks the text of an assignment, or with `inherited` (the adapted
+/// version's stored quiz) of an adaptation, which may keep that quiz.
+async fn check_text(
+    app: &App,
+    input: &AssignmentInput,
+    inherited: Option<&str>,
+) -> AppResult<Checked> {
     let title = display_name("title", &input.title)?;
     let material = input.material.trim().to_string();
     if material.chars().count() > 100_000 {
@@ -107,7 +117,27 @@ async fn check_text(app: &App, input: &AssignmentInput) -> AppResult<Checked> {
             FieldError::new("material", "too_long", "must be at most 100,000 characters").into(),
         );
     }
-    let questions = rules::parse_quiz(&input.quiz)?;
+    let questions = match (input.keep_quiz, inherited) {
+        (false, _) => rules::parse_quiz(&input.quiz)?,
+        (true, None) => {
+            return Err(FieldError::new(
+                "keep_quiz",
+                "invalid_choice",
+                "only an adaptation keeps the quiz of the version it adapts",
+            )
+            .into());
+        }
+        (true, Some(_)) if !input.quiz.trim().is_empty() => {
+            return Err(FieldError::new(
+                "quiz",
+                "invalid",
+                "either keep the adapted quiz or write a new one, not both",
+            )
+            .into());
+        }
+        (true, Some(stored)) => serde_json::from_str(stored)
+            .map_err(|e| AppError::Internal(format!("stored quiz: {e}")))?,
+    };
     let completion = match input.completion.trim() {
         "" => StudyCompletion::SelfMark,
         c => StudyCompletion::parse(c).ok_or_else(|| {
@@ -169,7 +199,7 @@ pub async fn assign(
     input: AssignmentInput,
 ) -> AppResult<Assignment> {
     crate::units::require::<Manage>(app, actor, unit_id).await?;
-    let t = check_text(app, &input).await?;
+    let t = check_text(app, &input, None).await?;
     let recurrence = match input.recurrence.trim() {
         "" => StudyRecurrence::Once,
         r => StudyRecurrence::parse(r).ok_or_else(|| {
@@ -269,7 +299,7 @@ pub async fn adapt(
         let mut c = app.db.conn().await?;
         store::get(&mut c, &actor.principal.scope::<Read>(), version_id).await?
     };
-    let t = check_text(app, &input).await?;
+    let t = check_text(app, &input, Some(&from.quiz)).await?;
     if t.due_on > from.due_on {
         return Err(FieldError::new(
             "due_on",

@@ -364,10 +364,15 @@ async fn kept_ancestors(app: &App, id: UnitId) -> AppResult<std::sync::Arc<Vec<U
 /// within `cache.fresh_seconds`, as a revoked role is. For reads served
 /// from memory (a kept dashboard), which would otherwise cost a statement
 /// each for the check alone.
-pub(crate) async fn require_read_kept(app: &App, actor: &Actor, id: UnitId) -> AppResult<()> {
+/// Returns the ancestors (the unit first), for the reader to use.
+pub(crate) async fn require_read_kept(
+    app: &App,
+    actor: &Actor,
+    id: UnitId,
+) -> AppResult<std::sync::Arc<Vec<UnitId>>> {
     let path = kept_ancestors(app, id).await?;
     if actor.principal.scope::<Read>().allows(id, &path) {
-        Ok(())
+        Ok(path)
     } else {
         Err(AppError::NotFound)
     }

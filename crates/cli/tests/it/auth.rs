@@ -426,3 +426,69 @@ async fn a_kept_token_is_refused_once_its_validity_ends() {
     let r = bot.json(Method::GET, "/api/v1/me", None).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 }
+
+/// A token's use is stamped at most once a minute, by the time this
+/// server last stamped it even while its sign-in is still kept from
+/// before the stamp (the stamp itself leaves kept results in place).
+#[tokio::test]
+async fn a_token_is_stamped_once_a_minute_while_its_sign_in_is_kept() {
+    let t = TestApp::new().await;
+    let mut root = t.login("root").await;
+    let r = root
+        .json(
+            Method::POST,
+            "/api/v1/tokens",
+            Some(
+                serde_json::json!({"name": "stamped", "role": "administrator",
+                "unit_id": t.root, "scope": "subtree"}),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let id = r.json()["token"]["id"].as_i64().unwrap();
+    let mut bot = t.with_token(r.json()["secret"].as_str().unwrap());
+    assert_eq!(last_used(&mut root, id).await, None, "never used");
+    let first = t.app.clock.now();
+    assert_eq!(
+        bot.json(Method::GET, "/api/v1/me", None).await.status,
+        StatusCode::OK
+    );
+    let stamped = last_used(&mut root, id)
+        .await
+        .expect("stamped on first use");
+    t.app.clock.advance(Duration::seconds(30));
+    assert_eq!(
+        bot.json(Method::GET, "/api/v1/me", None).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        last_used(&mut root, id).await.as_deref(),
+        Some(stamped.as_str()),
+        "not stamped again within the minute"
+    );
+    t.app.clock.advance(Duration::seconds(31));
+    assert_eq!(
+        bot.json(Method::GET, "/api/v1/me", None).await.status,
+        StatusCode::OK
+    );
+    let again = last_used(&mut root, id).await.expect("stamped");
+    let parse = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap();
+    let between = parse(&again) - parse(&stamped);
+    assert!(
+        between >= Duration::seconds(61) && between < Duration::seconds(62),
+        "stamped again after a minute: {between} (first use at {first})"
+    );
+}
+
+/// When the token `id` of the client's account was last used, as listed.
+async fn last_used(c: &mut grassroots_testkit::TestClient, id: i64) -> Option<String> {
+    let r = c.json(Method::GET, "/api/v1/tokens", None).await;
+    r.json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == id)
+        .unwrap_or_else(|| panic!("token {id} not listed: {}", r.body))["last_used_at"]
+        .as_str()
+        .map(str::to_string)
+}

@@ -821,6 +821,100 @@ async fn transfers_and_leaving_move_enrolments_and_their_counts() {
     t.assert_consistent().await;
 }
 
+/// The audience is asked again when a person moves or their positions
+/// change: an enrolment of a task for cells ends when its person moves
+/// to a committee and resumes, with its completion, when they come back
+/// to a cell; a task for holders of a position reaches a person appointed
+/// after it was assigned and leaves them when the term ends.
+#[tokio::test]
+async fn enrolments_follow_the_audience_when_people_move_or_change_positions() {
+    let o = org().await;
+    let t = &o.t;
+    let due = (t.app.clock.today() + Duration::days(30)).to_string();
+    let mut admin = t.login("admin").await;
+    let (s, a) = api(
+        &mut admin,
+        Method::POST,
+        &format!("/units/{}/study", o.primary),
+        Some(json!({"title": "Cell reading", "levels": ["cell"], "due_on": due})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    let cells_only = a["id"].as_i64().unwrap();
+    let mut kim = t.login("kim").await;
+    let (s, v) = api(
+        &mut kim,
+        Method::POST,
+        &format!("/study/{cells_only}/submission"),
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_counts(&mut admin, cells_only, o.primary, (3, 1, 0)).await;
+    let relocate = |person: i64, to: i64| async move {
+        let mut tx = t.app.db.begin().await.unwrap();
+        grassroots_store::people::relocate(&mut tx, person, to, "test", t.app.clock.now())
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    };
+    // To the primary committee itself: not a cell, so not Kim's task.
+    relocate(o.kim, o.primary).await;
+    assert_counts(&mut admin, cells_only, o.primary, (2, 0, 0)).await;
+    let (_, mine) = api(&mut kim, Method::GET, "/me/study", None).await;
+    assert!(
+        !mine.to_string().contains("Cell reading"),
+        "not Kim's task at the committee: {mine}"
+    );
+    t.assert_consistent().await;
+    // Back in a cell: the same enrolment, with its completion.
+    relocate(o.kim, o.cell_b).await;
+    assert_counts(&mut admin, cells_only, o.cell_b, (2, 1, 0)).await;
+    assert_counts(&mut admin, cells_only, o.primary, (3, 1, 0)).await;
+    t.assert_consistent().await;
+
+    let (_, types) = api(&mut admin, Method::GET, "/position-types", None).await;
+    let member_type = types
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["key"] == "committee_member")
+        .unwrap_or_else(|| panic!("no committee_member: {types}"))["id"]
+        .as_i64()
+        .unwrap();
+    let (s, a) = api(
+        &mut admin,
+        Method::POST,
+        &format!("/units/{}/study", o.primary),
+        Some(json!({"title": "Committee duties", "position_type_id": member_type, "due_on": due})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    let holders = a["id"].as_i64().unwrap();
+    assert_counts(&mut admin, holders, o.primary, (0, 0, 0)).await;
+    let (s, pos) = api(
+        &mut admin,
+        Method::POST,
+        &format!("/units/{}/positions", o.primary),
+        Some(json!({"position_type": "committee_member", "person_id": o.lee})),
+    )
+    .await;
+    assert!(s.is_success(), "{pos}");
+    assert_counts(&mut admin, holders, o.cell_a, (1, 0, 0)).await;
+    assert_counts(&mut admin, holders, o.primary, (1, 0, 0)).await;
+    t.assert_consistent().await;
+    let (s, v) = api(
+        &mut admin,
+        Method::POST,
+        &format!("/positions/{}/end", pos["id"]),
+        Some(json!({})),
+    )
+    .await;
+    assert!(s.is_success(), "{v}");
+    assert_counts(&mut admin, holders, o.primary, (0, 0, 0)).await;
+    t.assert_consistent().await;
+}
+
 /// Random histories (assignments, adaptations, completions, people
 /// joining, time passing) leave counters equal to a recount, on each
 /// engine.
@@ -973,10 +1067,75 @@ async fn pages_assign_do_and_count() {
         "{}",
         page.body
     );
+    // The cell's secretary, who takes the quiz too, adapts it without
+    // seeing its answers, keeping it as assigned.
+    assert!(page.body.contains("name=\"keep_quiz\""), "{}", page.body);
+    assert!(
+        !page.body.contains("* The cell"),
+        "the adapt form shows no answers: {}",
+        page.body
+    );
+    let (s, v) = api(
+        &mut sec_a,
+        Method::POST,
+        &format!("/units/{}/study", o.cell_a),
+        Some(json!({"title": "Ours", "keep_quiz": true, "due_on": due})),
+    )
+    .await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("keep_quiz")),
+        "only an adaptation keeps a quiz: {v}"
+    );
+    let (s, v) = api(
+        &mut sec_a,
+        Method::POST,
+        &format!("/study/{id}/adaptations"),
+        Some(json!({"unit_id": o.cell_a, "title": "Ours", "keep_quiz": true, "quiz": "Q?\n* a\n- b", "completion": "quiz", "due_on": due})),
+    )
+    .await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("quiz")),
+        "keep the quiz or write one: {v}"
+    );
+    let r = sec_a
+        .post_form(
+            &format!("/units/{}/study/{id}/adapt", o.cell_a),
+            &[
+                ("title", "Cell tasks, Lathe Cell"),
+                ("keep_quiz", "on"),
+                ("quiz", ""),
+                ("completion", "quiz"),
+                ("pass_mark", "100"),
+                ("due_on", &due),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let mut lee = t.login("lee").await;
+    let (_, mine) = api(&mut lee, Method::GET, "/me/study", None).await;
+    assert_eq!(
+        mine[0]["assignment"]["title"], "Cell tasks, Lathe Cell",
+        "{mine}"
+    );
+    let adapted = mine[0]["assignment"]["id"].as_i64().unwrap();
+    let (s, r) = api(
+        &mut lee,
+        Method::POST,
+        &format!("/study/{adapted}/submission"),
+        Some(json!({"answers": [0]})),
+    )
+    .await;
+    assert_eq!(
+        (s, r["state"].as_str()),
+        (StatusCode::OK, Some("completed")),
+        "the kept quiz keeps its answers: {r}"
+    );
     let page = sec_primary
         .page(&format!("/units/{}/study", o.primary))
         .await;
-    assert!(page.body.contains("1 of 3 completed"), "{}", page.body);
+    assert!(page.body.contains("2 of 3 completed"), "{}", page.body);
     assert!(
         !page.body.contains("Kim Chol"),
         "the committee above sees counts only"
@@ -985,7 +1144,7 @@ async fn pages_assign_do_and_count() {
         .page(&format!("/units/{}/sections/study", o.primary))
         .await;
     assert!(
-        section.body.contains("1 of 3 completed"),
+        section.body.contains("2 of 3 completed"),
         "{}",
         section.body
     );

@@ -221,13 +221,29 @@ pub async fn list(
     unit_id: UnitId,
     f: &PeopleFilter,
 ) -> StoreResult<Vec<Person>> {
+    let path = crate::tree::ancestor_ids(c, unit_id).await?;
+    list_on_path(c, scope, &path, f).await
+}
+
+/// [`list`] for the unit whose ancestors the caller holds (`path`, the
+/// unit first: a reader that keeps them between requests saves the
+/// statements that would find them again).
+pub async fn list_on_path(
+    c: &mut impl DbConn,
+    scope: &Scope<Read>,
+    path: &[UnitId],
+    f: &PeopleFilter,
+) -> StoreResult<Vec<Person>> {
+    let Some(&unit_id) = path.first() else {
+        return Err(StoreError::NotFound);
+    };
     let q = f
         .name
         .as_deref()
         .map(grassroots_core::search::query)
         .unwrap_or_default();
     if !q.is_open() {
-        return list_matching(c, scope, unit_id, f, &q).await;
+        return list_matching(c, scope, path, f, &q).await;
     }
     // The scope is checked once per unit of the subtree, not once per
     // person: a county has a few hundred units and tens of thousands of
@@ -267,11 +283,12 @@ pub async fn list(
 async fn list_matching(
     c: &mut impl DbConn,
     scope: &Scope<Read>,
-    unit_id: UnitId,
+    path: &[UnitId],
     f: &PeopleFilter,
     q: &grassroots_core::search::Query,
 ) -> StoreResult<Vec<Person>> {
-    let (areas, exact) = crate::search::areas(c, unit_id, f.subtree).await?;
+    let unit_id = path[0];
+    let (areas, exact) = crate::search::areas_on_path(c, path, f.subtree).await?;
     let Some((terms, mut binds)) = crate::search::terms_condition(q, &areas, 5) else {
         return Ok(Vec::new());
     };
@@ -285,7 +302,7 @@ async fn list_matching(
             "p.unit_id IN (SELECT sub.descendant_id FROM unit_closure sub WHERE sub.ancestor_id = {unit_id})"
         )
     };
-    let in_scope = crate::tree::condition_below(c, scope, unit_id, "p.unit_id").await?;
+    let in_scope = crate::tree::condition_below_path(scope, path, "p.unit_id");
     let mut name = String::new();
     for word in &q.contains {
         binds.push(crate::contains_pattern(word));
@@ -735,15 +752,16 @@ pub async fn insert_batch(
 
 /// Keys the names of the next `span` ids of the people that were there
 /// before names had sort keys, from where the last call ended; returns
-/// how many were keyed and whether any are left.
-pub async fn key_older_names(tx: &mut Tx, span: i64) -> StoreResult<(usize, bool)> {
+/// how many were keyed and whether any are left, or `None` (having
+/// written nothing) when the walk had already ended.
+pub async fn key_older_names(tx: &mut Tx, span: i64) -> StoreResult<Option<(usize, bool)>> {
     let (through, up_to): (i64, i64) = on_ex!(tx, |e| sqlx::query_as(
         "SELECT through, up_to FROM people_name_keys_fill WHERE id = 1"
     )
     .fetch_one(&mut *e)
     .await)?;
     if through >= up_to {
-        return Ok((0, false));
+        return Ok(None);
     }
     let to = (through + span).min(up_to);
     let rows: Vec<(i64, String)> = on_ex!(tx, |e| sqlx::query_as(
@@ -780,7 +798,7 @@ pub async fn key_older_names(tx: &mut Tx, span: i64) -> StoreResult<(usize, bool
     .execute(&mut *e)
     .await
     .map(|_| ()))?;
-    Ok((rows.len(), to < up_to))
+    Ok(Some((rows.len(), to < up_to)))
 }
 
 /// People whose name has no sort key though it should (written after the

@@ -224,6 +224,8 @@ pub async fn assign(
     .await
     })?;
     count_held(tx, id, 1).await?;
+    // A study task for holders of this position reaches the new holder.
+    crate::study::resync_person(tx, person_id, &now.date_naive().to_string()).await?;
     get_any(tx, &unit_condition(scope, "p.unit_id"), id).await
 }
 
@@ -351,16 +353,30 @@ pub async fn assign_many(
             q.execute(&mut *e).await.map(|r| r.rows_affected())
         })?;
     }
-    aggregates::add_bulk(tx, &deltas).await
+    aggregates::add_bulk(tx, &deltas).await?;
+    // A study task for holders of these positions reaches them; a bulk
+    // load before any such task asks once.
+    let today = now.date_naive().to_string();
+    if crate::study::open_for_positions(tx, &today).await? {
+        let mut people: Vec<i64> = rows.iter().map(|r| r.person_id).collect();
+        people.sort_unstable();
+        people.dedup();
+        for person in people {
+            crate::study::resync_person(tx, person, &today).await?;
+        }
+    }
+    Ok(())
 }
 
 /// Ends a current position in a unit inside `scope` on `ended_on`;
-/// returns it as before and after.
+/// returns it as before and after. A study task open on `today` for
+/// holders of the position no longer counts its former holder.
 pub async fn end(
     tx: &mut Tx,
     scope: &Scope<Manage>,
     id: i64,
     ended_on: &str,
+    today: &str,
 ) -> StoreResult<(Position, Position)> {
     let before = get_any(tx, &unit_condition(scope, "p.unit_id"), id).await?;
     if before.ended_on.is_some() {
@@ -370,6 +386,7 @@ pub async fn end(
         return Err(StoreError::Conflict { field: "ended_on" });
     }
     end_term(tx, id, ended_on).await?;
+    crate::study::resync_person(tx, before.person_id, today).await?;
     let after = Position {
         ended_on: Some(ended_on.to_string()),
         ..before.clone()

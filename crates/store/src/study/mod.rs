@@ -426,18 +426,13 @@ pub async fn enrol_batch(tx: &mut Tx, today: &str) -> StoreResult<usize> {
     Ok(walked.len().max(1))
 }
 
-/// Enrols the people matching `among` (a condition on `p`, made of ids
-/// only) who belong to the organization, match the original's audience
-/// and are not enrolled yet; counts them at their units.
-async fn enrol_matching(tx: &mut Tx, a: &Assignment, among: &str) -> StoreResult<()> {
+/// The condition on `p` (a person) and `u` (their unit) that the
+/// original's audience sets, and the level names it binds from `$1` on:
+/// belonging to the organization, the levels, a current position of the
+/// type, and with `lacking`, not holding the skill at the level yet.
+fn audience_condition(a: &Assignment, lacking: bool) -> (String, Vec<&str>) {
     let levels: Vec<&str> = a.levels.split(',').filter(|l| !l.is_empty()).collect();
-    let mut sql = format!(
-        "SELECT p.id, p.unit_id FROM people p JOIN units u ON u.id = p.unit_id
-         WHERE {among}
-           AND p.status IN ('candidate', 'member', 'employee')
-           AND NOT EXISTS (SELECT 1 FROM study_enrolments x WHERE x.root_id = {} AND x.person_id = p.id)",
-        a.id
-    );
+    let mut sql = "p.status IN ('candidate', 'member', 'employee')".to_string();
     if !levels.is_empty() {
         let marks = (1..=levels.len())
             .map(|n| format!("${n}"))
@@ -451,12 +446,45 @@ async fn enrol_matching(tx: &mut Tx, a: &Assignment, among: &str) -> StoreResult
                  AND h.position_type_id = {pt} AND h.ended_on IS NULL)"
         ));
     }
-    if let (Some(skill), Some(level)) = (a.lacking_skill_id, a.lacking_level) {
+    if let (true, Some(skill), Some(level)) = (lacking, a.lacking_skill_id, a.lacking_level) {
         sql.push_str(&format!(
             " AND NOT EXISTS (SELECT 1 FROM person_skills s WHERE s.person_id = p.id
                  AND s.skill_id = {skill} AND s.level >= {level})"
         ));
     }
+    (sql, levels)
+}
+
+/// Whether the person is still of the original's audience where they are
+/// now. The lacking skill is not asked again: completing the task often
+/// grants that very skill, and the person who did the work stays counted.
+async fn fits(tx: &mut Tx, a: &Assignment, person_id: i64) -> StoreResult<bool> {
+    let (audience, levels) = audience_condition(a, false);
+    let sql = format!(
+        "SELECT count(*) FROM people p JOIN units u ON u.id = p.unit_id
+         WHERE p.id = {person_id} AND {audience}"
+    );
+    let n: i64 = on_ex!(tx, |e| {
+        let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str()));
+        for l in &levels {
+            q = q.bind(*l);
+        }
+        q.fetch_one(&mut *e).await
+    })?;
+    Ok(n > 0)
+}
+
+/// Enrols the people matching `among` (a condition on `p`, made of ids
+/// only) who belong to the organization, match the original's audience
+/// and are not enrolled yet; counts them at their units.
+async fn enrol_matching(tx: &mut Tx, a: &Assignment, among: &str) -> StoreResult<()> {
+    let (audience, levels) = audience_condition(a, true);
+    let sql = format!(
+        "SELECT p.id, p.unit_id FROM people p JOIN units u ON u.id = p.unit_id
+         WHERE {among} AND {audience}
+           AND NOT EXISTS (SELECT 1 FROM study_enrolments x WHERE x.root_id = {} AND x.person_id = p.id)",
+        a.id
+    );
     let matched: Vec<(i64, i64)> = on_ex!(tx, |e| {
         let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
         for l in &levels {
@@ -491,15 +519,16 @@ async fn enrol_matching(tx: &mut Tx, a: &Assignment, among: &str) -> StoreResult
 }
 
 /// Brings a person's enrolments in the originals open on `today` in line
-/// with where the person is and what they are now, after a transfer or a
-/// change of status: an enrolment of a person who left the original's
-/// subtree, or who no longer belongs to the organization (left,
+/// with where the person is and what they are now, after a transfer, a
+/// change of status or of positions: an enrolment of a person who left
+/// the original's subtree or its audience (its levels, the position it
+/// asks for), or who no longer belongs to the organization (left,
 /// transferred out, an applicant again), is marked left and no longer
 /// counted (it and its completions stay as history); one whose person
-/// moved within the subtree follows them with its counts; a person who
-/// comes back resumes their enrolment with its completions; and one who
-/// came into the subtree of an open original, or came to belong, is
-/// enrolled when they match its audience. Originals
+/// moved within the subtree and audience follows them with its counts; a
+/// person who comes back into both resumes their enrolment with its
+/// completions; and one who came into the subtree of an open original, or
+/// came to belong, is enrolled when they match its audience. Originals
 /// that ended keep their enrolments where they were: the counts of a
 /// finished task stay with the units that did it.
 pub async fn resync_person(tx: &mut Tx, person_id: i64, today: &str) -> StoreResult<()> {
@@ -534,8 +563,15 @@ pub async fn resync_person(tx: &mut Tx, person_id: i64, today: &str) -> StoreRes
     })?;
     let mut deltas: Vec<(UnitId, String, i64)> = Vec::new();
     for (root_id, enrolled_at, left, inside) in rows {
+        let stays = match enrolled_at {
+            Some(_) if belongs && inside => {
+                let a = version(tx, root_id).await?;
+                fits(tx, &a, person_id).await?
+            }
+            _ => false,
+        };
         match enrolled_at {
-            Some(at) if !left && (!belongs || !inside) => {
+            Some(at) if !left && !stays => {
                 set_enrolment(tx, root_id, person_id, at, Some(today)).await?;
                 for (metric, n) in enrolment_counts(tx, root_id, person_id).await? {
                     deltas.push((at, metric, -n));
@@ -548,7 +584,7 @@ pub async fn resync_person(tx: &mut Tx, person_id: i64, today: &str) -> StoreRes
                     deltas.push((unit_id, metric, n));
                 }
             }
-            Some(_) if left && belongs && inside => {
+            Some(_) if left && stays => {
                 // Back: the same enrolment resumes, with its completions.
                 set_enrolment(tx, root_id, person_id, unit_id, None).await?;
                 for (metric, n) in enrolment_counts(tx, root_id, person_id).await? {
@@ -568,6 +604,20 @@ pub async fn resync_person(tx: &mut Tx, person_id: i64, today: &str) -> StoreRes
         .map(|(u, m, n)| (*u, m.as_str(), *n))
         .collect();
     aggregates::add_bulk(tx, &deltas).await
+}
+
+/// Whether an original open on `today` is for the holders of a position
+/// type (bulk appointments then bring their people in line).
+pub(crate) async fn open_for_positions(tx: &mut Tx, today: &str) -> StoreResult<bool> {
+    let n: i64 = on_ex!(tx, |e| sqlx::query_scalar(
+        "SELECT count(*) FROM study_assignments a
+         WHERE a.adapted_from IS NULL AND a.position_type_id IS NOT NULL
+           AND a.due_on >= $1 AND a.starts_on <= $1"
+    )
+    .bind(today)
+    .fetch_one(&mut *e)
+    .await)?;
+    Ok(n > 0)
 }
 
 /// After the subtree of `unit_id` moved from under `old_parent` to under

@@ -46,6 +46,7 @@ fn input_of(f: &[(String, String)]) -> Result<AssignmentInput, AppError> {
         title: field(f, "title"),
         material: field(f, "material"),
         quiz: field(f, "quiz"),
+        keep_quiz: f.iter().any(|(k, v)| k == "keep_quiz" && v == "on"),
         pass_mark: id_in(f, "pass_mark")?,
         completion: field(f, "completion"),
         levels: f
@@ -64,10 +65,12 @@ fn input_of(f: &[(String, String)]) -> Result<AssignmentInput, AppError> {
     })
 }
 
-/// An inherited assignment's form to adapt it here, prefilled.
+/// An inherited assignment's form to adapt it here, prefilled, except
+/// for its quiz: the adapting unit's people take it, so its answers are
+/// not shown; the form keeps it or takes a new one.
 struct AdaptForm {
     version_id: i64,
-    quiz_text: String,
+    has_quiz: bool,
 }
 
 /// One assignment on the unit's study page.
@@ -112,12 +115,10 @@ async fn unit_page_with(
     for a in s.assignments.clone() {
         let adapt = (s.can_manage && a.assignment.unit_id != unit_id).then(|| AdaptForm {
             version_id: a.assignment.id,
-            quiz_text: grassroots_core::study::quiz_text(
-                &serde_json::from_str::<Vec<grassroots_core::study::QuizQuestion>>(
-                    &a.assignment.quiz,
-                )
-                .unwrap_or_default(),
-            ),
+            has_quiz: serde_json::from_str::<Vec<grassroots_core::study::QuizQuestion>>(
+                &a.assignment.quiz,
+            )
+            .is_ok_and(|q| !q.is_empty()),
         });
         let roster = if s.is_secretary {
             study::roster(app, &p.auth.actor, unit_id, a.assignment.root_id).await?
