@@ -42,6 +42,19 @@ pub struct Config {
     pub mail: MailConfig,
     /// Results kept between requests.
     pub cache: CacheConfig,
+    /// The embedded database.
+    pub sqlite: SqliteConfig,
+}
+
+/// The embedded database (SQLite).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SqliteConfig {
+    /// `full` (default): a write is acknowledged once it is on the disk,
+    /// so a power cut loses nothing acknowledged. `normal`: the log is
+    /// synced only at checkpoints, faster, but a power cut (not a crash
+    /// of the process) may lose the last acknowledged writes.
+    pub synchronous: grassroots_store::SqliteSync,
 }
 
 /// Results kept between requests (dashboards, sign-ins).
@@ -148,6 +161,9 @@ impl Default for Config {
                 from: "grassroots@localhost".into(),
             },
             cache: CacheConfig { fresh_seconds: 5 },
+            sqlite: SqliteConfig {
+                synchronous: grassroots_store::SqliteSync::Full,
+            },
         }
     }
 }

@@ -20,4 +20,5 @@ pub const JOBS: &[Job] = &[
     crate::search::TEXTS_JOB,
     crate::people::NAME_KEYS_JOB,
     crate::study::ENROL_JOB,
+    crate::jobs::CHECKPOINT_JOB,
 ];

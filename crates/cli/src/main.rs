@@ -315,12 +315,14 @@ async fn open(config: &Config, mode: Open) -> Result<App> {
                 .with_context(|| format!("cannot create data directory {}", dir.display()))?;
         }
     }
-    let db = Db::connect(&url).await.with_context(|| {
-        format!(
-            "cannot open database {}",
-            grassroots_store::redact_url(&url)
-        )
-    })?;
+    let db = Db::connect_with(&url, config.sqlite.synchronous)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot open database {}",
+                grassroots_store::redact_url(&url)
+            )
+        })?;
     if mode == Open::Existing {
         let applied = migrate::applied(&mut db.conn().await?).await?;
         if applied.is_empty() {

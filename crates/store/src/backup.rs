@@ -8,7 +8,7 @@ use crate::{Db, StoreError, StoreResult};
 /// Writes a consistent copy of a SQLite database to `dest` while the
 /// server keeps running.
 pub async fn sqlite_backup(db: &Db, dest: &Path) -> StoreResult<()> {
-    let Db::Sqlite(pool) = db else {
+    let Db::Sqlite(pool, _) = db else {
         return Err(StoreError::Other(
             "sqlite_backup needs a SQLite database".into(),
         ));

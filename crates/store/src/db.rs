@@ -1,4 +1,5 @@
 use std::str::FromStr;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -6,6 +7,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
+use tokio::sync::OwnedMutexGuard;
 
 use crate::{StoreError, StoreResult};
 
@@ -28,11 +30,23 @@ impl Dialect {
     }
 }
 
+/// The turn of SQLite's writers in this process: one write transaction at
+/// a time, the others queued in order, each waiting without a connection.
+/// SQLite allows one writer; without a queue, writers wait for its lock
+/// in its busy handler, which sleeps up to 100 ms between tries, holding
+/// a connection: under load a few wait many times longer than the rest
+/// and readers run short of connections (check-ins at 64 clients: p99
+/// 0.9 s and timeouts; a dashboard read beside them 445/s, against
+/// 1,748/s with the turn; docs/benchmarks.md). Taking a connection before
+/// the turn instead starved readers again. Another process still waits in
+/// the busy handler.
+pub type WriteTurn = Arc<tokio::sync::Mutex<()>>;
+
 /// A pool of connections to one database, of either engine.
 #[derive(Clone, Debug)]
 pub enum Db {
-    /// Embedded SQLite.
-    Sqlite(SqlitePool),
+    /// Embedded SQLite, with the turn its writers of this process take.
+    Sqlite(SqlitePool, WriteTurn),
     /// PostgreSQL.
     Postgres(PgPool),
 }
@@ -49,8 +63,8 @@ pub enum Conn {
 /// the write lock up front, so a read-then-write never fails half-way on a
 /// lock upgrade.
 pub enum Tx {
-    /// SQLite transaction.
-    Sqlite(Transaction<'static, Sqlite>),
+    /// SQLite transaction, holding its writers' turn until it ends.
+    Sqlite(Transaction<'static, Sqlite>, OwnedMutexGuard<()>),
     /// PostgreSQL transaction.
     Postgres(Transaction<'static, Postgres>),
 }
@@ -93,7 +107,7 @@ impl Tx {
     /// transaction already holds the whole database (`BEGIN IMMEDIATE`).
     pub fn for_update(&self) -> &'static str {
         match self {
-            Tx::Sqlite(_) => "",
+            Tx::Sqlite(..) => "",
             Tx::Postgres(_) => " FOR UPDATE",
         }
     }
@@ -101,7 +115,7 @@ impl Tx {
     /// The engine this transaction runs on.
     pub fn dialect(&self) -> Dialect {
         match self {
-            Tx::Sqlite(_) => Dialect::Sqlite,
+            Tx::Sqlite(..) => Dialect::Sqlite,
             Tx::Postgres(_) => Dialect::Postgres,
         }
     }
@@ -109,7 +123,7 @@ impl Tx {
     /// Like [`Tx::for_update`], a shared lock: others may read, not change.
     pub fn for_share(&self) -> &'static str {
         match self {
-            Tx::Sqlite(_) => "",
+            Tx::Sqlite(..) => "",
             Tx::Postgres(_) => " FOR SHARE",
         }
     }
@@ -118,13 +132,13 @@ impl Tx {
 impl DbConn for Tx {
     fn ex(&mut self) -> Ex<'_> {
         match self {
-            Tx::Sqlite(c) => Ex::Sqlite(c),
+            Tx::Sqlite(c, _) => Ex::Sqlite(c),
             Tx::Postgres(c) => Ex::Postgres(c),
         }
     }
     fn dialect(&self) -> Dialect {
         match self {
-            Tx::Sqlite(_) => Dialect::Sqlite,
+            Tx::Sqlite(..) => Dialect::Sqlite,
             Tx::Postgres(_) => Dialect::Postgres,
         }
     }
@@ -151,18 +165,43 @@ macro_rules! on_ex {
 /// docs/benchmarks.md).
 const PLAN_CACHE_MODE: (&str, &str) = ("plan_cache_mode", "force_custom_plan");
 
+/// How long a statement on SQLite waits for the write lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// When the embedded database counts a write as done.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SqliteSync {
+    /// Once the write-ahead log is synced to the disk, at every commit:
+    /// nothing acknowledged is lost on a power cut.
+    #[default]
+    Full,
+    /// Once written to the log; the log is synced at checkpoints. A crash
+    /// of the process loses nothing, a power cut may lose the last
+    /// acknowledged writes.
+    Normal,
+}
+
 impl Db {
-    /// Connects to `url`: `sqlite://path` (created if missing) or
-    /// `postgres://…`.
+    /// Connects to `url`: `sqlite://path` (created if missing, every
+    /// commit synced to the disk) or `postgres://…`.
     pub async fn connect(url: &str) -> StoreResult<Db> {
+        Self::connect_with(url, SqliteSync::Full).await
+    }
+
+    /// [`Db::connect`], with SQLite's commits synced as `sync` says.
+    pub async fn connect_with(url: &str, sync: SqliteSync) -> StoreResult<Db> {
         if url.starts_with("sqlite:") {
             let opts = SqliteConnectOptions::from_str(url)
                 .map_err(|e| StoreError::BadUrl(e.to_string()))?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
+                .synchronous(match sync {
+                    SqliteSync::Full => SqliteSynchronous::Full,
+                    SqliteSync::Normal => SqliteSynchronous::Normal,
+                })
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10))
+                .busy_timeout(BUSY_TIMEOUT)
                 .pragma("temp_store", "memory")
                 // 64 MiB of pages per connection (SQLite's default is
                 // 2 MiB): a county's part of the people index is about
@@ -173,7 +212,12 @@ impl Db {
                 // it: every 8,000 pages (about 32 MB) rather than SQLite's
                 // 1,000, so one write in several hundred pays for it
                 // instead of one in a few dozen; the log stays bounded.
-                .pragma("wal_autocheckpoint", "8000");
+                .pragma("wal_autocheckpoint", "8000")
+                // A log grown past this (readers kept a checkpoint from
+                // starting over at its beginning) is cut back to it once
+                // a checkpoint has copied it (the job `sqlite.checkpoint`
+                // makes sure one does).
+                .pragma("journal_size_limit", "67108864");
             // A local file cannot drop a connection: skip the ping that
             // would otherwise precede every acquire.
             let pool = SqlitePoolOptions::new()
@@ -182,7 +226,7 @@ impl Db {
                 .test_before_acquire(false)
                 .connect_with(opts)
                 .await?;
-            Ok(Db::Sqlite(pool))
+            Ok(Db::Sqlite(pool, WriteTurn::default()))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let opts = PgConnectOptions::from_str(url)
                 .map_err(|e| StoreError::BadUrl(e.to_string()))?
@@ -215,10 +259,53 @@ impl Db {
         Ok(Db::Postgres(pool))
     }
 
+    /// On SQLite, copies the write-ahead log into the database and starts
+    /// it over from its beginning (cut back to `journal_size_limit`),
+    /// waiting at most `wait` for readers still using it and for writers;
+    /// returns whether it had to give up (readers or a writer stayed
+    /// longer; the next call tries again) and the log's pages before. A
+    /// log that readers never leave otherwise only grows. Nothing to do on
+    /// PostgreSQL (`None`).
+    pub async fn checkpoint(&self, wait: Duration) -> StoreResult<Option<(bool, i64)>> {
+        let Db::Sqlite(pool, _) = self else {
+            return Ok(None);
+        };
+        let mut c = pool.acquire().await?;
+        // What the log holds, copied first without waiting for anyone
+        // (a checkpoint that starts the log over reports none).
+        let (_, pages, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
+            .fetch_one(&mut *c)
+            .await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "PRAGMA busy_timeout = {}",
+            wait.as_millis()
+        )))
+        .execute(&mut *c)
+        .await?;
+        let done: Result<(i64, i64, i64), sqlx::Error> =
+            sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+                .fetch_one(&mut *c)
+                .await;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "PRAGMA busy_timeout = {}",
+            BUSY_TIMEOUT.as_millis()
+        )))
+        .execute(&mut *c)
+        .await?;
+        match done {
+            Ok((busy, _, _)) => Ok(Some((busy != 0, pages))),
+            // The write lock stayed taken: a try for the next run.
+            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("5") => {
+                Ok(Some((true, pages)))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// The dialect of this database.
     pub fn dialect(&self) -> Dialect {
         match self {
-            Db::Sqlite(_) => Dialect::Sqlite,
+            Db::Sqlite(..) => Dialect::Sqlite,
             Db::Postgres(_) => Dialect::Postgres,
         }
     }
@@ -226,7 +313,7 @@ impl Db {
     /// Borrows a connection for reads.
     pub async fn conn(&self) -> StoreResult<Conn> {
         Ok(match self {
-            Db::Sqlite(p) => Conn::Sqlite(p.acquire().await?),
+            Db::Sqlite(p, _) => Conn::Sqlite(p.acquire().await?),
             Db::Postgres(p) => Conn::Postgres(p.acquire().await?),
         })
     }
@@ -234,7 +321,10 @@ impl Db {
     /// Starts a write transaction.
     pub async fn begin(&self) -> StoreResult<Tx> {
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite(p, turn) => {
+                let turn = turn.clone().lock_owned().await;
+                Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, turn)
+            }
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
@@ -276,7 +366,7 @@ impl Db {
     /// Closes every connection of the pool.
     pub async fn close(&self) {
         match self {
-            Db::Sqlite(p) => p.close().await,
+            Db::Sqlite(p, _) => p.close().await,
             Db::Postgres(p) => p.close().await,
         }
     }
@@ -298,21 +388,22 @@ impl Tx {
     /// Commits the transaction.
     pub async fn commit(self) -> StoreResult<()> {
         match self {
-            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Sqlite(t, _) => t.commit().await?,
             Tx::Postgres(t) => t.commit().await?,
         }
         COMMITS.fetch_add(1, Ordering::AcqRel);
         Ok(())
     }
 
-    /// Commits a write that no kept result reads (when a session or a
-    /// token was last used), without counting it among the commits that
-    /// make kept results be read anew: with one such stamp a minute per
+    /// Commits a write that kept results need not follow (when a session
+    /// or a token was last used: kept sign-ins hold the time before it,
+    /// and the server remembers its own stamps), without counting it
+    /// among the commits that make kept results be read anew: with one such stamp a minute per
     /// active reader, a thousand readers would otherwise drop every kept
     /// dashboard and listing many times a second.
     pub async fn commit_unseen(self) -> StoreResult<()> {
         match self {
-            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Sqlite(t, _) => t.commit().await?,
             Tx::Postgres(t) => t.commit().await?,
         }
         Ok(())
@@ -322,7 +413,7 @@ impl Tx {
     /// but this waits for the database to confirm.
     pub async fn rollback(self) -> StoreResult<()> {
         match self {
-            Tx::Sqlite(t) => t.rollback().await?,
+            Tx::Sqlite(t, _) => t.rollback().await?,
             Tx::Postgres(t) => t.rollback().await?,
         }
         Ok(())

@@ -49,7 +49,9 @@ mod sqlite_direct;
 pub mod throttle;
 pub mod tree;
 
-pub use db::{Conn, Db, DbConn, Dialect, Ex, Tx, commits, contains_pattern, redact_url};
+pub use db::{
+    Conn, Db, DbConn, Dialect, Ex, SqliteSync, Tx, commits, contains_pattern, redact_url,
+};
 pub use error::{StoreError, StoreResult};
 
 /// Timestamps are stored with microsecond precision on both engines, so

@@ -183,7 +183,7 @@ impl TestApp {
                     .await
                     .expect("second pool")
             }
-            Db::Sqlite(pool) => {
+            Db::Sqlite(pool, _) => {
                 let rows: Vec<(i64, String, String)> = sqlx::query_as("PRAGMA database_list")
                     .fetch_all(pool)
                     .await
@@ -285,7 +285,7 @@ impl TestApp {
     pub async fn all_rows(&self) -> std::collections::BTreeMap<String, Vec<String>> {
         let mut out = std::collections::BTreeMap::new();
         match &self.app.db {
-            Db::Sqlite(pool) => {
+            Db::Sqlite(pool, _) => {
                 let tables: Vec<String> = sqlx::query_scalar(
                     "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
                 )

@@ -247,7 +247,7 @@ async fn audit_page_filters_and_scopes() {
 async fn tamper(t: &TestApp) -> i64 {
     let target = 3i64;
     match &t.app.db {
-        Db::Sqlite(pool) => {
+        Db::Sqlite(pool, _) => {
             sqlx::query("DROP TRIGGER audit_log_no_update")
                 .execute(pool)
                 .await
@@ -282,7 +282,7 @@ async fn check_names_the_first_edited_audit_row() {
     }
     // The log refuses edits through SQL while its trigger stands.
     let refused = match &t.app.db {
-        Db::Sqlite(pool) => sqlx::query("UPDATE audit_log SET actor = 'x' WHERE id = 1")
+        Db::Sqlite(pool, _) => sqlx::query("UPDATE audit_log SET actor = 'x' WHERE id = 1")
             .execute(pool)
             .await
             .is_err(),

@@ -149,7 +149,7 @@ fn init_users_tokens_backup_restore_and_check() {
                 let db = grassroots_store::Db::connect(&format!("sqlite://{}", db.display()))
                     .await
                     .unwrap();
-                if let grassroots_store::Db::Sqlite(p) = &db {
+                if let grassroots_store::Db::Sqlite(p, _) = &db {
                     sqlx::query("DROP TRIGGER audit_log_no_update")
                         .execute(p)
                         .await

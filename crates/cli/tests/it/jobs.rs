@@ -159,3 +159,24 @@ async fn every_registered_job_runs_on_an_organization() {
             .is_empty()
     );
 }
+
+/// The checkpoint job copies SQLite's log into the database and starts it
+/// over from nothing (on PostgreSQL there is nothing to do).
+#[tokio::test]
+async fn the_checkpoint_job_starts_the_log_over() {
+    let t = TestApp::new().await;
+    t.unit("North Province", "provincial_committee", t.root)
+        .await;
+    let wait = std::time::Duration::from_millis(250);
+    let first = t.app.db.checkpoint(wait).await.unwrap();
+    let second = t.app.db.checkpoint(wait).await.unwrap();
+    match t.app.db.dialect() {
+        grassroots_store::Dialect::Sqlite => {
+            let (busy, pages) = first.expect("a log on SQLite");
+            assert!(!busy && pages > 0, "the writes were in the log: {first:?}");
+            assert_eq!(second, Some((false, 0)), "the log started over");
+        }
+        grassroots_store::Dialect::Postgres => assert_eq!((first, second), (None, None)),
+    }
+    assert!(jobs::checkpoint(&t.app).await.is_ok());
+}

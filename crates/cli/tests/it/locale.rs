@@ -217,7 +217,7 @@ async fn languages_follow_the_account_the_browser_and_the_organization() {
 /// Runs `sql` on the test database, whichever engine it is.
 async fn execute(t: &TestApp, sql: &'static str) {
     match &t.app.db {
-        grassroots_store::Db::Sqlite(pool) => {
+        grassroots_store::Db::Sqlite(pool, _) => {
             sqlx::query(sql).execute(pool).await.unwrap();
         }
         grassroots_store::Db::Postgres(pool) => {

@@ -1163,7 +1163,7 @@ async fn scheduled_inspections_are_due_per_level_and_period_and_start_again_each
     // application's back is found.
     let tamper = "UPDATE inspections_due SET done = 1 - done WHERE unit_id = $1";
     match &t.app.db {
-        grassroots_store::Db::Sqlite(pool) => {
+        grassroots_store::Db::Sqlite(pool, _) => {
             sqlx::query(tamper).bind(third).execute(pool).await.unwrap();
         }
         grassroots_store::Db::Postgres(pool) => {

@@ -133,7 +133,7 @@ async fn people_are_found_by_korean_and_english_parts_of_their_names() {
     // A database older than the index: the job fills it.
     for clear in ["DELETE FROM people_terms", "DELETE FROM people_terms_docs"] {
         match &t.app.db {
-            grassroots_store::Db::Sqlite(pool) => {
+            grassroots_store::Db::Sqlite(pool, _) => {
                 sqlx::query(clear).execute(pool).await.unwrap();
             }
             grassroots_store::Db::Postgres(pool) => {
@@ -452,7 +452,7 @@ async fn units_experiences_and_decisions_are_found_within_what_the_reader_may_re
     for table in ["units_search", "experiences_search", "decisions_search"] {
         let clear = format!("DELETE FROM {table}");
         match &t.app.db {
-            grassroots_store::Db::Sqlite(pool) => {
+            grassroots_store::Db::Sqlite(pool, _) => {
                 sqlx::query(sqlx::AssertSqlSafe(clear))
                     .execute(pool)
                     .await

@@ -168,7 +168,7 @@ async fn migrations_are_idempotent_and_detect_edits() {
         migrate::run(&db).await.unwrap().is_empty(),
         "second run applies nothing"
     );
-    if let Db::Sqlite(pool) = &db {
+    if let Db::Sqlite(pool, _) = &db {
         sqlx::query("UPDATE schema_migrations SET checksum = 'x' WHERE version = 1")
             .execute(pool)
             .await

@@ -913,6 +913,65 @@ async fn enrolments_follow_the_audience_when_people_move_or_change_positions() {
     assert!(s.is_success(), "{v}");
     assert_counts(&mut admin, holders, o.primary, (0, 0, 0)).await;
     t.assert_consistent().await;
+
+    // A technical head of cell B, for a task for technical heads: the
+    // seat ends when cell B is merged into cell A, and so does the task.
+    let head_type = types
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["key"] == "technical_head")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let (s, a) = api(
+        &mut admin,
+        Method::POST,
+        &format!("/units/{}/study", o.primary),
+        Some(json!({"title": "Heads' duties", "position_type_id": head_type, "due_on": due})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    let heads = a["id"].as_i64().unwrap();
+    let (s, pos) = api(
+        &mut admin,
+        Method::POST,
+        &format!("/units/{}/positions", o.cell_b),
+        Some(json!({"position_type": "technical_head", "person_id": o.kim})),
+    )
+    .await;
+    assert!(s.is_success(), "{pos}");
+    assert_counts(&mut admin, heads, o.primary, (1, 0, 0)).await;
+    grassroots_app::units::merge(&t.app, &t.cli(), o.cell_b, o.cell_a)
+        .await
+        .unwrap();
+    assert_counts(&mut admin, heads, o.primary, (0, 0, 0)).await;
+    t.assert_consistent().await;
+
+    // Cell A becomes a primary committee of its own: its people leave
+    // the task for cells; back to a cell, they resume it.
+    assert_counts(&mut admin, cells_only, o.primary, (3, 1, 0)).await;
+    let set_level = |level: &'static str| async move {
+        let mut tx = t.app.db.begin().await.unwrap();
+        let scope = t.cli().principal.scope::<grassroots_core::Manage>();
+        grassroots_store::units::set_level(
+            &mut tx,
+            &scope,
+            o.cell_a,
+            level,
+            t.app.clock.now(),
+            grassroots_store::units::Placement::Deferred,
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    };
+    set_level("primary_committee").await;
+    assert_counts(&mut admin, cells_only, o.primary, (0, 0, 0)).await;
+    t.assert_consistent().await;
+    set_level("cell").await;
+    assert_counts(&mut admin, cells_only, o.primary, (3, 1, 0)).await;
+    t.assert_consistent().await;
 }
 
 /// Random histories (assignments, adaptations, completions, people

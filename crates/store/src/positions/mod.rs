@@ -357,7 +357,7 @@ pub async fn assign_many(
     // A study task for holders of these positions reaches them; a bulk
     // load before any such task asks once.
     let today = now.date_naive().to_string();
-    if crate::study::open_for_positions(tx, &today).await? {
+    if crate::study::open_narrowed(tx, &today, crate::study::Narrowed::ByPosition).await? {
         let mut people: Vec<i64> = rows.iter().map(|r| r.person_id).collect();
         people.sort_unstable();
         people.dedup();

@@ -64,8 +64,9 @@ struct Doc {
 }
 
 /// A person and their area: id, name, stored sort key (if any), unit,
-/// area.
-type PathRow = (i64, String, Option<Vec<u8>>, i64, i64);
+/// area (none only for a unit outside the tree, which the tree's
+/// invariants rule out; such a person is left unindexed for `check`).
+type PathRow = (i64, String, Option<Vec<u8>>, i64, Option<i64>);
 
 /// One index row: area, token, sort key, person, unit.
 type Row = (i64, String, Vec<u8>, i64, i64);
@@ -123,6 +124,7 @@ pub(crate) async fn index_people(tx: &mut Tx, people: &[i64]) -> StoreResult<()>
             .fetch_all(&mut *e)
             .await)?;
         for (id, name, key, unit, area) in rows {
+            let Some(area) = area else { continue };
             // The key every write of a name stores, or (a person the key
             // job has not reached yet) computed here.
             let key = key.unwrap_or_else(|| sort_key(&name));
@@ -161,7 +163,7 @@ async fn replace_terms(
             .await
             .map(|_| ()))?;
         match tx {
-            Tx::Sqlite(t) => {
+            Tx::Sqlite(t, _) => {
                 // One key per statement: SQLite scans the whole table for
                 // a row value IN a list of them.
                 crate::sqlite_direct::run_in_tx(t, |c| {
@@ -202,7 +204,7 @@ async fn replace_terms(
     let mut rows: Vec<Row> = fresh.iter().flat_map(|(id, d)| d.rows(*id)).collect();
     rows.sort_unstable();
     match tx {
-        Tx::Sqlite(t) => {
+        Tx::Sqlite(t, _) => {
             crate::sqlite_direct::run_in_tx(t, |c| {
                 each_statement(
                     c,

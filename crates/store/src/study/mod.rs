@@ -606,14 +606,30 @@ pub async fn resync_person(tx: &mut Tx, person_id: i64, today: &str) -> StoreRes
     aggregates::add_bulk(tx, &deltas).await
 }
 
-/// Whether an original open on `today` is for the holders of a position
-/// type (bulk appointments then bring their people in line).
-pub(crate) async fn open_for_positions(tx: &mut Tx, today: &str) -> StoreResult<bool> {
-    let n: i64 = on_ex!(tx, |e| sqlx::query_scalar(
+/// What of an original's audience a change can touch without moving
+/// anyone.
+pub(crate) enum Narrowed {
+    /// Holders of a position type (appointments).
+    ByPosition,
+    /// Levels of units (a unit's level changed).
+    ByLevel,
+}
+
+/// Whether an original open on `today` narrows its audience so
+/// (bulk appointments, a unit's new level, then bring people in line).
+pub(crate) async fn open_narrowed(tx: &mut Tx, today: &str, by: Narrowed) -> StoreResult<bool> {
+    let narrowed = match by {
+        Narrowed::ByPosition => "a.position_type_id IS NOT NULL",
+        Narrowed::ByLevel => "a.levels <> ''",
+    };
+    let sql = format!(
         "SELECT count(*) FROM study_assignments a
-         WHERE a.adapted_from IS NULL AND a.position_type_id IS NOT NULL
+         WHERE a.adapted_from IS NULL AND {narrowed}
            AND a.due_on >= $1 AND a.starts_on <= $1"
-    )
+    );
+    let n: i64 = on_ex!(tx, |e| sqlx::query_scalar(sqlx::AssertSqlSafe(
+        sql.as_str()
+    ))
     .bind(today)
     .fetch_one(&mut *e)
     .await)?;

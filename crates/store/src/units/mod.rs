@@ -1059,14 +1059,16 @@ pub async fn merge(
     // The merged unit's lead seats end with it: the surviving unit keeps
     // its own party, administrative and technical heads.
     let today = now.date_naive().format("%Y-%m-%d").to_string();
-    let leads: Vec<i64> = on_ex!(tx, |e| sqlx::query_scalar(
-        "SELECT p.id FROM positions p JOIN position_types t ON t.id = p.position_type_id
+    let leads: Vec<(i64, i64)> = on_ex!(tx, |e| {
+        sqlx::query_as(
+        "SELECT p.id, p.person_id FROM positions p JOIN position_types t ON t.id = p.position_type_id
          WHERE p.unit_id = $1 AND p.ended_on IS NULL AND t.lead IS NOT NULL"
     )
     .bind(from)
     .fetch_all(&mut *e)
-    .await)?;
-    for position in &leads {
+    .await
+    })?;
+    for (position, _) in &leads {
         crate::positions::end_term(tx, *position, &today).await?;
     }
     out.positions_ended = leads.len() as u64;
@@ -1076,6 +1078,14 @@ pub async fn merge(
     // A moved person's positions in units that no longer contain them end.
     for person in &moved {
         out.positions_ended += crate::positions::end_outside(tx, *person, into, &today).await?;
+    }
+    // Study tasks for holders of the positions that ended leave them.
+    let mut holders: Vec<i64> = leads.iter().map(|(_, person)| *person).collect();
+    holders.extend(&moved);
+    holders.sort_unstable();
+    holders.dedup();
+    for person in holders {
+        crate::study::resync_person(tx, person, &today).await?;
     }
     out.transfers_cancelled = on_ex!(tx, |e| {
         sqlx::query(
@@ -1237,6 +1247,19 @@ pub async fn set_level(
         crate::meetings::regularity::track_unit(tx, id, level, &now.date_naive().to_string())
             .await?;
         crate::safety::schedules::track_units(tx, &[id], now.date_naive()).await?;
+        // Its people may now be in or out of a study task for some levels.
+        let today = now.date_naive().to_string();
+        if crate::study::open_narrowed(tx, &today, crate::study::Narrowed::ByLevel).await? {
+            let people: Vec<i64> = on_ex!(tx, |e| sqlx::query_scalar(
+                "SELECT id FROM people WHERE unit_id = $1 ORDER BY id"
+            )
+            .bind(id)
+            .fetch_all(&mut *e)
+            .await)?;
+            for person in people {
+                crate::study::resync_person(tx, person, &today).await?;
+            }
+        }
     }
     Ok(())
 }
