@@ -14,6 +14,8 @@ conns=${CONNECTIONS:-64}
 duration=${DURATION:-20s}
 port=${PORT:-18080}
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=lib/checkins.sh
+. "$root/scripts/lib/checkins.sh"
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
 command -v sqlite3 >/dev/null || { echo "sqlite3 is needed (apt-get install sqlite3)" >&2; exit 1; }
 cargo build --release -q --manifest-path "$root/Cargo.toml"
@@ -40,21 +42,9 @@ serve full
 province=$(sqlite3 "$db" "SELECT id FROM units WHERE level = 'provincial_committee' ORDER BY id LIMIT 1")
 token=$("$bin" --database-url "sqlite://$db" token create --user province --name "durability $(date +%s%N)" \
   --role secretary --unit "$province" --scope subtree | sed -n 2p)
-targets=$(sqlite3 "$db" "SELECT t.id FROM targets t JOIN unit_closure c ON c.descendant_id = t.unit_id
-             WHERE c.ancestor_id = $province AND t.children = 0 AND t.parent_id IS NOT NULL
-               AND t.kind = 'numeric' AND t.deleted_at IS NULL ORDER BY t.id LIMIT 500" | paste -sd, -)
-cat > checkin.lua <<EOF
-local ids = {$targets}
-local n = 0
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $token"
-request = function()
-  n = n + 1
-  local body = string.format('{"value": %d, "narrative": "Shift report", "confidence": "high"}', n % 240)
-  return wrk.format(nil, "/api/v1/targets/" .. ids[(n % #ids) + 1] .. "/check-ins", nil, body)
-end
-EOF
+q() { sqlite3 "$db" "$1"; }
+targets=$(checkin_targets "$province")
+checkin_lua "$token" "$targets" > checkin.lua
 summary() {
   awk '/^Requests\/sec/ {rps=$2} $1 == "50%" {p50=$2} $1 == "99%" {p99=$2}
        /Non-2xx|Socket errors/ {err=err " " $0}

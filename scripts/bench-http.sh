@@ -20,6 +20,8 @@ conns=${CONNECTIONS:-64}
 duration=${DURATION:-20s}
 port=${PORT:-18080}
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=lib/checkins.sh
+. "$root/scripts/lib/checkins.sh"
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
 db_url=${DATABASE_URL:-}
 if [ -n "$db_url" ]; then
@@ -71,22 +73,8 @@ token=$("$bin" --database-url "${db_url:-sqlite://$db}" token create --user prov
   --role secretary --unit "$province" --scope subtree | sed -n 2p)
 [ -n "$token" ] || { echo "no token created" >&2; exit 1; }
 # Check-ins go to 500 cells' output shares in the province.
-targets=$(q "SELECT t.id FROM targets t JOIN unit_closure c ON c.descendant_id = t.unit_id
-             WHERE c.ancestor_id = $province AND t.children = 0 AND t.parent_id IS NOT NULL
-               AND t.kind = 'numeric' AND t.deleted_at IS NULL ORDER BY t.id LIMIT 500" | paste -sd, -)
-
-cat > checkin.lua <<EOF
-local ids = {$targets}
-local n = 0
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $token"
-request = function()
-  n = n + 1
-  local body = string.format('{"value": %d, "narrative": "Shift report", "confidence": "high"}', n % 240)
-  return wrk.format(nil, "/api/v1/targets/" .. ids[(n % #ids) + 1] .. "/check-ins", nil, body)
-end
-EOF
+targets=$(checkin_targets "$province")
+checkin_lua "$token" "$targets" > checkin.lua
 
 run() {
   local label=$1; shift

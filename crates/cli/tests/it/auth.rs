@@ -398,18 +398,7 @@ async fn security_headers_and_request_ids() {
 async fn a_kept_token_is_refused_once_its_validity_ends() {
     let t = TestApp::new().await;
     let mut root = t.login("root").await;
-    let r = root
-        .json(
-            Method::POST,
-            "/api/v1/tokens",
-            Some(
-                serde_json::json!({"name": "day", "role": "administrator", "unit_id": t.root,
-                "scope": "subtree", "expires_in_days": 1}),
-            ),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let mut bot = t.with_token(r.json()["secret"].as_str().unwrap());
+    let (_, mut bot) = new_token(&t, &mut root, Some(1)).await;
     // Used twice within a minute (the first use stamps it, the second
     // may be served from the kept sign-in).
     assert_eq!(
@@ -434,19 +423,7 @@ async fn a_kept_token_is_refused_once_its_validity_ends() {
 async fn a_token_is_stamped_once_a_minute_while_its_sign_in_is_kept() {
     let t = TestApp::new().await;
     let mut root = t.login("root").await;
-    let r = root
-        .json(
-            Method::POST,
-            "/api/v1/tokens",
-            Some(
-                serde_json::json!({"name": "stamped", "role": "administrator",
-                "unit_id": t.root, "scope": "subtree"}),
-            ),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let id = r.json()["token"]["id"].as_i64().unwrap();
-    let mut bot = t.with_token(r.json()["secret"].as_str().unwrap());
+    let (id, mut bot) = new_token(&t, &mut root, None).await;
     assert_eq!(last_used(&mut root, id).await, None, "never used");
     let first = t.app.clock.now();
     assert_eq!(
@@ -491,4 +468,24 @@ async fn last_used(c: &mut grassroots_testkit::TestClient, id: i64) -> Option<St
         .unwrap_or_else(|| panic!("token {id} not listed: {}", r.body))["last_used_at"]
         .as_str()
         .map(str::to_string)
+}
+
+/// A root administrator's token over the whole organization, valid for
+/// `days` (or without end): its id and a client using it.
+async fn new_token(
+    t: &TestApp,
+    root: &mut grassroots_testkit::TestClient,
+    days: Option<i64>,
+) -> (i64, grassroots_testkit::TestClient) {
+    let r = root
+        .json(
+            Method::POST,
+            "/api/v1/tokens",
+            Some(serde_json::json!({"name": "bot", "role": "administrator",
+                "unit_id": t.root, "scope": "subtree", "expires_in_days": days})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let id = r.json()["token"]["id"].as_i64().unwrap();
+    (id, t.with_token(r.json()["secret"].as_str().unwrap()))
 }

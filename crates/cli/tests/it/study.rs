@@ -668,6 +668,15 @@ async fn narrowed_assignments_reach_only_their_people_and_latecomers_are_enrolle
     t.assert_consistent().await;
 }
 
+/// Moves a person to another unit, as an acknowledged transfer does.
+async fn relocate(t: &TestApp, person: i64, to: i64) {
+    let mut tx = t.app.db.begin().await.unwrap();
+    grassroots_store::people::relocate(&mut tx, person, to, "test", t.app.clock.now())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}
+
 /// Asserts a unit's counts of `root`: (assigned, completed, overdue).
 async fn assert_counts(
     c: &mut grassroots_testkit::TestClient,
@@ -735,13 +744,7 @@ async fn transfers_and_leaving_move_enrolments_and_their_counts() {
     assert_counts(&mut admin, root, o.cell_b, (1, 0, 0)).await;
 
     // Within the subtree: Kim's enrolment and completion go to cell B.
-    let relocate = |person: i64, to: i64| async move {
-        let mut tx = t.app.db.begin().await.unwrap();
-        grassroots_store::people::relocate(&mut tx, person, to, "test", t.app.clock.now())
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
-    };
+    let relocate = |person: i64, to: i64| relocate(t, person, to);
     relocate(o.kim, o.cell_b).await;
     assert_counts(&mut admin, root, o.cell_a, (1, 0, 0)).await;
     assert_counts(&mut admin, root, o.cell_b, (2, 1, 0)).await;
@@ -851,13 +854,7 @@ async fn enrolments_follow_the_audience_when_people_move_or_change_positions() {
     .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_counts(&mut admin, cells_only, o.primary, (3, 1, 0)).await;
-    let relocate = |person: i64, to: i64| async move {
-        let mut tx = t.app.db.begin().await.unwrap();
-        grassroots_store::people::relocate(&mut tx, person, to, "test", t.app.clock.now())
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
-    };
+    let relocate = |person: i64, to: i64| relocate(t, person, to);
     // To the primary committee itself: not a cell, so not Kim's task.
     relocate(o.kim, o.primary).await;
     assert_counts(&mut admin, cells_only, o.primary, (2, 0, 0)).await;
