@@ -96,6 +96,19 @@ pub async fn write(
     let tags = tags(&input.tags)?;
     let category = optional_text(&input.category);
     let source_kind = optional_text(&input.source_kind);
+    let outside = || -> AppError {
+        FieldError::new(
+            "source_id",
+            "outside",
+            "must be a closed incident or a resolved welfare case of this unit or a unit below it",
+        )
+        .into()
+    };
+    // A welfare case is cited only by one who may open it (its handlers),
+    // and that opening is logged as any other; it is opened once this
+    // connection is given back (the log of the reading is a write, which
+    // waits for its turn).
+    let mut case_to_open = None;
     {
         let mut c = app.db.conn().await?;
         if let Some(cat) = category
@@ -127,21 +140,14 @@ pub async fn write(
         }
         match (source_kind, input.source_id) {
             (None, None) => {}
-            // A welfare case is cited only by one who may open it (its
-            // handlers), and that opening is logged as any other.
             (Some("welfare_case"), Some(id))
-                if store::source_ok(&mut c, unit_id, "welfare_case", id).await?
-                    && crate::welfare::open(app, actor, id).await.is_ok() => {}
+                if store::source_ok(&mut c, unit_id, "welfare_case", id).await? =>
+            {
+                case_to_open = Some(id);
+            }
             (Some("incident"), Some(id))
                 if store::source_ok(&mut c, unit_id, "incident", id).await? => {}
-            (Some(_), Some(_)) => {
-                return Err(FieldError::new(
-                    "source_id",
-                    "outside",
-                    "must be a closed incident or a resolved welfare case of this unit or a unit below it",
-                )
-                .into());
-            }
+            (Some(_), Some(_)) => return Err(outside()),
             _ => {
                 return Err(FieldError::new(
                     "source_id",
@@ -151,6 +157,11 @@ pub async fn write(
                 .into());
             }
         }
+    }
+    if let Some(case) = case_to_open
+        && crate::welfare::open(app, actor, case).await.is_err()
+    {
+        return Err(outside());
     }
     let now = app.clock.now();
     let today = app.clock.today().to_string();
