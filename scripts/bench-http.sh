@@ -8,7 +8,10 @@
 # consonants, beginnings of romanized words), the search page's API over
 # people, units, experiences and decisions with the same queries, and
 # check-ins POSTed on a province's targets; CONNECTIONS clients (default
-# 64) for DURATION (default 20s) each. Then the server's peak memory.
+# 64) for DURATION (default 20s) each; then all of a mixed load at once
+# (a fifth of the clients writing check-ins, the rest reading unit pages
+# and the dashboard) for MIXED seconds (default 60). Then the server's
+# peak memory.
 # The demo organization of SCALE (a number or `national`, default 10) is
 # built first, or reused from WORK_DIR when it is there; with DATABASE_URL
 # (postgres://…) it is built in that PostgreSQL database (empty, or
@@ -175,4 +178,29 @@ run "person search (county)" "${auth[@]}" "$base/api/v1/units/$county/people?sub
 run "person search, 400 queries" -s people-search.lua "$base"
 run "search page API, 400 q" -s search.lua "$base"
 run "check-in POST" -s checkin.lua "$base"
+
+# Mixed load (MIXED seconds, default 60): of CONNECTIONS clients, a fifth
+# POST check-ins while the rest read, three fifths the unit page with its
+# sections and one fifth the province's dashboard API, all at once; each
+# group's figures apart.
+mixed=${MIXED:-60}
+writers=$(( conns / 5 )); dashboards=$(( conns / 5 )); pages=$(( conns - writers - dashboards ))
+mix() {
+  local label=$1 n=$2; shift 2
+  wrk -t1 -c"$n" -d"${mixed}s" --latency "$@" > "mixed-$label.out"
+}
+mix pages "$pages" -s unitpage.lua "$base" &
+loads=($!)
+mix dashboards "$dashboards" "${auth[@]}" "$base/api/v1/units/$province/dashboard" &
+loads+=($!)
+mix checkins "$writers" -s checkin.lua "$base" &
+loads+=($!)
+wait "${loads[@]}"
+echo "mixed ${mixed} s: $pages clients on unit pages, $dashboards on the dashboard, $writers posting check-ins"
+for label in pages dashboards checkins; do
+  out=$(cat "mixed-$label.out")
+  printf "  %-12s %10s req/s   p50 %8s   p99 %8s   %s\n" "$label" \
+    "$(awk '/^Requests\/sec/ {print $2}' <<<"$out")" "$(awk '$1 == "50%" {print $2}' <<<"$out")" \
+    "$(awk '$1 == "99%" {print $2}' <<<"$out")" "$(grep -E "Non-2xx|Socket errors" <<<"$out" | tr '\n' ' ' || true)"
+done
 awk '/VmHWM|VmRSS/ {printf "server %s %.0f MB\n", $1, $2 / 1024}' "/proc/$server/status"
