@@ -387,10 +387,7 @@ pub fn commits() -> u64 {
 impl Tx {
     /// Commits the transaction.
     pub async fn commit(self) -> StoreResult<()> {
-        match self {
-            Tx::Sqlite(t, _) => t.commit().await?,
-            Tx::Postgres(t) => t.commit().await?,
-        }
+        self.commit_unseen().await?;
         COMMITS.fetch_add(1, Ordering::AcqRel);
         Ok(())
     }
