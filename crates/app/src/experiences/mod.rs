@@ -250,6 +250,9 @@ pub struct LibraryQuery {
 /// the most applied (at most 100).
 pub async fn search(app: &App, actor: &Actor, q: &LibraryQuery) -> AppResult<Vec<Experience>> {
     require_member_of_organization(app, actor).await?;
+    if q.under.is_some_and(|u| u <= 0) {
+        return Err(FieldError::new("under", "invalid", "must be a unit's id").into());
+    }
     let mut c = app.db.conn().await?;
     Ok(store::search(
         &mut c,

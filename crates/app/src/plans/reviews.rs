@@ -179,6 +179,8 @@ async fn build(
 
 /// A score and comment for one target.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+// Named apart from the type of the same name elsewhere in the API.
+#[schema(as = ReviewItemInput)]
 pub struct ItemInput {
     /// Target of the plan.
     pub target_id: i64,

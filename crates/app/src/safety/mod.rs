@@ -1099,6 +1099,8 @@ pub struct ChildRow {
 /// directly below it the high risks, late actions, open incidents and
 /// this month's inspections (those with none are the ones to ask).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+// Named apart from the type of the same name elsewhere in the API.
+#[schema(as = SafetyDashboard)]
 pub struct Dashboard {
     /// The subtree's counts.
     pub counts: SafetyCounts,

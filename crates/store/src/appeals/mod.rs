@@ -908,6 +908,8 @@ pub async fn path(c: &mut impl DbConn, unit_id: UnitId) -> StoreResult<Vec<PathU
 /// A position holder an appeal may name: the lead and committee positions
 /// held now in the units on an author's path.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+// Named apart from the type of the same name elsewhere in the API.
+#[schema(as = AppealHolder)]
 pub struct Holder {
     /// Position id (what the appeal names).
     pub position_id: i64,

@@ -21,6 +21,8 @@ pub mod schedules;
 #[derive(
     Debug, Clone, PartialEq, Serialize, serde::Deserialize, sqlx::FromRow, utoipa::ToSchema,
 )]
+// Named apart from the type of the same name elsewhere in the API.
+#[schema(as = SafetySettings)]
 pub struct Settings {
     /// Rows and columns of the matrix (3 to 5).
     pub matrix_size: i64,
@@ -153,6 +155,8 @@ pub struct Incident {
 
 /// A corrective or preventive action.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+// Named apart from the type of the same name elsewhere in the API.
+#[schema(as = SafetyAction)]
 pub struct Action {
     /// Id.
     pub id: i64,

@@ -1,8 +1,9 @@
 //! API of accounts: the caller's own record, accounts and their person
 //! records, role assignments, and API tokens.
 
+use super::{Path, Query};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use grassroots_app::accounts::{self, AccountDetail, CreateInput, OwnRecord};
 use grassroots_app::auth::Authenticated;

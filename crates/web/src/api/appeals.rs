@@ -6,8 +6,9 @@
 //! suggestions published to a unit, the holders of the appeals duty and
 //! the organization's policy.
 
+use super::{Path, Query};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use grassroots_app::appeals::{
     self, Action, AppealCounts, AuthorView, Filed, HandlerView, Intake, IntakeForm, Receipt,
@@ -180,7 +181,7 @@ pub(super) async fn open(
 
 /// `POST /appeals/{id}/actions`: acknowledge, reply, note, answer, close,
 /// recuse or publish.
-#[utoipa::path(post, path = "/appeals/{id}/actions", tag = "appeals", params(("id" = i64, Path)), request_body = Action, responses(
+#[utoipa::path(post, operation_id = "appeal_act", path = "/appeals/{id}/actions", tag = "appeals", params(("id" = i64, Path)), request_body = Action, responses(
     (status = 200, body = Appeal), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(super) async fn act(
     State(s): State<AppState>,
@@ -227,7 +228,7 @@ pub(super) async fn message_mine(
 
 /// `GET /units/{id}/appeals`: counts of what was routed within the
 /// subtree, naming nobody and carrying no text.
-#[utoipa::path(get, path = "/units/{id}/appeals", tag = "appeals", params(("id" = i64, Path)), responses(
+#[utoipa::path(get, operation_id = "appeal_counts", path = "/units/{id}/appeals", tag = "appeals", params(("id" = i64, Path)), responses(
     (status = 200, body = AppealCounts), (status = 404, body = ErrorBody)))]
 pub(super) async fn counts(
     State(s): State<AppState>,
@@ -249,7 +250,7 @@ pub(super) async fn published(
 }
 
 /// `GET /units/{id}/appeals/handlers`: who receives appeals there.
-#[utoipa::path(get, path = "/units/{id}/appeals/handlers", tag = "appeals", params(("id" = i64, Path)), responses(
+#[utoipa::path(get, operation_id = "appeal_handlers", path = "/units/{id}/appeals/handlers", tag = "appeals", params(("id" = i64, Path)), responses(
     (status = 200, body = Vec<Handler>), (status = 404, body = ErrorBody)))]
 pub(super) async fn handlers(
     State(s): State<AppState>,
@@ -261,7 +262,7 @@ pub(super) async fn handlers(
 
 /// `PUT /units/{id}/appeals/handlers/{account}`: give the appeals duty
 /// (secretaries).
-#[utoipa::path(put, path = "/units/{id}/appeals/handlers/{account}", tag = "appeals", params(("id" = i64, Path), ("account" = i64, Path)), responses(
+#[utoipa::path(put, operation_id = "appeal_grant_handler", path = "/units/{id}/appeals/handlers/{account}", tag = "appeals", params(("id" = i64, Path), ("account" = i64, Path)), responses(
     (status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(super) async fn grant_handler(
     State(s): State<AppState>,
@@ -273,7 +274,7 @@ pub(super) async fn grant_handler(
 }
 
 /// `DELETE /units/{id}/appeals/handlers/{account}`: take the duty away.
-#[utoipa::path(delete, path = "/units/{id}/appeals/handlers/{account}", tag = "appeals", params(("id" = i64, Path), ("account" = i64, Path)), responses(
+#[utoipa::path(delete, operation_id = "appeal_revoke_handler", path = "/units/{id}/appeals/handlers/{account}", tag = "appeals", params(("id" = i64, Path), ("account" = i64, Path)), responses(
     (status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub(super) async fn revoke_handler(
     State(s): State<AppState>,
@@ -286,7 +287,7 @@ pub(super) async fn revoke_handler(
 
 /// `GET /appeals/settings`: the organization's deadlines, retention and
 /// commission.
-#[utoipa::path(get, path = "/appeals/settings", tag = "appeals", responses(
+#[utoipa::path(get, operation_id = "appeal_settings", path = "/appeals/settings", tag = "appeals", responses(
     (status = 200, body = Settings)))]
 pub(super) async fn settings(
     State(s): State<AppState>,
@@ -297,7 +298,7 @@ pub(super) async fn settings(
 
 /// `PUT /appeals/settings`: change them (administrators of the whole
 /// organization); open appeals keep their deadlines.
-#[utoipa::path(put, path = "/appeals/settings", tag = "appeals", request_body = Settings, responses(
+#[utoipa::path(put, operation_id = "appeal_set_settings", path = "/appeals/settings", tag = "appeals", request_body = Settings, responses(
     (status = 200, body = Settings), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(super) async fn set_settings(
     State(s): State<AppState>,

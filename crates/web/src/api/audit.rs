@@ -1,7 +1,8 @@
 //! API of the audit log.
 
+use super::Query;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use chrono::{TimeZone, Utc};
 use grassroots_app::AppError;
 use grassroots_app::audit;

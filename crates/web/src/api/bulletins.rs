@@ -1,8 +1,9 @@
 //! API of bulletins: compose from a meeting or write freely, edit articles,
 //! publish to the subtree, acknowledge receipt per unit, export.
 
+use super::Path;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use grassroots_app::bulletins::{self, ArticleInput, BulletinInput, BulletinView, UnitBulletins};
@@ -44,6 +45,8 @@ pub(super) struct PublishInput {
 
 /// How many units a bulletin was published to.
 #[derive(Serialize, ToSchema)]
+// Named apart from the type of the same name elsewhere in the API.
+#[schema(as = BulletinPublished)]
 pub(super) struct Published {
     addressed: u64,
 }

@@ -1,8 +1,9 @@
 //! API of commendations (conferred by a unit, a person's, a subtree's roll
 //! of honour) and model units.
 
+use super::Path;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use grassroots_app::commendations::{self, CommendationInput, ModelInput, RollOfHonour};
 use grassroots_core::UnitId;

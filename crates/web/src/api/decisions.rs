@@ -1,8 +1,9 @@
 //! API of decisions: issue to a subtree, inbox, adoption roll-up (adoption
 //! itself is in the plans API).
 
+use super::{Path, Query};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use grassroots_app::decisions::{self, DecisionInput, DecisionView, UnitDecisions};
 use grassroots_core::UnitId;

@@ -1,8 +1,9 @@
 //! API of the experience library: writing, searching, reading, applying,
 //! a unit's use of it, and experience suggested for a lagging target.
 
+use super::{Path, Query};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use grassroots_app::experiences::{
     self, ApplyInput, ExperienceInput, ExperienceView, LibraryQuery, UnitExperience,

@@ -2,8 +2,9 @@
 //! list of speakers, speech texts, documents, minutes, decisions adopted,
 //! closing; meeting types, cadences and the calendar era.
 
+use super::Path;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use grassroots_app::decisions::DecisionInput;

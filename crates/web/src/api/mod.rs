@@ -129,8 +129,20 @@ fn document_common_errors(doc: &mut utoipa::openapi::OpenApi) {
             if names_record {
                 codes.push(("404", "No such record within the caller's scope"));
             }
+            let has_parameters = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
             if has_body {
-                codes.push(("400", "The body is not JSON of the expected shape"));
+                codes.push((
+                    "400",
+                    "The body is not JSON of the expected shape, or a parameter is malformed",
+                ));
+            } else if has_parameters {
+                codes.push((
+                    "400",
+                    "A parameter is malformed (not a number, out of range)",
+                ));
+                codes.push(("422", "A parameter is invalid; the answer names it"));
+            }
+            if has_body {
                 codes.push(("413", "The body is too large"));
                 codes.push(("422", "A field is invalid; the answer names it"));
             }
@@ -208,6 +220,45 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<
             )),
             Err(e) => Err(WebError(AppError::BadRequest(e.body_text()))),
         }
+    }
+}
+
+/// Path parameters whose rejection is our JSON error: a record id that
+/// is not a number is a bad request, answered like any other.
+pub struct Path<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T> {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(v)| Path(v))
+            .map_err(|e| parameter_error(e.status(), e.body_text()))
+    }
+}
+
+/// Query parameters whose rejection is our JSON error.
+pub struct Query<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(v)| Query(v))
+            .map_err(|e| parameter_error(e.status(), e.body_text()))
+    }
+}
+
+/// A parameter the route could not read: the caller's error unless the
+/// route itself is wrong.
+fn parameter_error(status: StatusCode, text: String) -> WebError {
+    if status.is_server_error() {
+        WebError(AppError::Internal(text))
+    } else {
+        WebError(AppError::BadRequest(text))
     }
 }
 

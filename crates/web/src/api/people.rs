@@ -1,8 +1,9 @@
 //! API of people: the people of a unit, adding a person, a person's full
 //! record and status.
 
+use super::{Path, Query};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use grassroots_app::people::{self, PersonInput, PersonRecord};
 use grassroots_core::UnitId;

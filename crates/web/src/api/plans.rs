@@ -1,8 +1,9 @@
 //! API of plans: plans of a unit, targets, cascades, check-ins, blockers,
 //! the dashboard roll-up of any subtree, adoption of decisions.
 
+use super::{Path, Query};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use grassroots_app::plans::{

@@ -1,8 +1,9 @@
 //! API of positions: the position types, a unit's positions and terms,
 //! appointments, and vacancies in a subtree.
 
+use super::{Path, Query};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use grassroots_app::positions::{self, UnitPositions};
 use grassroots_core::UnitId;

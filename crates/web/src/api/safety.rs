@@ -2,8 +2,9 @@
 //! and actions (read under the unit's read scope, written by those who
 //! edit it, verified by its secretaries), and any subtree's counts.
 
+use super::{Path, Query};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use grassroots_app::safety::checklists::{self, AnswersInput, InspectionView};
 use grassroots_app::safety::schedules::{self, DueCounts, ScheduleInput};
@@ -51,7 +52,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
 }
 
 /// `GET /safety/settings`: the risk matrix and the deadlines.
-#[utoipa::path(get, path = "/safety/settings", tag = "safety", responses((status = 200, body = Settings)))]
+#[utoipa::path(get, operation_id = "safety_settings", path = "/safety/settings", tag = "safety", responses((status = 200, body = Settings)))]
 pub(super) async fn settings(
     State(s): State<AppState>,
     Caller(_c): Caller,
@@ -61,7 +62,7 @@ pub(super) async fn settings(
 
 /// `PUT /safety/settings`: change them (administrators of the whole
 /// organization).
-#[utoipa::path(put, path = "/safety/settings", tag = "safety", request_body = Settings, responses(
+#[utoipa::path(put, operation_id = "safety_set_settings", path = "/safety/settings", tag = "safety", request_body = Settings, responses(
     (status = 200, body = Settings), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(super) async fn set_settings(
     State(s): State<AppState>,
@@ -73,7 +74,7 @@ pub(super) async fn set_settings(
 
 /// `GET /units/{id}/safety`: the subtree's hazards by band, actions and
 /// incidents, as counts.
-#[utoipa::path(get, path = "/units/{id}/safety", tag = "safety", params(("id" = i64, Path)), responses(
+#[utoipa::path(get, operation_id = "safety_counts", path = "/units/{id}/safety", tag = "safety", params(("id" = i64, Path)), responses(
     (status = 200, body = SafetyCounts), (status = 404, body = ErrorBody)))]
 pub(super) async fn counts(
     State(s): State<AppState>,
@@ -369,7 +370,7 @@ pub(super) async fn answer_inspection(
 /// `GET /units/{id}/safety/dashboard`: the subtree's counts and, per unit
 /// directly below, its high risks, late actions, open incidents and this
 /// month's inspections.
-#[utoipa::path(get, path = "/units/{id}/safety/dashboard", tag = "safety", params(("id" = i64, Path)), responses(
+#[utoipa::path(get, operation_id = "safety_dashboard", path = "/units/{id}/safety/dashboard", tag = "safety", params(("id" = i64, Path)), responses(
     (status = 200, body = Dashboard), (status = 404, body = ErrorBody)))]
 pub(super) async fn dashboard(
     State(s): State<AppState>,

@@ -1,8 +1,9 @@
 //! API of search: people, units, experiences and decisions by words in
 //! Korean or English, each within what the caller may read.
 
+use super::Query;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use grassroots_app::search::{self, Found};
 use serde::Deserialize;
 use utoipa::IntoParams;

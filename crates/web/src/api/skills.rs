@@ -1,8 +1,9 @@
 //! API of skills: the catalogue, a person's skills, and the talents of a
 //! subtree.
 
+use super::Path;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use grassroots_core::UnitId;
 use grassroots_store::skills::{PersonSkill, Skill, Talent};

@@ -1,8 +1,9 @@
 //! API of study assignments: assigning, adapting, doing, confirming and
 //! recording at a meeting; counts per unit; a unit secretary's roster.
 
+use super::Path;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use grassroots_app::study::centres::{self, CentreInput, CentreView, SessionInput, UnitCentres};
 use grassroots_app::study::{
@@ -57,6 +58,8 @@ pub(super) struct ConfirmInput {
 
 /// A meeting whose attendance records the assignment done.
 #[derive(Deserialize, ToSchema)]
+// Named apart from the type of the same name elsewhere in the API.
+#[schema(as = StudyMeetingInput)]
 pub(super) struct MeetingInput {
     /// The meeting (held, readable by the secretary).
     meeting_id: i64,
@@ -85,7 +88,7 @@ pub(super) async fn assign(
 
 /// `GET /units/{id}/study`: the assignments in force at a unit, with
 /// counts there and per unit right below (never names).
-#[utoipa::path(get, path = "/units/{id}/study", tag = "study", params(("id" = i64, Path)), responses(
+#[utoipa::path(get, operation_id = "study_of_unit", path = "/units/{id}/study", tag = "study", params(("id" = i64, Path)), responses(
     (status = 200, body = UnitStudy), (status = 404, body = ErrorBody)))]
 pub(super) async fn of_unit(
     State(s): State<AppState>,
@@ -97,7 +100,7 @@ pub(super) async fn of_unit(
 
 /// `GET /study/{id}`: one version, its quiz without answers, the
 /// reader's own task in it and, for readers of its unit, its counts.
-#[utoipa::path(get, path = "/study/{id}", tag = "study", params(("id" = i64, Path)), responses(
+#[utoipa::path(get, operation_id = "study_show", path = "/study/{id}", tag = "study", params(("id" = i64, Path)), responses(
     (status = 200, body = AssignmentView), (status = 404, body = ErrorBody)))]
 pub(super) async fn show(
     State(s): State<AppState>,

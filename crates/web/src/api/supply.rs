@@ -1,8 +1,9 @@
 //! API of supply: the item catalogue, a unit's stock, ledger and
 //! requests, receipts, distributions, and the steps of a request.
 
+use super::Path;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use grassroots_app::supply::{
     self, ItemInput, MovementInput, RequestInput, RequestStep, UnitSupply,
@@ -56,7 +57,7 @@ pub(super) async fn create_item(
 
 /// `GET /units/{id}/supply`: stock, requests both ways, the subtree's
 /// counts, and (for those who edit the unit) the ledger.
-#[utoipa::path(get, path = "/units/{id}/supply", tag = "supply", params(("id" = i64, Path)), responses(
+#[utoipa::path(get, operation_id = "supply_of_unit", path = "/units/{id}/supply", tag = "supply", params(("id" = i64, Path)), responses(
     (status = 200, body = UnitSupply), (status = 404, body = ErrorBody)))]
 pub(super) async fn of_unit(
     State(s): State<AppState>,

@@ -1,8 +1,9 @@
 //! API of transfers: a person moving from one unit to another, issued by
 //! the sending unit and acknowledged by the receiving one.
 
+use super::Path;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use grassroots_core::UnitId;
 use grassroots_store::transfers::Transfer;

@@ -4,8 +4,9 @@
 
 use std::collections::BTreeMap;
 
+use super::{Path, Query};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use grassroots_app::imports::tabular::Format;
 use grassroots_app::imports::{self, export};
@@ -376,7 +377,7 @@ pub(super) async fn export_file(
     State(s): State<AppState>,
     Caller(c): Caller,
     Path(id): Path<UnitId>,
-    axum::extract::Query(q): axum::extract::Query<ExportQuery>,
+    Query(q): Query<ExportQuery>,
 ) -> WebResult<axum::response::Response> {
     let kind = imports::Kind::parse(&q.kind)?;
     let format = Format::parse(&q.format).ok_or_else(|| {
@@ -422,7 +423,7 @@ pub(super) async fn import_file(
     State(s): State<AppState>,
     Caller(c): Caller,
     Path(id): Path<UnitId>,
-    axum::extract::Query(q): axum::extract::Query<ImportQuery>,
+    Query(q): Query<ImportQuery>,
     request: axum::extract::Request,
 ) -> WebResult<(axum::http::StatusCode, Json<imports::Report>)> {
     let kind = imports::Kind::parse(&q.kind)?;

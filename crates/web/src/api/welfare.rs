@@ -4,8 +4,9 @@
 //! holders of the welfare duty. Signed-in sessions only: an API token
 //! acts through its grant, never as the person nor with the duty.
 
+use super::{Path, Query};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use grassroots_app::welfare::{self, CaseAction, CaseView, RaiseInput, WelfareCounts};
 use grassroots_core::UnitId;
@@ -132,7 +133,7 @@ pub(super) async fn case(
 
 /// `POST /welfare/cases/{id}/actions`: acknowledge, wait, resume, note,
 /// step, visit, owner or resolve.
-#[utoipa::path(post, path = "/welfare/cases/{id}/actions", tag = "welfare", params(("id" = i64, Path)), request_body = CaseAction, responses(
+#[utoipa::path(post, operation_id = "welfare_act", path = "/welfare/cases/{id}/actions", tag = "welfare", params(("id" = i64, Path)), request_body = CaseAction, responses(
     (status = 200, body = WelfareCase), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(super) async fn act(
     State(s): State<AppState>,
@@ -167,7 +168,7 @@ pub(super) async fn break_glass(
 }
 
 /// `GET /units/{id}/welfare`: counts of the subtree's cases, naming nobody.
-#[utoipa::path(get, path = "/units/{id}/welfare", tag = "welfare", params(("id" = i64, Path)), responses(
+#[utoipa::path(get, operation_id = "welfare_counts", path = "/units/{id}/welfare", tag = "welfare", params(("id" = i64, Path)), responses(
     (status = 200, body = WelfareCounts), (status = 404, body = ErrorBody)))]
 pub(super) async fn counts(
     State(s): State<AppState>,
@@ -178,7 +179,7 @@ pub(super) async fn counts(
 }
 
 /// `GET /units/{id}/welfare/handlers`: who holds the welfare duty there.
-#[utoipa::path(get, path = "/units/{id}/welfare/handlers", tag = "welfare", params(("id" = i64, Path)), responses(
+#[utoipa::path(get, operation_id = "welfare_handlers", path = "/units/{id}/welfare/handlers", tag = "welfare", params(("id" = i64, Path)), responses(
     (status = 200, body = Vec<Handler>), (status = 404, body = ErrorBody)))]
 pub(super) async fn handlers(
     State(s): State<AppState>,
@@ -189,7 +190,7 @@ pub(super) async fn handlers(
 }
 
 /// `PUT /units/{id}/welfare/handlers/{account}`: give the duty (secretaries).
-#[utoipa::path(put, path = "/units/{id}/welfare/handlers/{account}", tag = "welfare", params(("id" = i64, Path), ("account" = i64, Path)), responses(
+#[utoipa::path(put, operation_id = "welfare_grant_handler", path = "/units/{id}/welfare/handlers/{account}", tag = "welfare", params(("id" = i64, Path), ("account" = i64, Path)), responses(
     (status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(super) async fn grant_handler(
     State(s): State<AppState>,
@@ -201,7 +202,7 @@ pub(super) async fn grant_handler(
 }
 
 /// `DELETE /units/{id}/welfare/handlers/{account}`: take the duty away.
-#[utoipa::path(delete, path = "/units/{id}/welfare/handlers/{account}", tag = "welfare", params(("id" = i64, Path), ("account" = i64, Path)), responses(
+#[utoipa::path(delete, operation_id = "welfare_revoke_handler", path = "/units/{id}/welfare/handlers/{account}", tag = "welfare", params(("id" = i64, Path), ("account" = i64, Path)), responses(
     (status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub(super) async fn revoke_handler(
     State(s): State<AppState>,
