@@ -9,14 +9,15 @@
 # people, units, experiences and decisions with the same queries, and
 # check-ins POSTed on a province's targets; CONNECTIONS clients (default
 # 64) for DURATION (default 20s) each; then all of a mixed load at once
-# (a fifth of the clients writing check-ins, the rest reading unit pages
-# and the dashboard) for MIXED seconds (default 60). Then the server's
+# (a fifth of the clients writing check-ins across the country, or with
+# MIXED_WRITES=province in the province read, the rest reading its unit
+# page and dashboard) for MIXED seconds (default 60). Then the server's
 # peak memory.
 # The demo organization of SCALE (a number or `national`, default 10) is
 # built first, or reused from WORK_DIR when it is there; with DATABASE_URL
 # (postgres://…) it is built in that PostgreSQL database (empty, or
 # holding the demo already) instead of the embedded one.
-# Usage: [DATABASE_URL=postgres://…] scripts/bench-http.sh [SCALE]
+# Usage: [DATABASE_URL=postgres://…] [ONLY_MIXED=1] [MIXED_WRITES=province] scripts/bench-http.sh [SCALE]
 set -euo pipefail
 scale=${1:-10}
 conns=${CONNECTIONS:-64}
@@ -78,6 +79,19 @@ token=$("$bin" --database-url "${db_url:-sqlite://$db}" token create --user prov
 # Check-ins go to 500 cells' output shares in the province.
 targets=$(checkin_targets "$province")
 checkin_lua "$token" "$targets" > checkin.lua
+# In the mixed load, by default, the check-ins come from the whole
+# country (500 shares spread over every province) while the readers
+# watch one province; MIXED_WRITES=province sends them all to the
+# province being read, the worst case for what is kept.
+root_unit=$(q "SELECT id FROM units WHERE parent_id IS NULL")
+if [ "${MIXED_WRITES:-country}" = province ]; then
+  cp checkin.lua checkin-mixed.lua
+else
+  centre_token=$("$bin" --database-url "${db_url:-sqlite://$db}" token create --user admin --name "bench centre $(date +%s%N)" \
+    --role secretary --unit "$root_unit" --scope subtree | sed -n 2p)
+  [ -n "$centre_token" ] || { echo "no token created" >&2; exit 1; }
+  checkin_lua "$centre_token" "$(checkin_targets_spread "$root_unit")" > checkin-mixed.lua
+fi
 
 run() {
   local label=$1; shift
@@ -167,6 +181,8 @@ sed -i "1i wrk.headers[\"Authorization\"] = \"Bearer $token\"" people-search.lua
 
 auth=(-H "Authorization: Bearer $token")
 echo "wrk: 2 threads, $conns connections, $duration each; machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB"
+# ONLY_MIXED=1 skips the routes one by one.
+if [ -z "${ONLY_MIXED:-}" ]; then
 run "hello (/healthz)" "$base/healthz"
 run "dashboard (province)" "${auth[@]}" "$base/api/v1/units/$province/dashboard"
 run "unit page shell (province)" "${page[@]}" "$base/units/$province"
@@ -178,6 +194,7 @@ run "person search (county)" "${auth[@]}" "$base/api/v1/units/$county/people?sub
 run "person search, 400 queries" -s people-search.lua "$base"
 run "search page API, 400 q" -s search.lua "$base"
 run "check-in POST" -s checkin.lua "$base"
+fi
 
 # Mixed load (MIXED seconds, default 60): of CONNECTIONS clients, a fifth
 # POST check-ins while the rest read, three fifths the unit page with its
@@ -193,10 +210,10 @@ mix pages "$pages" -s unitpage.lua "$base" &
 loads=($!)
 mix dashboards "$dashboards" "${auth[@]}" "$base/api/v1/units/$province/dashboard" &
 loads+=($!)
-mix checkins "$writers" -s checkin.lua "$base" &
+mix checkins "$writers" -s checkin-mixed.lua "$base" &
 loads+=($!)
 wait "${loads[@]}"
-echo "mixed ${mixed} s: $pages clients on unit pages, $dashboards on the dashboard, $writers posting check-ins"
+echo "mixed ${mixed} s: $pages clients on unit pages, $dashboards on the dashboard, $writers posting check-ins (${MIXED_WRITES:-country})"
 for label in pages dashboards checkins; do
   out=$(cat "mixed-$label.out")
   printf "  %-12s %10s req/s   p50 %8s   p99 %8s   %s\n" "$label" \

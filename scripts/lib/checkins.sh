@@ -8,6 +8,15 @@ checkin_targets() {
        AND t.kind = 'numeric' AND t.deleted_at IS NULL ORDER BY t.id LIMIT 500" | paste -sd, -
 }
 
+# Like checkin_targets, 500 shares spread over the whole subtree of $1
+# (a fixed pseudo-random order, not the first ids, which sit together).
+checkin_targets_spread() {
+  q "SELECT t.id FROM targets t JOIN unit_closure c ON c.descendant_id = t.unit_id
+     WHERE c.ancestor_id = $1 AND t.children = 0 AND t.parent_id IS NOT NULL
+       AND t.kind = 'numeric' AND t.deleted_at IS NULL
+     ORDER BY (t.id * 2654435761) % 1000003 LIMIT 500" | paste -sd, -
+}
+
 # A wrk script POSTing check-ins on targets $2 (comma-separated ids) in
 # turn, with bearer token $1.
 checkin_lua() {

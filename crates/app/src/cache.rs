@@ -3,8 +3,9 @@
 //! A dashboard of a province is a dozen statements over a subtree of tens
 //! of thousands of units; read many times a second by many people, it
 //! changes only when someone writes. A kept result is served again while
-//! no write transaction of this process has committed since it was read
-//! (`grassroots_store::commits`) and for at most a configured number of
+//! no write transaction of this process that it could show has committed
+//! since it was read (`grassroots_store::changes`: a check-in elsewhere in
+//! the tree leaves a province's dashboard kept) and for at most a configured number of
 //! seconds, which bounds how long a write made by another process (a
 //! second server on the same PostgreSQL, the command line) can go unseen;
 //! while one caller reads an aged result anew, the others are served the
@@ -21,6 +22,7 @@ use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use grassroots_store::Watch;
 use lru::LruCache;
 
 /// A bounded map of results. A result is served to a caller when it was
@@ -32,6 +34,8 @@ pub struct Kept<K: Hash + Eq, V> {
     /// first one's read instead of all reading at once.
     reading: Mutex<HashMap<K, Arc<tokio::sync::Mutex<()>>>>,
     fresh_for: Duration,
+    /// Which commits a key's result can show.
+    watch: fn(&K) -> Watch,
 }
 
 struct Entry<V> {
@@ -48,7 +52,14 @@ impl<K: Hash + Eq + Clone, V> Kept<K, V> {
             entries: Mutex::new(LruCache::new(capacity)),
             reading: Mutex::new(HashMap::new()),
             fresh_for,
+            watch: |_| Watch::Everything,
         }
+    }
+
+    /// Ends a key's result only after the commits `watch` names (every
+    /// commit unless told otherwise).
+    pub fn watching(self, watch: fn(&K) -> Watch) -> Self {
+        Self { watch, ..self }
     }
 
     /// Keeps up to `capacity` results for `cache.fresh_seconds` of
@@ -71,10 +82,10 @@ impl<K: Hash + Eq + Clone, V> Kept<K, V> {
         if self.fresh_for.is_zero() {
             return read().await.map(Arc::new);
         }
-        // Every write committed before this call must show in what it
-        // returns: a result read since qualifies, even one read while
-        // this call waited its turn.
-        let wanted = grassroots_store::commits();
+        // Every write committed before this call that the result can show
+        // must show in what it returns: a result read since qualifies, even
+        // one read while this call waited its turn.
+        let wanted = grassroots_store::changes::last_change((self.watch)(&key));
         if let Some(value) = self.fresh(&key, wanted) {
             return Ok(value);
         }
@@ -122,8 +133,8 @@ impl<K: Hash + Eq + Clone, V> Kept<K, V> {
         result
     }
 
-    /// A kept result read after the `wanted`th commit of this process and
-    /// younger than `fresh_for`.
+    /// A kept result read after the `wanted`th commit of this process (the
+    /// last it can show) and younger than `fresh_for`.
     fn fresh(&self, key: &K, wanted: u64) -> Option<Arc<V>> {
         self.kept_if(key, wanted, |e| e.read_at.elapsed() < self.fresh_for)
     }
@@ -150,6 +161,10 @@ fn unpoisoned<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 mod tests {
     use super::*;
 
+    /// The log of commits is the process's: a test that records commits
+    /// runs alone.
+    static ALONE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
     fn kept(fresh_for: Duration) -> Kept<u32, u32> {
         Kept::new(NonZeroUsize::new(2).unwrap(), fresh_for)
     }
@@ -162,6 +177,7 @@ mod tests {
 
     #[tokio::test]
     async fn serves_the_kept_result_until_a_commit_or_its_age_ends_it() {
+        let _alone = ALONE.lock().await;
         let k = kept(Duration::from_secs(60));
         assert_eq!(read(&k, 1, 10).await, 10);
         // Nothing committed since: the kept value, not the new read.
@@ -179,7 +195,41 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn progress_elsewhere_leaves_a_subtree_result_kept() {
+        let _alone = ALONE.lock().await;
+        use grassroots_store::changes::{record_broad, record_progress};
+        // Unit ids of their own: the log of commits is the process's.
+        let (root, province, other) = (-2_000_001_i64, -2_000_002_i64, -2_000_003_i64);
+        let k = Kept::<i64, u32>::new(NonZeroUsize::new(8).unwrap(), Duration::from_secs(60))
+            .watching(|unit| Watch::Subtree(*unit));
+        async fn read(k: &Kept<i64, u32>, key: i64, value: u32) -> u32 {
+            *k.get_or_read(key, || async move { Ok::<_, ()>(value) })
+                .await
+                .unwrap()
+        }
+        assert_eq!(read(&k, province, 1).await, 1);
+        assert_eq!(read(&k, other, 1).await, 1);
+        assert_eq!(read(&k, root, 1).await, 1);
+        // A check-in in the province: its result and its ancestors' go.
+        record_progress(&[province, root]);
+        assert_eq!(read(&k, province, 2).await, 2);
+        assert_eq!(read(&k, root, 2).await, 2);
+        assert_eq!(read(&k, other, 2).await, 1);
+        // Any other write ends them all.
+        record_broad();
+        assert_eq!(read(&k, other, 3).await, 3);
+        assert_eq!(read(&k, province, 3).await, 3);
+
+        let signs = Kept::<i64, u32>::new(NonZeroUsize::new(8).unwrap(), Duration::from_secs(60))
+            .watching(|_| Watch::AllButProgress);
+        assert_eq!(read(&signs, 1, 1).await, 1);
+        record_progress(&[province, root]);
+        assert_eq!(read(&signs, 1, 2).await, 1);
+    }
+
+    #[tokio::test]
     async fn callers_missing_one_key_together_read_it_once() {
+        let _alone = ALONE.lock().await;
         let k = Arc::new(kept(Duration::from_secs(60)));
         let reads = Arc::new(std::sync::atomic::AtomicU32::new(0));
         let callers: Vec<_> = (0..8)
@@ -205,6 +255,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_aged_result_is_served_while_it_is_read_anew() {
+        let _alone = ALONE.lock().await;
         let k = Arc::new(Kept::<u32, u32>::new(
             NonZeroUsize::new(2).unwrap(),
             Duration::from_millis(1),
@@ -234,6 +285,7 @@ mod tests {
 
     #[tokio::test]
     async fn errors_are_not_kept_and_capacity_is_bounded() {
+        let _alone = ALONE.lock().await;
         let k = kept(Duration::from_secs(60));
         let failed = k.get_or_read(1, || async { Err::<u32, _>("no") }).await;
         assert!(failed.is_err());

@@ -93,8 +93,14 @@ impl App {
             headings: Arc::new(units::kept_headings(&config)),
             homes: Arc::new(home::kept_homes(&config)),
             people_listings: Arc::new(people::kept_listings(&config)),
-            era: Arc::new(crate::cache::Kept::configured(1, &config)),
-            default_locale: Arc::new(crate::cache::Kept::configured(1, &config)),
+            era: Arc::new(
+                crate::cache::Kept::configured(1, &config)
+                    .watching(|_| grassroots_store::Watch::AllButProgress),
+            ),
+            default_locale: Arc::new(
+                crate::cache::Kept::configured(1, &config)
+                    .watching(|_| grassroots_store::Watch::AllButProgress),
+            ),
             config: Arc::new(config),
             clock: Clock::default(),
         }

@@ -1,13 +1,13 @@
 use std::str::FromStr;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
-use tokio::sync::OwnedMutexGuard;
+
+use crate::changes::Change;
+use crate::group_commit::{SqliteWrite, WriteTurn};
 
 use crate::{StoreError, StoreResult};
 
@@ -30,18 +30,6 @@ impl Dialect {
     }
 }
 
-/// The turn of SQLite's writers in this process: one write transaction at
-/// a time, the others queued in order, each waiting without a connection.
-/// SQLite allows one writer; without a queue, writers wait for its lock
-/// in its busy handler, which sleeps up to 100 ms between tries, holding
-/// a connection: under load a few wait many times longer than the rest
-/// and readers run short of connections (check-ins at 64 clients: p99
-/// 0.9 s and timeouts; a dashboard read beside them 445/s, against
-/// 1,748/s with the turn; docs/benchmarks.md). Taking a connection before
-/// the turn instead starved readers again. Another process still waits in
-/// the busy handler.
-pub type WriteTurn = Arc<tokio::sync::Mutex<()>>;
-
 /// A pool of connections to one database, of either engine.
 #[derive(Clone, Debug)]
 pub enum Db {
@@ -59,12 +47,12 @@ pub enum Conn {
     Postgres(PoolConnection<Postgres>),
 }
 
-/// A write transaction. On SQLite it starts with `BEGIN IMMEDIATE`, taking
-/// the write lock up front, so a read-then-write never fails half-way on a
-/// lock upgrade.
+/// A write transaction. On SQLite, a writer's part of the transaction
+/// the writers of this process share, holding their turn until it ends
+/// (see [`crate::group_commit`]).
 pub enum Tx {
-    /// SQLite transaction, holding its writers' turn until it ends.
-    Sqlite(Transaction<'static, Sqlite>, OwnedMutexGuard<()>),
+    /// SQLite write.
+    Sqlite(SqliteWrite),
     /// PostgreSQL transaction.
     Postgres(Transaction<'static, Postgres>),
 }
@@ -132,7 +120,7 @@ impl Tx {
 impl DbConn for Tx {
     fn ex(&mut self) -> Ex<'_> {
         match self {
-            Tx::Sqlite(c, _) => Ex::Sqlite(c),
+            Tx::Sqlite(c) => Ex::Sqlite(c),
             Tx::Postgres(c) => Ex::Postgres(c),
         }
     }
@@ -321,10 +309,18 @@ impl Db {
     /// Starts a write transaction.
     pub async fn begin(&self) -> StoreResult<Tx> {
         Ok(match self {
-            Db::Sqlite(p, turn) => {
-                let turn = turn.clone().lock_owned().await;
-                Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, turn)
-            }
+            Db::Sqlite(p, turn) => Tx::Sqlite(turn.begin(p, false).await?),
+            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// Starts a long write transaction (an import, a job over the whole
+    /// tree). On SQLite the writers grouped before it are committed first
+    /// instead of waiting for it, and it is grouped with nobody (see
+    /// [`crate::group_commit`]).
+    pub async fn begin_alone(&self) -> StoreResult<Tx> {
+        Ok(match self {
+            Db::Sqlite(p, turn) => Tx::Sqlite(turn.begin(p, true).await?),
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
@@ -372,24 +368,19 @@ impl Db {
     }
 }
 
-/// Write transactions committed by this process, on any pool. Readers
-/// that keep a result between requests take it before reading and serve
-/// the result again only while it is unchanged; commits of other
-/// processes (other servers on one PostgreSQL, the command line) are not
-/// counted, so such readers also bound how long they keep a result.
-static COMMITS: AtomicU64 = AtomicU64::new(0);
-
-/// The number of write transactions this process has committed so far.
-pub fn commits() -> u64 {
-    COMMITS.load(Ordering::Acquire)
-}
-
 impl Tx {
-    /// Commits the transaction.
+    /// Commits the transaction; results kept between requests are read
+    /// anew (see [`crate::changes`]).
     pub async fn commit(self) -> StoreResult<()> {
-        self.commit_unseen().await?;
-        COMMITS.fetch_add(1, Ordering::AcqRel);
-        Ok(())
+        self.commit_as(Some(Change::Broad)).await
+    }
+
+    /// Commits a transaction that changed only the progress of plans
+    /// (targets, check-ins, blockers, their roll-ups and the audit log) of
+    /// `units`: a unit and every unit above it. Kept results of other
+    /// subtrees, and those that never show progress, stay kept.
+    pub async fn commit_progress(self, units: Vec<grassroots_core::UnitId>) -> StoreResult<()> {
+        self.commit_as(Some(Change::Progress(units))).await
     }
 
     /// Commits a write that kept results need not follow (when a session
@@ -399,9 +390,18 @@ impl Tx {
     /// active reader, a thousand readers would otherwise drop every kept
     /// dashboard and listing many times a second.
     pub async fn commit_unseen(self) -> StoreResult<()> {
+        self.commit_as(None).await
+    }
+
+    /// Commits, then records `change` for kept results (on SQLite, whoever
+    /// commits the group records it, even if this writer stopped waiting).
+    async fn commit_as(self, change: Option<Change>) -> StoreResult<()> {
         match self {
-            Tx::Sqlite(t, _) => t.commit().await?,
-            Tx::Postgres(t) => t.commit().await?,
+            Tx::Sqlite(t) => t.commit(change).await?,
+            Tx::Postgres(t) => {
+                t.commit().await?;
+                change.iter().for_each(crate::changes::record);
+            }
         }
         Ok(())
     }
@@ -410,7 +410,7 @@ impl Tx {
     /// but this waits for the database to confirm.
     pub async fn rollback(self) -> StoreResult<()> {
         match self {
-            Tx::Sqlite(t, _) => t.rollback().await?,
+            Tx::Sqlite(t) => t.rollback().await?,
             Tx::Postgres(t) => t.rollback().await?,
         }
         Ok(())

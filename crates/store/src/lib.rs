@@ -37,10 +37,12 @@ pub mod work;
 mod addressing;
 pub mod aggregates;
 pub mod backup;
+pub mod changes;
 pub mod check;
 mod db;
 pub mod duties;
 mod error;
+pub mod group_commit;
 pub mod jobs;
 pub mod lifecycle;
 pub mod migrate;
@@ -49,9 +51,8 @@ mod sqlite_direct;
 pub mod throttle;
 pub mod tree;
 
-pub use db::{
-    Conn, Db, DbConn, Dialect, Ex, SqliteSync, Tx, commits, contains_pattern, redact_url,
-};
+pub use changes::{Watch, commits};
+pub use db::{Conn, Db, DbConn, Dialect, Ex, SqliteSync, Tx, contains_pattern, redact_url};
 pub use error::{StoreError, StoreResult};
 
 /// Timestamps are stored with microsecond precision on both engines, so

@@ -5,7 +5,7 @@ use std::sync::Mutex;
 use chrono::{DateTime, Duration, Utc};
 use grassroots_core::validate::new_password;
 use grassroots_core::{AccountId, Principal};
-use grassroots_store::{accounts, audit, roles, sessions, throttle, tokens, tree};
+use grassroots_store::{Watch, accounts, audit, roles, sessions, throttle, tokens, tree};
 use lru::LruCache;
 use serde_json::json;
 
@@ -175,8 +175,8 @@ impl KeptSignIns {
     /// The sign-in cache of a server with `config`.
     pub fn new(config: &crate::Config) -> Self {
         Self {
-            sessions: Kept::configured(4096, config),
-            tokens: Kept::configured(4096, config),
+            sessions: Kept::configured(4096, config).watching(|_| Watch::AllButProgress),
+            tokens: Kept::configured(4096, config).watching(|_| Watch::AllButProgress),
             touched: Mutex::new(LruCache::new(
                 std::num::NonZeroUsize::new(8192).expect("not zero"),
             )),

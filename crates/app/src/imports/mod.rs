@@ -568,7 +568,7 @@ pub async fn run(
             if problems.count > 0 {
                 return Ok(finish(report, problems));
             }
-            let mut tx = app.db.begin().await?;
+            let mut tx = app.db.begin_alone().await?;
             let outcome = write_units(&mut tx, app, actor, target, &rows, now, progress).await?;
             match outcome {
                 Err((row, column, value, code, reason)) => {
@@ -602,7 +602,7 @@ pub async fn run(
             if problems.count > 0 {
                 return Ok(finish(report, problems));
             }
-            let mut tx = app.db.begin().await?;
+            let mut tx = app.db.begin_alone().await?;
             let (created, updated, unchanged) =
                 write_people(&mut tx, actor, &rows, now, progress).await?;
             tracing::debug!(

@@ -1433,7 +1433,7 @@ pub const REGULARITY_JOB: crate::jobs::Job = crate::jobs::Job {
 /// job, every minute); returns how many (unit, type) pairs became overdue.
 pub async fn refresh_regularity(app: &App) -> AppResult<u64> {
     let today = app.clock.now().date_naive().to_string();
-    let mut tx = app.db.begin().await?;
+    let mut tx = app.db.begin_alone().await?;
     let n = grassroots_store::meetings::regularity::refresh(&mut tx, &today).await?;
     tx.commit().await?;
     Ok(n)

@@ -193,6 +193,7 @@ pub type KeptListings = crate::cache::Kept<ListingKey, Vec<Person>>;
 /// The listing cache of a server with `config`: up to 500 people each.
 pub fn kept_listings(config: &crate::Config) -> KeptListings {
     crate::cache::Kept::configured(1_024, config)
+        .watching(|_| grassroots_store::Watch::AllButProgress)
 }
 
 /// People of a unit (or its subtree) within the reader's scope; kept

@@ -895,7 +895,10 @@ pub async fn check_in(
     let mut e = actor.entry("target.check_in", "target", target.id, Some(target.unit_id));
     e.after = Some(json!({ "check_in": check_in, "status": after.status }));
     audit::append(&mut tx, now, &e).await?;
-    tx.commit().await?;
+    // Progress and roll-ups of these units, nothing else: kept results of
+    // other subtrees stay.
+    let units = plans::progress_units(&mut tx, target.id).await?;
+    tx.commit_progress(units).await?;
     Ok((check_in, after))
 }
 
@@ -1259,7 +1262,8 @@ pub struct DashboardKey {
 pub fn kept_dashboards(config: &crate::Config) -> KeptDashboards {
     // A province's dashboard is about 100 KB kept (its rows and JSON):
     // 512 of them bound the memory at about 50 MB.
-    Kept::configured(512, config)
+    // A check-in changes the dashboards of its unit and the units above.
+    Kept::configured(512, config).watching(|k| grassroots_store::Watch::Subtree(k.unit_id))
 }
 
 /// The dashboard of `unit_id`'s subtree for `year` (default: this year).
@@ -1359,7 +1363,7 @@ pub async fn refresh_statuses(app: &App) -> AppResult<u64> {
         if ids.is_empty() {
             return Ok(changed);
         }
-        let mut tx = app.db.begin().await?;
+        let mut tx = app.db.begin_alone().await?;
         for id in &ids {
             if plans::refresh(&mut tx, *id, today).await? {
                 changed += 1;
@@ -1466,7 +1470,7 @@ pub async fn load(
     };
     let now = app.clock.now();
     let scope = actor.principal.scope::<Edit>();
-    let mut tx = app.db.begin().await?;
+    let mut tx = app.db.begin_alone().await?;
     let loaded = grassroots_store::plans::load::load(
         &mut tx,
         &scope,

@@ -186,7 +186,8 @@ pub type KeptHeadings = crate::cache::Kept<UnitId, KeptHeading>;
 
 /// The heading cache of a server with `config`: a few kilobytes each.
 pub fn kept_headings(config: &crate::Config) -> KeptHeadings {
-    crate::cache::Kept::configured(2_048, config)
+    // Its counters change with progress in its subtree.
+    crate::cache::Kept::configured(2_048, config).watching(|u| grassroots_store::Watch::Subtree(*u))
 }
 
 /// The kept head of unit `id` once the reader may read it, and the unit's
@@ -345,6 +346,7 @@ pub type KeptPaths = crate::cache::Kept<UnitId, Vec<UnitId>>;
 /// 16,384 units take well under a megabyte.
 pub fn kept_paths(config: &crate::Config) -> KeptPaths {
     crate::cache::Kept::configured(16_384, config)
+        .watching(|_| grassroots_store::Watch::AllButProgress)
 }
 
 /// The ancestor ids of unit `id` (the unit first), kept between requests

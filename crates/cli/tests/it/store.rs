@@ -1453,3 +1453,105 @@ async fn concurrent_check_ins_on_postgres() {
     };
     concurrent_check_ins_scenario(db).await;
 }
+
+/// Writers at once, some keeping their writes and some not (rolled back,
+/// dropped, or dropped after a failed statement): exactly the kept ones
+/// remain, every commit reports success, and the writers' turn is free
+/// afterwards. On SQLite the writers share grouped transactions, so one
+/// writer's end must not take the others' writes with it.
+async fn grouped_writes_scenario(db: Db) {
+    use grassroots_store::on_ex;
+    {
+        let mut c = db.conn().await.unwrap();
+        on_ex!(&mut c, |e| sqlx::query(
+            "CREATE TABLE write_probe (n BIGINT NOT NULL PRIMARY KEY)"
+        )
+        .execute(&mut *e)
+        .await
+        .map(|_| ()))
+        .unwrap();
+    }
+    let mut running = tokio::task::JoinSet::new();
+    for n in 0..64_i64 {
+        let db = db.clone();
+        running.spawn(async move {
+            let mut tx = db.begin().await?;
+            on_ex!(&mut tx, |e| sqlx::query(
+                "INSERT INTO write_probe (n) VALUES ($1)"
+            )
+            .bind(n)
+            .execute(&mut *e)
+            .await
+            .map(|_| ()))?;
+            // Let others queue behind this writer.
+            tokio::task::yield_now().await;
+            match n % 4 {
+                0 => {
+                    tx.commit().await?;
+                    // Told done only once it is on the disk for everyone.
+                    let mut c = db.conn().await?;
+                    let seen: Option<i64> = on_ex!(&mut c, |e| sqlx::query_scalar(
+                        "SELECT n FROM write_probe WHERE n = $1"
+                    )
+                    .bind(n)
+                    .fetch_optional(&mut *e)
+                    .await)?;
+                    assert_eq!(seen, Some(n), "committed but not seen");
+                }
+                1 => tx.rollback().await?,
+                2 => drop(tx),
+                _ => {
+                    let again = on_ex!(&mut tx, |e| sqlx::query(
+                        "INSERT INTO write_probe (n) VALUES ($1)"
+                    )
+                    .bind(n)
+                    .execute(&mut *e)
+                    .await
+                    .map(|_| ()));
+                    assert!(again.is_err(), "a second row {n}");
+                    drop(tx);
+                }
+            }
+            Ok::<_, grassroots_store::StoreError>(())
+        });
+    }
+    while let Some(done) = running.join_next().await {
+        done.unwrap().unwrap();
+    }
+    // The turn comes free: a write after them all goes through.
+    let mut tx = tokio::time::timeout(std::time::Duration::from_secs(10), db.begin())
+        .await
+        .expect("the writers' turn was left taken")
+        .unwrap();
+    on_ex!(&mut tx, |e| sqlx::query(
+        "INSERT INTO write_probe (n) VALUES (1000)"
+    )
+    .execute(&mut *e)
+    .await
+    .map(|_| ()))
+    .unwrap();
+    tx.commit().await.unwrap();
+    let mut c = db.conn().await.unwrap();
+    let kept: Vec<i64> = on_ex!(&mut c, |e| sqlx::query_scalar(
+        "SELECT n FROM write_probe ORDER BY n"
+    )
+    .fetch_all(&mut *e)
+    .await)
+    .unwrap();
+    let wanted: Vec<i64> = (0..64).step_by(4).chain([1000]).collect();
+    assert_eq!(kept, wanted);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grouped_writes_keep_exactly_what_was_committed_on_sqlite() {
+    let (db, _dir) = sqlite_db().await;
+    grouped_writes_scenario(db).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grouped_writes_keep_exactly_what_was_committed_on_postgres() {
+    let Some(db) = postgres_or_skip().await else {
+        return;
+    };
+    grouped_writes_scenario(db).await;
+}

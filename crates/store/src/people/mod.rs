@@ -600,7 +600,7 @@ pub async fn insert_batch(
     let mut counts: std::collections::BTreeMap<(UnitId, String), i64> = Default::default();
     let mut done = 0;
     let mut ids: Vec<i64> = Vec::with_capacity(rows.len());
-    if let Tx::Sqlite(t, _) = tx {
+    if let Tx::Sqlite(t) = tx {
         // Multi-row statements stepped on the connection's own handle (see
         // `sqlite_direct`), ids given from the table's highest: the write
         // transaction holds SQLite's only write lock, so no one else takes

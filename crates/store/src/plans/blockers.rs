@@ -166,7 +166,7 @@ pub(crate) async fn open_many_checked(
     }
     let opened_day = epoch_day(now.date_naive());
     let ids = match tx {
-        Tx::Sqlite(t, _) => {
+        Tx::Sqlite(t) => {
             let at = crate::sqlite_direct::timestamp(now);
             crate::sqlite_direct::run_in_tx(t, |c| {
                 let mut insert = c.prepare_cached(

@@ -261,7 +261,7 @@ async fn insert_plans(
     now: DateTime<Utc>,
 ) -> StoreResult<Vec<i64>> {
     match tx {
-        Tx::Sqlite(t, _) => {
+        Tx::Sqlite(t) => {
             let at = crate::sqlite_direct::timestamp(now);
             let mut ids = Vec::with_capacity(plans.len());
             for chunk in plans.chunks(crate::sqlite_direct::ROWS_PER_LOCK) {
@@ -416,7 +416,7 @@ async fn insert_targets(
     now: DateTime<Utc>,
 ) -> StoreResult<Vec<i64>> {
     let mut ids: Vec<i64> = Vec::with_capacity(rows.len());
-    if let Tx::Sqlite(t, _) = tx {
+    if let Tx::Sqlite(t) = tx {
         let at = crate::sqlite_direct::timestamp(now);
         let batch: Vec<(&Target, &LoadTarget<'_>)> = rows.iter().zip(targets).collect();
         for chunk in batch.chunks(crate::sqlite_direct::ROWS_PER_LOCK) {
@@ -497,7 +497,7 @@ async fn insert_check_ins(
     actor: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<usize> {
-    if let Tx::Sqlite(t, _) = tx {
+    if let Tx::Sqlite(t) = tx {
         let at = crate::sqlite_direct::timestamp(now);
         for chunk in rows.chunks(crate::sqlite_direct::ROWS_PER_LOCK) {
             crate::sqlite_direct::run_in_tx(t, |c| {

@@ -1040,6 +1040,26 @@ pub async fn check_in(
     Ok((check_in, after))
 }
 
+/// The units whose figures a check-in on target `id` can change: the
+/// target's unit, those of the targets its progress reaches up the
+/// cascade (which a move or a merge may have put in another branch), and
+/// every unit above each.
+pub async fn progress_units(c: &mut impl DbConn, id: i64) -> StoreResult<Vec<UnitId>> {
+    Ok(on_ex!(c, |e| {
+        sqlx::query_scalar(
+        "WITH RECURSIVE chain (id, parent_id, unit_id) AS (
+             SELECT id, parent_id, unit_id FROM targets WHERE id = $1
+             UNION
+             SELECT t.id, t.parent_id, t.unit_id FROM targets t JOIN chain ON t.id = chain.parent_id
+         )
+         SELECT DISTINCT c.ancestor_id FROM chain JOIN unit_closure c ON c.descendant_id = chain.unit_id"
+    )
+    .bind(id)
+    .fetch_all(&mut *e)
+    .await
+    })?)
+}
+
 /// Check-ins of a target, newest first, at most 200.
 pub async fn check_ins_of(c: &mut impl DbConn, target: &Target) -> StoreResult<Vec<CheckIn>> {
     Ok(on_ex!(c, |e| sqlx::query_as::<_, CheckIn>(

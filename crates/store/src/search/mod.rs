@@ -163,7 +163,7 @@ async fn replace_terms(
             .await
             .map(|_| ()))?;
         match tx {
-            Tx::Sqlite(t, _) => {
+            Tx::Sqlite(t) => {
                 // One key per statement: SQLite scans the whole table for
                 // a row value IN a list of them.
                 crate::sqlite_direct::run_in_tx(t, |c| {
@@ -204,7 +204,7 @@ async fn replace_terms(
     let mut rows: Vec<Row> = fresh.iter().flat_map(|(id, d)| d.rows(*id)).collect();
     rows.sort_unstable();
     match tx {
-        Tx::Sqlite(t, _) => {
+        Tx::Sqlite(t) => {
             crate::sqlite_direct::run_in_tx(t, |c| {
                 each_statement(
                     c,
